@@ -1,0 +1,17 @@
+import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
+import { transformCsv } from '../../functions/core/transform-csv'
+import type { ConversionOutput } from '../bench-types'
+
+/**
+ * Converts with the sluice engine and its defaults (inferred types, no contract), writing
+ * parts under `out` exactly as `sluice transform` would on a laptop.
+ */
+export async function convertWithSluice(csv: string, out: string): Promise<ConversionOutput> {
+  const stats = await transformCsv(fileByteSource(csv), localFilePartSink({ out }), { sourceName: csv })
+  return {
+    parquetBytes: stats.bytesOut,
+    rowsOut: stats.rowsOut,
+    rowsRejected: stats.rowsRejected,
+    parts: stats.parts.length,
+  }
+}

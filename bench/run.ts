@@ -1,0 +1,180 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { cpus, tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import { CONTENDERS, type BenchRun, type ContenderEntry, type ContenderName, type ContenderResult } from './bench-types'
+import { generateOrdersCsv } from './generate-csv'
+import { formatConsole } from './report'
+import { recordRun } from './results-doc'
+
+const USAGE = `Usage: npm run bench [-- options]
+
+Converts one generated orders CSV to Parquet with sluice, DuckDB and parquetjs-lite,
+each in its own child process, and prints time, throughput, output size and peak memory.
+
+Options:
+  --rows N     data rows in the generated CSV (default 1000000, about 104 MB)
+  --keep       keep the CSV and Parquet files in the temporary folder
+  --no-write   do not update docs/benchmarks.md
+  --help       show this help`
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
+const DOC = join(ROOT, 'docs', 'benchmarks.md')
+
+interface Options {
+  rows: number
+  keep: boolean
+  write: boolean
+}
+
+/** Reads the command line; returns undefined after printing help. */
+function readOptions(argv: string[]): Options | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      keep: { type: 'boolean', default: false },
+      'no-write': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  })
+  if (values.help) {
+    console.log(USAGE)
+    return undefined
+  }
+  // Underscores are allowed so that `--rows 12_000_000` reads as it is written.
+  const rows = Number(values.rows.replace(/_/g, ''))
+  if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`bench: --rows must be a positive integer, got ${values.rows}`)
+  return { rows, keep: values.keep, write: !values['no-write'] }
+}
+
+/** A contender that exited non-zero or printed no result. */
+interface Crash {
+  name: ContenderName
+  /** `exit code 1` or `signal SIGKILL` (the kernel's out-of-memory killer uses SIGKILL). */
+  how: string
+  stderr: string
+}
+
+// The contender child currently running, so that an interrupted run can stop it.
+let running: ChildProcess | undefined
+
+/** Runs one contender in a fresh Node process and parses the JSON line it prints. */
+function runContender(name: ContenderName, csv: string, out: string): Promise<ContenderResult | Crash> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'contender.ts'), name, csv, out], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    running = child
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s))
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s))
+    child.on('error', reject)
+    child.on('close', (code, signal) => {
+      running = undefined
+      // The result is the last line: a library may have printed something before it.
+      const last = stdout.trim().split('\n').at(-1) ?? ''
+      if (code === 0 && last.startsWith('{')) {
+        try {
+          resolve(JSON.parse(last) as ContenderResult)
+          return
+        } catch {
+          // Fall through and report it as a crash with whatever it printed.
+        }
+      }
+      resolve({ name, how: signal ? `signal ${signal}` : `exit code ${code}`, stderr: stderr || stdout })
+    })
+  })
+}
+
+const isCrash = (r: ContenderResult | Crash): r is Crash => 'stderr' in r
+
+async function main(): Promise<number> {
+  const options = readOptions(process.argv.slice(2))
+  if (!options) return 0
+  const dir = join(tmpdir(), `sluice-bench-${process.pid}`)
+  await mkdir(dir, { recursive: true })
+  // Ctrl-C skips `finally`; without this a large run leaves gigabytes in the temp folder.
+  process.once('SIGINT', () => {
+    running?.kill()
+    if (!options.keep) rmSync(dir, { recursive: true, force: true })
+    process.exit(130)
+  })
+  try {
+    const csv = join(dir, 'orders.csv')
+    console.log(`Generating ${options.rows.toLocaleString('en-US')} rows into ${csv} …`)
+    const csvBytes = await generateOrdersCsv(csv, options.rows)
+
+    const results: ContenderEntry[] = []
+    const crashes: Crash[] = []
+    for (const name of CONTENDERS) {
+      // sluice writes a folder of parts; the others write one file.
+      const out = join(dir, name === 'sluice' ? 'sluice-out' : `${name}.parquet`)
+      process.stdout.write(`Running ${name} … `)
+      const outcome = await runContender(name, csv, out)
+      if (isCrash(outcome)) {
+        console.log(`crashed (${outcome.how})`)
+        crashes.push(outcome)
+      } else {
+        console.log(`${outcome.seconds.toFixed(2)} s`)
+        results.push({ name, ...outcome })
+      }
+    }
+
+    const run: BenchRun = {
+      rows: options.rows,
+      csvBytes,
+      date: new Date().toISOString().slice(0, 10),
+      machine: {
+        node: process.version,
+        cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+        cores: cpus().length,
+        platform: `${process.platform} ${process.arch}`,
+      },
+      results,
+    }
+    console.log(`\n${formatConsole(run)}\n`)
+    printRowCounts(run)
+
+    for (const crash of crashes) {
+      console.error(`\n${crash.name} crashed (${crash.how}):\n${crash.stderr.trimEnd()}`)
+    }
+    if (crashes.length) {
+      // A partial run would overwrite a complete one for this row count, so it is not recorded.
+      if (options.write) console.error(`\n${DOC} not updated because a contender crashed.`)
+      return 1
+    }
+    if (options.write) {
+      const runs = await recordRun(DOC, run)
+      console.log(`Wrote ${DOC} (${runs.map((r) => r.rows.toLocaleString('en-US')).join(', ')} rows).`)
+    }
+    return 0
+  } finally {
+    if (options.keep) console.log(`Kept ${dir}`)
+    else await rm(dir, { recursive: true, force: true })
+  }
+}
+
+/** Row counts as each contender reported them, so that a contender dropping rows is visible. */
+function printRowCounts(run: BenchRun): void {
+  const counts = run.results.map((r) => {
+    const rejected = r.rowsRejected ? `, ${r.rowsRejected} rejected` : ''
+    const parts = r.parts !== undefined && r.parts !== 1 ? `, ${r.parts} parts` : ''
+    const short = r.rowsOut !== undefined && r.rowsOut !== run.rows ? ' (MISMATCH)' : ''
+    return `${r.name} ${r.rowsOut?.toLocaleString('en-US') ?? '?'}${short}${rejected}${parts}`
+  })
+  console.log(`Rows written of ${run.rows.toLocaleString('en-US')}: ${counts.join(' · ')}`)
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err)
+    process.exitCode = 1
+  },
+)

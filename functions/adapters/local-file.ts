@@ -1,0 +1,51 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { mkdir, rm } from 'node:fs/promises'
+import { once } from 'node:events'
+import { dirname } from 'node:path'
+import type { ByteSource, PartOutput, PartSink } from '../core/transform-types'
+
+/** A file on disk as a re-openable byte source. */
+export function fileByteSource(path: string): ByteSource {
+  return { open: () => createReadStream(path, { highWaterMark: 1 << 20 }) }
+}
+
+/**
+ * Writes parts next to each other on disk. Data part 0 is `out` itself; later parts are
+ * `<out without .parquet>-<n>.parquet`. Rejects go to `rejects` (default
+ * `<out without .parquet>.rejects.parquet`), numbered the same way.
+ */
+export function localFilePartSink(opts: { out: string; rejects?: string }): PartSink {
+  const written = new Map<string, WriteStream>()
+  const stem = (p: string) => p.replace(/\.parquet$/i, '')
+  const rejectsPath = opts.rejects ?? `${stem(opts.out)}.rejects.parquet`
+  const partPath = (base: string, index: number) => (index === 0 ? base : `${stem(base)}-${index}.parquet`)
+  return {
+    async openPart(kind, index) {
+      const path = partPath(kind === 'data' ? opts.out : rejectsPath, index)
+      await mkdir(dirname(path), { recursive: true })
+      const stream = createWriteStream(path)
+      written.set(path, stream)
+      return fileOutput(path, stream)
+    },
+    async discard() {
+      for (const stream of written.values()) stream.destroy()
+      await Promise.all([...written.keys()].map((p) => rm(p, { force: true })))
+      written.clear()
+    },
+  }
+}
+
+function fileOutput(path: string, stream: WriteStream): PartOutput {
+  const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error))
+  failed.catch(() => undefined)
+  return {
+    async write(chunk) {
+      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed])
+    },
+    async close() {
+      stream.end()
+      await Promise.race([once(stream, 'finish'), failed])
+      return path
+    },
+  }
+}

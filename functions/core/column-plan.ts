@@ -1,0 +1,64 @@
+import { athenaTypeName } from './athena-types'
+import { normalizeHeader } from './column-names'
+import type { Contract, ContractColumn } from './contract'
+import { ContractViolationError } from './errors'
+
+/** One output column and where its values come from. */
+export interface PlannedColumn {
+  original: string
+  name: string
+  /** Field position in each record; -1 for a contract column the file lacks (all null). */
+  field: number
+  declared?: ContractColumn
+}
+
+export interface ColumnPlan {
+  columns: PlannedColumn[]
+  /** Fields every record must have. */
+  width: number
+  warnings: string[]
+}
+
+/**
+ * Matches a file's header against the contract.
+ * - Output order: the contract's columns in contract order, then the file's other columns.
+ * - File columns the contract does not name follow `extraColumns`: `keep` (default: loaded
+ *   with an inferred type, with a warning), `drop` (left out, with a warning) or `fail`.
+ * - Contract columns the file lacks load as null when nullable (with a warning); a missing
+ *   non-nullable column fails the file, since every row would violate it.
+ * Without a header row, fields map to contract columns by position.
+ */
+export function planColumns(header: string[] | undefined, width: number, contract: Contract | undefined, sourceName: string): ColumnPlan {
+  const originals = header ?? (contract?.columns ?? []).map((c) => c.name)
+  while (originals.length < width) originals.push(`col_${originals.length + 1}`)
+  const names = normalizeHeader(originals)
+  const fileColumns: PlannedColumn[] = names.map((name, field) => ({ original: originals[field], name, field }))
+  if (!contract) return { columns: fileColumns, width, warnings: [] }
+
+  const warnings: string[] = []
+  const byName = new Map(fileColumns.map((c) => [c.name, c]))
+  const missing = contract.columns.filter((c) => !byName.has(c.name))
+  const required = missing.filter((c) => !c.nullable)
+  if (required.length > 0) {
+    throw new ContractViolationError(
+      `contract: ${sourceName} lacks required column(s) ${required.map((c) => `"${c.name}"`).join(', ')} (header: ${names.join(', ')})`,
+    )
+  }
+  if (missing.length > 0) {
+    warnings.push(`columns missing from the file load as null: ${missing.map((c) => `${c.name} ${athenaTypeName(c.type)}`).join(', ')}`)
+  }
+  const declared = new Set(contract.columns.map((c) => c.name))
+  const extras = fileColumns.filter((c) => !declared.has(c.name))
+  if (extras.length > 0 && contract.extraColumns === 'fail') {
+    throw new ContractViolationError(`contract: ${sourceName} has column(s) the contract does not name: ${extras.map((c) => `"${c.original}"`).join(', ')}`)
+  }
+  if (extras.length > 0) {
+    const verb = contract.extraColumns === 'drop' ? 'dropped' : 'kept with inferred types'
+    warnings.push(`columns not in the contract were ${verb}: ${extras.map((c) => c.name).join(', ')}`)
+  }
+  const columns: PlannedColumn[] = [
+    ...contract.columns.map((c) => ({ ...(byName.get(c.name) ?? { original: c.name, name: c.name, field: -1 }), declared: c })),
+    ...(contract.extraColumns === 'drop' ? [] : extras),
+  ]
+  return { columns, width, warnings }
+}

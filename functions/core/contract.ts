@@ -1,0 +1,142 @@
+import { athenaTypeName, parseAthenaType } from './athena-types'
+import { normalizeColumnName } from './column-names'
+import { ContractInvalidError } from './errors'
+import { compileTemporalFormat, type TemporalParser } from './temporal-format'
+import type { AthenaType } from './transform-types'
+
+/** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
+export const DEFAULT_NULL_TOKENS = ['NULL', 'null', 'NA', 'N/A', '\\N']
+
+/** What to do with file columns that the contract does not name. */
+export type ExtraColumnsPolicy = 'keep' | 'drop' | 'fail'
+
+export interface ContractColumn {
+  /** Normalized (Athena-safe) name; matched against the file's normalized header. */
+  name: string
+  type: AthenaType
+  nullable: boolean
+  /** Compiled date/timestamp format, when the contract gives one. */
+  format?: TemporalParser
+}
+
+/** A validated per-dataset contract. */
+export interface Contract {
+  columns: ContractColumn[]
+  header: boolean
+  delimiter?: string
+  encoding?: string
+  nullTokens?: string[]
+  rejectThreshold?: number
+  extraColumns: ExtraColumnsPolicy
+  /** Column a later stage partitions the table by; validated here, used by the workflow. */
+  partitionBy?: string
+}
+
+const DELIMITERS = [',', ';', '\t', '|']
+const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'description', '$schema'])
+const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
+
+/**
+ * Validates a contract (already parsed from JSON). Every problem is reported at once, each
+ * with its JSON path, in one ContractInvalidError naming the contract.
+ */
+export function parseContract(json: unknown, contractName = 'contract'): Contract {
+  const problems: string[] = []
+  const fail = (path: string, msg: string) => problems.push(`${path}: ${msg}`)
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new ContractInvalidError(`contract ${contractName}: must be a JSON object`)
+  }
+  const c = json as Record<string, unknown>
+  for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) fail(key, 'unknown key')
+
+  const header = c.header ?? true
+  if (typeof header !== 'boolean') fail('header', 'must be true or false')
+  if (c.delimiter !== undefined && !DELIMITERS.includes(c.delimiter as string)) {
+    fail('delimiter', `must be one of ${DELIMITERS.map((d) => JSON.stringify(d)).join(', ')}`)
+  }
+  if (c.encoding !== undefined) {
+    try {
+      if (typeof c.encoding !== 'string') throw new Error()
+      new TextDecoder(c.encoding)
+    } catch {
+      fail('encoding', `unknown encoding ${JSON.stringify(c.encoding)} (e.g. "utf-8", "utf-16le", "windows-1252", "latin1")`)
+    }
+  }
+  if (c.nullTokens !== undefined && !(Array.isArray(c.nullTokens) && c.nullTokens.every((t) => typeof t === 'string'))) {
+    fail('nullTokens', 'must be an array of strings')
+  }
+  const threshold = c.rejectThreshold
+  if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
+    fail('rejectThreshold', 'must be a number from 0 to 1 (a fraction of rows)')
+  }
+  const extra = c.extraColumns ?? 'keep'
+  if (!['keep', 'drop', 'fail'].includes(extra as string)) fail('extraColumns', 'must be "keep", "drop" or "fail"')
+
+  const columns: ContractColumn[] = []
+  if (!Array.isArray(c.columns)) {
+    fail('columns', 'must be an array of { name, type } objects')
+  } else {
+    const seen = new Set<string>()
+    c.columns.forEach((col, i) => {
+      const parsed = parseColumn(col, `columns[${i}]`, fail)
+      if (!parsed) return
+      if (seen.has(parsed.name)) fail(`columns[${i}].name`, `duplicate column "${parsed.name}"`)
+      seen.add(parsed.name)
+      columns.push(parsed)
+    })
+    if (header === false && c.columns.length === 0) fail('columns', 'a contract with "header": false must name every column')
+  }
+  const partitionBy = c.partitionBy
+  if (partitionBy !== undefined && (typeof partitionBy !== 'string' || !columns.some((col) => col.name === normalizeColumnName(partitionBy)))) {
+    fail('partitionBy', 'must name one of the contract columns')
+  }
+  if (problems.length > 0) {
+    throw new ContractInvalidError(`contract ${contractName}: ${problems.join('; ')}`)
+  }
+  return {
+    columns,
+    header: header as boolean,
+    delimiter: c.delimiter as string | undefined,
+    encoding: c.encoding as string | undefined,
+    nullTokens: c.nullTokens as string[] | undefined,
+    rejectThreshold: threshold as number | undefined,
+    extraColumns: extra as ExtraColumnsPolicy,
+    partitionBy: partitionBy === undefined ? undefined : normalizeColumnName(partitionBy as string),
+  }
+}
+
+function parseColumn(col: unknown, path: string, fail: (path: string, msg: string) => void): ContractColumn | undefined {
+  if (typeof col !== 'object' || col === null) {
+    fail(path, 'must be an object')
+    return undefined
+  }
+  const c = col as Record<string, unknown>
+  for (const key of Object.keys(c)) if (!COLUMN_KEYS.has(key)) fail(`${path}.${key}`, 'unknown key')
+  const name = typeof c.name === 'string' ? normalizeColumnName(c.name) : ''
+  if (!name) fail(`${path}.name`, 'must be a non-empty column name')
+  let typeText = typeof c.type === 'string' ? c.type : ''
+  if (typeText.trim().toLowerCase() === 'decimal' && c.precision !== undefined) {
+    typeText = `decimal(${c.precision},${c.scale ?? 0})`
+  }
+  const type = parseAthenaType(typeText)
+  if (!type) {
+    fail(`${path}.type`, `unknown type ${JSON.stringify(c.type)} (boolean, int, bigint, double, decimal(p,s) with p ≤ 38, date, timestamp, string)`)
+  }
+  if (c.nullable !== undefined && typeof c.nullable !== 'boolean') fail(`${path}.nullable`, 'must be true or false')
+  let format: TemporalParser | undefined
+  if (c.format !== undefined) {
+    if (type?.kind !== 'date' && type?.kind !== 'timestamp') {
+      fail(`${path}.format`, `only date and timestamp columns take a format (this one is ${type ? athenaTypeName(type) : 'unknown'})`)
+    } else if (typeof c.format !== 'string') {
+      fail(`${path}.format`, 'must be a string such as "DD/MM/YYYY"')
+    } else {
+      try {
+        format = compileTemporalFormat(c.format)
+      } catch (e) {
+        fail(`${path}.format`, (e as Error).message)
+      }
+    }
+  }
+  if (!name || !type) return undefined
+  return { name, type, nullable: c.nullable !== false, format }
+}

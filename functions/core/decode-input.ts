@@ -1,0 +1,190 @@
+import { isUtf8 } from 'node:buffer'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { createGunzip } from 'node:zlib'
+import { countBytes, countLineBreaks, peekBytes } from './byte-stream'
+import { BinaryInputError, EncodingError } from './errors'
+import { findInvalidUtf8, incompleteTail } from './utf8-validation'
+
+/**
+ * Input decoding: gzip → encoding detection → UTF-8 bytes for the CSV parser.
+ *
+ * Encoding policy: UTF-8 input passes through byte for byte; invalid UTF-8 sequences are
+ * never replaced silently: their line numbers are recorded so every row holding one goes to
+ * rejects with error_code `encoding`, and a warning counts them. Other encodings (UTF-16
+ * with a BOM, or one declared in the contract) are decoded strictly; an undecodable byte
+ * fails the file with EncodingError naming the line.
+ */
+export interface DecodedInput {
+  compression: 'gzip' | 'none'
+  encoding: string
+  bom: boolean
+  /** UTF-8 bytes without BOM. */
+  bytes: AsyncIterable<Buffer>
+  /** Source bytes read so far (compressed size for gzip). */
+  bytesIn(): number
+  /** 1-based line numbers holding invalid UTF-8, filled as `bytes` is consumed. */
+  invalidLines: Set<number>
+  /** Invalid UTF-8 sequences found so far. */
+  invalidSequences(): number
+}
+
+const SNIFF_BYTES = 8192
+const SIGNATURES: [number[], string][] = [
+  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (an .xlsx workbook?)'],
+  [[0x50, 0x41, 0x52, 0x31], 'a Parquet file'],
+  [[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'an OLE document (an .xls workbook?)'],
+  [[0x1f, 0x8b], 'gzip data compressed twice'],
+]
+
+/** Decodes a raw byte stream. `declaredEncoding` comes from the contract, if any. */
+export async function decodeInput(
+  source: AsyncIterable<Uint8Array>,
+  sourceName: string,
+  declaredEncoding?: string,
+): Promise<DecodedInput> {
+  const counted = countBytes(source)
+  const first = await peekBytes(counted.stream, 2)
+  const gzip = first.head.length >= 2 && first.head[0] === 0x1f && first.head[1] === 0x8b
+  const plain = gzip ? gunzip(first.rest, sourceName) : first.rest
+  const { head, rest } = await peekBytes(plain, SNIFF_BYTES)
+
+  let encoding = 'utf-8'
+  let bomLength = 0
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) bomLength = 3
+  else if (head[0] === 0xff && head[1] === 0xfe) [encoding, bomLength] = ['utf-16le', 2]
+  else if (head[0] === 0xfe && head[1] === 0xff) [encoding, bomLength] = ['utf-16be', 2]
+  if (bomLength === 0 && declaredEncoding) encoding = normalizeLabel(declaredEncoding)
+  if (!encoding.startsWith('utf-16')) assertText(head, sourceName)
+
+  const invalidLines = new Set<number>()
+  let invalidCount = 0
+  const body = skipBytes(rest, bomLength)
+  const bytes =
+    encoding === 'utf-8'
+      ? validateUtf8(body, invalidLines, () => (invalidCount += 1))
+      : transcode(body, encoding, sourceName)
+  return {
+    compression: gzip ? 'gzip' : 'none',
+    encoding,
+    bom: bomLength > 0,
+    bytes,
+    bytesIn: counted.count,
+    invalidLines,
+    invalidSequences: () => invalidCount,
+  }
+}
+
+function normalizeLabel(label: string): string {
+  return new TextDecoder(label).encoding
+}
+
+function assertText(head: Buffer, sourceName: string): void {
+  for (const [magic, what] of SIGNATURES) {
+    if (head.length >= magic.length && magic.every((b, i) => head[i] === b)) {
+      throw new BinaryInputError(`input: ${sourceName} is not CSV text: it looks like ${what}`)
+    }
+  }
+  const nul = head.indexOf(0)
+  if (nul >= 0) {
+    const utf16 = head.length > 4 && (head[1] === 0 || head[0] === 0)
+    const hint = utf16 ? ' (UTF-16 without a byte order mark? declare "encoding" in the contract)' : ''
+    throw new BinaryInputError(`input: ${sourceName} is not CSV text: NUL byte at offset ${nul}${hint}`)
+  }
+  let control = 0
+  for (const b of head) if (b < 9 || (b > 13 && b < 32) || b === 127) control += 1
+  if (head.length > 0 && control / head.length > 0.1) {
+    throw new BinaryInputError(`input: ${sourceName} is not CSV text: ${control} control bytes in its first ${head.length} bytes`)
+  }
+}
+
+async function* gunzip(chunks: AsyncIterable<Uint8Array>, sourceName: string): AsyncGenerator<Buffer> {
+  const gz = createGunzip()
+  const feeding = pipeline(Readable.from(chunks), gz).catch(() => undefined)
+  try {
+    for await (const chunk of gz) yield chunk as Buffer
+  } catch (e) {
+    throw new BinaryInputError(`gzip: ${sourceName} is corrupt or truncated (${(e as Error).message})`, { cause: e })
+  } finally {
+    gz.destroy()
+    await feeding
+  }
+}
+
+async function* skipBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+  let left = n
+  for await (const chunk of chunks) {
+    if (left >= chunk.length) {
+      left -= chunk.length
+      continue
+    }
+    yield left > 0 ? chunk.subarray(left) : chunk
+    left = 0
+  }
+}
+
+async function* validateUtf8(chunks: AsyncIterable<Buffer>, invalidLines: Set<number>, onInvalid: () => void): AsyncGenerator<Buffer> {
+  let line = 1
+  let pendingCR = false
+  let carry: Buffer | undefined
+  for await (const raw of chunks) {
+    const chunk = carry ? Buffer.concat([carry, raw]) : raw
+    const keep = incompleteTail(chunk)
+    const whole = keep > 0 ? chunk.subarray(0, chunk.length - keep) : chunk
+    carry = keep > 0 ? Buffer.from(chunk.subarray(chunk.length - keep)) : undefined
+    ;({ line, pendingCR } = checkChunk(whole, line, pendingCR, invalidLines, onInvalid))
+    if (whole.length > 0) yield whole
+  }
+  if (carry) {
+    checkChunk(carry, line, pendingCR, invalidLines, onInvalid)
+    yield carry
+  }
+}
+
+function checkChunk(
+  chunk: Buffer,
+  line: number,
+  pendingCR: boolean,
+  invalidLines: Set<number>,
+  onInvalid: () => void,
+): { line: number; pendingCR: boolean } {
+  if (!isUtf8(chunk)) {
+    let from = 0
+    let at = line
+    let cr = pendingCR
+    for (const offset of findInvalidUtf8(chunk)) {
+      const counted = countLineBreaks(chunk.subarray(from, offset), cr)
+      at += counted.breaks
+      cr = counted.pendingCR
+      from = offset
+      invalidLines.add(cr ? at + 1 : at)
+      onInvalid()
+    }
+  }
+  const counted = countLineBreaks(chunk, pendingCR)
+  return { line: line + counted.breaks, pendingCR: counted.pendingCR }
+}
+
+async function* transcode(chunks: AsyncIterable<Buffer>, encoding: string, sourceName: string): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder(encoding, { fatal: true, ignoreBOM: true })
+  let line = 1
+  for await (const chunk of chunks) {
+    let text: string
+    try {
+      text = decoder.decode(chunk, { stream: true })
+    } catch (e) {
+      throw new EncodingError(`encoding: ${sourceName} has bytes that are not valid ${encoding} near line ${line}`, { cause: e })
+    }
+    line += text.split(/\r\n|\n|\r/).length - 1
+    yield Buffer.from(text, 'utf8')
+  }
+  try {
+    const tail = decoder.decode()
+    if (tail) yield Buffer.from(tail, 'utf8')
+  } catch (e) {
+    throw new EncodingError(`encoding: ${sourceName} ends inside a ${encoding} character at line ${line}`, { cause: e })
+  }
+}

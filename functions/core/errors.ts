@@ -1,0 +1,43 @@
+/**
+ * Named errors. Their `name` is the contract with the workflow: the ASL `Retry`/`Catch`
+ * blocks match on it, so renaming one is a breaking change.
+ * Messages start with the domain and carry the offending value and location.
+ */
+
+/** Base class: sets `name` from the subclass and keeps the original error as `cause`. */
+export class SluiceError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+  }
+}
+
+/** The contract JSON itself is malformed (unknown type, bad format string, ...). */
+export class ContractInvalidError extends SluiceError {}
+
+/** The file cannot satisfy its contract as a whole (e.g. a required column is missing). */
+export class ContractViolationError extends SluiceError {}
+
+/** More rows were rejected than the reject threshold allows; nothing of the file is kept. */
+export class RejectThresholdError extends SluiceError {
+  constructor(
+    message: string,
+    readonly rowsIn: number,
+    readonly rowsRejected: number,
+    readonly threshold: number,
+  ) {
+    super(message)
+  }
+}
+
+/** The input is not text (NUL bytes, a known binary signature) or its compression is corrupt. */
+export class BinaryInputError extends SluiceError {}
+
+/** The input cannot be decoded in its declared or detected encoding. */
+export class EncodingError extends SluiceError {}
+
+/** The CSV is unusable as a whole (e.g. no header row when one is required). */
+export class CsvFormatError extends SluiceError {}
+
+/** A storage call failed in a way worth retrying (throttling, timeouts, 5xx). */
+export class TransientStorageError extends SluiceError {}

@@ -1,0 +1,112 @@
+import { parse } from 'csv-parse'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import { CsvFormatError } from './errors'
+import type { Dialect } from './sniff-dialect'
+
+/** Why a row could not be loaded. */
+export type RejectCode =
+  | 'column_count'
+  | 'type_mismatch'
+  | 'null_violation'
+  | 'encoding'
+  | 'unterminated_quote'
+  | 'bad_quote'
+  | 'malformed'
+
+/** One record of the file, in order. `line` is the 1-based line where it starts. */
+export type CsvEvent =
+  | { kind: 'record'; fields: string[]; line: number; raw: string }
+  | { kind: 'broken'; line: number; raw: string; code: RejectCode; message: string }
+
+/** A record larger than this is not data but an unclosed quote swallowing the file. */
+export const MAX_RECORD_CHARS = 16 * 1024 * 1024
+
+interface ParserOutput {
+  record?: string[]
+  raw: string
+  error?: { code: string; message: string }
+}
+
+/**
+ * Streams the records of UTF-8 CSV bytes with csv-parse. Blank lines are skipped and
+ * counted; malformed records come out as `broken` events in their place instead of
+ * stopping the file, so the rows around them still load.
+ */
+export async function* readCsvRecords(
+  bytes: AsyncIterable<Buffer>,
+  dialect: Dialect,
+  sourceName: string,
+  counters: { blankLines: number },
+): AsyncGenerator<CsvEvent> {
+  const parser = parse({
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    escape: dialect.quote,
+    record_delimiter: dialect.lineBreak === 'CR' ? ['\r'] : ['\r\n', '\n'],
+    raw: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_records_with_error: true,
+    max_record_size: MAX_RECORD_CHARS,
+    on_skip: (error, raw) => {
+      if (error && (error as { code?: string }).code === 'CSV_MAX_RECORD_SIZE') {
+        throw new CsvFormatError(
+          `csv: a record in ${sourceName} grows past ${MAX_RECORD_CHARS} characters near line ${(error as { lines?: number }).lines}: an opening quote is probably never closed`,
+        )
+      }
+      parser.push({ raw: raw ?? '', error: { code: (error as { code?: string })?.code ?? 'CSV', message: error?.message ?? '' } })
+      return undefined
+    },
+  })
+  const feeding = pipeline(Readable.from(bytes), parser).catch(() => undefined)
+  let line = 1
+  try {
+    for await (const out of parser as AsyncIterable<ParserOutput>) {
+      const start = line
+      line += lineBreaks(out.raw)
+      if (out.error) {
+        yield broken(out, start, line, sourceName)
+      } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
+        counters.blankLines += 1
+      } else {
+        yield { kind: 'record', fields: out.record!, line: start, raw: out.raw }
+      }
+    }
+  } finally {
+    parser.destroy()
+    await feeding
+  }
+}
+
+function broken(out: ParserOutput, start: number, next: number, sourceName: string): CsvEvent {
+  const raw = out.raw
+  const lastLine = /[\r\n]$/.test(raw) ? next - 1 : next
+  switch (out.error!.code) {
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return {
+        kind: 'broken', line: start, raw, code: 'unterminated_quote',
+        message: `csv: quote opened at line ${start} of ${sourceName} is never closed (the record runs to line ${lastLine}, the end of the file)`,
+      }
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return {
+        kind: 'broken', line: start, raw, code: 'bad_quote',
+        message: `csv: a closing quote is followed by other characters in the record at line ${start} of ${sourceName}`,
+      }
+    default:
+      return { kind: 'broken', line: start, raw, code: 'malformed', message: `csv: ${out.error!.message} (${sourceName})` }
+  }
+}
+
+/** `\r\n`, `\n` and a lone `\r` each count as one line break. */
+export function lineBreaks(text: string): number {
+  let n = 0
+  let i = text.indexOf('\n')
+  while (i !== -1) {
+    n += 1
+    i = text.indexOf('\n', i + 1)
+  }
+  if (text.indexOf('\r') === -1) return n
+  for (let k = 0; k < text.length; k++) if (text.charCodeAt(k) === 13 && text.charCodeAt(k + 1) !== 10) n += 1
+  return n
+}

@@ -1,0 +1,76 @@
+import { ParquetPartWriter } from './parquet-part-writer'
+import type { ParquetColumn } from './parquet-schema'
+import type { RejectCode } from './read-csv-records'
+import type { Codec, PartInfo, PartSink } from './transform-types'
+
+/** Columns of every rejects table. */
+export const REJECT_COLUMNS: ParquetColumn[] = [
+  { name: 'source', type: { kind: 'string' }, nullable: false },
+  { name: 'line', type: { kind: 'bigint' }, nullable: false },
+  { name: 'record', type: { kind: 'string' }, nullable: false },
+  { name: 'error_code', type: { kind: 'string' }, nullable: false },
+  { name: 'error_message', type: { kind: 'string' }, nullable: false },
+  { name: 'column', type: { kind: 'string' }, nullable: true },
+]
+
+/** One row that could not be loaded. */
+export interface Reject {
+  line: number
+  /** The record's text as it was in the file, without its final line break. */
+  record: string
+  code: RejectCode
+  message: string
+  column: string | null
+}
+
+const GROUP_ROWS = 50_000
+const GROUP_CHARS = 8 * 1024 * 1024
+
+/** Buffers rejects and writes them as Parquet row groups. */
+export class RejectsTable {
+  private readonly writer: ParquetPartWriter
+  private buffer: Reject[] = []
+  private chars = 0
+  readonly codes: Record<string, number> = {}
+  count = 0
+
+  constructor(sink: PartSink, codec: Codec, partBytes: number, private readonly source: string) {
+    this.writer = new ParquetPartWriter(sink, 'rejects', REJECT_COLUMNS, codec, partBytes)
+  }
+
+  async add(reject: Reject): Promise<void> {
+    this.buffer.push(reject)
+    this.count += 1
+    this.codes[reject.code] = (this.codes[reject.code] ?? 0) + 1
+    this.chars += reject.record.length
+    if (this.buffer.length >= GROUP_ROWS || this.chars >= GROUP_CHARS) await this.flush()
+  }
+
+  async finish(): Promise<PartInfo[]> {
+    await this.flush()
+    return this.writer.finish()
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.buffer
+    if (rows.length === 0) return
+    this.buffer = []
+    this.chars = 0
+    await this.writer.writeRowGroup(
+      [
+        rows.map(() => this.source),
+        rows.map((r) => BigInt(r.line)),
+        rows.map((r) => r.record),
+        rows.map((r) => r.code),
+        rows.map((r) => r.message),
+        rows.map((r) => r.column),
+      ],
+      rows.length,
+    )
+  }
+}
+
+/** The record text without the line break that ended it. */
+export function recordText(raw: string): string {
+  return raw.replace(/(?:\r\n|\n|\r)$/, '')
+}

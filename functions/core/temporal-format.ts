@@ -1,0 +1,161 @@
+/**
+ * Date and timestamp text formats. The default formats are ISO 8601; a contract may give
+ * its own pattern built from these tokens:
+ *   YYYY year · MM / M month · MMM month abbreviation (Jan) · DD / D day ·
+ *   HH / H hour (24h) · mm minute · ss second · S… fraction (1–6 digits, any count of S) ·
+ *   Z offset (`Z`, `+02:00`, `+0200`, `+02`); anything else is literal.
+ * A text without an offset is taken as UTC.
+ */
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
+const DAY_MICROS = 86_400_000_000
+
+/** Parsed parts of a date or timestamp text. */
+interface TemporalParts {
+  year: number
+  month: number
+  day: number
+  hour: number
+  minute: number
+  second: number
+  micros: number
+  offsetMinutes: number
+}
+
+/** A compiled format: returns epoch days (date) or epoch microseconds (timestamp), or undefined. */
+export interface TemporalParser {
+  readonly pattern: string
+  parseDays(text: string): number | undefined
+  parseMicros(text: string): bigint | undefined
+}
+
+const TOKENS: [string, string][] = [
+  ['YYYY', '(?<year>\\d{4})'],
+  ['MMM', '(?<mon>[A-Za-z]{3})'],
+  ['MM', '(?<month>\\d{2})'],
+  ['M', '(?<month>\\d{1,2})'],
+  ['DD', '(?<day>\\d{2})'],
+  ['D', '(?<day>\\d{1,2})'],
+  ['HH', '(?<hour>\\d{2})'],
+  ['H', '(?<hour>\\d{1,2})'],
+  ['mm', '(?<minute>\\d{2})'],
+  ['ss', '(?<second>\\d{2})'],
+  ['Z', '(?<offset>Z|[+-]\\d{2}(?::?\\d{2})?)'],
+]
+
+/**
+ * Compiles a format pattern. Throws a plain Error naming the problem when the pattern
+ * has no year, month and day; the contract reader turns it into ContractInvalidError.
+ */
+export function compileTemporalFormat(pattern: string): TemporalParser {
+  let source = ''
+  let i = 0
+  while (i < pattern.length) {
+    const fraction = /^S+/.exec(pattern.slice(i))
+    if (fraction) {
+      source += '(?<fraction>\\d{1,6})'
+      i += fraction[0].length
+      continue
+    }
+    const token = TOKENS.find(([t]) => pattern.startsWith(t, i))
+    if (token) {
+      source += token[1]
+      i += token[0].length
+      continue
+    }
+    source += pattern[i].replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    i += 1
+  }
+  const regex = new RegExp(`^${source}$`)
+  const groups = new Set([...source.matchAll(/\?<(\w+)>/g)].map((m) => m[1]))
+  if (!groups.has('year') || !(groups.has('month') || groups.has('mon')) || !groups.has('day')) {
+    throw new Error(`format "${pattern}" needs a year (YYYY), a month (MM, M or MMM) and a day (DD or D)`)
+  }
+  if (new Set(source.match(/\?<\w+>/g)).size !== (source.match(/\?<\w+>/g) ?? []).length) {
+    throw new Error(`format "${pattern}" repeats a field`)
+  }
+  const parts = (text: string) => {
+    const m = regex.exec(text)
+    return m?.groups ? toParts(m.groups) : undefined
+  }
+  return {
+    pattern,
+    parseDays: (text) => {
+      const p = parts(text)
+      return p && p.hour === 0 && p.minute === 0 && p.second === 0 && p.micros === 0 && p.offsetMinutes === 0
+        ? epochDays(p)
+        : undefined
+    },
+    parseMicros: (text) => {
+      const p = parts(text)
+      return p ? epochMicros(p) : undefined
+    },
+  }
+}
+
+function toParts(g: Record<string, string | undefined>): TemporalParts | undefined {
+  const month = g.mon !== undefined ? MONTHS.indexOf(g.mon.toLowerCase()) + 1 : Number(g.month)
+  const p: TemporalParts = {
+    year: Number(g.year),
+    month,
+    day: Number(g.day),
+    hour: Number(g.hour ?? 0),
+    minute: Number(g.minute ?? 0),
+    second: Number(g.second ?? 0),
+    micros: g.fraction ? Number(g.fraction.padEnd(6, '0')) : 0,
+    offsetMinutes: g.offset ? parseOffset(g.offset) : 0,
+  }
+  if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysInMonth(p.year, p.month)) return undefined
+  if (p.hour > 23 || p.minute > 59 || p.second > 59 || Math.abs(p.offsetMinutes) > 18 * 60) return undefined
+  return p
+}
+
+function parseOffset(offset: string): number {
+  if (offset === 'Z') return 0
+  const sign = offset[0] === '-' ? -1 : 1
+  const digits = offset.slice(1).replace(':', '')
+  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0))
+}
+
+function daysInMonth(year: number, month: number): number {
+  return month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+}
+
+function epochDays(p: TemporalParts): number {
+  const utc = new Date(0)
+  utc.setUTCFullYear(p.year, p.month - 1, p.day)
+  return Math.floor(utc.getTime() / 86_400_000)
+}
+
+function epochMicros(p: TemporalParts): bigint {
+  const seconds = p.hour * 3600 + p.minute * 60 + p.second - p.offsetMinutes * 60
+  const micros = epochDays(p) * DAY_MICROS + seconds * 1_000_000 + p.micros
+  // Exact while |micros| < 2^53 (years 1685–2254); beyond, rebuild in bigint.
+  return Number.isSafeInteger(micros)
+    ? BigInt(micros)
+    : BigInt(epochDays(p)) * BigInt(DAY_MICROS) + BigInt(seconds) * 1_000_000n + BigInt(p.micros)
+}
+
+/** ISO 8601 date: `2024-05-03`. */
+export const ISO_DATE = compileTemporalFormat('YYYY-MM-DD')
+
+const ISO_TIMESTAMP_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/
+
+/**
+ * ISO 8601 timestamp: `2024-05-03T21:44:25Z`, `2024-05-03 21:44:25.123456+02:00`,
+ * `2024-05-03T21:44`, or a bare date (midnight UTC). At most microsecond precision: more
+ * fraction digits would be lost, so such text is not a timestamp.
+ */
+export const ISO_TIMESTAMP: TemporalParser = {
+  pattern: 'ISO 8601',
+  parseDays: (text) => ISO_DATE.parseDays(text),
+  parseMicros: (text) => {
+    const m = ISO_TIMESTAMP_RE.exec(text)
+    if (!m) return undefined
+    const p = toParts({
+      year: m[1], month: m[2], day: m[3], hour: m[4], minute: m[5], second: m[6], fraction: m[7], offset: m[8],
+    })
+    return p ? epochMicros(p) : undefined
+  },
+}

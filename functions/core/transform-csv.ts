@@ -1,0 +1,271 @@
+import { athenaTypeName } from './athena-types'
+import { planColumns, type ColumnPlan } from './column-plan'
+import { DEFAULT_NULL_TOKENS } from './contract'
+import { CsvFormatError, RejectThresholdError } from './errors'
+import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
+import { openCsv, type OpenedCsv } from './open-csv'
+import { ParquetPartWriter } from './parquet-part-writer'
+import type { CsvEvent } from './read-csv-records'
+import { RejectsTable, recordText } from './rejects-table'
+import { RowCoercer, WidenNeeded } from './row-coercer'
+import type { AthenaType, ByteSource, Codec, PartSink, TransformOptions, TransformStats } from './transform-types'
+
+/** Defaults, documented in the README ("Parquet output"). */
+export const TRANSFORM_DEFAULTS = {
+  codec: 'snappy' as Codec,
+  rejectThreshold: 0.05,
+  rowGroupBytes: 16 * 1024 * 1024,
+  partBytes: 128 * 1024 * 1024,
+  sampleRows: 100_000,
+}
+const MAX_GROUP_ROWS = 1_000_000
+
+interface Settings {
+  sourceName: string
+  codec: Codec
+  rejectThreshold: number
+  rowGroupBytes: number
+  partBytes: number
+  sampleRows: number
+  nullTokens: Set<string>
+  options: TransformOptions
+}
+
+/**
+ * Transforms one CSV byte stream into Parquet parts and a rejects table.
+ *
+ * Column types: declared by the contract, else inferred. Inference reads a sample (the
+ * first row group) and then writes in the same pass; if a later value does not fit a
+ * sampled type, the parts written so far are discarded, a full pass infers the final types
+ * and a second pass writes. Every data row ends up in exactly one place: a data part or the
+ * rejects table. Above the reject threshold, or on any error, everything written is
+ * discarded and the error is thrown.
+ */
+export async function transformCsv(source: ByteSource, sink: PartSink, options: TransformOptions): Promise<TransformStats> {
+  const started = performance.now()
+  const settings = resolveSettings(options)
+  let fixedTypes: AthenaType[] | undefined
+  let restarts = 0
+  try {
+    for (;;) {
+      try {
+        const stats = await writePass(source, sink, settings, fixedTypes)
+        stats.inference.restarts = restarts
+        if (restarts > 0) stats.warnings.push(`type inference restarted ${restarts} time(s): a value after the sample needed a wider type`)
+        stats.seconds = (performance.now() - started) / 1000
+        return stats
+      } catch (e) {
+        if (!(e instanceof WidenNeeded) || restarts > 0) throw e
+        restarts += 1
+        await sink.discard()
+        fixedTypes = await inferPass(source, settings, e.types)
+      }
+    }
+  } catch (e) {
+    await sink.discard()
+    throw e
+  }
+}
+
+function resolveSettings(options: TransformOptions): Settings {
+  return {
+    sourceName: options.sourceName,
+    codec: options.codec ?? TRANSFORM_DEFAULTS.codec,
+    rejectThreshold: options.rejectThreshold ?? options.contract?.rejectThreshold ?? TRANSFORM_DEFAULTS.rejectThreshold,
+    rowGroupBytes: options.rowGroupBytes ?? TRANSFORM_DEFAULTS.rowGroupBytes,
+    partBytes: options.partBytes ?? TRANSFORM_DEFAULTS.partBytes,
+    sampleRows: options.sampleRows ?? TRANSFORM_DEFAULTS.sampleRows,
+    nullTokens: new Set(['', ...(options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)]),
+    options,
+  }
+}
+
+interface Pass {
+  opened: OpenedCsv
+  events: AsyncIterator<CsvEvent>
+  /** Records read ahead (the first data row when there is no header). */
+  pending: CsvEvent[]
+  plan: ColumnPlan
+}
+
+/** Opens the source and reads the header. Undefined for an empty file. */
+async function beginPass(source: ByteSource, settings: Settings): Promise<Pass | undefined> {
+  const contract = settings.options.contract
+  const opened = await openCsv(source.open(), settings.sourceName, { encoding: contract?.encoding, delimiter: contract?.delimiter })
+  const events = opened.events[Symbol.asyncIterator]()
+  const first = await events.next()
+  if (first.done) {
+    await events.return?.(undefined)
+    return undefined
+  }
+  const head = first.value
+  const hasHeader = contract?.header ?? true
+  if (hasHeader && head.kind === 'broken') {
+    await events.return?.(undefined)
+    throw new CsvFormatError(`csv: cannot read the header at line ${head.line} of ${settings.sourceName}: ${head.message}`)
+  }
+  const header = hasHeader && head.kind === 'record' ? head.fields : undefined
+  const width = header ? header.length : contract!.columns.length
+  const plan = planColumns(header ? [...header] : undefined, width, contract, settings.sourceName)
+  return { opened, events, pending: hasHeader ? [] : [head], plan }
+}
+
+async function nextEvent(pass: Pass): Promise<CsvEvent | undefined> {
+  if (pass.pending.length > 0) return pass.pending.shift()
+  const next = await pass.events.next()
+  return next.done ? undefined : next.value
+}
+
+/** True when the cell holds no value for inference (null token or blank). */
+function isBlank(text: string, nullTokens: Set<string>): boolean {
+  if (nullTokens.has(text)) return true
+  const t = text.trim()
+  return t === '' || nullTokens.has(t)
+}
+
+/** Feeds one record's inferred cells to their accumulators. */
+function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnTypeAccumulator | undefined)[], nullTokens: Set<string>): void {
+  if (event.kind !== 'record' || event.fields.length !== pass.plan.width) return
+  if (pass.opened.input.invalidLines.size > 0 && RowCoercer.invalidLine(event, pass.opened.input.invalidLines) !== undefined) return
+  pass.plan.columns.forEach((column, j) => {
+    const acc = accumulators[j]
+    if (!acc || column.field < 0) return
+    const text = event.fields[column.field]
+    if (!isBlank(text, nullTokens)) acc.add(classifyValue(text.trim()))
+  })
+}
+
+/** A full read that only infers the types of the undeclared columns. */
+async function inferPass(source: ByteSource, settings: Settings, start: AthenaType[]): Promise<AthenaType[]> {
+  const pass = await beginPass(source, settings)
+  if (!pass) return start
+  const accumulators = pass.plan.columns.map((c, j) => (c.declared ? undefined : new ColumnTypeAccumulator(start[j])))
+  for (let event = await nextEvent(pass); event; event = await nextEvent(pass)) {
+    observe(event, pass, accumulators, settings.nullTokens)
+  }
+  return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
+}
+
+/** Reads the sample and infers the undeclared columns' types from it. */
+async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]> {
+  const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator()))
+  if (accumulators.some(Boolean)) {
+    let chars = 0
+    const sample: CsvEvent[] = [...pass.pending]
+    pass.pending = []
+    while (sample.length < settings.sampleRows && chars < settings.rowGroupBytes) {
+      const next = await pass.events.next()
+      if (next.done) break
+      sample.push(next.value)
+      chars += next.value.raw.length
+    }
+    for (const event of sample) observe(event, pass, accumulators, settings.nullTokens)
+    pass.pending = sample
+  }
+  return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
+}
+
+async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: AthenaType[]): Promise<TransformStats> {
+  const pass = await beginPass(source, settings)
+  if (!pass) return emptyStats(settings)
+  const { plan, opened } = pass
+  try {
+    const types = fixedTypes ?? (await sampleTypes(pass, settings))
+    const coercer = new RowCoercer(plan, types, settings.nullTokens, opened.input.invalidLines)
+    const columns = plan.columns.map((c, j) => ({ name: c.name, type: types[j], nullable: c.declared?.nullable ?? true }))
+    const data = new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes)
+    const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
+    let buffers = columns.map((): (ReturnType<RowCoercer['values']>[number])[] => [])
+    let groupRows = 0
+    let groupChars = 0
+    let rowsIn = 0
+    for (let event = await nextEvent(pass); event; event = await nextEvent(pass)) {
+      rowsIn += 1
+      if (event.kind === 'broken') {
+        await rejects.add({ line: event.line, record: recordText(event.raw), code: event.code, message: event.message, column: null })
+        continue
+      }
+      const reject = coercer.coerce(event)
+      if (reject) {
+        await rejects.add(reject)
+        continue
+      }
+      const values = coercer.values()
+      for (let j = 0; j < buffers.length; j++) buffers[j].push(values[j])
+      groupRows += 1
+      groupChars += event.raw.length
+      if (groupChars >= settings.rowGroupBytes || groupRows >= MAX_GROUP_ROWS) {
+        await data.writeRowGroup(buffers, groupRows)
+        buffers = columns.map(() => [])
+        groupRows = 0
+        groupChars = 0
+      }
+    }
+    await data.writeRowGroup(buffers, groupRows)
+    const rowsOut = rowsIn - rejects.count
+    if (rowsIn > 0 && rejects.count / rowsIn > settings.rejectThreshold) {
+      throw new RejectThresholdError(
+        `rejects: ${rejects.count} of ${rowsIn} rows of ${settings.sourceName} were rejected (${pct(rejects.count / rowsIn)}, threshold ${pct(settings.rejectThreshold)}); ` +
+          `codes ${JSON.stringify(rejects.codes)}; first at line ${coercer.firstRejectLine ?? '?'}`,
+        rowsIn,
+        rejects.count,
+        settings.rejectThreshold,
+      )
+    }
+    const parts = await data.finish()
+    const rejectParts = await rejects.finish()
+    if (parts.length === 0) parts.push(...(await data.writeEmptyPart()))
+    const warnings = [...plan.warnings]
+    const invalid = opened.input.invalidSequences()
+    if (invalid > 0) {
+      warnings.push(
+        `encoding: ${invalid} invalid UTF-8 byte sequence(s) on ${opened.input.invalidLines.size} line(s), first at line ${Math.min(...opened.input.invalidLines)}; ` +
+          'their rows were rejected. If the file is not UTF-8, declare "encoding" in the contract',
+      )
+    }
+    const renamed = Object.fromEntries(plan.columns.filter((c) => c.field >= 0 && c.original !== c.name).map((c) => [c.original, c.name]))
+    return {
+      source: settings.sourceName,
+      outcome: 'transformed',
+      rowsIn,
+      rowsOut,
+      rowsRejected: rejects.count,
+      blankLines: opened.counters.blankLines,
+      bytesIn: opened.input.bytesIn(),
+      bytesOut: parts.reduce((n, p) => n + p.bytes, 0),
+      rejectBytesOut: rejectParts.reduce((n, p) => n + p.bytes, 0),
+      compression: opened.input.compression,
+      encoding: opened.input.encoding,
+      bom: opened.input.bom,
+      dialect: { ...opened.dialect, header: settings.options.contract?.header ?? true },
+      columns: plan.columns.map((c, j) => ({
+        original: c.original,
+        name: c.name,
+        type: athenaTypeName(types[j]),
+        nullable: columns[j].nullable,
+        source: c.declared ? 'contract' : 'inferred',
+      })),
+      renamed,
+      parts,
+      rejectParts,
+      rejectCodes: rejects.codes,
+      inference: { sampleRows: fixedTypes ? 0 : settings.sampleRows, restarts: 0 },
+      warnings,
+      seconds: 0,
+    }
+  } finally {
+    await pass.events.return?.(undefined)
+  }
+}
+
+function emptyStats(settings: Settings): TransformStats {
+  return {
+    source: settings.sourceName, outcome: 'empty', rowsIn: 0, rowsOut: 0, rowsRejected: 0, blankLines: 0,
+    bytesIn: 0, bytesOut: 0, rejectBytesOut: 0, compression: 'none', encoding: 'utf-8', bom: false,
+    dialect: { delimiter: ',', quote: '"', lineBreak: 'none', header: true },
+    columns: [], renamed: {}, parts: [], rejectParts: [], rejectCodes: {},
+    inference: { sampleRows: 0, restarts: 0 }, warnings: [], seconds: 0,
+  }
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`

@@ -1,0 +1,103 @@
+import type { Contract } from './contract'
+
+/** Athena column types that sluice writes. */
+export type AthenaType =
+  | { kind: 'boolean' }
+  | { kind: 'int' }
+  | { kind: 'bigint' }
+  | { kind: 'double' }
+  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'date' }
+  | { kind: 'timestamp' }
+  | { kind: 'string' }
+
+/** Parquet compression codec for written parts. */
+export type Codec = 'snappy' | 'gzip' | 'none'
+
+/**
+ * A re-openable byte source. `open()` may be called more than once: inference restarts
+ * read the file again from the start.
+ */
+export interface ByteSource {
+  open(): AsyncIterable<Uint8Array>
+}
+
+/** One output object being written (a Parquet part). */
+export interface PartOutput {
+  write(chunk: Uint8Array): Promise<void>
+  /** Completes the object and returns where it went. */
+  close(): Promise<string>
+}
+
+/**
+ * Where the engine puts its Parquet. The engine never touches files or buckets itself.
+ * `discard()` removes every part opened so far: used when inference restarts and when the
+ * file fails, so a failed file leaves nothing behind.
+ */
+export interface PartSink {
+  openPart(kind: 'data' | 'rejects', index: number): Promise<PartOutput>
+  discard(): Promise<void>
+}
+
+export interface TransformOptions {
+  /** Name used in messages and in the rejects `source` column, e.g. `raw/orders/a.csv`. */
+  sourceName: string
+  contract?: Contract
+  codec?: Codec
+  /** Fraction of data rows that may be rejected before the file fails. Default 0.05. */
+  rejectThreshold?: number
+  /** Row groups close once this much decoded CSV text has been read into them. */
+  rowGroupBytes?: number
+  /** A new part starts once the current part holds this many Parquet bytes. */
+  partBytes?: number
+  /** Rows read before column types are fixed when there is no contract for a column. */
+  sampleRows?: number
+}
+
+export interface ColumnInfo {
+  /** Header text as it appeared in the file (after decoding), or `col_<n>` without a header. */
+  original: string
+  /** Athena-safe name. */
+  name: string
+  /** Athena DDL type, e.g. `decimal(12,2)`. */
+  type: string
+  nullable: boolean
+  /** Where the type came from. */
+  source: 'contract' | 'inferred'
+}
+
+export interface PartInfo {
+  key: string
+  rows: number
+  bytes: number
+}
+
+export interface TransformStats {
+  source: string
+  outcome: 'transformed' | 'empty'
+  rowsIn: number
+  rowsOut: number
+  rowsRejected: number
+  /** Lines that were completely empty; they are not rows. */
+  blankLines: number
+  /** Bytes read from the source (compressed size for gzip). */
+  bytesIn: number
+  /** Parquet bytes written for data parts. */
+  bytesOut: number
+  /** Parquet bytes written for rejects parts. */
+  rejectBytesOut: number
+  compression: 'gzip' | 'none'
+  encoding: string
+  bom: boolean
+  dialect: { delimiter: string; quote: string; lineBreak: 'LF' | 'CRLF' | 'CR' | 'none'; header: boolean }
+  columns: ColumnInfo[]
+  /** Original header → normalized name, only where they differ. */
+  renamed: Record<string, string>
+  parts: PartInfo[]
+  rejectParts: PartInfo[]
+  /** Reject counts by error code. */
+  rejectCodes: Record<string, number>
+  inference: { sampleRows: number; restarts: number }
+  warnings: string[]
+  seconds: number
+}

@@ -1,0 +1,106 @@
+import { ISO_DATE, ISO_TIMESTAMP, type TemporalParser } from './temporal-format'
+import type { AthenaType } from './transform-types'
+
+/** Returned by a parser when the text is not a value of its type. */
+export const INVALID: unique symbol = Symbol('invalid')
+
+/** Parquet-ready value of one cell: what the Parquet writer takes for the column's type. */
+export type CellValue = boolean | number | bigint | string
+
+/** Parses non-null cell text into a Parquet-ready value, or INVALID. */
+export type ValueParser = (text: string) => CellValue | typeof INVALID
+
+const INT_RE = /^[+-]?\d+$/
+const DOUBLE_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+const SPECIAL_DOUBLES: Record<string, number> = {
+  nan: NaN, inf: Infinity, '+inf': Infinity, '-inf': -Infinity,
+  infinity: Infinity, '+infinity': Infinity, '-infinity': -Infinity,
+}
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+/** Whitespace is trimmed around every value except strings. */
+const trim = (text: string) => {
+  const first = text.charCodeAt(0)
+  const last = text.charCodeAt(text.length - 1)
+  return first <= 32 || last <= 32 ? text.trim() : text
+}
+
+export function parseBoolean(text: string): boolean | typeof INVALID {
+  switch (trim(text).toLowerCase()) {
+    case 'true':
+      return true
+    case 'false':
+      return false
+    default:
+      return INVALID
+  }
+}
+
+export function parseInt32(text: string): number | typeof INVALID {
+  const t = trim(text)
+  if (!INT_RE.test(t)) return INVALID
+  const n = Number(t)
+  return n >= -2147483648 && n <= 2147483647 ? n : INVALID
+}
+
+export function parseInt64(text: string): bigint | typeof INVALID {
+  const t = trim(text)
+  if (!INT_RE.test(t)) return INVALID
+  const n = BigInt(t)
+  return n >= INT64_MIN && n <= INT64_MAX ? n : INVALID
+}
+
+export function parseDouble(text: string): number | typeof INVALID {
+  const t = trim(text)
+  if (DOUBLE_RE.test(t)) return Number(t)
+  const special = SPECIAL_DOUBLES[t.toLowerCase()]
+  return special === undefined ? INVALID : special
+}
+
+/**
+ * Parses an exact decimal into its unscaled bigint for decimal(precision, scale).
+ * Extra fraction digits are accepted only when they are zeros: rounding would alter data.
+ */
+export function parseDecimal(text: string, precision: number, scale: number): bigint | typeof INVALID {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(trim(text))
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return INVALID
+  const whole = m[2].replace(/^0+/, '')
+  let fraction = m[3] ?? ''
+  if (fraction.length > scale) {
+    if (!/^0*$/.test(fraction.slice(scale))) return INVALID
+    fraction = fraction.slice(0, scale)
+  }
+  if (whole.length > precision - scale) return INVALID
+  return BigInt(m[1] + (whole || '0') + fraction.padEnd(scale, '0'))
+}
+
+export function parseDate(text: string, format: TemporalParser = ISO_DATE): number | typeof INVALID {
+  return format.parseDays(trim(text)) ?? INVALID
+}
+
+export function parseTimestamp(text: string, format: TemporalParser = ISO_TIMESTAMP): bigint | typeof INVALID {
+  return format.parseMicros(trim(text)) ?? INVALID
+}
+
+/** Builds the parser for one column's type (and optional date/timestamp format). */
+export function valueParser(type: AthenaType, format?: TemporalParser): ValueParser {
+  switch (type.kind) {
+    case 'boolean':
+      return parseBoolean
+    case 'int':
+      return parseInt32
+    case 'bigint':
+      return parseInt64
+    case 'double':
+      return parseDouble
+    case 'decimal':
+      return (text) => parseDecimal(text, type.precision, type.scale)
+    case 'date':
+      return (text) => parseDate(text, format)
+    case 'timestamp':
+      return (text) => parseTimestamp(text, format)
+    case 'string':
+      return (text) => text
+  }
+}
