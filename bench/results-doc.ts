@@ -61,8 +61,8 @@ results on this page. The numbers below are rewritten by the benchmark; edit the
   - **sluice**: \`transformCsv\` with its defaults (no contract, types inferred) writing parts
     through the local file sink. One thread.
   - **DuckDB**: \`COPY (SELECT * FROM read_csv(…)) TO … (FORMAT parquet)\` through
-    \`@duckdb/node-api\` with default settings: its own CSV sniffer (which reads \`amount\` as \`DOUBLE\` and keeps
-    literal \`NULL\` notes as text), Snappy, every core.
+    \`@duckdb/node-api\` with default settings: its own CSV sniffer (which reads \`amount\` as
+    \`DOUBLE\` and keeps literal \`NULL\` notes as text), Snappy, every core.
   - **parquetjs-lite**, the design baseline: csv-parse (\`columns: true\`) and one \`appendRow\`
     per row, with a hand-written schema. \`amount\` is \`DOUBLE\` because parquetjs-lite has no
     convenient \`DECIMAL\`, and pages are uncompressed, the library's default.

@@ -62,10 +62,18 @@ interface Crash {
 // The contender child currently running, so that an interrupted run can stop it.
 let running: ChildProcess | undefined
 
+/**
+ * Node flags per contender. sluice runs with the V8 heap cap that `npm run sluice` sets
+ * (and that a 1 GB Lambda has): with the machine's default cap of several GB, V8 lets
+ * garbage pile up and peak RSS reflects that rather than what the transform holds.
+ */
+const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = { sluice: ['--max-old-space-size=1024'] }
+
 /** Runs one contender in a fresh Node process and parses the JSON line it prints. */
 function runContender(name: ContenderName, csv: string, out: string): Promise<ContenderResult | Crash> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join('bench', 'contender.ts'), name, csv, out], {
+    const args = [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', join('bench', 'contender.ts'), name, csv, out]
+    const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -113,8 +121,8 @@ async function main(): Promise<number> {
     const results: ContenderEntry[] = []
     const crashes: Crash[] = []
     for (const name of CONTENDERS) {
-      // sluice writes a folder of parts; the others write one file.
-      const out = join(dir, name === 'sluice' ? 'sluice-out' : `${name}.parquet`)
+      // sluice may add numbered parts next to this file; the others write only this file.
+      const out = join(dir, `${name}.parquet`)
       process.stdout.write(`Running ${name} … `)
       const outcome = await runContender(name, csv, out)
       if (isCrash(outcome)) {

@@ -3,8 +3,8 @@ import { transformCsv } from '../../functions/core/transform-csv'
 import type { ConversionOutput } from '../bench-types'
 
 /**
- * Converts with the sluice engine and its defaults (inferred types, no contract), writing
- * parts under `out` exactly as `sluice transform` would on a laptop.
+ * Converts with the sluice engine and its defaults (inferred types, no contract) through the
+ * local file sink: part 0 is `out`, later parts and rejects are written beside it.
  */
 export async function convertWithSluice(csv: string, out: string): Promise<ConversionOutput> {
   const stats = await transformCsv(fileByteSource(csv), localFilePartSink({ out }), { sourceName: csv })

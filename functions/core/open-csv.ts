@@ -12,7 +12,7 @@ export interface OpenedCsv {
   dialect: Dialect
   /** True when the source holds no bytes at all (after decompression and BOM). */
   empty: boolean
-  events: AsyncGenerator<CsvEvent>
+  events: AsyncGenerator<CsvEvent[]>
   counters: { blankLines: number }
 }
 

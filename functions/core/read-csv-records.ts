@@ -28,17 +28,20 @@ interface ParserOutput {
   error?: { code: string; message: string }
 }
 
+/** Records handed over per batch: the parser is drained synchronously, not per record. */
+const BATCH = 4096
+
 /**
- * Streams the records of UTF-8 CSV bytes with csv-parse. Blank lines are skipped and
- * counted; malformed records come out as `broken` events in their place instead of
- * stopping the file, so the rows around them still load.
+ * Streams the records of UTF-8 CSV bytes with csv-parse, in batches. Blank lines are
+ * skipped and counted; malformed records come out as `broken` events in their place
+ * instead of stopping the file, so the rows around them still load.
  */
 export async function* readCsvRecords(
   bytes: AsyncIterable<Buffer>,
   dialect: Dialect,
   sourceName: string,
   counters: { blankLines: number },
-): AsyncGenerator<CsvEvent> {
+): AsyncGenerator<CsvEvent[]> {
   const parser = parse({
     delimiter: dialect.delimiter,
     quote: dialect.quote,
@@ -62,20 +65,58 @@ export async function* readCsvRecords(
   const feeding = pipeline(Readable.from(bytes), parser).catch(() => undefined)
   let line = 1
   try {
-    for await (const out of parser as AsyncIterable<ParserOutput>) {
-      const start = line
-      line += lineBreaks(out.raw)
-      if (out.error) {
-        yield broken(out, start, line, sourceName)
-      } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
-        counters.blankLines += 1
-      } else {
-        yield { kind: 'record', fields: out.record!, line: start, raw: out.raw }
+    for await (const outputs of readInBatches<ParserOutput>(parser, BATCH)) {
+      const events: CsvEvent[] = []
+      for (const out of outputs) {
+        const start = line
+        line += lineBreaks(out.raw)
+        if (out.error) {
+          events.push(broken(out, start, line, sourceName))
+        } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
+          counters.blankLines += 1
+        } else {
+          events.push({ kind: 'record', fields: out.record!, line: start, raw: out.raw })
+        }
       }
+      if (events.length > 0) yield events
     }
   } finally {
     parser.destroy()
     await feeding
+  }
+}
+
+/**
+ * Reads an object-mode stream in batches with `read()`, so there is one await per batch
+ * rather than one per object.
+ */
+async function* readInBatches<T>(stream: NodeJS.ReadableStream & { destroy(): void }, max: number): AsyncGenerator<T[]> {
+  let wake: (() => void) | undefined
+  let ended = false
+  let failure: unknown
+  const notify = () => {
+    const resolve = wake
+    wake = undefined
+    resolve?.()
+  }
+  stream.on('readable', notify)
+  stream.on('end', () => ((ended = true), notify()))
+  stream.on('close', () => ((ended = true), notify()))
+  stream.on('error', (e) => ((failure = e), notify()))
+  for (;;) {
+    if (failure) throw failure
+    const batch: T[] = []
+    let item: T | null
+    while (batch.length < max && (item = stream.read() as T | null) !== null) batch.push(item)
+    if (batch.length > 0) {
+      yield batch
+      continue
+    }
+    if (ended) {
+      if (failure) throw failure
+      return
+    }
+    await new Promise<void>((resolve) => (wake = resolve))
   }
 }
 

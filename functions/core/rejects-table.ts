@@ -33,6 +33,8 @@ export class RejectsTable {
   private chars = 0
   readonly codes: Record<string, number> = {}
   count = 0
+  /** Line of the first reject, for messages. */
+  firstLine?: number
 
   constructor(sink: PartSink, codec: Codec, partBytes: number, private readonly source: string) {
     this.writer = new ParquetPartWriter(sink, 'rejects', REJECT_COLUMNS, codec, partBytes)
@@ -41,6 +43,7 @@ export class RejectsTable {
   async add(reject: Reject): Promise<void> {
     this.buffer.push(reject)
     this.count += 1
+    this.firstLine ??= reject.line
     this.codes[reject.code] = (this.codes[reject.code] ?? 0) + 1
     this.chars += reject.record.length
     if (this.buffer.length >= GROUP_ROWS || this.chars >= GROUP_CHARS) await this.flush()

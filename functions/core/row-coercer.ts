@@ -29,7 +29,7 @@ export class RowCoercer {
   private readonly declared: boolean[]
   private readonly isString: boolean[]
   private readonly row: (CellValue | null)[]
-  firstRejectLine?: number
+  private readonly longestToken: number
 
   constructor(
     private readonly plan: ColumnPlan,
@@ -43,6 +43,7 @@ export class RowCoercer {
     this.declared = plan.columns.map((c) => c.declared !== undefined)
     this.isString = types.map((t) => t.kind === 'string')
     this.row = new Array(plan.columns.length).fill(null)
+    this.longestToken = Math.max(0, ...[...nullTokens].map((t) => t.length))
   }
 
   /** The first line of `event` that holds invalid UTF-8, if any. */
@@ -54,9 +55,7 @@ export class RowCoercer {
 
   /** Coerces a record; on success its values are in `values()`. Returns the reject otherwise. */
   coerce(event: Record_): Reject | undefined {
-    const reject = this.check(event)
-    if (reject && this.firstRejectLine === undefined) this.firstRejectLine = event.line
-    return reject
+    return this.check(event)
   }
 
   values(): (CellValue | null)[] {
@@ -65,15 +64,12 @@ export class RowCoercer {
 
   private check(event: Record_): Reject | undefined {
     const { fields } = event
-    const fail = (code: Reject['code'], message: string, column: string | null): Reject => ({
-      line: event.line, record: recordText(event.raw), code, message, column,
-    })
     if (this.invalidLines.size > 0) {
       const line = RowCoercer.invalidLine(event, this.invalidLines)
-      if (line !== undefined) return fail('encoding', `encoding: invalid UTF-8 bytes at line ${line}`, null)
+      if (line !== undefined) return toReject(event, 'encoding', `encoding: invalid UTF-8 bytes at line ${line}`, null)
     }
     if (fields.length !== this.plan.width) {
-      return fail('column_count', `csv: expected ${this.plan.width} fields, found ${fields.length}`, null)
+      return toReject(event, 'column_count', `csv: expected ${this.plan.width} fields, found ${fields.length}`, null)
     }
     let reject: Reject | undefined
     let widened: AthenaType[] | undefined
@@ -87,7 +83,7 @@ export class RowCoercer {
       if (this.isNull(text, j)) {
         this.row[j] = null
         if (!this.nullable[j] && !reject) {
-          reject = fail('null_violation', `null: column ${this.plan.columns[j].name} is not nullable, found ${text === '' ? 'an empty value' : JSON.stringify(text)}`, this.plan.columns[j].name)
+          reject = toReject(event, 'null_violation', `null: column ${this.plan.columns[j].name} is not nullable, found ${text === '' ? 'an empty value' : JSON.stringify(text)}`, this.plan.columns[j].name)
         }
         continue
       }
@@ -95,7 +91,7 @@ export class RowCoercer {
       if (value !== INVALID) {
         this.row[j] = value
       } else if (this.declared[j]) {
-        reject ??= fail('type_mismatch', `type: ${JSON.stringify(clip(text))} is not a ${athenaTypeName(this.types[j])}${this.formatHint(j)}`, this.plan.columns[j].name)
+        reject ??= toReject(event, 'type_mismatch', `type: ${JSON.stringify(clip(text))} is not a ${athenaTypeName(this.types[j])}${this.formatHint(j)}`, this.plan.columns[j].name)
       } else {
         widened ??= [...this.types]
         const acc = new ColumnTypeAccumulator(widened[j])
@@ -108,19 +104,24 @@ export class RowCoercer {
   }
 
   private isNull(text: string, j: number): boolean {
-    if (this.nullTokens.has(text)) return true
+    // Length first: hashing every cell for the Set lookup costs more than the whole check.
+    if (text.length === 0 || (text.length <= this.longestToken && this.nullTokens.has(text))) return true
     if (this.isString[j]) return false
     const first = text.charCodeAt(0)
     const last = text.charCodeAt(text.length - 1)
     if (first > 32 && last > 32) return false
     const t = text.trim()
-    return this.nullTokens.has(t)
+    return t.length === 0 || this.nullTokens.has(t)
   }
 
   private formatHint(j: number): string {
     const format = this.plan.columns[j].declared?.format
     return format ? ` in format ${format.pattern}` : ''
   }
+}
+
+function toReject(event: Record_, code: Reject['code'], message: string, column: string | null): Reject {
+  return { line: event.line, record: recordText(event.raw), code, message, column }
 }
 
 const clip = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text)

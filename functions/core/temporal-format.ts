@@ -105,7 +105,7 @@ function toParts(g: Record<string, string | undefined>): TemporalParts | undefin
     micros: g.fraction ? Number(g.fraction.padEnd(6, '0')) : 0,
     offsetMinutes: g.offset ? parseOffset(g.offset) : 0,
   }
-  if (p.month < 1 || p.month > 12 || p.day < 1 || p.day > daysInMonth(p.year, p.month)) return undefined
+  if (!validDate(p.year, p.month, p.day)) return undefined
   if (p.hour > 23 || p.minute > 59 || p.second > 59 || Math.abs(p.offsetMinutes) > 18 * 60) return undefined
   return p
 }
@@ -122,9 +122,21 @@ function daysInMonth(year: number, month: number): number {
 }
 
 function epochDays(p: TemporalParts): number {
-  const utc = new Date(0)
-  utc.setUTCFullYear(p.year, p.month - 1, p.day)
-  return Math.floor(utc.getTime() / 86_400_000)
+  return daysFromCivil(p.year, p.month, p.day)
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yoe = y - era * 400
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy
+  return era * 146097 + doe - 719468
+}
+
+function validDate(year: number, month: number, day: number): boolean {
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
 }
 
 function epochMicros(p: TemporalParts): bigint {
@@ -136,8 +148,24 @@ function epochMicros(p: TemporalParts): bigint {
     : BigInt(epochDays(p)) * BigInt(DAY_MICROS) + BigInt(seconds) * 1_000_000n + BigInt(p.micros)
 }
 
+const ISO_DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/
+
 /** ISO 8601 date: `2024-05-03`. */
-export const ISO_DATE = compileTemporalFormat('YYYY-MM-DD')
+export const ISO_DATE: TemporalParser = {
+  pattern: 'YYYY-MM-DD',
+  parseDays: (text) => {
+    const m = ISO_DATE_RE.exec(text)
+    if (!m) return undefined
+    const year = +m[1]
+    const month = +m[2]
+    const day = +m[3]
+    return validDate(year, month, day) ? daysFromCivil(year, month, day) : undefined
+  },
+  parseMicros: (text) => {
+    const days = ISO_DATE.parseDays(text)
+    return days === undefined ? undefined : BigInt(days) * BigInt(DAY_MICROS)
+  },
+}
 
 const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/
@@ -153,9 +181,15 @@ export const ISO_TIMESTAMP: TemporalParser = {
   parseMicros: (text) => {
     const m = ISO_TIMESTAMP_RE.exec(text)
     if (!m) return undefined
-    const p = toParts({
-      year: m[1], month: m[2], day: m[3], hour: m[4], minute: m[5], second: m[6], fraction: m[7], offset: m[8],
-    })
-    return p ? epochMicros(p) : undefined
+    const year = +m[1]
+    const month = +m[2]
+    const day = +m[3]
+    const hour = m[4] === undefined ? 0 : +m[4]
+    const minute = m[5] === undefined ? 0 : +m[5]
+    const second = m[6] === undefined ? 0 : +m[6]
+    const offsetMinutes = m[8] === undefined ? 0 : parseOffset(m[8])
+    if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 59 || Math.abs(offsetMinutes) > 18 * 60) return undefined
+    const micros = m[7] === undefined ? 0 : +m[7].padEnd(6, '0')
+    return epochMicros({ year, month, day, hour, minute, second, micros, offsetMinutes })
   },
 }

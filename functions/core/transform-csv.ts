@@ -8,6 +8,7 @@ import { ParquetPartWriter } from './parquet-part-writer'
 import type { CsvEvent } from './read-csv-records'
 import { RejectsTable, recordText } from './rejects-table'
 import { RowCoercer, WidenNeeded } from './row-coercer'
+import { RowGroupBuffer } from './row-group-buffer'
 import type { AthenaType, ByteSource, Codec, PartSink, TransformOptions, TransformStats } from './transform-types'
 
 /** Defaults, documented in the README ("Parquet output"). */
@@ -16,9 +17,10 @@ export const TRANSFORM_DEFAULTS = {
   rejectThreshold: 0.05,
   rowGroupBytes: 16 * 1024 * 1024,
   partBytes: 128 * 1024 * 1024,
-  sampleRows: 100_000,
+  sampleRows: 20_000,
 }
-const MAX_GROUP_ROWS = 1_000_000
+/** The sample never holds more CSV text than this, whatever the row group size. */
+const MAX_SAMPLE_CHARS = 8 * 1024 * 1024
 
 interface Settings {
   sourceName: string
@@ -82,8 +84,8 @@ function resolveSettings(options: TransformOptions): Settings {
 
 interface Pass {
   opened: OpenedCsv
-  events: AsyncIterator<CsvEvent>
-  /** Records read ahead (the first data row when there is no header). */
+  events: AsyncIterator<CsvEvent[]>
+  /** Records read ahead of the loop: after the header, or the sample. */
   pending: CsvEvent[]
   plan: ColumnPlan
 }
@@ -98,7 +100,7 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
     await events.return?.(undefined)
     return undefined
   }
-  const head = first.value
+  const head = first.value[0]
   const hasHeader = contract?.header ?? true
   if (hasHeader && head.kind === 'broken') {
     await events.return?.(undefined)
@@ -107,11 +109,15 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
   const header = hasHeader && head.kind === 'record' ? head.fields : undefined
   const width = header ? header.length : contract!.columns.length
   const plan = planColumns(header ? [...header] : undefined, width, contract, settings.sourceName)
-  return { opened, events, pending: hasHeader ? [] : [head], plan }
+  return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }
 }
 
-async function nextEvent(pass: Pass): Promise<CsvEvent | undefined> {
-  if (pass.pending.length > 0) return pass.pending.shift()
+async function nextBatch(pass: Pass): Promise<CsvEvent[] | undefined> {
+  if (pass.pending.length > 0) {
+    const batch = pass.pending
+    pass.pending = []
+    return batch
+  }
   const next = await pass.events.next()
   return next.done ? undefined : next.value
 }
@@ -140,8 +146,8 @@ async function inferPass(source: ByteSource, settings: Settings, start: AthenaTy
   const pass = await beginPass(source, settings)
   if (!pass) return start
   const accumulators = pass.plan.columns.map((c, j) => (c.declared ? undefined : new ColumnTypeAccumulator(start[j])))
-  for (let event = await nextEvent(pass); event; event = await nextEvent(pass)) {
-    observe(event, pass, accumulators, settings.nullTokens)
+  for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
+    for (const event of batch) observe(event, pass, accumulators, settings.nullTokens)
   }
   return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
 }
@@ -151,13 +157,14 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]
   const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator()))
   if (accumulators.some(Boolean)) {
     let chars = 0
-    const sample: CsvEvent[] = [...pass.pending]
-    pass.pending = []
-    while (sample.length < settings.sampleRows && chars < settings.rowGroupBytes) {
-      const next = await pass.events.next()
-      if (next.done) break
-      sample.push(next.value)
-      chars += next.value.raw.length
+    const sample: CsvEvent[] = []
+    for (let batch = await nextBatch(pass); batch; ) {
+      for (const event of batch) {
+        sample.push(event)
+        chars += event.raw.length
+      }
+      if (sample.length >= settings.sampleRows || chars >= Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)) break
+      batch = await nextBatch(pass)
     }
     for (const event of sample) observe(event, pass, accumulators, settings.nullTokens)
     pass.pending = sample
@@ -173,40 +180,25 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const types = fixedTypes ?? (await sampleTypes(pass, settings))
     const coercer = new RowCoercer(plan, types, settings.nullTokens, opened.input.invalidLines)
     const columns = plan.columns.map((c, j) => ({ name: c.name, type: types[j], nullable: c.declared?.nullable ?? true }))
-    const data = new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes)
+    const data = new RowGroupBuffer(new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes), columns.length, settings.rowGroupBytes)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
-    let buffers = columns.map((): (ReturnType<RowCoercer['values']>[number])[] => [])
-    let groupRows = 0
-    let groupChars = 0
     let rowsIn = 0
-    for (let event = await nextEvent(pass); event; event = await nextEvent(pass)) {
-      rowsIn += 1
-      if (event.kind === 'broken') {
-        await rejects.add({ line: event.line, record: recordText(event.raw), code: event.code, message: event.message, column: null })
-        continue
-      }
-      const reject = coercer.coerce(event)
-      if (reject) {
-        await rejects.add(reject)
-        continue
-      }
-      const values = coercer.values()
-      for (let j = 0; j < buffers.length; j++) buffers[j].push(values[j])
-      groupRows += 1
-      groupChars += event.raw.length
-      if (groupChars >= settings.rowGroupBytes || groupRows >= MAX_GROUP_ROWS) {
-        await data.writeRowGroup(buffers, groupRows)
-        buffers = columns.map(() => [])
-        groupRows = 0
-        groupChars = 0
+    for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
+      for (const event of batch) {
+        rowsIn += 1
+        const reject =
+          event.kind === 'broken'
+            ? { line: event.line, record: recordText(event.raw), code: event.code, message: event.message, column: null }
+            : coercer.coerce(event)
+        if (reject) await rejects.add(reject)
+        else if (data.add(coercer.values(), event.raw.length)) await data.flush()
       }
     }
-    await data.writeRowGroup(buffers, groupRows)
     const rowsOut = rowsIn - rejects.count
     if (rowsIn > 0 && rejects.count / rowsIn > settings.rejectThreshold) {
       throw new RejectThresholdError(
         `rejects: ${rejects.count} of ${rowsIn} rows of ${settings.sourceName} were rejected (${pct(rejects.count / rowsIn)}, threshold ${pct(settings.rejectThreshold)}); ` +
-          `codes ${JSON.stringify(rejects.codes)}; first at line ${coercer.firstRejectLine ?? '?'}`,
+          `codes ${JSON.stringify(rejects.codes)}; first at line ${rejects.firstLine}`,
         rowsIn,
         rejects.count,
         settings.rejectThreshold,
@@ -214,7 +206,6 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     }
     const parts = await data.finish()
     const rejectParts = await rejects.finish()
-    if (parts.length === 0) parts.push(...(await data.writeEmptyPart()))
     const warnings = [...plan.warnings]
     const invalid = opened.input.invalidSequences()
     if (invalid > 0) {

@@ -1,0 +1,21 @@
+import { Command, CommanderError } from 'commander'
+import { transformCommand } from './transform-command'
+
+const program = new Command('sluice')
+  .description('Turn CSV drops into a queryable Parquet data lake.')
+  .addCommand(transformCommand())
+
+// Usage errors and --help end in a CommanderError instead of exiting, on every command.
+for (const command of [program, ...program.commands]) command.showHelpAfterError().exitOverride()
+
+try {
+  await program.parseAsync(process.argv)
+} catch (e) {
+  if (e instanceof CommanderError) {
+    process.exitCode = e.exitCode === 0 ? 0 : 2
+  } else {
+    const error = e as Error
+    process.stderr.write(`sluice: ${error.name}: ${error.message}\n`)
+    process.exitCode = 1
+  }
+}

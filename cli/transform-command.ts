@@ -1,0 +1,66 @@
+import { Command, InvalidArgumentError, Option } from 'commander'
+import { access } from 'node:fs/promises'
+import { readContractFile } from '../functions/adapters/contract-file'
+import { fileByteSource, localFilePartSink } from '../functions/adapters/local-file'
+import { SluiceError } from '../functions/core/errors'
+import { TRANSFORM_DEFAULTS, transformCsv } from '../functions/core/transform-csv'
+import type { Codec, TransformStats } from '../functions/core/transform-types'
+import { formatTransformSummary } from './transform-summary'
+
+interface TransformFlags {
+  out: string
+  rejects?: string
+  contract?: string
+  codec: Codec
+  rejectThreshold?: number
+  json?: boolean
+}
+
+function fraction(value: string): number {
+  const n = Number(value)
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('must be a fraction from 0 to 1, e.g. 0.05')
+  return n
+}
+
+/** `sluice transform`: one CSV file to Parquet, locally. */
+export function transformCommand(): Command {
+  return new Command('transform')
+    .description('Transform one CSV file (.csv or .csv.gz) into Parquet, with rejected rows in a rejects Parquet file.')
+    .argument('<input>', 'CSV file: .csv, or gzip-compressed .csv.gz (detected from its bytes)')
+    .requiredOption('--out <file.parquet>', 'Parquet file to write; a file larger than one part continues in <out>-1.parquet, <out>-2.parquet, …')
+    .option('--rejects <file.parquet>', 'where rejected rows go (default: <out without .parquet>.rejects.parquet, written only when a row is rejected)')
+    .option('--contract <file.json>', 'contract declaring columns, types, formats and dialect (see README, "Contracts")')
+    .addOption(new Option('--codec <codec>', 'Parquet compression').choices(['snappy', 'gzip', 'none']).default(TRANSFORM_DEFAULTS.codec))
+    .option('--reject-threshold <fraction>', `fail the file when more than this fraction of rows is rejected (default: the contract's, else ${TRANSFORM_DEFAULTS.rejectThreshold})`, fraction)
+    .option('--json', 'print the stats as one JSON object on stdout')
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 when the file was transformed, also when some rows were rejected;
+1 when the file failed (the reason, naming the file and line, goes to stderr);
+2 for a usage error. A failed file leaves no output behind.
+
+Examples:
+  npm run -s sluice -- transform sample-data/orders/orders-2024-05.csv --out /tmp/orders.parquet
+  npm run -s sluice -- transform data.csv.gz --out data.parquet --contract data.contract.json --json`,
+    )
+    .action(async (input: string, flags: TransformFlags) => {
+      const stats = await runTransform(input, flags)
+      process.stdout.write(flags.json ? `${JSON.stringify(stats)}\n` : formatTransformSummary(stats))
+    })
+}
+
+async function runTransform(input: string, flags: TransformFlags): Promise<TransformStats> {
+  try {
+    await access(input)
+  } catch (e) {
+    throw new SluiceError(`input: cannot read ${input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
+  }
+  const contract = flags.contract ? await readContractFile(flags.contract) : undefined
+  return transformCsv(fileByteSource(input), localFilePartSink({ out: flags.out, rejects: flags.rejects }), {
+    sourceName: input,
+    contract,
+    codec: flags.codec,
+    rejectThreshold: flags.rejectThreshold,
+  })
+}

@@ -1,0 +1,20 @@
+import { readFile } from 'node:fs/promises'
+import { parseContract, type Contract } from '../core/contract'
+import { ContractInvalidError } from '../core/errors'
+
+/** Reads and validates a contract JSON file. */
+export async function readContractFile(path: string): Promise<Contract> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new ContractInvalidError(`contract ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e })
+  }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw new ContractInvalidError(`contract ${path}: not valid JSON (${(e as Error).message})`, { cause: e })
+  }
+  return parseContract(json, path)
+}
