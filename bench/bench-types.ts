@@ -1,5 +1,5 @@
 /** Contenders timed by `npm run bench`, in the order they run. DuckDB goes first: it is the yardstick. */
-export const CONTENDERS = ['duckdb', 'sluice', 'parquetjs-lite'] as const
+export const CONTENDERS = ['duckdb', 'sluice', 'sluice-prepass', 'parquetjs-lite'] as const
 
 /** Name of one contender, also the first argument of `bench/contender.ts`. */
 export type ContenderName = (typeof CONTENDERS)[number]

@@ -6,6 +6,7 @@ type Convert = (csv: string, out: string) => Promise<ConversionOutput>
 const loaders: Record<ContenderName, () => Promise<Convert>> = {
   duckdb: async () => (await import('./contenders/duckdb')).convertWithDuckdb,
   sluice: async () => (await import('./contenders/sluice')).convertWithSluice,
+  'sluice-prepass': async () => (await import('./contenders/sluice')).convertWithSluicePrepass,
   'parquetjs-lite': async () => (await import('./contenders/parquetjs-lite')).convertWithParquetjsLite,
 }
 

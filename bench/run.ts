@@ -67,7 +67,8 @@ let running: ChildProcess | undefined
  * (and that a 1 GB Lambda has): with the machine's default cap of several GB, V8 lets
  * garbage pile up and peak RSS reflects that rather than what the transform holds.
  */
-const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = { sluice: ['--max-old-space-size=1024'] }
+const SLUICE_FLAGS = ['--max-old-space-size=1024']
+const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = { sluice: SLUICE_FLAGS, 'sluice-prepass': SLUICE_FLAGS }
 
 /** Runs one contender in a fresh Node process and parses the JSON line it prints. */
 function runContender(name: ContenderName, csv: string, out: string): Promise<ContenderResult | Crash> {

@@ -49,6 +49,7 @@ export async function transformCsv(source: ByteSource, sink: PartSink, options: 
   let fixedTypes: AthenaType[] | undefined
   let restarts = 0
   try {
+    if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings, [])
     for (;;) {
       try {
         const stats = await writePass(source, sink, settings, fixedTypes)

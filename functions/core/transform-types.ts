@@ -52,6 +52,11 @@ export interface TransformOptions {
   partBytes?: number
   /** Rows read before column types are fixed when there is no contract for a column. */
   sampleRows?: number
+  /**
+   * `sample` (default): infer from the first rows, restart with a full pass if a later
+   * value needs a wider type. `prepass`: always read the whole file once to infer first.
+   */
+  inference?: 'sample' | 'prepass'
 }
 
 export interface ColumnInfo {

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { parseContract } from '../../functions/core/contract'
+import { ContractInvalidError } from '../../functions/core/errors'
+
+describe('parseContract', () => {
+  it('reads columns, types, formats and dialect settings', () => {
+    const contract = parseContract({
+      header: true,
+      delimiter: ';',
+      encoding: 'windows-1252',
+      nullTokens: ['-'],
+      rejectThreshold: 0.01,
+      extraColumns: 'drop',
+      columns: [
+        { name: 'Order ID', type: 'bigint', nullable: false },
+        { name: 'amount', type: 'decimal', precision: 12, scale: 2 },
+        { name: 'day', type: 'date', format: 'DD/MM/YYYY' },
+      ],
+    })
+    expect(contract.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+      ['order_id', { kind: 'bigint' }, false],
+      ['amount', { kind: 'decimal', precision: 12, scale: 2 }, true],
+      ['day', { kind: 'date' }, true],
+    ])
+    expect(contract.columns[2].format?.parseDays('03/05/2024')).toBe(19846)
+    expect(contract).toMatchObject({ delimiter: ';', encoding: 'windows-1252', nullTokens: ['-'], rejectThreshold: 0.01, extraColumns: 'drop' })
+  })
+
+  it('defaults to a header row, nullable columns and keeping extra columns', () => {
+    const contract = parseContract({ columns: [{ name: 'a', type: 'string' }] })
+    expect(contract).toMatchObject({ header: true, extraColumns: 'keep' })
+    expect(contract.columns[0].nullable).toBe(true)
+  })
+
+  it('reports every problem at once, each with its JSON path', () => {
+    const attempt = () =>
+      parseContract(
+        {
+          colums: [],
+          delimiter: 'x',
+          encoding: 'klingon',
+          rejectThreshold: 2,
+          columns: [
+            { name: 'a', type: 'money' },
+            { name: 'b', type: 'int', format: 'YYYY' },
+            { name: 'c', type: 'date', format: 'HH:mm' },
+            { name: 'a', type: 'decimal(40,2)' },
+          ],
+        },
+        'orders.json',
+      )
+    expect(attempt).toThrow(ContractInvalidError)
+    const message = (() => {
+      try {
+        attempt()
+      } catch (e) {
+        return (e as Error).message
+      }
+    })()
+    expect(message).toMatch(/^contract orders\.json: /)
+    for (const part of ['colums: unknown key', 'delimiter:', 'encoding: unknown encoding "klingon"', 'rejectThreshold:', 'columns[0].type: unknown type "money"', 'columns[1].format: only date and timestamp', 'columns[2].format: format "HH:mm" needs a year', 'columns[3].type']) {
+      expect(message).toContain(part)
+    }
+  })
+
+  it('rejects a contract that is not an object', () => {
+    expect(() => parseContract([], 'x.json')).toThrow(/contract x\.json: must be a JSON object/)
+  })
+
+  it('requires partitionBy to name a contract column', () => {
+    expect(() => parseContract({ partitionBy: 'region', columns: [{ name: 'a', type: 'string' }] })).toThrow(/partitionBy/)
+    expect(parseContract({ partitionBy: 'Region', columns: [{ name: 'region', type: 'string' }] }).partitionBy).toBe('region')
+  })
+})

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest'
+import { INVALID, parseBoolean, parseDecimal, parseDouble, parseInt32, parseInt64 } from '../../functions/core/value-codecs'
+
+describe('value parsers', () => {
+  it('trim whitespace around non-string values', () => {
+    expect(parseInt32(' 42 ')).toBe(42)
+    expect(parseBoolean('\tTRUE ')).toBe(true)
+  })
+
+  it('keep integers beyond 2^53 exact', () => {
+    expect(parseInt64('9007199254740993')).toBe(9007199254740993n)
+    expect(parseInt64('-9223372036854775808')).toBe(-(2n ** 63n))
+    expect(parseInt64('9223372036854775808')).toBe(INVALID)
+  })
+
+  it('bound int to 32 bits', () => {
+    expect(parseInt32('2147483647')).toBe(2147483647)
+    expect(parseInt32('2147483648')).toBe(INVALID)
+  })
+
+  it('scale decimals exactly, without a float round trip', () => {
+    expect(parseDecimal('12.5', 12, 2)).toBe(1250n)
+    expect(parseDecimal('-0.05', 12, 2)).toBe(-5n)
+    expect(parseDecimal('12345678901234567890.123456789012345678', 38, 18)).toBe(12345678901234567890123456789012345678n)
+    expect(parseDecimal('7', 3, 2)).toBe(700n)
+  })
+
+  it('refuse decimals that would round or overflow', () => {
+    expect(parseDecimal('1.005', 12, 2)).toBe(INVALID)
+    expect(parseDecimal('1.000', 12, 2)).toBe(100n)
+    expect(parseDecimal('1234', 4, 2)).toBe(INVALID)
+    expect(parseDecimal('1,5', 4, 2)).toBe(INVALID)
+    expect(parseDecimal('.', 4, 2)).toBe(INVALID)
+  })
+
+  it('read doubles, including special values, but not hex or empty text', () => {
+    expect(parseDouble('1.5e3')).toBe(1500)
+    expect(parseDouble('-Inf')).toBe(-Infinity)
+    expect(Number.isNaN(parseDouble('NaN'))).toBe(true)
+    expect(parseDouble('0x10')).toBe(INVALID)
+    expect(parseDouble(' ')).toBe(INVALID)
+  })
+})
