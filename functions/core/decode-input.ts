@@ -94,6 +94,8 @@ function assertText(head: Buffer, sourceName: string): void {
     const hint = utf16 ? ' (UTF-16 without a byte order mark? declare "encoding" in the contract)' : ''
     throw new BinaryInputError(`input: ${sourceName} is not CSV text: NUL byte at offset ${nul}${hint}`)
   }
+  // Valid UTF-8 is text, whatever control characters it holds; this catches other binaries.
+  if (isUtf8(head.subarray(0, head.length - incompleteTail(head)))) return
   let control = 0
   for (const b of head) if (b < 9 || (b > 13 && b < 32) || b === 127) control += 1
   if (head.length > 0 && control / head.length > 0.1) {
@@ -176,9 +178,10 @@ async function* transcode(chunks: AsyncIterable<Buffer>, encoding: string, sourc
     try {
       text = decoder.decode(chunk, { stream: true })
     } catch (e) {
-      throw new EncodingError(`encoding: ${sourceName} has bytes that are not valid ${encoding} near line ${line}`, { cause: e })
+      const at = line + lineBreaksBefore(chunk, encoding)
+      throw new EncodingError(`encoding: ${sourceName} has bytes that are not valid ${encoding} at line ${at}`, { cause: e })
     }
-    line += text.split(/\r\n|\n|\r/).length - 1
+    line += lineBreakCount(text)
     yield Buffer.from(text, 'utf8')
   }
   try {
@@ -187,4 +190,29 @@ async function* transcode(chunks: AsyncIterable<Buffer>, encoding: string, sourc
   } catch (e) {
     throw new EncodingError(`encoding: ${sourceName} ends inside a ${encoding} character at line ${line}`, { cause: e })
   }
+}
+
+const lineBreakCount = (text: string) => text.split(/\r\n|\n|\r/).length - 1
+
+/**
+ * Line breaks before the first undecodable byte of a chunk: the longest prefix that decodes
+ * is found by bisection (a prefix that fails keeps failing as it grows).
+ */
+function lineBreaksBefore(chunk: Buffer, encoding: string): number {
+  const decodes = (n: number) => {
+    try {
+      new TextDecoder(encoding, { fatal: true, ignoreBOM: true }).decode(chunk.subarray(0, n), { stream: true })
+      return true
+    } catch {
+      return false
+    }
+  }
+  let good = 0
+  let bad = chunk.length
+  while (bad - good > 1) {
+    const mid = (good + bad) >>> 1
+    if (decodes(mid)) good = mid
+    else bad = mid
+  }
+  return lineBreakCount(new TextDecoder(encoding, { ignoreBOM: true }).decode(chunk.subarray(0, good), { stream: true }))
 }

@@ -10,9 +10,9 @@ const SAMPLE_RECORDS = 50
 
 /**
  * Guesses the delimiter and line break from the first part of a file (decoded text).
- * The delimiter is the candidate that appears, outside quotes, the same non-zero number of
- * times on the most sample records; ties go to the larger count, then to the order
- * `,` `;` tab `|`. A file where none appears is one column, read with `,`.
+ * The delimiter is a candidate that appears, outside quotes, in the first record, and the
+ * same number of times in the most of the first 50 records; ties go to the larger count,
+ * then to the order `,` `;` tab `|`. A first record without any is one column.
  * `complete` says the sample is the whole file, so its last record is not cut off.
  */
 export function sniffDialect(sample: string, complete: boolean, declaredDelimiter?: string): Dialect {
@@ -62,19 +62,19 @@ function splitRecords(sample: string, complete: boolean): Map<string, number>[] 
   return records
 }
 
+/**
+ * The delimiter must appear in the first record (the header), and the candidate whose count
+ * there is repeated by the most records wins; ties go to the larger count. A first record
+ * without any candidate means one column.
+ */
 function pickDelimiter(records: Map<string, number>[]): string {
-  let best = { delimiter: ',', consistent: 0, count: 0 }
+  const first = records[0]
+  let best: { delimiter: string; agree: number; count: number } | undefined
   for (const candidate of CANDIDATES) {
-    const tally = new Map<number, number>()
-    for (const r of records) {
-      const n = r.get(candidate) ?? 0
-      if (n > 0) tally.set(n, (tally.get(n) ?? 0) + 1)
-    }
-    for (const [count, consistent] of tally) {
-      if (consistent > best.consistent || (consistent === best.consistent && count > best.count)) {
-        best = { delimiter: candidate, consistent, count }
-      }
-    }
+    const count = first?.get(candidate) ?? 0
+    if (count === 0) continue
+    const agree = records.filter((r) => (r.get(candidate) ?? 0) === count).length
+    if (!best || agree > best.agree || (agree === best.agree && count > best.count)) best = { delimiter: candidate, agree, count }
   }
-  return best.delimiter
+  return best?.delimiter ?? ','
 }

@@ -153,22 +153,27 @@ async function inferPass(source: ByteSource, settings: Settings, start: AthenaTy
   return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
 }
 
-/** Reads the sample and infers the undeclared columns' types from it. */
+/**
+ * Reads ahead and infers the undeclared columns' types from the first `sampleRows` records
+ * (at most MAX_SAMPLE_CHARS of text). Everything read is replayed by the write loop.
+ */
 async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]> {
   const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator()))
   if (accumulators.some(Boolean)) {
+    const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
+    const readAhead: CsvEvent[] = []
+    let sampled = 0
     let chars = 0
-    const sample: CsvEvent[] = []
     for (let batch = await nextBatch(pass); batch; ) {
-      for (const event of batch) {
-        sample.push(event)
-        chars += event.raw.length
+      readAhead.push(...batch)
+      for (; sampled < readAhead.length && sampled < settings.sampleRows && chars < limit; sampled++) {
+        observe(readAhead[sampled], pass, accumulators, settings.nullTokens)
+        chars += readAhead[sampled].raw.length
       }
-      if (sample.length >= settings.sampleRows || chars >= Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)) break
+      if (sampled >= settings.sampleRows || chars >= limit) break
       batch = await nextBatch(pass)
     }
-    for (const event of sample) observe(event, pass, accumulators, settings.nullTokens)
-    pass.pending = sample
+    pass.pending = readAhead
   }
   return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
 }

@@ -1,0 +1,162 @@
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
+import { parseContract } from '../../functions/core/contract'
+import { BinaryInputError, EncodingError, RejectThresholdError } from '../../functions/core/errors'
+import { transformCsv } from '../../functions/core/transform-csv'
+import type { PartSink, TransformOptions } from '../../functions/core/transform-types'
+import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
+
+let dir: string
+let cases = 0
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-failures-'))
+})
+
+afterAll(async () => {
+  await closeDuckDb()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** An input file, and an existing, empty output folder of its own. */
+function prepare(content: string | Buffer): { input: string; outDir: string; out: string } {
+  cases += 1
+  const input = join(dir, `input-${cases}.csv`)
+  const outDir = join(dir, `out-${cases}`)
+  writeFileSync(input, content)
+  mkdirSync(outDir)
+  return { input, outDir, out: join(outDir, 'data.parquet') }
+}
+
+function transform(input: string, out: string, options: Partial<TransformOptions> = {}) {
+  return transformCsv(fileByteSource(input), localFilePartSink({ out }), { sourceName: input, ...options })
+}
+
+/** A local sink that also records which parts the engine opened, to show there was something to discard. */
+function recordingSink(out: string): { sink: PartSink; opened: string[] } {
+  const inner = localFilePartSink({ out })
+  const opened: string[] = []
+  const sink: PartSink = {
+    openPart: async (kind, index) => {
+      opened.push(`${kind}-${index}`)
+      return inner.openPart(kind, index)
+    },
+    discard: () => inner.discard(),
+  }
+  return { sink, opened }
+}
+
+/** The error `promise` rejects with, or a failure when it resolves. */
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise
+  } catch (e) {
+    return e as Error
+  }
+  throw new Error('expected the transform to fail, but it succeeded')
+}
+
+describe('a failed transform leaves nothing behind', () => {
+  it('throws RejectThresholdError and removes the parts already written when too many rows are rejected', async () => {
+    // Prepare: 10% of 5000 rows have an extra field; small row groups and parts so parts exist before the end.
+    const lines = ['id,name']
+    for (let i = 1; i <= 5000; i++) lines.push(i % 10 === 0 ? `${i},name ${i},extra` : `${i},name ${i}`)
+    const { input, outDir, out } = prepare(`${lines.join('\n')}\n`)
+
+    const { sink, opened } = recordingSink(out)
+
+    // Act
+    const error = await failure(transformCsv(fileByteSource(input), sink, { sourceName: input, rowGroupBytes: 4096, partBytes: 8192 }))
+
+    // Assess
+    expect(opened.filter((p) => p.startsWith('data-')).length).toBeGreaterThan(1)
+    expect(error).toBeInstanceOf(RejectThresholdError)
+    expect(error.name).toBe('RejectThresholdError')
+    expect(error.message).toContain(input)
+    expect(error).toMatchObject({ rowsIn: 5000, rowsRejected: 500, threshold: 0.05 })
+    expect(readdirSync(outDir)).toEqual([])
+  })
+
+  it('throws BinaryInputError for a binary file and writes nothing', async () => {
+    // Prepare: a PNG signature followed by bytes with NULs.
+    const { input, outDir, out } = prepare(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d, 0x49, 0x48, 0x44, 0x52]))
+
+    // Act
+    const error = await failure(transform(input, out))
+
+    // Assess
+    expect(error).toBeInstanceOf(BinaryInputError)
+    expect(error.name).toBe('BinaryInputError')
+    expect(error.message).toContain(input)
+    expect(readdirSync(outDir)).toEqual([])
+  })
+
+  it('throws EncodingError and removes the parts already written when a declared shift_jis file has an invalid byte late in the file', async () => {
+    // Prepare: 200k valid shift_jis rows ("あ" is 82 A0), then 81 20, which is not shift_jis.
+    const chunks: Buffer[] = [Buffer.from('id,name\n')]
+    const hiragana = Buffer.from([0x82, 0xa0])
+    for (let i = 1; i <= 200_000; i++) chunks.push(Buffer.from(`${i},`), hiragana, Buffer.from(`${i}\n`))
+    chunks.push(Buffer.from('200001,bad'), Buffer.from([0x81, 0x20]), Buffer.from('\n'))
+    const { input, outDir, out } = prepare(Buffer.concat(chunks))
+    const contract = parseContract({ columns: [], encoding: 'shift_jis' })
+    const { sink, opened } = recordingSink(out)
+
+    // Act
+    const error = await failure(transformCsv(fileByteSource(input), sink, { sourceName: input, contract, rowGroupBytes: 64 * 1024 }))
+
+    // Assess
+    expect(opened).toContain('data-0')
+    expect(error).toBeInstanceOf(EncodingError)
+    expect(error.name).toBe('EncodingError')
+    expect(error.message).toContain(input)
+    expect(error.message).toContain('shift_jis')
+    expect(readdirSync(outDir)).toEqual([])
+  })
+})
+
+describe('inference restarts', () => {
+  it('restarts once when row 50 needs a wider type than a 5-row sample showed, leaving one part with every row', async () => {
+    // Prepare
+    const lines = ['id,qty']
+    for (let i = 1; i <= 100; i++) lines.push(`${i},${i === 50 ? '3000000000' : i % 7}`)
+    const { input, outDir, out } = prepare(`${lines.join('\n')}\n`)
+
+    // Act
+    const stats = await transform(input, out, { sampleRows: 5 })
+    const { columns, rows } = await readParquet(out)
+
+    // Assess
+    expect(stats.inference.restarts).toBe(1)
+    expect(stats).toMatchObject({ rowsIn: 100, rowsOut: 100, rowsRejected: 0 })
+    expect(readdirSync(outDir)).toEqual(['data.parquet'])
+    expect(columns).toEqual([{ name: 'id', type: 'INTEGER' }, { name: 'qty', type: 'BIGINT' }])
+    expect(rows).toHaveLength(100)
+    expect(rows[49]).toEqual({ id: 50, qty: '3000000000' })
+  })
+
+  it('discards what it wrote before a restart and rewrites one part with every row', async () => {
+    // Prepare: the wide value comes after many row groups have been written.
+    const lines = ['id,qty']
+    for (let i = 1; i <= 20_000; i++) lines.push(`${i},${i === 19_990 ? '3000000000' : i % 7}`)
+    const { input, outDir, out } = prepare(`${lines.join('\n')}\n`)
+
+    const { sink, opened } = recordingSink(out)
+
+    // Act
+    const stats = await transformCsv(fileByteSource(input), sink, { sourceName: input, sampleRows: 5, rowGroupBytes: 4096 })
+    const { columns, rows } = await readParquet(out)
+
+    // Assess
+    expect(opened).toEqual(['data-0', 'data-0'])
+    expect(stats.inference.restarts).toBe(1)
+    expect(stats).toMatchObject({ rowsIn: 20_000, rowsOut: 20_000, rowsRejected: 0 })
+    expect(stats.parts).toEqual([expect.objectContaining({ key: out, rows: 20_000 })])
+    expect(readdirSync(outDir)).toEqual(['data.parquet'])
+    expect(columns).toEqual([{ name: 'id', type: 'INTEGER' }, { name: 'qty', type: 'BIGINT' }])
+    expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1))
+    expect(rows[19_989]).toEqual({ id: 19_990, qty: '3000000000' })
+  })
+})
