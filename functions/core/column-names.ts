@@ -25,11 +25,11 @@ export function normalizeColumnName(header: string): string {
 /**
  * Normalizes a whole header row. Empty names become `col_<position>` (1-based) and
  * duplicates get `_2`, `_3`, … in order of appearance, never colliding with a name that
- * is already taken.
+ * is already taken. `reserved` names (partition keys) are taken from the start.
  */
-export function normalizeHeader(headers: readonly string[]): string[] {
+export function normalizeHeader(headers: readonly string[], reserved: readonly string[] = []): string[] {
   const bases = headers.map((h, i) => normalizeColumnName(h) || `col_${i + 1}`)
-  const taken = new Set<string>()
+  const taken = new Set<string>(reserved)
   const seen = new Map<string, number>()
   const firstUse = new Set(bases.filter((b, i) => bases.indexOf(b) === i))
   return bases.map((base) => {

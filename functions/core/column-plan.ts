@@ -28,10 +28,10 @@ export interface ColumnPlan {
  *   non-nullable column fails the file, since every row would violate it.
  * Without a header row, fields map to contract columns by position.
  */
-export function planColumns(header: string[] | undefined, width: number, contract: Contract | undefined, sourceName: string): ColumnPlan {
+export function planColumns(header: string[] | undefined, width: number, contract: Contract | undefined, sourceName: string, reserved: string[] = []): ColumnPlan {
   const originals = header ?? (contract?.columns ?? []).map((c) => c.name)
   while (originals.length < width) originals.push(`col_${originals.length + 1}`)
-  const names = normalizeHeader(originals)
+  const names = normalizeHeader(originals, reserved)
   const fileColumns: PlannedColumn[] = names.map((name, field) => ({ original: originals[field], name, field }))
   if (!contract) return { columns: fileColumns, width, warnings: [] }
 

@@ -41,3 +41,6 @@ export class CsvFormatError extends SluiceError {}
 
 /** A storage call failed in a way worth retrying (throttling, timeouts, 5xx). */
 export class TransientStorageError extends SluiceError {}
+
+/** The workflow was started with input it does not understand. */
+export class InvalidInputError extends SluiceError {}

@@ -6,8 +6,10 @@ import type { AthenaType } from './transform-types'
  * Type inference for columns without a declared type.
  *
  * A column's type only ever widens, along
- *   int → bigint → decimal(p,s) → double,  date → timestamp,  anything else → string,
+ *   bigint → decimal(p,s) → double,  date → timestamp,  anything else → string,
  * so the type after every value is the narrowest type that holds all values seen exactly.
+ * Integers infer as bigint, never int, and decimal precision rounds up to 18 or 38 (the
+ * scale stays exact): a table's later files then keep its type as their numbers grow.
  * Text that a narrower type would alter stays a string: integers with leading zeros
  * (`007`, zip codes), decimals needing more than 38 digits, timestamps finer than µs.
  * Plain decimals (`12.50`) become decimal, never double: only exponent notation,
@@ -33,10 +35,6 @@ const INT64_MIN = -(2n ** 63n)
 export function classifyValue(text: string): ValueClass {
   if (INT_RE.test(text)) {
     const whole = text.charCodeAt(0) === 43 || text.charCodeAt(0) === 45 ? text.length - 1 : text.length
-    if (whole <= 10) {
-      const n = Number(text)
-      if (n >= -2147483648 && n <= 2147483647) return { kind: 'int', whole, scale: 0 }
-    }
     if (whole <= 19) {
       const n = BigInt(text)
       if (n >= INT64_MIN && n <= INT64_MAX) return { kind: 'bigint', whole, scale: 0 }
@@ -96,7 +94,7 @@ export class ColumnTypeAccumulator {
       case null:
         return { kind: 'string' }
       case 'decimal':
-        return { kind: 'decimal', precision: Math.max(this.whole + this.scale, 1), scale: this.scale }
+        return { kind: 'decimal', precision: this.whole + this.scale <= 18 ? 18 : MAX_DECIMAL_PRECISION, scale: this.scale }
       default:
         return { kind: this.kind }
     }

@@ -1,4 +1,4 @@
-import { athenaTypeName } from './athena-types'
+import { athenaTypeName, parseAthenaType } from './athena-types'
 import { planColumns, type ColumnPlan } from './column-plan'
 import { DEFAULT_NULL_TOKENS } from './contract'
 import { CsvFormatError, RejectThresholdError } from './errors'
@@ -15,7 +15,7 @@ import type { AthenaType, ByteSource, Codec, PartSink, TransformOptions, Transfo
 export const TRANSFORM_DEFAULTS = {
   codec: 'snappy' as Codec,
   rejectThreshold: 0.05,
-  rowGroupBytes: 16 * 1024 * 1024,
+  rowGroupBytes: 8 * 1024 * 1024,
   partBytes: 128 * 1024 * 1024,
   sampleRows: 20_000,
 }
@@ -30,6 +30,8 @@ interface Settings {
   partBytes: number
   sampleRows: number
   nullTokens: Set<string>
+  /** The curated table's column types, by name. */
+  tableTypes: Map<string, AthenaType>
   options: TransformOptions
 }
 
@@ -79,6 +81,12 @@ function resolveSettings(options: TransformOptions): Settings {
     partBytes: options.partBytes ?? TRANSFORM_DEFAULTS.partBytes,
     sampleRows: options.sampleRows ?? TRANSFORM_DEFAULTS.sampleRows,
     nullTokens: new Set(['', ...(options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)]),
+    tableTypes: new Map(
+      (options.tableColumns ?? []).flatMap((c) => {
+        const type = parseAthenaType(c.type)
+        return type ? [[c.name, type] as const] : []
+      }),
+    ),
     options,
   }
 }
@@ -109,7 +117,7 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
   }
   const header = hasHeader && head.kind === 'record' ? head.fields : undefined
   const width = header ? header.length : contract!.columns.length
-  const plan = planColumns(header ? [...header] : undefined, width, contract, settings.sourceName)
+  const plan = planColumns(header ? [...header] : undefined, width, contract, settings.sourceName, settings.options.reservedColumns)
   return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }
 }
 
@@ -146,7 +154,7 @@ function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnTypeAccumulat
 async function inferPass(source: ByteSource, settings: Settings, start: AthenaType[]): Promise<AthenaType[]> {
   const pass = await beginPass(source, settings)
   if (!pass) return start
-  const accumulators = pass.plan.columns.map((c, j) => (c.declared ? undefined : new ColumnTypeAccumulator(start[j])))
+  const accumulators = pass.plan.columns.map((c, j) => (c.declared ? undefined : new ColumnTypeAccumulator(start[j] ?? settings.tableTypes.get(c.name))))
   for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
     for (const event of batch) observe(event, pass, accumulators, settings.nullTokens)
   }
@@ -158,7 +166,7 @@ async function inferPass(source: ByteSource, settings: Settings, start: AthenaTy
  * (at most MAX_SAMPLE_CHARS of text). Everything read is replayed by the write loop.
  */
 async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]> {
-  const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator()))
+  const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator(settings.tableTypes.get(c.name))))
   if (accumulators.some(Boolean)) {
     const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
     const readAhead: CsvEvent[] = []
@@ -185,7 +193,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
   try {
     const types = fixedTypes ?? (await sampleTypes(pass, settings))
     const coercer = new RowCoercer(plan, types, settings.nullTokens, opened.input.invalidLines)
-    const columns = plan.columns.map((c, j) => ({ name: c.name, type: types[j], nullable: c.declared?.nullable ?? true }))
+    const columns = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
     const data = new RowGroupBuffer(new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes), columns.length, settings.rowGroupBytes)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     let rowsIn = 0
@@ -213,6 +221,11 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const parts = await data.finish()
     const rejectParts = await rejects.finish()
     const warnings = [...plan.warnings]
+    plan.columns.forEach((c, j) => {
+      if (columns[j].name === c.name) return
+      const table = athenaTypeName(settings.tableTypes.get(c.name)!)
+      warnings.push(`schema: column ${c.name} is ${table} in the table but ${athenaTypeName(types[j])} here; written as ${columns[j].name}`)
+    })
     const invalid = opened.input.invalidSequences()
     if (invalid > 0) {
       warnings.push(
@@ -237,10 +250,11 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
       dialect: { ...opened.dialect, header: settings.options.contract?.header ?? true },
       columns: plan.columns.map((c, j) => ({
         original: c.original,
-        name: c.name,
+        name: columns[j].name,
         type: athenaTypeName(types[j]),
         nullable: columns[j].nullable,
         source: c.declared ? 'contract' : 'inferred',
+        ...(columns[j].name !== c.name ? { variantOf: c.name } : {}),
       })),
       renamed,
       parts,
@@ -263,6 +277,16 @@ function emptyStats(settings: Settings): TransformStats {
     columns: [], renamed: {}, parts: [], rejectParts: [], rejectCodes: {},
     inference: { sampleRows: 0, restarts: 0 }, warnings: [], seconds: 0,
   }
+}
+
+/**
+ * The Parquet name of a column: its own, unless the table has it with another type; then
+ * the variant `<name>__<type>` (e.g. `amount__decimal_12_2`, `zip__string`).
+ */
+function outputName(name: string, type: AthenaType, settings: Settings): string {
+  const table = settings.tableTypes.get(name)
+  if (!table || athenaTypeName(table) === athenaTypeName(type)) return name
+  return `${name}__${athenaTypeName(type).replace(/[^a-z0-9]+/g, '_').replace(/_+$/, '')}`
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`

@@ -57,6 +57,15 @@ export interface TransformOptions {
    * value needs a wider type. `prepass`: always read the whole file once to infer first.
    */
   inference?: 'sample' | 'prepass'
+  /**
+   * The curated table's current columns (Athena type names). An undeclared column the table
+   * already has starts inference at the table's type, so files of one table agree. A column
+   * whose values cannot take the table's type (or whose contract declares another) is
+   * written as a variant column `<name>__<type>`, so no file ever disagrees with the table.
+   */
+  tableColumns?: { name: string; type: string }[]
+  /** Names no column may take (partition keys); a header with one gets `_2`. */
+  reservedColumns?: string[]
 }
 
 export interface ColumnInfo {
@@ -69,6 +78,8 @@ export interface ColumnInfo {
   nullable: boolean
   /** Where the type came from. */
   source: 'contract' | 'inferred'
+  /** Set on a variant column: the table column whose type it could not take. */
+  variantOf?: string
 }
 
 export interface PartInfo {

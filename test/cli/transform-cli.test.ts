@@ -71,7 +71,7 @@ describe('sluice transform', () => {
     const stats = JSON.parse(lines[0]!) as Record<string, unknown>
     expect(stats).toMatchObject({ rowsIn: 20, rowsOut: 20, rowsRejected: 0 })
     expect(stats['columns']).toEqual([
-      expect.objectContaining({ name: 'id', type: 'int' }),
+      expect.objectContaining({ name: 'id', type: 'bigint' }),
       expect.objectContaining({ name: 'name', type: 'string' }),
     ])
     expect((await readParquet(out)).rows).toHaveLength(20)

@@ -68,12 +68,12 @@ describe('Parquet layout of a 50k-row file', () => {
     expect(stats.rowsIn).toBe(ROWS)
     expect(stats.rowsRejected).toBe(0)
     expect(stats.columns.map((c) => [c.name, c.type])).toEqual([
-      ['id', 'int'],
+      ['id', 'bigint'],
       ['status', 'string'],
       ['customer_name', 'string'],
       ['created_at', 'timestamp'],
       ['order_date', 'date'],
-      ['amount', 'decimal(7,2)'],
+      ['amount', 'decimal(18,2)'],
       ['active', 'boolean'],
     ])
   })
@@ -136,7 +136,7 @@ describe('Parquet layout of a 50k-row file', () => {
     const amount = column((await parquetMetadata(out)).columns, 'amount')
 
     // Assess
-    expect(amount).toMatchObject({ convertedType: 'DECIMAL', logicalType: 'DecimalType(scale=2, precision=7)' })
+    expect(amount).toMatchObject({ convertedType: 'DECIMAL', logicalType: 'DecimalType(scale=2, precision=18)' })
   })
 
   it('closes several row groups when rowGroupBytes is small', async () => {
@@ -166,7 +166,7 @@ describe('Parquet layout of a 50k-row file', () => {
     expect(stats.parts.map((p) => p.bytes)).toEqual(keys.map((k) => statSync(k).size))
     expect(perPart.map(([row]) => Number(row!['n']))).toEqual(stats.parts.map((p) => p.rows))
     expect(stats.parts.reduce((n, p) => n + p.rows, 0)).toBe(ROWS)
-    expect(totals).toEqual({ n: String(ROWS), ids: String(ROWS), lo: 1, hi: ROWS })
+    expect(totals).toEqual({ n: String(ROWS), ids: String(ROWS), lo: '1', hi: String(ROWS) })
   })
 
   it.each([

@@ -20,9 +20,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** DuckDB type each generated column type must come back as; decimals are checked by scale. */
+/** DuckDB type each generated column type must come back as (integers infer as bigint); decimals are checked by scale. */
 const DUCKDB_TYPE: Record<Exclude<ColumnType, 'decimal'>, string> = {
-  int: 'INTEGER',
+  int: 'BIGINT',
   bigint: 'BIGINT',
   double: 'DOUBLE',
   boolean: 'BOOLEAN',

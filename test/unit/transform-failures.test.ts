@@ -121,7 +121,7 @@ describe('inference restarts', () => {
   it('restarts once when row 50 needs a wider type than a 5-row sample showed, leaving one part with every row', async () => {
     // Prepare
     const lines = ['id,qty']
-    for (let i = 1; i <= 100; i++) lines.push(`${i},${i === 50 ? '3000000000' : i % 7}`)
+    for (let i = 1; i <= 100; i++) lines.push(`${i},${i === 50 ? '2.5' : i % 7}`)
     const { input, outDir, out } = prepare(`${lines.join('\n')}\n`)
 
     // Act
@@ -132,15 +132,16 @@ describe('inference restarts', () => {
     expect(stats.inference.restarts).toBe(1)
     expect(stats).toMatchObject({ rowsIn: 100, rowsOut: 100, rowsRejected: 0 })
     expect(readdirSync(outDir)).toEqual(['data.parquet'])
-    expect(columns).toEqual([{ name: 'id', type: 'INTEGER' }, { name: 'qty', type: 'BIGINT' }])
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,1)' }])
     expect(rows).toHaveLength(100)
-    expect(rows[49]).toEqual({ id: 50, qty: '3000000000' })
+    expect(rows[49]).toEqual({ id: '50', qty: '2.5' })
+    expect(rows[50]).toEqual({ id: '51', qty: '2.0' })
   })
 
   it('discards what it wrote before a restart and rewrites one part with every row', async () => {
     // Prepare: the wide value comes after many row groups have been written.
     const lines = ['id,qty']
-    for (let i = 1; i <= 20_000; i++) lines.push(`${i},${i === 19_990 ? '3000000000' : i % 7}`)
+    for (let i = 1; i <= 20_000; i++) lines.push(`${i},${i === 19_990 ? '2.5' : i % 7}`)
     const { input, outDir, out } = prepare(`${lines.join('\n')}\n`)
 
     const { sink, opened } = recordingSink(out)
@@ -155,8 +156,8 @@ describe('inference restarts', () => {
     expect(stats).toMatchObject({ rowsIn: 20_000, rowsOut: 20_000, rowsRejected: 0 })
     expect(stats.parts).toEqual([expect.objectContaining({ key: out, rows: 20_000 })])
     expect(readdirSync(outDir)).toEqual(['data.parquet'])
-    expect(columns).toEqual([{ name: 'id', type: 'INTEGER' }, { name: 'qty', type: 'BIGINT' }])
-    expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20_000 }, (_, i) => i + 1))
-    expect(rows[19_989]).toEqual({ id: 19_990, qty: '3000000000' })
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,1)' }])
+    expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20_000 }, (_, i) => String(i + 1)))
+    expect(rows[19_989]).toEqual({ id: '19990', qty: '2.5' })
   })
 })

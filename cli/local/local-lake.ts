@@ -1,0 +1,20 @@
+import { join, resolve } from 'node:path'
+import { localCatalog } from '../../functions/adapters/local-catalog'
+import { localObjectStore } from '../../functions/adapters/local-object-store'
+import type { LakeDeps } from '../../functions/core/step-deps'
+
+/** Default folder of the local lake, and the catalog database. */
+export const DEFAULT_LAKE = './lake'
+export const DEFAULT_DATABASE = 'sluice'
+
+/** The local lake: `<lake>/raw` and `<lake>/curated` as zones, `<lake>/catalog` as the catalog. */
+export function localLake(lake: string, database = DEFAULT_DATABASE): LakeDeps & { root: string } {
+  const root = resolve(lake)
+  return {
+    root,
+    raw: localObjectStore(join(root, 'raw')),
+    curated: localObjectStore(join(root, 'curated')),
+    catalog: localCatalog(join(root, 'catalog')),
+    database,
+  }
+}

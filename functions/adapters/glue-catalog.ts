@@ -1,0 +1,174 @@
+import {
+  BatchCreatePartitionCommand,
+  CreateDatabaseCommand,
+  CreateTableCommand,
+  GetDatabaseCommand,
+  GetTableCommand,
+  UpdateTableCommand,
+  paginateGetPartitions,
+  paginateGetTables,
+  type Column,
+  type GlueClient,
+  type PartitionError,
+  type StorageDescriptor as GlueStorageDescriptor,
+  type Table,
+} from '@aws-sdk/client-glue'
+import type { Catalog, CatalogColumn, PartitionInput, StorageDescriptor, TableInput } from '../core/catalog'
+import { SluiceError, TransientStorageError } from '../core/errors'
+import { awsStorageError, isTransientAwsError } from './aws-errors'
+
+/** BatchCreatePartition takes at most this many partitions per call. */
+const PARTITION_BATCH = 100
+
+/**
+ * The Glue Data Catalog (of `catalogId`, default the caller's account). Tables and partitions
+ * are sent as the core builds them and read back into the same shapes. Failures worth retrying
+ * throw TransientStorageError; see aws-errors.ts for how the others are reported.
+ */
+export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
+  const inCatalog = catalogId ? { CatalogId: catalogId } : {}
+  const failed = (operation: string, target: string, error: unknown) => awsStorageError(`glue: ${operation} ${target}`, error)
+
+  return {
+    async ensureDatabase(database) {
+      try {
+        await client.send(new GetDatabaseCommand({ ...inCatalog, Name: database }))
+        return
+      } catch (error) {
+        if (!isNamed(error, 'EntityNotFoundException')) throw failed('ensureDatabase', database, error)
+      }
+      try {
+        await client.send(new CreateDatabaseCommand({ ...inCatalog, DatabaseInput: { Name: database } }))
+      } catch (error) {
+        // Another run created it between our two calls.
+        if (!isNamed(error, 'AlreadyExistsException')) throw failed('ensureDatabase', database, error)
+      }
+    },
+
+    async getTable(database, name) {
+      let table: Table | undefined
+      try {
+        table = (await client.send(new GetTableCommand({ ...inCatalog, DatabaseName: database, Name: name }))).Table
+      } catch (error) {
+        if (isNamed(error, 'EntityNotFoundException')) return undefined
+        throw failed('getTable', `${database}.${name}`, error)
+      }
+      if (!table) return undefined
+      if (!isExternalTable(table)) {
+        // Reporting it as missing would make putTable overwrite someone's view.
+        throw new SluiceError(`glue: getTable ${database}.${name} failed: it is a ${table.TableType ?? 'table without a storage descriptor'}, not an external table`)
+      }
+      return toTableInput(table)
+    },
+
+    async putTable(database, table) {
+      const target = `${database}.${table.Name}`
+      try {
+        await client.send(new CreateTableCommand({ ...inCatalog, DatabaseName: database, TableInput: table }))
+        return
+      } catch (error) {
+        if (!isNamed(error, 'AlreadyExistsException')) throw failed('putTable', target, error)
+      }
+      try {
+        await client.send(new UpdateTableCommand({ ...inCatalog, DatabaseName: database, TableInput: table }))
+      } catch (error) {
+        throw failed('putTable', target, error)
+      }
+    },
+
+    async addPartitions(database, table, partitions) {
+      const target = `${database}.${table}`
+      for (let start = 0; start < partitions.length; start += PARTITION_BATCH) {
+        const batch = partitions.slice(start, start + PARTITION_BATCH)
+        let errors: PartitionError[]
+        try {
+          const out = await client.send(
+            new BatchCreatePartitionCommand({ ...inCatalog, DatabaseName: database, TableName: table, PartitionInputList: batch }),
+          )
+          errors = out.Errors ?? []
+        } catch (error) {
+          throw failed('addPartitions', target, error)
+        }
+        // Partitions that exist already are left as they are (re-runs, concurrent loads).
+        const real = errors.filter((e) => e.ErrorDetail?.ErrorCode !== 'AlreadyExistsException')
+        if (real.length > 0) throw partitionErrors(target, real)
+      }
+    },
+
+    async listTables(database) {
+      const tables: TableInput[] = []
+      try {
+        for await (const page of paginateGetTables({ client }, { ...inCatalog, DatabaseName: database })) {
+          // Views and other non-external tables are someone else's; they have no place here.
+          for (const table of page.TableList ?? []) if (isExternalTable(table)) tables.push(toTableInput(table))
+        }
+      } catch (error) {
+        throw failed('listTables', database, error)
+      }
+      return tables
+    },
+
+    async listPartitions(database, table) {
+      const partitions: PartitionInput[] = []
+      try {
+        const pages = paginateGetPartitions({ client }, { ...inCatalog, DatabaseName: database, TableName: table })
+        for await (const page of pages) {
+          for (const partition of page.Partitions ?? []) {
+            partitions.push({ Values: partition.Values ?? [], StorageDescriptor: toStorageDescriptor(partition.StorageDescriptor) })
+          }
+        }
+      } catch (error) {
+        throw failed('listPartitions', `${database}.${table}`, error)
+      }
+      return partitions
+    },
+  }
+}
+
+function partitionErrors(target: string, errors: PartitionError[]): Error {
+  const listed = errors
+    .map((e) => `[${(e.PartitionValues ?? []).join(', ')}] ${e.ErrorDetail?.ErrorCode}: ${e.ErrorDetail?.ErrorMessage}`)
+    .join('; ')
+  const message = `glue: addPartitions ${target} failed for ${errors.length} partition(s): ${listed}`
+  const transient = errors.every((e) => isTransientAwsError({ name: e.ErrorDetail?.ErrorCode }))
+  return transient ? new TransientStorageError(message) : new SluiceError(message)
+}
+
+function isNamed(error: unknown, name: string): boolean {
+  return error instanceof Error && error.name === name
+}
+
+function isExternalTable(table: Table): table is Table & { TableType: 'EXTERNAL_TABLE'; StorageDescriptor: GlueStorageDescriptor } {
+  return table.TableType === 'EXTERNAL_TABLE' && table.StorageDescriptor !== undefined
+}
+
+/** Glue's Table back in the shape sluice writes; fields Glue adds (times, owner, versions) are dropped. */
+function toTableInput(table: Table & { TableType: 'EXTERNAL_TABLE' }): TableInput {
+  return {
+    Name: table.Name ?? '',
+    ...(table.Description ? { Description: table.Description } : {}),
+    TableType: table.TableType,
+    Parameters: table.Parameters ?? {},
+    PartitionKeys: toColumns(table.PartitionKeys),
+    StorageDescriptor: toStorageDescriptor(table.StorageDescriptor),
+  }
+}
+
+function toStorageDescriptor(sd: GlueStorageDescriptor | undefined): StorageDescriptor {
+  return {
+    Columns: toColumns(sd?.Columns),
+    Location: sd?.Location ?? '',
+    InputFormat: sd?.InputFormat ?? '',
+    OutputFormat: sd?.OutputFormat ?? '',
+    SerdeInfo: {
+      SerializationLibrary: sd?.SerdeInfo?.SerializationLibrary ?? '',
+      Parameters: sd?.SerdeInfo?.Parameters ?? {},
+    },
+    // Glue reports Compressed: false for every table that never set it; only true carries meaning.
+    ...(sd?.Compressed ? { Compressed: true } : {}),
+  }
+}
+
+function toColumns(columns: Column[] | undefined): CatalogColumn[] {
+  return (columns ?? []).map((c) => ({ Name: c.Name ?? '', Type: c.Type ?? '', ...(c.Comment ? { Comment: c.Comment } : {}) }))
+}

@@ -1,0 +1,121 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
+import { once } from 'node:events'
+import { randomBytes } from 'node:crypto'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import type { ObjectInfo, ObjectStore, ObjectUpload } from '../core/object-store'
+
+/**
+ * A local folder as an object store. Writes go to a temporary file that is renamed into
+ * place, so a key is either absent or complete, as in S3. The etag is size and mtime.
+ */
+export function localObjectStore(root: string): ObjectStore {
+  const base = resolve(root)
+  const pathOf = (key: string) => {
+    const path = resolve(base, key)
+    if (path !== base && !path.startsWith(base + sep)) throw new Error(`store: key ${key} leaves ${base}`)
+    return path
+  }
+  const info = async (key: string): Promise<ObjectInfo | undefined> => {
+    try {
+      const s = await stat(pathOf(key))
+      return s.isFile() ? { key, size: s.size, etag: `${s.size}-${Math.round(s.mtimeMs)}` } : undefined
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw e
+    }
+  }
+  const temp = (path: string) => `${path}.tmp-${randomBytes(6).toString('hex')}`
+  return {
+    location: (prefix) => pathToFileURL(pathOf(prefix)).href + (prefix === '' || prefix.endsWith('/') ? '/' : ''),
+    async *list(prefix) {
+      const keys = (await walk(base)).map((p) => relative(base, p).split(sep).join('/'))
+      for (const key of keys.filter((k) => k.startsWith(prefix) && !/\.tmp-[0-9a-f]{12}$/.test(k)).sort()) {
+        const found = await info(key)
+        if (found) yield found
+      }
+    },
+    head: info,
+    read: (key) => createReadStream(pathOf(key), { highWaterMark: 1 << 20 }),
+    async readText(key) {
+      try {
+        return await readFile(pathOf(key), 'utf8')
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+        throw e
+      }
+    },
+    async writeText(key, text) {
+      const path = pathOf(key)
+      await mkdir(dirname(path), { recursive: true })
+      const tmp = temp(path)
+      await writeFile(tmp, text)
+      await rename(tmp, path)
+    },
+    async upload(key): Promise<ObjectUpload> {
+      const path = pathOf(key)
+      await mkdir(dirname(path), { recursive: true })
+      const tmp = temp(path)
+      const stream = createWriteStream(tmp)
+      const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error))
+      failed.catch(() => undefined)
+      return {
+        async write(chunk) {
+          if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed])
+        },
+        async close() {
+          stream.end()
+          await Promise.race([once(stream, 'finish'), failed])
+          await rename(tmp, path)
+        },
+        async abort() {
+          stream.destroy()
+          await rm(tmp, { force: true })
+        },
+      }
+    },
+    async copy(from, to) {
+      const target = pathOf(to)
+      await mkdir(dirname(target), { recursive: true })
+      const tmp = temp(target)
+      await copyFile(pathOf(from), tmp)
+      await rename(tmp, target)
+    },
+    async delete(keys) {
+      for (const key of keys) {
+        const path = pathOf(key)
+        await rm(path, { force: true })
+        await pruneEmptyDirs(dirname(path), base)
+      }
+    },
+  }
+}
+
+async function walk(dir: string): Promise<string[]> {
+  let entries
+  try {
+    entries = await readdir(dir, { withFileTypes: true })
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
+    throw e
+  }
+  const files: string[] = []
+  for (const entry of entries) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) files.push(...(await walk(path)))
+    else if (entry.isFile()) files.push(path)
+  }
+  return files
+}
+
+/** Removes now-empty folders up to (not including) the root, as S3 has no empty prefixes. */
+async function pruneEmptyDirs(dir: string, root: string): Promise<void> {
+  for (let d = dir; d !== root && d.startsWith(root); d = dirname(d)) {
+    try {
+      await rmdir(d)
+    } catch {
+      return
+    }
+  }
+}

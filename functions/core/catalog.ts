@@ -1,0 +1,79 @@
+/**
+ * The Glue Data Catalog's shapes, as sluice writes them: the Glue adapter sends them as they
+ * are, and the local catalog stores the same JSON.
+ */
+
+export interface CatalogColumn {
+  Name: string
+  Type: string
+  Comment?: string
+}
+
+export interface StorageDescriptor {
+  Columns: CatalogColumn[]
+  Location: string
+  InputFormat: string
+  OutputFormat: string
+  SerdeInfo: { SerializationLibrary: string; Parameters: Record<string, string> }
+  Compressed?: boolean
+}
+
+/** Glue `TableInput`. */
+export interface TableInput {
+  Name: string
+  Description?: string
+  TableType: 'EXTERNAL_TABLE'
+  Parameters: Record<string, string>
+  PartitionKeys: CatalogColumn[]
+  StorageDescriptor: StorageDescriptor
+}
+
+/** Glue `PartitionInput`. */
+export interface PartitionInput {
+  Values: string[]
+  StorageDescriptor: StorageDescriptor
+}
+
+/** What the workflow needs from a catalog; Glue and the local JSON catalog implement it. */
+export interface Catalog {
+  ensureDatabase(database: string): Promise<void>
+  getTable(database: string, name: string): Promise<TableInput | undefined>
+  /** Creates the table, or replaces its definition when it exists. */
+  putTable(database: string, table: TableInput): Promise<void>
+  /** Registers partitions; ones that exist already are left as they are. */
+  addPartitions(database: string, table: string, partitions: PartitionInput[]): Promise<void>
+  listTables(database: string): Promise<TableInput[]>
+  listPartitions(database: string, table: string): Promise<PartitionInput[]>
+}
+
+export const PARQUET_FORMAT = {
+  InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  SerdeInfo: {
+    SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    Parameters: { 'serialization.format': '1' },
+  },
+}
+
+/** Partition key of every curated table. */
+export const INGEST_DATE = 'ingest_date'
+
+/** A Parquet table definition at `location` (which ends with `/`). */
+export function parquetTable(name: string, columns: CatalogColumn[], partitionKeys: CatalogColumn[], location: string, description?: string): TableInput {
+  return {
+    Name: name,
+    ...(description ? { Description: description } : {}),
+    TableType: 'EXTERNAL_TABLE',
+    Parameters: { classification: 'parquet', EXTERNAL: 'TRUE', 'parquet.compression': 'SNAPPY' },
+    PartitionKeys: partitionKeys,
+    StorageDescriptor: { Columns: columns, Location: location, ...PARQUET_FORMAT },
+  }
+}
+
+/** The partition of `table` with these values (in partition key order) at `location`. */
+export function parquetPartition(table: TableInput, values: string[], location: string): PartitionInput {
+  return {
+    Values: values,
+    StorageDescriptor: { ...table.StorageDescriptor, Location: location },
+  }
+}

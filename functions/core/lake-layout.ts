@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto'
+import { normalizeColumnName } from './column-names'
+
+/**
+ * The key layout of the lake, identical in a local folder and in S3.
+ *
+ * Raw zone:      <dataset>/<any sub-path>/<file>.csv|.csv.gz   (a file at the root: dataset = its stem)
+ *                _contracts/<dataset>.json                       (optional contract)
+ * Curated zone:  <dataset>/ingest_date=YYYY-MM-DD/<file id>-<n>.parquet
+ *                <dataset>_rejects/ingest_date=YYYY-MM-DD/<file id>-<n>.parquet
+ *                _ledger/<dataset>/<file id>.json   _runs/<run id>.json   _staging/<run id>/…
+ * Any key with a path segment starting with `_` or `.` is never data.
+ */
+
+const DATA_FILE = /\.(csv|tsv|txt)(\.gz)?$/i
+
+/** The dataset a raw key belongs to, or undefined when the key is not a data file. */
+export function datasetOfKey(key: string): string | undefined {
+  const segments = key.split('/')
+  if (segments.some((s) => s.startsWith('_') || s.startsWith('.') || s === '')) return undefined
+  const file = segments[segments.length - 1]
+  if (!DATA_FILE.test(file)) return undefined
+  const name = segments.length > 1 ? segments[0] : file.replace(DATA_FILE, '')
+  return datasetName(name)
+}
+
+/** Table name for a dataset folder or file stem: Athena-safe like a column name. */
+export function datasetName(raw: string): string | undefined {
+  return normalizeColumnName(raw) || undefined
+}
+
+/** Stable id of a raw key: the same file keeps its output names across versions and runs. */
+export function fileId(key: string): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 20)
+}
+
+export const contractKey = (dataset: string) => `_contracts/${dataset}.json`
+export const rejectsTable = (dataset: string) => `${dataset}_rejects`
+export const ledgerKey = (dataset: string, id: string) => `_ledger/${dataset}/${id}.json`
+export const runReportKey = (runId: string) => `_runs/${runId}.json`
+export const stagingPrefix = (runId: string, id: string) => `_staging/${runId}/${id}/`
+export const stagedResultKey = (runId: string, id: string) => `_staging/${runId}/${id}.json`
+
+/** Curated key of one published part. */
+export function curatedPartKey(table: string, partition: Record<string, string>, id: string, index: number): string {
+  return `${partitionPrefix(table, partition)}${id}-${String(index).padStart(5, '0')}.parquet`
+}
+
+/** `<table>/k1=v1/k2=v2/` in partition key order. */
+export function partitionPrefix(table: string, partition: Record<string, string>): string {
+  return `${table}/${Object.entries(partition).map(([k, v]) => `${k}=${encodeURIComponent(v)}/`).join('')}`
+}

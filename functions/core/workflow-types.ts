@@ -1,0 +1,67 @@
+import type { PlannedFile } from './plan-files'
+
+/** A table's columns as the planner passes them to the transform (Athena type names). */
+export type TableColumns = { name: string; type: string }[]
+
+/** What Plan returns: the state the workflow carries between steps. Keep it small. */
+export interface PlanOutput {
+  runId: string
+  trigger: 'schedule' | 'object'
+  ingestDate: string
+  startedAt: string
+  items: PlannedFile[]
+  more: boolean
+  skipped: number
+  /** Datasets of this batch that have a contract. */
+  contracts: string[]
+  /** Current columns of this batch's tables that exist already. */
+  tables: Record<string, TableColumns>
+  maxConcurrency: number
+  /** Files this run has reported so far (loaded, empty, failed). */
+  reported: number
+  failed: number
+  failedCause: string
+}
+
+/** Input of one Transform task (built by the Map's ItemSelector). */
+export interface TransformEvent {
+  runId: string
+  file: PlannedFile
+  contracts: string[]
+  tables: Record<string, TableColumns>
+}
+
+/** What Transform returns: keys and counts only; the full stats stay in the staging area. */
+export interface TransformResult {
+  status: 'transformed' | 'empty'
+  file: PlannedFile
+  rowsIn: number
+  rowsOut: number
+  rowsRejected: number
+}
+
+/** What the Map's Catch turns a failed Transform into. */
+export interface FailedResult {
+  status: 'failed'
+  file: PlannedFile
+  error: string
+  cause: string
+}
+
+/** Input of Load (built by its Parameters). */
+export interface LoadEvent {
+  runId: string
+  trigger: 'schedule' | 'object'
+  ingestDate: string
+  startedAt: string
+  skipped: number
+  results: (TransformResult | FailedResult)[]
+}
+
+export interface LoadOutput {
+  loaded: number
+  empty: number
+  failed: number
+  /** Files left uncommitted because a column clashed with a file loaded before them: planned again. */
+  retried: number
+}

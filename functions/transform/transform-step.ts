@@ -1,0 +1,44 @@
+import { parseContract } from '../core/contract'
+import { ContractInvalidError } from '../core/errors'
+import { contractKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { INGEST_DATE } from '../core/catalog'
+import { transformCsv } from '../core/transform-csv'
+import type { LakeDeps } from '../core/step-deps'
+import type { TransformEvent, TransformResult } from '../core/workflow-types'
+import { stagingSink } from '../adapters/staging-sink'
+
+/**
+ * Streams one raw object through the engine into `_staging/<runId>/<fileId>/` and records
+ * the full stats next to it. Returns keys and counts only.
+ */
+export async function transformStep(deps: LakeDeps, event: TransformEvent): Promise<TransformResult> {
+  const { file, runId } = event
+  const contract = event.contracts.includes(file.dataset) ? await readContract(deps, file.dataset) : undefined
+  const stats = await transformCsv({ open: () => deps.raw.read(file.key) }, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), {
+    sourceName: file.key,
+    contract,
+    tableColumns: event.tables[file.dataset],
+    reservedColumns: [INGEST_DATE],
+  })
+  await deps.curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify({ file, stats }))
+  return {
+    status: stats.outcome === 'empty' ? 'empty' : 'transformed',
+    file,
+    rowsIn: stats.rowsIn,
+    rowsOut: stats.rowsOut,
+    rowsRejected: stats.rowsRejected,
+  }
+}
+
+async function readContract(deps: LakeDeps, dataset: string) {
+  const key = contractKey(dataset)
+  const text = await deps.raw.readText(key)
+  if (text === undefined) return undefined
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw new ContractInvalidError(`contract ${key}: not valid JSON (${(e as Error).message})`, { cause: e })
+  }
+  return parseContract(json, key)
+}

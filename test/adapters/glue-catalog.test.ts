@@ -1,0 +1,383 @@
+import {
+  AlreadyExistsException,
+  BatchCreatePartitionCommand,
+  ConcurrentModificationException,
+  CreateDatabaseCommand,
+  CreateTableCommand,
+  EntityNotFoundException,
+  GetDatabaseCommand,
+  GetPartitionsCommand,
+  GetTableCommand,
+  GetTablesCommand,
+  GlueClient,
+  GlueServiceException,
+  InternalServiceException,
+  OperationTimeoutException,
+  ThrottlingException,
+  UpdateTableCommand,
+} from '@aws-sdk/client-glue'
+import { mockClient } from 'aws-sdk-client-mock'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { glueCatalog } from '../../functions/adapters/glue-catalog'
+import { parquetPartition, parquetTable, type PartitionInput, type TableInput } from '../../functions/core/catalog'
+import { TransientStorageError } from '../../functions/core/errors'
+
+const glue = mockClient(GlueClient)
+const catalog = glueCatalog(new GlueClient({ region: 'eu-west-1' }))
+
+const ORDERS = parquetTable(
+  'orders',
+  [
+    { Name: 'order_id', Type: 'bigint' },
+    { Name: 'amount', Type: 'decimal(12,2)' },
+    { Name: 'ordered_at', Type: 'timestamp' },
+  ],
+  [{ Name: 'ingest_date', Type: 'string' }],
+  's3://curated/orders/',
+)
+
+const PARQUET_STORAGE = {
+  InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+  OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+  SerdeInfo: {
+    SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+    Parameters: { 'serialization.format': '1' },
+  },
+}
+
+const meta = { $metadata: {} }
+const notFound = () => new EntityNotFoundException({ message: 'Entity Not Found', ...meta })
+const alreadyExists = () => new AlreadyExistsException({ message: 'Already exists', ...meta })
+
+function day(n: number): string {
+  return new Date(Date.UTC(2024, 0, 1) + n * 86_400_000).toISOString().slice(0, 10)
+}
+
+function partitionsOf(table: TableInput, count: number): PartitionInput[] {
+  return Array.from({ length: count }, (_, i) => parquetPartition(table, [day(i)], `s3://curated/orders/ingest_date=${day(i)}/`))
+}
+
+beforeEach(() => {
+  glue.reset()
+})
+
+describe('glueCatalog.putTable', () => {
+  it('creates a Parquet table with exactly the TableInput Athena needs', async () => {
+    // Prepare
+    glue.on(CreateTableCommand).resolves({})
+
+    // Act
+    await catalog.putTable('sales', ORDERS)
+
+    // Assess
+    expect(glue.commandCalls(CreateTableCommand).map((call) => call.args[0].input)).toEqual([
+      {
+        DatabaseName: 'sales',
+        TableInput: {
+          Name: 'orders',
+          TableType: 'EXTERNAL_TABLE',
+          Parameters: { classification: 'parquet', EXTERNAL: 'TRUE', 'parquet.compression': 'SNAPPY' },
+          PartitionKeys: [{ Name: 'ingest_date', Type: 'string' }],
+          StorageDescriptor: {
+            Columns: [
+              { Name: 'order_id', Type: 'bigint' },
+              { Name: 'amount', Type: 'decimal(12,2)' },
+              { Name: 'ordered_at', Type: 'timestamp' },
+            ],
+            Location: 's3://curated/orders/',
+            ...PARQUET_STORAGE,
+          },
+        },
+      },
+    ])
+    expect(glue.commandCalls(UpdateTableCommand)).toHaveLength(0)
+  })
+
+  it('updates the table with the same TableInput when it exists already', async () => {
+    // Prepare
+    glue.on(CreateTableCommand).rejects(alreadyExists())
+    glue.on(UpdateTableCommand).resolves({})
+
+    // Act
+    await catalog.putTable('sales', ORDERS)
+
+    // Assess
+    expect(glue.commandCalls(UpdateTableCommand).map((call) => call.args[0].input)).toEqual([{ DatabaseName: 'sales', TableInput: ORDERS }])
+  })
+
+  it('sends the catalog id when one is given', async () => {
+    // Prepare
+    glue.on(CreateTableCommand).resolves({})
+    const other = glueCatalog(new GlueClient({ region: 'eu-west-1' }), '123456789012')
+
+    // Act
+    await other.putTable('sales', ORDERS)
+
+    // Assess
+    expect(glue.commandCalls(CreateTableCommand)[0]!.args[0].input.CatalogId).toBe('123456789012')
+  })
+})
+
+describe('glueCatalog.addPartitions', () => {
+  it('registers 250 partitions in BatchCreatePartition calls of 100, 100 and 50', async () => {
+    // Prepare
+    glue.on(BatchCreatePartitionCommand).resolves({})
+    const partitions = partitionsOf(ORDERS, 250)
+
+    // Act
+    await catalog.addPartitions('sales', 'orders', partitions)
+
+    // Assess
+    const inputs = glue.commandCalls(BatchCreatePartitionCommand).map((call) => call.args[0].input)
+    expect(inputs.map((input) => input.PartitionInputList?.length)).toEqual([100, 100, 50])
+    expect(inputs.map((input) => input.PartitionInputList)).toEqual([partitions.slice(0, 100), partitions.slice(100, 200), partitions.slice(200)])
+    expect(inputs.every((input) => input.DatabaseName === 'sales' && input.TableName === 'orders')).toBe(true)
+    expect(inputs[2]!.PartitionInputList![0]).toEqual({
+      Values: ['2024-07-19'],
+      StorageDescriptor: { ...ORDERS.StorageDescriptor, Location: 's3://curated/orders/ingest_date=2024-07-19/' },
+    })
+  })
+
+  it('sends nothing for no partitions', async () => {
+    // Act
+    await catalog.addPartitions('sales', 'orders', [])
+
+    // Assess
+    expect(glue.calls()).toHaveLength(0)
+  })
+
+  it('leaves partitions that exist already as they are', async () => {
+    // Prepare
+    glue.on(BatchCreatePartitionCommand).resolves({
+      Errors: [{ PartitionValues: ['2024-01-01'], ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.' } }],
+    })
+
+    // Act
+    const adding = catalog.addPartitions('sales', 'orders', partitionsOf(ORDERS, 2))
+
+    // Assess
+    await expect(adding).resolves.toBeUndefined()
+  })
+
+  it('fails naming the table and partition values when a partition is refused for another reason', async () => {
+    // Prepare
+    glue.on(BatchCreatePartitionCommand).resolves({
+      Errors: [
+        { PartitionValues: ['2024-01-01'], ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.' } },
+        { PartitionValues: ['2024-01-02'], ErrorDetail: { ErrorCode: 'InvalidInputException', ErrorMessage: 'Bad location' } },
+      ],
+    })
+
+    // Act
+    const adding = catalog.addPartitions('sales', 'orders', partitionsOf(ORDERS, 2))
+
+    // Assess
+    await expect(adding).rejects.toThrow(
+      'glue: addPartitions sales.orders failed for 1 partition(s): [2024-01-02] InvalidInputException: Bad location',
+    )
+    await expect(adding).rejects.not.toBeInstanceOf(TransientStorageError)
+  })
+
+  it('reports partitions refused only for throttling as transient', async () => {
+    // Prepare
+    glue.on(BatchCreatePartitionCommand).resolves({
+      Errors: [{ PartitionValues: ['2024-01-02'], ErrorDetail: { ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' } }],
+    })
+
+    // Act
+    const adding = catalog.addPartitions('sales', 'orders', partitionsOf(ORDERS, 2))
+
+    // Assess
+    await expect(adding).rejects.toBeInstanceOf(TransientStorageError)
+  })
+})
+
+describe('glueCatalog.getTable', () => {
+  it('maps the Table Glue returns back to the TableInput that created it', async () => {
+    // Prepare
+    glue.on(GetTableCommand, { DatabaseName: 'sales', Name: 'orders' }).resolves({
+      Table: {
+        ...ORDERS,
+        DatabaseName: 'sales',
+        CreateTime: new Date('2024-01-01T00:00:00Z'),
+        UpdateTime: new Date('2024-01-02T00:00:00Z'),
+        Owner: 'hadoop',
+        Retention: 0,
+        CreatedBy: 'arn:aws:sts::123456789012:assumed-role/etl/load',
+        IsRegisteredWithLakeFormation: false,
+        CatalogId: '123456789012',
+        VersionId: '3',
+        StorageDescriptor: {
+          ...ORDERS.StorageDescriptor,
+          Compressed: false,
+          NumberOfBuckets: -1,
+          BucketColumns: [],
+          SortColumns: [],
+          Parameters: {},
+          StoredAsSubDirectories: false,
+        },
+      },
+    })
+
+    // Act
+    const table = await catalog.getTable('sales', 'orders')
+
+    // Assess
+    expect(table).toEqual(ORDERS)
+  })
+
+  it('keeps the description and column comments', async () => {
+    // Prepare
+    const described = parquetTable('orders', [{ Name: 'order_id', Type: 'bigint', Comment: 'from the shop' }], [], 's3://curated/orders/', 'Orders')
+    glue.on(GetTableCommand).resolves({ Table: described })
+
+    // Act
+    const table = await catalog.getTable('sales', 'orders')
+
+    // Assess
+    expect(table).toEqual(described)
+  })
+
+  it('returns undefined for a table that does not exist', async () => {
+    // Prepare
+    glue.on(GetTableCommand).rejects(notFound())
+
+    // Act
+    const table = await catalog.getTable('sales', 'nope')
+
+    // Assess
+    expect(table).toBeUndefined()
+  })
+
+  it('refuses to treat a view as a missing table', async () => {
+    // Prepare
+    glue.on(GetTableCommand).resolves({ Table: { Name: 'orders_v', TableType: 'VIRTUAL_VIEW', ViewOriginalText: 'select 1' } })
+
+    // Act
+    const getting = catalog.getTable('sales', 'orders_v')
+
+    // Assess
+    await expect(getting).rejects.toThrow('glue: getTable sales.orders_v failed: it is a VIRTUAL_VIEW, not an external table')
+  })
+})
+
+describe('glueCatalog.ensureDatabase', () => {
+  it('creates the database when it is missing', async () => {
+    // Prepare
+    glue.on(GetDatabaseCommand).rejects(notFound())
+    glue.on(CreateDatabaseCommand).resolves({})
+
+    // Act
+    await catalog.ensureDatabase('sales')
+
+    // Assess
+    expect(glue.commandCalls(CreateDatabaseCommand).map((call) => call.args[0].input)).toEqual([{ DatabaseInput: { Name: 'sales' } }])
+  })
+
+  it('leaves an existing database alone', async () => {
+    // Prepare
+    glue.on(GetDatabaseCommand).resolves({ Database: { Name: 'sales' } })
+
+    // Act
+    await catalog.ensureDatabase('sales')
+
+    // Assess
+    expect(glue.commandCalls(CreateDatabaseCommand)).toHaveLength(0)
+  })
+
+  it('tolerates another run creating the database first', async () => {
+    // Prepare
+    glue.on(GetDatabaseCommand).rejects(notFound())
+    glue.on(CreateDatabaseCommand).rejects(alreadyExists())
+
+    // Act
+    const ensuring = catalog.ensureDatabase('sales')
+
+    // Assess
+    await expect(ensuring).resolves.toBeUndefined()
+  })
+})
+
+describe('glueCatalog errors', () => {
+  it.each([
+    ['ThrottlingException', () => new ThrottlingException({ message: 'Rate exceeded', ...meta })],
+    ['InternalServiceException', () => new InternalServiceException({ message: 'oops', ...meta })],
+    ['OperationTimeoutException', () => new OperationTimeoutException({ message: 'slow', ...meta })],
+    ['ConcurrentModificationException', () => new ConcurrentModificationException({ message: 'race', ...meta })],
+    ['a 503', () => new GlueServiceException({ name: 'ServiceUnavailable', $fault: 'server', $metadata: { httpStatusCode: 503 } })],
+  ])('turns %s into a TransientStorageError naming the operation and table', async (_, error) => {
+    // Prepare
+    const original = error()
+    glue.on(CreateTableCommand).rejects(original)
+
+    // Act
+    const putting = catalog.putTable('sales', ORDERS)
+
+    // Assess
+    await expect(putting).rejects.toBeInstanceOf(TransientStorageError)
+    await expect(putting).rejects.toMatchObject({ message: expect.stringMatching(/^glue: putTable sales\.orders failed: /), cause: original })
+  })
+
+  it('rethrows other errors with their own name and a prefixed message', async () => {
+    // Prepare
+    glue.on(GetTableCommand).rejects(new GlueServiceException({ name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 }, message: 'no' }))
+
+    // Act
+    const getting = catalog.getTable('sales', 'orders')
+
+    // Assess
+    await expect(getting).rejects.toMatchObject({
+      name: 'AccessDeniedException',
+      message: 'glue: getTable sales.orders failed: AccessDeniedException (HTTP 400): no',
+    })
+    await expect(getting).rejects.not.toBeInstanceOf(TransientStorageError)
+  })
+})
+
+describe('glueCatalog listings', () => {
+  it('lists the external tables of every page, skipping views', async () => {
+    // Prepare
+    const customers = parquetTable('customers', [{ Name: 'id', Type: 'bigint' }], [{ Name: 'ingest_date', Type: 'string' }], 's3://curated/customers/')
+    glue
+      .on(GetTablesCommand, { DatabaseName: 'sales', NextToken: undefined })
+      .resolves({ TableList: [ORDERS, { Name: 'orders_v', TableType: 'VIRTUAL_VIEW' }], NextToken: 'page-2' })
+      .on(GetTablesCommand, { DatabaseName: 'sales', NextToken: 'page-2' })
+      .resolves({ TableList: [customers] })
+
+    // Act
+    const tables = await catalog.listTables('sales')
+
+    // Assess
+    expect(tables).toEqual([ORDERS, customers])
+    expect(glue.commandCalls(GetTablesCommand)).toHaveLength(2)
+  })
+
+  it('lists the partitions of every page', async () => {
+    // Prepare
+    const [first, second, third] = partitionsOf(ORDERS, 3)
+    glue
+      .on(GetPartitionsCommand, { DatabaseName: 'sales', TableName: 'orders', NextToken: undefined })
+      .resolves({ Partitions: [first!, second!], NextToken: 'more' })
+      .on(GetPartitionsCommand, { DatabaseName: 'sales', TableName: 'orders', NextToken: 'more' })
+      .resolves({ Partitions: [{ ...third!, TableName: 'orders', DatabaseName: 'sales', CreationTime: new Date() }] })
+
+    // Act
+    const partitions = await catalog.listPartitions('sales', 'orders')
+
+    // Assess
+    expect(partitions).toEqual([first, second, third])
+    expect(glue.commandCalls(GetPartitionsCommand)).toHaveLength(2)
+  })
+
+  it('reports a throttled listing as transient, naming the database', async () => {
+    // Prepare
+    glue.on(GetTablesCommand).rejects(new ThrottlingException({ message: 'Rate exceeded', ...meta }))
+
+    // Act
+    const listing = catalog.listTables('sales')
+
+    // Assess
+    await expect(listing).rejects.toThrow(TransientStorageError)
+    await expect(listing).rejects.toThrow('glue: listTables sales failed: ThrottlingException: Rate exceeded')
+  })
+})
