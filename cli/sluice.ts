@@ -1,8 +1,13 @@
 import { Command, CommanderError } from 'commander'
+import { queryCommand, tablesCommand } from './query-command'
+import { runCommand } from './run-command'
 import { transformCommand } from './transform-command'
 
 const program = new Command('sluice')
   .description('Turn CSV drops into a queryable Parquet data lake.')
+  .addCommand(runCommand())
+  .addCommand(queryCommand())
+  .addCommand(tablesCommand())
   .addCommand(transformCommand())
 
 // Usage errors and --help end in a CommanderError instead of exiting, on every command.

@@ -1,0 +1,89 @@
+import { runReportKey } from '../functions/core/lake-layout'
+import type { ObjectStore } from '../functions/core/object-store'
+import type { RunReport } from '../functions/core/run-report'
+import type { LakeDeps, PlanSettings } from '../functions/core/step-deps'
+import type { PlanOutput, TransformEvent, TransformResult } from '../functions/core/workflow-types'
+import { runWorkflow, type RunOptions } from './local/run-workflow'
+import type { ProgressBoard } from './progress-board'
+
+export interface LocalRunOutcome {
+  report: RunReport
+  /** The Fail state's error and cause when the execution failed. */
+  failure?: { error: string; cause: string }
+}
+
+/**
+ * Runs the workflow over a lake in this process and returns its run report. A run with no
+ * work writes no report; one is made from the planner's output instead.
+ */
+export async function runLocally(
+  deps: LakeDeps,
+  input: unknown,
+  options: { board?: ProgressBoard; settings?: Partial<PlanSettings> } & Pick<RunOptions, 'startTime' | 'runId' | 'wrap' | 'definition'> = {},
+): Promise<LocalRunOutcome> {
+  const { board } = options
+  const watched: LakeDeps = board ? { ...deps, raw: countingReads(deps.raw, board) } : deps
+  const run = await runWorkflow(watched, input, {
+    ...options,
+    wrap: (state, handler) => {
+      const inner = options.wrap ? options.wrap(state, handler) : handler
+      if (state !== 'Transform' || !board) return inner
+      return async (event) => {
+        const { file } = event as TransformEvent
+        board.start(file.key, file.size)
+        try {
+          const result = (await inner(event)) as TransformResult
+          board.finish(file.key, true, `${result.rowsIn} rows in, ${result.rowsOut} loaded, ${result.rowsRejected} rejected`)
+          return result
+        } catch (e) {
+          board.finish(file.key, false, `${(e as Error).name}: ${(e as Error).message}`)
+          throw e
+        }
+      }
+    },
+  })
+  let output: unknown
+  let failure: LocalRunOutcome['failure']
+  try {
+    output = await run.result
+  } catch (e) {
+    const error = e as Error & { cause?: { Error?: string; name?: string; message?: string; Cause?: string } }
+    const cause = error.cause
+    failure = { error: cause?.Error ?? cause?.name ?? error.name, cause: cause?.Cause ?? cause?.message ?? error.message }
+  }
+  const text = await deps.curated.readText(runReportKey(run.runId))
+  if (text) return { report: JSON.parse(text) as RunReport, failure }
+  if (failure) throw new Error(`run: the workflow failed before loading anything: ${failure.error}: ${failure.cause}`)
+  return { report: noWorkReport(run.runId, input, output as PlanOutput) }
+}
+
+function noWorkReport(runId: string, input: unknown, plan: PlanOutput): RunReport {
+  const key = (input as { key?: string }).key
+  const skippedKey = plan.trigger === 'object' && plan.skipped > 0 && key
+  return {
+    runId,
+    trigger: plan.trigger,
+    ingestDate: plan.ingestDate,
+    startedAt: plan.startedAt,
+    updatedAt: new Date().toISOString(),
+    status: 'succeeded',
+    files: skippedKey
+      ? [{ dataset: '', key, etag: '', outcome: 'skipped', rowsIn: 0, rowsOut: 0, rowsRejected: 0, outputs: [] }]
+      : [],
+    totals: { files: skippedKey ? 1 : 0, loaded: 0, empty: 0, failed: 0, skipped: plan.skipped, rowsIn: 0, rowsOut: 0, rowsRejected: 0 },
+  }
+}
+
+/** The raw store, reporting bytes read per key to the board. */
+function countingReads(raw: ObjectStore, board: ProgressBoard): ObjectStore {
+  return {
+    ...raw,
+    async *read(key) {
+      for await (const chunk of raw.read(key)) {
+        board.read(key, chunk.byteLength)
+        yield chunk
+      }
+    },
+  }
+}
+
