@@ -37,6 +37,8 @@ export interface RunOptions {
   settings?: Partial<PlanSettings>
   /** A definition to run instead of statemachine/etl.asl.json (e.g. one taken from the CDK template). */
   definition?: object
+  /** Aborting it stops the execution where it is, as a killed process would. */
+  signal?: AbortSignal
   /** Wraps each step's handler, e.g. to inject a crash in tests. */
   wrap?: (state: 'Plan' | 'Transform' | 'Load', handler: TaskHandler) => TaskHandler
 }
@@ -70,5 +72,6 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: { Execution: { Name: runId, Input: input as never, StartTime: (options.startTime ?? new Date()).toISOString() } },
   })
+  options.signal?.addEventListener('abort', () => execution.abort(), { once: true })
   return { runId, result: execution.result, abort: execution.abort, events: execution.eventLogs as WorkflowRun["events"] }
 }
