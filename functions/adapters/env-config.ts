@@ -1,0 +1,32 @@
+import { SluiceError } from '../core/errors'
+
+/** A required setting is missing or malformed: the function cannot start. */
+export class ConfigError extends SluiceError {}
+
+/** Reads a required environment variable, failing at load time with its name. */
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name]
+  if (!value) throw new ConfigError(`config: environment variable ${name} is not set`)
+  return value
+}
+
+/** Reads a whole-number environment variable, or the default when unset. */
+export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const value = env[name]
+  if (value === undefined || value === '') return fallback
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new ConfigError(`config: ${name} must be a whole number, got ${JSON.stringify(value)}`)
+  return n
+}
+
+/** Settings every step reads: where the zones and the catalog are. */
+export interface LakeConfig {
+  rawBucket: string
+  curatedBucket: string
+  database: string
+}
+
+/** `RAW_BUCKET`, `CURATED_BUCKET` and `GLUE_DATABASE`, set by the CDK construct that grants access to them. */
+export function lakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LakeConfig {
+  return { rawBucket: requireEnv('RAW_BUCKET', env), curatedBucket: requireEnv('CURATED_BUCKET', env), database: requireEnv('GLUE_DATABASE', env) }
+}

@@ -1,0 +1,15 @@
+import { awsLake } from '../adapters/aws-lake'
+import { InvalidInputError } from '../core/errors'
+import type { LoadEvent, LoadOutput } from '../core/workflow-types'
+import { config } from './config'
+import { loadStep } from './load-step'
+
+const deps = awsLake(config.lake)
+
+/** Load Lambda: a batch's transform results → published, cataloged, committed, reported. */
+export async function handler(event: LoadEvent): Promise<LoadOutput> {
+  if (typeof event?.runId !== 'string' || typeof event.ingestDate !== 'string' || !Array.isArray(event.results)) {
+    throw new InvalidInputError(`load: expected { runId, ingestDate, results, … }, got ${JSON.stringify(event)?.slice(0, 200)}`)
+  }
+  return loadStep(deps, event)
+}

@@ -1,0 +1,13 @@
+import { intEnv, lakeConfigFromEnv } from '../adapters/env-config'
+import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../core/step-deps'
+
+/** Read once at load: a missing variable fails the cold start, naming it. */
+export const config = {
+  lake: lakeConfigFromEnv(),
+  plan: {
+    batchSize: intEnv('BATCH_SIZE', DEFAULT_PLAN_SETTINGS.batchSize),
+    maxBatchBytes: DEFAULT_PLAN_SETTINGS.maxBatchBytes,
+    maxConcurrency: intEnv('MAX_CONCURRENCY', DEFAULT_PLAN_SETTINGS.maxConcurrency),
+    maxFilesPerRun: intEnv('MAX_FILES_PER_RUN', DEFAULT_PLAN_SETTINGS.maxFilesPerRun),
+  } satisfies PlanSettings,
+}

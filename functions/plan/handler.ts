@@ -1,0 +1,15 @@
+import { awsLake } from '../adapters/aws-lake'
+import { InvalidInputError } from '../core/errors'
+import type { PlanOutput } from '../core/workflow-types'
+import { config } from './config'
+import { planStep, type PlanEvent } from './plan-step'
+
+const deps = awsLake(config.lake)
+
+/** Plan Lambda: `{ input, runId, startTime }` from the state machine → the next batch. */
+export async function handler(event: PlanEvent): Promise<PlanOutput> {
+  if (typeof event?.runId !== 'string' || typeof event.startTime !== 'string') {
+    throw new InvalidInputError(`plan: expected { input, runId, startTime }, got ${JSON.stringify(event)?.slice(0, 200)}`)
+  }
+  return planStep(deps, config.plan, event)
+}
