@@ -62,7 +62,12 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
   const settings = { ...DEFAULT_PLAN_SETTINGS, ...options.settings }
   const wrap = options.wrap ?? ((_state, handler) => handler)
   const handlers = {
-    Plan: wrap('Plan', (event) => planStep(deps, settings, event as PlanEvent)),
+    // The interpreter always sets $$.Execution.StartTime to the wall clock: a pinned start time
+    // (tests, backfills) is handed to Plan here instead.
+    Plan: wrap('Plan', (event) => {
+      const e = event as PlanEvent
+      return planStep(deps, settings, options.startTime ? { ...e, startTime: options.startTime.toISOString() } : e)
+    }),
     Transform: wrap('Transform', (event) => transformStep(deps, event as TransformEvent)),
     Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent)),
   }
@@ -70,7 +75,7 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true } })
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
-    context: { Execution: { Name: runId, Input: input as never, StartTime: (options.startTime ?? new Date()).toISOString() } },
+    context: { Execution: { Name: runId, Input: input as never } },
   })
   options.signal?.addEventListener('abort', () => execution.abort(), { once: true })
   return { runId, result: execution.result, abort: execution.abort, events: execution.eventLogs as WorkflowRun["events"] }

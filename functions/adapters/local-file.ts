@@ -11,17 +11,21 @@ export function fileByteSource(path: string): ByteSource {
 
 /**
  * Writes parts next to each other on disk. Data part 0 is `out` itself; later parts are
- * `<out without .parquet>-<n>.parquet`. Rejects go to `rejects` (default
+ * `<out without .parquet>-<n>.parquet`; a partitioned table's parts are
+ * `<out without .parquet>.<column>=<value>[-<n>].parquet`. Rejects go to `rejects` (default
  * `<out without .parquet>.rejects.parquet`), numbered the same way.
  */
 export function localFilePartSink(opts: { out: string; rejects?: string }): PartSink {
   const written = new Map<string, WriteStream>()
   const stem = (p: string) => p.replace(/\.parquet$/i, '')
   const rejectsPath = opts.rejects ?? `${stem(opts.out)}.rejects.parquet`
-  const partPath = (base: string, index: number) => (index === 0 ? base : `${stem(base)}-${index}.parquet`)
+  const partPath = (base: string, index: number, partition?: Record<string, string>) => {
+    const tag = partition ? `.${Object.entries(partition).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('.')}` : ''
+    return index === 0 && !tag ? base : `${stem(base)}${tag}${index > 0 ? `-${index}` : ''}.parquet`
+  }
   return {
-    async openPart(kind, index) {
-      const path = partPath(kind === 'data' ? opts.out : rejectsPath, index)
+    async openPart(kind, index, partition) {
+      const path = partPath(kind === 'data' ? opts.out : rejectsPath, index, partition)
       await mkdir(dirname(path), { recursive: true })
       const stream = createWriteStream(path)
       written.set(path, stream)

@@ -9,8 +9,9 @@ export function stagingSink(store: ObjectStore, prefix: string): PartSink {
   const open = new Map<string, ObjectUpload>()
   const done = new Set<string>()
   return {
-    async openPart(kind, index) {
-      const key = `${prefix}${kind}-${String(index).padStart(5, '0')}.parquet`
+    async openPart(kind, index, partition) {
+      const tag = partition ? `-${Object.entries(partition).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('-')}` : ''
+      const key = `${prefix}${kind}${tag}-${String(index).padStart(5, '0')}.parquet`
       const upload = await store.upload(key)
       open.set(key, upload)
       return {

@@ -33,6 +33,8 @@ export interface Contract {
 }
 
 const DELIMITERS = [',', ';', '\t', '|']
+/** Types that make sensible partition paths. */
+const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
 const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'description', '$schema'])
 const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
 
@@ -87,8 +89,11 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     if (header === false && c.columns.length === 0) fail('columns', 'a contract with "header": false must name every column')
   }
   const partitionBy = c.partitionBy
-  if (partitionBy !== undefined && (typeof partitionBy !== 'string' || !columns.some((col) => col.name === normalizeColumnName(partitionBy)))) {
+  const partitionColumn = typeof partitionBy === 'string' ? columns.find((col) => col.name === normalizeColumnName(partitionBy)) : undefined
+  if (partitionBy !== undefined && !partitionColumn) {
     fail('partitionBy', 'must name one of the contract columns')
+  } else if (partitionColumn && !PARTITION_TYPES.includes(partitionColumn.type.kind)) {
+    fail('partitionBy', `the partition column must be ${PARTITION_TYPES.join(', ')}, not ${athenaTypeName(partitionColumn.type)}`)
   }
   if (problems.length > 0) {
     throw new ContractInvalidError(`contract ${contractName}: ${problems.join('; ')}`)

@@ -4,8 +4,8 @@ import { parquetCodec, schemaElement, type ParquetColumn } from './parquet-schem
 import type { CellValue } from './value-codecs'
 import type { Codec, PartInfo, PartOutput, PartSink } from './transform-types'
 
-/** Bytes buffered before they are handed to the sink, within a row group. */
-const FLUSH_BYTES = 1 << 20
+/** Initial size of the write buffer; it grows to one row group's encoded size. */
+const FLUSH_BYTES = 64 * 1024
 
 /**
  * Writes row groups into Parquet parts through a PartSink, starting a new part when the
@@ -22,6 +22,7 @@ export class ParquetPartWriter {
     private readonly columns: ParquetColumn[],
     private readonly codec: Codec,
     private readonly partBytes: number,
+    private readonly partition?: Record<string, string>,
   ) {
     this.schema = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)]
   }
@@ -54,7 +55,7 @@ export class ParquetPartWriter {
   }
 
   private async openPart(): Promise<void> {
-    const output = await this.sink.openPart(this.kind, this.done.length)
+    const output = await this.sink.openPart(this.kind, this.done.length, this.partition)
     const bytes = new SinkByteWriter(output)
     const writer = new ParquetWriter({
       writer: bytes,
@@ -72,7 +73,7 @@ export class ParquetPartWriter {
     this.current = undefined
     await part.writer.finish()
     const key = await part.bytes.output.close()
-    this.done.push({ key, rows: part.rows, bytes: part.bytes.offset })
+    this.done.push({ key, rows: part.rows, bytes: part.bytes.offset, index: this.done.length, ...(this.partition ? { partition: this.partition } : {}) })
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ParquetPartWriter } from './parquet-part-writer'
+import type { RowTarget } from './partitioned-rows'
 import type { CellValue } from './value-codecs'
 import type { PartInfo } from './transform-types'
 
@@ -9,10 +10,11 @@ const MAX_GROUP_CELLS = 4_000_000
  * Collects coerced rows column by column and hands them to the Parquet writer one row
  * group at a time. A group closes when the CSV text it came from reaches `groupChars`.
  */
-export class RowGroupBuffer {
+export class RowGroupBuffer implements RowTarget {
   private columns: (CellValue | null)[][]
   private rows = 0
-  private chars = 0
+  /** CSV text behind the rows buffered now. */
+  chars = 0
   private readonly maxRows: number
 
   constructor(
@@ -42,11 +44,10 @@ export class RowGroupBuffer {
     await this.writer.writeRowGroup(columns, rows)
   }
 
-  /** Writes what is left and closes the last part; a file without rows still gets one empty part. */
+  /** Writes what is left and closes the last part. */
   async finish(): Promise<PartInfo[]> {
     await this.flush()
-    const parts = await this.writer.finish()
-    return parts.length > 0 ? parts : this.writer.writeEmptyPart()
+    return this.writer.finish()
   }
 
   private empty(): (CellValue | null)[][] {

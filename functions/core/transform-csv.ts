@@ -8,6 +8,7 @@ import { ParquetPartWriter } from './parquet-part-writer'
 import type { CsvEvent } from './read-csv-records'
 import { RejectsTable, recordText } from './rejects-table'
 import { RowCoercer, WidenNeeded } from './row-coercer'
+import { PartitionedRows, type RowTarget } from './partitioned-rows'
 import { RowGroupBuffer } from './row-group-buffer'
 import type { AthenaType, ByteSource, Codec, PartSink, TransformOptions, TransformStats } from './transform-types'
 
@@ -193,8 +194,13 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
   try {
     const types = fixedTypes ?? (await sampleTypes(pass, settings))
     const coercer = new RowCoercer(plan, types, settings.nullTokens, opened.input.invalidLines)
-    const columns = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
-    const data = new RowGroupBuffer(new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes), columns.length, settings.rowGroupBytes)
+    const all = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
+    const by = plan.columns.findIndex((c) => c.name === settings.options.contract?.partitionBy)
+    const columns = all.filter((_, j) => j !== by)
+    const data: RowTarget =
+      by < 0
+        ? new RowGroupBuffer(new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes), columns.length, settings.rowGroupBytes)
+        : new PartitionedRows(sink, columns, { index: by, name: plan.columns[by].name, type: types[by] }, settings.codec, settings.partBytes, settings.rowGroupBytes, settings.sourceName)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     let rowsIn = 0
     for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
@@ -219,12 +225,13 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
       )
     }
     const parts = await data.finish()
+    if (parts.length === 0) parts.push(...(await new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes).writeEmptyPart()))
     const rejectParts = await rejects.finish()
     const warnings = [...plan.warnings]
     plan.columns.forEach((c, j) => {
-      if (columns[j].name === c.name) return
+      if (all[j].name === c.name) return
       const table = athenaTypeName(settings.tableTypes.get(c.name)!)
-      warnings.push(`schema: column ${c.name} is ${table} in the table but ${athenaTypeName(types[j])} here; written as ${columns[j].name}`)
+      warnings.push(`schema: column ${c.name} is ${table} in the table but ${athenaTypeName(types[j])} here; written as ${all[j].name}`)
     })
     const invalid = opened.input.invalidSequences()
     if (invalid > 0) {
@@ -248,14 +255,19 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
       encoding: opened.input.encoding,
       bom: opened.input.bom,
       dialect: { ...opened.dialect, header: settings.options.contract?.header ?? true },
-      columns: plan.columns.map((c, j) => ({
-        original: c.original,
-        name: columns[j].name,
-        type: athenaTypeName(types[j]),
-        nullable: columns[j].nullable,
-        source: c.declared ? 'contract' : 'inferred',
-        ...(columns[j].name !== c.name ? { variantOf: c.name } : {}),
-      })),
+      columns: plan.columns.flatMap((c, j) =>
+        j === by
+          ? []
+          : [{
+              original: c.original,
+              name: all[j].name,
+              type: athenaTypeName(types[j]),
+              nullable: all[j].nullable,
+              source: c.declared ? ('contract' as const) : ('inferred' as const),
+              ...(all[j].name !== c.name ? { variantOf: c.name } : {}),
+            }],
+      ),
+      ...(by >= 0 ? { partitionBy: { name: plan.columns[by].name, type: athenaTypeName(types[by]) } } : {}),
       renamed,
       parts,
       rejectParts,

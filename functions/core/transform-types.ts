@@ -35,7 +35,8 @@ export interface PartOutput {
  * file fails, so a failed file leaves nothing behind.
  */
 export interface PartSink {
-  openPart(kind: 'data' | 'rejects', index: number): Promise<PartOutput>
+  /** `partition` is set for data parts of a table partitioned by a contract column. */
+  openPart(kind: 'data' | 'rejects', index: number, partition?: Record<string, string>): Promise<PartOutput>
   discard(): Promise<void>
 }
 
@@ -86,6 +87,10 @@ export interface PartInfo {
   key: string
   rows: number
   bytes: number
+  /** Position among the parts of the same partition. */
+  index: number
+  /** Partition column values of this part (besides the ingest date), when partitioned. */
+  partition?: Record<string, string>
 }
 
 export interface TransformStats {
@@ -106,7 +111,10 @@ export interface TransformStats {
   encoding: string
   bom: boolean
   dialect: { delimiter: string; quote: string; lineBreak: 'LF' | 'CRLF' | 'CR' | 'none'; header: boolean }
+  /** The Parquet columns; a partition column is not among them (its value is in the path). */
   columns: ColumnInfo[]
+  /** The contract's partition column, when there is one. */
+  partitionBy?: { name: string; type: string }
   /** Original header → normalized name, only where they differ. */
   renamed: Record<string, string>
   parts: PartInfo[]

@@ -6,9 +6,16 @@ import { mergeRunReport, type FileReport, type RunReport } from '../core/run-rep
 import { reconcileColumns } from '../core/schema-reconcile'
 import type { LakeDeps } from '../core/step-deps'
 import type { FailedResult, LoadEvent, LoadOutput, TransformResult } from '../core/workflow-types'
-import { commitFile, finalKeys, publishFile, type StagedFile } from './publish-file'
+import { commitFile, partitionOf, publishFile, type StagedFile } from './publish-file'
 
-const PARTITION_KEYS: CatalogColumn[] = [{ Name: INGEST_DATE, Type: 'string' }]
+const INGEST_KEY: CatalogColumn = { Name: INGEST_DATE, Type: 'string' }
+
+/** Partition keys of a dataset's table: the ingest date, then the contract's column if any. */
+function partitionKeys(s: StagedFile): CatalogColumn[] {
+  const by = s.stats.partitionBy
+  return by ? [INGEST_KEY, { Name: by.name, Type: by.type }] : [INGEST_KEY]
+}
+const sameKeys = (a: CatalogColumn[], b: CatalogColumn[]) => JSON.stringify(a) === JSON.stringify(b)
 
 /**
  * Loads one batch, dataset by dataset: reconciles the table schema, creates or updates the
@@ -25,14 +32,19 @@ export async function loadStep(deps: LakeDeps, event: LoadEvent): Promise<LoadOu
   let retried = 0
   await deps.catalog.ensureDatabase(deps.database)
   for (const dataset of [...new Set(staged.map((s) => s.file.dataset))].sort()) {
-    const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
+    const all = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
     const table = await deps.catalog.getTable(deps.database, dataset)
+    // Partitioning is fixed when the table is created: a file that asks for other keys fails.
+    const keys = table?.PartitionKeys ?? partitionKeys(all.find((s) => s.stats.outcome !== 'empty') ?? all[0])
+    const misfits = all.filter((s) => s.stats.outcome !== 'empty' && !sameKeys(partitionKeys(s), keys))
+    for (const s of misfits) reports.push(partitionMisfit(s, dataset, keys))
+    const files = all.filter((s) => !misfits.includes(s))
     const withRows = files.filter((s) => s.stats.outcome !== 'empty')
     const schema = reconcileColumns(table?.StorageDescriptor.Columns, withRows.map((s) => ({ key: s.file.key, columns: s.stats.columns })))
     const clashing = new Set(schema.clashes.map((c) => c.key))
     retried += clashing.size
     const loading = files.filter((s) => !clashing.has(s.file.key))
-    if (withRows.some((s) => !clashing.has(s.file.key))) await putTables(deps, dataset, schema.columns, table)
+    if (withRows.some((s) => !clashing.has(s.file.key))) await putTables(deps, dataset, schema.columns, keys, table)
 
     const published = new Map<StagedFile, string[]>()
     for (const s of loading) published.set(s, await publishFile(curated, s, event.ingestDate, event.runId))
@@ -58,28 +70,41 @@ async function readStaged(deps: LakeDeps, runId: string, result: TransformResult
   return JSON.parse(text) as StagedFile
 }
 
-async function putTables(deps: LakeDeps, dataset: string, columns: CatalogColumn[], existing: TableInput | undefined): Promise<void> {
+async function putTables(deps: LakeDeps, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined): Promise<void> {
   const location = deps.curated.location(`${dataset}/`)
   const description = existing?.Description ?? `sluice: rows of the CSV files of raw dataset ${dataset}`
-  await deps.catalog.putTable(deps.database, parquetTable(dataset, columns, PARTITION_KEYS, location, description))
+  await deps.catalog.putTable(deps.database, parquetTable(dataset, columns, keys, location, description))
   const rejects = rejectsTable(dataset)
   if (!(await deps.catalog.getTable(deps.database, rejects))) {
     const rejectColumns = REJECT_COLUMNS.map((c) => ({ Name: c.name, Type: athenaTypeName(c.type) }))
     const rejectsLocation = deps.curated.location(`${rejects}/`)
-    await deps.catalog.putTable(deps.database, parquetTable(rejects, rejectColumns, PARTITION_KEYS, rejectsLocation, `sluice: rows of ${dataset} that could not be loaded`))
+    await deps.catalog.putTable(deps.database, parquetTable(rejects, rejectColumns, [INGEST_KEY], rejectsLocation, `sluice: rows of ${dataset} that could not be loaded`))
   }
 }
 
 async function registerPartitions(deps: LakeDeps, dataset: string, files: StagedFile[], ingestDate: string): Promise<void> {
-  for (const [table, has] of [
-    [dataset, files.some((s) => finalKeys(s, ingestDate).data.length > 0)],
-    [rejectsTable(dataset), files.some((s) => finalKeys(s, ingestDate).rejects.length > 0)],
-  ] as const) {
-    if (!has) continue
+  const wanted = new Map<string, Record<string, string>[]>([
+    [dataset, files.flatMap((s) => s.stats.parts.map((p) => partitionOf(p, ingestDate)))],
+    [rejectsTable(dataset), files.flatMap((s) => s.stats.rejectParts.map(() => ({ [INGEST_DATE]: ingestDate })))],
+  ])
+  for (const [table, partitions] of wanted) {
+    if (partitions.length === 0) continue
     const definition = await deps.catalog.getTable(deps.database, table)
     if (!definition) continue
-    const location = deps.curated.location(partitionPrefix(table, { [INGEST_DATE]: ingestDate }))
-    await deps.catalog.addPartitions(deps.database, table, [parquetPartition(definition, [ingestDate], location)])
+    const distinct = [...new Map(partitions.map((p) => [JSON.stringify(p), p])).values()]
+    await deps.catalog.addPartitions(
+      deps.database,
+      table,
+      distinct.map((p) => parquetPartition(definition, definition.PartitionKeys.map((k) => p[k.Name]), deps.curated.location(partitionPrefix(table, p)))),
+    )
+  }
+}
+
+function partitionMisfit(s: StagedFile, dataset: string, keys: CatalogColumn[]): FileReport {
+  const wanted = partitionKeys(s).map((k) => k.Name).join(', ')
+  return {
+    dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
+    reason: `ContractViolationError: partition: table ${dataset} is partitioned by ${keys.map((k) => k.Name).join(', ')} but this file by ${wanted}; a table's partitioning cannot change (create a new dataset, or drop the table and reload)`,
   }
 }
 

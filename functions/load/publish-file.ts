@@ -3,7 +3,7 @@ import { curatedPartKey, rejectsTable } from '../core/lake-layout'
 import { committedKey, intentKey, ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } from '../core/ledger'
 import type { ObjectStore } from '../core/object-store'
 import type { PlannedFile } from '../core/plan-files'
-import type { TransformStats } from '../core/transform-types'
+import type { PartInfo, TransformStats } from '../core/transform-types'
 
 /** One file's staged output on its way to the curated zone. */
 export interface StagedFile {
@@ -13,12 +13,16 @@ export interface StagedFile {
 
 /** Where a staged file's parts go. */
 export function finalKeys(staged: StagedFile, ingestDate: string): { data: string[]; rejects: string[] } {
-  const partition = { [INGEST_DATE]: ingestDate }
   const { dataset, fileId } = staged.file
   return {
-    data: staged.stats.parts.map((_, i) => curatedPartKey(dataset, partition, fileId, i)),
-    rejects: staged.stats.rejectParts.map((_, i) => curatedPartKey(rejectsTable(dataset), partition, fileId, i)),
+    data: staged.stats.parts.map((p) => curatedPartKey(dataset, partitionOf(p, ingestDate), fileId, p.index)),
+    rejects: staged.stats.rejectParts.map((p) => curatedPartKey(rejectsTable(dataset), { [INGEST_DATE]: ingestDate }, fileId, p.index)),
   }
+}
+
+/** The partition values of a data part, ingest date first. */
+export function partitionOf(part: PartInfo, ingestDate: string): Record<string, string> {
+  return { [INGEST_DATE]: ingestDate, ...part.partition }
 }
 
 /**
