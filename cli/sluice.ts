@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander'
+import { awsCommand } from './aws-command'
 import { queryCommand, tablesCommand } from './query-command'
 import { runCommand } from './run-command'
 import { transformCommand } from './transform-command'
@@ -9,9 +10,11 @@ const program = new Command('sluice')
   .addCommand(queryCommand())
   .addCommand(tablesCommand())
   .addCommand(transformCommand())
+  .addCommand(awsCommand())
 
 // Usage errors and --help end in a CommanderError instead of exiting, on every command.
-for (const command of [program, ...program.commands]) command.showHelpAfterError().exitOverride()
+const everyCommand = (c: Command): Command[] => [c, ...c.commands.flatMap(everyCommand)]
+for (const command of everyCommand(program)) command.showHelpAfterError().exitOverride()
 
 try {
   await program.parseAsync(process.argv)

@@ -1,0 +1,104 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { DEFAULT_STACK_NAME } from '../functions/core/stack-outputs'
+import { opsClients } from './aws/aws-clients'
+import { athenaQuery } from './aws/athena-query'
+import { listExecutions, readRunReport, startExecution, waitForExecution } from './aws/executions'
+import { findStack, type StackOverrides } from './aws/stack-info'
+import { formatTable } from './format-table'
+import { formatRunSummary } from './run-summary'
+
+interface AwsFlags {
+  stack: string
+  region?: string
+  stateMachineArn?: string
+  curatedBucket?: string
+  database?: string
+  workGroup?: string
+  json?: boolean
+}
+
+const POLL_MS = 2000
+
+function withStackOptions(command: Command): Command {
+  return command
+    .option('--stack <name>', 'the deployed sluice stack, found by its CloudFormation outputs', DEFAULT_STACK_NAME)
+    .option('--region <region>', 'AWS region (default: AWS_REGION or the profile\'s)')
+    .option('--state-machine-arn <arn>', 'instead of the stack output')
+    .option('--curated-bucket <bucket>', 'instead of the stack output')
+    .option('--database <name>', 'Glue database, instead of the stack output')
+    .option('--work-group <name>', 'Athena workgroup, instead of the stack output')
+}
+
+const overrides = (f: AwsFlags): StackOverrides => ({
+  stack: f.stack, stateMachineArn: f.stateMachineArn, curatedBucket: f.curatedBucket, database: f.database, workGroup: f.workGroup,
+})
+
+/** `sluice aws …`: operate the deployed workflow. */
+export function awsCommand(): Command {
+  const aws = new Command('aws').description('Operate sluice deployed on AWS (npx cdk deploy): start runs, list them, query with Athena.')
+  aws.addCommand(
+    withStackOptions(new Command('start'))
+      .description('Start an execution of the deployed workflow: a sweep of the raw bucket, or one key.')
+      .option('--key <rawKey>', 'process this raw key only, as the on-drop trigger does')
+      .option('--wait', 'follow the execution until it ends, then print its run report')
+      .option('--json', 'print the execution (and with --wait, the run report) as JSON')
+      .addHelpText('after', '\nExit status: 0 when started (with --wait: when it succeeded); 1 when the execution failed (its error and cause are printed).')
+      .action(async (f: AwsFlags & { key?: string; wait?: boolean }) => {
+        const clients = opsClients(f.region)
+        const stack = await findStack(clients, overrides(f))
+        const started = await startExecution(clients, stack, f.key)
+        if (!f.wait) {
+          process.stdout.write(f.json ? `${JSON.stringify(started)}\n` : `started ${started.name}\n  ${started.executionArn}\n`)
+          return
+        }
+        process.stderr.write(`started ${started.name}\n`)
+        const t0 = Date.now()
+        const final = await waitForExecution(clients, stack, started, {
+          intervalMs: POLL_MS,
+          onPoll: (state, report) => {
+            if (!process.stderr.isTTY) return
+            const files = report ? `, ${report.totals.files} file(s) reported` : ''
+            process.stderr.write(`\r\x1b[2K${state.status} ${Math.round((Date.now() - t0) / 1000)} s${files}`)
+          },
+        })
+        if (process.stderr.isTTY) process.stderr.write('\n')
+        const report = await readRunReport(clients, stack, final.name)
+        if (f.json) process.stdout.write(`${JSON.stringify({ execution: final, report })}\n`)
+        else process.stdout.write(report ? formatRunSummary(report) : `${final.name}: ${final.status}, no files to process\n`)
+        if (final.status !== 'SUCCEEDED') {
+          process.stderr.write(`sluice: execution ${final.name} ${final.status}: ${final.error ?? ''}${final.cause ? `: ${final.cause}` : ''}\n`)
+          process.exitCode = 1
+        }
+      }),
+  )
+  aws.addCommand(
+    withStackOptions(new Command('runs'))
+      .description('List the most recent executions with their status.')
+      .option('--limit <n>', 'how many', (v) => {
+        const n = Number(v)
+        if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('must be a whole number from 1 to 1000')
+        return n
+      }, 20)
+      .option('--json', 'print them as JSON')
+      .action(async (f: AwsFlags & { limit: number }) => {
+        const clients = opsClients(f.region)
+        const stack = await findStack(clients, overrides(f))
+        const runs = await listExecutions(clients, stack, f.limit)
+        const rows = runs.map((r) => ({ name: r.name, status: r.status, started: r.startDate?.toISOString() ?? '', stopped: r.stopDate?.toISOString() ?? '' }))
+        process.stdout.write(f.json ? `${JSON.stringify(runs)}\n` : rows.length ? formatTable(['name', 'status', 'started', 'stopped'], rows) : 'no executions yet\n')
+      }),
+  )
+  aws.addCommand(
+    withStackOptions(new Command('query'))
+      .description('Run SQL with Athena in the stack\'s workgroup and database, and print the result.')
+      .argument('<sql>', 'the query')
+      .option('--json', 'print the rows as a JSON array of objects (values as Athena returns them: text)')
+      .action(async (sql: string, f: AwsFlags) => {
+        const clients = opsClients(f.region)
+        const stack = await findStack(clients, overrides(f))
+        const result = await athenaQuery(clients, stack, sql, { intervalMs: 1000 })
+        process.stdout.write(f.json ? `${JSON.stringify(result.rows)}\n` : formatTable(result.columns, result.rows))
+      }),
+  )
+  return aws
+}
