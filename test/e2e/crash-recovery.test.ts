@@ -1,0 +1,170 @@
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { TaskHandler } from '../../cli/local/run-workflow'
+import { TransientStorageError } from '../../functions/core/errors'
+import type { ObjectStore } from '../../functions/core/object-store'
+import type { TransformEvent } from '../../functions/core/workflow-types'
+import { createLake, type E2ELake, type Row, type RunOptions } from '../support/e2e-lake'
+
+type State = 'Plan' | 'Transform' | 'Load'
+
+/**
+ * A process that dies right after the first `state` handler returns: the execution is
+ * aborted and every later handler call fails without doing anything. `settled()` waits for
+ * the calls that were already running when it died.
+ */
+function crashAfter(state: State): { options: RunOptions; settled: () => Promise<unknown> } {
+  const controller = new AbortController()
+  const running = new Set<Promise<unknown>>()
+  const wrap = (name: State, handler: TaskHandler): TaskHandler => async (event) => {
+    if (controller.signal.aborted) throw new Error('crash: the process is gone')
+    const call = handler(event)
+    running.add(call)
+    try {
+      const result = await call
+      if (name === state) controller.abort()
+      return result
+    } finally {
+      running.delete(call)
+    }
+  }
+  return { options: { signal: controller.signal, wrap }, settled: () => Promise.allSettled([...running]) }
+}
+
+/** The curated zone, failing the first write of a committed ledger record of `dataset`. */
+function failingFirstCommit(curated: ObjectStore, dataset: string): ObjectStore {
+  let failed = false
+  const committed = new RegExp(`^_ledger/${dataset}/[0-9a-f]+--[0-9a-f]+\\.json$`)
+  return {
+    ...curated,
+    async writeText(key, text) {
+      if (!failed && committed.test(key)) {
+        failed = true
+        throw new Error(`crash: injected before writing ${key}`)
+      }
+      return curated.writeText(key, text)
+    },
+  }
+}
+
+/** Duplicates among all rows of the data tables: each would be a row loaded twice. */
+async function duplicateRows(lake: E2ELake): Promise<Row[]> {
+  return lake.query(`
+    SELECT 'orders' AS t, order_id AS id, count(*) AS n FROM orders GROUP BY ALL HAVING n > 1
+    UNION ALL SELECT 'customers', customer_id, count(*) FROM customers GROUP BY ALL HAVING count(*) > 1
+    UNION ALL SELECT 'payments', order_id, count(*) FROM payments GROUP BY payment_ref, order_id HAVING count(*) > 1
+    UNION ALL SELECT 'orders_rejects', line, count(*) FROM orders_rejects GROUP BY source, line HAVING count(*) > 1`)
+}
+
+describe('recovery from a crash', () => {
+  let clean: Record<string, Row[]>
+  let lake: E2ELake | undefined
+
+  beforeAll(async () => {
+    const reference = await createLake()
+    await reference.run()
+    clean = await reference.snapshot()
+    await reference.dispose()
+  })
+
+  afterEach(async () => {
+    await lake?.dispose()
+    lake = undefined
+  })
+
+  it.each<[State, number]>([
+    ['Plan', 4],
+    ['Transform', 4],
+    ['Load', 0],
+  ])('gives the results of a clean run when rerun after a crash after the first %s', async (state, reloaded) => {
+    // Prepare
+    lake = await createLake()
+    const crash = crashAfter(state)
+    await lake.run(undefined, crash.options).catch((e: unknown) => e)
+    await crash.settled()
+
+    // Act
+    const rerun = await lake.run()
+    const results = await lake.snapshot()
+
+    // Assess
+    expect(rerun.failure).toBeUndefined()
+    expect(rerun.report.totals).toMatchObject({ loaded: reloaded, skipped: 4 - reloaded })
+    expect(results).toEqual(clean)
+    expect(await duplicateRows(lake)).toEqual([])
+  })
+
+  it('gives the results of a clean run when rerun after a crash between publishing files and committing them', async () => {
+    // Prepare
+    lake = await createLake()
+    const crashed = await lake
+      .run(undefined, { deps: { ...lake.deps, curated: failingFirstCommit(lake.deps.curated, 'orders') } })
+      .then((outcome) => outcome.failure?.cause, (e: unknown) => (e as Error).message)
+
+    // Act
+    const rerun = await lake.run()
+    const results = await lake.snapshot()
+
+    // Assess
+    expect(crashed).toContain('crash: injected before writing _ledger/orders/')
+    expect(rerun.failure).toBeUndefined()
+    expect(rerun.report.files.filter((f) => f.outcome === 'loaded').map((f) => f.key).sort()).toEqual([
+      'orders/orders-2024-05.csv',
+      'orders/orders-2024-06.csv',
+      'payments/payments-2024-q2.csv.gz',
+    ])
+    expect(rerun.report.totals).toMatchObject({ loaded: 3, skipped: 1 })
+    expect(results).toEqual(clean)
+    expect(await duplicateRows(lake)).toEqual([])
+  })
+
+  it('removes what an interrupted publish left when the rerun loads into a later ingest date', async () => {
+    // Prepare
+    lake = await createLake()
+    await lake.run(undefined, { deps: { ...lake.deps, curated: failingFirstCommit(lake.deps.curated, 'orders') } }).catch((e: unknown) => e)
+
+    // Act
+    const rerun = await lake.run(undefined, { startTime: new Date('2024-07-02T06:00:00.000Z') })
+    const orders = await lake.query('SELECT ingest_date, count(*) AS n, count(DISTINCT order_id) AS ids FROM orders GROUP BY ALL')
+    const rejects = await lake.query('SELECT ingest_date, line FROM orders_rejects ORDER BY line')
+    const ordersObjects = (await lake.curatedKeys()).filter((k) => /^orders(_rejects)?\//.test(k))
+
+    // Assess
+    expect(rerun.failure).toBeUndefined()
+    expect(orders).toEqual([{ ingest_date: '2024-07-02', n: 113, ids: 113 }])
+    expect(rejects).toEqual([
+      { ingest_date: '2024-07-02', line: 19 },
+      { ingest_date: '2024-07-02', line: 43 },
+    ])
+    expect(ordersObjects.filter((k) => k.includes('ingest_date=2024-07-01'))).toEqual([])
+  })
+
+  it('loads everything once when a Transform fails with a transient error and is retried', async () => {
+    // Prepare
+    lake = await createLake()
+    const calls: string[] = []
+    let thrown = false
+    const flaky: RunOptions['wrap'] = (state, handler) =>
+      state !== 'Transform'
+        ? handler
+        : async (event) => {
+            const { key } = (event as TransformEvent).file
+            calls.push(key)
+            if (key === 'orders/orders-2024-06.csv' && !thrown) {
+              thrown = true
+              throw new TransientStorageError(`s3: read s3://raw/${key} failed: SlowDown (HTTP 503): injected`)
+            }
+            return handler(event)
+          }
+
+    // Act
+    const { report, failure } = await lake.run(undefined, { wrap: flaky })
+    const results = await lake.snapshot()
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(calls.filter((k) => k === 'orders/orders-2024-06.csv')).toHaveLength(2)
+    expect(report.totals).toMatchObject({ files: 4, loaded: 4, failed: 0 })
+    expect(results).toEqual(clean)
+    expect(await duplicateRows(lake)).toEqual([])
+  })
+})

@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { LocalRunOutcome } from '../../cli/local-run'
+import { s3ObjectStore } from '../../functions/adapters/s3-object-store'
+import { createLake, type E2ELake } from '../support/e2e-lake'
+import { startS3rver, type LocalS3 } from '../support/s3rver'
+
+describe('a sweep of a lake in S3 buckets', () => {
+  let s3: LocalS3
+  let s3Lake: E2ELake
+  let folderLake: E2ELake
+  let inS3: LocalRunOutcome
+  let inFolder: LocalRunOutcome
+
+  beforeAll(async () => {
+    s3 = await startS3rver(['raw', 'curated'])
+    const raw = s3ObjectStore(s3.client, 'raw')
+    const curated = s3ObjectStore(s3.client, 'curated')
+    s3Lake = await createLake({ zones: { raw, curated, buckets: { raw, curated } } })
+    folderLake = await createLake()
+    inS3 = await s3Lake.run()
+    inFolder = await folderLake.run()
+  })
+
+  afterAll(async () => {
+    await s3Lake?.dispose()
+    await folderLake?.dispose()
+    await s3?.stop()
+  })
+
+  it('gives the same query results and report counts as the same sweep of a folder lake', async () => {
+    // Act
+    const s3Results = await s3Lake.snapshot()
+    const folderResults = await folderLake.snapshot()
+    const [partition] = await s3Lake.deps.catalog.listPartitions(s3Lake.deps.database, 'orders')
+    const totals = 'SELECT count(*) AS n, sum(total_eur) AS total, count(coupon_code) AS coupons FROM orders'
+
+    // Assess
+    expect(inS3.failure).toBeUndefined()
+    expect(partition?.StorageDescriptor.Location).toMatch(/^s3:\/\/curated\/orders\/ingest_date=/)
+    expect(inS3.report.totals).toEqual(inFolder.report.totals)
+    expect(inS3.report.files.map((f) => [f.key, f.outcome, f.rowsOut, f.rowsRejected, f.outputs])).toEqual(
+      inFolder.report.files.map((f) => [f.key, f.outcome, f.rowsOut, f.rowsRejected, f.outputs]),
+    )
+    expect(s3Results.tables).toHaveLength(6)
+    expect(s3Results).toEqual(folderResults)
+    expect(await s3Lake.query(totals)).toEqual(await folderLake.query(totals))
+  })
+
+  it('skips every file on a rerun over S3 and leaves the results unchanged', async () => {
+    // Prepare
+    const before = await s3Lake.snapshot()
+
+    // Act
+    const { report, failure } = await s3Lake.run()
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(report.totals).toMatchObject({ files: 0, skipped: 4 })
+    expect(await s3Lake.snapshot()).toEqual(before)
+  })
+})

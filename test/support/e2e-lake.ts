@@ -1,0 +1,111 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, relative, sep } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { localLake } from '../../cli/local/local-lake'
+import { runLocally, type LocalRunOutcome } from '../../cli/local-run'
+import { openLakeQuery } from '../../cli/query/lake-query'
+import { partitionFiles } from '../../cli/query/partition-files'
+import type { ObjectStore } from '../../functions/core/object-store'
+import type { LakeDeps } from '../../functions/core/step-deps'
+
+/** The sample raw zone shipped with the project. */
+export const SAMPLE_DATA = fileURLToPath(new URL('../../sample-data/', import.meta.url))
+
+/** The data files of the sample raw zone (besides them it holds `_contracts/payments.json`). */
+export const SAMPLE_FILES = ['customers/customers.csv', 'orders/orders-2024-05.csv', 'orders/orders-2024-06.csv', 'payments/payments-2024-q2.csv.gz']
+
+/** Start time of the runs, so that runs on different lakes give the same ingest date. */
+export const START_TIME = new Date('2024-07-01T06:00:00.000Z')
+
+export type Row = Record<string, unknown>
+export type RunOptions = NonNullable<Parameters<typeof runLocally>[2]>
+
+/** Where a lake keeps its zones when they are not local folders (e.g. S3 buckets). */
+export interface LakeZones {
+  raw: ObjectStore
+  curated: ObjectStore
+  /** The stores by bucket name, for reading `s3://` partition locations. */
+  buckets: Record<string, ObjectStore>
+}
+
+export interface E2ELake {
+  dir: string
+  deps: LakeDeps
+  /** Runs the workflow; input defaults to a schedule sweep and the start time to START_TIME. */
+  run(input?: unknown, options?: RunOptions & { deps?: LakeDeps }): Promise<LocalRunOutcome>
+  /** Rows of one query over the lake's catalog as it is now. */
+  query(sql: string): Promise<Row[]>
+  /** Every catalog table, each `SELECT * … ORDER BY ALL`, plus the table list under `tables`. */
+  snapshot(): Promise<Record<string, Row[]>>
+  putRaw(key: string, content: string | Uint8Array): Promise<void>
+  deleteRaw(key: string): Promise<void>
+  curatedKeys(prefix?: string): Promise<string[]>
+  dispose(): Promise<void>
+}
+
+/**
+ * A lake in a new temporary folder, its raw zone seeded with the sample data (all of it, the
+ * listed keys, or nothing) plus the contract. With `zones`, raw and curated live there (the
+ * catalog stays in the folder).
+ */
+export async function createLake(options: { seed?: string[] | 'all' | 'none'; zones?: LakeZones } = {}): Promise<E2ELake> {
+  const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-'))
+  const local = localLake(dir)
+  const deps: LakeDeps = options.zones ? { ...local, raw: options.zones.raw, curated: options.zones.curated } : local
+  const buckets = options.zones?.buckets ?? {}
+  const seed = options.seed ?? 'all'
+  const keys = seed === 'all' ? await sampleKeys() : seed === 'none' ? [] : ['_contracts/payments.json', ...seed]
+
+  const putRaw = async (key: string, content: string | Uint8Array) => {
+    const upload = await deps.raw.upload(key)
+    await upload.write(typeof content === 'string' ? new TextEncoder().encode(content) : content)
+    await upload.close()
+  }
+  for (const key of keys) await putRaw(key, await readFile(join(SAMPLE_DATA, key)))
+
+  const query = async (sql: string) => {
+    const lake = await openLakeQuery(deps.catalog, deps.database, partitionFiles(buckets, join(dir, 'query-cache')))
+    try {
+      return (await lake.query(sql)).rows
+    } finally {
+      lake.close()
+    }
+  }
+
+  return {
+    dir,
+    deps,
+    run: (input = { trigger: 'schedule' }, runOptions = {}) =>
+      runLocally(runOptions.deps ?? deps, input, { startTime: START_TIME, ...runOptions }),
+    query,
+    async snapshot() {
+      const tables = (await deps.catalog.listTables(deps.database)).map((t) => t.Name).sort()
+      const lake = await openLakeQuery(deps.catalog, deps.database, partitionFiles(buckets, join(dir, 'query-cache')))
+      try {
+        const result: Record<string, Row[]> = { tables: tables.map((name) => ({ name })) }
+        for (const table of tables) result[table] = (await lake.query(`SELECT * FROM "${table}" ORDER BY ALL`)).rows
+        return result
+      } finally {
+        lake.close()
+      }
+    },
+    putRaw,
+    deleteRaw: (key) => deps.raw.delete([key]),
+    async curatedKeys(prefix = '') {
+      const keys: string[] = []
+      for await (const o of deps.curated.list(prefix)) keys.push(o.key)
+      return keys
+    },
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+/** Every file of the sample raw zone, as raw keys. */
+async function sampleKeys(): Promise<string[]> {
+  const entries = await readdir(SAMPLE_DATA, { recursive: true, withFileTypes: true })
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(SAMPLE_DATA, join(e.parentPath, e.name)).split(sep).join('/'))
+    .sort()
+}

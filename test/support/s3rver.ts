@@ -1,0 +1,95 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import type { AddressInfo } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { s3Client } from '../../functions/adapters/aws-clients'
+
+const require = createRequire(import.meta.url)
+
+/** The part of s3rver's API used here; the package ships no type definitions. */
+interface S3rverServer {
+  run(): Promise<AddressInfo>
+  close(): Promise<void>
+}
+type S3rverConstructor = new (options: {
+  port: number
+  address: string
+  silent: boolean
+  directory: string
+  configureBuckets: { name: string }[]
+}) => S3rverServer
+const S3rver = require('s3rver') as S3rverConstructor
+
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+
+/** A running s3rver with a client for it. */
+export interface LocalS3 {
+  endpoint: string
+  client: S3Client
+  stop(): Promise<void>
+}
+
+/**
+ * Starts s3rver on a free port of 127.0.0.1 with the given buckets, in a temporary folder,
+ * and an S3 client for it. `stop()` closes both and removes the folder.
+ */
+export async function startS3rver(buckets: string[]): Promise<LocalS3> {
+  const undoDesMapping = letS3rverPaginate()
+  const directory = await mkdtemp(join(tmpdir(), 'sluice-s3rver-'))
+  const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) })
+  const { port } = await server.run()
+  const endpoint = `http://127.0.0.1:${port}`
+  const client = s3Client({ endpoint, forcePathStyle: true, credentials: CREDENTIALS })
+  answerAbortMultipartUpload(client)
+  return {
+    endpoint,
+    client,
+    async stop() {
+      client.destroy()
+      await server.close()
+      await rm(directory, { recursive: true, force: true })
+      undoDesMapping()
+    },
+  }
+}
+
+/**
+ * s3rver 3.7 encrypts ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 only
+ * has in its legacy provider: without `--openssl-legacy-provider` every truncated listing is a
+ * 500. Three-key DES-EDE with K1 = K2 = K3 is single DES, so this maps one onto the other and
+ * the tokens stay byte-identical. Returns the undo.
+ */
+function letS3rverPaginate(): () => void {
+  const crypto = require('node:crypto') as typeof import('node:crypto')
+  const { createCipheriv, createDecipheriv } = crypto
+  try {
+    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8))
+    return () => undefined
+  } catch {
+    // DES unavailable: map it below.
+  }
+  const triple = (key: unknown) => Buffer.concat([key as Buffer, key as Buffer, key as Buffer])
+  crypto.createCipheriv = ((algorithm: string, key: Buffer, iv: Buffer) =>
+    algorithm === 'des' ? createCipheriv('des-ede3-cbc', triple(key), iv) : createCipheriv(algorithm, key, iv)) as typeof createCipheriv
+  crypto.createDecipheriv = ((algorithm: string, key: Buffer, iv: Buffer) =>
+    algorithm === 'des' ? createDecipheriv('des-ede3-cbc', triple(key), iv) : createDecipheriv(algorithm, key, iv)) as typeof createDecipheriv
+  return () => {
+    crypto.createCipheriv = createCipheriv
+    crypto.createDecipheriv = createDecipheriv
+  }
+}
+
+/** s3rver 3.7 has no AbortMultipartUpload route (it answers 405), so the client answers it itself. */
+function answerAbortMultipartUpload(client: S3Client): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'AbortMultipartUploadCommand') {
+        return { output: { $metadata: {} } } as Awaited<ReturnType<typeof next>>
+      }
+      return next(args)
+    },
+    { step: 'initialize', name: 'answerAbortMultipartUpload' },
+  )
+}
