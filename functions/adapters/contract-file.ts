@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { parseContract, type Contract } from '../core/contract'
+import { parseContractText, type Contract } from '../core/contract'
 import { ContractInvalidError } from '../core/errors'
 
 /** Reads and validates a contract JSON file. */
@@ -10,11 +10,5 @@ export async function readContractFile(path: string): Promise<Contract> {
   } catch (e) {
     throw new ContractInvalidError(`contract ${path}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e })
   }
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (e) {
-    throw new ContractInvalidError(`contract ${path}: not valid JSON (${(e as Error).message})`, { cause: e })
-  }
-  return parseContract(json, path)
+  return parseContractText(text, path)
 }

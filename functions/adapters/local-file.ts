@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
-import { once } from 'node:events'
+import { fileWriter } from './file-writer'
 import { dirname } from 'node:path'
 import type { ByteSource, PartOutput, PartSink } from '../core/transform-types'
 
@@ -40,15 +40,11 @@ export function localFilePartSink(opts: { out: string; rejects?: string }): Part
 }
 
 function fileOutput(path: string, stream: WriteStream): PartOutput {
-  const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error))
-  failed.catch(() => undefined)
+  const writer = fileWriter(stream)
   return {
-    async write(chunk) {
-      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed])
-    },
+    write: (chunk) => writer.write(chunk),
     async close() {
-      stream.end()
-      await Promise.race([once(stream, 'finish'), failed])
+      await writer.end()
       return path
     },
   }

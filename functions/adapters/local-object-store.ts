@@ -1,10 +1,10 @@
 import { createReadStream, createWriteStream } from 'node:fs'
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
-import { once } from 'node:events'
 import { randomBytes } from 'node:crypto'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { ObjectInfo, ObjectStore, ObjectUpload } from '../core/object-store'
+import { fileWriter } from './file-writer'
 
 /**
  * A local folder as an object store. Writes go to a temporary file that is renamed into
@@ -58,15 +58,11 @@ export function localObjectStore(root: string): ObjectStore {
       await mkdir(dirname(path), { recursive: true })
       const tmp = temp(path)
       const stream = createWriteStream(tmp)
-      const failed = once(stream, 'error').then(([e]) => Promise.reject(e as Error))
-      failed.catch(() => undefined)
+      const writer = fileWriter(stream)
       return {
-        async write(chunk) {
-          if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), failed])
-        },
+        write: (chunk) => writer.write(chunk),
         async close() {
-          stream.end()
-          await Promise.race([once(stream, 'finish'), failed])
+          await writer.end()
           await rename(tmp, path)
         },
         async abort() {

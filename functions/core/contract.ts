@@ -38,6 +38,17 @@ const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
 const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'description', '$schema'])
 const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
 
+/** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
+export function parseContractText(text: string, name: string): Contract {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (e) {
+    throw new ContractInvalidError(`contract ${name}: not valid JSON (${(e as Error).message})`, { cause: e })
+  }
+  return parseContract(json, name)
+}
+
 /**
  * Validates a contract (already parsed from JSON). Every problem is reported at once, each
  * with its JSON path, in one ContractInvalidError naming the contract.

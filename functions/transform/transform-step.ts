@@ -1,5 +1,4 @@
-import { parseContract } from '../core/contract'
-import { ContractInvalidError } from '../core/errors'
+import { parseContractText } from '../core/contract'
 import { contractKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
 import { INGEST_DATE } from '../core/catalog'
 import { transformCsv } from '../core/transform-csv'
@@ -33,12 +32,5 @@ export async function transformStep(deps: LakeDeps, event: TransformEvent): Prom
 async function readContract(deps: LakeDeps, dataset: string) {
   const key = contractKey(dataset)
   const text = await deps.raw.readText(key)
-  if (text === undefined) return undefined
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (e) {
-    throw new ContractInvalidError(`contract ${key}: not valid JSON (${(e as Error).message})`, { cause: e })
-  }
-  return parseContract(json, key)
+  return text === undefined ? undefined : parseContractText(text, key)
 }
