@@ -1,16 +1,22 @@
-import type { LakeDeps } from '../core/step-deps'
+import type { Catalog } from '../core/catalog'
+import type { ObjectStore } from '../core/object-store'
 import { glueClient, s3Client } from './aws-clients'
-import type { LakeConfig } from './env-config'
 import { glueCatalog } from './glue-catalog'
 import { s3ObjectStore } from './s3-object-store'
 
-/** The lake on AWS: S3 buckets for the zones, Glue for the catalog. One client of each. */
-export function awsLake(config: LakeConfig): LakeDeps {
-  const s3 = s3Client()
-  return {
-    raw: s3ObjectStore(s3, config.rawBucket),
-    curated: s3ObjectStore(s3, config.curatedBucket),
-    catalog: glueCatalog(glueClient()),
-    database: config.database,
-  }
+/**
+ * The lake's parts on AWS, for handlers to take what their role may use: S3 buckets for the
+ * zones, Glue for the catalog. One client of each per process.
+ */
+let s3: ReturnType<typeof s3Client> | undefined
+let glue: ReturnType<typeof glueClient> | undefined
+
+export function s3Zone(bucket: string): ObjectStore {
+  s3 ??= s3Client()
+  return s3ObjectStore(s3, bucket)
+}
+
+export function glueCatalogOnAws(): Catalog {
+  glue ??= glueClient()
+  return glueCatalog(glue)
 }

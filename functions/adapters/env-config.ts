@@ -18,15 +18,3 @@ export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = 
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`config: ${name} must be a whole number, got ${JSON.stringify(value)}`)
   return n
 }
-
-/** Settings every step reads: where the zones and the catalog are. */
-export interface LakeConfig {
-  rawBucket: string
-  curatedBucket: string
-  database: string
-}
-
-/** `RAW_BUCKET`, `CURATED_BUCKET` and `GLUE_DATABASE`, set by the CDK construct that grants access to them. */
-export function lakeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): LakeConfig {
-  return { rawBucket: requireEnv('RAW_BUCKET', env), curatedBucket: requireEnv('CURATED_BUCKET', env), database: requireEnv('GLUE_DATABASE', env) }
-}

@@ -1,4 +1,7 @@
-import { lakeConfigFromEnv } from '../adapters/env-config'
+import { requireEnv } from '../adapters/env-config'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
-export const config = { lake: lakeConfigFromEnv() }
+export const config = {
+  curatedBucket: requireEnv('CURATED_BUCKET'),
+  database: requireEnv('GLUE_DATABASE'),
+}

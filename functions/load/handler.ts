@@ -1,10 +1,10 @@
-import { awsLake } from '../adapters/aws-lake'
+import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { LoadEvent, LoadOutput } from '../core/workflow-types'
 import { config } from './config'
 import { loadStep } from './load-step'
 
-const deps = awsLake(config.lake)
+const deps = { curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
 
 /** Load Lambda: a batch's transform results → published, cataloged, committed, reported. */
 export async function handler(event: LoadEvent): Promise<LoadOutput> {

@@ -8,6 +8,9 @@ import type { LakeDeps } from '../core/step-deps'
 import type { FailedResult, LoadEvent, LoadOutput, TransformResult } from '../core/workflow-types'
 import { commitFile, partitionOf, publishFile, type StagedFile } from './publish-file'
 
+/** Load works on the curated zone and the catalog; it never reads raw data. */
+type LoadDeps = Omit<LakeDeps, 'raw'>
+
 const INGEST_KEY: CatalogColumn = { Name: INGEST_DATE, Type: 'string' }
 
 /** Partition keys of a dataset's table: the ingest date, then the contract's column if any. */
@@ -23,7 +26,7 @@ const sameKeys = (a: CatalogColumn[], b: CatalogColumn[]) => JSON.stringify(a) =
  * commits the ledger, and finally adds the batch to the run report. Until a file's ledger
  * record is committed, a rerun transforms and publishes it again over the same keys.
  */
-export async function loadStep(deps: LakeDeps, event: LoadEvent): Promise<LoadOutput> {
+export async function loadStep(deps: LoadDeps, event: LoadEvent): Promise<LoadOutput> {
   const { curated } = deps
   const now = new Date().toISOString()
   const done = event.results.filter((r): r is TransformResult => r.status !== 'failed')
@@ -64,13 +67,13 @@ export async function loadStep(deps: LakeDeps, event: LoadEvent): Promise<LoadOu
   }
 }
 
-async function readStaged(deps: LakeDeps, runId: string, result: TransformResult): Promise<StagedFile> {
+async function readStaged(deps: LoadDeps, runId: string, result: TransformResult): Promise<StagedFile> {
   const text = await deps.curated.readText(stagedResultKey(runId, result.file.fileId))
   if (!text) throw new Error(`load: staged result of ${result.file.key} is missing from ${stagedResultKey(runId, result.file.fileId)}`)
   return JSON.parse(text) as StagedFile
 }
 
-async function putTables(deps: LakeDeps, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined): Promise<void> {
+async function putTables(deps: LoadDeps, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined): Promise<void> {
   const location = deps.curated.location(`${dataset}/`)
   const description = existing?.Description ?? `sluice: rows of the CSV files of raw dataset ${dataset}`
   await deps.catalog.putTable(deps.database, parquetTable(dataset, columns, keys, location, description))
@@ -82,7 +85,7 @@ async function putTables(deps: LakeDeps, dataset: string, columns: CatalogColumn
   }
 }
 
-async function registerPartitions(deps: LakeDeps, dataset: string, files: StagedFile[], ingestDate: string): Promise<void> {
+async function registerPartitions(deps: LoadDeps, dataset: string, files: StagedFile[], ingestDate: string): Promise<void> {
   const wanted = new Map<string, Record<string, string>[]>([
     [dataset, files.flatMap((s) => s.stats.parts.map((p) => partitionOf(p, ingestDate)))],
     [rejectsTable(dataset), files.flatMap((s) => s.stats.rejectParts.map(() => ({ [INGEST_DATE]: ingestDate })))],
@@ -139,7 +142,7 @@ function causeMessage(cause: string): string {
   }
 }
 
-async function writeReport(deps: LakeDeps, event: LoadEvent, batch: FileReport[]): Promise<void> {
+async function writeReport(deps: LoadDeps, event: LoadEvent, batch: FileReport[]): Promise<void> {
   const key = runReportKey(event.runId)
   const text = await deps.curated.readText(key)
   const previous = text ? (JSON.parse(text) as RunReport) : undefined
@@ -147,7 +150,7 @@ async function writeReport(deps: LakeDeps, event: LoadEvent, batch: FileReport[]
   await deps.curated.writeText(key, `${JSON.stringify(mergeRunReport(previous, base, batch, event.skipped), null, 2)}\n`)
 }
 
-async function stagingKeys(deps: LakeDeps, runId: string, fileIds: string[]): Promise<string[]> {
+async function stagingKeys(deps: LoadDeps, runId: string, fileIds: string[]): Promise<string[]> {
   const keys: string[] = []
   for (const id of fileIds) {
     keys.push(stagedResultKey(runId, id))

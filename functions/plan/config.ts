@@ -1,9 +1,11 @@
-import { intEnv, lakeConfigFromEnv } from '../adapters/env-config'
+import { intEnv, requireEnv } from '../adapters/env-config'
 import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../core/step-deps'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
-  lake: lakeConfigFromEnv(),
+  rawBucket: requireEnv('RAW_BUCKET'),
+  curatedBucket: requireEnv('CURATED_BUCKET'),
+  database: requireEnv('GLUE_DATABASE'),
   plan: {
     batchSize: intEnv('BATCH_SIZE', DEFAULT_PLAN_SETTINGS.batchSize),
     maxBatchBytes: DEFAULT_PLAN_SETTINGS.maxBatchBytes,

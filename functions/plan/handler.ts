@@ -1,10 +1,10 @@
-import { awsLake } from '../adapters/aws-lake'
+import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { PlanOutput } from '../core/workflow-types'
 import { config } from './config'
 import { planStep, type PlanEvent } from './plan-step'
 
-const deps = awsLake(config.lake)
+const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
 
 /** Plan Lambda: `{ input, runId, startTime }` from the state machine → the next batch. */
 export async function handler(event: PlanEvent): Promise<PlanOutput> {

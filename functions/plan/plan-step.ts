@@ -6,6 +6,20 @@ import type { LakeDeps, PlanSettings } from '../core/step-deps'
 import type { ObjectInfo } from '../core/object-store'
 import type { PlanOutput, TableColumns } from '../core/workflow-types'
 
+/**
+ * S3 event notifications URL-encode object keys (a space as `+`). When the key as given is
+ * not there, the decoded key is tried.
+ */
+async function headDecoded(deps: LakeDeps, key: string): Promise<ObjectInfo | undefined> {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(key.replace(/\+/g, ' '))
+  } catch {
+    return undefined
+  }
+  return decoded === key ? undefined : deps.raw.head(decoded)
+}
+
 /** What the state machine passes to Plan. */
 export interface PlanEvent {
   input: unknown
@@ -23,7 +37,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   const requested = (event.input as { maxConcurrency?: unknown }).maxConcurrency
   const objects: ObjectInfo[] = []
   if (trigger.trigger === 'object') {
-    const found = await deps.raw.head(trigger.key)
+    const found = (await deps.raw.head(trigger.key)) ?? (await headDecoded(deps, trigger.key))
     if (found) objects.push(found)
   } else {
     for await (const o of deps.raw.list('')) objects.push(o)

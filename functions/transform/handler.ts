@@ -1,10 +1,10 @@
-import { awsLake } from '../adapters/aws-lake'
+import { s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { TransformEvent, TransformResult } from '../core/workflow-types'
 import { config } from './config'
 import { transformStep } from './transform-step'
 
-const deps = awsLake(config.lake)
+const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket) }
 
 /** Transform Lambda: one planned file → staged Parquet; returns keys and counts only. */
 export async function handler(event: TransformEvent): Promise<TransformResult> {

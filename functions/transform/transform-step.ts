@@ -10,7 +10,7 @@ import { stagingSink } from '../adapters/staging-sink'
  * Streams one raw object through the engine into `_staging/<runId>/<fileId>/` and records
  * the full stats next to it. Returns keys and counts only.
  */
-export async function transformStep(deps: LakeDeps, event: TransformEvent): Promise<TransformResult> {
+export async function transformStep(deps: Pick<LakeDeps, 'raw' | 'curated'>, event: TransformEvent): Promise<TransformResult> {
   const { file, runId } = event
   const contract = event.contracts.includes(file.dataset) ? await readContract(deps, file.dataset) : undefined
   const stats = await transformCsv({ open: () => deps.raw.read(file.key) }, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), {
@@ -29,7 +29,7 @@ export async function transformStep(deps: LakeDeps, event: TransformEvent): Prom
   }
 }
 
-async function readContract(deps: LakeDeps, dataset: string) {
+async function readContract(deps: Pick<LakeDeps, 'raw'>, dataset: string) {
   const key = contractKey(dataset)
   const text = await deps.raw.readText(key)
   return text === undefined ? undefined : parseContractText(text, key)

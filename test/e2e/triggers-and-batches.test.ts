@@ -70,6 +70,19 @@ describe('the workflow input', () => {
     expect(orders).toEqual([{ n: 55, first: 50061 }])
   })
 
+  it('finds a dropped key given URL-encoded, as S3 event notifications send it', async () => {
+    // Prepare
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw('orders/May 2024+extra.csv', 'order_id,total\n1,2.50\n')
+
+    // Act
+    const { report, failure } = await lake.run({ trigger: 'object', key: 'orders/May+2024%2Bextra.csv' })
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(report.files).toMatchObject([{ key: 'orders/May 2024+extra.csv', outcome: 'loaded', rowsOut: 1 }])
+  })
+
   it('reports an already loaded key as skipped on an object trigger', async () => {
     // Prepare
     lake = await createLake({ seed: ['orders/orders-2024-06.csv'] })

@@ -1,15 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, intEnv, lakeConfigFromEnv } from '../../functions/adapters/env-config'
+import { ConfigError, intEnv, requireEnv } from '../../functions/adapters/env-config'
 
 describe('Lambda configuration', () => {
-  it('reads the lake settings from the environment', () => {
-    const env = { RAW_BUCKET: 'raw-b', CURATED_BUCKET: 'cur-b', GLUE_DATABASE: 'lake' }
-    expect(lakeConfigFromEnv(env)).toEqual({ rawBucket: 'raw-b', curatedBucket: 'cur-b', database: 'lake' })
+  it('reads a required setting from the environment', () => {
+    expect(requireEnv('RAW_BUCKET', { RAW_BUCKET: 'raw-b' })).toBe('raw-b')
   })
 
-  it('fails naming the variable that is missing', () => {
-    expect(() => lakeConfigFromEnv({ RAW_BUCKET: 'raw-b', GLUE_DATABASE: 'lake' })).toThrow(ConfigError)
-    expect(() => lakeConfigFromEnv({ RAW_BUCKET: 'raw-b', GLUE_DATABASE: 'lake' })).toThrow(/CURATED_BUCKET/)
+  it('fails naming the variable that is missing or empty', () => {
+    expect(() => requireEnv('CURATED_BUCKET', { RAW_BUCKET: 'raw-b' })).toThrow(ConfigError)
+    expect(() => requireEnv('CURATED_BUCKET', { CURATED_BUCKET: '' })).toThrow(/environment variable CURATED_BUCKET is not set/)
   })
 
   it('takes whole numbers or the default, and refuses anything else', () => {

@@ -1,0 +1,112 @@
+import { fileURLToPath } from 'node:url'
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib'
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda'
+import { NodejsFunction, OutputFormat, type BundlingOptions, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs'
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
+import { Construct } from 'constructs'
+import { DEFAULT_PLAN_SETTINGS } from '../functions/core/step-deps'
+import type { Catalog } from './catalog'
+import type { Zones } from './zones'
+
+export interface FunctionsProps {
+  /** Prefix of the function names. */
+  prefix: string
+  /** Transform Lambdas one execution runs at once: Plan hands it to the Map. */
+  mapConcurrency: number
+  zones: Zones
+  catalog: Catalog
+}
+
+/** Paths from this file, never from the working directory, so `cdk synth` works from anywhere. */
+const fromHere = (path: string) => fileURLToPath(new URL(path, import.meta.url))
+const PROJECT_ROOT = fromHere('..')
+const LOCK_FILE = fromHere('../package-lock.json')
+const LOG_RETENTION = RetentionDays.ONE_MONTH
+
+/** File name of the bundle inside each function's asset. */
+export const BUNDLE_FILE = 'index.mjs'
+
+/** How every step is bundled: by the local esbuild, never Docker (there may be none). */
+export const BUNDLING = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node22',
+  // ESM builds of the AWS SDK tree-shake better: about 40 % less code to load at cold start.
+  mainFields: ['module', 'main'],
+  minify: true,
+  // The workflow's Retry/Catch match on error class names (TransientStorageError, …):
+  // minification must not rename the classes.
+  keepNames: true,
+  sourceMap: false,
+  // Bundle the AWS SDK too: the version the tests ran, not whichever the runtime ships.
+  externalModules: [],
+  // CommonJS dependencies (the SDK) require Node's built-ins; ESM has no `require`.
+  banner: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);",
+} satisfies BundlingOptions
+
+/**
+ * The three step Lambdas, bundled by the local esbuild (no Docker). Each gets exactly the
+ * access its step needs, through the zones' and catalog's `bind…` methods, which also set the
+ * variables its config reads at load (functions/<step>/config.ts).
+ */
+export class Functions extends Construct {
+  readonly plan: NodejsFunction
+  readonly transform: NodejsFunction
+  readonly load: NodejsFunction
+
+  constructor(scope: Construct, id: string, props: FunctionsProps) {
+    super(scope, id)
+    const { zones, catalog } = props
+
+    // Lists the raw zone and the ledger and decides: I/O-bound, little memory.
+    this.plan = this.step('Plan', props.prefix, 'plan', { memorySize: 512, timeout: Duration.seconds(300) })
+    zones.bindRawReader(this.plan)
+    zones.bindLedgerReader(this.plan)
+    catalog.bindTableReader(this.plan)
+    this.plan.addEnvironment('MAX_CONCURRENCY', String(props.mapConcurrency))
+    this.plan.addEnvironment('BATCH_SIZE', String(DEFAULT_PLAN_SETTINGS.batchSize))
+
+    // The engine converts ~12 MB/s of CSV on one core (docs/benchmarks.md) and holds one 8 MiB
+    // row group at a time: peak RSS 215-250 MB whatever the file size. Lambda gives one full
+    // vCPU from 1,769 MB, so 2,048 MB buys CPU, not headroom; 900 s (Lambda's maximum) at
+    // ~12 MB/s caps one file at about 10 GB of CSV.
+    this.transform = this.step('Transform', props.prefix, 'transform', { memorySize: 2048, timeout: Duration.seconds(900) })
+    zones.bindRawReader(this.transform)
+    zones.bindStagingWriter(this.transform)
+
+    // I/O-bound: server-side copies and Glue calls for a batch of up to 500 files, which can
+    // take minutes; memory for the batch's staged stats and schemas.
+    this.load = this.step('Load', props.prefix, 'load', { memorySize: 1024, timeout: Duration.seconds(900) })
+    zones.bindCuratedWriter(this.load)
+    catalog.bindTableWriter(this.load)
+  }
+
+  private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout'>): NodejsFunction {
+    const logGroup = new LogGroup(this, `${id}Logs`, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY })
+    // Its own role, allowed to write to its own log group only: the default role would carry
+    // AWSLambdaBasicExecutionRole, which may create and write any log group of the account.
+    const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: `sluice ${step} Lambda` })
+    role.addToPolicy(new PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }))
+    const fn = new NodejsFunction(this, id, {
+      role,
+      functionName: `${prefix}-${step}`,
+      description: `sluice: the ${step} step of the ETL workflow`,
+      entry: fromHere(`../functions/${step}/handler.ts`),
+      handler: 'handler',
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      logGroup,
+      ...sizing,
+      bundling: BUNDLING,
+    })
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason:
+        'nodejs22.x is chosen, not defaulted: the bundle is built for target node22. Moving to a newer runtime should be a deliberate, tested change, not a side effect of a cdk-nag upgrade.',
+    })
+    return fn
+  }
+}

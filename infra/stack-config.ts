@@ -1,0 +1,109 @@
+import type { Node } from 'constructs'
+import { DEFAULT_STACK_NAME } from '../functions/core/stack-outputs'
+
+/** Every setting of the stack, read once from CDK context (`cdk.json`, or `cdk synth -c key=value`). */
+export interface StackConfig {
+  /** `sluice:stackName`: the CloudFormation stack name. */
+  stackName: string
+  /** `sluice:prefix`: prefix of the physical names (functions, state machine, workgroup, topic, alarms). */
+  prefix: string
+  /** `sluice:schedule`: EventBridge Scheduler expression of the nightly sweep (UTC). */
+  schedule: string
+  /** `sluice:onDrop`: whether a CSV landing in the raw zone starts an execution. */
+  onDrop: boolean
+  /** `sluice:mapConcurrency`: Transform Lambdas one execution runs at once (Plan's MAX_CONCURRENCY). */
+  mapConcurrency: number
+  /** `sluice:alarmEmail`: address subscribed to the alarm topic, if any. */
+  alarmEmail?: string
+  /** `sluice:database`: Glue database of the curated tables. */
+  database: string
+  /** `sluice:athenaResultsDays`: days Athena query results are kept. */
+  athenaResultsDays: number
+  /** `sluice:rawArchiveDays`: days after which raw objects move to Glacier Instant Retrieval; off when unset. */
+  rawArchiveDays?: number
+  /** `sluice:bytesScannedCutoff`: bytes one Athena query of the workgroup may scan. */
+  bytesScannedCutoff: number
+}
+
+/** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
+export const DEFAULT_STACK_CONFIG = {
+  stackName: DEFAULT_STACK_NAME,
+  prefix: 'sluice',
+  schedule: 'cron(0 2 * * ? *)',
+  onDrop: true,
+  mapConcurrency: 8,
+  database: 'sluice',
+  athenaResultsDays: 30,
+  bytesScannedCutoff: 10 * 1024 ** 3,
+} as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays'>
+
+/** A context value that cannot configure the stack. */
+export class StackConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'StackConfigError'
+  }
+}
+
+/** Athena refuses a per-query cutoff below 10 MB. */
+const MIN_BYTES_SCANNED_CUTOFF = 10_000_000
+
+/**
+ * Reads and validates the `sluice:*` context once. Values given with `-c` arrive as strings,
+ * values in `cdk.json` as JSON; both are accepted. A bad value fails synthesis naming its key.
+ */
+export function readStackConfig(node: Node): StackConfig {
+  const get = (key: string): unknown => node.tryGetContext(`sluice:${key}`)
+  const d = DEFAULT_STACK_CONFIG
+  return {
+    stackName: text(get, 'stackName', d.stackName, /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a letter, then letters, digits or -'),
+    prefix: text(get, 'prefix', d.prefix, /^[a-z][a-z0-9-]{0,29}$/, 'lower-case letters, digits or -, at most 30, starting with a letter'),
+    schedule: text(get, 'schedule', d.schedule, /^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(6 hours)'),
+    onDrop: flag(get, 'onDrop', d.onDrop),
+    mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 1, 1000),
+    alarmEmail: optionalText(get, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
+    database: text(get, 'database', d.database, /^[a-z0-9_]{1,255}$/, 'lower-case letters, digits or _ (a name Athena needs no quotes for)'),
+    athenaResultsDays: whole(get, 'athenaResultsDays', d.athenaResultsDays, 1, 3650),
+    rawArchiveDays: optionalWhole(get, 'rawArchiveDays', 1, 36500),
+    bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
+  }
+}
+
+type Get = (key: string) => unknown
+
+const unset = (value: unknown) => value === undefined || value === null || value === ''
+
+function fail(key: string, value: unknown, expected: string): never {
+  throw new StackConfigError(`config: context sluice:${key} must be ${expected}, got ${JSON.stringify(value)}`)
+}
+
+function text(get: Get, key: string, fallback: string, pattern: RegExp, expected: string): string {
+  return optionalText(get, key, pattern, expected) ?? fallback
+}
+
+function optionalText(get: Get, key: string, pattern: RegExp, expected: string): string | undefined {
+  const value = get(key)
+  if (unset(value)) return undefined
+  if (typeof value !== 'string' || !pattern.test(value)) fail(key, value, expected)
+  return value
+}
+
+function flag(get: Get, key: string, fallback: boolean): boolean {
+  const value = get(key)
+  if (unset(value)) return fallback
+  if (value === true || value === 'true') return true
+  if (value === false || value === 'false') return false
+  return fail(key, value, 'true or false')
+}
+
+function whole(get: Get, key: string, fallback: number, min: number, max: number): number {
+  return optionalWhole(get, key, min, max) ?? fallback
+}
+
+function optionalWhole(get: Get, key: string, min: number, max: number): number | undefined {
+  const value = get(key)
+  if (unset(value)) return undefined
+  const n = typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) fail(key, value, `a whole number from ${min} to ${max}`)
+  return n
+}

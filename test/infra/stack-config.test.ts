@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { App } from 'aws-cdk-lib'
+import { DEFAULT_STACK_CONFIG, readStackConfig, StackConfigError } from '../../infra/stack-config'
+import { CDK_JSON } from '../support/infra-synth'
+
+const configOf = (context: Record<string, unknown>) => readStackConfig(new App({ context }).node)
+
+describe('stack settings from CDK context', () => {
+  it('takes the defaults when nothing is set', () => {
+    expect(configOf({})).toEqual({ ...DEFAULT_STACK_CONFIG, alarmEmail: undefined, rawArchiveDays: undefined })
+  })
+
+  it('documents every setting in cdk.json with its default value', () => {
+    // Prepare
+    const { context } = JSON.parse(readFileSync(CDK_JSON, 'utf8')) as { context: Record<string, unknown> }
+    const settings = Object.fromEntries(Object.entries(context).filter(([key]) => key.startsWith('sluice:')))
+
+    // Assess
+    expect(configOf(settings)).toEqual(configOf({}))
+    expect(Object.keys(settings).sort()).toEqual(
+      ['stackName', 'prefix', 'schedule', 'onDrop', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff']
+        .map((k) => `sluice:${k}`)
+        .sort(),
+    )
+  })
+
+  it('reads values given with -c, which arrive as strings', () => {
+    const config = configOf({ 'sluice:onDrop': 'false', 'sluice:mapConcurrency': '16', 'sluice:rawArchiveDays': '365', 'sluice:alarmEmail': 'ops@example.com' })
+    expect(config).toMatchObject({ onDrop: false, mapConcurrency: 16, rawArchiveDays: 365, alarmEmail: 'ops@example.com' })
+  })
+
+  it.each([
+    ['sluice:onDrop', 'yes', /sluice:onDrop must be true or false, got "yes"/],
+    ['sluice:mapConcurrency', 0, /sluice:mapConcurrency must be a whole number from 1 to 1000, got 0/],
+    ['sluice:mapConcurrency', '2.5', /sluice:mapConcurrency must be a whole number/],
+    ['sluice:database', 'My-Lake', /sluice:database must be lower-case letters, digits or _/],
+    ['sluice:schedule', '0 2 * * *', /sluice:schedule must be an EventBridge Scheduler expression/],
+    ['sluice:alarmEmail', 'ops', /sluice:alarmEmail must be an e-mail address/],
+    ['sluice:bytesScannedCutoff', 1000, /sluice:bytesScannedCutoff must be a whole number from 10000000/],
+    ['sluice:prefix', 'Sluice_Prod', /sluice:prefix must be lower-case letters/],
+    ['sluice:stackName', '1stack', /sluice:stackName must be a letter/],
+  ])('refuses %s = %j, naming the key and the value', (key, value, message) => {
+    expect(() => configOf({ [key]: value })).toThrow(StackConfigError)
+    expect(() => configOf({ [key]: value })).toThrow(message)
+  })
+})
