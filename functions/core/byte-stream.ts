@@ -49,6 +49,13 @@ export function countBytes(chunks: AsyncIterable<Uint8Array>): { stream: AsyncIt
  * one line. `pendingCR` carries a `\r` that ended the previous chunk.
  */
 export function countLineBreaks(bytes: Uint8Array, pendingCR: boolean): { breaks: number; pendingCR: boolean } {
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  if (!pendingCR && buffer.indexOf(13) === -1) {
+    // No CR at all (the usual LF file): count LFs natively instead of byte by byte.
+    let breaks = 0
+    for (let i = buffer.indexOf(10); i !== -1; i = buffer.indexOf(10, i + 1)) breaks += 1
+    return { breaks, pendingCR: false }
+  }
   let breaks = 0
   let cr = pendingCR
   for (let i = 0; i < bytes.length; i++) {

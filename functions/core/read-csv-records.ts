@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse'
+import { parse as parseSync } from 'csv-parse/sync'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CsvFormatError } from './errors'
@@ -18,7 +19,7 @@ export type CsvEvent =
   | { kind: 'record'; fields: string[]; line: number; raw: string }
   | { kind: 'broken'; line: number; raw: string; code: RejectCode; message: string }
 
-/** A record larger than this is not data but an unclosed quote swallowing the file. */
+/** A record larger than this (in bytes) is not data but an unclosed quote swallowing the file. */
 export const MAX_RECORD_CHARS = 16 * 1024 * 1024
 
 interface ParserOutput {
@@ -43,48 +44,76 @@ export async function* readCsvRecords(
   sourceName: string,
   counters: { blankLines: number },
 ): AsyncGenerator<CsvEvent[]> {
+  const options = parserOptions(dialect)
   const parser = parse({
-    delimiter: dialect.delimiter,
-    quote: dialect.quote,
-    escape: dialect.quote,
-    record_delimiter: dialect.lineBreak === 'CR' ? ['\r'] : ['\r\n', '\n'],
-    raw: true,
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_records_with_error: true,
-    max_record_size: MAX_RECORD_CHARS,
+    ...options,
     on_skip: (error, raw) => {
-      if (error && (error as { code?: string }).code === 'CSV_MAX_RECORD_SIZE') {
-        throw new CsvFormatError(
-          `csv: a record in ${sourceName} grows past ${MAX_RECORD_CHARS} characters near line ${(error as { lines?: number }).lines}: an opening quote is probably never closed`,
-        )
-      }
       parser.push({ raw: raw ?? '', error: { code: (error as { code?: string })?.code ?? 'CSV', message: error?.message ?? '' } })
       return undefined
     },
   })
-  const feeding = pipeline(Readable.from(bytes), parser).catch(() => undefined)
   let line = 1
+  let fed = 0
+  let consumed = 0
+  // An unclosed quote makes csv-parse hold the rest of the file as one field. Checking what it
+  // holds here, per chunk, is far cheaper than its per-character max_record_size.
+  async function* guarded(): AsyncGenerator<Buffer> {
+    for await (const chunk of bytes) {
+      if (fed - consumed > MAX_RECORD_CHARS + 2 * chunk.length) {
+        throw new CsvFormatError(
+          `csv: a record in ${sourceName} starting at line ${line} grows past ${MAX_RECORD_CHARS} bytes: an opening quote is probably never closed`,
+        )
+      }
+      fed += chunk.length
+      yield chunk
+    }
+  }
+  let failure: unknown
+  const feeding = pipeline(Readable.from(guarded()), parser).catch((e) => (failure = e))
   try {
     for await (const outputs of readInBatches<ParserOutput>(parser, BATCH)) {
       const events: CsvEvent[] = []
       for (const out of outputs) {
         const start = line
         line += lineBreaks(out.raw)
+        consumed += Buffer.byteLength(out.raw)
         if (out.error) {
           events.push(broken(out, start, line, sourceName))
         } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
           counters.blankLines += 1
         } else {
-          events.push({ kind: 'record', fields: out.record!, line: start, raw: out.raw })
+          const fields = dialect.lineBreak === 'LF' && out.raw.endsWith('\r\n') ? reparseCrlf(out.raw, options) : out.record!
+          events.push({ kind: 'record', fields, line: start, raw: out.raw })
         }
       }
       if (events.length > 0) yield events
     }
+  } catch (e) {
+    throw failure instanceof CsvFormatError ? failure : e
   } finally {
     parser.destroy()
     await feeding
   }
+}
+
+function parserOptions(dialect: Dialect) {
+  return {
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    escape: dialect.quote,
+    // One line break, the one sniffed: csv-parse checks every character against each.
+    record_delimiter: dialect.lineBreak === 'CR' ? '\r' : dialect.lineBreak === 'CRLF' ? '\r\n' : '\n',
+    raw: true,
+    relax_column_count: true,
+    relax_quotes: true,
+    skip_records_with_error: true,
+  }
+}
+
+/** A CRLF line in a file read as LF: read again with CRLF, so the CR is no part of a field. */
+function reparseCrlf(raw: string, options: ReturnType<typeof parserOptions>): string[] {
+  const records = parseSync(raw, { ...options, raw: false, record_delimiter: '\r\n' }) as string[][]
+  return records[0] ?? ['']
 }
 
 /**

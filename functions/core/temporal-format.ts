@@ -181,6 +181,31 @@ export const ISO_DATE: TemporalParser = {
   },
 }
 
+const digit = (text: string, i: number) => text.charCodeAt(i) - 48
+const two = (text: string, i: number) => digit(text, i) * 10 + digit(text, i + 1)
+
+/**
+ * The common shape `YYYY-MM-DDTHH:MM:SSZ` (or a space for `T`), read without a regex or
+ * allocations; anything else (fractions, offsets, short forms) goes to the general parser.
+ */
+function parseIsoInstantFast(text: string): bigint | undefined {
+  if (text.length !== 20 || text.charCodeAt(19) !== 90 /* Z */) return undefined
+  const sep = text.charCodeAt(10)
+  if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) {
+    const d = digit(text, i)
+    if (d < 0 || d > 9) return undefined
+  }
+  const year = two(text, 0) * 100 + two(text, 2)
+  const month = two(text, 5)
+  const day = two(text, 8)
+  const hour = two(text, 11)
+  const minute = two(text, 14)
+  const second = two(text, 17)
+  if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined
+  return BigInt((daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000)
+}
+
 const ISO_TIMESTAMP_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/
 
@@ -193,6 +218,8 @@ export const ISO_TIMESTAMP: TemporalParser = {
   pattern: 'ISO 8601',
   parseDays: (text) => ISO_DATE.parseDays(text),
   parseMicros: (text) => {
+    const fast = parseIsoInstantFast(text)
+    if (fast !== undefined) return fast
     const m = ISO_TIMESTAMP_RE.exec(text)
     if (!m) return undefined
     const year = +m[1]

@@ -47,6 +47,8 @@ export function parseInt32(text: string): number | typeof INVALID {
 export function parseInt64(text: string): bigint | typeof INVALID {
   const t = trim(text)
   if (!INT_RE.test(t)) return INVALID
+  // Up to 15 digits a double is exact, and BigInt(number) is much cheaper than parsing text.
+  if (t.length <= 15) return BigInt(+t)
   const n = BigInt(t)
   return n >= INT64_MIN && n <= INT64_MAX ? n : INVALID
 }
@@ -72,7 +74,8 @@ export function parseDecimal(text: string, precision: number, scale: number): bi
     fraction = fraction.slice(0, scale)
   }
   if (whole.length > precision - scale) return INVALID
-  return BigInt(m[1] + (whole || '0') + fraction.padEnd(scale, '0'))
+  const digits = m[1] + (whole || '0') + fraction.padEnd(scale, '0')
+  return digits.length <= 15 ? BigInt(+digits) : BigInt(digits)
 }
 
 export function parseDate(text: string, format: TemporalParser = ISO_DATE): number | typeof INVALID {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/contract'
-import { BinaryInputError, EncodingError, RejectThresholdError } from '../../functions/core/errors'
+import { BinaryInputError, CsvFormatError, EncodingError, RejectThresholdError } from '../../functions/core/errors'
 import { transformCsv } from '../../functions/core/transform-csv'
 import type { PartSink, TransformOptions } from '../../functions/core/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
@@ -114,6 +114,34 @@ describe('a failed transform leaves nothing behind', () => {
     expect(error.message).toContain(input)
     expect(error.message).toContain('shift_jis')
     expect(readdirSync(outDir)).toEqual([])
+  })
+})
+
+describe('an opening quote that is never closed', () => {
+  it('fails the file naming the line where the record starts, instead of holding the rest of the file', async () => {
+    // Prepare: after 3 good rows, a quote opens at line 5 and 20 MB of rows follow it.
+    const rows = Array.from({ length: 400_000 }, (_, i) => `${i + 10},row ${i} with some text to fill the file`).join('\n')
+    const { input, outDir, out } = prepare(`id,text\n1,a\n2,b\n3,c\n4,"opens here\n${rows}\n`)
+
+    // Act
+    const error = await transform(input, out, { rowGroupBytes: 1024 }).then(() => undefined, (e: Error) => e)
+
+    // Assess
+    expect(error).toBeInstanceOf(CsvFormatError)
+    expect(error!.message).toContain('starting at line 5')
+    expect(error!.message).toContain('never closed')
+    expect(readdirSync(outDir)).toEqual([])
+  })
+
+  it('keeps the rows before a broken tail that stays under the limit, and rejects the tail', async () => {
+    // Prepare
+    const { input, out } = prepare('id,text\n1,a\n2,"opens here\n3,c\n')
+
+    // Act
+    const stats = await transform(input, out, { rejectThreshold: 0.9 })
+
+    // Assess
+    expect(stats).toMatchObject({ rowsIn: 2, rowsOut: 1, rowsRejected: 1, rejectCodes: { unterminated_quote: 1 } })
   })
 })
 

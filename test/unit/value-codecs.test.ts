@@ -25,6 +25,14 @@ describe('value parsers', () => {
     expect(parseDecimal('7', 3, 2)).toBe(700n)
   })
 
+  it('stay exact at the edge of what a double holds', () => {
+    expect(parseDecimal('99996995474.68155', 18, 5)).toBe(9999699547468155n)
+    expect(parseDecimal('-9007199254740.993', 18, 3)).toBe(-9007199254740993n)
+    expect(parseInt64('999999999999999')).toBe(999999999999999n)
+    expect(parseInt64('9007199254740993')).toBe(9007199254740993n)
+    expect(parseInt64('-9007199254740993')).toBe(-9007199254740993n)
+  })
+
   it('refuse decimals that would round or overflow', () => {
     expect(parseDecimal('1.005', 12, 2)).toBe(INVALID)
     expect(parseDecimal('1.000', 12, 2)).toBe(100n)
