@@ -38,6 +38,8 @@ export interface Machine {
 /** Everything recorded for one `--rows` value; `docs/benchmarks.md` keeps one per row count. */
 export interface BenchRun {
   rows: number
+  /** Runs of each contender: the median time and the highest peak memory are kept (1 if absent). */
+  runs?: number
   csvBytes: number
   /** ISO date (YYYY-MM-DD) of the run. */
   date: string

@@ -90,7 +90,8 @@ const checkCells = (run: BenchRun) =>
 
 /** `1,000,000 rows, 104.3 MB CSV` */
 export function runTitle(run: BenchRun): string {
-  return `${run.rows.toLocaleString('en-US')} rows, ${(run.csvBytes / MB).toFixed(1)} MB CSV`
+  const runs = run.runs && run.runs > 1 ? `, median of ${run.runs} runs` : ''
+  return `${run.rows.toLocaleString('en-US')} rows, ${(run.csvBytes / MB).toFixed(1)} MB CSV${runs}`
 }
 
 /** `Node v20.20.2 · <cpu model> · 2 cores · linux x64` */

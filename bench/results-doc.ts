@@ -46,7 +46,7 @@ export async function recordRun(path: string, run: BenchRun): Promise<BenchRun[]
 export function renderBenchmarksDoc(runs: BenchRun[]): string {
   return `# Benchmarks
 
-\`npm run bench\` converts one generated orders CSV to Parquet with three contenders and records the
+\`npm run bench\` converts one generated orders CSV to Parquet with four contenders and records the
 results on this page. The numbers below are rewritten by the benchmark; edit the prose in
 \`bench/results-doc.ts\`.
 
@@ -57,9 +57,15 @@ results on this page. The numbers below are rewritten by the benchmark; edit the
   amounts with two decimals, quantities, booleans, statuses, and notes with quotes, commas,
   empty values and \`NULL\`. One million rows are about 104 MB.
 - **Contenders** run one after another on the same file, each in its own child process so that
-  its peak memory is its own:
-  - **sluice**: \`transformCsv\` with its defaults (no contract, types inferred) writing parts
-    through the local file sink. One thread.
+  its peak memory is its own, in rounds (\`--runs\`, default 3): the median time and the highest
+  peak memory of the runs are reported.
+  - **sluice**: \`transformCsv\` with its defaults (no contract, types inferred from a sample)
+    writing parts through the local file sink. One thread. Node runs with
+    \`--max-old-space-size=1024\`, as \`npm run sluice\` does and as a 1 GB Lambda would: with the
+    default limit of several GB, V8 lets garbage pile up and peak RSS reflects that instead of
+    what the transform holds (\`docs/transform.md\`, "Memory").
+  - **sluice-prepass**: the same, with a full inference pass before the write pass instead of
+    sampling: the measurement behind sluice's default (\`docs/transform.md\`).
   - **DuckDB**: \`COPY (SELECT * FROM read_csv(…)) TO … (FORMAT parquet)\` through
     \`@duckdb/node-api\` with default settings: its own CSV sniffer (which reads \`amount\` as
     \`DOUBLE\` and keeps literal \`NULL\` notes as text), Snappy, every core.
@@ -85,7 +91,7 @@ Each results section below ends with a pass/fail table for these targets.
 
 \`\`\`sh
 npm run bench                        # 1,000,000 rows, about 104 MB of CSV
-npm run bench -- --rows 12000000     # about 1.25 GB of CSV
+npm run bench -- --rows 12000000 --runs 1     # about 1.25 GB of CSV
 \`\`\`
 
 \`--keep\` keeps the CSV and Parquet files in the temporary folder; \`--no-write\` leaves this page

@@ -17,6 +17,8 @@ each in its own child process, and prints time, throughput, output size and peak
 
 Options:
   --rows N     data rows in the generated CSV (default 1000000, about 104 MB)
+  --runs N     runs of each contender, in rounds; the median time and the highest peak
+               memory are reported (default 3)
   --keep       keep the CSV and Parquet files in the temporary folder
   --no-write   do not update docs/benchmarks.md
   --help       show this help`
@@ -26,6 +28,7 @@ const DOC = join(ROOT, 'docs', 'benchmarks.md')
 
 interface Options {
   rows: number
+  runs: number
   keep: boolean
   write: boolean
 }
@@ -36,6 +39,7 @@ function readOptions(argv: string[]): Options | undefined {
     args: argv,
     options: {
       rows: { type: 'string', default: '1000000' },
+      runs: { type: 'string', default: '3' },
       keep: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -48,7 +52,9 @@ function readOptions(argv: string[]): Options | undefined {
   // Underscores are allowed so that `--rows 12_000_000` reads as it is written.
   const rows = Number(values.rows.replace(/_/g, ''))
   if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`bench: --rows must be a positive integer, got ${values.rows}`)
-  return { rows, keep: values.keep, write: !values['no-write'] }
+  const runs = Number(values.runs)
+  if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`bench: --runs must be a positive integer, got ${values.runs}`)
+  return { rows, runs, keep: values.keep, write: !values['no-write'] }
 }
 
 /** A contender that exited non-zero or printed no result. */
@@ -119,24 +125,31 @@ async function main(): Promise<number> {
     console.log(`Generating ${options.rows.toLocaleString('en-US')} rows into ${csv} …`)
     const csvBytes = await generateOrdersCsv(csv, options.rows)
 
-    const results: ContenderEntry[] = []
+    // Rounds of every contender in turn, so that a busy moment of the machine does not land on
+    // one contender's runs only.
+    const measured = new Map<ContenderName, ContenderResult[]>()
     const crashes: Crash[] = []
-    for (const name of CONTENDERS) {
-      // sluice may add numbered parts next to this file; the others write only this file.
-      const out = join(dir, `${name}.parquet`)
-      process.stdout.write(`Running ${name} … `)
-      const outcome = await runContender(name, csv, out)
-      if (isCrash(outcome)) {
-        console.log(`crashed (${outcome.how})`)
-        crashes.push(outcome)
-      } else {
-        console.log(`${outcome.seconds.toFixed(2)} s`)
-        results.push({ name, ...outcome })
+    for (let round = 1; round <= options.runs; round++) {
+      for (const name of CONTENDERS) {
+        if (crashes.some((c) => c.name === name)) continue
+        // sluice may add numbered parts next to this file; the others write only this file.
+        const out = join(dir, `${name}.parquet`)
+        process.stdout.write(`Running ${name}${options.runs > 1 ? ` (${round}/${options.runs})` : ''} … `)
+        const outcome = await runContender(name, csv, out)
+        if (isCrash(outcome)) {
+          console.log(`crashed (${outcome.how})`)
+          crashes.push(outcome)
+        } else {
+          console.log(`${outcome.seconds.toFixed(2)} s`)
+          measured.set(name, [...(measured.get(name) ?? []), outcome])
+        }
       }
     }
+    const results: ContenderEntry[] = [...measured].map(([name, outcomes]) => ({ name, ...summarize(outcomes) }))
 
     const run: BenchRun = {
       rows: options.rows,
+      runs: options.runs,
       csvBytes,
       date: new Date().toISOString().slice(0, 10),
       machine: {
@@ -167,6 +180,13 @@ async function main(): Promise<number> {
     if (options.keep) console.log(`Kept ${dir}`)
     else await rm(dir, { recursive: true, force: true })
   }
+}
+
+/** The median time of a contender's runs, and the highest peak memory any of them reached. */
+function summarize(outcomes: ContenderResult[]): ContenderResult {
+  const seconds = outcomes.map((o) => o.seconds).sort((a, b) => a - b)
+  const median = seconds.length % 2 ? seconds[(seconds.length - 1) / 2] : (seconds[seconds.length / 2 - 1] + seconds[seconds.length / 2]) / 2
+  return { ...outcomes[0], seconds: Number(median.toFixed(3)), peakRssMb: Math.max(...outcomes.map((o) => o.peakRssMb)) }
 }
 
 /** Row counts as each contender reported them, so that a contender dropping rows is visible. */

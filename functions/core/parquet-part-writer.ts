@@ -15,6 +15,7 @@ export class ParquetPartWriter {
   private current?: { writer: ParquetWriter; bytes: SinkByteWriter; key?: string; rows: number }
   private readonly done: PartInfo[] = []
   private readonly schema
+  private readonly needsBigInt: boolean[]
 
   constructor(
     private readonly sink: PartSink,
@@ -25,6 +26,8 @@ export class ParquetPartWriter {
     private readonly partition?: Record<string, string>,
   ) {
     this.schema = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)]
+    // The writer takes INT64 and DECIMAL values as bigints only (timestamps it converts itself).
+    this.needsBigInt = columns.map((c) => c.type.kind === 'bigint' || c.type.kind === 'decimal')
   }
 
   /** Appends one row group: one array of values (null for null) per column. */
@@ -33,7 +36,7 @@ export class ParquetPartWriter {
     if (!this.current) await this.openPart()
     const part = this.current!
     await part.writer.write({
-      columnData: this.columns.map((c, i) => ({ name: c.name, data: data[i] })),
+      columnData: this.columns.map((c, i) => ({ name: c.name, data: this.needsBigInt[i] ? data[i].map(toBigInt) : data[i] })),
       rowGroupSize: rows,
       // Dictionary pages are kept whenever they at least halve a chunk: low-cardinality
       // strings get RLE_DICTIONARY, unique ones stay PLAIN instead of growing.
@@ -76,6 +79,8 @@ export class ParquetPartWriter {
     this.done.push({ key, rows: part.rows, bytes: part.bytes.offset, index: this.done.length, ...(this.partition ? { partition: this.partition } : {}) })
   }
 }
+
+const toBigInt = (v: CellValue | null) => (typeof v === 'number' ? BigInt(v) : v)
 
 /** hyparquet-writer's byte buffer, drained into a PartOutput after every row group. */
 class SinkByteWriter extends ByteWriter {

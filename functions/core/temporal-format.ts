@@ -22,11 +22,14 @@ interface TemporalParts {
   offsetMinutes: number
 }
 
-/** A compiled format: returns epoch days (date) or epoch microseconds (timestamp), or undefined. */
+/**
+ * A compiled format: returns epoch days (date) or epoch microseconds (timestamp), or
+ * undefined. Microseconds are a number while exact (years 1685–2254), a bigint beyond.
+ */
 export interface TemporalParser {
   readonly pattern: string
   parseDays(text: string): number | undefined
-  parseMicros(text: string): bigint | undefined
+  parseMicros(text: string): number | bigint | undefined
 }
 
 const TOKENS: [string, string][] = [
@@ -153,12 +156,12 @@ function validDate(year: number, month: number, day: number): boolean {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month)
 }
 
-function epochMicros(p: TemporalParts): bigint {
+function epochMicros(p: TemporalParts): number | bigint {
   const seconds = p.hour * 3600 + p.minute * 60 + p.second - p.offsetMinutes * 60
   const micros = epochDays(p) * DAY_MICROS + seconds * 1_000_000 + p.micros
   // Exact while |micros| < 2^53 (years 1685–2254); beyond, rebuild in bigint.
   return Number.isSafeInteger(micros)
-    ? BigInt(micros)
+    ? micros
     : BigInt(epochDays(p)) * BigInt(DAY_MICROS) + BigInt(seconds) * 1_000_000n + BigInt(p.micros)
 }
 
@@ -177,7 +180,7 @@ export const ISO_DATE: TemporalParser = {
   },
   parseMicros: (text) => {
     const days = ISO_DATE.parseDays(text)
-    return days === undefined ? undefined : BigInt(days) * BigInt(DAY_MICROS)
+    return days === undefined ? undefined : days * DAY_MICROS
   },
 }
 
@@ -188,7 +191,7 @@ const two = (text: string, i: number) => digit(text, i) * 10 + digit(text, i + 1
  * The common shape `YYYY-MM-DDTHH:MM:SSZ` (or a space for `T`), read without a regex or
  * allocations; anything else (fractions, offsets, short forms) goes to the general parser.
  */
-function parseIsoInstantFast(text: string): bigint | undefined {
+function parseIsoInstantFast(text: string): number | undefined {
   if (text.length !== 20 || text.charCodeAt(19) !== 90 /* Z */) return undefined
   const sep = text.charCodeAt(10)
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || (sep !== 84 && sep !== 32) || text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined
@@ -203,7 +206,8 @@ function parseIsoInstantFast(text: string): bigint | undefined {
   const minute = two(text, 14)
   const second = two(text, 17)
   if (!validDate(year, month, day) || hour > 23 || minute > 59 || second > 59) return undefined
-  return BigInt((daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000)
+  const micros = (daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000
+  return Number.isSafeInteger(micros) ? micros : undefined
 }
 
 const ISO_TIMESTAMP_RE =

@@ -4,7 +4,11 @@ import type { AthenaType } from './transform-types'
 /** Returned by a parser when the text is not a value of its type. */
 export const INVALID: unique symbol = Symbol('invalid')
 
-/** Parquet-ready value of one cell: what the Parquet writer takes for the column's type. */
+/**
+ * One cell's value. 64-bit values (bigint, decimal unscaled, timestamp µs) are numbers while
+ * exact and bigints beyond: a row group holds many of them, and numbers cost the collector
+ * far less. The Parquet writer turns them into bigints when it encodes the group.
+ */
 export type CellValue = boolean | number | bigint | string
 
 /** Parses non-null cell text into a Parquet-ready value, or INVALID. */
@@ -44,11 +48,11 @@ export function parseInt32(text: string): number | typeof INVALID {
   return n >= -2147483648 && n <= 2147483647 ? n : INVALID
 }
 
-export function parseInt64(text: string): bigint | typeof INVALID {
+export function parseInt64(text: string): number | bigint | typeof INVALID {
   const t = trim(text)
   if (!INT_RE.test(t)) return INVALID
-  // Up to 15 digits a double is exact, and BigInt(number) is much cheaper than parsing text.
-  if (t.length <= 15) return BigInt(+t)
+  // Up to 15 digits a double is exact.
+  if (t.length <= 15) return +t
   const n = BigInt(t)
   return n >= INT64_MIN && n <= INT64_MAX ? n : INVALID
 }
@@ -64,7 +68,7 @@ export function parseDouble(text: string): number | typeof INVALID {
  * Parses an exact decimal into its unscaled bigint for decimal(precision, scale).
  * Extra fraction digits are accepted only when they are zeros: rounding would alter data.
  */
-export function parseDecimal(text: string, precision: number, scale: number): bigint | typeof INVALID {
+export function parseDecimal(text: string, precision: number, scale: number): number | bigint | typeof INVALID {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(trim(text))
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return INVALID
   const whole = m[2].replace(/^0+/, '')
@@ -75,14 +79,14 @@ export function parseDecimal(text: string, precision: number, scale: number): bi
   }
   if (whole.length > precision - scale) return INVALID
   const digits = m[1] + (whole || '0') + fraction.padEnd(scale, '0')
-  return digits.length <= 15 ? BigInt(+digits) : BigInt(digits)
+  return digits.length <= 15 ? +digits : BigInt(digits)
 }
 
 export function parseDate(text: string, format: TemporalParser = ISO_DATE): number | typeof INVALID {
   return format.parseDays(trim(text)) ?? INVALID
 }
 
-export function parseTimestamp(text: string, format: TemporalParser = ISO_TIMESTAMP): bigint | typeof INVALID {
+export function parseTimestamp(text: string, format: TemporalParser = ISO_TIMESTAMP): number | bigint | typeof INVALID {
   return format.parseMicros(trim(text)) ?? INVALID
 }
 
