@@ -8,7 +8,7 @@ import { normalizeColumnName } from './column-names'
  *                _contracts/<dataset>.json                       (optional contract)
  * Curated zone:  <dataset>/ingest_date=YYYY-MM-DD/<file id>-<n>.parquet
  *                <dataset>_rejects/ingest_date=YYYY-MM-DD/<file id>-<n>.parquet
- *                _ledger/<dataset>/<file id>.json   _runs/<run id>.json   _staging/<run id>/…
+ *                _ledger/<dataset>/<file id>--<version>.json   _runs/<run id>.json   _staging/<run id>/…
  * Any key with a path segment starting with `_` or `.` is never data.
  */
 
@@ -36,7 +36,6 @@ export function fileId(key: string): string {
 
 export const contractKey = (dataset: string) => `_contracts/${dataset}.json`
 export const rejectsTable = (dataset: string) => `${dataset}_rejects`
-export const ledgerKey = (dataset: string, id: string) => `_ledger/${dataset}/${id}.json`
 export const runReportKey = (runId: string) => `_runs/${runId}.json`
 export const stagingPrefix = (runId: string, id: string) => `_staging/${runId}/${id}/`
 export const stagedResultKey = (runId: string, id: string) => `_staging/${runId}/${id}.json`

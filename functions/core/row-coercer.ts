@@ -53,16 +53,12 @@ export class RowCoercer {
     return undefined
   }
 
-  /** Coerces a record; on success its values are in `values()`. Returns the reject otherwise. */
-  coerce(event: Record_): Reject | undefined {
-    return this.check(event)
-  }
-
   values(): (CellValue | null)[] {
     return this.row
   }
 
-  private check(event: Record_): Reject | undefined {
+  /** Coerces a record; on success its values are in `values()`. Returns the reject otherwise. */
+  coerce(event: Record_): Reject | undefined {
     const { fields } = event
     if (this.invalidLines.size > 0) {
       const line = RowCoercer.invalidLine(event, this.invalidLines)
