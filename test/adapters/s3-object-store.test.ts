@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createRequire } from 'node:module'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
@@ -24,22 +22,7 @@ import { s3Client } from '../../functions/adapters/aws-clients'
 import { ObjectNotFoundError, s3ObjectStore } from '../../functions/adapters/s3-object-store'
 import { TransientStorageError } from '../../functions/core/errors'
 import type { ObjectStore } from '../../functions/core/object-store'
-
-const require = createRequire(import.meta.url)
-
-/** The part of s3rver's API used here; the package ships no type definitions. */
-interface S3rverServer {
-  run(): Promise<AddressInfo>
-  close(): Promise<void>
-}
-type S3rverConstructor = new (options: {
-  port: number
-  address: string
-  silent: boolean
-  directory: string
-  configureBuckets: { name: string }[]
-}) => S3rverServer
-const S3rver = require('s3rver') as S3rverConstructor
+import { S3rver, letS3rverPaginate, type S3rverServer } from '../support/s3rver'
 
 const BUCKET = 'raw'
 const MiB = 1024 * 1024
@@ -50,31 +33,6 @@ interface SentCommand {
   input: Record<string, unknown>
 }
 
-/**
- * s3rver 3.7 encrypts ListObjectsV2 continuation tokens with single DES, which OpenSSL 3 only
- * has in its legacy provider: without `--openssl-legacy-provider` every truncated listing is a
- * 500. Three-key DES-EDE with K1 = K2 = K3 is single DES, so this maps one onto the other and
- * the tokens stay byte-identical. Returns the undo.
- */
-function letS3rverPaginate(): () => void {
-  const crypto = require('node:crypto') as typeof import('node:crypto')
-  const { createCipheriv, createDecipheriv } = crypto
-  try {
-    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8))
-    return () => undefined
-  } catch {
-    // DES unavailable: map it below.
-  }
-  const triple = (key: unknown) => Buffer.concat([key as Buffer, key as Buffer, key as Buffer])
-  crypto.createCipheriv = ((algorithm: string, key: Buffer, iv: Buffer) =>
-    algorithm === 'des' ? createCipheriv('des-ede3-cbc', triple(key), iv) : createCipheriv(algorithm, key, iv)) as typeof createCipheriv
-  crypto.createDecipheriv = ((algorithm: string, key: Buffer, iv: Buffer) =>
-    algorithm === 'des' ? createDecipheriv('des-ede3-cbc', triple(key), iv) : createDecipheriv(algorithm, key, iv)) as typeof createDecipheriv
-  return () => {
-    crypto.createCipheriv = createCipheriv
-    crypto.createDecipheriv = createDecipheriv
-  }
-}
 
 /**
  * Records every command the client sends. s3rver 3.7 has no AbortMultipartUpload route (it

@@ -9,7 +9,7 @@ import { s3Client } from '../../functions/adapters/aws-clients'
 const require = createRequire(import.meta.url)
 
 /** The part of s3rver's API used here; the package ships no type definitions. */
-interface S3rverServer {
+export interface S3rverServer {
   run(): Promise<AddressInfo>
   close(): Promise<void>
 }
@@ -20,7 +20,7 @@ type S3rverConstructor = new (options: {
   directory: string
   configureBuckets: { name: string }[]
 }) => S3rverServer
-const S3rver = require('s3rver') as S3rverConstructor
+export const S3rver = require('s3rver') as S3rverConstructor
 
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
 
@@ -61,7 +61,7 @@ export async function startS3rver(buckets: string[]): Promise<LocalS3> {
  * 500. Three-key DES-EDE with K1 = K2 = K3 is single DES, so this maps one onto the other and
  * the tokens stay byte-identical. Returns the undo.
  */
-function letS3rverPaginate(): () => void {
+export function letS3rverPaginate(): () => void {
   const crypto = require('node:crypto') as typeof import('node:crypto')
   const { createCipheriv, createDecipheriv } = crypto
   try {
