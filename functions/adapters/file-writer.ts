@@ -6,6 +6,11 @@ export interface FileWriter {
   write(chunk: Uint8Array): Promise<void>
   /** Ends the stream and waits until everything is on disk. */
   end(): Promise<void>
+  /**
+   * Stops writing and waits until the file is closed. A stream opens its file asynchronously:
+   * removing the file before that would let the open create it again afterwards.
+   */
+  destroy(): Promise<void>
 }
 
 export function fileWriter(stream: WriteStream): FileWriter {
@@ -18,6 +23,12 @@ export function fileWriter(stream: WriteStream): FileWriter {
     async end() {
       stream.end()
       await Promise.race([once(stream, 'finish'), failed])
+    },
+    async destroy() {
+      if (stream.closed) return
+      const closed = once(stream, 'close').catch(() => undefined)
+      stream.destroy()
+      await closed
     },
   }
 }

@@ -1,6 +1,6 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
-import { fileWriter } from './file-writer'
+import { fileWriter, type FileWriter } from './file-writer'
 import { dirname } from 'node:path'
 import type { ByteSource, PartOutput, PartSink } from '../core/transform-types'
 
@@ -16,7 +16,7 @@ export function fileByteSource(path: string): ByteSource {
  * `<out without .parquet>.rejects.parquet`), numbered the same way.
  */
 export function localFilePartSink(opts: { out: string; rejects?: string }): PartSink {
-  const written = new Map<string, WriteStream>()
+  const written = new Map<string, FileWriter>()
   const stem = (p: string) => p.replace(/\.parquet$/i, '')
   const rejectsPath = opts.rejects ?? `${stem(opts.out)}.rejects.parquet`
   const partPath = (base: string, index: number, partition?: Record<string, string>) => {
@@ -27,20 +27,19 @@ export function localFilePartSink(opts: { out: string; rejects?: string }): Part
     async openPart(kind, index, partition) {
       const path = partPath(kind === 'data' ? opts.out : rejectsPath, index, partition)
       await mkdir(dirname(path), { recursive: true })
-      const stream = createWriteStream(path)
-      written.set(path, stream)
-      return fileOutput(path, stream)
+      const writer = fileWriter(createWriteStream(path))
+      written.set(path, writer)
+      return fileOutput(path, writer)
     },
     async discard() {
-      for (const stream of written.values()) stream.destroy()
+      await Promise.all([...written.values()].map((w) => w.destroy()))
       await Promise.all([...written.keys()].map((p) => rm(p, { force: true })))
       written.clear()
     },
   }
 }
 
-function fileOutput(path: string, stream: WriteStream): PartOutput {
-  const writer = fileWriter(stream)
+function fileOutput(path: string, writer: FileWriter): PartOutput {
   return {
     write: (chunk) => writer.write(chunk),
     async close() {

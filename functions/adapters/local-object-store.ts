@@ -57,8 +57,7 @@ export function localObjectStore(root: string): ObjectStore {
       const path = pathOf(key)
       await mkdir(dirname(path), { recursive: true })
       const tmp = temp(path)
-      const stream = createWriteStream(tmp)
-      const writer = fileWriter(stream)
+      const writer = fileWriter(createWriteStream(tmp))
       return {
         write: (chunk) => writer.write(chunk),
         async close() {
@@ -66,7 +65,7 @@ export function localObjectStore(root: string): ObjectStore {
           await rename(tmp, path)
         },
         async abort() {
-          stream.destroy()
+          await writer.destroy()
           await rm(tmp, { force: true })
         },
       }
