@@ -1,6 +1,7 @@
 import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { LoadEvent, LoadOutput } from '../core/workflow-types'
+import { logger } from '../adapters/logger'
 import { config } from './config'
 import { loadStep } from './load-step'
 
@@ -11,5 +12,8 @@ export async function handler(event: LoadEvent): Promise<LoadOutput> {
   if (typeof event?.runId !== 'string' || typeof event.ingestDate !== 'string' || !Array.isArray(event.results)) {
     throw new InvalidInputError(`load: expected { runId, ingestDate, results, … }, got ${JSON.stringify(event)?.slice(0, 200)}`)
   }
-  return loadStep(deps, event)
+  logger.appendKeys({ runId: event.runId })
+  const loaded = await loadStep(deps, event)
+  logger.info('loaded', { ...loaded })
+  return loaded
 }

@@ -1,6 +1,7 @@
 import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { PlanOutput } from '../core/workflow-types'
+import { logger } from '../adapters/logger'
 import { config } from './config'
 import { planStep, type PlanEvent } from './plan-step'
 
@@ -11,5 +12,8 @@ export async function handler(event: PlanEvent): Promise<PlanOutput> {
   if (typeof event?.runId !== 'string' || typeof event.startTime !== 'string') {
     throw new InvalidInputError(`plan: expected { input, runId, startTime }, got ${JSON.stringify(event)?.slice(0, 200)}`)
   }
-  return planStep(deps, config.plan, event)
+  logger.appendKeys({ runId: event.runId })
+  const planned = await planStep(deps, config.plan, event)
+  logger.info('planned', { files: planned.items.length, more: planned.more, skipped: planned.skipped, failedSoFar: planned.failed })
+  return planned
 }

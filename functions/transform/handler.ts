@@ -1,6 +1,7 @@
 import { s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { TransformEvent, TransformResult } from '../core/workflow-types'
+import { logger } from '../adapters/logger'
 import { config } from './config'
 import { transformStep } from './transform-step'
 
@@ -11,5 +12,14 @@ export async function handler(event: TransformEvent): Promise<TransformResult> {
   if (typeof event?.runId !== 'string' || typeof event.file?.key !== 'string' || !Array.isArray(event.contracts)) {
     throw new InvalidInputError(`transform: expected { runId, file, contracts, tables }, got ${JSON.stringify(event)?.slice(0, 200)}`)
   }
-  return transformStep(deps, { ...event, tables: event.tables ?? {} })
+  logger.appendKeys({ runId: event.runId, key: event.file.key })
+  try {
+    const result = await transformStep(deps, { ...event, tables: event.tables ?? {} })
+    logger.info('transformed', { status: result.status, rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected })
+    return result
+  } catch (e) {
+    // The workflow records the failure; the log keeps the stack.
+    logger.error('transform failed', e as Error)
+    throw e
+  }
 }
