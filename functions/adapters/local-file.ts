@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
+import { partitionSegments } from '../core/lake-layout'
 import { fileWriter, type FileWriter } from './file-writer'
 import { dirname } from 'node:path'
 import type { ByteSource, PartOutput, PartSink } from '../core/transform-types'
@@ -20,7 +21,7 @@ export function localFilePartSink(opts: { out: string; rejects?: string }): Part
   const stem = (p: string) => p.replace(/\.parquet$/i, '')
   const rejectsPath = opts.rejects ?? `${stem(opts.out)}.rejects.parquet`
   const partPath = (base: string, index: number, partition?: Record<string, string>) => {
-    const tag = partition ? `.${Object.entries(partition).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('.')}` : ''
+    const tag = partition ? `.${partitionSegments(partition).join('.')}` : ''
     return index === 0 && !tag ? base : `${stem(base)}${tag}${index > 0 ? `-${index}` : ''}.parquet`
   }
   return {

@@ -1,3 +1,4 @@
+import { partitionSegments } from '../core/lake-layout'
 import type { ObjectStore, ObjectUpload } from '../core/object-store'
 import type { PartSink } from '../core/transform-types'
 
@@ -10,7 +11,7 @@ export function stagingSink(store: ObjectStore, prefix: string): PartSink {
   const done = new Set<string>()
   return {
     async openPart(kind, index, partition) {
-      const tag = partition ? `-${Object.entries(partition).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('-')}` : ''
+      const tag = partition ? `-${partitionSegments(partition).join('-')}` : ''
       const key = `${prefix}${kind}${tag}-${String(index).padStart(5, '0')}.parquet`
       const upload = await store.upload(key)
       open.set(key, upload)

@@ -45,7 +45,12 @@ export function curatedPartKey(table: string, partition: Record<string, string>,
   return `${partitionPrefix(table, partition)}${id}-${String(index).padStart(5, '0')}.parquet`
 }
 
+/** `k1=v1`, `k2=v2`, … in partition key order, values encoded for a path. */
+export function partitionSegments(partition: Record<string, string>): string[] {
+  return Object.entries(partition).map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+}
+
 /** `<table>/k1=v1/k2=v2/` in partition key order. */
 export function partitionPrefix(table: string, partition: Record<string, string>): string {
-  return `${table}/${Object.entries(partition).map(([k, v]) => `${k}=${encodeURIComponent(v)}/`).join('')}`
+  return `${table}/${partitionSegments(partition).map((s) => `${s}/`).join('')}`
 }

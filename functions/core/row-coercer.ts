@@ -4,6 +4,7 @@ import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
 import type { CsvEvent } from './read-csv-records'
 import { recordText, type Reject } from './rejects-table'
 import { lineBreaks } from './read-csv-records'
+import type { NullTokens } from './null-tokens'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
 import type { AthenaType } from './transform-types'
 
@@ -29,12 +30,11 @@ export class RowCoercer {
   private readonly declared: boolean[]
   private readonly isString: boolean[]
   private readonly row: (CellValue | null)[]
-  private readonly longestToken: number
 
   constructor(
     private readonly plan: ColumnPlan,
     private readonly types: AthenaType[],
-    private readonly nullTokens: Set<string>,
+    private readonly nullTokens: NullTokens,
     private readonly invalidLines: Set<number>,
   ) {
     this.parsers = plan.columns.map((c, j) => valueParser(types[j], c.declared?.format))
@@ -43,7 +43,6 @@ export class RowCoercer {
     this.declared = plan.columns.map((c) => c.declared !== undefined)
     this.isString = types.map((t) => t.kind === 'string')
     this.row = new Array(plan.columns.length).fill(null)
-    this.longestToken = Math.max(0, ...[...nullTokens].map((t) => t.length))
   }
 
   /** The first line of `event` that holds invalid UTF-8, if any. */
@@ -76,7 +75,7 @@ export class RowCoercer {
         continue
       }
       const text = fields[field]
-      if (this.isNull(text, j)) {
+      if (this.nullTokens.isNull(text, !this.isString[j])) {
         this.row[j] = null
         if (!this.nullable[j] && !reject) {
           reject = toReject(event, 'null_violation', `null: column ${this.plan.columns[j].name} is not nullable, found ${text === '' ? 'an empty value' : JSON.stringify(text)}`, this.plan.columns[j].name)
@@ -99,16 +98,6 @@ export class RowCoercer {
     return reject
   }
 
-  private isNull(text: string, j: number): boolean {
-    // Length first: hashing every cell for the Set lookup costs more than the whole check.
-    if (text.length === 0 || (text.length <= this.longestToken && this.nullTokens.has(text))) return true
-    if (this.isString[j]) return false
-    const first = text.charCodeAt(0)
-    const last = text.charCodeAt(text.length - 1)
-    if (first > 32 && last > 32) return false
-    const t = text.trim()
-    return t.length === 0 || this.nullTokens.has(t)
-  }
 
   private formatHint(j: number): string {
     const format = this.plan.columns[j].declared?.format

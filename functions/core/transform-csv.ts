@@ -3,6 +3,7 @@ import { planColumns, type ColumnPlan } from './column-plan'
 import { DEFAULT_NULL_TOKENS } from './contract'
 import { CsvFormatError, RejectThresholdError } from './errors'
 import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
+import { NullTokens } from './null-tokens'
 import { openCsv, type OpenedCsv } from './open-csv'
 import { ParquetPartWriter } from './parquet-part-writer'
 import type { CsvEvent } from './read-csv-records'
@@ -30,7 +31,7 @@ interface Settings {
   rowGroupBytes: number
   partBytes: number
   sampleRows: number
-  nullTokens: Set<string>
+  nullTokens: NullTokens
   /** The curated table's column types, by name. */
   tableTypes: Map<string, AthenaType>
   options: TransformOptions
@@ -81,7 +82,7 @@ function resolveSettings(options: TransformOptions): Settings {
     rowGroupBytes: options.rowGroupBytes ?? TRANSFORM_DEFAULTS.rowGroupBytes,
     partBytes: options.partBytes ?? TRANSFORM_DEFAULTS.partBytes,
     sampleRows: options.sampleRows ?? TRANSFORM_DEFAULTS.sampleRows,
-    nullTokens: new Set(['', ...(options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)]),
+    nullTokens: new NullTokens(options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS),
     tableTypes: new Map(
       (options.tableColumns ?? []).flatMap((c) => {
         const type = parseAthenaType(c.type)
@@ -132,22 +133,15 @@ async function nextBatch(pass: Pass): Promise<CsvEvent[] | undefined> {
   return next.done ? undefined : next.value
 }
 
-/** True when the cell holds no value for inference (null token or blank). */
-function isBlank(text: string, nullTokens: Set<string>): boolean {
-  if (nullTokens.has(text)) return true
-  const t = text.trim()
-  return t === '' || nullTokens.has(t)
-}
-
 /** Feeds one record's inferred cells to their accumulators. */
-function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnTypeAccumulator | undefined)[], nullTokens: Set<string>): void {
+function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnTypeAccumulator | undefined)[], nullTokens: NullTokens): void {
   if (event.kind !== 'record' || event.fields.length !== pass.plan.width) return
   if (pass.opened.input.invalidLines.size > 0 && RowCoercer.invalidLine(event, pass.opened.input.invalidLines) !== undefined) return
   pass.plan.columns.forEach((column, j) => {
     const acc = accumulators[j]
     if (!acc || column.field < 0) return
     const text = event.fields[column.field]
-    if (!isBlank(text, nullTokens)) acc.add(classifyValue(text.trim()))
+    if (!nullTokens.isNull(text, true)) acc.add(classifyValue(text.trim()))
   })
 }
 
