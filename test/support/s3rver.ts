@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { s3Client } from '../../functions/adapters/aws-clients'
+import { enforceConditionalWrites, type KoaApp, type S3Controls, type S3ConditionsOptions } from './s3-conditions'
 
 const require = createRequire(import.meta.url)
 
 /** The part of s3rver's API used here; the package ships no type definitions. */
-export interface S3rverServer {
+export interface S3rverServer extends KoaApp {
   run(): Promise<AddressInfo>
   close(): Promise<void>
 }
@@ -28,17 +29,24 @@ const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
 export interface LocalS3 {
   endpoint: string
   client: S3Client
+  /** Call counts, injected faults, hooks and latency of the conditional-write layer. */
+  controls: S3Controls
   stop(): Promise<void>
 }
 
 /**
  * Starts s3rver on a free port of 127.0.0.1 with the given buckets, in a temporary folder,
  * and an S3 client for it. `stop()` closes both and removes the folder.
+ *
+ * The server enforces S3's conditional writes and deletes (If-None-Match: *, If-Match) with
+ * S3's status and error codes, atomically per key; see s3-conditions.ts. `options.latency`
+ * delays each request.
  */
-export async function startS3rver(buckets: string[]): Promise<LocalS3> {
+export async function startS3rver(buckets: string[], options: S3ConditionsOptions = {}): Promise<LocalS3> {
   const undoDesMapping = letS3rverPaginate()
   const directory = await mkdtemp(join(tmpdir(), 'sluice-s3rver-'))
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) })
+  const controls = enforceConditionalWrites(server, options)
   const { port } = await server.run()
   const endpoint = `http://127.0.0.1:${port}`
   const client = s3Client({ endpoint, forcePathStyle: true, credentials: CREDENTIALS })
@@ -46,6 +54,7 @@ export async function startS3rver(buckets: string[]): Promise<LocalS3> {
   return {
     endpoint,
     client,
+    controls,
     async stop() {
       client.destroy()
       await server.close()
