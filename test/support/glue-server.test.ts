@@ -12,6 +12,7 @@ import {
   GetDatabaseCommand,
   GetPartitionsCommand,
   GetTableCommand,
+  GetTableVersionsCommand,
   GetTablesCommand,
   GlueServiceException,
   UpdatePartitionCommand,
@@ -121,6 +122,7 @@ describe('Glue endpoint through @aws-sdk/client-glue', () => {
 
     // Assess
     expect(stale).toBeInstanceOf(ConcurrentModificationException)
+    expect(stale.message).toBe('Update table failed due to concurrent modifications.')
     expect(stale.$metadata.httpStatusCode).toBe(400)
     expect(glue.table(database, 'orders')?.VersionId).toBe('1')
     expect((glue.table(database, 'orders')?.StorageDescriptor as { Columns: { Name: string }[] }).Columns.map((c) => c.Name)).toContain('a')
@@ -136,8 +138,10 @@ describe('Glue endpoint through @aws-sdk/client-glue', () => {
     await update()
     await update(false)
     await update(true)
+    const versions = await glue.client.send(new GetTableVersionsCommand({ DatabaseName: database, TableName: 'orders' }))
 
     // Assess
+    expect(versions.TableVersions?.map((v) => v.VersionId)).toEqual(['3', '1', '0'])
     expect(glue.archivedVersions(database, 'orders')).toBe(2)
     expect(glue.updates(database, 'orders')).toBe(3)
     expect(glue.table(database, 'orders')?.VersionId).toBe('3')

@@ -249,10 +249,8 @@ export async function startGlueServer(options: GlueServerOptions = {}): Promise<
       const tableInput = (input.TableInput ?? {}) as Record<string, unknown>
       const { id, databaseName, entry } = tableOf({ ...input, TableName: input.Name ?? tableInput.Name })
       if (input.VersionId !== undefined && String(input.VersionId) !== entry.table.VersionId) {
-        throw new GlueError(
-          'ConcurrentModificationException',
-          `Update table failed due to concurrent modifications. Expected version ${String(input.VersionId)}, current version ${entry.table.VersionId}.`,
-        )
+        // The message Glue gives, as reported from the AWS CLI (see docs/aws-semantics.md).
+        throw new GlueError('ConcurrentModificationException', 'Update table failed due to concurrent modifications.')
       }
       if (input.SkipArchive !== true) entry.archived.push(clone(entry.table))
       entry.version += 1
