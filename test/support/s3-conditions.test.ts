@@ -86,6 +86,28 @@ describe('PutObject with If-None-Match: *', () => {
     const lost = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as S3ServiceException)
     expect(new Set(lost.map((e) => `${e.name} ${e.$metadata.httpStatusCode}`))).toEqual(new Set(['PreconditionFailed 412']))
     expect(await read(key)).toBe(`writer ${won[0]}`)
+    const answers = s3.controls.requests.filter((r) => r.operation === 'PutObject' && r.key === key).map((r) => `${r.status} ${r.error ?? ''}`)
+    expect(answers.sort()).toEqual(['200 ', ...Array<string>(15).fill('412 PreconditionFailed')])
+  })
+
+  it('never lets a read see a half-written object while writers overwrite it', async () => {
+    // Prepare
+    const key = freshKey()
+    const payloads = Array.from({ length: 6 }, (_, i) => String.fromCharCode(97 + i).repeat(512 * 1024))
+    await put(key, payloads[0]!)
+    s3.controls.setLatency(seededLatency({ seed: 3, maxMs: 8 }))
+
+    // Act
+    const reads: (string | undefined)[] = []
+    await Promise.all([
+      ...payloads.map((payload) => put(key, payload)),
+      ...Array.from({ length: 12 }, async () => {
+        reads.push(await read(key))
+      }),
+    ])
+
+    // Assess
+    expect(reads.every((text) => text !== undefined && payloads.includes(text))).toBe(true)
   })
 
   it('treats unconditional writes as usual: they overwrite', async () => {

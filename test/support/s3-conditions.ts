@@ -79,6 +79,9 @@ export interface S3Request {
   headers: IncomingHttpHeaders
   /** 1-based arrival number of this request among all requests. */
   seq: number
+  /** Set once answered: the HTTP status, and the S3 error code when it failed. */
+  status?: number
+  error?: string
 }
 
 /** An error the server answers instead of handling a request. */
@@ -156,8 +159,20 @@ export function enforceConditionalWrites(app: KoaApp, options: S3ConditionsOptio
   const hooks: { operation: S3Operation | '*'; hook: (request: S3Request) => void | Promise<void> }[] = []
 
   const middleware: Middleware = async (ctx, next) => {
-    const request = { ...classify(ctx), headers: ctx.headers, seq: requests.length + 1 }
+    const request: S3Request = { ...classify(ctx), headers: ctx.headers, seq: requests.length + 1 }
     requests.push(request)
+    try {
+      await handle(ctx, next, request)
+      request.status = ctx.status
+    } catch (error) {
+      const e = error as Partial<S3ErrorInstance> & { code?: string }
+      request.status = e.status ?? 500
+      request.error = e.code ?? 'InternalError'
+      throw error
+    }
+  }
+
+  async function handle(ctx: KoaContext, next: () => Promise<void>, request: S3Request): Promise<void> {
     await delay(latency, request)
     for (const { operation, hook } of [...hooks]) {
       if (operation === '*' || operation === request.operation) await hook(request)
