@@ -1,8 +1,8 @@
 import { runReportKey } from '../functions/core/lake-layout'
 import type { ObjectStore } from '../functions/core/object-store'
-import type { RunReport } from '../functions/core/run-report'
+import { sumTotals, type RunReport } from '../functions/core/run-report'
 import type { LakeDeps, PlanSettings } from '../functions/core/step-deps'
-import type { PlanOutput, TransformEvent, TransformResult } from '../functions/core/workflow-types'
+import type { PlanOutput, RetractResult, TransformEvent, TransformResult } from '../functions/core/workflow-types'
 import { runWorkflow, type RunOptions } from './local/run-workflow'
 import type { ProgressBoard } from './progress-board'
 
@@ -19,7 +19,7 @@ export interface LocalRunOutcome {
 export async function runLocally(
   deps: LakeDeps,
   input: unknown,
-  options: { board?: ProgressBoard; settings?: Partial<PlanSettings> } & Pick<RunOptions, 'startTime' | 'runId' | 'wrap' | 'definition' | 'signal'> = {},
+  options: { board?: ProgressBoard; settings?: Partial<PlanSettings> } & Pick<RunOptions, 'startTime' | 'runId' | 'wrap' | 'definition' | 'signal' | 'onSuccessor' | 'clock'> = {},
 ): Promise<LocalRunOutcome> {
   const { board } = options
   const watched: LakeDeps = board ? { ...deps, raw: countingReads(deps.raw, board) } : deps
@@ -32,8 +32,8 @@ export async function runLocally(
         const { file } = event as TransformEvent
         board.start(file.key, file.size)
         try {
-          const result = (await inner(event)) as TransformResult
-          board.finish(file.key, true, `${result.rowsIn} rows in, ${result.rowsOut} loaded, ${result.rowsRejected} rejected`)
+          const result = (await inner(event)) as TransformResult | RetractResult
+          board.finish(file.key, true, result.status === 'retract' ? 'gone from raw: its rows are retracted' : `${result.rowsIn} rows in, ${result.rowsOut} loaded, ${result.rowsRejected} rejected`)
           return result
         } catch (e) {
           board.finish(file.key, false, `${(e as Error).name}: ${(e as Error).message}`)
@@ -70,7 +70,7 @@ function noWorkReport(runId: string, input: unknown, plan: PlanOutput): RunRepor
     files: skippedKey
       ? [{ dataset: '', key, etag: '', outcome: 'skipped', rowsIn: 0, rowsOut: 0, rowsRejected: 0, outputs: [] }]
       : [],
-    totals: { files: skippedKey ? 1 : 0, loaded: 0, empty: 0, failed: 0, skipped: plan.skipped, rowsIn: 0, rowsOut: 0, rowsRejected: 0 },
+    totals: { ...sumTotals([], plan.skipped, plan.pending), files: skippedKey ? 1 : 0 },
   }
 }
 

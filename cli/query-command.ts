@@ -11,7 +11,7 @@ interface QueryFlags extends LakeFlags {
 export function queryCommand(): Command {
   return withLakeOptions(
     new Command('query')
-      .description('Run SQL over the curated tables with DuckDB, standing in for Athena. Every table, and its <table>_rejects table, is a view named <table> and <database>.<table>, with ingest_date from its partitions.')
+      .description('Run SQL over the curated tables with DuckDB, standing in for Athena. Every table, and its <table>__rejects table, is a view named <table> and <database>.<table>, with ingest_date from its partitions.')
       .argument('<sql>', 'the query, e.g. "SELECT status, count(*) FROM orders GROUP BY 1"')
       .option('--json', 'print the rows as a JSON array of objects'),
   ).action(async (sql: string, flags: QueryFlags) => {

@@ -46,7 +46,7 @@ async function main(): Promise<void> {
   process.stdout.write(`
 Next:
   npm run -s sluice -- tables                     the tables and their row counts
-  npm run -s sluice -- query "SELECT * FROM orders_rejects"
+  npm run -s sluice -- query "SELECT * FROM orders__rejects"
   drop more CSVs into ${raw}/<dataset>/ and run again: npm start (or npm run -s sluice -- run)
 `)
   if (failure) process.exitCode = 1

@@ -45,7 +45,7 @@ export class Catalog extends Construct {
     this.databaseName = props.database
     this.database = new CfnDatabase(this, 'Database', {
       catalogId: stack.account,
-      databaseInput: { name: props.database, description: 'sluice: curated tables of the lake (one per dataset, plus <dataset>_rejects)' },
+      databaseInput: { name: props.database, description: 'sluice: curated tables of the lake (one per dataset, plus <dataset>__rejects)' },
     })
     this.database.applyRemovalPolicy(RemovalPolicy.RETAIN)
 
@@ -83,7 +83,7 @@ export class Catalog extends Construct {
     this.allow(
       fn,
       new PolicyStatement({ actions: TABLE_WRITE_ACTIONS, resources: this.arns() }),
-      'Load creates a table (and its _rejects table) per dataset as datasets arrive, so their names are not known at deploy time; the grant stays inside this one database.',
+      'Load creates a table (and its __rejects table) per dataset as datasets arrive, so their names are not known at deploy time; the grant stays inside this one database.',
     )
   }
 

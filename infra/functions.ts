@@ -16,6 +16,8 @@ export interface FunctionsProps {
   mapConcurrency: number
   zones: Zones
   catalog: Catalog
+  /** What a deleted raw file does to its rows (Plan's ON_DELETE). */
+  onDelete: 'retract' | 'keep'
 }
 
 /** Paths from this file, never from the working directory, so `cdk synth` works from anywhere. */
@@ -46,7 +48,7 @@ export const BUNDLING = {
 } satisfies BundlingOptions
 
 /**
- * The three step Lambdas, bundled by the local esbuild (no Docker). Each gets exactly the
+ * The step Lambdas, bundled by the local esbuild (no Docker). Each gets exactly the
  * access its step needs, through the zones' and catalog's `bind…` methods, which also set the
  * variables its config reads at load (functions/<step>/config.ts).
  */
@@ -54,6 +56,7 @@ export class Functions extends Construct {
   readonly plan: NodejsFunction
   readonly transform: NodejsFunction
   readonly load: NodejsFunction
+  readonly handOff: NodejsFunction
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id)
@@ -66,6 +69,7 @@ export class Functions extends Construct {
     catalog.bindTableReader(this.plan)
     this.plan.addEnvironment('MAX_CONCURRENCY', String(props.mapConcurrency))
     this.plan.addEnvironment('BATCH_SIZE', String(DEFAULT_PLAN_SETTINGS.batchSize))
+    this.plan.addEnvironment('ON_DELETE', props.onDelete)
 
     // The engine converts ~12 MB/s of CSV on one core (docs/benchmarks.md) and holds one 8 MiB
     // row group at a time: peak RSS 215-250 MB whatever the file size. Lambda gives one full
@@ -80,6 +84,14 @@ export class Functions extends Construct {
     this.load = this.step('Load', props.prefix, 'load', { memorySize: 1024, timeout: Duration.seconds(900) })
     zones.bindCuratedWriter(this.load)
     catalog.bindTableWriter(this.load)
+    // A commit heads the raw key: only the version the raw zone holds may win. (HeadObject is
+    // authorized as s3:GetObject; there is no head-only permission.)
+    zones.bindRawReader(this.load)
+
+    // Starts the successor of a run at its file cap (the Workflow grants it that one state
+    // machine) and notes it in the run report.
+    this.handOff = this.step('HandOff', props.prefix, 'handoff', { memorySize: 256, timeout: Duration.seconds(60) })
+    zones.bindRunReportWriter(this.handOff)
   }
 
   private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout'>): NodejsFunction {

@@ -38,11 +38,13 @@ export class SluiceStack extends Stack {
       resultsBucket: this.zones.athenaResults,
       bytesScannedCutoff: config.bytesScannedCutoff,
     })
-    this.functions = new Functions(this, 'Functions', { prefix, mapConcurrency: config.mapConcurrency, zones: this.zones, catalog: this.catalog })
-    const { plan, transform, load } = this.functions
-    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load })
+    this.functions = new Functions(this, 'Functions', { prefix, mapConcurrency: config.mapConcurrency, zones: this.zones, catalog: this.catalog, onDelete: config.onDelete })
+    const { plan, transform, load, handOff } = this.functions
+    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff })
     const { stateMachine } = this.workflow
-    this.triggers = new Triggers(this, 'Triggers', { prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, onDrop: config.onDrop })
+    this.triggers = new Triggers(this, 'Triggers', {
+      prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, onDrop: config.onDrop, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,
+    })
     this.alarms = new Alarms(this, 'Alarms', { prefix, stateMachine, email: config.alarmEmail })
 
     const outputs: Record<keyof typeof STACK_OUTPUTS, [string, string]> = {

@@ -11,6 +11,12 @@ export interface StackConfig {
   schedule: string
   /** `sluice:onDrop`: whether a CSV landing in the raw zone starts an execution. */
   onDrop: boolean
+  /** `sluice:onDelete`: `retract` removes the rows of a deleted raw file, `keep` leaves them. */
+  onDelete: 'retract' | 'keep'
+  /** `sluice:dropBatchSeconds`: how long queued drops wait to be taken as one execution (0-300). */
+  dropBatchSeconds: number
+  /** `sluice:dropBatchSize`: most queued drops one execution takes (1-100). */
+  dropBatchSize: number
   /** `sluice:mapConcurrency`: Transform Lambdas one execution runs at once (Plan's MAX_CONCURRENCY). */
   mapConcurrency: number
   /** `sluice:alarmEmail`: address subscribed to the alarm topic, if any. */
@@ -31,6 +37,9 @@ export const DEFAULT_STACK_CONFIG = {
   prefix: 'sluice',
   schedule: 'cron(0 2 * * ? *)',
   onDrop: true,
+  onDelete: 'retract',
+  dropBatchSeconds: 20,
+  dropBatchSize: 100,
   mapConcurrency: 8,
   database: 'sluice',
   athenaResultsDays: 30,
@@ -60,6 +69,9 @@ export function readStackConfig(node: Node): StackConfig {
     prefix: text(get, 'prefix', d.prefix, /^[a-z][a-z0-9-]{0,29}$/, 'lower-case letters, digits or -, at most 30, starting with a letter'),
     schedule: text(get, 'schedule', d.schedule, /^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(6 hours)'),
     onDrop: flag(get, 'onDrop', d.onDrop),
+    onDelete: text(get, 'onDelete', d.onDelete, /^(retract|keep)$/, 'retract or keep') as StackConfig['onDelete'],
+    dropBatchSeconds: whole(get, 'dropBatchSeconds', d.dropBatchSeconds, 0, 300),
+    dropBatchSize: whole(get, 'dropBatchSize', d.dropBatchSize, 1, 100),
     mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 1, 1000),
     alarmEmail: optionalText(get, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     database: text(get, 'database', d.database, /^[a-z0-9_]{1,255}$/, 'lower-case letters, digits or _ (a name Athena needs no quotes for)'),

@@ -1,20 +1,28 @@
-import { EventField, Match, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events'
-import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets'
+import { Duration, Validations } from 'aws-cdk-lib'
+import { Match, Rule } from 'aws-cdk-lib/aws-events'
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets'
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
+import { CfnPipe } from 'aws-cdk-lib/aws-pipes'
 import type { IBucket } from 'aws-cdk-lib/aws-s3'
 import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler'
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets'
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs'
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
 
 export interface TriggersProps {
-  /** Prefix of the rule and schedule names. */
+  /** Prefix of the rule, queue, pipe and schedule names. */
   prefix: string
   stateMachine: IStateMachine
   raw: IBucket
   /** Scheduler expression of the sweep, evaluated in UTC. */
   schedule: string
-  /** Whether a dropped CSV starts its own execution. */
+  /** Whether dropped (and deleted) CSVs start executions. */
   onDrop: boolean
+  /** How long queued drops may wait to be taken together (the pipe's batching window). */
+  batchSeconds: number
+  /** Most queued drops one execution takes. */
+  batchSize: number
 }
 
 /** Key endings of a dropped file that start an execution: the data files the planner reads (any case). */
@@ -22,44 +30,79 @@ export const DROP_SUFFIXES = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.tx
 
 /**
  * What starts the workflow: the nightly sweep `{ "trigger": "schedule" }`, and, unless
- * `sluice:onDrop` is false, `{ "trigger": "object", "key": … }` for each CSV landing in the
- * raw zone. Each target's role may start this state machine and nothing else.
+ * `sluice:onDrop` is false, the CSVs created in or deleted from the raw zone. Those do not
+ * start an execution each: S3's events go to a queue, and an EventBridge pipe takes them in
+ * batches (up to `batchSize`, waiting up to `batchSeconds`), one execution per batch, whose
+ * input is the batch as Pipes gives it (an array of SQS messages; Plan reads their keys). A
+ * burst of 500 drops thus starts about 5 executions, not 500.
  */
 export class Triggers extends Construct {
   readonly onDrop?: Rule
+  readonly drops?: Queue
+  readonly pipe?: CfnPipe
   readonly sweep: Schedule
 
   constructor(scope: Construct, id: string, props: TriggersProps) {
     super(scope, id)
 
     if (props.onDrop) {
+      if (props.batchSize > 10 && props.batchSeconds < 1) {
+        throw new Error('config: an SQS pipe batch of more than 10 messages needs a batching window of at least 1 s (sluice:dropBatchSeconds)')
+      }
+      const deadLetters = new Queue(this, 'DropsDeadLetters', {
+        queueName: `${props.prefix}-drops-dlq`,
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      })
+      Validations.of(deadLetters).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This is the dead-letter queue of the drops queue.' })
+      this.drops = new Queue(this, 'Drops', {
+        queueName: `${props.prefix}-drops`,
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        // A batch that cannot start an execution is retried by the pipe, then parked here; the
+        // nightly sweep loads those files anyway.
+        deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 },
+        visibilityTimeout: Duration.minutes(2),
+      })
       // EventBridge cannot AND a suffix with an anything-but prefix on the same field, so keys
-      // under `_contracts/` or any other `_` segment that end in .csv still start an execution;
-      // the planner drops such keys and the execution plans nothing and succeeds.
+      // under `_contracts/` or any other `_` segment that end in .csv are queued too; the planner
+      // drops such keys and plans nothing for them.
       this.onDrop = new Rule(this, 'OnDrop', {
         ruleName: `${props.prefix}-on-drop`,
-        description: 'sluice: a CSV landed in the raw zone; load it',
+        description: 'sluice: a CSV landed in or left the raw zone; queue it for loading or retraction',
         eventPattern: {
           source: ['aws.s3'],
-          detailType: ['Object Created'],
+          detailType: ['Object Created', 'Object Deleted'],
           detail: {
             bucket: { name: [props.raw.bucketName] },
             object: { key: Match.anyOf(...DROP_SUFFIXES.map((suffix) => Match.suffixEqualsIgnoreCase(suffix))) },
           },
         },
-        targets: [
-          new SfnStateMachine(props.stateMachine, {
-            input: RuleTargetInput.fromObject({ trigger: 'object', key: EventField.fromPath('$.detail.object.key') }),
-          }),
-        ],
+        targets: [new SqsQueue(this.drops)],
+      })
+
+      const role = new Role(this, 'PipeRole', { assumedBy: new ServicePrincipal('pipes.amazonaws.com'), description: 'sluice: the drops pipe' })
+      this.drops.grantConsumeMessages(role)
+      role.addToPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachine.stateMachineArn] }))
+      this.pipe = new CfnPipe(this, 'DropsPipe', {
+        name: `${props.prefix}-drops`,
+        description: 'sluice: queued drops, in batches, each batch one execution',
+        roleArn: role.roleArn,
+        source: this.drops.queueArn,
+        sourceParameters: { sqsQueueParameters: { batchSize: props.batchSize, maximumBatchingWindowInSeconds: props.batchSeconds } },
+        target: props.stateMachine.stateMachineArn,
+        // A Standard workflow can only be started asynchronously by a pipe.
+        targetParameters: { stepFunctionStateMachineParameters: { invocationType: 'FIRE_AND_FORGET' } },
       })
     }
 
     this.sweep = new Schedule(this, 'Sweep', {
       scheduleName: `${props.prefix}-sweep`,
-      description: 'sluice: sweep the raw zone for files not loaded yet',
+      description: 'sluice: sweep the raw zone for files not loaded yet, and deleted ones',
       schedule: ScheduleExpression.expression(props.schedule),
       target: new StepFunctionsStartExecution(props.stateMachine, { input: ScheduleTargetInput.fromObject({ trigger: 'schedule' }) }),
     })
   }
 }
+

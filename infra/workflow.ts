@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url'
-import { RemovalPolicy, Validations } from 'aws-cdk-lib'
+import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
@@ -12,6 +12,7 @@ export interface WorkflowProps {
   plan: IFunction
   transform: IFunction
   load: IFunction
+  handOff: IFunction
 }
 
 /** The one definition, also run locally by `sluice run`; resolved from this file, not the cwd. */
@@ -26,15 +27,17 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id)
-    const functions = [props.plan, props.transform, props.load]
+    const functions = [props.plan, props.transform, props.load, props.handOff]
+    const stateMachineName = `${props.prefix}-etl`
     this.stateMachine = new StateMachine(this, 'StateMachine', {
-      stateMachineName: `${props.prefix}-etl`,
+      stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromFile(DEFINITION_PATH),
       definitionSubstitutions: {
         PlanFunctionArn: props.plan.functionArn,
         TransformFunctionArn: props.transform.functionArn,
         LoadFunctionArn: props.load.functionArn,
+        HandOffFunctionArn: props.handOff.functionArn,
       },
       logs: {
         // Resource policies of CloudWatch Logs stay small under the vended-logs path.
@@ -52,6 +55,11 @@ export class Workflow extends Construct {
     // The Task states name the function ARNs themselves (no lambda:invoke integration), so the
     // unqualified ARNs are all the role needs, not `<arn>:*`.
     this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functions.map((f) => f.functionArn) }))
+
+    // HandOff starts a successor of this state machine. Its ARN is built from the fixed name:
+    // the machine's own ARN token would make the function depend on the machine that invokes it.
+    const selfArn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
+    props.handOff.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [selfArn] }))
 
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -149,6 +149,17 @@ export class Zones extends Construct {
     )
   }
 
+  /** HandOff: read and rewrite run reports under `_runs/`, nothing else. Sets CURATED_BUCKET. */
+  bindRunReportWriter(fn: LambdaFunction): void {
+    fn.addEnvironment('CURATED_BUCKET', this.curated.bucketName)
+    this.allowPrefixList(fn, ['_runs/'])
+    allow(
+      fn,
+      new PolicyStatement({ actions: ['s3:GetObject', 's3:PutObject'], resources: [this.curated.arnForObjects('_runs/*')] }),
+      'Rewrites the report of the run that hands off, one object per run, named by the run id.',
+    )
+  }
+
   /**
    * s3:ListBucket limited to key prefixes. S3 also authorizes the 403-or-404 decision for a
    * missing key as a ListBucket whose s3:prefix is that key, so reads under these prefixes still

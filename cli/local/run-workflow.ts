@@ -5,6 +5,7 @@ import { StateMachine } from 'aws-local-stepfunctions'
 import { loadStep } from '../../functions/load/load-step'
 import { planStep, type PlanEvent } from '../../functions/plan/plan-step'
 import { transformStep } from '../../functions/transform/transform-step'
+import { handOffStep, type HandOffEvent } from '../../functions/handoff/handoff-step'
 import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/step-deps'
 import type { LoadEvent, TransformEvent } from '../../functions/core/workflow-types'
 
@@ -16,7 +17,11 @@ export const LOCAL_ARNS: Record<string, string> = {
   PlanFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-plan',
   TransformFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-transform',
   LoadFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-load',
+  HandOffFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-handoff',
 }
+
+/** The state machine's id locally, as `$$.StateMachine.Id` gives it on AWS. */
+export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:sluice-local-etl'
 
 /** A Task handler as the local interpreter calls it: the task's Parameters in, its result out. */
 export type TaskHandler = (input: unknown) => Promise<unknown>
@@ -40,7 +45,11 @@ export interface RunOptions {
   /** Aborting it stops the execution where it is, as a killed process would. */
   signal?: AbortSignal
   /** Wraps each step's handler, e.g. to inject a crash in tests. */
-  wrap?: (state: 'Plan' | 'Transform' | 'Load', handler: TaskHandler) => TaskHandler
+  wrap?: (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler) => TaskHandler
+  /** Called when the run hands its backlog to a successor; the caller runs it (the CLI does, after this run). */
+  onSuccessor?: (name: string, input: unknown) => void
+  /** The clock of Load's commits (tests move it to age intents). */
+  clock?: () => Date
 }
 
 /** Loads the ASL and replaces every `${Name}` placeholder. */
@@ -69,13 +78,16 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
       return planStep(deps, settings, options.startTime ? { ...e, startTime: options.startTime.toISOString() } : e)
     }),
     Transform: wrap('Transform', (event) => transformStep(deps, event as TransformEvent)),
-    Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent)),
+    Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent, options.clock)),
+    HandOff: wrap('HandOff', (event) =>
+      handOffStep({ curated: deps.curated, startExecution: async (_arn, name, next) => options.onSuccessor?.(name, next) }, event as HandOffEvent),
+    ),
   }
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true } })
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
-    context: { Execution: { Name: runId, Input: input as never } },
+    context: { Execution: { Name: runId, Input: input as never }, StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'sluice-local-etl' } } as never,
   })
   options.signal?.addEventListener('abort', () => execution.abort(), { once: true })
   return { runId, result: execution.result, abort: execution.abort, events: execution.eventLogs as WorkflowRun["events"] }

@@ -13,8 +13,8 @@ import {
   type StorageDescriptor as GlueStorageDescriptor,
   type Table,
 } from '@aws-sdk/client-glue'
-import type { Catalog, CatalogColumn, PartitionInput, StorageDescriptor, TableInput } from '../core/catalog'
-import { SluiceError, TransientStorageError } from '../core/errors'
+import type { Catalog, CatalogColumn, PartitionInput, StorageDescriptor, TableInput, VersionedTable } from '../core/catalog'
+import { SluiceError, TransientStorageError, WriteConflictError } from '../core/errors'
 import { awsStorageError, isTransientAwsError } from './aws-errors'
 
 /** BatchCreatePartition takes at most this many partitions per call. */
@@ -28,6 +28,22 @@ const PARTITION_BATCH = 100
 export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
   const inCatalog = catalogId ? { CatalogId: catalogId } : {}
   const failed = (operation: string, target: string, error: unknown) => awsStorageError(`glue: ${operation} ${target}`, error)
+
+  const readTable = async (database: string, name: string): Promise<VersionedTable | undefined> => {
+    let table: Table | undefined
+    try {
+      table = (await client.send(new GetTableCommand({ ...inCatalog, DatabaseName: database, Name: name }))).Table
+    } catch (error) {
+      if (isNamed(error, 'EntityNotFoundException')) return undefined
+      throw failed('getTable', `${database}.${name}`, error)
+    }
+    if (!table) return undefined
+    if (!isExternalTable(table)) {
+      // Reporting it as missing would make a load create over someone's view.
+      throw new SluiceError(`glue: getTable ${database}.${name} failed: it is a ${table.TableType ?? 'table without a storage descriptor'}, not an external table`)
+    }
+    return { table: toTableInput(table), version: table.VersionId ?? '' }
+  }
 
   return {
     async ensureDatabase(database) {
@@ -46,33 +62,29 @@ export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
     },
 
     async getTable(database, name) {
-      let table: Table | undefined
-      try {
-        table = (await client.send(new GetTableCommand({ ...inCatalog, DatabaseName: database, Name: name }))).Table
-      } catch (error) {
-        if (isNamed(error, 'EntityNotFoundException')) return undefined
-        throw failed('getTable', `${database}.${name}`, error)
-      }
-      if (!table) return undefined
-      if (!isExternalTable(table)) {
-        // Reporting it as missing would make putTable overwrite someone's view.
-        throw new SluiceError(`glue: getTable ${database}.${name} failed: it is a ${table.TableType ?? 'table without a storage descriptor'}, not an external table`)
-      }
-      return toTableInput(table)
+      return (await readTable(database, name))?.table
     },
 
-    async putTable(database, table) {
-      const target = `${database}.${table.Name}`
+    readTable,
+
+    async createTable(database, table) {
       try {
         await client.send(new CreateTableCommand({ ...inCatalog, DatabaseName: database, TableInput: table }))
-        return
       } catch (error) {
-        if (!isNamed(error, 'AlreadyExistsException')) throw failed('putTable', target, error)
+        if (isNamed(error, 'AlreadyExistsException')) throw new WriteConflictError(`glue: createTable ${database}.${table.Name}: it exists already`, { cause: error })
+        throw failed('createTable', `${database}.${table.Name}`, error)
       }
+    },
+
+    async updateTable(database, table, version) {
       try {
-        await client.send(new UpdateTableCommand({ ...inCatalog, DatabaseName: database, TableInput: table }))
+        await client.send(new UpdateTableCommand({ ...inCatalog, DatabaseName: database, TableInput: table, VersionId: version }))
       } catch (error) {
-        throw failed('putTable', target, error)
+        // Glue's optimistic lock: the table changed after the VersionId we read.
+        if (isNamed(error, 'ConcurrentModificationException') || isNamed(error, 'EntityNotFoundException')) {
+          throw new WriteConflictError(`glue: updateTable ${database}.${table.Name} at version ${version}: ${(error as Error).name}`, { cause: error })
+        }
+        throw failed('updateTable', `${database}.${table.Name}`, error)
       }
     },
 

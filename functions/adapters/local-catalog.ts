@@ -1,15 +1,22 @@
 import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import type { Catalog, PartitionInput, TableInput } from '../core/catalog'
+import { WriteConflictError } from '../core/errors'
+import { retryMissingDir, withFileLock } from './local-lock'
 
 interface StoredTable {
   table: TableInput
   partitions: PartitionInput[]
+  /** Bumped by every change of the definition, as Glue's VersionId. */
+  version?: number
 }
 
 /**
  * A Glue-shaped catalog kept as JSON: `<dir>/<database>/<table>.json` holds the same
- * TableInput and PartitionInputs that would go to Glue.
+ * TableInput and PartitionInputs that would go to Glue. Every change is made under a lock on
+ * the table file and lands by an atomic rename of a uniquely named temporary file, so
+ * concurrent processes never lose each other's changes or see a half-written file.
  */
 export function localCatalog(dir: string): Catalog {
   const tablePath = (db: string, name: string) => join(dir, db, `${name}.json`)
@@ -23,10 +30,14 @@ export function localCatalog(dir: string): Catalog {
   }
   const write = async (db: string, stored: StoredTable) => {
     const path = tablePath(db, stored.table.Name)
-    const tmp = `${path}.tmp`
-    await writeFile(tmp, `${JSON.stringify(stored, null, 2)}\n`)
-    await rename(tmp, path)
+    await retryMissingDir(path, async () => {
+      await mkdir(join(dir, db), { recursive: true })
+      const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
+      await writeFile(tmp, `${JSON.stringify(stored, null, 2)}\n`)
+      await rename(tmp, path)
+    })
   }
+  const locked = <T>(db: string, name: string, change: () => Promise<T>) => withFileLock(tablePath(db, name), change)
   return {
     async ensureDatabase(db) {
       await mkdir(join(dir, db), { recursive: true })
@@ -34,16 +45,34 @@ export function localCatalog(dir: string): Catalog {
     async getTable(db, name) {
       return (await read(db, name))?.table
     },
-    async putTable(db, table) {
-      const existing = await read(db, table.Name)
-      await write(db, { table, partitions: existing?.partitions ?? [] })
+    async readTable(db, name) {
+      const stored = await read(db, name)
+      return stored && { table: stored.table, version: String(stored.version ?? 0) }
+    },
+    async createTable(db, table) {
+      await locked(db, table.Name, async () => {
+        if (await read(db, table.Name)) throw new WriteConflictError(`catalog: table ${db}.${table.Name} exists already`)
+        await write(db, { table, partitions: [], version: 1 })
+      })
+    },
+    async updateTable(db, table, version) {
+      await locked(db, table.Name, async () => {
+        const stored = await read(db, table.Name)
+        const current = String(stored?.version ?? 0)
+        if (!stored || current !== version) {
+          throw new WriteConflictError(`catalog: table ${db}.${table.Name} changed since it was read (version ${version}, now ${stored ? current : 'gone'})`)
+        }
+        await write(db, { table, partitions: stored.partitions, version: (stored.version ?? 0) + 1 })
+      })
     },
     async addPartitions(db, name, partitions) {
-      const stored = await read(db, name)
-      if (!stored) throw new Error(`catalog: table ${db}.${name} does not exist`)
-      const known = new Set(stored.partitions.map((p) => JSON.stringify(p.Values)))
-      const added = partitions.filter((p) => !known.has(JSON.stringify(p.Values)))
-      if (added.length > 0) await write(db, { ...stored, partitions: [...stored.partitions, ...added] })
+      await locked(db, name, async () => {
+        const stored = await read(db, name)
+        if (!stored) throw new Error(`catalog: table ${db}.${name} does not exist`)
+        const known = new Set(stored.partitions.map((p) => JSON.stringify(p.Values)))
+        const added = partitions.filter((p) => !known.has(JSON.stringify(p.Values)))
+        if (added.length > 0) await write(db, { ...stored, partitions: [...stored.partitions, ...added] })
+      })
     },
     async listTables(db) {
       let files: string[]

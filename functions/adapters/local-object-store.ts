@@ -1,14 +1,22 @@
+import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import type { ObjectInfo, ObjectStore, ObjectUpload } from '../core/object-store'
+import { WriteConflictError } from '../core/errors'
+import type { ObjectInfo, ObjectStore, ObjectUpload, VersionedText, WriteCondition } from '../core/object-store'
 import { fileWriter } from './file-writer'
+import { retryMissingDir, withFileLock } from './local-lock'
+
+/** The etag of a small text object: its MD5, as S3 gives for a single-part upload. */
+const contentTag = (text: string) => createHash('md5').update(text).digest('hex')
 
 /**
  * A local folder as an object store. Writes go to a temporary file that is renamed into
- * place, so a key is either absent or complete, as in S3. The etag is size and mtime.
+ * place, so a key is either absent or complete, as in S3. The etag of a listed object is size
+ * and mtime; a conditional write compares the content's MD5 under a lock on the key, so
+ * compare-and-swap holds between processes as it does on S3.
  */
 export function localObjectStore(root: string): ObjectStore {
   const base = resolve(root)
@@ -21,6 +29,15 @@ export function localObjectStore(root: string): ObjectStore {
     try {
       const s = await stat(pathOf(key))
       return s.isFile() ? { key, size: s.size, etag: `${s.size}-${Math.round(s.mtimeMs)}` } : undefined
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw e
+    }
+  }
+  async function readVersioned(key: string): Promise<VersionedText | undefined> {
+    try {
+      const text = await readFile(pathOf(key), 'utf8')
+      return { text, etag: contentTag(text) }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw e
@@ -39,30 +56,41 @@ export function localObjectStore(root: string): ObjectStore {
     head: info,
     read: (key) => createReadStream(pathOf(key), { highWaterMark: 1 << 20 }),
     async readText(key) {
-      try {
-        return await readFile(pathOf(key), 'utf8')
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-        throw e
-      }
+      return (await readVersioned(key))?.text
     },
-    async writeText(key, text) {
+    readVersioned,
+    async writeText(key, text, condition) {
       const path = pathOf(key)
-      await mkdir(dirname(path), { recursive: true })
-      const tmp = temp(path)
-      await writeFile(tmp, text)
-      await rename(tmp, path)
+      const put = () =>
+        retryMissingDir(path, async () => {
+          await mkdir(dirname(path), { recursive: true })
+          const tmp = temp(path)
+          await writeFile(tmp, text)
+          await rename(tmp, path)
+        })
+      if (!condition) return put()
+      await withFileLock(path, async () => {
+        checkCondition(key, await readVersioned(key), condition)
+        await put()
+      })
     },
     async upload(key): Promise<ObjectUpload> {
       const path = pathOf(key)
-      await mkdir(dirname(path), { recursive: true })
       const tmp = temp(path)
-      const writer = fileWriter(createWriteStream(tmp))
+      const writer = await retryMissingDir(path, async () => {
+        await mkdir(dirname(path), { recursive: true })
+        const stream = createWriteStream(tmp)
+        await once(stream, 'open')
+        return fileWriter(stream)
+      })
       return {
         write: (chunk) => writer.write(chunk),
         async close() {
           await writer.end()
-          await rename(tmp, path)
+          await retryMissingDir(path, async () => {
+            await mkdir(dirname(path), { recursive: true })
+            await rename(tmp, path)
+          })
         },
         async abort() {
           await writer.destroy()
@@ -72,10 +100,12 @@ export function localObjectStore(root: string): ObjectStore {
     },
     async copy(from, to) {
       const target = pathOf(to)
-      await mkdir(dirname(target), { recursive: true })
-      const tmp = temp(target)
-      await copyFile(pathOf(from), tmp)
-      await rename(tmp, target)
+      await retryMissingDir(target, async () => {
+        await mkdir(dirname(target), { recursive: true })
+        const tmp = temp(target)
+        await copyFile(pathOf(from), tmp)
+        await rename(tmp, target)
+      })
     },
     async delete(keys) {
       for (const key of keys) {
@@ -112,5 +142,13 @@ async function pruneEmptyDirs(dir: string, root: string): Promise<void> {
     } catch {
       return
     }
+  }
+}
+
+function checkCondition(key: string, current: VersionedText | undefined, condition: WriteCondition): void {
+  if ('ifNoneMatch' in condition) {
+    if (current) throw new WriteConflictError(`store: ${key} exists already (If-None-Match: *)`)
+  } else if (!current || current.etag !== condition.ifMatch) {
+    throw new WriteConflictError(`store: ${key} changed since it was read (If-Match: ${condition.ifMatch})`)
   }
 }

@@ -10,8 +10,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
-import { SluiceError, TransientStorageError } from '../core/errors'
-import type { ObjectInfo, ObjectStore, ObjectUpload } from '../core/object-store'
+import { SluiceError, TransientStorageError, WriteConflictError } from '../core/errors'
+import type { ObjectInfo, ObjectStore, ObjectUpload, WriteCondition } from '../core/object-store'
 import { awsStorageError, isTransientAwsError } from './aws-errors'
 
 /** `read` of a key that does not exist. */
@@ -35,6 +35,16 @@ export interface S3ObjectStoreOptions {
 export function s3ObjectStore(client: S3Client, bucket: string, options: S3ObjectStoreOptions = {}): ObjectStore {
   const url = (key: string) => `s3://${bucket}/${key}`
   const failed = (operation: string, key: string, error: unknown) => awsStorageError(`s3: ${operation} ${url(key)}`, error)
+
+  const readVersioned = async (key: string) => {
+    try {
+      const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+      return { text: (await out.Body?.transformToString('utf-8')) ?? '', etag: unquote(out.ETag) }
+    } catch (error) {
+      if (isNotFound(error)) return undefined
+      throw failed('readText', key, error)
+    }
+  }
 
   return {
     location: (prefix) => url(prefix),
@@ -84,20 +94,19 @@ export function s3ObjectStore(client: S3Client, bucket: string, options: S3Objec
     },
 
     async readText(key) {
-      try {
-        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
-        return (await out.Body?.transformToString('utf-8')) ?? ''
-      } catch (error) {
-        if (isNotFound(error)) return undefined
-        throw failed('readText', key, error)
-      }
+      return (await readVersioned(key))?.text
     },
 
-    async writeText(key, text) {
+    readVersioned,
+
+    async writeText(key, text, condition) {
       const contentType = key.endsWith('.json') ? 'application/json' : 'text/plain; charset=utf-8'
       try {
-        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType }))
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: text, ContentType: contentType, ...conditionHeaders(condition) }))
       } catch (error) {
+        if (condition && isConflict(error)) {
+          throw new WriteConflictError(`s3: writeText ${url(key)} lost a race (${describeCondition(condition)}): ${(error as Error).name}`, { cause: error })
+        }
         throw failed('writeText', key, error)
       }
     },
@@ -189,6 +198,26 @@ function streamingUpload(client: S3Client, bucket: string, key: string, failed: 
       if (failure !== abortReason) throw failed(failure)
     },
   }
+}
+
+/**
+ * S3 answers a failed condition with 412 PreconditionFailed, a conditional write racing
+ * another on the same key with 409 ConditionalRequestConflict, and If-Match on a key that is
+ * gone with 404 NoSuchKey: each means "re-read and try again".
+ */
+function isConflict(error: unknown): boolean {
+  const name = error instanceof Error ? error.name : undefined
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
+  return name === 'PreconditionFailed' || name === 'ConditionalRequestConflict' || name === 'NoSuchKey' || status === 412 || status === 409
+}
+
+function conditionHeaders(condition: WriteCondition | undefined): { IfNoneMatch?: string; IfMatch?: string } {
+  if (!condition) return {}
+  return 'ifNoneMatch' in condition ? { IfNoneMatch: '*' } : { IfMatch: `"${condition.ifMatch}"` }
+}
+
+function describeCondition(condition: WriteCondition): string {
+  return 'ifNoneMatch' in condition ? 'If-None-Match: *' : `If-Match: ${condition.ifMatch}`
 }
 
 function isNotFound(error: unknown): boolean {

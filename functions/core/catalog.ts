@@ -34,12 +34,25 @@ export interface PartitionInput {
   StorageDescriptor: StorageDescriptor
 }
 
-/** What the workflow needs from a catalog; Glue and the local JSON catalog implement it. */
+/** A table definition and the version it was read at (Glue's `VersionId`). */
+export interface VersionedTable {
+  table: TableInput
+  version: string
+}
+
+/**
+ * What the workflow needs from a catalog; Glue and the local JSON catalog implement it.
+ * Definitions change by optimistic locking: read a version, update only that version, and on
+ * WriteConflictError read again, reconcile again and retry.
+ */
 export interface Catalog {
   ensureDatabase(database: string): Promise<void>
   getTable(database: string, name: string): Promise<TableInput | undefined>
-  /** Creates the table, or replaces its definition when it exists. */
-  putTable(database: string, table: TableInput): Promise<void>
+  readTable(database: string, name: string): Promise<VersionedTable | undefined>
+  /** Creates the table; WriteConflictError when it exists already. */
+  createTable(database: string, table: TableInput): Promise<void>
+  /** Replaces the definition read at `version`; WriteConflictError when it has changed since. */
+  updateTable(database: string, table: TableInput, version: string): Promise<void>
   /** Registers partitions; ones that exist already are left as they are. */
   addPartitions(database: string, table: string, partitions: PartitionInput[]): Promise<void>
   listTables(database: string): Promise<TableInput[]>

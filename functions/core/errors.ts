@@ -44,3 +44,10 @@ export class TransientStorageError extends SluiceError {}
 
 /** The workflow was started with input it does not understand. */
 export class InvalidInputError extends SluiceError {}
+
+/**
+ * A conditional write lost a race: the object or table changed since it was read (S3 412 or
+ * 409, Glue ConcurrentModificationException, or the local equivalents). The caller re-reads,
+ * reconciles and tries again.
+ */
+export class WriteConflictError extends SluiceError {}

@@ -35,7 +35,8 @@ export function fileId(key: string): string {
 }
 
 export const contractKey = (dataset: string) => `_contracts/${dataset}.json`
-export const rejectsTable = (dataset: string) => `${dataset}_rejects`
+/** Rejects table of a dataset: `__` never occurs in a dataset name, so the two cannot collide. */
+export const rejectsTable = (dataset: string) => `${dataset}__rejects`
 export const runReportKey = (runId: string) => `_runs/${runId}.json`
 export const stagingPrefix = (runId: string, id: string) => `_staging/${runId}/${id}/`
 export const stagedResultKey = (runId: string, id: string) => `_staging/${runId}/${id}.json`

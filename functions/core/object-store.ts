@@ -5,6 +5,18 @@ export interface ObjectInfo {
   size: number
 }
 
+/** A small text object and the tag of its current content, for compare-and-swap. */
+export interface VersionedText {
+  text: string
+  etag: string
+}
+
+/**
+ * The condition of a compare-and-swap write: create only when the key is absent
+ * (`If-None-Match: *`), or replace only the content read with this etag (`If-Match`).
+ */
+export type WriteCondition = { ifNoneMatch: '*' } | { ifMatch: string }
+
 /** A streaming upload; `close()` completes it. */
 export interface ObjectUpload {
   write(chunk: Uint8Array): Promise<void>
@@ -27,7 +39,10 @@ export interface ObjectStore {
   read(key: string): AsyncIterable<Uint8Array>
   /** A small text object, or undefined when there is none. */
   readText(key: string): Promise<string | undefined>
-  writeText(key: string, text: string): Promise<void>
+  /** The text with the etag a conditional write compares with; undefined when there is none. */
+  readVersioned(key: string): Promise<VersionedText | undefined>
+  /** Writes the text; with a condition, throws WriteConflictError when it does not hold. */
+  writeText(key: string, text: string, condition?: WriteCondition): Promise<void>
   upload(key: string): Promise<ObjectUpload>
   copy(from: string, to: string): Promise<void>
   /** Deletes the keys; missing keys are not an error. */

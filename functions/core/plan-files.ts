@@ -3,21 +3,55 @@ import { datasetOfKey, fileId } from './lake-layout'
 import { versionId } from './ledger'
 import type { ObjectInfo } from './object-store'
 
-/** The workflow's input: a sweep of the raw zone, or one dropped object. */
-export type WorkflowTrigger = { trigger: 'schedule' } | { trigger: 'object'; key: string }
+/**
+ * The workflow's input: a sweep of the raw zone, or dropped (or deleted) objects: one key as
+ * a user or an S3 event gives it, several, or a batch of queued S3 events as EventBridge Pipes
+ * hands them over from SQS (an array of messages whose bodies are the events).
+ */
+export type WorkflowTrigger = { trigger: 'schedule' } | { trigger: 'object'; keys: string[] }
+
+/** Most keys one execution input may name (a Pipes batch is at most 100 messages). */
+export const MAX_INPUT_KEYS = 1000
 
 /** Validates the execution input; anything else fails the run with InvalidInputError. */
 export function parseWorkflowInput(input: unknown): WorkflowTrigger {
-  const expected = 'expected {"trigger":"schedule"} or {"trigger":"object","key":"<raw key>"}'
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+  const expected = 'expected {"trigger":"schedule"}, {"trigger":"object","key":"<raw key>"}, {"trigger":"object","keys":[…]} or a batch of queued S3 events'
+  if (Array.isArray(input)) return { trigger: 'object', keys: queuedKeys(input, expected) }
+  if (typeof input !== 'object' || input === null) {
     throw new InvalidInputError(`input: ${expected}, got ${JSON.stringify(input)}`)
   }
-  const { trigger, key, ...rest } = input as Record<string, unknown>
+  const { trigger, key, keys, ...rest } = input as Record<string, unknown>
   const extra = Object.keys(rest).filter((k) => k !== 'maxConcurrency')
   if (extra.length > 0) throw new InvalidInputError(`input: unknown field(s) ${extra.join(', ')}; ${expected}`)
-  if (trigger === 'schedule' && key === undefined) return { trigger }
-  if (trigger === 'object' && typeof key === 'string' && key.length > 0) return { trigger, key: key.replace(/^\/+/, '') }
-  throw new InvalidInputError(`input: ${expected}, got ${JSON.stringify(input)}`)
+  if (trigger === 'schedule' && key === undefined && keys === undefined) return { trigger }
+  if (trigger === 'object' && typeof key === 'string' && key.length > 0 && keys === undefined) return { trigger, keys: [cleanKey(key)] }
+  if (trigger === 'object' && key === undefined && Array.isArray(keys) && keys.length > 0 && keys.length <= MAX_INPUT_KEYS && keys.every((k) => typeof k === 'string' && k.length > 0)) {
+    return { trigger, keys: [...new Set((keys as string[]).map(cleanKey))] }
+  }
+  throw new InvalidInputError(`input: ${expected}, got ${JSON.stringify(input)?.slice(0, 300)}`)
+}
+
+const cleanKey = (key: string) => key.replace(/^\/+/, '')
+
+/** Keys of a batch of SQS messages whose bodies are EventBridge S3 events (created or deleted). */
+function queuedKeys(messages: unknown[], expected: string): string[] {
+  const keys = new Set<string>()
+  for (const message of messages) {
+    const body = (message as { body?: unknown })?.body
+    let event: { detail?: { object?: { key?: unknown } } } | undefined
+    try {
+      event = typeof body === 'string' ? (JSON.parse(body) as typeof event) : (body as typeof event)
+    } catch {
+      event = undefined
+    }
+    const key = event?.detail?.object?.key
+    if (typeof key !== 'string' || key.length === 0) {
+      throw new InvalidInputError(`input: ${expected}; a queued message has no S3 object key: ${JSON.stringify(message)?.slice(0, 300)}`)
+    }
+    keys.add(cleanKey(key))
+  }
+  if (keys.size === 0 || keys.size > MAX_INPUT_KEYS) throw new InvalidInputError(`input: ${expected}; got ${keys.size} queued key(s)`)
+  return [...keys]
 }
 
 /** One raw file to transform. */
@@ -27,53 +61,68 @@ export interface PlannedFile {
   size: number
   dataset: string
   fileId: string
+  /** The raw file is gone: its rows are to be retracted (Transform passes it straight to Load). */
+  retract?: true
 }
 
 export interface PlanBatch {
   items: PlannedFile[]
   /** Files left for the next batch. */
   more: boolean
+  /** How many files need processing beyond this batch. */
+  pending: number
   /** Data files whose current version is committed already. */
   skipped: number
 }
 
 export interface PlanSources {
-  /** The raw objects considered (a listing, or the one dropped object). */
+  /** The raw objects considered (a listing, or the dropped objects). */
   objects: ObjectInfo[]
+  /** Committed files whose raw key is gone: their rows are retracted. */
+  gone: { key: string; dataset: string; fileId: string }[]
   /** `<file id>--<version id>` of every committed version. */
   committed: Set<string>
-  /** File ids with an unfinished publish: they are processed again whatever their version. */
+  /** File ids with a publish that died unfinished: processed again whatever their version. */
   intents: Set<string>
-  /** Keys that already failed in this run: not retried within it. */
-  failedInRun: Set<string>
+  /**
+   * `<key>\n<etag>` of every file version this run has reported (loaded, failed, skipped, …):
+   * not planned again within the run. A version that changes meanwhile is new, and planned.
+   */
+  doneInRun: Set<string>
   batchSize: number
   /** Serialized size the items may take, to keep state payloads under Step Functions' limit. */
   maxBatchBytes: number
 }
 
-/** Picks the next batch of raw files that need processing, in key order. */
+/** Picks the next batch of raw files that need processing, in key order, then retractions. */
 export function planBatch(sources: PlanSources): PlanBatch {
   const items: PlannedFile[] = []
   let skipped = 0
   let bytes = 0
-  let more = false
+  let pending = 0
+  const wanted: PlannedFile[] = []
   for (const object of [...sources.objects].sort((a, b) => (a.key < b.key ? -1 : 1))) {
     const dataset = datasetOfKey(object.key)
-    if (!dataset || sources.failedInRun.has(object.key)) continue
+    if (!dataset || sources.doneInRun.has(`${object.key}\n${object.etag}`)) continue
     const id = fileId(object.key)
     if (sources.committed.has(`${id}--${versionId(object.etag)}`) && !sources.intents.has(id)) {
       skipped += 1
       continue
     }
-    const item: PlannedFile = { key: object.key, etag: object.etag, size: object.size, dataset, fileId: id }
+    wanted.push({ key: object.key, etag: object.etag, size: object.size, dataset, fileId: id })
+  }
+  for (const g of [...sources.gone].sort((a, b) => (a.key < b.key ? -1 : 1))) {
+    if (!sources.doneInRun.has(`${g.key}\n`)) wanted.push({ ...g, etag: '', size: 0, retract: true })
+  }
+  for (const item of wanted) {
     const size = JSON.stringify(item).length + 1
     if (items.length >= sources.batchSize || bytes + size > sources.maxBatchBytes) {
-      // Left for a later batch (or, past the run's file cap, for the next run).
-      more = true
+      // Left for a later batch (or, past the run's file cap, for the run's successor).
+      pending += 1
       continue
     }
     items.push(item)
     bytes += size
   }
-  return { items, more, skipped }
+  return { items, more: pending > 0, pending, skipped }
 }

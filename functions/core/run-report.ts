@@ -3,7 +3,13 @@ export interface FileReport {
   dataset: string
   key: string
   etag: string
-  outcome: 'loaded' | 'skipped' | 'empty' | 'failed'
+  /**
+   * `loaded`, `empty` and `failed` as they say; `skipped`: that version was loaded already (by
+   * an earlier run, or by another execution meanwhile); `superseded`: the raw file changed or
+   * went while this version was on its way, so it was not kept; `retracted`: the raw file is
+   * gone and its rows were removed.
+   */
+  outcome: 'loaded' | 'skipped' | 'empty' | 'failed' | 'superseded' | 'retracted'
   rowsIn: number
   rowsOut: number
   rowsRejected: number
@@ -11,6 +17,10 @@ export interface FileReport {
   outputs: string[]
   /** For `failed`: the error name and message. */
   reason?: string
+  /** Why a file was skipped, superseded or retracted. */
+  note?: string
+  /** For `retracted`: the rows removed. */
+  rowsRetracted?: number
   warnings?: string[]
 }
 
@@ -20,9 +30,14 @@ export interface RunTotals {
   empty: number
   failed: number
   skipped: number
+  superseded: number
+  retracted: number
+  /** Files still waiting when the run ended: handed to its successor (see `successor`). */
+  pending: number
   rowsIn: number
   rowsOut: number
   rowsRejected: number
+  rowsRetracted: number
 }
 
 /** `_runs/<runId>.json`: written by every load of the run, each adding its batch. */
@@ -35,19 +50,28 @@ export interface RunReport {
   status: 'succeeded' | 'failed'
   files: FileReport[]
   totals: RunTotals
+  /** The execution this run handed its pending files to, when it reached its file cap. */
+  successor?: string
 }
 
 /** Adds a batch's file reports to a run report (a file reported again replaces its entry). */
-export function mergeRunReport(previous: RunReport | undefined, base: Omit<RunReport, 'files' | 'totals' | 'status'>, batch: FileReport[], skipped: number): RunReport {
+export function mergeRunReport(
+  previous: RunReport | undefined,
+  base: Omit<RunReport, 'files' | 'totals' | 'status'>,
+  batch: FileReport[],
+  skipped: number,
+  pending: number,
+): RunReport {
   const byKey = new Map((previous?.files ?? []).map((f) => [f.key, f]))
   for (const f of batch) byKey.set(f.key, f)
   const files = [...byKey.values()]
   // Files committed before the run began: counted by the first batch's plan.
-  const totals = sumTotals(files, previous?.totals.skipped ?? skipped)
-  return { ...base, startedAt: previous?.startedAt ?? base.startedAt, status: totals.failed > 0 ? 'failed' : 'succeeded', files, totals }
+  const totals = sumTotals(files, previous?.totals.skipped ?? skipped, pending)
+  const successor = previous?.successor ?? base.successor
+  return { ...base, startedAt: previous?.startedAt ?? base.startedAt, status: totals.failed > 0 ? 'failed' : 'succeeded', files, totals, ...(successor ? { successor } : {}) }
 }
 
-export function sumTotals(files: FileReport[], skipped: number): RunTotals {
+export function sumTotals(files: FileReport[], skipped: number, pending = 0): RunTotals {
   const count = (outcome: FileReport['outcome']) => files.filter((f) => f.outcome === outcome).length
   return {
     files: files.length,
@@ -55,9 +79,13 @@ export function sumTotals(files: FileReport[], skipped: number): RunTotals {
     empty: count('empty'),
     failed: count('failed'),
     skipped,
+    superseded: count('superseded'),
+    retracted: count('retracted'),
+    pending,
     rowsIn: files.reduce((n, f) => n + f.rowsIn, 0),
     rowsOut: files.reduce((n, f) => n + f.rowsOut, 0),
     rowsRejected: files.reduce((n, f) => n + f.rowsRejected, 0),
+    rowsRetracted: files.reduce((n, f) => n + (f.rowsRetracted ?? 0), 0),
   }
 }
 

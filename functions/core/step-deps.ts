@@ -23,6 +23,12 @@ export interface PlanSettings {
    * about 7 history events per file and a Standard execution stops at 25,000 events.
    */
   maxFilesPerRun: number
+  /**
+   * What a deleted raw file does to its rows: `retract` removes them at the next sweep (or at
+   * its delete event), so the lake mirrors the raw zone, renames never duplicate and erasing
+   * data is possible; `keep` leaves them, for a raw zone that is cleaned out after loading.
+   */
+  onDelete: 'retract' | 'keep'
 }
 
-export const DEFAULT_PLAN_SETTINGS: PlanSettings = { batchSize: 500, maxBatchBytes: 96 * 1024, maxConcurrency: 8, maxFilesPerRun: 3000 }
+export const DEFAULT_PLAN_SETTINGS: PlanSettings = { batchSize: 500, maxBatchBytes: 96 * 1024, maxConcurrency: 8, maxFilesPerRun: 3000, onDelete: 'retract' }

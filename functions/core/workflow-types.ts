@@ -11,6 +11,8 @@ export interface PlanOutput {
   startedAt: string
   items: PlannedFile[]
   more: boolean
+  /** Files that need processing beyond this batch (capped by the run's file limit or not). */
+  pending: number
   skipped: number
   /** Datasets of this batch that have a contract. */
   contracts: string[]
@@ -40,6 +42,12 @@ export interface TransformResult {
   rowsRejected: number
 }
 
+/** What Transform returns for a raw file that is gone: Load retracts its rows. */
+export interface RetractResult {
+  status: 'retract'
+  file: PlannedFile
+}
+
 /** What the Map's Catch turns a failed Transform into. */
 export interface FailedResult {
   status: 'failed'
@@ -55,7 +63,9 @@ export interface LoadEvent {
   ingestDate: string
   startedAt: string
   skipped: number
-  results: (TransformResult | FailedResult)[]
+  /** Files waiting beyond this batch, as Plan counted them. */
+  pending?: number
+  results: (TransformResult | FailedResult | RetractResult)[]
 }
 
 export interface LoadOutput {
@@ -64,4 +74,6 @@ export interface LoadOutput {
   failed: number
   /** Files left uncommitted because a column clashed with a file loaded before them: planned again. */
   retried: number
+  superseded: number
+  retracted: number
 }

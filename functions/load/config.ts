@@ -2,6 +2,8 @@ import { requireEnv } from '../adapters/env-config'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
+  /** Load heads raw keys only: a commit checks that its version is still the raw zone's. */
+  rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
   database: requireEnv('GLUE_DATABASE'),
 }

@@ -5,7 +5,7 @@ import { logger } from '../adapters/logger'
 import { config } from './config'
 import { loadStep } from './load-step'
 
-const deps = { curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
+const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
 
 /** Load Lambda: a batch's transform results → published, cataloged, committed, reported. */
 export async function handler(event: LoadEvent): Promise<LoadOutput> {

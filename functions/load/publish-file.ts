@@ -1,7 +1,18 @@
 import { INGEST_DATE } from '../core/catalog'
+import { WriteConflictError } from '../core/errors'
 import { curatedPartKey, rejectsTable } from '../core/lake-layout'
-import { committedKey, intentKey, ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } from '../core/ledger'
-import type { ObjectStore } from '../core/object-store'
+import {
+  committedKey,
+  headKey,
+  intentKey,
+  intentFate,
+  ledgerPrefix,
+  parseLedgerKey,
+  publishIdOf,
+  type LedgerRecord,
+  type PublishIntent,
+} from '../core/ledger'
+import type { ObjectInfo, ObjectStore, VersionedText } from '../core/object-store'
 import type { PlannedFile } from '../core/plan-files'
 import type { PartInfo, TransformStats } from '../core/transform-types'
 
@@ -11,68 +22,209 @@ export interface StagedFile {
   stats: TransformStats
 }
 
-/** Where a staged file's parts go. */
-export function finalKeys(staged: StagedFile, ingestDate: string): { data: string[]; rejects: string[] } {
-  const { dataset, fileId } = staged.file
-  return {
-    data: staged.stats.parts.map((p) => curatedPartKey(dataset, partitionOf(p, ingestDate), fileId, p.index)),
-    rejects: staged.stats.rejectParts.map((p) => curatedPartKey(rejectsTable(dataset), { [INGEST_DATE]: ingestDate }, fileId, p.index)),
-  }
+/** What Load needs of the lake to publish and commit files. */
+export interface PublishDeps {
+  curated: ObjectStore
+  /** Only `head`: a commit checks that its version is still the one the raw zone holds. */
+  raw: Pick<ObjectStore, 'head'>
 }
+
+/** A file's publish: where its parts went, under which publish id. */
+export interface Published {
+  publishId: string
+  outputs: string[]
+  /** Ledger key of its intent. */
+  intent: string
+}
+
+/**
+ * How a commit ended:
+ * - `committed`: this version is now the file's, its rows are in the table exactly once;
+ * - `already`: another execution committed this same version first; this one's parts are gone;
+ * - `superseded`: the raw zone holds another version now (or none): this one's parts are gone,
+ *   the newer version is loaded by the run that plans it.
+ */
+export type CommitOutcome = { outcome: 'committed'; record: LedgerRecord } | { outcome: 'already'; record: LedgerRecord } | { outcome: 'superseded'; rawEtag?: string }
+
+/** How many times a compare-and-swap is tried before the race is reported as transient. */
+const MAX_ATTEMPTS = 50
 
 /** The partition values of a data part, ingest date first. */
 export function partitionOf(part: PartInfo, ingestDate: string): Record<string, string> {
   return { [INGEST_DATE]: ingestDate, ...part.partition }
 }
 
+/** Where a staged file's parts go: names unique to this publish, so no two publishes share one. */
+export function finalKeys(staged: StagedFile, ingestDate: string, publishId: string): { data: string[]; rejects: string[] } {
+  const { dataset, fileId } = staged.file
+  const name = `${fileId}-${publishId}`
+  return {
+    data: staged.stats.parts.map((p) => curatedPartKey(dataset, partitionOf(p, ingestDate), name, p.index)),
+    rejects: staged.stats.rejectParts.map((p) => curatedPartKey(rejectsTable(dataset), { [INGEST_DATE]: ingestDate }, name, p.index)),
+  }
+}
+
 /**
- * Publishes a staged file: records the intent, copies the parts to their final keys (which
- * are deterministic, so a repeat overwrites), and removes what earlier versions or an
- * interrupted publish left that the new version does not. Rerunnable at any point.
+ * Publishes a staged file: records an intent naming the parts, then copies them to keys no
+ * other publish uses. Rerunnable: a retry of the same execution writes the same keys. Nothing
+ * is committed yet; readers may see the parts before `commitFile` decides whether they stay.
  */
-export async function publishFile(curated: ObjectStore, staged: StagedFile, ingestDate: string, runId: string): Promise<string[]> {
+export async function publishFile(curated: ObjectStore, staged: StagedFile, ingestDate: string, runId: string, now: Date): Promise<Published> {
   const { dataset, fileId, key, etag } = staged.file
-  const keys = finalKeys(staged, ingestDate)
+  const publishId = publishIdOf(runId, etag)
+  const keys = finalKeys(staged, ingestDate, publishId)
   const outputs = [...keys.data, ...keys.rejects]
-  const previous = await previousOutputs(curated, dataset, fileId)
-  const stale = previous.filter((k) => !outputs.includes(k))
-  const intent: PublishIntent = { key, etag, runId, outputs, stale }
-  await curated.writeText(intentKey(dataset, fileId), JSON.stringify(intent))
+  const intent: PublishIntent = { key, etag, runId, publishId, outputs, writtenAt: now.toISOString() }
+  const intentAt = intentKey(dataset, fileId, publishId, now)
+  await curated.writeText(intentAt, JSON.stringify(intent))
   const sources = [...staged.stats.parts, ...staged.stats.rejectParts].map((p) => p.key)
   for (let i = 0; i < sources.length; i++) await curated.copy(sources[i], outputs[i])
-  await curated.delete(stale)
-  return outputs
+  return { publishId, outputs, intent: intentAt }
 }
 
-/** Makes the published version the committed one and drops older records and the intent. */
-export async function commitFile(curated: ObjectStore, staged: StagedFile, outputs: string[], runId: string, committedAt: string): Promise<void> {
+/**
+ * Makes a published version the file's, by compare-and-swap on the ledger head, if and only
+ * if the raw zone still holds that version. The winner removes what the version it replaced
+ * and any dead publishes left; a loser removes its own parts. Rerunnable at any point: a crash
+ * leaves the intent, and the file is planned again.
+ */
+export async function commitFile(deps: PublishDeps, staged: StagedFile, published: Published, runId: string, now: Date): Promise<CommitOutcome> {
   const { dataset, fileId, key, etag } = staged.file
-  const record: LedgerRecord = {
-    key, dataset, fileId, etag, runId, committedAt, outputs,
+  const record: Omit<LedgerRecord, 'replaced'> = {
+    key, dataset, fileId, state: 'committed', etag, publishId: published.publishId, runId, committedAt: now.toISOString(), outputs: published.outputs,
     rowsIn: staged.stats.rowsIn, rowsOut: staged.stats.rowsOut, rowsRejected: staged.stats.rowsRejected,
   }
-  const current = committedKey(dataset, fileId, etag)
-  await curated.writeText(current, JSON.stringify(record))
-  const older = (await ledgerEntries(curated, dataset, fileId)).filter((k) => k !== current)
-  await curated.delete(older)
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const read = await deps.curated.readVersioned(headKey(dataset, fileId))
+    const head = read ? (JSON.parse(read.text) as LedgerRecord) : undefined
+    // A retry of our own Load after the swap landed: finish what that attempt began.
+    if (head?.state === 'committed' && head.publishId === published.publishId) return finish(deps, head, now, 'committed')
+    // The head is read before the raw zone: a version committed after this check has to win
+    // against our head read, so an older version can never replace a newer one.
+    const raw = await deps.raw.head(key)
+    if (raw?.etag !== etag) {
+      await discard(deps.curated, published)
+      return { outcome: 'superseded', ...(raw ? { rawEtag: raw.etag } : {}) }
+    }
+    if (head?.state === 'committed' && head.etag === etag) {
+      await discard(deps.curated, published)
+      return finish(deps, head, now, 'already')
+    }
+    const next: LedgerRecord = { ...record, replaced: await replacedKeys(deps.curated, dataset, fileId, head) }
+    if (await swapHead(deps.curated, next, read)) return finish(deps, next, now, 'committed')
+  }
+  throw new WriteConflictError(`ledger: commit of ${key} lost ${MAX_ATTEMPTS} races in a row`)
 }
 
-async function ledgerEntries(curated: ObjectStore, dataset: string, fileId: string): Promise<string[]> {
-  const keys: string[] = []
+/**
+ * Retracts the rows of a raw file that is gone (deleted, or the old key of a rename), by the
+ * same compare-and-swap: only while the key is still missing. Returns the retracted record, or
+ * undefined when there was nothing to retract or the file came back.
+ */
+export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: string, now: Date): Promise<LedgerRecord | undefined> {
+  const { dataset, fileId, key } = file
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const read = await deps.curated.readVersioned(headKey(dataset, fileId))
+    const head = read ? (JSON.parse(read.text) as LedgerRecord) : undefined
+    if (await deps.raw.head(key)) return undefined
+    if (head?.state === 'retracted') {
+      await finish(deps, head, now, 'committed')
+      return undefined
+    }
+    if (!head && !(await ledgerEntries(deps.curated, dataset, fileId)).some((e) => e.kind === 'committed')) return undefined
+    const replaced = await replacedKeys(deps.curated, dataset, fileId, head)
+    const next: LedgerRecord = {
+      key, dataset, fileId, state: 'retracted', etag: '', publishId: '', runId, committedAt: now.toISOString(), outputs: [], replaced,
+      rowsIn: head?.rowsIn ?? 0, rowsOut: head?.rowsOut ?? 0, rowsRejected: head?.rowsRejected ?? 0,
+    }
+    if (await swapHead(deps.curated, next, read)) {
+      await finish(deps, next, now, 'committed')
+      return next
+    }
+  }
+  throw new WriteConflictError(`ledger: retraction of ${key} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+/** Swaps the head from what was read to `next`; false when another commit came first. */
+async function swapHead(curated: ObjectStore, next: LedgerRecord, read: VersionedText | undefined): Promise<boolean> {
+  try {
+    await curated.writeText(headKey(next.dataset, next.fileId), JSON.stringify(next), read ? { ifMatch: read.etag } : { ifNoneMatch: '*' })
+    return true
+  } catch (error) {
+    if (error instanceof WriteConflictError) return false
+    throw error
+  }
+}
+
+/**
+ * After a commit (ours, or the one we found): removes the parts the head replaced and those of
+ * publishes that can no longer commit, points the index at the head's version, and drops the
+ * intents that are settled. Idempotent, so a crash anywhere in it is mended by a rerun.
+ */
+async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, head: LedgerRecord, now: Date, outcome: T): Promise<{ outcome: T; record: LedgerRecord }> {
+  const { curated } = deps
+  const { dataset, fileId } = head
+  const entries = await ledgerEntries(curated, dataset, fileId)
+  const live = new Set(head.outputs)
+  await curated.delete(head.replaced.filter((k) => !live.has(k)))
+  const intents = entries.filter((e) => e.kind === 'intent')
+  if (intents.length > 0) {
+    const raw = await deps.raw.head(head.key)
+    for (const entry of intents) {
+      const intent = await readJson<PublishIntent>(curated, entry.key)
+      if (!intent) continue
+      const mine = intent.publishId === head.publishId && head.state === 'committed'
+      const fate = mine ? 'drop' : intentFate(intent, head.state === 'committed' ? head.etag : undefined, raw?.etag, now)
+      if (fate === 'keep') continue
+      if (!mine) await curated.delete(intent.outputs.filter((k) => !live.has(k)))
+      if (fate === 'drop') await curated.delete([entry.key])
+    }
+  }
+  const index = head.state === 'committed' ? committedKey(dataset, fileId, head.etag) : undefined
+  if (index) await curated.writeText(index, JSON.stringify(head))
+  await curated.delete(entries.filter((e) => e.kind === 'committed' && e.key !== index).map((e) => e.key))
+  if (index) {
+    // A later commit may have replaced the head while we wrote the index: it must not stay.
+    const current = await readJson<LedgerRecord>(curated, headKey(dataset, fileId))
+    if (current && (current.state !== 'committed' || current.etag !== head.etag)) await curated.delete([index])
+  }
+  return { outcome, record: head }
+}
+
+/** Removes a losing publish's parts and its intent. */
+async function discard(curated: ObjectStore, published: Published): Promise<void> {
+  await curated.delete(published.outputs)
+  await curated.delete([published.intent])
+}
+
+/**
+ * Every curated key holding rows of the file before this commit: the head's parts and what it
+ * had still to remove, or, for a file committed before the ledger had heads, what its index
+ * entries and intents name.
+ */
+async function replacedKeys(curated: ObjectStore, dataset: string, fileId: string, head: LedgerRecord | undefined): Promise<string[]> {
+  if (head) return [...new Set([...head.outputs, ...head.replaced])]
+  const keys = new Set<string>()
+  for (const entry of await ledgerEntries(curated, dataset, fileId)) {
+    if (entry.kind !== 'committed' && !(entry.kind === 'intent' && entry.publishId === '')) continue
+    const record = await readJson<{ outputs?: string[]; stale?: string[] }>(curated, entry.key)
+    for (const k of [...(record?.outputs ?? []), ...(record?.stale ?? [])]) keys.add(k)
+  }
+  return [...keys]
+}
+
+type Entry = ObjectInfo & ({ kind: 'head' } | { kind: 'committed' } | { kind: 'intent'; publishId: string })
+
+async function ledgerEntries(curated: ObjectStore, dataset: string, fileId: string): Promise<Entry[]> {
+  const entries: Entry[] = []
   for await (const o of curated.list(`${ledgerPrefix(dataset)}${fileId}`)) {
-    if (parseLedgerKey(o.key)?.fileId === fileId) keys.push(o.key)
+    const parsed = parseLedgerKey(o.key)
+    if (parsed?.fileId === fileId) entries.push({ ...o, ...parsed })
   }
-  return keys
+  return entries
 }
 
-/** Every curated key an earlier version or an interrupted publish of this file may have left. */
-async function previousOutputs(curated: ObjectStore, dataset: string, fileId: string): Promise<string[]> {
-  const outputs = new Set<string>()
-  for (const key of await ledgerEntries(curated, dataset, fileId)) {
-    const text = await curated.readText(key)
-    if (!text) continue
-    const record = JSON.parse(text) as Partial<LedgerRecord & PublishIntent>
-    for (const k of [...(record.outputs ?? []), ...(record.stale ?? [])]) outputs.add(k)
-  }
-  return [...outputs]
+async function readJson<T>(curated: ObjectStore, key: string): Promise<T | undefined> {
+  const text = await curated.readText(key)
+  return text === undefined ? undefined : (JSON.parse(text) as T)
 }

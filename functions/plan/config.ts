@@ -1,4 +1,4 @@
-import { intEnv, requireEnv } from '../adapters/env-config'
+import { ConfigError, intEnv, requireEnv } from '../adapters/env-config'
 import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../core/step-deps'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
@@ -11,5 +11,13 @@ export const config = {
     maxBatchBytes: DEFAULT_PLAN_SETTINGS.maxBatchBytes,
     maxConcurrency: intEnv('MAX_CONCURRENCY', DEFAULT_PLAN_SETTINGS.maxConcurrency),
     maxFilesPerRun: intEnv('MAX_FILES_PER_RUN', DEFAULT_PLAN_SETTINGS.maxFilesPerRun),
+    onDelete: onDeleteEnv(),
   } satisfies PlanSettings,
+}
+
+/** `ON_DELETE`: `retract` (the default) or `keep`. */
+function onDeleteEnv(): PlanSettings['onDelete'] {
+  const value = process.env.ON_DELETE ?? DEFAULT_PLAN_SETTINGS.onDelete
+  if (value !== 'retract' && value !== 'keep') throw new ConfigError(`config: ON_DELETE must be retract or keep, got ${JSON.stringify(value)}`)
+  return value
 }

@@ -1,6 +1,6 @@
-import { parseLedgerKey } from '../core/ledger'
-import { contractKey, runReportKey } from '../core/lake-layout'
-import { parseWorkflowInput, planBatch } from '../core/plan-files'
+import { intentExpired, parseLedgerKey, type LedgerRecord } from '../core/ledger'
+import { contractKey, fileId, runReportKey } from '../core/lake-layout'
+import { parseWorkflowInput, planBatch, type PlanSources } from '../core/plan-files'
 import { failureCause, type RunReport } from '../core/run-report'
 import type { LakeDeps, PlanSettings } from '../core/step-deps'
 import type { ObjectInfo } from '../core/object-store'
@@ -32,31 +32,31 @@ export interface PlanEvent {
  * ledger has committed and files that failed earlier in this run, and resolves each batch
  * dataset's contract and current table columns.
  */
-export async function planStep(deps: LakeDeps, settings: PlanSettings, event: PlanEvent): Promise<PlanOutput> {
+export async function planStep(deps: LakeDeps, settings: PlanSettings, event: PlanEvent, now = new Date()): Promise<PlanOutput> {
   const trigger = parseWorkflowInput(event.input)
   const requested = (event.input as { maxConcurrency?: unknown }).maxConcurrency
   const objects: ObjectInfo[] = []
+  const missing: string[] = []
   if (trigger.trigger === 'object') {
-    const found = (await deps.raw.head(trigger.key)) ?? (await headDecoded(deps, trigger.key))
-    if (found) objects.push(found)
+    for (const key of trigger.keys) {
+      const found = (await deps.raw.head(key)) ?? (await headDecoded(deps, key))
+      if (found) objects.push(found)
+      else missing.push(key)
+    }
   } else {
     for await (const o of deps.raw.list('')) objects.push(o)
   }
-  const committed = new Set<string>()
-  const intents = new Set<string>()
-  for await (const entry of deps.curated.list('_ledger/')) {
-    const parsed = parseLedgerKey(entry.key)
-    if (parsed?.kind === 'committed') committed.add(`${parsed.fileId}--${parsed.version}`)
-    if (parsed?.kind === 'intent') intents.add(parsed.fileId)
-  }
+  const ledger = await readLedgerIndex(deps, now)
+  const goneIds = trigger.trigger === 'object' ? missing.map((key) => fileId(key)) : unlisted(ledger, objects)
+  const gone = settings.onDelete === 'retract' ? await goneFiles(deps, ledger, goneIds) : []
   const reportText = await deps.curated.readText(runReportKey(event.runId))
   const report = reportText ? (JSON.parse(reportText) as RunReport) : undefined
-  const failedInRun = new Set((report?.files ?? []).filter((f) => f.outcome === 'failed').map((f) => f.key))
+  const doneInRun = new Set((report?.files ?? []).map((f) => `${f.key}\n${f.etag}`))
   const reported = report?.files.length ?? 0
   const room = Math.max(0, settings.maxFilesPerRun - reported)
-  const batch = planBatch({ objects, committed, intents, failedInRun, ...settings, batchSize: Math.min(settings.batchSize, room) })
+  const batch = planBatch({ objects, gone, committed: ledger.committed, intents: ledger.expired, doneInRun, ...settings, batchSize: Math.min(settings.batchSize, room) })
 
-  const datasets = [...new Set(batch.items.map((i) => i.dataset))]
+  const datasets = [...new Set(batch.items.filter((i) => !i.retract).map((i) => i.dataset))]
   const contracts: string[] = []
   const tables: Record<string, TableColumns> = {}
   await Promise.all(
@@ -73,6 +73,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
     startedAt: event.startTime,
     items: batch.items,
     more: batch.more,
+    pending: batch.pending,
     skipped: batch.skipped,
     contracts: contracts.sort(),
     tables,
@@ -81,4 +82,47 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
     failed: report?.totals.failed ?? 0,
     failedCause: report ? failureCause(report) : '',
   }
+}
+
+interface LedgerIndex {
+  /** `<file id>--<version id>` of every committed version. */
+  committed: Set<string>
+  /** File ids with an intent older than any publish can run: a crashed one to finish. */
+  expired: Set<string>
+  /** Index entry of each committed file id. */
+  entries: Map<string, string>
+}
+
+async function readLedgerIndex(deps: LakeDeps, now: Date): Promise<LedgerIndex> {
+  const index: LedgerIndex = { committed: new Set(), expired: new Set(), entries: new Map() }
+  for await (const entry of deps.curated.list('_ledger/')) {
+    const parsed = parseLedgerKey(entry.key)
+    if (parsed?.kind === 'committed') {
+      index.committed.add(`${parsed.fileId}--${parsed.version}`)
+      index.entries.set(parsed.fileId, entry.key)
+    }
+    // A young intent of a committed file is a live publish's, or a trace of one already cleaned
+    // up: only an expired one needs the file finished again.
+    if (parsed?.kind === 'intent' && intentExpired(parsed.writtenAt, now)) index.expired.add(parsed.fileId)
+  }
+  return index
+}
+
+/** Committed file ids that a sweep's listing of the raw zone no longer holds. */
+function unlisted(ledger: LedgerIndex, objects: ObjectInfo[]): string[] {
+  const present = new Set(objects.map((o) => fileId(o.key)))
+  return [...ledger.entries.keys()].filter((id) => !present.has(id))
+}
+
+/** The committed files among these ids, read from their index entries: their raw key is gone. */
+async function goneFiles(deps: LakeDeps, ledger: LedgerIndex, ids: string[]): Promise<PlanSources['gone']> {
+  const gone: PlanSources['gone'] = []
+  for (const id of ids) {
+    const entry = ledger.entries.get(id)
+    const text = entry && (await deps.curated.readText(entry))
+    if (!text) continue
+    const record = JSON.parse(text) as LedgerRecord
+    gone.push({ key: record.key, dataset: record.dataset, fileId: record.fileId })
+  }
+  return gone
 }

@@ -3,15 +3,18 @@ import { contractKey, stagedResultKey, stagingPrefix } from '../core/lake-layout
 import { INGEST_DATE } from '../core/catalog'
 import { transformCsv } from '../core/transform-csv'
 import type { LakeDeps } from '../core/step-deps'
-import type { TransformEvent, TransformResult } from '../core/workflow-types'
+import type { RetractResult, TransformEvent, TransformResult } from '../core/workflow-types'
 import { stagingSink } from '../adapters/staging-sink'
 
 /**
  * Streams one raw object through the engine into `_staging/<runId>/<fileId>/` and records
- * the full stats next to it. Returns keys and counts only.
+ * the full stats next to it. Returns keys and counts only. A file planned for retraction
+ * passes through untouched.
  */
-export async function transformStep(deps: Pick<LakeDeps, 'raw' | 'curated'>, event: TransformEvent): Promise<TransformResult> {
+export async function transformStep(deps: Pick<LakeDeps, 'raw' | 'curated'>, event: TransformEvent): Promise<TransformResult | RetractResult> {
   const { file, runId } = event
+  // A raw file that is gone has nothing to read: Load retracts its rows.
+  if (file.retract) return { status: 'retract', file }
   const contract = event.contracts.includes(file.dataset) ? await readContract(deps, file.dataset) : undefined
   const stats = await transformCsv({ open: () => deps.raw.read(file.key) }, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), {
     sourceName: file.key,

@@ -61,13 +61,13 @@ beforeEach(() => {
   glue.reset()
 })
 
-describe('glueCatalog.putTable', () => {
+describe('glueCatalog.createTable and updateTable', () => {
   it('creates a Parquet table with exactly the TableInput Athena needs', async () => {
     // Prepare
     glue.on(CreateTableCommand).resolves({})
 
     // Act
-    await catalog.putTable('sales', ORDERS)
+    await catalog.createTable('sales', ORDERS)
 
     // Assess
     expect(glue.commandCalls(CreateTableCommand).map((call) => call.args[0].input)).toEqual([
@@ -93,16 +93,33 @@ describe('glueCatalog.putTable', () => {
     expect(glue.commandCalls(UpdateTableCommand)).toHaveLength(0)
   })
 
-  it('updates the table with the same TableInput when it exists already', async () => {
+  it('reports a table that exists already as a lost race, without updating it', async () => {
     // Prepare
     glue.on(CreateTableCommand).rejects(alreadyExists())
-    glue.on(UpdateTableCommand).resolves({})
 
     // Act
-    await catalog.putTable('sales', ORDERS)
+    const creating = catalog.createTable('sales', ORDERS)
 
     // Assess
-    expect(glue.commandCalls(UpdateTableCommand).map((call) => call.args[0].input)).toEqual([{ DatabaseName: 'sales', TableInput: ORDERS }])
+    await expect(creating).rejects.toMatchObject({ name: 'WriteConflictError' })
+    expect(glue.commandCalls(UpdateTableCommand)).toHaveLength(0)
+  })
+
+  it('updates the table at the version it read, and reports a newer version as a lost race', async () => {
+    // Prepare
+    const stale = Object.assign(new Error('version mismatch'), { name: 'ConcurrentModificationException' })
+    glue.on(UpdateTableCommand, { VersionId: '7' }).resolves({}).on(UpdateTableCommand, { VersionId: '6' }).rejects(stale)
+
+    // Act
+    await catalog.updateTable('sales', ORDERS, '7')
+    const updatingStale = catalog.updateTable('sales', ORDERS, '6')
+
+    // Assess
+    await expect(updatingStale).rejects.toMatchObject({ name: 'WriteConflictError' })
+    expect(glue.commandCalls(UpdateTableCommand).map((call) => call.args[0].input)).toEqual([
+      { DatabaseName: 'sales', TableInput: ORDERS, VersionId: '7' },
+      { DatabaseName: 'sales', TableInput: ORDERS, VersionId: '6' },
+    ])
   })
 
   it('sends the catalog id when one is given', async () => {
@@ -111,7 +128,7 @@ describe('glueCatalog.putTable', () => {
     const other = glueCatalog(new GlueClient({ region: 'eu-west-1' }), '123456789012')
 
     // Act
-    await other.putTable('sales', ORDERS)
+    await other.createTable('sales', ORDERS)
 
     // Assess
     expect(glue.commandCalls(CreateTableCommand)[0]!.args[0].input.CatalogId).toBe('123456789012')
@@ -311,11 +328,11 @@ describe('glueCatalog errors', () => {
     glue.on(CreateTableCommand).rejects(original)
 
     // Act
-    const putting = catalog.putTable('sales', ORDERS)
+    const putting = catalog.createTable('sales', ORDERS)
 
     // Assess
     await expect(putting).rejects.toBeInstanceOf(TransientStorageError)
-    await expect(putting).rejects.toMatchObject({ message: expect.stringMatching(/^glue: putTable sales\.orders failed: /), cause: original })
+    await expect(putting).rejects.toMatchObject({ message: expect.stringMatching(/^glue: createTable sales\.orders failed: /), cause: original })
   })
 
   it('rethrows other errors with their own name and a prefixed message', async () => {

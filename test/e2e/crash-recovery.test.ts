@@ -5,7 +5,7 @@ import type { ObjectStore } from '../../functions/core/object-store'
 import type { TransformEvent } from '../../functions/core/workflow-types'
 import { createLake, type E2ELake, type Row, type RunOptions } from '../support/e2e-lake'
 
-type State = 'Plan' | 'Transform' | 'Load'
+type State = 'Plan' | 'Transform' | 'Load' | 'HandOff'
 
 /**
  * A process that dies right after the first `state` handler returns: the execution is
@@ -30,18 +30,18 @@ function crashAfter(state: State): { options: RunOptions; settled: () => Promise
   return { options: { signal: controller.signal, wrap }, settled: () => Promise.allSettled([...running]) }
 }
 
-/** The curated zone, failing the first write of a committed ledger record of `dataset`. */
+/** The curated zone, failing the first commit (the write of a ledger head) of `dataset`. */
 function failingFirstCommit(curated: ObjectStore, dataset: string): ObjectStore {
   let failed = false
-  const committed = new RegExp(`^_ledger/${dataset}/[0-9a-f]+--[0-9a-f]+\\.json$`)
+  const head = new RegExp(`^_ledger/${dataset}/[0-9a-f]+\\.json$`)
   return {
     ...curated,
-    async writeText(key, text) {
-      if (!failed && committed.test(key)) {
+    async writeText(key, text, condition) {
+      if (!failed && head.test(key)) {
         failed = true
         throw new Error(`crash: injected before writing ${key}`)
       }
-      return curated.writeText(key, text)
+      return curated.writeText(key, text, condition)
     },
   }
 }
@@ -52,7 +52,7 @@ async function duplicateRows(lake: E2ELake): Promise<Row[]> {
     SELECT 'orders' AS t, order_id AS id, count(*) AS n FROM orders GROUP BY ALL HAVING n > 1
     UNION ALL SELECT 'customers', customer_id, count(*) FROM customers GROUP BY ALL HAVING count(*) > 1
     UNION ALL SELECT 'payments', order_id, count(*) FROM payments GROUP BY payment_ref, order_id HAVING count(*) > 1
-    UNION ALL SELECT 'orders_rejects', line, count(*) FROM orders_rejects GROUP BY source, line HAVING count(*) > 1`)
+    UNION ALL SELECT 'orders__rejects', line, count(*) FROM orders__rejects GROUP BY source, line HAVING count(*) > 1`)
 }
 
 describe('recovery from a crash', () => {
@@ -125,8 +125,8 @@ describe('recovery from a crash', () => {
     // Act
     const rerun = await lake.run(undefined, { startTime: new Date('2024-07-02T06:00:00.000Z') })
     const orders = await lake.query('SELECT ingest_date, count(*) AS n, count(DISTINCT order_id) AS ids FROM orders GROUP BY ALL')
-    const rejects = await lake.query('SELECT ingest_date, line FROM orders_rejects ORDER BY line')
-    const ordersObjects = (await lake.curatedKeys()).filter((k) => /^orders(_rejects)?\//.test(k))
+    const rejects = await lake.query('SELECT ingest_date, line FROM orders__rejects ORDER BY line')
+    const ordersObjects = (await lake.curatedKeys()).filter((k) => /^orders(__rejects)?\//.test(k))
 
     // Assess
     expect(rerun.failure).toBeUndefined()

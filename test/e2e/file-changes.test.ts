@@ -65,9 +65,9 @@ describe('files that change between runs', () => {
     const second = await lake.run(undefined, { startTime: NEXT_DAY })
     const totals = await lake.query('SELECT count(*) AS n, count(DISTINCT order_id) AS ids, sum(total_eur) AS total FROM orders')
     const may = await lake.query(`SELECT order_id, status, total_eur, note FROM orders WHERE order_id < 50061 OR order_id > 50900 ORDER BY order_id`)
-    const rejects = await lake.query('SELECT count(*) AS n FROM orders_rejects')
+    const rejects = await lake.query('SELECT count(*) AS n FROM orders__rejects')
     const newOutputs = second.report.files[0]?.outputs ?? []
-    const fileId = /([0-9a-f]+)-\d+\.parquet$/.exec(newOutputs[0] ?? '')?.[1]
+    const fileId = /\/([0-9a-f]+)-[0-9a-f]+-\d+\.parquet$/.exec(newOutputs[0] ?? '')?.[1]
     const curatedOfFile = (await lake.curatedKeys()).filter((k) => k.endsWith('.parquet') && !k.startsWith('_') && k.includes(`/${fileId}-`))
 
     // Assess

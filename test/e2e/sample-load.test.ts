@@ -28,7 +28,7 @@ describe('a sweep of the sample raw zone', () => {
     expect(failure).toBeUndefined()
     expect(report.files.map((f) => [f.key, f.outcome]).sort()).toEqual(SAMPLE_FILES.map((key) => [key, 'loaded']))
     expect(report.totals).toMatchObject({ files: 4, loaded: 4, failed: 0, skipped: 0, rowsRejected: 3 })
-    expect([...new Set(tables.map((t) => t.table_name))]).toEqual(['customers', 'customers_rejects', 'orders', 'orders_rejects', 'payments', 'payments_rejects'])
+    expect([...new Set(tables.map((t) => t.table_name))]).toEqual(['customers', 'customers__rejects', 'orders', 'orders__rejects', 'payments', 'payments__rejects'])
     expect(orderTotals).toEqual([{ n: orders.length, total: sumDecimal(orders.map((r) => r.total_eur).filter((v) => !isNullText(v)), 2) }])
     expect(paymentTotals).toEqual([{ n: payments.length, total: sumDecimal(payments.map((r) => r.amount), 2) }])
     expect(customerTotals).toEqual([{ n: customers.length, subscribed: customers.filter((r) => r.Newsletter === 'true').length }])
@@ -58,7 +58,7 @@ describe('a sweep of the sample raw zone', () => {
     // Act
     const { report } = await lake.run()
     const loaded = await lake.query('SELECT count(*) AS n FROM orders')
-    const rejects = await lake.query('SELECT line, error_code, error_message, source FROM orders_rejects ORDER BY line')
+    const rejects = await lake.query('SELECT line, error_code, error_message, source FROM orders__rejects ORDER BY line')
 
     // Assess
     expect(report.files).toMatchObject([{ key: 'orders/orders-2024-05.csv', outcome: 'loaded', rowsIn: 60, rowsOut: 58, rowsRejected: 2 }])
@@ -79,7 +79,7 @@ describe('a sweep of the sample raw zone', () => {
 
     // Assess
     expect(report.ingestDate).toBe('2024-07-01')
-    expect(report.files[0]?.outputs).toEqual([expect.stringMatching(/^customers\/ingest_date=2024-07-01\/[0-9a-f]+-00000\.parquet$/)])
+    expect(report.files[0]?.outputs).toEqual([expect.stringMatching(/^customers\/ingest_date=2024-07-01\/[0-9a-f]+-[0-9a-f]{12}-00000\.parquet$/)])
     expect(dates).toEqual([{ ingest_date: '2024-07-01' }])
   })
 })

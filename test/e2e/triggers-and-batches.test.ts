@@ -66,7 +66,7 @@ describe('the workflow input', () => {
     expect(report.trigger).toBe('object')
     expect(report.files).toMatchObject([{ key: 'orders/orders-2024-06.csv', outcome: 'loaded', rowsOut: 55 }])
     expect(report.totals).toMatchObject({ files: 1, loaded: 1 })
-    expect(tables.map((t) => t.table_name)).toEqual(['orders', 'orders_rejects'])
+    expect(tables.map((t) => t.table_name)).toEqual(['orders', 'orders__rejects'])
     expect(orders).toEqual([{ n: 55, first: 50061 }])
   })
 
@@ -108,7 +108,7 @@ describe('the workflow input', () => {
 
     // Assess
     await expect(running).rejects.toThrow(
-      'InvalidInputError: input: expected {"trigger":"schedule"} or {"trigger":"object","key":"<raw key>"}, got {"trigger":"nightly"}',
+      'InvalidInputError: input: expected {"trigger":"schedule"}, {"trigger":"object","key":"<raw key>"}, {"trigger":"object","keys":[…]} or a batch of queued S3 events, got {"trigger":"nightly"}',
     )
     expect(await lake.curatedKeys()).toEqual([])
   })

@@ -49,7 +49,10 @@ describe('cdk-nag AwsSolutionsChecks on the sluice stack', () => {
     expect([...new Set(acks.map((a) => `${a.path.replace(/^Sluice\//, '')}: ${a.id.replace(/<(\w+?)[0-9A-F]{8}\.Arn>/g, '<$1.Arn>')}`))].sort()).toEqual(
       [
         'Alarms/Topic: AwsSolutions-SNS2',
+        'Functions/HandOff: AwsSolutions-L1',
+        'Functions/HandOffRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/_runs/*]',
         'Functions/Load: AwsSolutions-L1',
+        'Functions/LoadRole: AwsSolutions-IAM5[Resource::<ZonesRaw.Arn>/*]',
         'Functions/LoadRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/*]',
         'Functions/LoadRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/sluice/*]',
         'Functions/Plan: AwsSolutions-L1',
@@ -61,6 +64,7 @@ describe('cdk-nag AwsSolutionsChecks on the sluice stack', () => {
         'Functions/TransformRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/_staging/*]',
         'Functions/TransformRole: AwsSolutions-IAM5[Resource::<ZonesRaw.Arn>/*]',
         'Workflow/StateMachine: AwsSolutions-IAM5[Resource::*]',
+        'Triggers/DropsDeadLetters: AwsSolutions-SQS3',
         'Workflow/StateMachine: AwsSolutions-SF1',
         'Zones/AccessLogs: AwsSolutions-S1',
       ].sort(),

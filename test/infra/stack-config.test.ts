@@ -19,7 +19,7 @@ describe('stack settings from CDK context', () => {
     // Assess
     expect(configOf(settings)).toEqual(configOf({}))
     expect(Object.keys(settings).sort()).toEqual(
-      ['stackName', 'prefix', 'schedule', 'onDrop', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff']
+      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff']
         .map((k) => `sluice:${k}`)
         .sort(),
     )
@@ -40,6 +40,8 @@ describe('stack settings from CDK context', () => {
     ['sluice:bytesScannedCutoff', 1000, /sluice:bytesScannedCutoff must be a whole number from 10000000/],
     ['sluice:prefix', 'Sluice_Prod', /sluice:prefix must be lower-case letters/],
     ['sluice:stackName', '1stack', /sluice:stackName must be a letter/],
+    ['sluice:onDelete', 'archive', /sluice:onDelete must be retract or keep, got "archive"/],
+    ['sluice:dropBatchSize', 500, /sluice:dropBatchSize must be a whole number from 1 to 100/],
   ])('refuses %s = %j, naming the key and the value', (key, value, message) => {
     expect(() => configOf({ [key]: value })).toThrow(StackConfigError)
     expect(() => configOf({ [key]: value })).toThrow(message)

@@ -95,8 +95,8 @@ describe('the synthesized sluice stack', () => {
       for (const bucket of [ids.raw, ids.curated, ids.results]) {
         expect(refOf(json.Resources[bucket]!.Properties!.LoggingConfiguration.DestinationBucketName)).toBe(ids.logs)
       }
-      // No custom-resource Lambda manages bucket notifications: the three steps are the only functions.
-      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(3)
+      // No custom-resource Lambda manages bucket notifications: the step functions are the only ones.
+      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(4)
       expect(resourceIds(json, 'Custom::S3BucketNotifications')).toEqual([])
     })
 
@@ -119,6 +119,7 @@ describe('the synthesized sluice stack', () => {
       ['sluice-plan', 512, 300],
       ['sluice-transform', 2048, 900],
       ['sluice-load', 1024, 900],
+      ['sluice-handoff', 256, 60],
     ])('runs %s on arm64 Node.js 22 with %i MB for at most %i s', (name, memory, timeout) => {
       const { props } = functionNamed(json, name)
       expect(props).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x', MemorySize: memory, Timeout: timeout, Handler: 'index.handler' })
@@ -131,6 +132,7 @@ describe('the synthesized sluice stack', () => {
         'sluice-plan': asl.States.Plan.TimeoutSeconds,
         'sluice-transform': asl.States.TransformFiles.ItemProcessor.States.Transform.TimeoutSeconds,
         'sluice-load': asl.States.Load.TimeoutSeconds,
+        'sluice-handoff': asl.States.HandOff.TimeoutSeconds,
       }
 
       // Assess
@@ -145,13 +147,15 @@ describe('the synthesized sluice stack', () => {
         GLUE_DATABASE: 'sluice',
         MAX_CONCURRENCY: '8',
         BATCH_SIZE: '500',
+        ON_DELETE: 'retract',
       })
       expect(env('sluice-transform')).toEqual({ RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated } })
-      expect(env('sluice-load')).toEqual({ CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
+      expect(env('sluice-load')).toEqual({ RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
+      expect(env('sluice-handoff')).toEqual({ CURATED_BUCKET: { Ref: ids.curated } })
     })
 
     it('writes each function log to its own log group, kept for 30 days', () => {
-      for (const name of ['sluice-plan', 'sluice-transform', 'sluice-load']) {
+      for (const name of ['sluice-plan', 'sluice-transform', 'sluice-load', 'sluice-handoff']) {
         const group = refOf(functionNamed(json, name).props.LoggingConfig.LogGroup)!
         expect(json.Resources[group]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 } })
       }
@@ -198,7 +202,7 @@ describe('the synthesized sluice stack', () => {
       expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('glue:'))).toEqual([])
     })
 
-    it('lets Load own the curated zone and the tables of its database, and nothing of the raw zone', () => {
+    it('lets Load own the curated zone and the tables of its database, and only read the raw zone', () => {
       // Prepare
       const statements = statementsOfFunction(json, 'sluice-load')
       const glue = statements.filter((s) => s.Action.some((a) => a.startsWith('glue:')))
@@ -210,12 +214,15 @@ describe('the synthesized sluice stack', () => {
       )
       expect(glueArns).toEqual([expect.stringContaining(':catalog"'), expect.stringContaining(':database/sluice"'), expect.stringContaining(':table/sluice/*"')])
       const s3 = statements.filter((s) => s.Action.some((a) => a.startsWith('s3:')))
-      expect(s3.flatMap((s) => s.Resource).every((r) => refOf(r) === ids.curated || objectArn(r)?.[0] === ids.curated)).toBe(true)
-      expect(s3.flatMap((s) => s.Resource.map(objectArn)).filter(Boolean)).toEqual([[ids.curated, '/*']])
+      const onRaw = s3.filter((s) => s.Resource.some((r) => refOf(r) === ids.raw || objectArn(r)?.[0] === ids.raw))
+      expect(onRaw.flatMap((s) => s.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket'])
+      const onCurated = s3.filter((s) => !onRaw.includes(s))
+      expect(onCurated.flatMap((s) => s.Resource).every((r) => refOf(r) === ids.curated || objectArn(r)?.[0] === ids.curated)).toBe(true)
+      expect(onCurated.flatMap((s) => s.Resource.map(objectArn)).filter(Boolean)).toEqual([[ids.curated, '/*']])
     })
 
     it('grants s3:ListBucket with every read, so that a missing key answers 404 rather than 403', () => {
-      for (const name of ['sluice-plan', 'sluice-transform', 'sluice-load']) {
+      for (const name of ['sluice-plan', 'sluice-transform', 'sluice-load', 'sluice-handoff']) {
         const statements = statementsOfFunction(json, name)
         const readBuckets = new Set(statements.filter((s) => s.Action.includes('s3:GetObject')).flatMap((s) => s.Resource.map((r) => objectArn(r)?.[0])))
         const listed = new Set(statements.filter((s) => s.Action.includes('s3:ListBucket')).flatMap((s) => s.Resource.map(refOf)))
@@ -223,7 +230,7 @@ describe('the synthesized sluice stack', () => {
       }
     })
 
-    it('lets the state machine invoke the three step functions and nothing else', () => {
+    it('lets the state machine invoke its four step functions and nothing else', () => {
       // Prepare
       const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
       const invoke = policyStatements(json).filter((s) => s.Action.includes('lambda:InvokeFunction'))
@@ -231,16 +238,21 @@ describe('the synthesized sluice stack', () => {
       // Assess
       expect(invoke).toHaveLength(1)
       expect((json.Resources[invoke[0]!.policy]!.Properties!.Roles as unknown[]).map(refOf)).toEqual([role])
-      expect(invoke[0]!.Resource.map(refOf).sort()).toEqual(['sluice-load', 'sluice-plan', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
+      expect(invoke[0]!.Resource.map(refOf).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
     })
 
-    it('lets each trigger start this state machine and do nothing else', () => {
+    it('lets the sweep, the drops pipe and the hand-off start this state machine, and nothing else', () => {
+      // Prepare
       const start = policyStatements(json).filter((s) => s.Action.includes('states:StartExecution'))
-      expect(start).toHaveLength(2)
-      for (const s of start) {
-        expect(s.Action).toEqual(['states:StartExecution'])
-        expect(s.Resource.map(refOf)).toEqual([ids.stateMachine])
-      }
+      const name = json.Resources[ids.stateMachine]!.Properties!.StateMachineName
+
+      // Assess
+      expect(start).toHaveLength(3)
+      for (const s of start) expect(s.Action).toEqual(['states:StartExecution'])
+      expect(start.filter((s) => s.Resource.map(refOf).join() === ids.stateMachine)).toHaveLength(2)
+      // The hand-off names the machine by its ARN built from the fixed name (no dependency cycle).
+      const handOff = statementsOfFunction(json, 'sluice-handoff').find((s) => s.Action.includes('states:StartExecution'))!
+      expect(JSON.stringify(handOff.Resource)).toContain(`:stateMachine:${name}`)
     })
   })
 
@@ -259,32 +271,41 @@ describe('the synthesized sluice stack', () => {
         PlanFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-plan').id, 'Arn'] },
         TransformFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-transform').id, 'Arn'] },
         LoadFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-load').id, 'Arn'] },
+        HandOffFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-handoff').id, 'Arn'] },
       })
     })
   })
 
   describe('triggers', () => {
-    it('starts an execution for each CSV created in the raw zone, with the key as input', () => {
+    it('queues each CSV created in or deleted from the raw zone, and starts one execution per batch of the queue', () => {
       // Prepare
       const [rule] = resourceIds(json, 'AWS::Events::Rule').map((id) => json.Resources[id]!.Properties!)
-      const target = rule!.Targets[0]
-      const key = 'orders/2024/orders "May".csv'
-
-      // Act: what EventBridge sends for an event with this key.
-      const input = JSON.parse((target.InputTransformer.InputTemplate as string).replace('<detail-object-key>', JSON.stringify(key)))
+      const [queue] = resourceIds(json, 'AWS::SQS::Queue').filter((id) => json.Resources[id]!.Properties!.QueueName === 'sluice-drops')
+      const [pipe] = resourceIds(json, 'AWS::Pipes::Pipe').map((id) => json.Resources[id]!.Properties!)
 
       // Assess
       expect(rule!.EventPattern).toEqual({
         source: ['aws.s3'],
-        'detail-type': ['Object Created'],
+        'detail-type': ['Object Created', 'Object Deleted'],
         detail: {
           bucket: { name: [{ Ref: ids.raw }] },
           object: { key: ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz'].map((suffix) => ({ suffix: { 'equals-ignore-case': suffix } })) },
         },
       })
-      expect(refOf(target.Arn)).toBe(ids.stateMachine)
-      expect(target.InputTransformer.InputPathsMap).toEqual({ 'detail-object-key': '$.detail.object.key' })
-      expect(input).toEqual({ trigger: 'object', key })
+      expect(rule!.Targets).toHaveLength(1)
+      expect(JSON.stringify(rule!.Targets[0].Arn)).toContain(queue)
+      expect(JSON.stringify(pipe!.Source)).toContain(queue)
+      expect(refOf(pipe!.Target)).toBe(ids.stateMachine)
+      expect(pipe!.SourceParameters).toEqual({ SqsQueueParameters: { BatchSize: 100, MaximumBatchingWindowInSeconds: 20 } })
+      expect(pipe!.TargetParameters).toEqual({ StepFunctionStateMachineParameters: { InvocationType: 'FIRE_AND_FORGET' } })
+    })
+
+    it('parks batches that cannot start an execution in an encrypted dead-letter queue', () => {
+      const queues = resourceIds(json, 'AWS::SQS::Queue').map((id) => [id, json.Resources[id]!.Properties!] as const)
+      const drops = queues.find(([, q]) => q.QueueName === 'sluice-drops')![1]
+      const dlq = queues.find(([, q]) => q.QueueName === 'sluice-drops-dlq')![0]
+      expect(refOf(drops.RedrivePolicy.deadLetterTargetArn)).toBe(dlq)
+      for (const [, q] of queues) expect(q.SqsManagedSseEnabled).toBe(true)
     })
 
     it('only matches keys the planner reads as data, or keys it drops without planning anything', () => {
@@ -362,6 +383,7 @@ describe('the stack under other settings', () => {
     for (const onDrop of [false, 'false']) {
       const { template } = synthSluice({ 'sluice:onDrop': onDrop }, { bundle: false })
       template.resourceCountIs('AWS::Events::Rule', 0)
+      template.resourceCountIs('AWS::Pipes::Pipe', 0)
       template.resourceCountIs('AWS::Scheduler::Schedule', 1)
     }
   })

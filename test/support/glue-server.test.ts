@@ -304,7 +304,7 @@ describe('Glue endpoint through @aws-sdk/client-glue', () => {
 })
 
 describe('glueCatalog adapter against the endpoint', () => {
-  it('runs unchanged: ensureDatabase, putTable, getTable, addPartitions, listTables, listPartitions', async () => {
+  it('serves the adapter: ensureDatabase, createTable, updateTable at a version, addPartitions, listTables, listPartitions', async () => {
     // Prepare
     const catalog = glueCatalog(glue.client)
     const database = freshDatabase()
@@ -315,8 +315,10 @@ describe('glueCatalog adapter against the endpoint', () => {
     await catalog.ensureDatabase(database)
     await catalog.ensureDatabase(database)
     const before = await catalog.getTable(database, 'orders')
-    await catalog.putTable(database, ORDERS)
-    await catalog.putTable(database, wider)
+    await catalog.createTable(database, ORDERS)
+    const read = await catalog.readTable(database, 'orders')
+    await catalog.updateTable(database, wider, read!.version)
+    const stale = await catalog.updateTable(database, ORDERS, read!.version).catch((e: unknown) => e)
     await catalog.addPartitions(database, 'orders', partitions.slice(0, 150))
     await catalog.addPartitions(database, 'orders', partitions)
     const table = await catalog.getTable(database, 'orders')
@@ -329,7 +331,7 @@ describe('glueCatalog adapter against the endpoint', () => {
     expect(tables).toEqual([wider])
     expect(listed).toEqual(partitions)
     expect(glue.partitions(database, 'orders')).toHaveLength(230)
-    // putTable updates without VersionId and archives: the behaviour issue 7 sets out to change.
+    expect(stale).toMatchObject({ name: 'WriteConflictError' })
     expect(glue.archivedVersions(database, 'orders')).toBe(1)
     expect(glue.table(database, 'orders')?.VersionId).toBe('1')
   })

@@ -1,0 +1,14 @@
+/** Step Functions execution names: at most 80 of `[A-Za-z0-9_-]`. */
+const MAX_NAME = 80
+
+/**
+ * The name of the execution a run hands its backlog to: `<first run>-c<n>`, counting the chain.
+ * Deterministic, so a retried hand-off starts the same execution (Step Functions refuses a
+ * second one of that name) and never two.
+ */
+export function successorName(runId: string): string {
+  const chained = /^(.*)-c(\d+)$/.exec(runId)
+  const base = chained ? chained[1] : runId
+  const suffix = `-c${chained ? Number(chained[2]) + 1 : 2}`
+  return `${base.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, MAX_NAME - suffix.length)}${suffix}`
+}

@@ -1,0 +1,37 @@
+import { runReportKey } from '../core/lake-layout'
+import type { ObjectStore } from '../core/object-store'
+import type { RunReport } from '../core/run-report'
+import { successorName } from '../core/successor'
+
+/** What the state machine passes to HandOff when a run reaches its file cap with work left. */
+export interface HandOffEvent {
+  runId: string
+  /** The run's own input, given unchanged to its successor. */
+  input: unknown
+  pending: number
+  stateMachineArn: string
+}
+
+export interface HandOffDeps {
+  curated: Pick<ObjectStore, 'readText' | 'writeText'>
+  /** Starts an execution of that name; one that exists already counts as started. */
+  startExecution(stateMachineArn: string, name: string, input: unknown): Promise<void>
+}
+
+/**
+ * Starts a successor execution with the same input, so a backlog beyond one execution's cap
+ * drains now instead of waiting for the next schedule, and records it with the pending count
+ * in the run report.
+ */
+export async function handOffStep(deps: HandOffDeps, event: HandOffEvent): Promise<{ successor: string; pending: number }> {
+  const successor = successorName(event.runId)
+  await deps.startExecution(event.stateMachineArn, successor, event.input)
+  const key = runReportKey(event.runId)
+  const text = await deps.curated.readText(key)
+  if (text) {
+    const report = JSON.parse(text) as RunReport
+    const updated: RunReport = { ...report, successor, totals: { ...report.totals, pending: event.pending }, updatedAt: new Date().toISOString() }
+    await deps.curated.writeText(key, `${JSON.stringify(updated, null, 2)}\n`)
+  }
+  return { successor, pending: event.pending }
+}

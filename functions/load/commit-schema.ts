@@ -1,0 +1,96 @@
+import { INGEST_DATE, parquetTable, type CatalogColumn, type TableInput } from '../core/catalog'
+import { athenaTypeName } from '../core/athena-types'
+import { WriteConflictError } from '../core/errors'
+import { rejectsTable } from '../core/lake-layout'
+import { REJECT_COLUMNS } from '../core/rejects-table'
+import type { FileReport } from '../core/run-report'
+import { reconcileColumns } from '../core/schema-reconcile'
+import type { LakeDeps } from '../core/step-deps'
+import type { StagedFile } from './publish-file'
+
+const INGEST_KEY: CatalogColumn = { Name: INGEST_DATE, Type: 'string' }
+/** Races lost in a row before the conflict is left to the workflow's retry. */
+const MAX_ATTEMPTS = 50
+
+export interface SchemaCommit {
+  /** Files whose columns the table now has, with the same types: to publish. */
+  loading: StagedFile[]
+  /** Files that cannot join the table (another partitioning). */
+  failed: FileReport[]
+  /** Files with a column the table has with another type: planned again, knowing the table. */
+  retried: number
+}
+
+/**
+ * Brings the dataset's table up to the batch's columns by optimistic locking: read the table
+ * and its version, reconcile, and create or update it only if something is new; when another
+ * execution changed it meanwhile, read again and reconcile again. Types never change, so a
+ * file that agrees with one version of the table agrees with every later one.
+ */
+export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, files: StagedFile[]): Promise<SchemaCommit> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const current = await deps.catalog.readTable(deps.database, dataset)
+    // Partitioning is fixed when the table is created: a file that asks for other keys fails.
+    const keys = current?.table.PartitionKeys ?? partitionKeys(files.find((s) => s.stats.outcome !== 'empty') ?? files[0])
+    const misfits = files.filter((s) => s.stats.outcome !== 'empty' && !sameKeys(partitionKeys(s), keys))
+    const fitting = files.filter((s) => !misfits.includes(s))
+    const withRows = fitting.filter((s) => s.stats.outcome !== 'empty')
+    const existing = current?.table.StorageDescriptor.Columns
+    const schema = reconcileColumns(existing, withRows.map((s) => ({ key: s.file.key, columns: s.stats.columns })))
+    const clashing = new Set(schema.clashes.map((c) => c.key))
+    const loading = fitting.filter((s) => !clashing.has(s.file.key))
+    const failed = misfits.map((s) => partitionMisfit(s, dataset, keys))
+    if (loading.some((s) => s.stats.outcome !== 'empty')) {
+      try {
+        if (!current) await deps.catalog.createTable(deps.database, dataTable(deps, dataset, schema.columns, keys, undefined))
+        else if (!sameColumns(existing ?? [], schema.columns)) {
+          await deps.catalog.updateTable(deps.database, dataTable(deps, dataset, schema.columns, keys, current.table), current.version)
+        }
+      } catch (error) {
+        if (error instanceof WriteConflictError) continue
+        throw error
+      }
+      await ensureRejectsTable(deps, dataset)
+    }
+    return { loading, failed, retried: clashing.size }
+  }
+  throw new WriteConflictError(`catalog: the schema of ${deps.database}.${dataset} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+function dataTable(deps: Pick<LakeDeps, 'curated'>, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined): TableInput {
+  const description = existing?.Description ?? `sluice: rows of the CSV files of raw dataset ${dataset}`
+  const table = parquetTable(dataset, columns, keys, deps.curated.location(`${dataset}/`), description)
+  // Keep what others set on the table (Lake Formation tags, comments, projection settings).
+  return existing ? { ...table, Parameters: { ...existing.Parameters, ...table.Parameters } } : table
+}
+
+async function ensureRejectsTable(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string): Promise<void> {
+  const name = rejectsTable(dataset)
+  if (await deps.catalog.getTable(deps.database, name)) return
+  const columns = REJECT_COLUMNS.map((c) => ({ Name: c.name, Type: athenaTypeName(c.type) }))
+  const table = parquetTable(name, columns, [INGEST_KEY], deps.curated.location(`${name}/`), `sluice: rows of ${dataset} that could not be loaded`)
+  try {
+    await deps.catalog.createTable(deps.database, table)
+  } catch (error) {
+    // Another execution created it first: the same definition.
+    if (!(error instanceof WriteConflictError)) throw error
+  }
+}
+
+/** Partition keys of a dataset's table: the ingest date, then the contract's column if any. */
+function partitionKeys(s: StagedFile): CatalogColumn[] {
+  const by = s.stats.partitionBy
+  return by ? [INGEST_KEY, { Name: by.name, Type: by.type }] : [INGEST_KEY]
+}
+
+const sameKeys = (a: CatalogColumn[], b: CatalogColumn[]) => JSON.stringify(a) === JSON.stringify(b)
+const sameColumns = (a: CatalogColumn[], b: CatalogColumn[]) =>
+  a.length === b.length && a.every((c, i) => c.Name === b[i].Name && c.Type === b[i].Type && (c.Comment ?? '') === (b[i].Comment ?? ''))
+
+function partitionMisfit(s: StagedFile, dataset: string, keys: CatalogColumn[]): FileReport {
+  const wanted = partitionKeys(s).map((k) => k.Name).join(', ')
+  return {
+    dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
+    reason: `ContractViolationError: partition: table ${dataset} is partitioned by ${keys.map((k) => k.Name).join(', ')} but this file by ${wanted}; a table's partitioning cannot change (create a new dataset, or drop the table and reload)`,
+  }
+}
