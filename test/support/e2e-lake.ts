@@ -6,6 +6,7 @@ import { localLake } from '../../cli/local/local-lake'
 import { runLocally, type LocalRunOutcome } from '../../cli/local-run'
 import { openLakeQuery } from '../../cli/query/lake-query'
 import { partitionFiles } from '../../cli/query/partition-files'
+import type { Catalog } from '../../functions/core/catalog'
 import type { ObjectStore } from '../../functions/core/object-store'
 import type { LakeDeps } from '../../functions/core/step-deps'
 
@@ -46,13 +47,14 @@ export interface E2ELake {
 
 /**
  * A lake in a new temporary folder, its raw zone seeded with the sample data (all of it, the
- * listed keys, or nothing) plus the contract. With `zones`, raw and curated live there (the
- * catalog stays in the folder).
+ * listed keys, or nothing) plus the contract. With `zones`, raw and curated live there; with
+ * `catalog`, the tables (else the catalog is the folder's JSON).
  */
-export async function createLake(options: { seed?: string[] | 'all' | 'none'; zones?: LakeZones } = {}): Promise<E2ELake> {
+export async function createLake(options: { seed?: string[] | 'all' | 'none'; zones?: LakeZones; catalog?: Catalog } = {}): Promise<E2ELake> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-'))
   const local = localLake(dir)
-  const deps: LakeDeps = options.zones ? { ...local, raw: options.zones.raw, curated: options.zones.curated } : local
+  const zoned: LakeDeps = options.zones ? { ...local, raw: options.zones.raw, curated: options.zones.curated } : local
+  const deps: LakeDeps = options.catalog ? { ...zoned, catalog: options.catalog } : zoned
   const buckets = options.zones?.buckets ?? {}
   const seed = options.seed ?? 'all'
   const keys = seed === 'all' ? await sampleKeys() : seed === 'none' ? [] : ['_contracts/payments.json', ...seed]
