@@ -137,17 +137,19 @@ describe('the synthesized sluice stack', () => {
       for (const [name, seconds] of Object.entries(stateTimeout)) expect(functionNamed(json, name).props.Timeout).toBeLessThanOrEqual(seconds)
     })
 
-    it('sets exactly the variables each step reads, naming the buckets and database it is granted', () => {
+    it('sets exactly the variables each step reads, naming the buckets and database it is granted, and the Powertools service and namespace', () => {
       const env = (name: string) => functionNamed(json, name).props.Environment.Variables
+      const powertools = { POWERTOOLS_SERVICE_NAME: 'sluice', POWERTOOLS_METRICS_NAMESPACE: 'sluice' }
       expect(env('sluice-plan')).toEqual({
+        ...powertools,
         RAW_BUCKET: { Ref: ids.raw },
         CURATED_BUCKET: { Ref: ids.curated },
         GLUE_DATABASE: 'sluice',
         MAX_CONCURRENCY: '8',
         BATCH_SIZE: '500',
       })
-      expect(env('sluice-transform')).toEqual({ RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated } })
-      expect(env('sluice-load')).toEqual({ CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
+      expect(env('sluice-transform')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated } })
+      expect(env('sluice-load')).toEqual({ ...powertools, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
     })
 
     it('writes each function log to its own log group, kept for 30 days', () => {
