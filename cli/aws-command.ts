@@ -47,6 +47,7 @@ Examples:
       .description('Start an execution of the deployed workflow: a sweep of the raw bucket, or one key.')
       .option('--key <rawKey>', 'process this raw key only, as the on-drop trigger does')
       .option('--wait', 'follow the execution until it ends, then print its run report')
+      .option('--all', 'with --wait: list every file in the summary, not only the failed, quarantined and rejecting ones')
       .option('--json', 'print the execution (and with --wait, the run report) as JSON')
       .addHelpText('after', `
 Exit status: 0 when started (with --wait: when it succeeded); 1 when the execution failed (its error and cause are printed).
@@ -55,7 +56,7 @@ Examples:
   npx sluice aws start --wait                              sweep the raw bucket now and follow the run
   npx sluice aws start --key orders/2024/orders-05.csv     one key, as the on-drop trigger does
   npx sluice aws start --stack SluiceDev --region eu-west-1 --json`)
-      .action(async (f: AwsFlags & { key?: string; wait?: boolean }) => {
+      .action(async (f: AwsFlags & { key?: string; wait?: boolean; all?: boolean }) => {
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
         const started = await startExecution(clients, stack, f.key)
@@ -76,7 +77,7 @@ Examples:
         if (process.stderr.isTTY) process.stderr.write('\n')
         const report = await readRunReport(clients, stack, final.name)
         if (f.json) process.stdout.write(`${JSON.stringify({ execution: final, report })}\n`)
-        else process.stdout.write(report ? formatRunSummary(report) : `${final.name}: ${final.status}, no files to process\n`)
+        else process.stdout.write(report ? formatRunSummary(report, { all: f.all }) : `${final.name}: ${final.status}, no files to process\n`)
         if (final.status !== 'SUCCEEDED') {
           process.stderr.write(`sluice: execution ${final.name} ${final.status}: ${final.error ?? ''}${final.cause ? `: ${final.cause}` : ''}\n`)
           process.exitCode = 1

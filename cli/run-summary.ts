@@ -49,6 +49,6 @@ export function formatRunSummary(report: RunReport, options: { all?: boolean } =
   const totals =
     `run ${report.runId}: ${t.files} file(s) processed (${t.loaded} loaded, ${t.empty} empty, ${t.failed} failed), ` +
     `${t.skipped} already loaded and skipped; ${t.rowsIn} rows in, ${t.rowsOut} loaded, ${t.rowsRejected} rejected` +
-    (hidden > 0 ? `\n${hidden} file(s) loaded without rejects are not listed: --all lists every file` : '')
+    (hidden > 0 ? `\n${hidden} file(s) loaded without rejects are not listed (--all lists every file)` : '')
   return `${[...sections, totals].join('\n')}\n`
 }
