@@ -35,15 +35,28 @@ const overrides = (f: AwsFlags): StackOverrides => ({
 
 /** `sluice aws …`: operate the deployed workflow. */
 export function awsCommand(): Command {
-  const aws = new Command('aws').description('Operate sluice deployed on AWS (npx cdk deploy): start runs, list them, query with Athena.')
+  const aws = new Command('aws')
+    .description('Operate sluice deployed on AWS (npx cdk deploy): start runs, list them, query with Athena.')
+    .addHelpText('after', `
+Examples:
+  npx sluice aws start --wait
+  npx sluice aws runs --limit 5
+  npx sluice aws query "SELECT count(*) FROM orders"`)
   aws.addCommand(
     withStackOptions(new Command('start'))
       .description('Start an execution of the deployed workflow: a sweep of the raw bucket, or one key.')
       .option('--key <rawKey>', 'process this raw key only, as the on-drop trigger does')
       .option('--wait', 'follow the execution until it ends, then print its run report')
+      .option('--all', 'with --wait: list every file in the summary, not only the failed, quarantined and rejecting ones')
       .option('--json', 'print the execution (and with --wait, the run report) as JSON')
-      .addHelpText('after', '\nExit status: 0 when started (with --wait: when it succeeded); 1 when the execution failed (its error and cause are printed).')
-      .action(async (f: AwsFlags & { key?: string; wait?: boolean }) => {
+      .addHelpText('after', `
+Exit status: 0 when started (with --wait: when it succeeded); 1 when the execution failed (its error and cause are printed).
+
+Examples:
+  npx sluice aws start --wait                              sweep the raw bucket now and follow the run
+  npx sluice aws start --key orders/2024/orders-05.csv     one key, as the on-drop trigger does
+  npx sluice aws start --stack SluiceDev --region eu-west-1 --json`)
+      .action(async (f: AwsFlags & { key?: string; wait?: boolean; all?: boolean }) => {
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
         const started = await startExecution(clients, stack, f.key)
@@ -64,7 +77,7 @@ export function awsCommand(): Command {
         if (process.stderr.isTTY) process.stderr.write('\n')
         const report = await readRunReport(clients, stack, final.name)
         if (f.json) process.stdout.write(`${JSON.stringify({ execution: final, report })}\n`)
-        else process.stdout.write(report ? formatRunSummary(report) : `${final.name}: ${final.status}, no files to process\n`)
+        else process.stdout.write(report ? formatRunSummary(report, { all: f.all }) : `${final.name}: ${final.status}, no files to process\n`)
         if (final.status !== 'SUCCEEDED') {
           process.stderr.write(`sluice: execution ${final.name} ${final.status}: ${final.error ?? ''}${final.cause ? `: ${final.cause}` : ''}\n`)
           process.exitCode = 1
@@ -80,6 +93,10 @@ export function awsCommand(): Command {
         return n
       }, 20)
       .option('--json', 'print them as JSON')
+      .addHelpText('after', `
+Examples:
+  npx sluice aws runs
+  npx sluice aws runs --limit 5 --json`)
       .action(async (f: AwsFlags & { limit: number }) => {
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
@@ -93,6 +110,10 @@ export function awsCommand(): Command {
       .description('Run SQL with Athena in the stack\'s workgroup and database, and print the result.')
       .argument('<sql>', 'the query')
       .option('--json', 'print the rows as a JSON array of objects (values as Athena returns them: text)')
+      .addHelpText('after', `
+Examples:
+  npx sluice aws query "SELECT status, count(*) FROM orders GROUP BY 1"
+  npx sluice aws query "SELECT * FROM orders__rejects LIMIT 20" --json`)
       .action(async (sql: string, f: AwsFlags) => {
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))

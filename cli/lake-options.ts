@@ -5,6 +5,7 @@ import { s3ObjectStore } from '../functions/adapters/s3-object-store'
 import type { LakeDeps } from '../functions/core/step-deps'
 import { DEFAULT_DATABASE, DEFAULT_LAKE, localLake } from './local/local-lake'
 import { partitionFiles, type PartitionFiles } from './query/partition-files'
+import { UsageError } from './usage-error'
 
 export interface LakeFlags {
   lake: string
@@ -30,7 +31,7 @@ export function lakeFromFlags(flags: LakeFlags): { deps: LakeDeps; files: Partit
   const cache = join(local.root, '.cache')
   if (!flags.s3Endpoint) return { deps: local, files: partitionFiles({}, cache), root: local.root }
   if (!flags.rawBucket || !flags.curatedBucket) {
-    throw new Error('options: --s3-endpoint needs --raw-bucket and --curated-bucket')
+    throw new UsageError('--s3-endpoint needs --raw-bucket and --curated-bucket')
   }
   const client = s3Client({ endpoint: flags.s3Endpoint, forcePathStyle: true })
   const raw = s3ObjectStore(client, flags.rawBucket)

@@ -2,7 +2,7 @@ import { runReportKey } from '../functions/core/lake-layout'
 import type { ObjectStore } from '../functions/core/object-store'
 import { sumTotals, type RunReport } from '../functions/core/run-report'
 import type { LakeDeps, PlanSettings } from '../functions/core/step-deps'
-import type { PlanOutput, RetractResult, TransformEvent, TransformResult } from '../functions/core/workflow-types'
+import type { LoadEvent, PlanOutput, RetractResult, TransformEvent, TransformResult } from '../functions/core/workflow-types'
 import { runWorkflow, type RunOptions } from './local/run-workflow'
 import type { ProgressBoard } from './progress-board'
 
@@ -27,13 +27,31 @@ export async function runLocally(
     ...options,
     wrap: (state, handler) => {
       const inner = options.wrap ? options.wrap(state, handler) : handler
-      if (state !== 'Transform' || !board) return inner
+      if (!board) return inner
+      if (state === 'Plan') {
+        return async (event) => {
+          const plan = (await inner(event)) as PlanOutput
+          board.plannedBatch(plan.items.length, plan.items.reduce((sum, f) => sum + f.size, 0), plan.more)
+          return plan
+        }
+      }
+      if (state === 'Load') {
+        return async (event) => {
+          const { results } = event as LoadEvent
+          const datasets = new Set(results.map((r) => r.file.dataset)).size
+          board.phase(`loading ${results.length} file(s) of ${datasets} dataset(s): publishing Parquet, updating the catalog, committing the ledger`)
+          const loaded = await inner(event)
+          board.phase('planning the next batch')
+          return loaded
+        }
+      }
       return async (event) => {
         const { file } = event as TransformEvent
         board.start(file.key, file.size)
         try {
           const result = (await inner(event)) as TransformResult | RetractResult
-          board.finish(file.key, true, result.status === 'retract' ? 'gone from raw: its rows are retracted' : `${result.rowsIn} rows in, ${result.rowsOut} loaded, ${result.rowsRejected} rejected`)
+          if (result.status === 'retract') board.finish(file.key, true, 'gone from raw: its rows are retracted', 0)
+          else board.finish(file.key, true, `${result.rowsIn} rows in, ${result.rowsOut} loaded, ${result.rowsRejected} rejected`, result.rowsIn)
           return result
         } catch (e) {
           board.finish(file.key, false, `${(e as Error).name}: ${(e as Error).message}`)

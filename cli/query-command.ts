@@ -1,5 +1,6 @@
 import { Command } from 'commander'
 import { formatTable } from './format-table'
+import { assertLakeFolder } from './lake-checks'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { openLakeQuery } from './query/lake-query'
 
@@ -13,9 +14,18 @@ export function queryCommand(): Command {
     new Command('query')
       .description('Run SQL over the curated tables with DuckDB, standing in for Athena. Every table, and its <table>__rejects table, is a view named <table> and <database>.<table>, with ingest_date from its partitions.')
       .argument('<sql>', 'the query, e.g. "SELECT status, count(*) FROM orders GROUP BY 1"')
-      .option('--json', 'print the rows as a JSON array of objects'),
+      .option('--json', 'print the rows as a JSON array of objects')
+      .addHelpText('after', `
+A --lake that holds neither raw/ nor curated/ is an error, and so is a table the catalog
+does not have (the message lists the tables that exist).
+
+Examples:
+  npx sluice query "SELECT status, count(*) AS orders FROM orders GROUP BY 1"
+  npx sluice query "SELECT source, line, error_code FROM orders__rejects" --lake ~/lakes/sales
+  npx sluice query "SELECT * FROM sluice.customers LIMIT 5" --json`),
   ).action(async (sql: string, flags: QueryFlags) => {
-    const { deps, files } = lakeFromFlags(flags)
+    const { deps, files, root } = lakeFromFlags(flags)
+    await assertLakeFolder(root)
     const lake = await openLakeQuery(deps.catalog, deps.database, files)
     try {
       const result = await lake.query(sql)
@@ -29,9 +39,16 @@ export function queryCommand(): Command {
 /** `sluice tables`: the catalog's tables with their row counts. */
 export function tablesCommand(): Command {
   return withLakeOptions(
-    new Command('tables').description('List the curated tables with their row counts, partitions and columns.').option('--json', 'print the list as JSON'),
+    new Command('tables')
+      .description('List the curated tables with their row counts, partitions and columns.')
+      .option('--json', 'print the list as JSON')
+      .addHelpText('after', `
+Examples:
+  npx sluice tables
+  npx sluice tables --lake ~/lakes/sales --json`),
   ).action(async (flags: QueryFlags) => {
-    const { deps, files } = lakeFromFlags(flags)
+    const { deps, files, root } = lakeFromFlags(flags)
+    await assertLakeFolder(root)
     const tables = await deps.catalog.listTables(deps.database)
     const lake = await openLakeQuery(deps.catalog, deps.database, files)
     try {

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
+import { assertLakeFolder, assertRawKey } from './lake-checks'
 import { runLocally } from './local-run'
 import { ProgressBoard } from './progress-board'
 import { formatRunSummary } from './run-summary'
@@ -10,6 +10,7 @@ interface RunFlags extends LakeFlags {
   key?: string
   maxConcurrency?: number
   json?: boolean
+  all?: boolean
 }
 
 const count = (value: string) => {
@@ -18,32 +19,53 @@ const count = (value: string) => {
   return n
 }
 
+const rawKey = (value: string) => {
+  if (value.trim() === '') throw new InvalidArgumentError('must name a raw key such as orders/orders-2024-05.csv (leave --key out to sweep the raw zone)')
+  return value
+}
+
 /** `sluice run`: one execution of the workflow, here, over the lake. */
 export function runCommand(): Command {
   return withLakeOptions(
     new Command('run')
       .description('Run the ETL workflow once (statemachine/etl.asl.json, with the real step handlers in this process): every new or changed CSV in the raw zone is transformed and loaded.')
-      .option('--key <rawKey>', 'process only this raw key, as the on-drop trigger does ({"trigger":"object","key":…}); default: sweep the whole raw zone')
+      .option('--key <rawKey>', 'process only this raw key, as the on-drop trigger does ({"trigger":"object","key":…}); default: sweep the whole raw zone', rawKey)
       .option('--max-concurrency <n>', 'files transformed at once (the Map state\'s MaxConcurrency; 0 = no limit)', count)
+      .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
       .option('--json', 'print the run report as one JSON object on stdout'),
   )
     .addHelpText('after', `
 The lake folder holds raw/ (drop CSVs here, one folder per dataset), curated/ (Parquet,
-ledger, run reports) and catalog/ (Glue-shaped table definitions).
+ledger, run reports) and catalog/ (Glue-shaped table definitions). A --lake that holds
+neither raw/ nor curated/ is an error (npm start seeds ./lake with the sample data).
 Exit status: 0 when every file loaded (or there was nothing to do); 1 when a file failed
-(the report names it and why; the other files are loaded); 2 for a usage error.`)
+(the report names it and why; the other files are loaded) or the lake or key does not
+exist; 2 for a usage error.
+
+Examples:
+  npx sluice run                                   sweep ./lake/raw
+  npx sluice run --lake ~/lakes/sales --all        another lake; list every file in the summary
+  npx sluice run --key orders/orders-2024-05.csv   one dropped file, as the on-drop trigger does
+  npx sluice run --json > report.json              the run report as JSON`)
     .action(async (flags: RunFlags) => {
       const { deps, root } = lakeFromFlags(flags)
-      if (!flags.s3Endpoint) await mkdir(join(root, 'raw'), { recursive: true })
+      if (!flags.s3Endpoint) await assertLakeFolder(root)
+      if (flags.key !== undefined) await assertRawKey(deps.raw, flags.key, flags.s3Endpoint ? `s3://${flags.rawBucket}` : join(root, 'raw'))
       const input = {
-        ...(flags.key ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
+        ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
         ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
       }
-      const { report, failure } = await runLocally(deps, input, { board: flags.json ? undefined : new ProgressBoard() })
-      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report))
-      if (failure) {
-        process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
-        process.exitCode = 1
+      const board = flags.json ? undefined : new ProgressBoard()
+      try {
+        const { report, failure } = await runLocally(deps, input, { board })
+        board?.stop()
+        process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
+        if (failure) {
+          process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
+          process.exitCode = 1
+        }
+      } finally {
+        board?.stop()
       }
     })
 }

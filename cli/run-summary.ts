@@ -1,21 +1,57 @@
 import type { RunReport } from '../functions/core/run-report'
 import { formatTable } from './format-table'
 
-/** The run report as a table of files and a totals line. */
-export function formatRunSummary(report: RunReport): string {
+type FileEntry = RunReport['files'][number]
+
+/** Outcomes that need nobody's attention; anything else (failed, quarantined, …) does. */
+const QUIET_OUTCOMES = new Set(['loaded', 'empty', 'skipped'])
+
+/** A file worth a line of its own: it did not load cleanly, or some of its rows were rejected. */
+export const needsAttention = (f: FileEntry) => !QUIET_OUTCOMES.has(f.outcome) || f.rowsRejected > 0
+
+/**
+ * The run report for a terminal: totals per dataset first, then only the files that failed,
+ * were quarantined or rejected rows (every file with `all`), then the run's totals line.
+ */
+export function formatRunSummary(report: RunReport, options: { all?: boolean } = {}): string {
   const t = report.totals
-  const rows = report.files.map((f) => ({
-    dataset: f.dataset,
-    file: f.key,
-    outcome: f.outcome,
-    'rows in': f.rowsIn,
-    loaded: f.rowsOut,
-    rejected: f.rowsRejected,
-    note: f.reason ?? (f.warnings ?? []).join('; '),
-  }))
-  const table = rows.length > 0 ? formatTable(['dataset', 'file', 'outcome', 'rows in', 'loaded', 'rejected', 'note'], rows) : ''
+  const sections: string[] = []
+  const datasets = new Map<string, { dataset: string; files: number; loaded: number; failed: number; 'rows in': number; 'rows loaded': number; rejected: number }>()
+  for (const f of report.files) {
+    if (f.outcome === 'skipped') continue
+    const d = datasets.get(f.dataset) ?? { dataset: f.dataset, files: 0, loaded: 0, failed: 0, 'rows in': 0, 'rows loaded': 0, rejected: 0 }
+    d.files += 1
+    if (f.outcome === 'loaded' || f.outcome === 'empty') d.loaded += 1
+    else if (f.outcome === 'failed') d.failed += 1
+    d['rows in'] += f.rowsIn
+    d['rows loaded'] += f.rowsOut
+    d.rejected += f.rowsRejected
+    datasets.set(f.dataset, d)
+  }
+  if (datasets.size > 0) {
+    const rows = [...datasets.values()].sort((a, b) => a.dataset.localeCompare(b.dataset))
+    sections.push(formatTable(['dataset', 'files', 'loaded', 'failed', 'rows in', 'rows loaded', 'rejected'], rows))
+  }
+  const listed = options.all ? report.files : report.files.filter(needsAttention)
+  if (listed.length > 0) {
+    const rows = listed.map((f) => ({
+      dataset: f.dataset,
+      file: f.key,
+      outcome: f.outcome,
+      'rows in': f.rowsIn,
+      loaded: f.rowsOut,
+      rejected: f.rowsRejected,
+      note: f.reason ?? f.note ?? (f.warnings ?? []).join('; '),
+    }))
+    sections.push(formatTable(['dataset', 'file', 'outcome', 'rows in', 'loaded', 'rejected', 'note'], rows))
+  }
+  const hidden = report.files.length - listed.length
   const totals =
     `run ${report.runId}: ${t.files} file(s) processed (${t.loaded} loaded, ${t.empty} empty, ${t.failed} failed), ` +
-    `${t.skipped} already loaded and skipped; ${t.rowsIn} rows in, ${t.rowsOut} loaded, ${t.rowsRejected} rejected`
-  return `${table}${table ? '\n' : ''}${totals}\n`
+    `${t.skipped} already loaded and skipped; ${t.rowsIn} rows in, ${t.rowsOut} loaded, ${t.rowsRejected} rejected` +
+    (t.retracted > 0 ? `; ${t.retracted} deleted file(s) retracted (${t.rowsRetracted} rows)` : '') +
+    (t.superseded > 0 ? `; ${t.superseded} superseded by a newer version` : '') +
+    (t.pending > 0 ? `\n${t.pending} file(s) still pending${report.successor ? `: handed to run ${report.successor}` : ''}` : '') +
+    (hidden > 0 ? `\n${hidden} file(s) loaded without rejects are not listed (--all lists every file)` : '')
+  return `${[...sections, totals].join('\n')}\n`
 }

@@ -32,7 +32,8 @@ async function main(): Promise<void> {
     process.stdout.write(`Seeded ${raw} with the sample data (sample-data/).\n\n`)
   }
   process.stdout.write(`Running the workflow over ${lake.root} …\n`)
-  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board: new ProgressBoard(process.stdout) })
+  const board = new ProgressBoard(process.stdout)
+  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board }).finally(() => board.stop())
   process.stdout.write(`\n${formatRunSummary(report)}`)
   if (failure) process.stdout.write(`The run ended in ${failure.error}: ${failure.cause}\n`)
 
@@ -45,9 +46,9 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`
 Next:
-  npm run -s sluice -- tables                     the tables and their row counts
-  npm run -s sluice -- query "SELECT * FROM orders__rejects"
-  drop more CSVs into ${raw}/<dataset>/ and run again: npm start (or npm run -s sluice -- run)
+  npx sluice tables                     the tables and their row counts
+  npx sluice query "SELECT * FROM orders__rejects"
+  drop more CSVs into ${raw}/<dataset>/ and run again: npm start (or npx sluice run)
 `)
   if (failure) process.exitCode = 1
 }

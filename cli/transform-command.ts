@@ -41,8 +41,8 @@ Exit status: 0 when the file was transformed, also when some rows were rejected;
 2 for a usage error. A failed file leaves no output behind.
 
 Examples:
-  npm run -s sluice -- transform sample-data/orders/orders-2024-05.csv --out /tmp/orders.parquet
-  npm run -s sluice -- transform data.csv.gz --out data.parquet --contract data.contract.json --json`,
+  npx sluice transform sample-data/orders/orders-2024-05.csv --out /tmp/orders.parquet
+  npx sluice transform data.csv.gz --out data.parquet --contract data.contract.json --json`,
     )
     .action(async (input: string, flags: TransformFlags) => {
       const stats = await runTransform(input, flags)

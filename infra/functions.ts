@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url'
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib'
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam'
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda'
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda'
 import { NodejsFunction, OutputFormat, type BundlingOptions, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
+import { METRICS_NAMESPACE } from '../functions/adapters/metric-names'
 import { DEFAULT_PLAN_SETTINGS } from '../functions/core/step-deps'
 import type { Catalog } from './catalog'
 import type { Zones } from './zones'
@@ -14,6 +15,8 @@ export interface FunctionsProps {
   prefix: string
   /** Transform Lambdas one execution runs at once: Plan hands it to the Map. */
   mapConcurrency: number
+  /** Concurrency reserved for (and the most allowed to) Transform; none when undefined. */
+  transformReservedConcurrency?: number
   zones: Zones
   catalog: Catalog
   /** What a deleted raw file does to its rows (Plan's ON_DELETE). */
@@ -75,7 +78,13 @@ export class Functions extends Construct {
     // row group at a time: peak RSS 215-250 MB whatever the file size. Lambda gives one full
     // vCPU from 1,769 MB, so 2,048 MB buys CPU, not headroom; 900 s (Lambda's maximum) at
     // ~12 MB/s caps one file at about 10 GB of CSV.
-    this.transform = this.step('Transform', props.prefix, 'transform', { memorySize: 2048, timeout: Duration.seconds(900) })
+    this.transform = this.step('Transform', props.prefix, 'transform', {
+      memorySize: 2048,
+      timeout: Duration.seconds(900),
+      // Caps Transform so that a flood of drops cannot take the account's whole concurrency,
+      // and guarantees it that much; a throttled Transform is retried by the workflow.
+      reservedConcurrentExecutions: props.transformReservedConcurrency,
+    })
     zones.bindRawReader(this.transform)
     zones.bindStagingWriter(this.transform)
 
@@ -94,7 +103,7 @@ export class Functions extends Construct {
     zones.bindRunReportWriter(this.handOff)
   }
 
-  private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout'>): NodejsFunction {
+  private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout' | 'reservedConcurrentExecutions'>): NodejsFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY })
     // Its own role, allowed to write to its own log group only: the default role would carry
     // AWSLambdaBasicExecutionRole, which may create and write any log group of the account.
@@ -112,7 +121,19 @@ export class Functions extends Construct {
       architecture: Architecture.ARM_64,
       logGroup,
       ...sizing,
+      // X-Ray traces of each invocation, joined to the state machine's trace.
+      tracing: Tracing.ACTIVE,
+      environment: {
+        // The Powertools logger's service and the metrics' namespace and `service` dimension.
+        POWERTOOLS_SERVICE_NAME: prefix,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+      },
       bundling: BUNDLING,
+    })
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions: X-Ray only accepts Resource "*" for them.',
     })
     Validations.of(fn).acknowledge({
       id: 'AwsSolutions-L1',

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs'
 import { STACK_OUTPUTS } from '../functions/core/stack-outputs'
 import { Alarms } from './alarms'
 import { Catalog } from './catalog'
+import { OperationsDashboard } from './dashboard'
 import { Functions } from './functions'
 import type { StackConfig } from './stack-config'
 import { Triggers } from './triggers'
@@ -25,6 +26,7 @@ export class SluiceStack extends Stack {
   readonly workflow: Workflow
   readonly triggers: Triggers
   readonly alarms: Alarms
+  readonly dashboard: OperationsDashboard
 
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, { description: 'sluice: CSV drops to a queryable Parquet data lake', ...props })
@@ -38,14 +40,22 @@ export class SluiceStack extends Stack {
       resultsBucket: this.zones.athenaResults,
       bytesScannedCutoff: config.bytesScannedCutoff,
     })
-    this.functions = new Functions(this, 'Functions', { prefix, mapConcurrency: config.mapConcurrency, zones: this.zones, catalog: this.catalog, onDelete: config.onDelete })
+    this.functions = new Functions(this, 'Functions', {
+      prefix,
+      mapConcurrency: config.mapConcurrency,
+      transformReservedConcurrency: config.transformReservedConcurrency,
+      zones: this.zones,
+      catalog: this.catalog,
+      onDelete: config.onDelete,
+    })
     const { plan, transform, load, handOff } = this.functions
     this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff })
     const { stateMachine } = this.workflow
     this.triggers = new Triggers(this, 'Triggers', {
       prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, onDrop: config.onDrop, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,
     })
-    this.alarms = new Alarms(this, 'Alarms', { prefix, stateMachine, email: config.alarmEmail })
+    this.alarms = new Alarms(this, 'Alarms', { prefix, stateMachine, email: config.alarmEmail, rejectRate: config.rejectRateAlarm })
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', { prefix, stateMachine, functions: [plan, transform, load, handOff] })
 
     const outputs: Record<keyof typeof STACK_OUTPUTS, [string, string]> = {
       rawBucket: [this.zones.raw.bucketName, 'Raw zone bucket: drop CSV files here'],

@@ -29,6 +29,13 @@ export interface StackConfig {
   rawArchiveDays?: number
   /** `sluice:bytesScannedCutoff`: bytes one Athena query of the workgroup may scan. */
   bytesScannedCutoff: number
+  /**
+   * `sluice:transformReservedConcurrency`: concurrent Transform Lambdas at most, reserved for it,
+   * so that a flood of drops cannot take the account's whole concurrency; `none` for no limit.
+   */
+  transformReservedConcurrency?: number
+  /** `sluice:rejectRateAlarm`: the alarm fires when more than this fraction of rows in 5 minutes is rejected. */
+  rejectRateAlarm: number
 }
 
 /** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
@@ -44,6 +51,8 @@ export const DEFAULT_STACK_CONFIG = {
   database: 'sluice',
   athenaResultsDays: 30,
   bytesScannedCutoff: 10 * 1024 ** 3,
+  transformReservedConcurrency: 32,
+  rejectRateAlarm: 0.01,
 } as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays'>
 
 /** A context value that cannot configure the stack. */
@@ -64,7 +73,7 @@ const MIN_BYTES_SCANNED_CUTOFF = 10_000_000
 export function readStackConfig(node: Node): StackConfig {
   const get = (key: string): unknown => node.tryGetContext(`sluice:${key}`)
   const d = DEFAULT_STACK_CONFIG
-  return {
+  const config = {
     stackName: text(get, 'stackName', d.stackName, /^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'a letter, then letters, digits or -'),
     prefix: text(get, 'prefix', d.prefix, /^[a-z][a-z0-9-]{0,29}$/, 'lower-case letters, digits or -, at most 30, starting with a letter'),
     schedule: text(get, 'schedule', d.schedule, /^(cron|rate)\(.+\)$/, 'an EventBridge Scheduler expression such as cron(0 2 * * ? *) or rate(6 hours)'),
@@ -79,6 +88,20 @@ export function readStackConfig(node: Node): StackConfig {
     rawArchiveDays: optionalWhole(get, 'rawArchiveDays', 1, 36500),
     bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
   }
+  const reserved = get('transformReservedConcurrency') === 'none' ? undefined : whole(get, 'transformReservedConcurrency', d.transformReservedConcurrency, 1, 10000)
+  // Fewer than the Map runs at once would throttle a run's own Transform tasks.
+  if (reserved !== undefined && reserved < config.mapConcurrency) {
+    fail('transformReservedConcurrency', reserved, `none, or at least sluice:mapConcurrency (${config.mapConcurrency})`)
+  }
+  return { ...config, transformReservedConcurrency: reserved, rejectRateAlarm: fraction(get, 'rejectRateAlarm', d.rejectRateAlarm) }
+}
+
+function fraction(get: Get, key: string, fallback: number): number {
+  const value = get(key)
+  if (unset(value)) return fallback
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value
+  if (typeof n !== 'number' || !(n > 0 && n <= 1)) fail(key, value, 'a fraction above 0 and at most 1, such as 0.01')
+  return n
 }
 
 type Get = (key: string) => unknown

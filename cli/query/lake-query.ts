@@ -1,5 +1,6 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
 import type { Catalog, TableInput } from '../../functions/core/catalog'
+import { NotFoundError } from '../lake-checks'
 import type { PartitionFiles } from './partition-files'
 
 /** Rows of a query, with its column names in order. */
@@ -24,7 +25,8 @@ export async function openLakeQuery(catalog: Catalog, database: string, files: P
   const connection = await instance.connect()
   await connection.run(`SET TimeZone = 'UTC'`)
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(database)}`)
-  for (const table of await catalog.listTables(database)) {
+  const tables = await catalog.listTables(database)
+  for (const table of tables) {
     const paths = (await Promise.all((await catalog.listPartitions(database, table.Name)).map((p) => files(p.StorageDescriptor.Location)))).flat()
     const select = await tableSelect(connection, table, paths)
     await connection.run(`CREATE VIEW ${ident(database)}.${ident(table.Name)} AS ${select}`)
@@ -32,7 +34,14 @@ export async function openLakeQuery(catalog: Catalog, database: string, files: P
   }
   return {
     async query(sql) {
-      const reader = await connection.runAndReadAll(sql)
+      const reader = await connection.runAndReadAll(sql).catch((e: Error) => {
+        // DuckDB would suggest one of its own system tables; the lake's tables are what was meant.
+        const missing = /Table with name "?([^"\s!]+)"? does not exist/.exec(e.message)?.[1]
+        if (!missing) throw e
+        const names = tables.map((t) => t.Name).sort()
+        const known = names.length > 0 ? `tables: ${names.join(', ')}` : 'it has no tables yet (run `sluice run` first)'
+        throw new NotFoundError(`query: no table ${missing} in database ${database}; ${known}`, { cause: e })
+      })
       const columns = reader.columnNames()
       // BIGINT and larger come as strings from getRowObjectsJson: numbers when exact.
       const integers = reader.columnTypes().map((t) => /^(BIGINT|UBIGINT|HUGEINT|UHUGEINT)$/.test(t.toString()))

@@ -6,9 +6,9 @@ import { normalizeColumnName } from './column-names'
  *
  * Raw zone:      <dataset>/<any sub-path>/<file>.csv|.csv.gz   (a file at the root: dataset = its stem)
  *                _contracts/<dataset>.json                       (optional contract)
- * Curated zone:  <dataset>/ingest_date=YYYY-MM-DD/<file id>-<n>.parquet
- *                <dataset>_rejects/ingest_date=YYYY-MM-DD/<file id>-<n>.parquet
- *                _ledger/<dataset>/<file id>--<version>.json   _runs/<run id>.json   _staging/<run id>/…
+ * Curated zone:  <dataset>/ingest_date=YYYY-MM-DD/<file id>-<publish id>-<n>.parquet
+ *                <dataset>__rejects/ingest_date=YYYY-MM-DD/<file id>-<publish id>-<n>.parquet
+ *                _ledger/<dataset>/<file id>.json (and see ledger.ts)   _runs/<run id>.json   _staging/<run id>/…
  * Any key with a path segment starting with `_` or `.` is never data.
  */
 

@@ -2,6 +2,8 @@ import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { LoadEvent, LoadOutput } from '../core/workflow-types'
 import { logger } from '../adapters/logger'
+import { publishDatasetMetrics } from '../adapters/metrics'
+import { loadMetrics } from '../adapters/step-metrics'
 import { config } from './config'
 import { loadStep } from './load-step'
 
@@ -15,5 +17,7 @@ export async function handler(event: LoadEvent): Promise<LoadOutput> {
   logger.appendKeys({ runId: event.runId })
   const loaded = await loadStep(deps, event)
   logger.info('loaded', { ...loaded })
+  const { perDataset, overall } = loadMetrics(event)
+  publishDatasetMetrics(perDataset, overall)
   return loaded
 }

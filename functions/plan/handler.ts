@@ -2,6 +2,8 @@ import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { PlanOutput } from '../core/workflow-types'
 import { logger } from '../adapters/logger'
+import { publishDatasetMetrics } from '../adapters/metrics'
+import { planMetrics } from '../adapters/step-metrics'
 import { config } from './config'
 import { planStep, type PlanEvent } from './plan-step'
 
@@ -15,5 +17,7 @@ export async function handler(event: PlanEvent): Promise<PlanOutput> {
   logger.appendKeys({ runId: event.runId })
   const planned = await planStep(deps, config.plan, event)
   logger.info('planned', { files: planned.items.length, more: planned.more, skipped: planned.skipped, failedSoFar: planned.failed })
+  const { perDataset, overall } = planMetrics(planned)
+  publishDatasetMetrics(perDataset, overall)
   return planned
 }

@@ -2,6 +2,8 @@ import { s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { RetractResult, TransformEvent, TransformResult } from '../core/workflow-types'
 import { logger } from '../adapters/logger'
+import { publishDatasetMetrics } from '../adapters/metrics'
+import { transformMetrics } from '../adapters/step-metrics'
 import { config } from './config'
 import { transformStep } from './transform-step'
 
@@ -13,9 +15,12 @@ export async function handler(event: TransformEvent): Promise<TransformResult | 
     throw new InvalidInputError(`transform: expected { runId, file, contracts, tables }, got ${JSON.stringify(event)?.slice(0, 200)}`)
   }
   logger.appendKeys({ runId: event.runId, key: event.file.key })
+  const started = performance.now()
   try {
     const result = await transformStep(deps, { ...event, tables: event.tables ?? {} })
     logger.info('transformed', result.status === 'retract' ? { status: result.status } : { status: result.status, rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected })
+    const { perDataset, overall } = transformMetrics(event.file.dataset, (performance.now() - started) / 1000)
+    publishDatasetMetrics(perDataset, overall)
     return result
   } catch (e) {
     // The workflow records the failure; the log keeps the stack.

@@ -19,7 +19,7 @@ describe('stack settings from CDK context', () => {
     // Assess
     expect(configOf(settings)).toEqual(configOf({}))
     expect(Object.keys(settings).sort()).toEqual(
-      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff']
+      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff', 'transformReservedConcurrency', 'rejectRateAlarm']
         .map((k) => `sluice:${k}`)
         .sort(),
     )
@@ -28,6 +28,11 @@ describe('stack settings from CDK context', () => {
   it('reads values given with -c, which arrive as strings', () => {
     const config = configOf({ 'sluice:onDrop': 'false', 'sluice:mapConcurrency': '16', 'sluice:rawArchiveDays': '365', 'sluice:alarmEmail': 'ops@example.com' })
     expect(config).toMatchObject({ onDrop: false, mapConcurrency: 16, rawArchiveDays: 365, alarmEmail: 'ops@example.com' })
+  })
+
+  it('reads the Transform reserved concurrency and the reject-rate alarm threshold, or none for no reservation', () => {
+    expect(configOf({ 'sluice:transformReservedConcurrency': '50', 'sluice:rejectRateAlarm': '0.002' })).toMatchObject({ transformReservedConcurrency: 50, rejectRateAlarm: 0.002 })
+    expect(configOf({ 'sluice:transformReservedConcurrency': 'none' }).transformReservedConcurrency).toBeUndefined()
   })
 
   it.each([
@@ -42,6 +47,9 @@ describe('stack settings from CDK context', () => {
     ['sluice:stackName', '1stack', /sluice:stackName must be a letter/],
     ['sluice:onDelete', 'archive', /sluice:onDelete must be retract or keep, got "archive"/],
     ['sluice:dropBatchSize', 500, /sluice:dropBatchSize must be a whole number from 1 to 100/],
+    ['sluice:transformReservedConcurrency', 4, /sluice:transformReservedConcurrency must be none, or at least sluice:mapConcurrency \(8\), got 4/],
+    ['sluice:rejectRateAlarm', '5%', /sluice:rejectRateAlarm must be a fraction above 0 and at most 1/],
+    ['sluice:rejectRateAlarm', 0, /sluice:rejectRateAlarm must be a fraction/],
   ])('refuses %s = %j, naming the key and the value', (key, value, message) => {
     expect(() => configOf({ [key]: value })).toThrow(StackConfigError)
     expect(() => configOf({ [key]: value })).toThrow(message)

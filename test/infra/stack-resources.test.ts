@@ -139,9 +139,11 @@ describe('the synthesized sluice stack', () => {
       for (const [name, seconds] of Object.entries(stateTimeout)) expect(functionNamed(json, name).props.Timeout).toBeLessThanOrEqual(seconds)
     })
 
-    it('sets exactly the variables each step reads, naming the buckets and database it is granted', () => {
+    it('sets exactly the variables each step reads, naming the buckets and database it is granted, and the Powertools service and namespace', () => {
       const env = (name: string) => functionNamed(json, name).props.Environment.Variables
+      const powertools = { POWERTOOLS_SERVICE_NAME: 'sluice', POWERTOOLS_METRICS_NAMESPACE: 'sluice' }
       expect(env('sluice-plan')).toEqual({
+        ...powertools,
         RAW_BUCKET: { Ref: ids.raw },
         CURATED_BUCKET: { Ref: ids.curated },
         GLUE_DATABASE: 'sluice',
@@ -149,9 +151,9 @@ describe('the synthesized sluice stack', () => {
         BATCH_SIZE: '500',
         ON_DELETE: 'retract',
       })
-      expect(env('sluice-transform')).toEqual({ RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated } })
-      expect(env('sluice-load')).toEqual({ RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
-      expect(env('sluice-handoff')).toEqual({ CURATED_BUCKET: { Ref: ids.curated } })
+      expect(env('sluice-transform')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated } })
+      expect(env('sluice-load')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
+      expect(env('sluice-handoff')).toEqual({ ...powertools, CURATED_BUCKET: { Ref: ids.curated } })
     })
 
     it('writes each function log to its own log group, kept for 30 days', () => {

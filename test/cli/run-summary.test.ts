@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import { formatRunSummary } from '../../cli/run-summary'
+import type { FileReport, RunReport } from '../../functions/core/run-report'
+
+const file = (key: string, outcome: FileReport['outcome'], rowsIn: number, rowsRejected = 0, reason?: string): FileReport => ({
+  dataset: key.split('/')[0]!,
+  key,
+  etag: 'e',
+  outcome,
+  rowsIn: outcome === 'failed' ? 0 : rowsIn,
+  rowsOut: outcome === 'failed' ? 0 : rowsIn - rowsRejected,
+  rowsRejected,
+  outputs: [],
+  ...(reason ? { reason } : {}),
+})
+
+function report(files: FileReport[]): RunReport {
+  const sum = (f: (x: FileReport) => number) => files.reduce((s, x) => s + f(x), 0)
+  const count = (o: FileReport['outcome']) => files.filter((f) => f.outcome === o).length
+  return {
+    runId: 'run-1',
+    trigger: 'schedule',
+    ingestDate: '2024-07-01',
+    startedAt: '2024-07-01T06:00:00.000Z',
+    updatedAt: '2024-07-01T06:01:00.000Z',
+    status: count('failed') > 0 ? 'failed' : 'succeeded',
+    files,
+    totals: { files: files.length, loaded: count('loaded'), empty: count('empty'), failed: count('failed'), skipped: 0, superseded: 0, retracted: 0, pending: 0, rowsRetracted: 0, rowsIn: sum((f) => f.rowsIn), rowsOut: sum((f) => f.rowsOut), rowsRejected: sum((f) => f.rowsRejected) },
+  }
+}
+
+const FILES = [
+  ...Array.from({ length: 200 }, (_, i) => file(`orders/part-${i}.csv`, 'loaded', 10)),
+  file('orders/bad.csv', 'failed', 0, 0, 'RejectThresholdError: too many rejects'),
+  file('payments/p.csv', 'loaded', 10, 1),
+  file('customers/c.csv', 'empty', 0),
+]
+
+describe('the run summary', () => {
+  it('gives totals per dataset first, then only the failed and rejecting files', () => {
+    // Act
+    const text = formatRunSummary(report(FILES))
+
+    // Assess
+    expect(text.split('\n').slice(0, 5)).toEqual([
+      'dataset    files  loaded  failed  rows in  rows loaded  rejected',
+      '---------  -----  ------  ------  -------  -----------  --------',
+      'customers      1       1       0        0            0         0',
+      'orders       201     200       1     2000         2000         0',
+      'payments       1       1       0       10            9         1',
+    ])
+    expect(text).toContain('orders/bad.csv')
+    expect(text).toContain('payments/p.csv')
+    expect(text).not.toContain('orders/part-0.csv')
+    expect(text).toContain('201 file(s) loaded without rejects are not listed (--all lists every file)')
+    expect(text.split('\n').length).toBeLessThan(20)
+  })
+
+  it('lists every file with all', () => {
+    // Act
+    const text = formatRunSummary(report(FILES), { all: true })
+
+    // Assess
+    for (const f of FILES) expect(text).toContain(f.key)
+    expect(text).not.toContain('not listed')
+  })
+})

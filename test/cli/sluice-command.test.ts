@@ -1,0 +1,124 @@
+import { execFile } from 'node:child_process'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+const REPO = resolve(import.meta.dirname, '../..')
+const BIN = join(REPO, 'bin', 'sluice.js')
+const { version } = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string }
+
+interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** The environment without what an enclosing `npm test` set, as a user's shell has it. */
+function userEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD'))
+}
+
+function run(file: string, args: string[], cwd: string): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(file, args, { cwd, env: userEnv() }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+      done({ code, stdout, stderr })
+    })
+  })
+}
+
+/** The installed command, `sluice <args>`, typed in `cwd`. */
+const sluice = (cwd: string, ...args: string[]) => run(process.execPath, [BIN, ...args], cwd)
+
+/** A folder outside the repository holding `mylake/raw` (the sample data) and an empty folder. */
+let home: string
+
+beforeAll(() => {
+  home = mkdtempSync(join(tmpdir(), 'sluice-bin-'))
+  cpSync(join(REPO, 'sample-data'), join(home, 'mylake', 'raw'), { recursive: true })
+  mkdirSync(join(home, 'not-a-lake'))
+  mkdirSync(join(home, 'elsewhere'))
+})
+
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true })
+})
+
+describe('the sluice command', () => {
+  it('runs from another directory with a lake path relative to that directory', async () => {
+    // Act
+    const ran = await sluice(home, 'run', '--lake', './mylake', '--json')
+    const tables = await sluice(home, 'tables', '--lake', 'mylake', '--json')
+
+    // Assess
+    expect(ran.code).toBe(0)
+    expect(JSON.parse(ran.stdout)).toMatchObject({ totals: { loaded: 4, failed: 0 } })
+    expect((JSON.parse(tables.stdout) as { table: string }[]).map((t) => t.table)).toContain('sluice.orders')
+  })
+
+  it('resolves relative paths against the directory npm run was typed in', async () => {
+    // Act: `npm run sluice` runs from the package root; the path is relative to `elsewhere`.
+    const result = await run('npm', ['--prefix', REPO, 'run', '-s', 'sluice', '--', 'tables', '--lake', '../mylake', '--json'], join(home, 'elsewhere'))
+
+    // Assess
+    expect(result.code).toBe(0)
+    expect((JSON.parse(result.stdout) as { table: string }[]).map((t) => t.table)).toContain('sluice.orders')
+  })
+
+  it('prints its version with --version', async () => {
+    // Act
+    const result = await sluice(home, '--version')
+
+    // Assess
+    expect(result).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' })
+  })
+
+  it.each([
+    ['an unknown option', ['run', '--lkae', 'x'], /^sluice run: unknown option '--lkae' \(Did you mean --lake\?\)$/],
+    ['an empty --key', ['run', '--lake', 'mylake', '--key', ''], /^sluice run: option '--key <rawKey>' argument '' is invalid/],
+    ['an unknown command', ['rnu'], /^sluice: unknown command 'rnu'/],
+    ['--s3-endpoint without buckets', ['run', '--s3-endpoint', 'http://127.0.0.1:1'], /^sluice run: --s3-endpoint needs --raw-bucket and --curated-bucket$/],
+  ])('answers %s with one line and a hint to --help, exit 2', async (_case, args, line) => {
+    // Act
+    const result = await sluice(home, ...args)
+
+    // Assess
+    expect(result.code).toBe(2)
+    const lines = result.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(2)
+    expect(lines[0]).toMatch(line)
+    expect(lines[1]).toMatch(/^Run 'sluice( run)? --help' for its options and examples\.$/)
+  })
+
+  it.each([
+    ['a --lake that does not exist', ['run', '--lake', './lkae'], /^sluice: NotFoundError: lake: no folder .*lkae; /],
+    ['a --lake without raw/ or curated/ to query', ['query', 'SELECT 1', '--lake', 'not-a-lake'], /^sluice: NotFoundError: lake: .*not-a-lake holds neither raw\/ nor curated\//],
+    ['a --lake without raw/ or curated/ to list', ['tables', '--lake', 'not-a-lake'], /holds neither raw\/ nor curated\//],
+    ['a --key that does not exist', ['run', '--lake', 'mylake', '--key', 'orders/orders-2024-5.csv'], /^sluice: NotFoundError: run: no raw key orders\/orders-2024-5\.csv in .*; nearest: orders\/orders-2024-05\.csv, orders\/orders-2024-06\.csv, /],
+    ['a query of an unknown table', ['query', 'SELECT * FROM orderz', '--lake', 'mylake'], /^sluice: NotFoundError: query: no table orderz in database sluice; tables: .*\borders, orders__rejects\b/],
+  ])('fails %s with one line, exit 1', async (_case, args, line) => {
+    // Act
+    const result = await sluice(home, ...args)
+
+    // Assess
+    expect(result.code).toBe(1)
+    const lines = result.stderr.trimEnd().split('\n')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatch(line)
+  })
+
+  it('shows examples in the help of every command', async () => {
+    // Prepare
+    const commands = [[], ['run'], ['query'], ['tables'], ['transform'], ['aws'], ['aws', 'start'], ['aws', 'runs'], ['aws', 'query']]
+
+    // Act
+    const results = await Promise.all(commands.map((c) => sluice(home, ...c, '--help')))
+
+    // Assess
+    for (const [i, result] of results.entries()) {
+      expect(result.code, commands[i]!.join(' ')).toBe(0)
+      expect(result.stdout, commands[i]!.join(' ')).toMatch(new RegExp(`Examples:\\n  (npm start|npx sluice ${commands[i]!.join(' ')})`))
+    }
+  })
+})
