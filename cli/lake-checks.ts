@@ -1,6 +1,8 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SluiceError } from '../functions/core/errors'
+import { datasetOfKey, fileId } from '../functions/core/lake-layout'
+import { headKey, type LedgerRecord } from '../functions/core/ledger'
 import type { ObjectStore } from '../functions/core/object-store'
 
 /** A command named something that is not there: a lake folder, a raw key, a table. */
@@ -62,9 +64,15 @@ async function dataKeys(raw: ObjectStore): Promise<string[]> {
   return keys
 }
 
-/** Fails unless the raw zone holds `key`, naming the nearest keys that do exist. */
-export async function assertRawKey(raw: ObjectStore, key: string, where = raw.location('')): Promise<void> {
+/**
+ * Fails unless the raw zone holds `key`, or the ledger has it loaded (a deleted file, whose run
+ * retracts its rows), naming the nearest keys that do exist.
+ */
+export async function assertRawKey(raw: ObjectStore, curated: ObjectStore, key: string, where = raw.location('')): Promise<void> {
   if (await raw.head(key)) return
+  const dataset = datasetOfKey(key)
+  const head = dataset ? await curated.readText(headKey(dataset, fileId(key))) : undefined
+  if (head && (JSON.parse(head) as LedgerRecord).state === 'committed') return
   const near = nearestKeys(key, await dataKeys(raw))
   const hint = near.length > 0 ? `; nearest: ${near.join(', ')}` : '; the raw zone holds no data files'
   throw new NotFoundError(`run: no raw key ${key} in ${where}${hint}`)

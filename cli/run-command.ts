@@ -32,7 +32,7 @@ export function runCommand(): Command {
       .option('--key <rawKey>', 'process only this raw key, as the on-drop trigger does ({"trigger":"object","key":…}); default: sweep the whole raw zone', rawKey)
       .option('--max-concurrency <n>', 'files transformed at once (the Map state\'s MaxConcurrency; 0 = no limit)', count)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
-      .option('--json', 'print the run report as one JSON object on stdout'),
+      .option('--json', 'print the run report as one JSON object on stdout (one line per run: a run past its file cap is followed by its successor)'),
   )
     .addHelpText('after', `
 The lake folder holds raw/ (drop CSVs here, one folder per dataset), curated/ (Parquet,
@@ -50,22 +50,27 @@ Examples:
     .action(async (flags: RunFlags) => {
       const { deps, root } = lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
-      if (flags.key !== undefined) await assertRawKey(deps.raw, flags.key, flags.s3Endpoint ? `s3://${flags.rawBucket}` : join(root, 'raw'))
+      if (flags.key !== undefined) await assertRawKey(deps.raw, deps.curated, flags.key, flags.s3Endpoint ? `s3://${flags.rawBucket}` : join(root, 'raw'))
       const input = {
         ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
         ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
       }
-      const board = flags.json ? undefined : new ProgressBoard()
-      try {
-        const { report, failure } = await runLocally(deps, input, { board })
-        board?.stop()
-        process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
-        if (failure) {
-          process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
-          process.exitCode = 1
+      // A run past its file cap hands the rest to a successor, as on AWS: it runs right after.
+      const chain: { runId?: string; input: unknown }[] = [{ input }]
+      for (let next = chain.shift(); next; next = chain.shift()) {
+        const board = flags.json ? undefined : new ProgressBoard()
+        try {
+          const onSuccessor = (runId: string, successorInput: unknown) => chain.push({ runId, input: successorInput })
+          const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(next.runId ? { runId: next.runId } : {}) })
+          board?.stop()
+          process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
+          if (failure) {
+            process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
+            process.exitCode = 1
+          }
+        } finally {
+          board?.stop()
         }
-      } finally {
-        board?.stop()
       }
     })
 }

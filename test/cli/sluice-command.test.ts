@@ -57,6 +57,21 @@ describe('the sluice command', () => {
     expect((JSON.parse(tables.stdout) as { table: string }[]).map((t) => t.table)).toContain('sluice.orders')
   })
 
+  it('takes the --key of a loaded file that was deleted since, and retracts its rows', async () => {
+    // Prepare
+    const lake = join(home, 'deleting')
+    cpSync(join(REPO, 'sample-data'), join(lake, 'raw'), { recursive: true })
+    await sluice(home, 'run', '--lake', lake)
+    rmSync(join(lake, 'raw', 'customers', 'customers.csv'))
+
+    // Act
+    const ran = await sluice(home, 'run', '--lake', lake, '--key', 'customers/customers.csv', '--json')
+
+    // Assess
+    expect(ran.code).toBe(0)
+    expect(JSON.parse(ran.stdout)).toMatchObject({ files: [{ key: 'customers/customers.csv', outcome: 'retracted', rowsRetracted: 48 }] })
+  })
+
   it('resolves relative paths against the directory npm run was typed in', async () => {
     // Act: `npm run sluice` runs from the package root; the path is relative to `elsewhere`.
     const result = await run('npm', ['--prefix', REPO, 'run', '-s', 'sluice', '--', 'tables', '--lake', '../mylake', '--json'], join(home, 'elsewhere'))
