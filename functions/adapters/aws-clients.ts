@@ -1,5 +1,6 @@
 import { GlueClient } from '@aws-sdk/client-glue'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import { SFNClient } from '@aws-sdk/client-sfn'
 
 /*
  * The one place AWS clients are created. Entry points read their config once and call these
@@ -35,6 +36,11 @@ export function s3Client(options: S3ClientOptions = {}): S3Client {
 /** A Glue client. Whatever is not given comes from the SDK's default region and credential chains. */
 export function glueClient(options: GlueClientOptions = {}): GlueClient {
   return new GlueClient(endpointAndRegion(options))
+}
+
+/** A Step Functions client, from the SDK's default region and credential chains. */
+export function sfnClient(options: { region?: string } = {}): SFNClient {
+  return new SFNClient(options.region ? { region: options.region } : {})
 }
 
 /** Keys are left out rather than set to undefined, so the SDK's defaults apply. */

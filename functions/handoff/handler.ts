@@ -1,4 +1,4 @@
-import { SFNClient } from '@aws-sdk/client-sfn'
+import { sfnClient } from '../adapters/aws-clients'
 import { s3Zone } from '../adapters/aws-lake'
 import { executionStarter } from '../adapters/sfn-executions'
 import { InvalidInputError } from '../core/errors'
@@ -6,7 +6,7 @@ import { logger } from '../adapters/logger'
 import { config } from './config'
 import { handOffStep, type HandOffEvent } from './handoff-step'
 
-const deps = { curated: s3Zone(config.curatedBucket), startExecution: executionStarter(new SFNClient({})) }
+const deps = { curated: s3Zone(config.curatedBucket), startExecution: executionStarter(sfnClient()) }
 
 /** HandOff Lambda: a run at its file cap starts its successor for the files still pending. */
 export async function handler(event: HandOffEvent): Promise<{ successor: string; pending: number }> {

@@ -55,6 +55,9 @@ async function serialReference(versioned: string): Promise<Awaited<ReturnType<ty
   }
 }
 
+/** Seeds to run: five in the suite; `SLUICE_TORTURE_SEEDS=<n>` runs n more for a measurement. */
+const SEEDS = [11, 23, 37, 41, 59, ...Array.from({ length: Number(process.env.SLUICE_TORTURE_SEEDS ?? 0) }, (_, i) => 101 + i * 7)]
+
 describe('executions racing over one dataset', () => {
   let s3: LocalS3 | undefined
   let glue: GlueServer | undefined
@@ -67,7 +70,7 @@ describe('executions racing over one dataset', () => {
     lake = s3 = glue = undefined
   })
 
-  it.each([11, 23, 37, 41, 59])('ends in the serial result with seed %i: 12 executions, sweeps and drops, a file changing midway, both sides of midnight', async (seed) => {
+  it.each(SEEDS)('ends in the serial result with seed %i: 12 executions, sweeps and drops, a file changing midway, both sides of midnight', async (seed) => {
     // Prepare
     const reference = { v1: await serialReference(files()['events/versioned.csv']!), v2: await serialReference(VERSION_2) }
     s3 = await startS3rver(['raw', 'curated'], { latency: seededLatency({ seed, maxMs: 12 }) })

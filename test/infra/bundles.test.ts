@@ -9,7 +9,7 @@ import { BUNDLE_FILE, BUNDLING } from '../../infra/functions'
 import { removeSyntheses, synthSluice, type TemplateJson } from '../support/infra-synth'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const STEPS = ['plan', 'transform', 'load'] as const
+const STEPS = ['plan', 'transform', 'load', 'handoff'] as const
 const MAX_BUNDLE_BYTES = 5 * 1024 * 1024
 
 /** The staged asset folder of a step's function: `asset.<hash>` next to the template. */
