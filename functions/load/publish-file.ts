@@ -161,12 +161,13 @@ async function swapHead(curated: ObjectStore, next: LedgerRecord, read: Versione
  * publishes that can no longer commit, points the index at the head's version, and drops the
  * intents that are settled. Idempotent, so a crash anywhere in it is mended by a rerun.
  */
-async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, head: LedgerRecord, now: Date, outcome: T): Promise<{ outcome: T; record: LedgerRecord }> {
+async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, committed: LedgerRecord, now: Date, outcome: T): Promise<{ outcome: T; record: LedgerRecord }> {
   const { curated } = deps
-  const { dataset, fileId } = head
+  const { dataset, fileId } = committed
   const entries = await ledgerEntries(curated, dataset, fileId)
-  const live = new Set(head.outputs)
-  await curated.delete(head.replaced.filter((k) => !live.has(k)))
+  const live = new Set(committed.outputs)
+  await curated.delete(committed.replaced.filter((k) => !live.has(k)))
+  const head = await settleReplaced(curated, committed)
   const intents = entries.filter((e) => e.kind === 'intent')
   if (intents.length > 0) {
     const raw = await deps.raw.head(head.key)
@@ -189,6 +190,26 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, head
     if (current && (current.state !== 'committed' || current.etag !== head.etag)) await curated.delete([index])
   }
   return { outcome, record: head }
+}
+
+/**
+ * Once the replaced parts are gone, the head stops naming them (by compare-and-swap, only if it
+ * is still this commit), so the list never grows from version to version.
+ */
+async function settleReplaced(curated: ObjectStore, head: LedgerRecord): Promise<LedgerRecord> {
+  if (head.replaced.length === 0) return head
+  const key = headKey(head.dataset, head.fileId)
+  const read = await curated.readVersioned(key)
+  const current = read ? (JSON.parse(read.text) as LedgerRecord) : undefined
+  if (!read || !current || current.publishId !== head.publishId || current.state !== head.state || current.etag !== head.etag) return head
+  const settled: LedgerRecord = { ...current, replaced: [] }
+  try {
+    await curated.writeText(key, JSON.stringify(settled), { ifMatch: read.etag })
+    return settled
+  } catch (error) {
+    if (error instanceof WriteConflictError) return head
+    throw error
+  }
 }
 
 /** Removes a losing publish's parts and its intent. */

@@ -202,6 +202,7 @@ describe('races between executions, forced', () => {
     await lake.putRaw(key, csv('order_id,total', [[1000, '2.00'], [1001, '2.00']]))
     await lake.run(undefined, { startTime: new Date('2024-07-03T06:00:00.000Z') })
     const replaced = await lake.query('SELECT order_id FROM orders ORDER BY order_id')
+    const head = JSON.parse((await lake.deps.curated.readText(headKey('orders', fileId(key))))!)
 
     // Assess
     expect(outcomes.map((o) => o.failure)).toEqual([undefined, undefined])
@@ -209,6 +210,8 @@ describe('races between executions, forced', () => {
     expect(once).toEqual([{ n: 499, ids: 499, dates: 1 }])
     expect(loadedBefore).toEqual(CONSISTENT)
     expect(replaced).toEqual([{ order_id: 1000 }, { order_id: 1001 }])
+    // The head names the parts it replaced only until they are gone.
+    expect(head.replaced).toEqual([])
     expect(await lakeFindings(lake.deps, [key])).toEqual(CONSISTENT)
   })
 })
