@@ -1,3 +1,4 @@
+import type { FileReport } from '../core/run-report'
 import type { LoadEvent, PlanOutput } from '../core/workflow-types'
 import { METRIC, type MetricName } from './metric-names'
 import { addTo, type DatasetValues } from './metrics'
@@ -9,23 +10,26 @@ export interface StepMetrics {
 }
 
 /**
- * What a Load batch did, per dataset, from the results it was handed: files loaded, failed and
- * quarantined, rows in, loaded and rejected, raw bytes. Zeros are explicit, so that a reject
- * rate has both terms and a failed-files alarm sees data.
+ * What a Load batch did, per dataset, from what each file's commit came to: files loaded
+ * (loaded or empty), failed and quarantined, rows in, loaded and rejected, raw bytes of the
+ * files loaded. A version another run loaded first, or one the raw zone replaced meanwhile,
+ * counts as neither. Zeros are explicit, so that a reject rate has both terms and a
+ * failed-files alarm sees data.
  */
-export function loadMetrics(event: Pick<LoadEvent, 'results'>): StepMetrics {
+export function loadMetrics(event: Pick<LoadEvent, 'results'>, reports: FileReport[]): StepMetrics {
   const perDataset: DatasetValues = new Map()
-  for (const result of event.results) {
-    const { dataset, size } = result.file
-    const status = result.status as string
-    addTo(perDataset, dataset, METRIC.filesLoaded, status === 'transformed' || status === 'empty' ? 1 : 0)
-    addTo(perDataset, dataset, METRIC.filesFailed, status === 'failed' ? 1 : 0)
-    addTo(perDataset, dataset, METRIC.filesQuarantined, status === 'quarantined' ? 1 : 0)
-    const rows = result.status === 'transformed' || result.status === 'empty' ? result : { rowsIn: 0, rowsOut: 0, rowsRejected: 0 }
-    addTo(perDataset, dataset, METRIC.rowsIn, rows.rowsIn)
-    addTo(perDataset, dataset, METRIC.rowsLoaded, rows.rowsOut)
-    addTo(perDataset, dataset, METRIC.rowsRejected, rows.rowsRejected)
-    addTo(perDataset, dataset, METRIC.bytesIn, status === 'failed' ? 0 : size)
+  const sizes = new Map(event.results.map((r) => [r.file.key, r.file.size]))
+  for (const report of reports) {
+    const { dataset } = report
+    const outcome = report.outcome as string
+    const loaded = outcome === 'loaded' || outcome === 'empty'
+    addTo(perDataset, dataset, METRIC.filesLoaded, loaded ? 1 : 0)
+    addTo(perDataset, dataset, METRIC.filesFailed, outcome === 'failed' ? 1 : 0)
+    addTo(perDataset, dataset, METRIC.filesQuarantined, outcome === 'quarantined' ? 1 : 0)
+    addTo(perDataset, dataset, METRIC.rowsIn, loaded ? report.rowsIn : 0)
+    addTo(perDataset, dataset, METRIC.rowsLoaded, loaded ? report.rowsOut : 0)
+    addTo(perDataset, dataset, METRIC.rowsRejected, loaded ? report.rowsRejected : 0)
+    addTo(perDataset, dataset, METRIC.bytesIn, loaded ? (sizes.get(report.key) ?? 0) : 0)
   }
   return { perDataset, overall: {} }
 }

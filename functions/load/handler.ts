@@ -5,7 +5,7 @@ import { logger } from '../adapters/logger'
 import { publishDatasetMetrics } from '../adapters/metrics'
 import { loadMetrics } from '../adapters/step-metrics'
 import { config } from './config'
-import { loadStep } from './load-step'
+import { loadBatch } from './load-step'
 
 const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
 
@@ -15,9 +15,9 @@ export async function handler(event: LoadEvent): Promise<LoadOutput> {
     throw new InvalidInputError(`load: expected { runId, ingestDate, results, … }, got ${JSON.stringify(event)?.slice(0, 200)}`)
   }
   logger.appendKeys({ runId: event.runId })
-  const loaded = await loadStep(deps, event)
-  logger.info('loaded', { ...loaded })
-  const { perDataset, overall } = loadMetrics(event)
+  const { output, reports } = await loadBatch(deps, event)
+  logger.info('loaded', { ...output })
+  const { perDataset, overall } = loadMetrics(event, reports)
   publishDatasetMetrics(perDataset, overall)
-  return loaded
+  return output
 }

@@ -17,6 +17,11 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  * the batch to the run report. Any number of executions may run this at once.
  */
 export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
+  return (await loadBatch(deps, event, clock)).output
+}
+
+/** `loadStep`, also giving the batch's file reports (what each file's commit came to). */
+export async function loadBatch(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<{ output: LoadOutput; reports: FileReport[] }> {
   const done = event.results.filter((r): r is TransformResult => r.status === 'transformed' || r.status === 'empty')
   const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract')
   const staged = await Promise.all(done.map(async (r) => readStaged(deps, event.runId, r)))
@@ -44,7 +49,8 @@ export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Da
   await writeReport(deps, event, reports)
   await deps.curated.delete(await stagingKeys(deps, event.runId, staged.map((s) => s.file.fileId)))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
-  return { loaded: count('loaded'), empty: count('empty'), failed: count('failed'), retried, superseded: count('superseded'), retracted: count('retracted') }
+  const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed'), retried, superseded: count('superseded'), retracted: count('retracted') }
+  return { output, reports }
 }
 
 async function readStaged(deps: LoadDeps, runId: string, result: TransformResult): Promise<StagedFile> {

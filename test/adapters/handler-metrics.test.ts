@@ -1,10 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { PlannedFile } from '../../functions/core/plan-files'
+import type { FileReport } from '../../functions/core/run-report'
 import type { LoadEvent, PlanOutput } from '../../functions/core/workflow-types'
 
 // The steps' logic is tested elsewhere; here it stands still so that the handler's metrics
 // are what is looked at.
-vi.mock('../../functions/load/load-step', () => ({ loadStep: vi.fn(async () => ({ loaded: 3, empty: 0, failed: 1, retried: 0 })) }))
+vi.mock('../../functions/load/load-step', () => ({ loadBatch: vi.fn() }))
 vi.mock('../../functions/plan/plan-step', () => ({ planStep: vi.fn() }))
 vi.mock('../../functions/transform/transform-step', () => ({ transformStep: vi.fn() }))
 
@@ -45,8 +46,21 @@ afterEach(() => {
 })
 
 describe('the metrics of the step handlers', () => {
-  it('publishes what a Load batch did per dataset, and the sums without the dataset', async () => {
+  it('publishes what a Load batch did per dataset, from each file\'s commit, and the sums without the dataset', async () => {
     // Prepare
+    const { loadBatch } = await import('../../functions/load/load-step')
+    const report = (key: string, outcome: FileReport['outcome'], rowsIn: number, rowsOut: number, rowsRejected: number): FileReport =>
+      ({ dataset: key.split('/')[0]!, key, etag: 'e', outcome, rowsIn, rowsOut, rowsRejected, outputs: [] })
+    vi.mocked(loadBatch).mockResolvedValue({
+      output: { loaded: 2, empty: 1, failed: 1, retried: 0, superseded: 1, retracted: 0 },
+      reports: [
+        report('orders/a.csv', 'loaded', 100, 98, 2),
+        report('orders/b.csv', 'loaded', 50, 50, 0),
+        report('orders/c.csv', 'failed', 0, 0, 0),
+        report('orders/e.csv', 'superseded', 10, 0, 0),
+        report('customers/d.csv', 'empty', 0, 0, 0),
+      ],
+    })
     const { handler } = await import('../../functions/load/handler')
     const event: LoadEvent = {
       runId: 'run-1',
@@ -59,6 +73,7 @@ describe('the metrics of the step handlers', () => {
         { status: 'transformed', file: file('orders/b.csv', 500), rowsIn: 50, rowsOut: 50, rowsRejected: 0 },
         { status: 'failed', file: file('orders/c.csv', 700), error: 'RejectThresholdError', cause: 'too many' },
         { status: 'empty', file: file('customers/d.csv', 0), rowsIn: 0, rowsOut: 0, rowsRejected: 0 },
+        { status: 'transformed', file: file('orders/e.csv', 300), rowsIn: 10, rowsOut: 10, rowsRejected: 0 },
       ],
     }
 
