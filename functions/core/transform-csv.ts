@@ -4,13 +4,14 @@ import { DEFAULT_NULL_TOKENS } from './contract'
 import { CsvFormatError, RejectThresholdError } from './errors'
 import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
 import { NullTokens } from './null-tokens'
-import { openCsv, type OpenedCsv } from './open-csv'
-import { ParquetPartWriter } from './parquet-part-writer'
-import type { CsvEvent } from './read-csv-records'
+import { DEFAULT_GZIP_LIMITS } from './csv/decode-input'
+import { openCsv, type OpenedCsv } from './csv/open-csv'
+import { ParquetPartWriter } from './parquet/parquet-part-writer'
+import type { CsvEvent } from './csv/read-csv-records'
 import { RejectsTable, recordText } from './rejects-table'
 import { RowCoercer, WidenNeeded } from './row-coercer'
 import { PartitionedRows, type RowTarget } from './partitioned-rows'
-import { RowGroupBuffer } from './row-group-buffer'
+import { RowGroupBuffer } from './parquet/row-group-buffer'
 import type { AthenaType, ByteSource, Codec, PartSink, TransformOptions, TransformStats } from './transform-types'
 
 /** Defaults, documented in the README ("Parquet output"). */
@@ -104,7 +105,11 @@ interface Pass {
 /** Opens the source and reads the header. Undefined for an empty file. */
 async function beginPass(source: ByteSource, settings: Settings): Promise<Pass | undefined> {
   const contract = settings.options.contract
-  const opened = await openCsv(source.open(), settings.sourceName, { encoding: contract?.encoding, delimiter: contract?.delimiter })
+  const opened = await openCsv(source.open(), settings.sourceName, {
+    encoding: contract?.encoding,
+    delimiter: contract?.delimiter,
+    gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
+  })
   const events = opened.events[Symbol.asyncIterator]()
   const first = await events.next()
   if (first.done) {

@@ -65,6 +65,11 @@ export interface TransformOptions {
    * written as a variant column `<name>__<type>`, so no file ever disagrees with the table.
    */
   tableColumns?: { name: string; type: string }[]
+  /**
+   * Bounds on a gzip input's decompressed size: bytes, and the expansion ratio checked once
+   * `ratioAfterBytes` have come out. Beyond either the file fails with DecompressionLimitError.
+   */
+  gzipLimits?: { maxBytes?: number; maxRatio?: number; ratioAfterBytes?: number }
   /** Names no column may take (partition keys); a header with one gets `_2`. */
   reservedColumns?: string[]
 }

@@ -14,7 +14,7 @@ export async function handler(event: TransformEvent): Promise<TransformResult> {
   }
   logger.appendKeys({ runId: event.runId, key: event.file.key })
   try {
-    const result = await transformStep(deps, { ...event, tables: event.tables ?? {} })
+    const result = await transformStep(deps, { ...event, tables: event.tables ?? {} }, { gzipLimits: config.gzipLimits })
     logger.info('transformed', { status: result.status, rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected })
     return result
   } catch (e) {

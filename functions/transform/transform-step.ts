@@ -3,6 +3,7 @@ import { contractKey, stagedResultKey, stagingPrefix } from '../core/lake-layout
 import { INGEST_DATE } from '../core/catalog'
 import { transformCsv } from '../core/transform-csv'
 import type { LakeDeps } from '../core/step-deps'
+import type { TransformOptions } from '../core/transform-types'
 import type { TransformEvent, TransformResult } from '../core/workflow-types'
 import { stagingSink } from '../adapters/staging-sink'
 
@@ -10,7 +11,11 @@ import { stagingSink } from '../adapters/staging-sink'
  * Streams one raw object through the engine into `_staging/<runId>/<fileId>/` and records
  * the full stats next to it. Returns keys and counts only.
  */
-export async function transformStep(deps: Pick<LakeDeps, 'raw' | 'curated'>, event: TransformEvent): Promise<TransformResult> {
+export async function transformStep(
+  deps: Pick<LakeDeps, 'raw' | 'curated'>,
+  event: TransformEvent,
+  engine: Pick<TransformOptions, 'gzipLimits'> = {},
+): Promise<TransformResult> {
   const { file, runId } = event
   const contract = event.contracts.includes(file.dataset) ? await readContract(deps, file.dataset) : undefined
   const stats = await transformCsv({ open: () => deps.raw.read(file.key) }, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), {
@@ -18,6 +23,7 @@ export async function transformStep(deps: Pick<LakeDeps, 'raw' | 'curated'>, eve
     contract,
     tableColumns: event.tables[file.dataset],
     reservedColumns: [INGEST_DATE],
+    ...engine,
   })
   await deps.curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify({ file, stats }))
   return {

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse'
 import { parse as parseSync } from 'csv-parse/sync'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { CsvFormatError } from './errors'
+import { CsvFormatError } from '../errors'
 import type { Dialect } from './sniff-dialect'
 
 /** Why a row could not be loaded. */

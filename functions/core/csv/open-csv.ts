@@ -1,5 +1,5 @@
 import { peekBytes } from './byte-stream'
-import { decodeInput, type DecodedInput } from './decode-input'
+import { decodeInput, type DecodedInput, type GzipLimits } from './decode-input'
 import { readCsvRecords, type CsvEvent } from './read-csv-records'
 import { sniffDialect, type Dialect } from './sniff-dialect'
 
@@ -20,9 +20,9 @@ export interface OpenedCsv {
 export async function openCsv(
   source: AsyncIterable<Uint8Array>,
   sourceName: string,
-  declared: { encoding?: string; delimiter?: string },
+  declared: { encoding?: string; delimiter?: string; gzipLimits?: GzipLimits },
 ): Promise<OpenedCsv> {
-  const input = await decodeInput(source, sourceName, declared.encoding)
+  const input = await decodeInput(source, sourceName, declared.encoding, declared.gzipLimits)
   const { head, rest } = await peekBytes(input.bytes, DIALECT_SAMPLE_BYTES)
   const complete = head.length < DIALECT_SAMPLE_BYTES
   const dialect = sniffDialect(new TextDecoder().decode(head), complete, declared.delimiter)
