@@ -22,16 +22,25 @@ export async function openCsv(
   sourceName: string,
   declared: { encoding?: string; delimiter?: string; gzipLimits?: GzipLimits },
 ): Promise<OpenedCsv> {
+  const { bytes, ...opened } = await openCsvBytes(source, sourceName, declared)
+  return { ...opened, events: readCsvRecords(bytes, opened.dialect, sourceName, opened.counters) }
+}
+
+/** One read of a CSV source up to its UTF-8 bytes: decoded, dialect sniffed, not yet split. */
+export interface OpenedCsvBytes extends Omit<OpenedCsv, 'events'> {
+  /** UTF-8 bytes without BOM, from the start (the dialect sample is replayed). */
+  bytes: AsyncIterable<Buffer>
+}
+
+/** Opens a CSV byte stream up to the bytes, for the byte scanner. */
+export async function openCsvBytes(
+  source: AsyncIterable<Uint8Array>,
+  sourceName: string,
+  declared: { encoding?: string; delimiter?: string; gzipLimits?: GzipLimits },
+): Promise<OpenedCsvBytes> {
   const input = await decodeInput(source, sourceName, declared.encoding, declared.gzipLimits)
   const { head, rest } = await peekBytes(input.bytes, DIALECT_SAMPLE_BYTES)
   const complete = head.length < DIALECT_SAMPLE_BYTES
   const dialect = sniffDialect(new TextDecoder().decode(head), complete, declared.delimiter)
-  const counters = { blankLines: 0 }
-  return {
-    input,
-    dialect,
-    empty: head.length === 0,
-    events: readCsvRecords(rest, dialect, sourceName, counters),
-    counters,
-  }
+  return { input, dialect, empty: head.length === 0, bytes: rest, counters: { blankLines: 0 } }
 }
