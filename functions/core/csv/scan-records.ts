@@ -273,7 +273,9 @@ class Scanner {
     for (let window = FALLBACK_WINDOW; ; window *= 4) {
       const end = Math.min(buf.length, pos + window)
       const whole = end === buf.length
-      const text = buf.toString('utf8', pos, end)
+      // Latin-1 maps each byte to one character: csv-parse sees the same quotes, delimiters
+      // and line breaks (all ASCII), and lengths stay byte counts, whatever the UTF-8 holds.
+      const text = buf.toString('latin1', pos, end)
       let skipped: { code: string; message: string; raw: string } | undefined
       const out = parseSync(text, {
         ...this.options,
@@ -286,21 +288,24 @@ class Scanner {
       const first = out[0]
       // With `to: 1` parsing stops after the first record, so a skipped record came first
       // only when no record came out.
-      const raw = first ? first.raw : skipped?.raw ?? ''
-      if (raw.length === 0) {
+      const latin = first ? first.raw : skipped?.raw ?? ''
+      if (latin.length === 0) {
         if (whole) return eof ? buf.length : -1
         continue
       }
-      const complete = (whole && eof) || (first !== undefined && this.endsRecord(raw))
+      // csv-parse leaves the LF of a CRLF record delimiter out of `raw`: it is consumed here.
+      const lf = this.crlf && latin.endsWith('\r') && text.charCodeAt(latin.length) === LF ? 1 : 0
+      const complete = (whole && eof) || (first !== undefined && (lf === 1 || this.endsRecord(latin)))
       if (!complete) {
         if (whole) return -1
         continue
       }
-      const bytes = Buffer.byteLength(raw)
+      const bytes = latin.length + lf
+      const raw = utf8(latin)
       const start = this.line
       this.line += lineBreaks(raw)
-      if (first && raw === first.raw) {
-        const record = first.record
+      if (first) {
+        const record = first.record.map(utf8)
         if (record.length === 1 && record[0] === '' && raw.trim() === '') {
           this.counters.blankLines += 1
           return pos + bytes
@@ -331,6 +336,9 @@ class Scanner {
     batch.fallback.set(r, event)
   }
 }
+
+/** Latin-1 text (one character per byte) back to the UTF-8 it holds. */
+const utf8 = (latin: string) => Buffer.from(latin, 'latin1').toString('utf8')
 
 /** Line breaks inside `buf[s, e)`: LF, CRLF and a lone CR each count one. */
 function countBreaks(buf: Buffer, s: number, e: number): number {
