@@ -5,8 +5,12 @@ type Convert = (csv: string, out: string) => Promise<ConversionOutput>
 // Loaded on demand so that one contender's missing or broken module only fails that contender.
 const loaders: Record<ContenderName, () => Promise<Convert>> = {
   duckdb: async () => (await import('./contenders/duckdb')).convertWithDuckdb,
-  sluice: async () => (await import('./contenders/sluice')).convertWithSluice,
-  'sluice-prepass': async () => (await import('./contenders/sluice')).convertWithSluicePrepass,
+  polars: async () => (await import('./contenders/polars')).convertWithPolars,
+  sluice: async () => (await import('./contenders/sluice')).sluiceContender(),
+  'sluice-1w': async () => (await import('./contenders/sluice')).sluiceContender({ workers: 1 }),
+  'sluice-2w': async () => (await import('./contenders/sluice')).sluiceContender({ workers: 2 }),
+  'sluice-v1': async () => (await import('./contenders/sluice')).convertWithSluiceV1,
+  'sluice-prepass': async () => (await import('./contenders/sluice')).sluiceContender({ inference: 'prepass' }),
   'parquetjs-lite': async () => (await import('./contenders/parquetjs-lite')).convertWithParquetjsLite,
 }
 
@@ -27,11 +31,15 @@ async function main(): Promise<void> {
   // Module loading happens before the clock starts: it is start-up, not conversion.
   const convert = await loaders[name]()
   const started = performance.now()
+  const cpu = process.cpuUsage()
   const output = await convert(csv, out)
   const seconds = (performance.now() - started) / 1000
+  // Every thread of the process: worker threads and DuckDB's and Polars' own threads count.
+  const used = process.cpuUsage(cpu)
+  const cpuSeconds = (used.user + used.system) / 1e6
   const peakRssMb = process.resourceUsage().maxRSS / 1024
   // Rounded so the JSON kept in docs/benchmarks.md carries no false precision.
-  const result: ContenderResult = { ...output, seconds: round(seconds, 3), peakRssMb: round(peakRssMb, 1) }
+  const result: ContenderResult = { ...output, seconds: round(seconds, 3), cpuSeconds: round(cpuSeconds, 3), peakRssMb: round(peakRssMb, 1) }
   // Exit explicitly once the line is flushed: native handles (DuckDB) must not keep the child alive.
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0))
 }

@@ -35,8 +35,9 @@ export async function readRecordedRuns(path: string): Promise<BenchRun[]> {
  * and rewrites the whole page. Returns every recorded run.
  */
 export async function recordRun(path: string, run: BenchRun): Promise<BenchRun[]> {
-  const runs = [...(await readRecordedRuns(path)).filter((r) => r.rows !== run.rows), run].sort(
-    (a, b) => a.rows - b.rows,
+  const file = (r: BenchRun) => r.file ?? 'orders'
+  const runs = [...(await readRecordedRuns(path)).filter((r) => r.rows !== run.rows || file(r) !== file(run)), run].sort(
+    (a, b) => file(b).localeCompare(file(a)) || a.rows - b.rows,
   )
   await writeFile(path, renderBenchmarksDoc(runs))
   return runs

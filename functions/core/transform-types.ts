@@ -20,6 +20,10 @@ export type Codec = 'snappy' | 'gzip' | 'none'
  */
 export interface ByteSource {
   open(): AsyncIterable<Uint8Array>
+  /** The object's size in bytes, when known without reading it. */
+  size?: number
+  /** Bytes `[start, end)` of the object, for byte-range conversion. */
+  openRange?(start: number, end: number): AsyncIterable<Uint8Array>
 }
 
 /** One output object being written (a Parquet part). */
@@ -70,6 +74,11 @@ export interface TransformOptions {
    * `ratioAfterBytes` have come out. Beyond either the file fails with DecompressionLimitError.
    */
   gzipLimits?: { maxBytes?: number; maxRatio?: number; ratioAfterBytes?: number }
+  /**
+   * Worker threads for one uncompressed file: 1 converts in the calling thread; undefined
+   * picks min(available, size ÷ 100 MB). Needs a source with `size` and `openRange`.
+   */
+  workers?: number
   /** Names no column may take (partition keys); a header with one gets `_2`. */
   reservedColumns?: string[]
 }

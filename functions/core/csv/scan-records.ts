@@ -164,8 +164,16 @@ class Scanner {
     let fields = first
     let breaks = 0
     let p = pos
+    let fs = batch.fieldStart
+    let fe = batch.fieldEnd
+    let fq = batch.fieldQuote
     for (;;) {
-      if (fields + 1 >= batch.fieldStart.length) batch.reserve(fields - first + 64)
+      if (fields + 1 >= fs.length) {
+        batch.reserve(fields - first + 64)
+        fs = batch.fieldStart
+        fe = batch.fieldEnd
+        fq = batch.fieldQuote
+      }
       if (p < n && buf[p] === QUOTE) {
         // Quoted field: runs to the quote that is not doubled.
         const s = p + 1
@@ -183,9 +191,9 @@ class Scanner {
           break
         }
         breaks += countBreaks(buf, s, q)
-        batch.fieldStart[fields] = s
-        batch.fieldEnd[fields] = q
-        batch.fieldQuote[fields] = 1 + escaped
+        fs[fields] = s
+        fe[fields] = q
+        fq[fields] = 1 + escaped
         fields += 1
         p = q + 1
         if (p >= n) return this.finish(batch, pos, n, first, fields, breaks)
@@ -209,9 +217,9 @@ class Scanner {
         if (c === delim || c === LF || c === CR || c === QUOTE) break
         p += 1
       }
-      batch.fieldStart[fields] = s
-      batch.fieldEnd[fields] = p
-      batch.fieldQuote[fields] = 0
+      fs[fields] = s
+      fe[fields] = p
+      fq[fields] = 0
       fields += 1
       if (p >= n) {
         if (!eof) return 0

@@ -127,28 +127,38 @@ export class BytesColumn extends BaseColumn {
   size = 0
   ends = new Int32Array(1024)
 
+  /** FNV-1a hash of each value's bytes, made while copying them: the dictionary uses it. */
+  hashes = new Int32Array(1024)
+
   /** Copies `source[start, end)` as one value. */
   appendBytes(source: Uint8Array, start: number, end: number): void {
     const n = end - start
     this.reserve(n)
-    // A short copy by hand beats setting a subarray (which allocates a view).
-    if (n < 16) for (let k = 0; k < n; k++) this.bytes[this.size + k] = source[start + k]
-    else this.bytes.set(source.subarray(start, end), this.size)
-    this.size += n
-    this.close()
+    const bytes = this.bytes
+    const at = this.size
+    let h = 0x811c9dc5
+    for (let k = 0; k < n; k++) {
+      const b = source[start + k]
+      bytes[at + k] = b
+      h = Math.imul(h ^ b, 16777619)
+    }
+    this.size = at + n
+    this.close(h)
   }
 
   /** Copies a quoted field's bytes, turning each doubled quote into one. */
   appendUnescaped(source: Uint8Array, start: number, end: number, quote: number): void {
     this.reserve(end - start)
     let at = this.size
+    let h = 0x811c9dc5
     for (let k = start; k < end; k++) {
       const b = source[k]
       this.bytes[at++] = b
+      h = Math.imul(h ^ b, 16777619)
       if (b === quote && source[k + 1] === quote) k += 1
     }
     this.size = at
-    this.close()
+    this.close(h)
   }
 
   appendString(text: string): void {
@@ -168,9 +178,13 @@ export class BytesColumn extends BaseColumn {
     this.bytes = next
   }
 
-  private close(): void {
-    if (this.count === this.ends.length) this.ends = grow(this.ends)
+  private close(hash: number): void {
+    if (this.count === this.ends.length) {
+      this.ends = grow(this.ends)
+      this.hashes = grow(this.hashes)
+    }
     this.ends[this.count] = this.size
+    this.hashes[this.count] = hash
     this.mark()
   }
 }

@@ -268,14 +268,13 @@ function buildDictionary(c: BytesColumn): { entries: Int32Array; indexes: Int32A
   const slots = new Int32Array(size).fill(-1)
   const entries = new Int32Array(Math.min(n, limit + 1))
   const indexes = new Int32Array(n)
-  const bytes = c.bytes
   const ends = c.ends
+  const hashes = c.hashes
   let count = 0
   let s = 0
   for (let i = 0; i < n; i++) {
     const e = ends[i]
-    let h = 0x811c9dc5
-    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k], 16777619)
+    const h = hashes[i]
     let slot = (h ^ (h >>> 15)) & mask
     for (;;) {
       const entry = slots[slot]
@@ -286,7 +285,7 @@ function buildDictionary(c: BytesColumn): { entries: Int32Array; indexes: Int32A
         indexes[i] = count++
         break
       }
-      if (sameBytes(c, entries[entry], s, e)) {
+      if (hashes[entries[entry]] === h && sameBytes(c, entries[entry], s, e)) {
         indexes[i] = entry
         break
       }
