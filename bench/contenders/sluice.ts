@@ -1,4 +1,5 @@
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
+import { workerRangeRunner } from '../../functions/adapters/range-workers'
 import { transformCsv } from '../../functions/core/transform-csv'
 import { transformCsvReference } from '../../functions/core/transform-csv-reference'
 import type { TransformOptions } from '../../functions/core/transform-types'
@@ -10,7 +11,7 @@ import type { ConversionOutput } from '../bench-types'
  */
 export function sluiceContender(options: Pick<TransformOptions, 'workers' | 'inference'> = {}) {
   return async (csv: string, out: string): Promise<ConversionOutput> => {
-    const stats = await transformCsv(fileByteSource(csv), localFilePartSink({ out }), { sourceName: csv, ...options })
+    const stats = await transformCsv(fileByteSource(csv), localFilePartSink({ out }), { sourceName: csv, rangeRunner: workerRangeRunner(), ...options })
     return { parquetBytes: stats.bytesOut, rowsOut: stats.rowsOut, rowsRejected: stats.rowsRejected, parts: stats.parts.length }
   }
 }

@@ -11,6 +11,7 @@ import { RejectsTable, recordText } from './rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
 import { WidenNeeded } from './row-coercer'
 import { inferPass, transformCsvReference } from './transform-csv-reference'
+import { transformRanges, workerCount, type RangeStart } from './transform-ranges'
 import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputName, resolveSettings, transformStats, type Settings } from './transform-settings'
 import type { AthenaType, ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
 
@@ -145,6 +146,11 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
   const { plan, opened } = pass
   try {
     const types = fixedTypes ?? (await sampleTypes(pass, settings))
+    const workers = workerCount(settings, source, opened)
+    if (workers > 1) {
+      await pass.batches.return?.(undefined)
+      return await transformRanges(source, sink, settings, rangeStart(pass, types, settings, !fixedTypes), workers)
+    }
     const tokens = settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS
     const coercer = new RecordCoercer(plan, types, settings.nullTokens, [...tokens], opened.input.invalidLines)
     const all = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
@@ -179,6 +185,25 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     return transformStats({ settings, opened, plan, types, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {
     await pass.batches.return?.(undefined)
+  }
+}
+
+/** Where the body starts, for byte ranges: after the BOM and the header record. */
+function rangeStart(pass: Pass, types: AthenaType[], settings: Settings, sampled: boolean): RangeStart {
+  const first = pass.pending[0]
+  const bom = pass.opened.input.bom ? 3 : 0
+  const all = pass.plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
+  if (pass.firstRecord === 0) return { opened: pass.opened, plan: pass.plan, types, all, dataStart: bom, linesBefore: 0, blankLinesBefore: 0, sampled }
+  const blank = first.line[0] - 1
+  return {
+    opened: pass.opened,
+    plan: pass.plan,
+    types,
+    all,
+    dataStart: bom + first.end[0],
+    linesBefore: blank + lineBreaks(first.buf.toString('latin1', first.start[0], first.end[0])),
+    blankLinesBefore: blank,
+    sampled,
   }
 }
 

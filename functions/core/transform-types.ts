@@ -1,3 +1,5 @@
+import type { RangeJob, RangeResult } from './convert-range'
+import type { EncodedRowGroup } from './parquet/columnar-part-writer'
 import type { Contract } from './contract'
 
 /** Athena column types that sluice writes. */
@@ -79,8 +81,20 @@ export interface TransformOptions {
    * picks min(available, size ÷ 100 MB). Needs a source with `size` and `openRange`.
    */
   workers?: number
+  /**
+   * Runs byte ranges in worker threads (functions/adapters/range-workers.ts). Without one,
+   * ranges run one after another in this thread: the same results, no parallelism.
+   */
+  rangeRunner?: RangeRunner
   /** Names no column may take (partition keys); a header with one gets `_2`. */
   reservedColumns?: string[]
+}
+
+/** Converts byte ranges of one file, each in a worker of its own. */
+export interface RangeRunner {
+  /** Threads it can use at once: the default worker count never exceeds it. */
+  readonly maxWorkers: number
+  run(job: RangeJob, bytes: AsyncIterable<Uint8Array>, emit: (group: EncodedRowGroup) => Promise<void>): Promise<RangeResult>
 }
 
 export interface ColumnInfo {

@@ -5,6 +5,11 @@ import { DEFAULT_GZIP_LIMITS } from '../core/csv/decode-input'
 export const config = {
   rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
+  /**
+   * Worker threads per uncompressed file; 0 (default) picks min(vCPUs, size ÷ 100 MB). 1 keeps
+   * the transform in one thread.
+   */
+  workers: intEnv('TRANSFORM_WORKERS', 0),
   /** A gzip file decompressing beyond either bound fails with DecompressionLimitError. */
   gzipLimits: {
     maxBytes: intEnv('GZIP_MAX_BYTES', DEFAULT_GZIP_LIMITS.maxBytes),

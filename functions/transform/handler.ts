@@ -2,6 +2,7 @@ import { s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { TransformEvent, TransformResult } from '../core/workflow-types'
 import { logger } from '../adapters/logger'
+import { workerRangeRunner } from '../adapters/range-workers'
 import { config } from './config'
 import { transformStep } from './transform-step'
 
@@ -14,7 +15,11 @@ export async function handler(event: TransformEvent): Promise<TransformResult> {
   }
   logger.appendKeys({ runId: event.runId, key: event.file.key })
   try {
-    const result = await transformStep(deps, { ...event, tables: event.tables ?? {} }, { gzipLimits: config.gzipLimits })
+    const result = await transformStep(deps, { ...event, tables: event.tables ?? {} }, {
+      gzipLimits: config.gzipLimits,
+      workers: config.workers || undefined,
+      rangeRunner: workerRangeRunner(),
+    })
     logger.info('transformed', { status: result.status, rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected })
     return result
   } catch (e) {

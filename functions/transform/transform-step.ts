@@ -14,11 +14,17 @@ import { stagingSink } from '../adapters/staging-sink'
 export async function transformStep(
   deps: Pick<LakeDeps, 'raw' | 'curated'>,
   event: TransformEvent,
-  engine: Pick<TransformOptions, 'gzipLimits'> = {},
+  engine: Pick<TransformOptions, 'gzipLimits' | 'workers' | 'rangeRunner'> = {},
 ): Promise<TransformResult> {
   const { file, runId } = event
   const contract = event.contracts.includes(file.dataset) ? await readContract(deps, file.dataset) : undefined
-  const stats = await transformCsv({ open: () => deps.raw.read(file.key) }, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), {
+  const raw = deps.raw
+  const source = {
+    open: () => raw.read(file.key),
+    size: file.size,
+    openRange: raw.readRange ? (start: number, end: number) => raw.readRange!(file.key, start, end) : undefined,
+  }
+  const stats = await transformCsv(source, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), {
     sourceName: file.key,
     contract,
     tableColumns: event.tables[file.dataset],

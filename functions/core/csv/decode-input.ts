@@ -157,7 +157,8 @@ async function* skipBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenera
   }
 }
 
-async function* validateUtf8(chunks: AsyncIterable<Buffer>, invalidLines: Set<number>, onInvalid: () => void): AsyncGenerator<Buffer> {
+/** Passes UTF-8 bytes through, recording the lines (from 1) that hold invalid sequences. */
+export async function* validateUtf8(chunks: AsyncIterable<Buffer>, invalidLines: Set<number>, onInvalid: () => void): AsyncGenerator<Buffer> {
   let line = 1
   let pendingCR = false
   let carry: Buffer | undefined

@@ -82,6 +82,7 @@ export async function* scanRecords(
   sourceName: string,
   counters: { blankLines: number },
   firstLine = 1,
+  tail?: RangeTail,
 ): AsyncGenerator<RecordBatch> {
   const scanner = new Scanner(dialect, sourceName, counters, firstLine)
   let carry: Buffer | undefined
@@ -97,11 +98,25 @@ export async function* scanRecords(
     carry = stop < buf.length ? buf.subarray(stop) : undefined
     if (batch.count > 0) yield batch
   }
-  if (carry && carry.length > 0) {
+  if (tail?.open) {
+    // A byte range that is not the file's end: bytes after its last complete record belong
+    // to a record the next range cannot have started with, so they are reported, not read.
+    tail.leftover = carry?.length ?? 0
+  } else if (carry && carry.length > 0) {
     const batch = new RecordBatch()
     scanner.scan(carry, batch, true)
     if (batch.count > 0) yield batch
   }
+  if (tail) tail.line = scanner.line
+}
+
+/** For a byte range: whether it is open-ended, and where its scan stopped. */
+export interface RangeTail {
+  open: boolean
+  /** The line counter at the end (firstLine + line breaks read). */
+  line: number
+  /** Bytes after the last complete record (open ranges only). */
+  leftover: number
 }
 
 class Scanner {
