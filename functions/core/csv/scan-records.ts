@@ -13,16 +13,28 @@ import type { Dialect } from './sniff-dialect'
 export class RecordBatch {
   buf: Buffer = Buffer.alloc(0)
   count = 0
-  line = new Float64Array(256)
-  start = new Int32Array(256)
-  end = new Int32Array(256)
-  firstField = new Int32Array(256)
-  fieldCount = new Int32Array(256)
+  line: Float64Array
+  start: Int32Array
+  end: Int32Array
+  firstField: Int32Array
+  fieldCount: Int32Array
   fields = 0
-  fieldStart = new Int32Array(4096)
-  fieldEnd = new Int32Array(4096)
-  fieldQuote = new Uint8Array(4096)
+  fieldStart: Int32Array
+  fieldEnd: Int32Array
+  fieldQuote: Uint8Array
   fallback = new Map<number, CsvEvent>()
+
+  /** Sized for about as many records and fields as the previous batch held. */
+  constructor(records = 256, fields = 4096) {
+    this.line = new Float64Array(records)
+    this.start = new Int32Array(records)
+    this.end = new Int32Array(records)
+    this.firstField = new Int32Array(records)
+    this.fieldCount = new Int32Array(records)
+    this.fieldStart = new Int32Array(fields)
+    this.fieldEnd = new Int32Array(fields)
+    this.fieldQuote = new Uint8Array(fields)
+  }
 
   /** Room for one more record and `width` more fields. */
   reserve(width: number): void {
@@ -86,10 +98,13 @@ export async function* scanRecords(
 ): AsyncGenerator<RecordBatch> {
   const scanner = new Scanner(dialect, sourceName, counters, firstLine)
   let carry: Buffer | undefined
+  const hint = { records: 256, fields: 4096 }
   for await (const chunk of chunks) {
     const buf = carry && carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk
-    const batch = new RecordBatch()
+    const batch = new RecordBatch(hint.records, hint.fields)
     const stop = scanner.scan(buf, batch, false)
+    hint.records = Math.max(256, batch.count + (batch.count >> 3))
+    hint.fields = Math.max(4096, batch.fields + (batch.fields >> 3) + 64)
     if (buf.length - stop > MAX_RECORD_CHARS) {
       throw new CsvFormatError(
         `csv: a record in ${sourceName} starting at line ${scanner.line} grows past ${MAX_RECORD_CHARS} bytes: an opening quote is probably never closed`,

@@ -51,7 +51,9 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
   if (optional) {
     const levels = new ByteWriter(builder.rows / 4 + 16)
     levels.appendUint32(0)
-    const length = writeRleBitPackedHybrid(levels, builder.defined.subarray(0, builder.rows), 1)
+    // No nulls: one RLE run of 1s, without looking at every level.
+    const length =
+      builder.count === builder.rows ? (levels.appendVarInt(builder.rows * 2), levels.appendUint8(1), levels.offset - 4) : writeRleBitPackedHybrid(levels, builder.defined.subarray(0, builder.rows), 1)
     levels.view.setUint32(0, length, true)
     page = new Uint8Array(levels.offset + body.length)
     page.set(levels.getBytes())
