@@ -3,9 +3,9 @@ import type { ColumnPlan } from './column-plan'
 import type { RecordBatch } from './csv/scan-records'
 import { ColumnTypeAccumulator, classifyValue, fitsInferredType } from './infer-column-type'
 import type { NullTokens } from './null-tokens'
-import { BooleanColumn, BytesColumn, Int32Column, Int64Column, type ColumnBuilder, columnBuilder } from './parquet/column-builders'
+import { BooleanColumn, BytesColumn, DoubleColumn, Int32Column, Int64Column, type ColumnBuilder, columnBuilder } from './parquet/column-builders'
 import { recordText, type Reject } from './rejects-table'
-import { isoDateDays, isoInstantMicros } from './temporal-bytes'
+import { isoDateDays, isoInstantMicros, isoTimestampMicros } from './temporal-bytes'
 import { ISO_TIMESTAMP } from './temporal-format'
 import { lineBreaks } from './csv/read-csv-records'
 import { WidenNeeded } from './row-coercer'
@@ -20,6 +20,7 @@ const enum Path {
   Boolean,
   Date,
   Timestamp,
+  Double,
   Text,
 }
 
@@ -47,6 +48,8 @@ export class RecordCoercer {
   private readonly longest: number
   /** 1 for a byte some null token starts with: most cells are told apart by it alone. */
   private readonly tokenStart: Uint8Array
+  /** A null token holds a quote: unescaped text must then be compared with it. */
+  private readonly tokenQuote: boolean
 
   constructor(
     private readonly plan: ColumnPlan,
@@ -62,6 +65,7 @@ export class RecordCoercer {
     this.declared = plan.columns.map((c) => c.declared !== undefined)
     this.tokens = nullTokenTexts.filter((t) => t !== '').map((t) => Buffer.from(t, 'utf8'))
     this.longest = Math.max(0, ...this.tokens.map((t) => t.length))
+    this.tokenQuote = this.tokens.some((t) => t.includes(34))
     this.tokenStart = new Uint8Array(256)
     for (const t of this.tokens) this.tokenStart[t[0]] = 1
     this.scale = types.map((t) => (t.kind === 'decimal' ? t.scale : 0))
@@ -76,6 +80,7 @@ export class RecordCoercer {
       if (t.kind === 'boolean') return Path.Boolean
       if (t.kind === 'date') return Path.Date
       if (t.kind === 'timestamp') return Path.Timestamp
+      if (t.kind === 'double') return Path.Double
       return Path.Text
     })
   }
@@ -155,7 +160,11 @@ export class RecordCoercer {
     const quoted = batch.fieldQuote[f]
     const path = this.paths[j]
     if (path === Path.String) {
-      if (quoted === 2) return false
+      if (quoted === 2) {
+        if (this.tokenQuote) return false
+        ;(this.builders[j] as BytesColumn).appendUnescaped(buf, s, e, 34)
+        return true
+      }
       if (e === s) {
         if (!this.nullable[j]) return false
         this.builders[j].appendNull()
@@ -174,6 +183,7 @@ export class RecordCoercer {
     if (path === Path.Decimal) return this.decimal(buf, s, e, j)
     if (path === Path.Date) return this.date(buf, s, e, j)
     if (path === Path.Timestamp) return this.timestamp(buf, s, e, j)
+    if (path === Path.Double) return this.double(buf, s, e, j)
     return this.boolean(buf, s, e, j)
   }
 
@@ -245,12 +255,52 @@ export class RecordCoercer {
     const n = e - s
     if (n < 10 || buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s] < 48 || buf[s] > 57) return false
     let v: number | bigint | undefined = n === 20 ? isoInstantMicros(buf, s) : undefined
+    if (v === undefined && n > 10) v = isoTimestampMicros(buf, s, e)
     if (v === undefined) {
       for (let k = s; k < e; k++) if (buf[k] >= 128) return false
       v = ISO_TIMESTAMP.parseMicros(buf.toString('latin1', s, e))
       if (v === undefined) return false
     }
     ;(this.builders[j] as Int64Column).append(v)
+    return true
+  }
+
+  /**
+   * Numbers in a double column. An inferred column takes exactly what the inference rules
+   * call a number: an integer or a decimal without leading zeros, or exponent notation; a
+   * declared one whatever parseDouble reads. The value is Number() of the text, as there.
+   */
+  private double(buf: Buffer, s: number, e: number, j: number): boolean {
+    let p = s
+    if (buf[p] === 45 || buf[p] === 43) p += 1
+    const intStart = p
+    while (p < e && buf[p] >= 48 && buf[p] <= 57) p += 1
+    const intDigits = p - intStart
+    let point = false
+    let fracDigits = 0
+    if (p < e && buf[p] === 46) {
+      point = true
+      p += 1
+      const f = p
+      while (p < e && buf[p] >= 48 && buf[p] <= 57) p += 1
+      fracDigits = p - f
+    }
+    let exponent = false
+    if (p < e && (buf[p] === 101 || buf[p] === 69)) {
+      p += 1
+      if (p < e && (buf[p] === 45 || buf[p] === 43)) p += 1
+      const x = p
+      while (p < e && buf[p] >= 48 && buf[p] <= 57) p += 1
+      if (p === x) return false
+      exponent = true
+    }
+    if (p !== e || (intDigits === 0 && fracDigits === 0)) return false
+    if (!this.declared[j] && !exponent) {
+      // Integer or decimal shapes of the inference rules: digits before any point, no leading
+      // zero, and at least one digit after a point.
+      if (intDigits === 0 || (buf[intStart] === 48 && intDigits > 1) || (point && fracDigits === 0)) return false
+    }
+    ;(this.builders[j] as DoubleColumn).append(Number(buf.toString('latin1', s, e)))
     return true
   }
 

@@ -37,3 +37,59 @@ export function isoInstantMicros(buf: Uint8Array, s: number): number | undefined
   const micros = (days * 86400 + hour * 3600 + minute * 60 + second) * 1_000_000
   return Number.isSafeInteger(micros) ? micros : undefined
 }
+
+/**
+ * The other ISO_TIMESTAMP shapes with a time: `YYYY-MM-DD[T ]HH:MM[:SS[(.|,)f{1,6}]]` and an
+ * optional `Z`, `±HH`, `±HHMM` or `±HH:MM`, as epoch µs (while exact), else undefined (the
+ * caller then asks ISO_TIMESTAMP on the text, which also reads bare dates and spaces).
+ */
+export function isoTimestampMicros(buf: Uint8Array, s: number, e: number): number | undefined {
+  if (e - s < 16) return undefined
+  const sep = buf[s + 10]
+  if ((sep !== 84 && sep !== 32) || buf[s + 13] !== 58) return undefined
+  const days = isoDateDays(buf, s)
+  if (days === undefined) return undefined
+  const hour = two(buf, s + 11)
+  const minute = two(buf, s + 14)
+  if (hour < 0 || minute < 0) return undefined
+  let p = s + 16
+  let second = 0
+  let micros = 0
+  if (p < e && buf[p] === 58) {
+    second = two(buf, p + 1)
+    if (second < 0 || p + 3 > e) return undefined
+    p += 3
+    if (p < e && (buf[p] === 46 || buf[p] === 44)) {
+      p += 1
+      let digits = 0
+      while (p < e && buf[p] >= 48 && buf[p] <= 57) {
+        if (++digits > 6) return undefined
+        micros = micros * 10 + (buf[p++] - 48)
+      }
+      if (digits === 0) return undefined
+      for (let k = digits; k < 6; k++) micros *= 10
+    }
+  }
+  let offset = 0
+  if (p < e) {
+    const c = buf[p]
+    if (c === 90) {
+      p += 1
+    } else if (c === 43 || c === 45) {
+      const hh = two(buf, p + 1)
+      if (hh < 0 || p + 3 > e) return undefined
+      p += 3
+      let mm = 0
+      if (p < e) {
+        if (buf[p] === 58) p += 1
+        mm = two(buf, p)
+        if (mm < 0 || p + 2 > e) return undefined
+        p += 2
+      }
+      offset = (c === 45 ? -1 : 1) * (hh * 60 + mm)
+    } else return undefined
+  }
+  if (p !== e || hour > 23 || minute > 59 || second > 59 || Math.abs(offset) > 18 * 60) return undefined
+  const v = days * 86_400_000_000 + (hour * 3600 + minute * 60 + second - offset * 60) * 1_000_000 + micros
+  return Number.isSafeInteger(v) ? v : undefined
+}

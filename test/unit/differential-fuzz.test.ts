@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
+import { parseContract } from '../../functions/core/contract'
 import { transformCsv } from '../../functions/core/transform-csv'
 import { transformCsvReference } from '../../functions/core/transform-csv-reference'
 import type { ByteSource, TransformOptions, TransformStats } from '../../functions/core/transform-types'
@@ -115,6 +116,14 @@ export function fuzzFile(seed: number): FuzzFile {
     bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([pick(rnd, [0xff, 0xc3, 0x80, 0xed])]), bytes.subarray(at)])
   }
   const options: Partial<TransformOptions> = { rejectThreshold: 1 }
+  // Every fourth seed declares the columns' types in a contract, so declared types'
+  // coercion rules (type_mismatch rejects) are compared too.
+  if (seed % 4 === 1) {
+    const declared: Record<(typeof KINDS)[number], string> = {
+      int: 'bigint', decimal: 'decimal(18,2)', double: 'double', bool: 'boolean', date: 'date', timestamp: 'timestamp', string: 'string', mixed: 'string',
+    }
+    options.contract = parseContract({ columns: kinds.map((k, j) => ({ name: `${k}_${j}`, type: declared[k] })), delimiter })
+  }
   if (rnd() < 0.3) options.sampleRows = 1 + Math.floor(rnd() * 10)
   if (rnd() < 0.3) options.rowGroupBytes = 64 + Math.floor(rnd() * 512)
   return { bytes, options, description: `${width} columns (${kinds.join(', ')}), ${rows} rows, ${JSON.stringify(delimiter)}, ${JSON.stringify(eol)}` }
