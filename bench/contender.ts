@@ -1,3 +1,7 @@
+import { isMainThread } from 'node:worker_threads'
+// Imported here, not only by the sluice contender (loaded on demand): in the bundle its top-level
+// code must run at start-up, so that a worker thread started on the bundle serves its range.
+import '../functions/adapters/range-workers'
 import { CONTENDERS, type ContenderName, type ContenderResult, type ConversionOutput } from './bench-types'
 
 type Convert = (csv: string, out: string) => Promise<ConversionOutput>
@@ -19,7 +23,7 @@ const round = (x: number, digits: number) => Number(x.toFixed(digits))
 const isContender = (s: string | undefined): s is ContenderName => CONTENDERS.some((c) => c === s)
 
 /**
- * Child-process entry: `node --import tsx bench/contender.ts <name> <csv> <out>`.
+ * Child-process entry: `node <bundle of bench/contender.ts> <name> <csv> <out>` (see run.ts).
  * Prints one JSON line ({@link ContenderResult}). Running each contender in its own process
  * makes maxRSS that contender's peak, not the harness's or another contender's.
  */
@@ -44,7 +48,11 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0))
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? (err.stack ?? err.message) : err)
-  process.exit(1)
-})
+// A worker thread of the sluice engine loads this same file (inside the bundle): it must not
+// run a conversion of its own.
+if (isMainThread) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err)
+    process.exit(1)
+  })
+}

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { build } from 'esbuild'
 import { rmSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
@@ -99,9 +100,31 @@ const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = {
 }
 
 /** Runs one contender in a fresh Node process and parses the JSON line it prints. */
+/**
+ * Contenders run from an esbuild bundle of bench/contender.ts, built once per run, as the
+ * Transform Lambda runs from its bundle: under tsx every process (and every worker thread)
+ * would also carry the TypeScript loader, about 40 MB of RSS and its start-up CPU. DuckDB,
+ * Polars and parquetjs-lite stay outside the bundle (native code), resolved from node_modules.
+ */
+const BUNDLE = join(ROOT, 'node_modules', '.cache', 'sluice-bench', 'contender.mjs')
+
+async function bundleContenders(): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, 'bench', 'contender.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: BUNDLE,
+    external: ['@duckdb/node-api', 'nodejs-polars', 'parquetjs-lite'],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  })
+}
+
 function runContender(name: ContenderName, csv: string, out: string): Promise<ContenderResult | Crash> {
   return new Promise((resolve, reject) => {
-    const args = [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', join('bench', 'contender.ts'), name, csv, out]
+    const args = [...(NODE_FLAGS[name] ?? []), BUNDLE, name, csv, out]
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -143,6 +166,7 @@ async function main(): Promise<number> {
     process.exit(130)
   })
   try {
+    await bundleContenders()
     let failed = false
     for (const file of options.files) {
       const csv = join(dir, `${file}.csv`)
