@@ -1,7 +1,7 @@
 import { athenaTypeName } from './athena-types'
 import type { ColumnPlan, PlannedColumn } from './column-plan'
 import { validateUtf8 } from './csv/decode-input'
-import { scanRecords } from './csv/scan-records'
+import { scanRecords, type RecordBatch } from './csv/scan-records'
 import type { Dialect } from './csv/sniff-dialect'
 import { NullTokens } from './null-tokens'
 import { encodeRowGroup, type EncodedRowGroup } from './parquet/columnar-part-writer'
@@ -86,7 +86,8 @@ export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Arra
   const result: RangeResult = { rowsIn: 0, blankLines: 0, rejects: [], lineBreaks: 0, leftover: 0, invalidLines: [], invalidSequences: 0 }
   const validated = validateUtf8(asBuffers(bytes), invalid, () => (invalidSequences += 1))
   const tail = { open: !job.last, line: 1, leftover: 0 }
-  const scan = scanRecords(validated, job.dialect, job.sourceName, counters, 1, tail)
+  const pool: RecordBatch[] = []
+  const scan = scanRecords(validated, job.dialect, job.sourceName, counters, 1, tail, pool)
   let groupBytes = 0
   try {
     for await (const batch of scan) {
@@ -104,6 +105,7 @@ export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Arra
           groupBytes = 0
         }
       }
+      pool.push(batch)
     }
   } catch (e) {
     if (!(e instanceof WidenNeeded)) throw e

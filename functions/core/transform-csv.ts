@@ -70,6 +70,8 @@ interface Pass {
   pending: RecordBatch[]
   firstRecord: number
   plan: ColumnPlan
+  /** Batches done with, for the scanner to reuse. */
+  pool: RecordBatch[]
 }
 
 /** Opens the source and reads the header. Undefined for an empty file. */
@@ -80,7 +82,8 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
     delimiter: contract?.delimiter,
     gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
   })
-  const batches = scanRecords(opened.bytes, opened.dialect, settings.sourceName, opened.counters)[Symbol.asyncIterator]()
+  const pool: RecordBatch[] = []
+  const batches = scanRecords(opened.bytes, opened.dialect, settings.sourceName, opened.counters, 1, undefined, pool)[Symbol.asyncIterator]()
   const first = await batches.next()
   if (first.done) {
     await batches.return?.(undefined)
@@ -97,7 +100,7 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
   if (hasHeader) header = event?.kind === 'record' ? [...event.fields] : Array.from({ length: batch.fieldCount[0] }, (_, k) => batch.text(batch.firstField[0] + k))
   const width = header ? header.length : contract!.columns.length
   const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
-  return { opened, batches, pending: [batch], firstRecord: hasHeader ? 1 : 0, plan }
+  return { opened, batches, pending: [batch], firstRecord: hasHeader ? 1 : 0, plan, pool }
 }
 
 /** Infers the undeclared columns' types from the first `sampleRows` records, reading ahead. */
@@ -176,6 +179,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
           groupBytes = 0
         }
       }
+      pass.pool.push(batch)
     }
     checkRejectThreshold(settings, rowsIn, rejects)
     if (coercer.rows > 0) await writer.writeRowGroup(coercer.builders, coercer.rows)

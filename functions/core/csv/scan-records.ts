@@ -36,6 +36,16 @@ export class RecordBatch {
     this.fieldQuote = new Uint8Array(fields)
   }
 
+  /** Bytes this batch owns, reused for the next chunk with the carried-over record. */
+  space: Buffer | undefined
+
+  /** Empties the batch for reuse; its arrays and space stay. */
+  clear(): void {
+    this.count = 0
+    this.fields = 0
+    this.fallback.clear()
+  }
+
   /** Room for one more record and `width` more fields. */
   reserve(width: number): void {
     if (this.count === this.line.length) {
@@ -95,13 +105,32 @@ export async function* scanRecords(
   counters: { blankLines: number },
   firstLine = 1,
   tail?: RangeTail,
+  pool?: RecordBatch[],
 ): AsyncGenerator<RecordBatch> {
   const scanner = new Scanner(dialect, sourceName, counters, firstLine)
   let carry: Buffer | undefined
   const hint = { records: 256, fields: 4096 }
   for await (const chunk of chunks) {
-    const buf = carry && carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk
-    const batch = new RecordBatch(hint.records, hint.fields)
+    // A batch the consumer is done with (given back to `pool`) is reused, with its arrays and
+    // its space for joining the carried-over bytes to the chunk: a long file then allocates
+    // almost nothing per chunk.
+    const batch = pool?.pop() ?? new RecordBatch(hint.records, hint.fields)
+    batch.clear()
+    let buf = chunk
+    if (carry && carry.length > 0) {
+      const n = carry.length + chunk.length
+      if (!batch.space || batch.space.length < n) {
+        const space = Buffer.allocUnsafe(Math.max(n, 2 * chunk.length))
+        carry.copy(space, 0)
+        batch.space = space
+      } else {
+        // The carry may lie in this very space (the previous chunk's batch, reused): copy
+        // handles the overlap.
+        carry.copy(batch.space, 0)
+      }
+      chunk.copy(batch.space, carry.length)
+      buf = batch.space.subarray(0, n)
+    }
     const stop = scanner.scan(buf, batch, false)
     hint.records = Math.max(256, batch.count + (batch.count >> 3))
     hint.fields = Math.max(4096, batch.fields + (batch.fields >> 3) + 64)
