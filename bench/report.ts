@@ -65,7 +65,8 @@ export function sluiceChecks(run: BenchRun): TargetCheck[] {
       pass: sluice.sizeVsDuckdb <= TARGETS.maxSizeVsDuckdb,
     })
   }
-  if (one) {
+  // The memory target is the orders file's (issue 9): long unique strings hold more per row group.
+  if (one && !hard) {
     checks.push({ check: 'Peak RSS, 1 worker', target: `≤ ${TARGETS.maxPeakRssMb} MB`, measured: `${one.peakRssMb.toFixed(0)} MB`, pass: one.peakRssMb <= TARGETS.maxPeakRssMb })
   }
   return checks

@@ -1,4 +1,5 @@
 import type { ColumnPlan } from './column-plan'
+import { DEFAULT_NULL_TOKENS } from './contract'
 import { convertRange, jobColumns, type RangeJob } from './convert-range'
 import type { OpenedCsvBytes } from './csv/open-csv'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
@@ -57,7 +58,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     width: start.plan.width,
     types: start.types,
     output: start.all,
-    nullTokens: [...(settings.options.contract?.nullTokens ?? ['NULL', 'null', 'NA', 'N/A', '\\N'])],
+    nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
     codec: settings.codec,
     rowGroupBytes: settings.rowGroupBytes,
     last,
