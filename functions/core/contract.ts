@@ -30,12 +30,14 @@ export interface Contract {
   extraColumns: ExtraColumnsPolicy
   /** Column a later stage partitions the table by; validated here, used by the workflow. */
   partitionBy?: string
+  /** `false` leaves out the lineage columns (`_sluice_source`, `_sluice_run_id`). */
+  lineage?: boolean
 }
 
 const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
-const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'description', '$schema'])
+const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'description', '$schema'])
 const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
@@ -78,6 +80,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   if (c.nullTokens !== undefined && !(Array.isArray(c.nullTokens) && c.nullTokens.every((t) => typeof t === 'string'))) {
     fail('nullTokens', 'must be an array of strings')
   }
+  if (c.lineage !== undefined && typeof c.lineage !== 'boolean') fail('lineage', 'must be true or false')
   const threshold = c.rejectThreshold
   if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
     fail('rejectThreshold', 'must be a number from 0 to 1 (a fraction of rows)')
@@ -118,6 +121,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     rejectThreshold: threshold as number | undefined,
     extraColumns: extra as ExtraColumnsPolicy,
     partitionBy: partitionBy === undefined ? undefined : normalizeColumnName(partitionBy as string),
+    ...(c.lineage === undefined ? {} : { lineage: c.lineage as boolean }),
   }
 }
 

@@ -1,3 +1,4 @@
+import type { ConstantColumn } from './lineage'
 import { ContractViolationError } from './errors'
 import { ParquetPartWriter } from './parquet/parquet-part-writer'
 import type { ParquetColumn } from './parquet/parquet-schema'
@@ -44,6 +45,8 @@ export class PartitionedRows implements RowTarget {
     private readonly partBytes: number,
     private readonly groupChars: number,
     private readonly sourceName: string,
+    /** Lineage columns, written into every part. */
+    private readonly constants: ConstantColumn[] = [],
   ) {}
 
   add(values: readonly (CellValue | null)[], chars: number): boolean {
@@ -80,7 +83,7 @@ export class PartitionedRows implements RowTarget {
         `partition: ${this.sourceName} has more than ${MAX_PARTITIONS_PER_FILE} values of partition column ${this.by.name}; partition by a coarser column`,
       )
     }
-    const writer = new ParquetPartWriter(this.sink, 'data', this.columns, this.codec, this.partBytes, { [this.by.name]: text })
+    const writer = new ParquetPartWriter(this.sink, 'data', this.columns, this.codec, this.partBytes, { [this.by.name]: text }, this.constants)
     const buffer = new RowGroupBuffer(writer, this.columns.length, this.groupChars)
     this.buffers.set(text, buffer)
     return buffer

@@ -158,8 +158,8 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const columns = all.filter((_, j) => j !== by)
     const data: RowTarget =
       by < 0
-        ? new RowGroupBuffer(new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes), columns.length, settings.rowGroupBytes)
-        : new PartitionedRows(sink, columns, { index: by, name: plan.columns[by].name, type: types[by] }, settings.codec, settings.partBytes, settings.rowGroupBytes, settings.sourceName)
+        ? new RowGroupBuffer(new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes, undefined, settings.constants), columns.length, settings.rowGroupBytes)
+        : new PartitionedRows(sink, columns, { index: by, name: plan.columns[by].name, type: types[by] }, settings.codec, settings.partBytes, settings.rowGroupBytes, settings.sourceName, settings.constants)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     let rowsIn = 0
     for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
@@ -175,7 +175,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     }
     checkRejectThreshold(settings, rowsIn, rejects)
     const parts = await data.finish()
-    if (parts.length === 0) parts.push(...(await new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes).writeEmptyPart()))
+    if (parts.length === 0) parts.push(...(await new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes, undefined, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()
     return transformStats({ settings, opened, plan, types, all, by, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {

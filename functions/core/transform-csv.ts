@@ -157,7 +157,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const tokens = settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS
     const coercer = new RecordCoercer(plan, types, settings.nullTokens, [...tokens], opened.input.invalidLines)
     const all = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
-    const writer = new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes)
+    const writer = new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     const maxRows = Math.max(1, Math.floor(MAX_GROUP_CELLS / Math.max(all.length, 1)))
     let rowsIn = 0
@@ -184,7 +184,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     checkRejectThreshold(settings, rowsIn, rejects)
     if (coercer.rows > 0) await writer.writeRowGroup(coercer.builders, coercer.rows)
     const parts = await writer.finish()
-    if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes).writeEmptyPart()))
+    if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()
     return transformStats({ settings, opened, plan, types, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {

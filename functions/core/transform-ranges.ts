@@ -66,7 +66,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
   const ranges = cuts.map((from, k) => ({ from, to: k + 1 < cuts.length ? cuts[k + 1] : size }))
   const convert = async (k: number, from: number, use: RangeRunner) => {
     // One part per range: a range converted again rewrites exactly that part.
-    const writer = new ColumnarPartWriter(sink, start.all, settings.codec, Number.POSITIVE_INFINITY, k * RANGE_PART_STRIDE)
+    const writer = new ColumnarPartWriter(sink, start.all, settings.codec, Number.POSITIVE_INFINITY, k * RANGE_PART_STRIDE, settings.constants)
     const result = await use.run(job(k === ranges.length - 1), source.openRange!(from, ranges[k].to), (g) => writer.writeEncoded(g))
     const parts = await writer.finish()
     return { result, parts }
@@ -97,7 +97,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     offset += result.lineBreaks
   }
   checkRejectThreshold(settings, rowsIn, rejects)
-  if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, start.all, settings.codec, settings.partBytes).writeEmptyPart()))
+  if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, start.all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
   const rejectParts = await rejects.finish()
   const opened = {
     dialect: start.opened.dialect,

@@ -1,3 +1,4 @@
+import { lineageColumns, type ConstantColumn } from './lineage'
 import { athenaTypeName, parseAthenaType } from './athena-types'
 import type { ColumnPlan } from './column-plan'
 import { DEFAULT_NULL_TOKENS } from './contract'
@@ -5,7 +6,7 @@ import type { OpenedCsv } from './csv/open-csv'
 import { RejectThresholdError } from './errors'
 import { NullTokens } from './null-tokens'
 import type { RejectsTable } from './rejects-table'
-import type { AthenaType, Codec, PartInfo, TransformOptions, TransformStats } from './transform-types'
+import type { AthenaType, Codec, ColumnInfo, PartInfo, TransformOptions, TransformStats } from './transform-types'
 
 /** Defaults, documented in the README ("Parquet output"). */
 export const TRANSFORM_DEFAULTS = {
@@ -28,6 +29,8 @@ export interface Settings {
   nullTokens: NullTokens
   /** The curated table's column types, by name. */
   tableTypes: Map<string, AthenaType>
+  /** Columns of one value in every data row: the file's lineage, unless it is off. */
+  constants: ConstantColumn[]
   options: TransformOptions
 }
 
@@ -39,6 +42,7 @@ export function resolveSettings(options: TransformOptions): Settings {
     rowGroupBytes: options.rowGroupBytes ?? TRANSFORM_DEFAULTS.rowGroupBytes,
     partBytes: options.partBytes ?? TRANSFORM_DEFAULTS.partBytes,
     sampleRows: options.sampleRows ?? TRANSFORM_DEFAULTS.sampleRows,
+    constants: lineageColumns(options.contract?.lineage === false ? undefined : options.lineage),
     nullTokens: new NullTokens(options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS),
     tableTypes: new Map(
       (options.tableColumns ?? []).flatMap((c) => {
@@ -112,7 +116,7 @@ export function transformStats(o: PassOutcome): TransformStats {
     encoding: opened.input.encoding,
     bom: opened.input.bom,
     dialect: { ...opened.dialect, header: settings.options.contract?.header ?? true },
-    columns: plan.columns.flatMap((c, j) =>
+    columns: plan.columns.flatMap<ColumnInfo>((c, j) =>
       j === by
         ? []
         : [{
@@ -123,7 +127,7 @@ export function transformStats(o: PassOutcome): TransformStats {
             source: c.declared ? ('contract' as const) : ('inferred' as const),
             ...(all[j].name !== c.name ? { variantOf: c.name } : {}),
           }],
-    ),
+    ).concat(settings.constants.map((c) => ({ original: c.name, name: c.name, type: 'string', nullable: false, source: 'lineage' as const }))),
     ...(by >= 0 ? { partitionBy: { name: plan.columns[by].name, type: athenaTypeName(types[by]) } } : {}),
     renamed,
     parts,

@@ -1,3 +1,4 @@
+import type { Lineage } from './lineage'
 import type { RangeJob, RangeResult } from './convert-range'
 import type { EncodedRowGroup } from './parquet/columnar-part-writer'
 import type { Contract } from './contract'
@@ -47,6 +48,8 @@ export interface PartSink {
 }
 
 export interface TransformOptions {
+  /** The raw key and run every data row is stamped with (lineage columns); none when absent. */
+  lineage?: Lineage
   /** Name used in messages and in the rejects `source` column, e.g. `raw/orders/a.csv`. */
   sourceName: string
   contract?: Contract
@@ -106,7 +109,7 @@ export interface ColumnInfo {
   type: string
   nullable: boolean
   /** Where the type came from. */
-  source: 'contract' | 'inferred'
+  source: 'contract' | 'inferred' | 'lineage'
   /** Set on a variant column: the table column whose type it could not take. */
   variantOf?: string
 }

@@ -32,6 +32,8 @@ export async function transformStep(
     contract,
     tableColumns: event.tables[file.dataset],
     reservedColumns: [INGEST_DATE],
+    // Every row names its raw key and this run, unless the contract turns lineage off.
+    lineage: { source: file.key, runId },
     ...engine,
   })
   await deps.curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify({ file, stats }))

@@ -99,7 +99,7 @@ describe('races between executions, forced', () => {
 
     // Assess
     expect(outcomes.map((o) => o.failure)).toEqual([undefined, undefined, undefined, undefined])
-    expect(columns).toEqual(['amount', 'flag', 'id', 'region', 'score'])
+    expect(columns).toEqual(['_sluice_run_id', '_sluice_source', 'amount', 'flag', 'id', 'region', 'score'])
     expect(counts).toEqual([{ n: 8, regions: 2, scores: 2, flags: 2, total: '40.00' }])
     expect(glue.calls('UpdateTable') + glue.calls('CreateTable')).toBeGreaterThan(4)
     expect(await lakeFindings(lake.deps, Object.keys(inputs))).toEqual(CONSISTENT)
@@ -121,7 +121,7 @@ describe('races between executions, forced', () => {
         current.run({ trigger: 'object', key }, { deps: { ...current.deps, catalog: holdingFirstRead(catalog, 'events', bothRead) } }),
       ),
     )
-    const rows = await lake.query('SELECT * EXCLUDE (ingest_date) FROM events ORDER BY id')
+    const rows = await lake.query(`SELECT COLUMNS(c -> c NOT IN ('ingest_date', '_sluice_run_id')) FROM events ORDER BY id`)
 
     // Assess: whichever type won, every value is in the table once, in `extra` or its variant.
     expect(outcomes.map((o) => o.failure)).toEqual([undefined, undefined])

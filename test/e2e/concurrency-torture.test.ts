@@ -37,7 +37,7 @@ const VERSION_2 = 'id,amount,note\n950,1.50,second version\n951,2.50,second vers
 /** Rows and columns as a user sees them, without the ingest date (it differs by run). */
 async function userView(lake: E2ELake): Promise<{ columns: string[]; rows: Row[]; duplicates: Row[] }> {
   const columns = (await lake.query(`SELECT column_name, column_type FROM (DESCRIBE events) ORDER BY column_name`)).map((r) => `${r.column_name} ${r.column_type}`)
-  const rows = await lake.query('SELECT * EXCLUDE (ingest_date) FROM events ORDER BY id')
+  const rows = await lake.query(`SELECT COLUMNS(c -> c NOT IN ('ingest_date', '_sluice_run_id')) FROM events ORDER BY id`)
   const duplicates = await lake.query('SELECT id, count(*) AS n FROM events GROUP BY id HAVING n > 1')
   return { columns, rows, duplicates }
 }

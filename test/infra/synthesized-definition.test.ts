@@ -44,7 +44,7 @@ async function snapshot(lake: Awaited<ReturnType<typeof sampleLake>>): Promise<R
   const query = await openLakeQuery(lake.deps.catalog, 'sluice', partitionFiles({}, join(lake.dir, 'query-cache')))
   try {
     const result: Record<string, unknown[]> = { tables }
-    for (const table of tables) result[table] = (await query.query(`SELECT * FROM sluice."${table}" ORDER BY ALL`)).rows
+    for (const table of tables) result[table] = (await query.query(`SELECT COLUMNS(c -> c <> '_sluice_run_id') FROM sluice."${table}" ORDER BY ALL`)).rows
     return result
   } finally {
     query.close()

@@ -37,7 +37,7 @@ export interface E2ELake {
   run(input?: unknown, options?: RunOptions & { deps?: LakeDeps }): Promise<LocalRunOutcome>
   /** Rows of one query over the lake's catalog as it is now. */
   query(sql: string): Promise<Row[]>
-  /** Every catalog table, each `SELECT * … ORDER BY ALL`, plus the table list under `tables`. */
+  /** Every catalog table, each `SELECT * … ORDER BY ALL` but the run id (it differs from run to run), plus the table list under `tables`. */
   snapshot(): Promise<Record<string, Row[]>>
   putRaw(key: string, content: string | Uint8Array): Promise<void>
   deleteRaw(key: string): Promise<void>
@@ -86,7 +86,7 @@ export async function createLake(options: { seed?: string[] | 'all' | 'none'; zo
       const lake = await openLakeQuery(deps.catalog, deps.database, partitionFiles(buckets, join(dir, 'query-cache')))
       try {
         const result: Record<string, Row[]> = { tables: tables.map((name) => ({ name })) }
-        for (const table of tables) result[table] = (await lake.query(`SELECT * FROM "${table}" ORDER BY ALL`)).rows
+        for (const table of tables) result[table] = (await lake.query(`SELECT COLUMNS(c -> c <> '_sluice_run_id') FROM "${table}" ORDER BY ALL`)).rows
         return result
       } finally {
         lake.close()

@@ -1,10 +1,11 @@
 import type { ColumnChunk, FileMetaData, RowGroup, SchemaElement } from 'hyparquet'
 import { ByteWriter } from 'hyparquet-writer'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
-import type { ColumnBuilder } from './column-builders'
+import { BytesColumn, type ColumnBuilder } from './column-builders'
 import { writeColumnChunk } from './column-chunk'
 import { schemaElement, type ParquetColumn } from './parquet-schema'
 import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
+import { constantSchema, type ConstantColumn } from '../lineage'
 
 const MAGIC = new TextEncoder().encode('PAR1')
 
@@ -37,27 +38,35 @@ export class ColumnarPartWriter {
   private current?: { output: PartOutput; offset: number; rowGroups: RowGroup[]; rows: number }
   private readonly done: PartInfo[] = []
   private readonly elements: SchemaElement[]
+  /** Schema elements of the constant columns, which follow the data columns. */
+  private readonly constantElements: SchemaElement[]
+  private readonly constantBuilders: BytesColumn[]
 
   constructor(
     private readonly sink: PartSink,
-    private readonly columns: ParquetColumn[],
+    columns: ParquetColumn[],
     private readonly codec: Codec,
     private readonly partBytes: number,
     /** Index of this writer's first part: each byte range writes parts of its own. */
     private readonly firstIndex = 0,
+    /** Columns with one value in every row (lineage), appended to each row group here. */
+    private readonly constants: ConstantColumn[] = [],
   ) {
-    this.elements = columns.map(schemaElement)
+    this.constantElements = constantSchema(constants).map(schemaElement)
+    this.elements = [...columns.map(schemaElement), ...this.constantElements]
+    this.constantBuilders = constants.map(() => new BytesColumn())
   }
 
   /** Encodes and writes one row group; every builder holds the same number of rows. */
   async writeRowGroup(builders: ColumnBuilder[], rows: number): Promise<void> {
     if (rows === 0) return
-    await this.writeEncoded(encodeRowGroup(builders, this.elements, this.codec, rows))
+    await this.writeEncoded(encodeRowGroup(builders, this.elements.slice(0, builders.length), this.codec, rows))
   }
 
   /** Writes a row group encoded elsewhere (a worker), moving its offsets to where it lands. */
-  async writeEncoded(group: EncodedRowGroup): Promise<void> {
-    if (group.rows === 0) return
+  async writeEncoded(encoded: EncodedRowGroup): Promise<void> {
+    if (encoded.rows === 0) return
+    const group = this.constants.length > 0 ? this.withConstants(encoded) : encoded
     if (!this.current) await this.openPart()
     const part = this.current!
     const by = BigInt(part.offset)
@@ -84,6 +93,21 @@ export class ColumnarPartWriter {
     if (part.offset >= this.partBytes) await this.closePart()
   }
 
+  /** The group with the constant columns' chunks appended (a dictionary of one value each). */
+  private withConstants(group: EncodedRowGroup): EncodedRowGroup {
+    const out = new ByteWriter(group.bytes.length + 1024)
+    out.appendBytes(group.bytes)
+    const columns = [...group.columns]
+    this.constants.forEach((constant, k) => {
+      const builder = this.constantBuilders[k]
+      builder.reset()
+      const bytes = Buffer.from(constant.value, 'utf8')
+      for (let r = 0; r < group.rows; r++) builder.appendBytes(bytes, 0, bytes.length)
+      columns.push(writeColumnChunk(out, out.offset, builder, this.constantElements[k], this.codec))
+    })
+    return { bytes: out.getBytes(), columns, rows: group.rows }
+  }
+
   /** Closes the open part and returns every part written. */
   async finish(): Promise<PartInfo[]> {
     if (this.current) await this.closePart()
@@ -108,7 +132,7 @@ export class ColumnarPartWriter {
     const footer = new ByteWriter(4096)
     const metadata: FileMetaData = {
       version: 2,
-      schema: [{ name: 'root', num_children: this.columns.length }, ...this.elements],
+      schema: [{ name: 'root', num_children: this.elements.length }, ...this.elements],
       num_rows: BigInt(part.rows),
       row_groups: part.rowGroups,
       created_by: 'sluice',

@@ -2,6 +2,7 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { gzipSync } from 'node:zlib'
 import { parquetCodec, schemaElement, type ParquetColumn } from './parquet-schema'
 import type { CellValue } from '../value-codecs'
+import { constantSchema, type ConstantColumn } from '../lineage'
 import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
 
 /** Initial size of the write buffer; it grows to one row group's encoded size. */
@@ -24,8 +25,11 @@ export class ParquetPartWriter {
     private readonly codec: Codec,
     private readonly partBytes: number,
     private readonly partition?: Record<string, string>,
+    /** Columns with one value in every row (lineage), after the data columns. */
+    private readonly constants: ConstantColumn[] = [],
   ) {
-    this.schema = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)]
+    const all = [...columns, ...constantSchema(constants)]
+    this.schema = [{ name: 'root', num_children: all.length }, ...all.map(schemaElement)]
     // The writer takes INT64 and DECIMAL values as bigints only (timestamps it converts itself).
     this.needsBigInt = columns.map((c) => c.type.kind === 'bigint' || c.type.kind === 'decimal')
   }
@@ -36,7 +40,10 @@ export class ParquetPartWriter {
     if (!this.current) await this.openPart()
     const part = this.current!
     await part.writer.write({
-      columnData: this.columns.map((c, i) => ({ name: c.name, data: this.needsBigInt[i] ? data[i].map(toBigInt) : data[i] })),
+      columnData: [
+        ...this.columns.map((c, i) => ({ name: c.name, data: this.needsBigInt[i] ? data[i].map(toBigInt) : data[i] })),
+        ...this.constants.map((c) => ({ name: c.name, data: new Array<string>(rows).fill(c.value) })),
+      ],
       rowGroupSize: rows,
       // Dictionary pages are kept whenever they at least halve a chunk: low-cardinality
       // strings get RLE_DICTIONARY, unique ones stay PLAIN instead of growing.
