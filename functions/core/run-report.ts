@@ -21,6 +21,8 @@ export interface FileReport {
   note?: string
   /** For `retracted`: the rows removed. */
   rowsRetracted?: number
+  /** SQL (Athena and local) that selects this file's rows, and its rejected rows. */
+  queries?: { rows?: string; rejects: string }
   warnings?: string[]
 }
 

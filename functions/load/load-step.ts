@@ -1,4 +1,5 @@
 import { INGEST_DATE, parquetPartition } from '../core/catalog'
+import { LINEAGE_SOURCE } from '../core/lineage'
 import { partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
 import { mergeRunReport, type FileReport, type RunReport } from '../core/run-report'
 import type { LakeDeps } from '../core/step-deps'
@@ -93,8 +94,17 @@ function fileReport(s: StagedFile, commit: CommitOutcome): FileReport {
     rowsOut: s.stats.rowsOut,
     rowsRejected: s.stats.rowsRejected,
     outputs: commit.record.outputs,
+    queries: fileQueries(s),
     ...warnings,
   }
+}
+
+/** The queries that select a loaded file's rows (through its lineage column) and rejects. */
+function fileQueries(s: StagedFile): NonNullable<FileReport['queries']> {
+  const key = `'${s.file.key.replaceAll("'", "''")}'`
+  const rejects = `SELECT * FROM ${rejectsTable(s.file.dataset)} WHERE source = ${key} ORDER BY line`
+  const stamped = s.stats.columns.some((c) => c.name === LINEAGE_SOURCE)
+  return stamped ? { rows: `SELECT * FROM ${s.file.dataset} WHERE ${LINEAGE_SOURCE} = ${key}`, rejects } : { rejects }
 }
 
 function failedReport(r: FailedResult): FileReport {

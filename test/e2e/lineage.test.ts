@@ -23,8 +23,14 @@ describe('lineage columns', () => {
     const after = await lake.query('SELECT _sluice_source AS source, _sluice_run_id AS run, count(*) AS n FROM orders GROUP BY ALL ORDER BY ALL')
     const types = await lake.query(`SELECT column_name, column_type FROM (DESCRIBE orders) WHERE column_name LIKE '_sluice%' ORDER BY ALL`)
 
+    const may = first.report.files.find((f) => f.key === 'orders/orders-2024-05.csv')!
+    const selected = await lake.query(may.queries!.rows!)
+    const rejected = await lake.query(may.queries!.rejects)
+
     // Assess
     expect(first.failure).toBeUndefined()
+    expect(selected).toHaveLength(58)
+    expect(rejected.map((r) => r.line)).toEqual([19, 43])
     expect(before).toEqual([
       { source: 'orders/orders-2024-05.csv', run: 'first-run', n: 58 },
       { source: 'orders/orders-2024-06.csv', run: 'first-run', n: 55 },
