@@ -65,3 +65,56 @@ export async function generateOrdersCsv(path: string, rows: number, seed = 42): 
   await once(out, 'finish')
   return bytes
 }
+
+const WORDS = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', 'juliet', 'kilo', 'lima', 'mike', 'ñandú', 'über', 'œuvre', 'naïve', '東京', 'zulu']
+const DOMAINS = ['example.com', 'mail.example.org', 'corp.example.net', 'uni.example.edu']
+
+export const HARD_HEADER = 'event_id,session,email,message,occurred_at,score,ratio,tags\n'
+
+/**
+ * One line of the "hard" file: unique strings (a session token per row), e-mails, free text
+ * with commas, quotes and line breaks, timestamps with offsets and milliseconds, doubles in
+ * exponent form. Few repeats, so dictionaries help little and quoting is common.
+ */
+function hardRow(i: number, rnd: () => number): string {
+  const session = `${Math.floor(rnd() * 0xffffffff).toString(16).padStart(8, '0')}-${i.toString(36)}`
+  const name = `${WORDS[Math.floor(rnd() * WORDS.length)]}.${WORDS[Math.floor(rnd() * WORDS.length)]}${Math.floor(rnd() * 1000)}`
+  const email = `${name}@${DOMAINS[Math.floor(rnd() * DOMAINS.length)]}`
+  const words = 3 + Math.floor(rnd() * 12)
+  let message = ''
+  for (let w = 0; w < words; w++) {
+    const r = rnd()
+    message += (w ? (r < 0.1 ? ', ' : r < 0.15 ? '\n' : ' ') : '') + WORDS[Math.floor(rnd() * WORDS.length)]
+    if (r > 0.97) message += ' "quoted"'
+  }
+  const t = 1_672_531_200_000 + Math.floor(rnd() * 63_072_000_000)
+  const offset = Math.floor(rnd() * 27) - 12
+  const local = new Date(t + offset * 3_600_000)
+  const ts =
+    `${local.getUTCFullYear()}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:` +
+    `${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}${offset < 0 ? '-' : '+'}${pad(Math.abs(offset))}:00`
+  const score = (rnd() * 1000).toExponential(6)
+  const ratio = `${(rnd() * 10).toFixed(4)}e-${1 + Math.floor(rnd() * 20)}`
+  const tags = rnd() < 0.3 ? '' : `"${WORDS[Math.floor(rnd() * WORDS.length)]};${WORDS[Math.floor(rnd() * WORDS.length)]}"`
+  return `${i},${session},${email},"${message.replace(/"/g, '""')}",${ts},${score},${ratio},${tags}\n`
+}
+
+/** Writes the deterministic "hard" CSV of `rows` data rows to `path`; returns its byte size. */
+export async function generateHardCsv(path: string, rows: number, seed = 7): Promise<number> {
+  const rnd = prng(seed)
+  const out = createWriteStream(path)
+  let bytes = 0
+  let chunk = HARD_HEADER
+  for (let i = 1; i <= rows; i++) {
+    chunk += hardRow(i, rnd)
+    if (chunk.length > 1 << 20) {
+      bytes += Buffer.byteLength(chunk)
+      if (!out.write(chunk)) await once(out, 'drain')
+      chunk = ''
+    }
+  }
+  bytes += Buffer.byteLength(chunk)
+  out.end(chunk)
+  await once(out, 'finish')
+  return bytes
+}

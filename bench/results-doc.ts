@@ -35,8 +35,9 @@ export async function readRecordedRuns(path: string): Promise<BenchRun[]> {
  * and rewrites the whole page. Returns every recorded run.
  */
 export async function recordRun(path: string, run: BenchRun): Promise<BenchRun[]> {
-  const runs = [...(await readRecordedRuns(path)).filter((r) => r.rows !== run.rows), run].sort(
-    (a, b) => a.rows - b.rows,
+  const file = (r: BenchRun) => r.file ?? 'orders'
+  const runs = [...(await readRecordedRuns(path)).filter((r) => r.rows !== run.rows || file(r) !== file(run)), run].sort(
+    (a, b) => file(b).localeCompare(file(a)) || a.rows - b.rows,
   )
   await writeFile(path, renderBenchmarksDoc(runs))
   return runs
@@ -46,56 +47,66 @@ export async function recordRun(path: string, run: BenchRun): Promise<BenchRun[]
 export function renderBenchmarksDoc(runs: BenchRun[]): string {
   return `# Benchmarks
 
-\`npm run bench\` converts one generated orders CSV to Parquet with four contenders and records the
-results on this page. The numbers below are rewritten by the benchmark; edit the prose in
-\`bench/results-doc.ts\`.
+\`npm run bench\` converts two generated CSV files to Parquet with several contenders and prints
+the results; \`npm run bench -- --write\` also records them on this page. The numbers below are
+rewritten by the benchmark; edit the prose in \`bench/results-doc.ts\`.
 
 ## What is measured
 
-- **Input**: a deterministic CSV from \`bench/generate-csv.ts\` with ten columns: integer ids,
-  quoted \`"Last, First"\` names, cities that sometimes contain commas, ISO timestamps, dates,
-  amounts with two decimals, quantities, booleans, statuses, and notes with quotes, commas,
-  empty values and \`NULL\`. One million rows are about 104 MB.
+- **Inputs**, deterministic, from \`bench/generate-csv.ts\`:
+  - **orders** (the bench file): ten columns: integer ids, quoted \`"Last, First"\` names,
+    cities that sometimes contain commas, ISO timestamps, dates, amounts with two decimals,
+    quantities, booleans, statuses, and notes with quotes, commas, empty values and \`NULL\`.
+    One million rows are about 104 MB.
+  - **hard**: unique session tokens, e-mails, free text with commas, quotes and line breaks
+    inside quotes, timestamps with offsets and milliseconds, doubles in exponent form, tags.
+    One million rows are about 173 MB.
 - **Contenders** run one after another on the same file, each in its own child process so that
   its peak memory is its own, in rounds (\`--runs\`, default 3): the median time and the highest
-  peak memory of the runs are reported.
-  - **sluice**: \`transformCsv\` with its defaults (no contract, types inferred from a sample)
-    writing parts through the local file sink. One thread. Node runs with
-    \`--max-old-space-size=1024\`, as \`npm run sluice\` does and as a 1 GB Lambda would: with the
-    default limit of several GB, V8 lets garbage pile up and peak RSS reflects that instead of
-    what the transform holds (\`docs/transform.md\`, "Memory").
-  - **sluice-prepass**: the same, with a full inference pass before the write pass instead of
-    sampling: the measurement behind sluice's default (\`docs/transform.md\`).
-  - **DuckDB**: \`COPY (SELECT * FROM read_csv(…)) TO … (FORMAT parquet)\` through
-    \`@duckdb/node-api\` with default settings: its own CSV sniffer (which reads \`amount\` as
-    \`DOUBLE\` and keeps literal \`NULL\` notes as text), Snappy, every core.
-  - **parquetjs-lite**, the design baseline: csv-parse (\`columns: true\`) and one \`appendRow\`
-    per row, with a hand-written schema. \`amount\` is \`DOUBLE\` because parquetjs-lite has no
-    convenient \`DECIMAL\`, and pages are uncompressed, the library's default.
+  peak memory of the runs are reported. \`--contenders\` picks them.
+  - **duckdb**: \`COPY (SELECT * FROM read_csv(…)) TO … (FORMAT parquet)\` through
+    \`@duckdb/node-api\` with default settings: its own CSV sniffer, Snappy, every core.
+  - **polars**: nodejs-polars 0.25.2, \`readCSV\` then \`writeParquet\` with Snappy. It reads the
+    whole file into memory. Its linux-x64 binding is an optional dependency that npm installs on
+    Node 22 or later only; without it the line is missing and the run goes on.
+  - **sluice**: \`transformCsv\` in its default configuration (no contract, types inferred from
+    a sample, worker count min(cores, size ÷ 100 MB)), writing parts through the local file sink.
+  - **sluice-1w** and **sluice-2w**: the same with 1 and 2 workers.
+  - **sluice-v1**: the previous engine (\`transformCsvReference\`: csv-parse, string coercion,
+    hyparquet-writer), one thread.
+  - Not run by default: **sluice-prepass** (a full inference pass first) and **parquetjs-lite**
+    (csv-parse and one \`appendRow\` per row, the original design's writer).
+  - Every sluice contender runs under tsx with \`--max-old-space-size=1024\`, as
+    \`npm run sluice\` does and as a 1 GB Lambda would (\`docs/transform.md\`, "Memory"); tsx adds
+    about 40 MB to peak RSS that a bundled Lambda does not have.
 - **Seconds** is the wall time of the conversion only, without process start-up or module loading.
-  **MB/s** is input CSV bytes / 10⁶ / seconds. **Parquet MB** is bytes written / 10⁶ (data parts
-  only for sluice). **Peak RSS MB** is the child's \`process.resourceUsage().maxRSS\` / 1024, so it
-  includes Node's own baseline.
+  **CPU s** is the process's CPU time (user + system, every thread) over the same span: on a
+  shared machine it is steadier than wall time. **MB/s** is input CSV bytes / 10⁶ / seconds.
+  **Parquet MB** is bytes written / 10⁶ (data parts only for sluice). **Peak RSS MB** is the
+  child's \`process.resourceUsage().maxRSS\` / 1024, so it includes Node's own baseline.
 - **Throughput vs DuckDB** is DuckDB's seconds / the contender's seconds; **size vs DuckDB** is
   the contender's Parquet bytes / DuckDB's.
 
-## Acceptance targets for sluice
+## Acceptance targets for sluice (issue 9)
 
-- Throughput at least **${TARGETS.minThroughputVsDuckdb}×** DuckDB's on the same file.
-- Parquet output at most **${TARGETS.maxSizeVsDuckdb}×** DuckDB's.
-- Peak RSS at most **${TARGETS.maxPeakRssMb} MB**.
+- Throughput at least **${TARGETS.minThroughputVsDuckdb}×** DuckDB's on the orders file in the
+  default configuration, **${TARGETS.minThroughputOneWorker}×** with 1 worker, and
+  **${TARGETS.minThroughputHard}×** on the hard file.
+- Parquet output at most **${TARGETS.maxSizeVsDuckdb}×** DuckDB's on both files.
+- Peak RSS at most **${TARGETS.maxPeakRssMb} MB** with 1 worker.
 
 Each results section below ends with a pass/fail table for these targets.
 
 ## Reproduce
 
 \`\`\`sh
-npm run bench                        # 1,000,000 rows, about 104 MB of CSV
-npm run bench -- --rows 12000000 --runs 1     # about 1.25 GB of CSV
+npm run bench                                  # both files, 1,000,000 rows each, 3 rounds
+npm run bench -- --write                       # the same, recorded on this page
+npm run bench -- --rows 12000000 --runs 1 --file orders --contenders duckdb,sluice-1w --write
 \`\`\`
 
-\`--keep\` keeps the CSV and Parquet files in the temporary folder; \`--no-write\` leaves this page
-alone. A run replaces the section for its row count and keeps the others.
+\`--keep\` keeps the CSV and Parquet files in the temporary folder. A recorded run replaces the
+section for its file and row count and keeps the others.
 
 ## Results
 

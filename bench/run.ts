@@ -1,27 +1,33 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { build } from 'esbuild'
 import { rmSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { CONTENDERS, type BenchRun, type ContenderEntry, type ContenderName, type ContenderResult } from './bench-types'
-import { generateOrdersCsv } from './generate-csv'
+import { BENCH_FILES, CONTENDERS, DEFAULT_CONTENDERS, type BenchFile, type BenchRun, type ContenderEntry, type ContenderName, type ContenderResult } from './bench-types'
+import { generateHardCsv, generateOrdersCsv } from './generate-csv'
 import { formatConsole } from './report'
 import { recordRun } from './results-doc'
 
 const USAGE = `Usage: npm run bench [-- options]
 
-Converts one generated orders CSV to Parquet with sluice, DuckDB and parquetjs-lite,
-each in its own child process, and prints time, throughput, output size and peak memory.
+Converts generated CSV files (the orders file, and the "hard" file) to Parquet with DuckDB,
+Polars and sluice, each contender in its own child process, and prints wall time, CPU time,
+throughput, output size and peak memory.
 
 Options:
-  --rows N     data rows in the generated CSV (default 1000000, about 104 MB)
-  --runs N     runs of each contender, in rounds; the median time and the highest peak
-               memory are reported (default 3)
-  --keep       keep the CSV and Parquet files in the temporary folder
-  --no-write   do not update docs/benchmarks.md
-  --help       show this help`
+  --rows N            data rows in each generated CSV (default 1000000: orders about 104 MB,
+                      hard about 173 MB)
+  --runs N            runs of each contender, in rounds; the median time and the highest peak
+                      memory are reported (default 3)
+  --file F            orders, hard or both (default both)
+  --contenders A,B    contenders to run (default ${DEFAULT_CONTENDERS.join(',')};
+                      all: ${CONTENDERS.join(',')})
+  --keep              keep the CSV and Parquet files in the temporary folder
+  --write             record the results in docs/benchmarks.md (by default nothing is written)
+  --help              show this help`
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)))
 const DOC = join(ROOT, 'docs', 'benchmarks.md')
@@ -31,6 +37,8 @@ interface Options {
   runs: number
   keep: boolean
   write: boolean
+  files: BenchFile[]
+  contenders: ContenderName[]
 }
 
 /** Reads the command line; returns undefined after printing help. */
@@ -41,7 +49,10 @@ function readOptions(argv: string[]): Options | undefined {
       rows: { type: 'string', default: '1000000' },
       runs: { type: 'string', default: '3' },
       keep: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
       'no-write': { type: 'boolean', default: false },
+      file: { type: 'string', default: 'both' },
+      contenders: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   })
@@ -54,7 +65,13 @@ function readOptions(argv: string[]): Options | undefined {
   if (!Number.isSafeInteger(rows) || rows < 1) throw new Error(`bench: --rows must be a positive integer, got ${values.rows}`)
   const runs = Number(values.runs)
   if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`bench: --runs must be a positive integer, got ${values.runs}`)
-  return { rows, runs, keep: values.keep, write: !values['no-write'] }
+  const files = values.file === 'both' ? [...BENCH_FILES] : BENCH_FILES.filter((f) => f === values.file)
+  if (files.length === 0) throw new Error(`bench: --file must be orders, hard or both, got ${values.file}`)
+  const contenders = values.contenders === undefined ? [...DEFAULT_CONTENDERS] : values.contenders.split(',').map((c) => c.trim())
+  const unknown = contenders.filter((c) => !CONTENDERS.some((k) => k === c))
+  if (unknown.length) throw new Error(`bench: unknown contender(s) ${unknown.join(', ')}; known: ${CONTENDERS.join(', ')}`)
+  // --no-write is still accepted: it is the default now.
+  return { rows, runs, keep: values.keep, write: values.write && !values['no-write'], files, contenders: contenders as ContenderName[] }
 }
 
 /** A contender that exited non-zero or printed no result. */
@@ -74,12 +91,40 @@ let running: ChildProcess | undefined
  * garbage pile up and peak RSS reflects that rather than what the transform holds.
  */
 const SLUICE_FLAGS = ['--max-old-space-size=1024']
-const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = { sluice: SLUICE_FLAGS, 'sluice-prepass': SLUICE_FLAGS }
+const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = {
+  sluice: SLUICE_FLAGS,
+  'sluice-1w': SLUICE_FLAGS,
+  'sluice-2w': SLUICE_FLAGS,
+  'sluice-v1': SLUICE_FLAGS,
+  'sluice-prepass': SLUICE_FLAGS,
+}
 
 /** Runs one contender in a fresh Node process and parses the JSON line it prints. */
+/**
+ * Contenders run from an esbuild bundle of bench/contender.ts, built once per run, as the
+ * Transform Lambda runs from its bundle: under tsx every process (and every worker thread)
+ * would also carry the TypeScript loader, about 40 MB of RSS and its start-up CPU. DuckDB,
+ * Polars and parquetjs-lite stay outside the bundle (native code), resolved from node_modules.
+ */
+const BUNDLE = join(ROOT, 'node_modules', '.cache', 'sluice-bench', 'contender.mjs')
+
+async function bundleContenders(): Promise<void> {
+  await build({
+    entryPoints: [join(ROOT, 'bench', 'contender.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    outfile: BUNDLE,
+    external: ['@duckdb/node-api', 'nodejs-polars', 'parquetjs-lite'],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    logLevel: 'warning',
+  })
+}
+
 function runContender(name: ContenderName, csv: string, out: string): Promise<ContenderResult | Crash> {
   return new Promise((resolve, reject) => {
-    const args = [...(NODE_FLAGS[name] ?? []), '--import', 'tsx', join('bench', 'contender.ts'), name, csv, out]
+    const args = [...(NODE_FLAGS[name] ?? []), BUNDLE, name, csv, out]
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -121,72 +166,90 @@ async function main(): Promise<number> {
     process.exit(130)
   })
   try {
-    const csv = join(dir, 'orders.csv')
-    console.log(`Generating ${options.rows.toLocaleString('en-US')} rows into ${csv} …`)
-    const csvBytes = await generateOrdersCsv(csv, options.rows)
-
-    // Rounds of every contender in turn, so that a busy moment of the machine does not land on
-    // one contender's runs only.
-    const measured = new Map<ContenderName, ContenderResult[]>()
-    const crashes: Crash[] = []
-    for (let round = 1; round <= options.runs; round++) {
-      for (const name of CONTENDERS) {
-        if (crashes.some((c) => c.name === name)) continue
-        // sluice may add numbered parts next to this file; the others write only this file.
-        const out = join(dir, `${name}.parquet`)
-        process.stdout.write(`Running ${name}${options.runs > 1 ? ` (${round}/${options.runs})` : ''} … `)
-        const outcome = await runContender(name, csv, out)
-        if (isCrash(outcome)) {
-          console.log(`crashed (${outcome.how})`)
-          crashes.push(outcome)
-        } else {
-          console.log(`${outcome.seconds.toFixed(2)} s`)
-          measured.set(name, [...(measured.get(name) ?? []), outcome])
-        }
-      }
+    await bundleContenders()
+    let failed = false
+    for (const file of options.files) {
+      const csv = join(dir, `${file}.csv`)
+      console.log(`Generating ${options.rows.toLocaleString('en-US')} rows of the ${file} file into ${csv} …`)
+      const csvBytes = await (file === 'orders' ? generateOrdersCsv : generateHardCsv)(csv, options.rows)
+      if (!(await benchFile(options, file, csv, csvBytes, dir))) failed = true
+      if (!options.keep) await rm(csv, { force: true })
     }
-    const results: ContenderEntry[] = [...measured].map(([name, outcomes]) => ({ name, ...summarize(outcomes) }))
-
-    const run: BenchRun = {
-      rows: options.rows,
-      runs: options.runs,
-      csvBytes,
-      date: new Date().toISOString().slice(0, 10),
-      machine: {
-        node: process.version,
-        cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
-        cores: cpus().length,
-        platform: `${process.platform} ${process.arch}`,
-      },
-      results,
-    }
-    console.log(`\n${formatConsole(run)}\n`)
-    printRowCounts(run)
-
-    for (const crash of crashes) {
-      console.error(`\n${crash.name} crashed (${crash.how}):\n${crash.stderr.trimEnd()}`)
-    }
-    if (crashes.length) {
-      // A partial run would overwrite a complete one for this row count, so it is not recorded.
-      if (options.write) console.error(`\n${DOC} not updated because a contender crashed.`)
-      return 1
-    }
-    if (options.write) {
-      const runs = await recordRun(DOC, run)
-      console.log(`Wrote ${DOC} (${runs.map((r) => r.rows.toLocaleString('en-US')).join(', ')} rows).`)
-    }
-    return 0
+    return failed ? 1 : 0
   } finally {
     if (options.keep) console.log(`Kept ${dir}`)
     else await rm(dir, { recursive: true, force: true })
   }
 }
 
+/** Runs every contender on one file, prints (and records) the results; false when one crashed. */
+async function benchFile(options: Options, file: BenchFile, csv: string, csvBytes: number, dir: string): Promise<boolean> {
+  // Rounds of every contender in turn, so that a busy moment of the machine does not land on
+  // one contender's runs only.
+  const measured = new Map<ContenderName, ContenderResult[]>()
+  const crashes: Crash[] = []
+  for (let round = 1; round <= options.runs; round++) {
+    for (const name of options.contenders) {
+      if (crashes.some((c) => c.name === name)) continue
+      // sluice may add numbered parts next to this file; the others write only this file.
+      const out = join(dir, `${file}-${name}.parquet`)
+      process.stdout.write(`Running ${name} on ${file}${options.runs > 1 ? ` (${round}/${options.runs})` : ''} … `)
+      const outcome = await runContender(name, csv, out)
+      if (isCrash(outcome)) {
+        console.log(`crashed (${outcome.how})`)
+        crashes.push(outcome)
+      } else {
+        console.log(`${outcome.seconds.toFixed(2)} s, ${outcome.cpuSeconds?.toFixed(2)} CPU-s`)
+        measured.set(name, [...(measured.get(name) ?? []), outcome])
+      }
+      if (!options.keep) await rm(out, { force: true })
+    }
+  }
+  const results: ContenderEntry[] = [...measured].map(([name, outcomes]) => ({ name, ...summarize(outcomes) }))
+  const run: BenchRun = {
+    file,
+    rows: options.rows,
+    runs: options.runs,
+    csvBytes,
+    date: new Date().toISOString().slice(0, 10),
+    machine: {
+      node: process.version,
+      cpu: cpus()[0]?.model.trim() ?? 'unknown CPU',
+      cores: cpus().length,
+      platform: `${process.platform} ${process.arch}`,
+    },
+    results,
+  }
+  console.log(`\n${formatConsole(run)}\n`)
+  printRowCounts(run)
+  for (const crash of crashes) {
+    console.error(`\n${crash.name} crashed (${crash.how}):\n${crash.stderr.trimEnd()}`)
+  }
+  // A contender that cannot load (Polars without its native binding) is reported, not fatal.
+  const fatal = crashes.filter((c) => !(c.name === 'polars' && /Cannot find module|nodejs-polars/.test(c.stderr)))
+  if (fatal.length) {
+    if (options.write) console.error(`\n${DOC} not updated because a contender crashed.`)
+    return false
+  }
+  if (options.write) {
+    const runs = await recordRun(DOC, run)
+    console.log(`Wrote ${DOC} (${runs.length} runs recorded).`)
+  }
+  return true
+}
+
 /** The median time of a contender's runs, and the highest peak memory any of them reached. */
 function summarize(outcomes: ContenderResult[]): ContenderResult {
-  const seconds = outcomes.map((o) => o.seconds).sort((a, b) => a - b)
-  const median = seconds.length % 2 ? seconds[(seconds.length - 1) / 2] : (seconds[seconds.length / 2 - 1] + seconds[seconds.length / 2]) / 2
-  return { ...outcomes[0], seconds: Number(median.toFixed(3)), peakRssMb: Math.max(...outcomes.map((o) => o.peakRssMb)) }
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b)
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+  }
+  return {
+    ...outcomes[0],
+    seconds: Number(median(outcomes.map((o) => o.seconds)).toFixed(3)),
+    cpuSeconds: Number(median(outcomes.map((o) => o.cpuSeconds ?? NaN)).toFixed(3)),
+    peakRssMb: Math.max(...outcomes.map((o) => o.peakRssMb)),
+  }
 }
 
 /** Row counts as each contender reported them, so that a contender dropping rows is visible. */

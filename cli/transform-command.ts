@@ -4,6 +4,7 @@ import { readContractFile } from '../functions/adapters/contract-file'
 import { fileByteSource, localFilePartSink } from '../functions/adapters/local-file'
 import { SluiceError } from '../functions/core/errors'
 import { TRANSFORM_DEFAULTS, transformCsv } from '../functions/core/transform-csv'
+import { workerRangeRunner } from '../functions/adapters/range-workers'
 import type { Codec, TransformStats } from '../functions/core/transform-types'
 import { formatTransformSummary } from './transform-summary'
 
@@ -13,6 +14,7 @@ interface TransformFlags {
   contract?: string
   codec: Codec
   rejectThreshold?: number
+  workers?: number
   json?: boolean
 }
 
@@ -32,6 +34,11 @@ export function transformCommand(): Command {
     .option('--contract <file.json>', 'contract declaring columns, types, formats and dialect (see README, "Contracts")')
     .addOption(new Option('--codec <codec>', 'Parquet compression').choices(['snappy', 'gzip', 'none']).default(TRANSFORM_DEFAULTS.codec))
     .option('--reject-threshold <fraction>', `fail the file when more than this fraction of rows is rejected (default: the contract's, else ${TRANSFORM_DEFAULTS.rejectThreshold})`, fraction)
+    .option('--workers <n>', 'worker threads for an uncompressed file (default: min(cores, size ÷ 100 MB); 1 for one thread)', (v) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1')
+      return n
+    })
     .option('--json', 'print the stats as one JSON object on stdout')
     .addHelpText(
       'after',
@@ -62,5 +69,7 @@ async function runTransform(input: string, flags: TransformFlags): Promise<Trans
     contract,
     codec: flags.codec,
     rejectThreshold: flags.rejectThreshold,
+    workers: flags.workers,
+    rangeRunner: workerRangeRunner(),
   })
 }

@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises'
-import { DuckDBInstance } from '@duckdb/node-api'
 import type { ConversionOutput } from '../bench-types'
 
 /** SQL string literal: DuckDB escapes a single quote by doubling it. */
@@ -10,6 +9,9 @@ const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`
  * Snappy, every core). This is the yardstick the acceptance targets are relative to.
  */
 export async function convertWithDuckdb(csv: string, out: string): Promise<ConversionOutput> {
+  // Loaded here: the bench bundle keeps DuckDB external, and a top-level import would load
+  // its native module into every contender's process.
+  const { DuckDBInstance } = await import('@duckdb/node-api')
   const instance = await DuckDBInstance.create(':memory:')
   const connection = await instance.connect()
   try {

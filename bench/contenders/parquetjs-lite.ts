@@ -1,12 +1,11 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { parse } from 'csv-parse'
-import parquet from 'parquetjs-lite'
 import type { ConversionOutput } from '../bench-types'
 
 // amount is DOUBLE because parquetjs-lite has no convenient DECIMAL; columns use the
 // library's default (no compression), as a straightforward port would.
-const schema = new parquet.ParquetSchema({
+const SCHEMA = {
   order_id: { type: 'INT64' },
   customer: { type: 'UTF8' },
   city: { type: 'UTF8' },
@@ -17,7 +16,7 @@ const schema = new parquet.ParquetSchema({
   paid: { type: 'BOOLEAN' },
   status: { type: 'UTF8' },
   note: { type: 'UTF8', optional: true },
-})
+} as const
 
 /** Empty and literal `NULL` notes are missing values, not text. */
 const nullable = (s: string) => (s === '' || s === 'NULL' ? null : s)
@@ -27,7 +26,9 @@ const nullable = (s: string) => (s === '' || s === 'NULL' ? null : s)
  * with the column types written out by hand for the bench file.
  */
 export async function convertWithParquetjsLite(csv: string, out: string): Promise<ConversionOutput> {
-  const writer = await parquet.ParquetWriter.openFile(schema, out)
+  // Loaded here, not at the top: the bench bundle keeps it external (see duckdb.ts).
+  const parquet = (await import('parquetjs-lite')).default
+  const writer = await parquet.ParquetWriter.openFile(new parquet.ParquetSchema(SCHEMA), out)
   let rows = 0
   const records = createReadStream(csv).pipe(parse({ columns: true }))
   for await (const r of records as AsyncIterable<Record<string, string>>) {

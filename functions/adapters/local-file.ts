@@ -1,14 +1,21 @@
-import { createReadStream, createWriteStream } from 'node:fs'
+import { createReadStream, createWriteStream, statSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
 import { partitionSegments } from '../core/lake-layout'
 import { fileWriter, type FileWriter } from './file-writer'
 import { dirname } from 'node:path'
 import type { ByteSource, PartOutput, PartSink } from '../core/transform-types'
 
-/** A file on disk as a re-openable byte source. */
+/** A file on disk as a re-openable byte source, readable by byte range too. */
 export function fileByteSource(path: string): ByteSource {
-  return { open: () => createReadStream(path, { highWaterMark: 1 << 20 }) }
+  return {
+    open: () => createReadStream(path, { highWaterMark: 1 << 20 }),
+    size: statSync(path).size,
+    // createReadStream's `end` is inclusive.
+    openRange: (start, end) => (end > start ? createReadStream(path, { start, end: end - 1, highWaterMark: 1 << 20 }) : emptyStream()),
+  }
 }
+
+async function* emptyStream(): AsyncGenerator<Uint8Array> {}
 
 /**
  * Writes parts next to each other on disk. Data part 0 is `out` itself; later parts are

@@ -55,6 +55,8 @@ export function localObjectStore(root: string): ObjectStore {
     },
     head: info,
     read: (key) => createReadStream(pathOf(key), { highWaterMark: 1 << 20 }),
+    // createReadStream's `end` is inclusive; an empty range is an empty stream.
+    readRange: (key, start, end) => createReadStream(pathOf(key), { start, end: Math.max(start, end) - 1, highWaterMark: 1 << 20 }),
     async readText(key) {
       return (await readVersioned(key))?.text
     },

@@ -93,6 +93,25 @@ export function s3ObjectStore(client: S3Client, bucket: string, options: S3Objec
       }
     },
 
+    async *readRange(key, start, end) {
+      if (end <= start) return
+      let body: AsyncIterable<Uint8Array>
+      try {
+        // HTTP ranges are inclusive.
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end - 1}` }))
+        if (!out.Body) return
+        body = out.Body as unknown as AsyncIterable<Uint8Array>
+      } catch (error) {
+        if (isNotFound(error)) throw new ObjectNotFoundError(`s3: read ${url(key)} failed: no such key`, { cause: error })
+        throw failed('read', key, error)
+      }
+      try {
+        yield* body
+      } catch (error) {
+        throw failed('read', key, error)
+      }
+    },
+
     async readText(key) {
       return (await readVersioned(key))?.text
     },

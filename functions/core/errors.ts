@@ -33,6 +33,12 @@ export class RejectThresholdError extends SluiceError {
 /** The input is not text (NUL bytes, a known binary signature) or its compression is corrupt. */
 export class BinaryInputError extends SluiceError {}
 
+/**
+ * A gzip input decompresses to more bytes, or at a higher ratio, than the configured limit
+ * allows: a decompression bomb, or a file too large for one worker. Fails that file only.
+ */
+export class DecompressionLimitError extends SluiceError {}
+
 /** The input cannot be decoded in its declared or detected encoding. */
 export class EncodingError extends SluiceError {}
 

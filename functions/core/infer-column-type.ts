@@ -101,6 +101,20 @@ export class ColumnTypeAccumulator {
   }
 }
 
+/**
+ * Whether a non-null, trimmed cell text keeps `type` unchanged under the inference rules:
+ * the test every value after the sample must pass, so that the whole file is inferred as if
+ * it had all been sampled (`007` in a bigint column, `.5` in a decimal one, do not fit).
+ */
+export function fitsInferredType(type: AthenaType, text: string): boolean {
+  if (type.kind === 'string') return true
+  const acc = new ColumnTypeAccumulator(type)
+  acc.add(classifyValue(text))
+  const widened = acc.type
+  if (widened.kind !== type.kind) return false
+  return widened.kind !== 'decimal' || type.kind !== 'decimal' || (widened.precision === type.precision && widened.scale === type.scale)
+}
+
 function join(a: Kind, b: Kind): Kind {
   if (a === b) return a
   const ra = NUMERIC_RANK[a]

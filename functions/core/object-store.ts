@@ -37,6 +37,8 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>
   /** The object's bytes as a stream. */
   read(key: string): AsyncIterable<Uint8Array>
+  /** Bytes `[start, end)` of the object (a ranged GET on S3). Optional to implement. */
+  readRange?(key: string, start: number, end: number): AsyncIterable<Uint8Array>
   /** A small text object, or undefined when there is none. */
   readText(key: string): Promise<string | undefined>
   /** The text with the etag a conditional write compares with; undefined when there is none. */

@@ -1,6 +1,6 @@
-import { ParquetPartWriter } from './parquet-part-writer'
-import type { ParquetColumn } from './parquet-schema'
-import type { RejectCode } from './read-csv-records'
+import { ParquetPartWriter } from './parquet/parquet-part-writer'
+import type { ParquetColumn } from './parquet/parquet-schema'
+import type { RejectCode } from './csv/read-csv-records'
 import type { Codec, PartInfo, PartSink } from './transform-types'
 
 /** Columns of every rejects table. */

@@ -1,9 +1,9 @@
 import { athenaTypeName } from './athena-types'
 import type { ColumnPlan } from './column-plan'
-import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
-import type { CsvEvent } from './read-csv-records'
+import { ColumnTypeAccumulator, classifyValue, fitsInferredType } from './infer-column-type'
+import type { CsvEvent } from './csv/read-csv-records'
 import { recordText, type Reject } from './rejects-table'
-import { lineBreaks } from './read-csv-records'
+import { lineBreaks } from './csv/read-csv-records'
 import type { NullTokens } from './null-tokens'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
 import type { AthenaType } from './transform-types'
@@ -82,7 +82,9 @@ export class RowCoercer {
         }
         continue
       }
-      const value = this.parsers[j](text)
+      // An inferred column takes a value only if the inference rules keep its type: the
+      // coercion rules alone would load `007` into a bigint column as 7.
+      const value = this.declared[j] || fitsInferredType(this.types[j], text.trim()) ? this.parsers[j](text) : INVALID
       if (value !== INVALID) {
         this.row[j] = value
       } else if (this.declared[j]) {

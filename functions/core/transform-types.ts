@@ -1,3 +1,5 @@
+import type { RangeJob, RangeResult } from './convert-range'
+import type { EncodedRowGroup } from './parquet/columnar-part-writer'
 import type { Contract } from './contract'
 
 /** Athena column types that sluice writes. */
@@ -20,6 +22,10 @@ export type Codec = 'snappy' | 'gzip' | 'none'
  */
 export interface ByteSource {
   open(): AsyncIterable<Uint8Array>
+  /** The object's size in bytes, when known without reading it. */
+  size?: number
+  /** Bytes `[start, end)` of the object, for byte-range conversion. */
+  openRange?(start: number, end: number): AsyncIterable<Uint8Array>
 }
 
 /** One output object being written (a Parquet part). */
@@ -65,8 +71,30 @@ export interface TransformOptions {
    * written as a variant column `<name>__<type>`, so no file ever disagrees with the table.
    */
   tableColumns?: { name: string; type: string }[]
+  /**
+   * Bounds on a gzip input's decompressed size: bytes, and the expansion ratio checked once
+   * `ratioAfterBytes` have come out. Beyond either the file fails with DecompressionLimitError.
+   */
+  gzipLimits?: { maxBytes?: number; maxRatio?: number; ratioAfterBytes?: number }
+  /**
+   * Worker threads for one uncompressed file: 1 converts in the calling thread; undefined
+   * picks min(available, size ÷ 100 MB). Needs a source with `size` and `openRange`.
+   */
+  workers?: number
+  /**
+   * Runs byte ranges in worker threads (functions/adapters/range-workers.ts). Without one,
+   * ranges run one after another in this thread: the same results, no parallelism.
+   */
+  rangeRunner?: RangeRunner
   /** Names no column may take (partition keys); a header with one gets `_2`. */
   reservedColumns?: string[]
+}
+
+/** Converts byte ranges of one file, each in a worker of its own. */
+export interface RangeRunner {
+  /** Threads it can use at once: the default worker count never exceeds it. */
+  readonly maxWorkers: number
+  run(job: RangeJob, bytes: AsyncIterable<Uint8Array>, emit: (group: EncodedRowGroup) => Promise<void>): Promise<RangeResult>
 }
 
 export interface ColumnInfo {

@@ -1,7 +1,18 @@
-import { requireEnv } from '../adapters/env-config'
+import { intEnv, requireEnv } from '../adapters/env-config'
+import { DEFAULT_GZIP_LIMITS } from '../core/csv/decode-input'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
   rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
+  /**
+   * Worker threads per uncompressed file; 0 (default) picks min(vCPUs, size ÷ 100 MB). 1 keeps
+   * the transform in one thread.
+   */
+  workers: intEnv('TRANSFORM_WORKERS', 0),
+  /** A gzip file decompressing beyond either bound fails with DecompressionLimitError. */
+  gzipLimits: {
+    maxBytes: intEnv('GZIP_MAX_BYTES', DEFAULT_GZIP_LIMITS.maxBytes),
+    maxRatio: intEnv('GZIP_MAX_RATIO', DEFAULT_GZIP_LIMITS.maxRatio),
+  },
 }

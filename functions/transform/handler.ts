@@ -4,6 +4,7 @@ import type { RetractResult, TransformEvent, TransformResult } from '../core/wor
 import { logger } from '../adapters/logger'
 import { publishDatasetMetrics } from '../adapters/metrics'
 import { transformMetrics } from '../adapters/step-metrics'
+import { workerRangeRunner } from '../adapters/range-workers'
 import { config } from './config'
 import { transformStep } from './transform-step'
 
@@ -17,7 +18,11 @@ export async function handler(event: TransformEvent): Promise<TransformResult | 
   logger.appendKeys({ runId: event.runId, key: event.file.key })
   const started = performance.now()
   try {
-    const result = await transformStep(deps, { ...event, tables: event.tables ?? {} })
+    const result = await transformStep(deps, { ...event, tables: event.tables ?? {} }, {
+      gzipLimits: config.gzipLimits,
+      workers: config.workers || undefined,
+      rangeRunner: workerRangeRunner(),
+    })
     logger.info('transformed', result.status === 'retract' ? { status: result.status } : { status: result.status, rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected })
     const { perDataset, overall } = transformMetrics(event.file.dataset, (performance.now() - started) / 1000)
     publishDatasetMetrics(perDataset, overall)

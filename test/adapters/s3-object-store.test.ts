@@ -116,6 +116,19 @@ describe('s3ObjectStore against s3rver', () => {
     expect(head.ContentType).toBe('application/json')
   })
 
+  it('reads a byte range of an object with a ranged GET', async () => {
+    // Prepare
+    await store.writeText('ranges/data.csv', 'id,name\n1,ana\n2,bea\n')
+
+    // Act
+    const chunks: Buffer[] = []
+    for await (const chunk of store.readRange!('ranges/data.csv', 8, 14)) chunks.push(Buffer.from(chunk))
+
+    // Assess
+    expect(Buffer.concat(chunks).toString()).toBe('1,ana\n')
+    expect(sent.filter((c) => c.input.Key === 'ranges/data.csv' && c.name === 'GetObjectCommand').map((c) => c.input.Range)).toEqual(['bytes=8-13'])
+  })
+
   it('reads a missing key as undefined text and heads it as undefined', async () => {
     // Act
     const text = await store.readText('state/missing.json')

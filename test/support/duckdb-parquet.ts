@@ -57,6 +57,7 @@ import {
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
 } from '@duckdb/node-api'
+import { assertHyparquetAgrees } from './hyparquet-parquet'
 
 export interface ParquetColumn {
   name: string
@@ -156,8 +157,17 @@ export async function duckQuery(sql: string): Promise<Record<string, unknown>[]>
   })
 }
 
-/** Read one or more parquet files (schemas must be compatible) with DuckDB. */
+/**
+ * Read one or more parquet files (schemas must be compatible) with DuckDB. Every read is
+ * checked against a second reader (hyparquet): columns, logical types and values must agree.
+ */
 export async function readParquet(path: string | string[]): Promise<ParquetContents> {
+  const contents = await readParquetDuckdb(path)
+  await assertHyparquetAgrees(path, contents)
+  return contents
+}
+
+async function readParquetDuckdb(path: string | string[]): Promise<ParquetContents> {
   const files = fileList(path)
   return withConnection(async (conn) => {
     const described = (await conn.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${files})`)).getRowObjects()

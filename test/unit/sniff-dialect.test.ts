@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { sniffDialect } from '../../functions/core/sniff-dialect'
+import { sniffDialect } from '../../functions/core/csv/sniff-dialect'
 
 describe('sniffDialect', () => {
   it.each([

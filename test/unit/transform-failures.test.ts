@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/contract'
-import { BinaryInputError, CsvFormatError, EncodingError, RejectThresholdError } from '../../functions/core/errors'
+import { BinaryInputError, CsvFormatError, DecompressionLimitError, EncodingError, RejectThresholdError } from '../../functions/core/errors'
 import { transformCsv } from '../../functions/core/transform-csv'
 import type { PartSink, TransformOptions } from '../../functions/core/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
@@ -146,6 +146,27 @@ describe('an opening quote that is never closed', () => {
 })
 
 describe('inference restarts', () => {
+  it.each([
+    ['bigint', '007'],
+    ['decimal(18,2)', '.5'],
+    ['decimal(18,2)', '5.'],
+  ])('types a %s column as string when %j comes after the 20,000-row sample, as inside the sample', async (sampled, late) => {
+    // Prepare: the default sample, then one value the inference rules read as text.
+    const lines = ['id,value']
+    for (let i = 1; i <= 20_500; i++) lines.push(`${i},${i === 20_400 ? late : sampled === 'bigint' ? i % 97 : `${i % 97}.25`}`)
+    const { input, out } = prepare(`${lines.join('\n')}\n`)
+
+    // Act
+    const stats = await transform(input, out)
+    const { columns, rows } = await readParquet(out)
+
+    // Assess
+    expect(stats.inference.restarts).toBe(1)
+    expect(stats).toMatchObject({ rowsIn: 20_500, rowsOut: 20_500, rowsRejected: 0 })
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'value', type: 'VARCHAR' }])
+    expect(rows[20_399]).toEqual({ id: '20400', value: late })
+  })
+
   it('restarts once when row 50 needs a wider type than a 5-row sample showed, leaving one part with every row', async () => {
     // Prepare
     const lines = ['id,qty']
@@ -187,5 +208,36 @@ describe('inference restarts', () => {
     expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,1)' }])
     expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20_000 }, (_, i) => String(i + 1)))
     expect(rows[19_989]).toEqual({ id: '19990', qty: '2.5' })
+  })
+})
+
+describe('gzip limits', () => {
+  it('fails a gzip file that expands past the ratio limit with DecompressionLimitError naming the file', async () => {
+    // Prepare: 4 MB of one repeated row compresses about 1000×.
+    const { gzipSync } = await import('node:zlib')
+    const body = `id,name\n${'1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'.repeat(80_000)}`
+    const { input, outDir, out } = prepare(gzipSync(body))
+
+    // Act
+    const error = await failure(transform(input, out, { gzipLimits: { maxRatio: 50, ratioAfterBytes: 1024 * 1024 } }))
+
+    // Assess
+    expect(error).toBeInstanceOf(DecompressionLimitError)
+    expect(error.name).toBe('DecompressionLimitError')
+    expect(error.message).toContain(input)
+    expect(readdirSync(outDir)).toEqual([])
+  })
+
+  it('fails a gzip file that decompresses past the byte limit', async () => {
+    // Prepare
+    const { gzipSync } = await import('node:zlib')
+    const { input, out } = prepare(gzipSync(`id\n${'1\n'.repeat(100_000)}`))
+
+    // Act
+    const error = await failure(transform(input, out, { gzipLimits: { maxBytes: 100_000 } }))
+
+    // Assess
+    expect(error).toBeInstanceOf(DecompressionLimitError)
+    expect(error.message).toMatch(/more than 100000 bytes/)
   })
 })

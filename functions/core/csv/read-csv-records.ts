@@ -2,7 +2,7 @@ import { parse } from 'csv-parse'
 import { parse as parseSync } from 'csv-parse/sync'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { CsvFormatError } from './errors'
+import { CsvFormatError } from '../errors'
 import type { Dialect } from './sniff-dialect'
 
 /** Why a row could not be loaded. */
@@ -22,7 +22,7 @@ export type CsvEvent =
 /** A record larger than this (in bytes) is not data but an unclosed quote swallowing the file. */
 export const MAX_RECORD_CHARS = 16 * 1024 * 1024
 
-interface ParserOutput {
+export interface ParserOutput {
   record?: string[]
   raw: string
   error?: { code: string; message: string }
@@ -78,7 +78,7 @@ export async function* readCsvRecords(
         line += lineBreaks(out.raw)
         consumed += Buffer.byteLength(out.raw)
         if (out.error) {
-          events.push(broken(out, start, line, sourceName))
+          events.push(brokenEvent(out, start, line, sourceName))
         } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
           counters.blankLines += 1
         } else {
@@ -96,7 +96,8 @@ export async function* readCsvRecords(
   }
 }
 
-function parserOptions(dialect: Dialect) {
+/** csv-parse options for a dialect: shared with the byte scanner's fallback so both read alike. */
+export function parserOptions(dialect: Dialect) {
   return {
     delimiter: dialect.delimiter,
     quote: dialect.quote,
@@ -111,7 +112,7 @@ function parserOptions(dialect: Dialect) {
 }
 
 /** A CRLF line in a file read as LF: read again with CRLF, so the CR is no part of a field. */
-function reparseCrlf(raw: string, options: ReturnType<typeof parserOptions>): string[] {
+export function reparseCrlf(raw: string, options: ReturnType<typeof parserOptions>): string[] {
   const records = parseSync(raw, { ...options, raw: false, record_delimiter: '\r\n' }) as string[][]
   return records[0] ?? ['']
 }
@@ -150,7 +151,8 @@ async function* readInBatches<T>(stream: NodeJS.ReadableStream & { destroy(): vo
   }
 }
 
-function broken(out: ParserOutput, start: number, next: number, sourceName: string): CsvEvent {
+/** The reject event for a record csv-parse could not read. */
+export function brokenEvent(out: ParserOutput, start: number, next: number, sourceName: string): CsvEvent {
   const raw = out.raw
   const lastLine = /[\r\n]$/.test(raw) ? next - 1 : next
   switch (out.error!.code) {

@@ -3,7 +3,7 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip } from 'node:zlib'
 import { countBytes, countLineBreaks, peekBytes } from './byte-stream'
-import { BinaryInputError, EncodingError } from './errors'
+import { BinaryInputError, DecompressionLimitError, EncodingError } from '../errors'
 import { findInvalidUtf8, incompleteTail } from './utf8-validation'
 
 /**
@@ -30,6 +30,21 @@ export interface DecodedInput {
 }
 
 const SNIFF_BYTES = 8192
+
+/** Bounds on what a gzip input may expand to; see `TransformOptions.gzipLimits`. */
+export interface GzipLimits {
+  /** Decompressed bytes a file may reach. */
+  maxBytes: number
+  /** Decompressed ÷ compressed bytes, checked once `ratioAfterBytes` have come out. */
+  maxRatio: number
+  ratioAfterBytes: number
+}
+
+/**
+ * Defaults: text rarely compresses beyond 20×, and a ratio check only after 64 MiB lets
+ * small, very repetitive files through. 64 GiB is beyond what one Lambda converts in 15 minutes.
+ */
+export const DEFAULT_GZIP_LIMITS: GzipLimits = { maxBytes: 64 * 1024 ** 3, maxRatio: 200, ratioAfterBytes: 64 * 1024 ** 2 }
 const SIGNATURES: [number[], string][] = [
   [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive (an .xlsx workbook?)'],
   [[0x50, 0x41, 0x52, 0x31], 'a Parquet file'],
@@ -45,11 +60,12 @@ export async function decodeInput(
   source: AsyncIterable<Uint8Array>,
   sourceName: string,
   declaredEncoding?: string,
+  gzipLimits: GzipLimits = DEFAULT_GZIP_LIMITS,
 ): Promise<DecodedInput> {
   const counted = countBytes(source)
   const first = await peekBytes(counted.stream, 2)
   const gzip = first.head.length >= 2 && first.head[0] === 0x1f && first.head[1] === 0x8b
-  const plain = gzip ? gunzip(first.rest, sourceName) : first.rest
+  const plain = gzip ? gunzip(first.rest, sourceName, gzipLimits, counted.count) : first.rest
   const { head, rest } = await peekBytes(plain, SNIFF_BYTES)
 
   let encoding = 'utf-8'
@@ -103,12 +119,25 @@ function assertText(head: Buffer, sourceName: string): void {
   }
 }
 
-async function* gunzip(chunks: AsyncIterable<Uint8Array>, sourceName: string): AsyncGenerator<Buffer> {
+async function* gunzip(chunks: AsyncIterable<Uint8Array>, sourceName: string, limits: GzipLimits, compressed: () => number): AsyncGenerator<Buffer> {
   const gz = createGunzip()
   const feeding = pipeline(Readable.from(chunks), gz).catch(() => undefined)
+  let out = 0
   try {
-    for await (const chunk of gz) yield chunk as Buffer
+    for await (const chunk of gz) {
+      out += (chunk as Buffer).length
+      if (out > limits.maxBytes) {
+        throw new DecompressionLimitError(`gzip: ${sourceName} decompresses to more than ${limits.maxBytes} bytes (the limit); split the file or raise the limit`)
+      }
+      if (out > limits.ratioAfterBytes && out / Math.max(1, compressed()) > limits.maxRatio) {
+        throw new DecompressionLimitError(
+          `gzip: ${sourceName} expands more than ${limits.maxRatio}× (${out} bytes from ${compressed()}): probably a decompression bomb`,
+        )
+      }
+      yield chunk as Buffer
+    }
   } catch (e) {
+    if (e instanceof DecompressionLimitError) throw e
     throw new BinaryInputError(`gzip: ${sourceName} is corrupt or truncated (${(e as Error).message})`, { cause: e })
   } finally {
     gz.destroy()
@@ -128,7 +157,8 @@ async function* skipBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenera
   }
 }
 
-async function* validateUtf8(chunks: AsyncIterable<Buffer>, invalidLines: Set<number>, onInvalid: () => void): AsyncGenerator<Buffer> {
+/** Passes UTF-8 bytes through, recording the lines (from 1) that hold invalid sequences. */
+export async function* validateUtf8(chunks: AsyncIterable<Buffer>, invalidLines: Set<number>, onInvalid: () => void): AsyncGenerator<Buffer> {
   let line = 1
   let pendingCR = false
   let carry: Buffer | undefined

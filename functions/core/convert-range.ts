@@ -1,0 +1,130 @@
+import { athenaTypeName } from './athena-types'
+import type { ColumnPlan, PlannedColumn } from './column-plan'
+import { validateUtf8 } from './csv/decode-input'
+import { scanRecords, type RecordBatch } from './csv/scan-records'
+import type { Dialect } from './csv/sniff-dialect'
+import { NullTokens } from './null-tokens'
+import { encodeRowGroup, type EncodedRowGroup } from './parquet/columnar-part-writer'
+import { schemaElement } from './parquet/parquet-schema'
+import { RecordCoercer } from './record-coercer'
+import type { Reject } from './rejects-table'
+import { WidenNeeded } from './row-coercer'
+import { compileTemporalFormat } from './temporal-format'
+import type { AthenaType, Codec } from './transform-types'
+
+/**
+ * One byte range of an uncompressed UTF-8 CSV, to convert on its own (in a worker thread, or
+ * by a later Lambda): everything here is plain data, so it crosses `postMessage`.
+ * The range starts at a record boundary as far as the caller knows; the result says whether
+ * it also ended on one (`leftover` 0), which proves the next range's start.
+ */
+export interface RangeJob {
+  sourceName: string
+  dialect: Dialect
+  /** The column plan, with contract formats as their patterns. */
+  columns: (Omit<PlannedColumn, 'declared'> & { declared?: { name: string; type: AthenaType; nullable: boolean; format?: string } })[]
+  width: number
+  types: AthenaType[]
+  /** Output names and nullability of the Parquet columns. */
+  output: { name: string; type: AthenaType; nullable: boolean }[]
+  nullTokens: string[]
+  codec: Codec
+  rowGroupBytes: number
+  /** True for the range that ends at the end of the file. */
+  last: boolean
+}
+
+/** What converting a range found. Lines are relative: the range's first line is 1. */
+export interface RangeResult {
+  rowsIn: number
+  blankLines: number
+  rejects: Reject[]
+  /** Line breaks read, so the next range's first line follows by prefix sum. */
+  lineBreaks: number
+  /** Bytes at the end that ended inside a record: 0 when the range ended on a boundary. */
+  leftover: number
+  invalidLines: number[]
+  invalidSequences: number
+  /** Set when a value needs a wider type than `types`: the file must be inferred again. */
+  widen?: AthenaType[]
+}
+
+/** A row group cell limit, as in the single-thread engine. */
+const MAX_GROUP_CELLS = 4_000_000
+
+/** The job's column plan, rebuilt (contract formats compiled again). */
+export function rangePlan(job: RangeJob): ColumnPlan {
+  return {
+    width: job.width,
+    warnings: [],
+    columns: job.columns.map((c) => ({
+      ...c,
+      declared: c.declared ? { ...c.declared, format: c.declared.format ? compileTemporalFormat(c.declared.format) : undefined } : undefined,
+    })),
+  }
+}
+
+/** The plan as plain data for a RangeJob. */
+export function jobColumns(plan: ColumnPlan): RangeJob['columns'] {
+  return plan.columns.map((c) => ({ ...c, declared: c.declared ? { ...c.declared, format: c.declared.format?.pattern } : undefined }))
+}
+
+/**
+ * Converts one byte range: validates its UTF-8, scans its records, coerces them into column
+ * builders and hands each encoded row group to `emit`. Rejects come back in the result with
+ * relative lines (their messages too). A value that needs a wider type stops the range with
+ * `widen` set; nothing it emitted may be kept then.
+ */
+export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Array>, emit: (group: EncodedRowGroup) => Promise<void>): Promise<RangeResult> {
+  const invalid = new Set<number>()
+  let invalidSequences = 0
+  const counters = { blankLines: 0 }
+  const plan = rangePlan(job)
+  const coercer = new RecordCoercer(plan, job.types, new NullTokens(job.nullTokens), job.nullTokens, invalid)
+  const elements = job.output.map(schemaElement)
+  const maxRows = Math.max(1, Math.floor(MAX_GROUP_CELLS / Math.max(job.output.length, 1)))
+  const result: RangeResult = { rowsIn: 0, blankLines: 0, rejects: [], lineBreaks: 0, leftover: 0, invalidLines: [], invalidSequences: 0 }
+  const validated = validateUtf8(asBuffers(bytes), invalid, () => (invalidSequences += 1))
+  const tail = { open: !job.last, line: 1, leftover: 0 }
+  const pool: RecordBatch[] = []
+  const scan = scanRecords(validated, job.dialect, job.sourceName, counters, 1, tail, pool)
+  let groupBytes = 0
+  try {
+    for await (const batch of scan) {
+      for (let r = 0; r < batch.count; r++) {
+        result.rowsIn += 1
+        const reject = coercer.coerce(batch, r)
+        if (reject) {
+          result.rejects.push(reject)
+          continue
+        }
+        groupBytes += batch.end[r] - batch.start[r]
+        if (groupBytes >= job.rowGroupBytes || coercer.rows >= maxRows) {
+          await emit(encodeRowGroup(coercer.builders, elements, job.codec, coercer.rows))
+          coercer.reset()
+          groupBytes = 0
+        }
+      }
+      pool.push(batch)
+    }
+  } catch (e) {
+    if (!(e instanceof WidenNeeded)) throw e
+    return { ...result, widen: e.types }
+  }
+  if (coercer.rows > 0) await emit(encodeRowGroup(coercer.builders, elements, job.codec, coercer.rows))
+  return {
+    ...result,
+    blankLines: counters.blankLines,
+    lineBreaks: tail.line - 1,
+    leftover: tail.leftover,
+    invalidLines: [...invalid],
+    invalidSequences,
+  }
+}
+
+async function* asBuffers(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
+  for await (const c of chunks) yield Buffer.isBuffer(c) ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength)
+}
+
+/** The type names of a job, for messages. */
+export const jobTypes = (job: RangeJob) => job.types.map(athenaTypeName).join(', ')

@@ -1,0 +1,377 @@
+import type { ColumnChunk, SchemaElement } from 'hyparquet'
+import { ByteWriter } from 'hyparquet-writer'
+import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
+import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
+import { gzipSync } from 'node:zlib'
+import type { BigDecimalColumn, BooleanColumn, BytesColumn, ColumnBuilder, DoubleColumn, Int32Column, Int64Column } from './column-builders'
+import { snappyCompress } from './snappy'
+import type { Codec } from '../transform-types'
+
+/**
+ * Encodes one column chunk straight from a typed-array builder: a DATA_PAGE (v1) with
+ * RLE/bit-packed definition levels and PLAIN values, or for strings with enough repeats a
+ * PLAIN dictionary page and RLE_DICTIONARY indexes; chunk statistics (min, max, nulls).
+ * The layout is the one Athena, Trino, DuckDB and hyparquet all read.
+ */
+export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: ColumnBuilder, element: SchemaElement, codec: Codec): ColumnChunk {
+  const start = out.offset
+  const optional = element.repetition_type === 'OPTIONAL'
+  let dictionaryOffset: bigint | undefined
+  let uncompressed = 0
+  const encodings: ('PLAIN' | 'RLE' | 'RLE_DICTIONARY')[] = ['PLAIN', 'RLE']
+  let body: Uint8Array
+  let encoding: 'PLAIN' | 'RLE_DICTIONARY' = 'PLAIN'
+  let min: unknown
+  let max: unknown
+
+  const dictionary = builder.kind === 'bytes' ? buildDictionary(builder) : undefined
+  if (dictionary && builder.kind === 'bytes') {
+    dictionaryOffset = BigInt(fileOffset + out.offset - start)
+    const page = plainBytes(builder, dictionary.entries, dictionary.entries.length)
+    uncompressed += writePage(out, page, codec, { type: 'DICTIONARY_PAGE', dictionary_page_header: { num_values: dictionary.entries.length, encoding: 'PLAIN' } })
+    body = dictionaryIndexes(dictionary.indexes, dictionary.entries.length)
+    encoding = 'RLE_DICTIONARY'
+    encodings.push('RLE_DICTIONARY')
+    ;[min, max] = bytesMinMax(builder, dictionary.entries, dictionary.entries.length)
+  } else {
+    ;({ body, min, max } = plainValues(builder, element.type_length ?? 16))
+    const numeric = builder.kind === 'int32' || (builder.kind === 'int64' && !builder.big) ? numericDictionary(builder.values, builder.count) : undefined
+    if (numeric) {
+      dictionaryOffset = BigInt(fileOffset + out.offset - start)
+      const page = builder.kind === 'int32' ? plainInt32Values(numeric.entries) : plainInt64Values(numeric.entries)
+      uncompressed += writePage(out, page, codec, { type: 'DICTIONARY_PAGE', dictionary_page_header: { num_values: numeric.entries.length, encoding: 'PLAIN' } })
+      body = dictionaryIndexes(numeric.indexes, numeric.entries.length)
+      encoding = 'RLE_DICTIONARY'
+      encodings.push('RLE_DICTIONARY')
+    }
+  }
+
+  const dataOffset = BigInt(fileOffset + out.offset - start)
+  let page = body
+  if (optional) {
+    const levels = new ByteWriter(builder.rows / 4 + 16)
+    levels.appendUint32(0)
+    // No nulls: one RLE run of 1s, without looking at every level.
+    const length =
+      builder.count === builder.rows ? (levels.appendVarInt(builder.rows * 2), levels.appendUint8(1), levels.offset - 4) : writeRleBitPackedHybrid(levels, builder.defined.subarray(0, builder.rows), 1)
+    levels.view.setUint32(0, length, true)
+    page = new Uint8Array(levels.offset + body.length)
+    page.set(levels.getBytes())
+    page.set(body, levels.offset)
+  }
+  uncompressed += writePage(out, page, codec, {
+    type: 'DATA_PAGE',
+    data_page_header: { num_values: builder.rows, encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+  })
+  const nulls = builder.rows - builder.count
+  return {
+    file_offset: BigInt(fileOffset),
+    meta_data: {
+      type: element.type!,
+      encodings,
+      path_in_schema: [element.name],
+      codec: codec === 'snappy' ? 'SNAPPY' : codec === 'gzip' ? 'GZIP' : 'UNCOMPRESSED',
+      num_values: BigInt(builder.rows),
+      total_uncompressed_size: BigInt(uncompressed),
+      total_compressed_size: BigInt(out.offset - start),
+      data_page_offset: dataOffset,
+      dictionary_page_offset: dictionaryOffset,
+      statistics: {
+        null_count: BigInt(nulls),
+        ...(builder.count > 0 && min !== undefined ? { min_value: min as never, max_value: max as never } : {}),
+      },
+    },
+  }
+}
+
+/** An RLE_DICTIONARY data page body: the bit width, then the indexes RLE/bit-packed. */
+function dictionaryIndexes(indexes: Int32Array, entries: number): Uint8Array {
+  const values = new ByteWriter(indexes.length + 16)
+  const bitWidth = Math.max(1, Math.ceil(Math.log2(entries)))
+  values.appendUint8(bitWidth)
+  writeRleBitPackedHybrid(values, indexes, bitWidth)
+  return values.getBytes()
+}
+
+const plainInt32Values = (values: Float64Array) => new Uint8Array(Int32Array.from(values).buffer)
+
+function plainInt64Values(values: Float64Array): Uint8Array {
+  const body = new Uint8Array(values.length * 8)
+  const u32 = new Uint32Array(body.buffer)
+  const i32 = new Int32Array(body.buffer)
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    const hi = Math.floor(v / TWO_32)
+    u32[2 * i] = v - hi * TWO_32
+    i32[2 * i + 1] = hi
+  }
+  return body
+}
+
+/**
+ * Dictionary of an integer chunk (int, date, bigint, timestamp, decimal), or undefined when
+ * its values are mostly distinct. Low-cardinality columns (quantities, dates) shrink by
+ * half or more with it, as DuckDB's dictionaries do; a prefix decides early for unique ids.
+ */
+function numericDictionary(values: Int32Array | Float64Array, n: number): { entries: Float64Array; indexes: Int32Array } | undefined {
+  if (n === 0) return undefined
+  const limit = Math.min(65536, Math.max(16, Math.floor(n * 0.4)))
+  const probe = Math.min(n, 2048)
+  let size = 1024
+  while (size < Math.min(n, limit) * 2) size *= 2
+  const mask = size - 1
+  const slots = new Int32Array(size).fill(-1)
+  const entries = new Float64Array(Math.min(n, limit + 1))
+  const indexes = new Int32Array(n)
+  let count = 0
+  for (let i = 0; i < n; i++) {
+    const v = values[i]
+    // Zero-safe: -0 and 0 are one value to Parquet integers.
+    const h = Math.imul((v | 0) ^ ((v / TWO_32) | 0), 0x9e3779b1)
+    let slot = (h ^ (h >>> 16)) & mask
+    for (;;) {
+      const entry = slots[slot]
+      if (entry === -1) {
+        if (count >= limit || (i < probe && count > probe / 2 && i === probe - 1)) return undefined
+        slots[slot] = count
+        entries[count] = v
+        indexes[i] = count++
+        break
+      }
+      if (entries[entry] === v) {
+        indexes[i] = entry
+        break
+      }
+      slot = (slot + 1) & mask
+    }
+    if (i === probe - 1 && count > probe / 2) return undefined
+  }
+  return { entries: entries.subarray(0, count), indexes }
+}
+
+/** Writes a page header and its (compressed) body; returns the uncompressed size with header. */
+function writePage(out: ByteWriter, page: Uint8Array, codec: Codec, header: Record<string, unknown>): number {
+  const compressed = codec === 'snappy' ? snappyCompress(page) : codec === 'gzip' ? gzipSync(page) : page
+  const before = out.offset
+  writePageHeader(out, { ...header, uncompressed_page_size: page.length, compressed_page_size: compressed.length } as never)
+  const headerBytes = out.offset - before
+  out.appendBytes(compressed)
+  return headerBytes + page.length
+}
+
+function plainValues(builder: ColumnBuilder, fixedWidth: number): { body: Uint8Array; min: unknown; max: unknown } {
+  switch (builder.kind) {
+    case 'boolean':
+      return plainBooleans(builder)
+    case 'int32':
+      return plainInt32(builder)
+    case 'int64':
+      return plainInt64(builder)
+    case 'double':
+      return plainDoubles(builder)
+    case 'bigdecimal':
+      return plainBigDecimals(builder, fixedWidth)
+    case 'bytes': {
+      const [min, max] = bytesMinMax(builder, undefined, builder.count)
+      return { body: plainBytes(builder, undefined, builder.count), min, max }
+    }
+  }
+}
+
+function plainBooleans(c: BooleanColumn) {
+  const body = new Uint8Array(Math.ceil(c.count / 8))
+  let any = 0
+  let all = 1
+  for (let i = 0; i < c.count; i++) {
+    const v = c.values[i]
+    if (v) body[i >> 3] |= 1 << (i & 7)
+    any |= v
+    all &= v
+  }
+  return { body, min: all === 1, max: any === 1 }
+}
+
+function plainInt32(c: Int32Column) {
+  const values = c.values.subarray(0, c.count)
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  const body = new Uint8Array(values.buffer.slice(0, values.length * 4))
+  return { body, min: c.count ? min : undefined, max: c.count ? max : undefined }
+}
+
+const TWO_32 = 4294967296
+
+function plainInt64(c: Int64Column) {
+  const body = new Uint8Array(c.count * 8)
+  const u32 = new Uint32Array(body.buffer)
+  const i32 = new Int32Array(body.buffer)
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < c.count; i++) {
+    const v = c.values[i]
+    const hi = Math.floor(v / TWO_32)
+    u32[2 * i] = v - hi * TWO_32
+    i32[2 * i + 1] = hi
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  let minValue: number | bigint = min
+  let maxValue: number | bigint = max
+  if (c.big) {
+    const view = new DataView(body.buffer)
+    // The exact values were skipped above as zeros: recompute min and max over everything.
+    let bigMin: bigint | undefined
+    let bigMax: bigint | undefined
+    for (let i = 0; i < c.count; i++) {
+      const b = c.big.get(i) ?? BigInt(c.values[i])
+      if (c.big.has(i)) view.setBigInt64(i * 8, b, true)
+      if (bigMin === undefined || b < bigMin) bigMin = b
+      if (bigMax === undefined || b > bigMax) bigMax = b
+    }
+    minValue = bigMin!
+    maxValue = bigMax!
+  }
+  return { body, min: c.count ? BigInt(minValue) : undefined, max: c.count ? BigInt(maxValue) : undefined }
+}
+
+function plainDoubles(c: DoubleColumn) {
+  const values = c.values.subarray(0, c.count)
+  let min = Infinity
+  let max = -Infinity
+  let numbers = 0
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]
+    if (v !== v) continue
+    numbers += 1
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  // NaN never goes into statistics; zeros are widened to -0 / +0 as the format asks.
+  if (min === 0) min = -0
+  if (max === 0) max = 0
+  const body = new Uint8Array(values.buffer.slice(0, values.length * 8))
+  return { body, min: numbers ? min : undefined, max: numbers ? max : undefined }
+}
+
+function plainBigDecimals(c: BigDecimalColumn, width: number) {
+  const body = new Uint8Array(c.count * width)
+  let min: bigint | undefined
+  let max: bigint | undefined
+  for (let i = 0; i < c.count; i++) {
+    let v = c.values[i]
+    if (min === undefined || v < min) min = v
+    if (max === undefined || v > max) max = v
+    for (let k = width - 1; k >= 0; k--) {
+      body[i * width + k] = Number(v & 0xffn)
+      v >>= 8n
+    }
+  }
+  return { body, min, max }
+}
+
+/** PLAIN BYTE_ARRAY: each value as a 4-byte length and its bytes. `pick` selects values by index. */
+function plainBytes(c: BytesColumn, pick: Int32Array | undefined, n: number): Uint8Array {
+  let total = n * 4
+  for (let k = 0; k < n; k++) {
+    const i = pick ? pick[k] : k
+    total += c.ends[i] - (i === 0 ? 0 : c.ends[i - 1])
+  }
+  const body = new Uint8Array(total)
+  const view = new DataView(body.buffer)
+  let at = 0
+  for (let k = 0; k < n; k++) {
+    const i = pick ? pick[k] : k
+    const s = i === 0 ? 0 : c.ends[i - 1]
+    const e = c.ends[i]
+    view.setUint32(at, e - s, true)
+    at += 4
+    body.set(c.bytes.subarray(s, e), at)
+    at += e - s
+  }
+  return body
+}
+
+/** Unsigned byte-wise min and max (the UTF-8 order Parquet uses for strings). */
+function bytesMinMax(c: BytesColumn, pick: Int32Array | undefined, n: number): [Uint8Array | undefined, Uint8Array | undefined] {
+  if (n === 0) return [undefined, undefined]
+  const bytes = c.bytes
+  let minI = pick ? pick[0] : 0
+  let maxI = minI
+  for (let k = 1; k < n; k++) {
+    const i = pick ? pick[k] : k
+    if (compareValues(c, i, minI) < 0) minI = i
+    else if (compareValues(c, i, maxI) > 0) maxI = i
+  }
+  const slice = (i: number) => bytes.slice(i === 0 ? 0 : c.ends[i - 1], c.ends[i])
+  return [slice(minI), slice(maxI)]
+}
+
+function compareValues(c: BytesColumn, a: number, b: number): number {
+  const bytes = c.bytes
+  let i = a === 0 ? 0 : c.ends[a - 1]
+  let j = b === 0 ? 0 : c.ends[b - 1]
+  const ea = c.ends[a]
+  const eb = c.ends[b]
+  while (i < ea && j < eb) {
+    const d = bytes[i] - bytes[j]
+    if (d !== 0) return d
+    i += 1
+    j += 1
+  }
+  return ea - i - (eb - j)
+}
+
+/**
+ * Dictionary of a string chunk on its bytes (an open-addressing table of FNV-1a hashes), or
+ * undefined when the values are mostly distinct: PLAIN is smaller then.
+ */
+function buildDictionary(c: BytesColumn): { entries: Int32Array; indexes: Int32Array } | undefined {
+  const n = c.count
+  if (n === 0) return undefined
+  const limit = Math.max(16, Math.floor(n * 0.4))
+  let size = 1024
+  while (size < Math.min(n, limit) * 2) size *= 2
+  const mask = size - 1
+  const slots = new Int32Array(size).fill(-1)
+  const entries = new Int32Array(Math.min(n, limit + 1))
+  const indexes = new Int32Array(n)
+  const ends = c.ends
+  const hashes = c.hashes
+  let count = 0
+  let s = 0
+  for (let i = 0; i < n; i++) {
+    const e = ends[i]
+    const h = hashes[i]
+    let slot = (h ^ (h >>> 15)) & mask
+    for (;;) {
+      const entry = slots[slot]
+      if (entry === -1) {
+        if (count >= limit) return undefined
+        slots[slot] = count
+        entries[count] = i
+        indexes[i] = count++
+        break
+      }
+      if (hashes[entries[entry]] === h && sameBytes(c, entries[entry], s, e)) {
+        indexes[i] = entry
+        break
+      }
+      slot = (slot + 1) & mask
+    }
+    s = e
+  }
+  return { entries: entries.subarray(0, count), indexes }
+}
+
+function sameBytes(c: BytesColumn, value: number, s: number, e: number): boolean {
+  const vs = value === 0 ? 0 : c.ends[value - 1]
+  if (c.ends[value] - vs !== e - s) return false
+  const bytes = c.bytes
+  for (let k = 0; k < e - s; k++) if (bytes[vs + k] !== bytes[s + k]) return false
+  return true
+}

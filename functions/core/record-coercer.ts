@@ -1,0 +1,377 @@
+import { athenaTypeName } from './athena-types'
+import type { ColumnPlan } from './column-plan'
+import type { RecordBatch } from './csv/scan-records'
+import { ColumnTypeAccumulator, classifyValue, fitsInferredType } from './infer-column-type'
+import type { NullTokens } from './null-tokens'
+import { BooleanColumn, BytesColumn, DoubleColumn, Int32Column, Int64Column, type ColumnBuilder, columnBuilder } from './parquet/column-builders'
+import { recordText, type Reject } from './rejects-table'
+import { isoDateDays, isoInstantMicros, isoTimestampMicros } from './temporal-bytes'
+import { ISO_TIMESTAMP } from './temporal-format'
+import { lineBreaks } from './csv/read-csv-records'
+import { WidenNeeded } from './row-coercer'
+import type { AthenaType } from './transform-types'
+import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
+
+/** How a column's cells are read: straight from bytes for the common types, else as text. */
+const enum Path {
+  String,
+  Bigint,
+  Decimal,
+  Boolean,
+  Date,
+  Timestamp,
+  Double,
+  Text,
+}
+
+/**
+ * Coerces records from bytes into typed-array column builders, with exactly the rules of
+ * RowCoercer (the reference, on strings): strings are kept byte for byte, other types are
+ * trimmed, null tokens and empty cells are null, a declared column rejects a value it cannot
+ * take and an inferred column asks for a wider type (WidenNeeded) when the inference rules
+ * would widen it. Byte fast paths cover strings, bigint, decimal up to 15 digits and
+ * boolean; every other cell, and any cell with non-ASCII bytes or doubled quotes, goes
+ * through the reference parsers on its text.
+ */
+export class RecordCoercer {
+  readonly builders: ColumnBuilder[]
+  private readonly paths: Path[]
+  private readonly parsers: ValueParser[]
+  private readonly fields: number[]
+  private readonly nullable: boolean[]
+  private readonly declared: boolean[]
+  private readonly scale: number[]
+  private readonly maxWhole: number[]
+  /** An inferred decimal type the inference rules keep as it is (18 or 38 digits). */
+  private readonly stable: boolean[]
+  private readonly tokens: Buffer[]
+  private readonly longest: number
+  /** 1 for a byte some null token starts with: most cells are told apart by it alone. */
+  private readonly tokenStart: Uint8Array
+  /** A null token holds a quote: unescaped text must then be compared with it. */
+  private readonly tokenQuote: boolean
+
+  constructor(
+    private readonly plan: ColumnPlan,
+    private readonly types: AthenaType[],
+    private readonly nullTokens: NullTokens,
+    nullTokenTexts: string[],
+    private readonly invalidLines: Set<number>,
+  ) {
+    this.builders = types.map(columnBuilder)
+    this.parsers = plan.columns.map((c, j) => valueParser(types[j], c.declared?.format))
+    this.fields = plan.columns.map((c) => c.field)
+    this.nullable = plan.columns.map((c) => c.declared?.nullable ?? true)
+    this.declared = plan.columns.map((c) => c.declared !== undefined)
+    this.tokens = nullTokenTexts.filter((t) => t !== '').map((t) => Buffer.from(t, 'utf8'))
+    this.longest = Math.max(0, ...this.tokens.map((t) => t.length))
+    this.tokenQuote = this.tokens.some((t) => t.includes(34))
+    this.tokenStart = new Uint8Array(256)
+    for (const t of this.tokens) this.tokenStart[t[0]] = 1
+    this.scale = types.map((t) => (t.kind === 'decimal' ? t.scale : 0))
+    this.maxWhole = types.map((t) => (t.kind === 'decimal' ? t.precision - t.scale : 0))
+    this.stable = types.map((t) => t.kind !== 'decimal' || athenaTypeName(new ColumnTypeAccumulator(t).type) === athenaTypeName(t))
+    this.paths = plan.columns.map((c, j) => {
+      const t = types[j]
+      if (t.kind === 'string') return Path.String
+      if (c.declared?.format) return Path.Text
+      if (t.kind === 'bigint') return Path.Bigint
+      if (t.kind === 'decimal' && t.precision <= 18) return Path.Decimal
+      if (t.kind === 'boolean') return Path.Boolean
+      if (t.kind === 'date') return Path.Date
+      if (t.kind === 'timestamp') return Path.Timestamp
+      if (t.kind === 'double') return Path.Double
+      return Path.Text
+    })
+  }
+
+  /** Rows held by the builders. */
+  get rows(): number {
+    return this.builders.length > 0 ? this.builders[0].rows : this.emptyRows
+  }
+  private emptyRows = 0
+
+  reset(): void {
+    for (const b of this.builders) b.reset()
+    this.emptyRows = 0
+  }
+
+  /** Coerces record `r` of the batch into the builders, or returns why it is rejected. */
+  coerce(batch: RecordBatch, r: number): Reject | undefined {
+    const event = batch.fallback.get(r)
+    if (event?.kind === 'broken') return { line: event.line, record: recordText(event.raw), code: event.code, message: event.message, column: null }
+    if (this.invalidLines.size > 0) {
+      const line = this.invalidLine(batch, r)
+      if (line !== undefined) return this.reject(batch, r, 'encoding', `encoding: invalid UTF-8 bytes at line ${line}`, null)
+    }
+    const width = batch.fieldCount[r]
+    if (width !== this.plan.width) return this.reject(batch, r, 'column_count', `csv: expected ${this.plan.width} fields, found ${width}`, null)
+    const texts = event?.kind === 'record' ? event.fields : undefined
+    const base = batch.firstField[r]
+    let reject: Reject | undefined
+    let widened: AthenaType[] | undefined
+    const n = this.builders.length
+    for (let j = 0; j < n; j++) {
+      const b = this.builders[j]
+      const field = this.fields[j]
+      if (field < 0) {
+        b.appendNull()
+        continue
+      }
+      if (texts === undefined && this.fast(batch, base + field, j)) continue
+      // The reference path, on the field's text.
+      const text = texts ? texts[field] : batch.text(base + field)
+      if (this.nullTokens.isNull(text, this.paths[j] !== Path.String)) {
+        b.appendNull()
+        if (!this.nullable[j] && !reject) {
+          reject = this.reject(batch, r, 'null_violation', `null: column ${this.plan.columns[j].name} is not nullable, found ${text === '' ? 'an empty value' : JSON.stringify(text)}`, this.plan.columns[j].name)
+        }
+        continue
+      }
+      const value = this.declared[j] || fitsInferredType(this.types[j], text.trim()) ? this.parsers[j](text) : INVALID
+      if (value !== INVALID) {
+        append(b, value)
+      } else {
+        b.appendNull()
+        if (this.declared[j]) {
+          reject ??= this.reject(batch, r, 'type_mismatch', `type: ${JSON.stringify(clip(text))} is not a ${athenaTypeName(this.types[j])}${this.formatHint(j)}`, this.plan.columns[j].name)
+        } else {
+          widened ??= [...this.types]
+          const acc = new ColumnTypeAccumulator(widened[j])
+          acc.add(classifyValue(text.trim()))
+          widened[j] = acc.type
+        }
+      }
+    }
+    if (widened) throw new WidenNeeded(widened)
+    if (reject) {
+      for (const b of this.builders) dropLast(b)
+      return reject
+    }
+    if (n === 0) this.emptyRows += 1
+    return undefined
+  }
+
+  /** The byte fast path for one cell; false when the cell needs the reference path. */
+  private fast(batch: RecordBatch, f: number, j: number): boolean {
+    const buf = batch.buf
+    let s = batch.fieldStart[f]
+    let e = batch.fieldEnd[f]
+    const quoted = batch.fieldQuote[f]
+    const path = this.paths[j]
+    if (path === Path.String) {
+      if (quoted === 2) {
+        if (this.tokenQuote) return false
+        ;(this.builders[j] as BytesColumn).appendUnescaped(buf, s, e, 34)
+        return true
+      }
+      if (e === s) {
+        if (!this.nullable[j]) return false
+        this.builders[j].appendNull()
+        return true
+      }
+      if (e - s <= this.longest && this.isToken(buf, s, e)) return false
+      ;(this.builders[j] as BytesColumn).appendBytes(buf, s, e)
+      return true
+    }
+    if (quoted === 2 || path === Path.Text) return false
+    // Trim the whitespace String.prototype.trim removes in ASCII; other bytes go the slow way.
+    while (s < e && isSpace(buf[s])) s += 1
+    while (e > s && isSpace(buf[e - 1])) e -= 1
+    if (e === s || (e - s <= this.longest && this.isToken(buf, s, e))) return false
+    if (path === Path.Bigint) return this.bigint(buf, s, e, j)
+    if (path === Path.Decimal) return this.decimal(buf, s, e, j)
+    if (path === Path.Date) return this.date(buf, s, e, j)
+    if (path === Path.Timestamp) return this.timestamp(buf, s, e, j)
+    if (path === Path.Double) return this.double(buf, s, e, j)
+    return this.boolean(buf, s, e, j)
+  }
+
+  private bigint(buf: Buffer, s: number, e: number, j: number): boolean {
+    let p = s
+    const sign = buf[p] === 45 ? -1 : 1
+    if (buf[p] === 45 || buf[p] === 43) p += 1
+    const digits = e - p
+    // Up to 15 digits a double is exact; a leading zero is text to the inference rules.
+    if (digits === 0 || digits > 15) return false
+    if (buf[p] === 48 && digits > 1 && !this.declared[j]) return false
+    let v = 0
+    for (; p < e; p++) {
+      const d = buf[p] - 48
+      if (d < 0 || d > 9) return false
+      v = v * 10 + d
+    }
+    ;(this.builders[j] as Int64Column).append(sign * v)
+    return true
+  }
+
+  private decimal(buf: Buffer, s: number, e: number, j: number): boolean {
+    let p = s
+    const sign = buf[p] === 45 ? -1 : 1
+    if (buf[p] === 45 || buf[p] === 43) p += 1
+    const wholeStart = p
+    let v = 0
+    while (p < e && buf[p] >= 48 && buf[p] <= 57) v = v * 10 + (buf[p++] - 48)
+    const wholeDigits = p - wholeStart
+    let fraction = 0
+    if (p < e) {
+      if (buf[p] !== 46) return false
+      p += 1
+      const fractionStart = p
+      while (p < e && buf[p] >= 48 && buf[p] <= 57) v = v * 10 + (buf[p++] - 48)
+      fraction = p - fractionStart
+      if (p < e || fraction === 0) return false
+    }
+    // The shapes both rule sets agree on: digits before the point, no leading zero, at most
+    // the column's scale after it, 15 digits in all. Anything else takes the reference path.
+    if (wholeDigits === 0 || (buf[wholeStart] === 48 && wholeDigits > 1) || wholeDigits + fraction > 15) return false
+    const scale = this.scale[j]
+    if (fraction > scale) return false
+    const whole = wholeDigits === 1 && buf[wholeStart] === 48 && fraction > 0 ? 0 : wholeDigits
+    if (whole > this.maxWhole[j]) return false
+    if (!this.declared[j] && !this.stable[j]) return false
+    for (let k = fraction; k < scale; k++) v *= 10
+    if (v > Number.MAX_SAFE_INTEGER) return false
+    const b = this.builders[j]
+    if (b instanceof Int32Column) b.append(sign * v)
+    else (b as Int64Column).append(sign * v)
+    return true
+  }
+
+  private date(buf: Buffer, s: number, e: number, j: number): boolean {
+    if (e - s !== 10) return false
+    const days = isoDateDays(buf, s)
+    if (days === undefined) return false
+    ;(this.builders[j] as Int32Column).append(days)
+    return true
+  }
+
+  /**
+   * ISO instants: the `…Z` shape on bytes, other ISO shapes (offsets, fractions, dates) by
+   * ISO_TIMESTAMP on their text. The `YYYY-MM-DD` prefix is checked first: no text of that
+   * shape is a number or a boolean to the inference rules, so the parse alone decides.
+   */
+  private timestamp(buf: Buffer, s: number, e: number, j: number): boolean {
+    const n = e - s
+    if (n < 10 || buf[s + 4] !== 45 || buf[s + 7] !== 45 || buf[s] < 48 || buf[s] > 57) return false
+    let v: number | bigint | undefined = n === 20 ? isoInstantMicros(buf, s) : undefined
+    if (v === undefined && n > 10) v = isoTimestampMicros(buf, s, e)
+    if (v === undefined) {
+      for (let k = s; k < e; k++) if (buf[k] >= 128) return false
+      v = ISO_TIMESTAMP.parseMicros(buf.toString('latin1', s, e))
+      if (v === undefined) return false
+    }
+    ;(this.builders[j] as Int64Column).append(v)
+    return true
+  }
+
+  /**
+   * Numbers in a double column. An inferred column takes exactly what the inference rules
+   * call a number: an integer or a decimal without leading zeros, or exponent notation; a
+   * declared one whatever parseDouble reads. The value is Number() of the text, as there.
+   */
+  private double(buf: Buffer, s: number, e: number, j: number): boolean {
+    let p = s
+    if (buf[p] === 45 || buf[p] === 43) p += 1
+    const intStart = p
+    while (p < e && buf[p] >= 48 && buf[p] <= 57) p += 1
+    const intDigits = p - intStart
+    let point = false
+    let fracDigits = 0
+    if (p < e && buf[p] === 46) {
+      point = true
+      p += 1
+      const f = p
+      while (p < e && buf[p] >= 48 && buf[p] <= 57) p += 1
+      fracDigits = p - f
+    }
+    let exponent = false
+    if (p < e && (buf[p] === 101 || buf[p] === 69)) {
+      p += 1
+      if (p < e && (buf[p] === 45 || buf[p] === 43)) p += 1
+      const x = p
+      while (p < e && buf[p] >= 48 && buf[p] <= 57) p += 1
+      if (p === x) return false
+      exponent = true
+    }
+    if (p !== e || (intDigits === 0 && fracDigits === 0)) return false
+    if (!this.declared[j] && !exponent) {
+      // Integer or decimal shapes of the inference rules: digits before any point, no leading
+      // zero, and at least one digit after a point.
+      if (intDigits === 0 || (buf[intStart] === 48 && intDigits > 1) || (point && fracDigits === 0)) return false
+    }
+    ;(this.builders[j] as DoubleColumn).append(Number(buf.toString('latin1', s, e)))
+    return true
+  }
+
+  private boolean(buf: Buffer, s: number, e: number, j: number): boolean {
+    const n = e - s
+    if (n === 4 && (buf[s] | 32) === 116 && (buf[s + 1] | 32) === 114 && (buf[s + 2] | 32) === 117 && (buf[s + 3] | 32) === 101) {
+      ;(this.builders[j] as BooleanColumn).append(true)
+      return true
+    }
+    if (n === 5 && (buf[s] | 32) === 102 && (buf[s + 1] | 32) === 97 && (buf[s + 2] | 32) === 108 && (buf[s + 3] | 32) === 115 && (buf[s + 4] | 32) === 101) {
+      ;(this.builders[j] as BooleanColumn).append(false)
+      return true
+    }
+    return false
+  }
+
+  private isToken(buf: Buffer, s: number, e: number): boolean {
+    if (!this.tokenStart[buf[s]]) return false
+    for (const t of this.tokens) {
+      if (t.length !== e - s) continue
+      let k = 0
+      while (k < t.length && t[k] === buf[s + k]) k += 1
+      if (k === t.length) return true
+    }
+    return false
+  }
+
+  private invalidLine(batch: RecordBatch, r: number): number | undefined {
+    const first = batch.line[r]
+    const last = first + lineBreaks(recordText(batch.raw(r)))
+    for (let line = first; line <= last; line++) if (this.invalidLines.has(line)) return line
+    return undefined
+  }
+
+  private reject(batch: RecordBatch, r: number, code: Reject['code'], message: string, column: string | null): Reject {
+    const event = batch.fallback.get(r)
+    return { line: batch.line[r], record: recordText(event ? event.raw : batch.raw(r)), code, message, column }
+  }
+
+  private formatHint(j: number): string {
+    const format = this.plan.columns[j].declared?.format
+    return format ? ` in format ${format.pattern}` : ''
+  }
+}
+
+const isSpace = (b: number) => b === 32 || (b >= 9 && b <= 13)
+
+const clip = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text)
+
+function append(b: ColumnBuilder, value: CellValue): void {
+  switch (b.kind) {
+    case 'boolean':
+      return b.append(value as boolean)
+    case 'int32':
+      return b.append(Number(value))
+    case 'int64':
+      return b.append(value as number | bigint)
+    case 'double':
+      return b.append(value as number)
+    case 'bigdecimal':
+      return b.append(value as number | bigint)
+    case 'bytes':
+      return b.appendString(value as string)
+  }
+}
+
+/** Removes the last row (a row that turned out to be rejected). */
+function dropLast(b: ColumnBuilder): void {
+  b.rows -= 1
+  if (b.defined[b.rows] !== 1) return
+  b.count -= 1
+  if (b.kind === 'bytes') b.size = b.count === 0 ? 0 : b.ends[b.count - 1]
+  else if (b.kind === 'int64') b.big?.delete(b.count)
+}

@@ -1,0 +1,185 @@
+import { planColumns, type ColumnPlan } from './column-plan'
+import { CsvFormatError } from './errors'
+import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
+import type { NullTokens } from './null-tokens'
+import { DEFAULT_GZIP_LIMITS } from './csv/decode-input'
+import { openCsv, type OpenedCsv } from './csv/open-csv'
+import { ParquetPartWriter } from './parquet/parquet-part-writer'
+import type { CsvEvent } from './csv/read-csv-records'
+import { RejectsTable, recordText } from './rejects-table'
+import { RowCoercer, WidenNeeded } from './row-coercer'
+import { PartitionedRows, type RowTarget } from './partitioned-rows'
+import { RowGroupBuffer } from './parquet/row-group-buffer'
+import type { AthenaType, ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
+import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputName, resolveSettings, transformStats, type Settings } from './transform-settings'
+
+/**
+ * The reference engine: csv-parse records, string coercion (RowCoercer) and hyparquet-writer.
+ * It defines the semantics the byte engine (`transformCsv`) must match, is its test oracle,
+ * and still converts what the byte engine hands over (files partitioned by a contract column).
+ *
+ * Transforms one CSV byte stream into Parquet parts and a rejects table.
+ *
+ * Column types: declared by the contract, else inferred. Inference reads a sample (the
+ * first row group) and then writes in the same pass; if a later value does not fit a
+ * sampled type, the parts written so far are discarded, a full pass infers the final types
+ * and a second pass writes. Every data row ends up in exactly one place: a data part or the
+ * rejects table. Above the reject threshold, or on any error, everything written is
+ * discarded and the error is thrown.
+ */
+export async function transformCsvReference(source: ByteSource, sink: PartSink, options: TransformOptions): Promise<TransformStats> {
+  const started = performance.now()
+  const settings = resolveSettings(options)
+  let fixedTypes: AthenaType[] | undefined
+  let restarts = 0
+  try {
+    if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings, [])
+    for (;;) {
+      try {
+        const stats = await writePass(source, sink, settings, fixedTypes)
+        stats.inference.restarts = restarts
+        if (restarts > 0) stats.warnings.push(`type inference restarted ${restarts} time(s): a value after the sample needed a wider type`)
+        stats.seconds = (performance.now() - started) / 1000
+        return stats
+      } catch (e) {
+        if (!(e instanceof WidenNeeded) || restarts > 0) throw e
+        restarts += 1
+        await sink.discard()
+        fixedTypes = await inferPass(source, settings, e.types)
+      }
+    }
+  } catch (e) {
+    await sink.discard()
+    throw e
+  }
+}
+
+interface Pass {
+  opened: OpenedCsv
+  events: AsyncIterator<CsvEvent[]>
+  /** Records read ahead of the loop: after the header, or the sample. */
+  pending: CsvEvent[]
+  plan: ColumnPlan
+}
+
+/** Opens the source and reads the header. Undefined for an empty file. */
+async function beginPass(source: ByteSource, settings: Settings): Promise<Pass | undefined> {
+  const contract = settings.options.contract
+  const opened = await openCsv(source.open(), settings.sourceName, {
+    encoding: contract?.encoding,
+    delimiter: contract?.delimiter,
+    gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
+  })
+  const events = opened.events[Symbol.asyncIterator]()
+  const first = await events.next()
+  if (first.done) {
+    await events.return?.(undefined)
+    return undefined
+  }
+  const head = first.value[0]
+  const hasHeader = contract?.header ?? true
+  if (hasHeader && head.kind === 'broken') {
+    await events.return?.(undefined)
+    throw new CsvFormatError(`csv: cannot read the header at line ${head.line} of ${settings.sourceName}: ${head.message}`)
+  }
+  const header = hasHeader && head.kind === 'record' ? head.fields : undefined
+  const width = header ? header.length : contract!.columns.length
+  const plan = planColumns(header ? [...header] : undefined, width, contract, settings.sourceName, settings.options.reservedColumns)
+  return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }
+}
+
+async function nextBatch(pass: Pass): Promise<CsvEvent[] | undefined> {
+  if (pass.pending.length > 0) {
+    const batch = pass.pending
+    pass.pending = []
+    return batch
+  }
+  const next = await pass.events.next()
+  return next.done ? undefined : next.value
+}
+
+/** Feeds one record's inferred cells to their accumulators. */
+function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnTypeAccumulator | undefined)[], nullTokens: NullTokens): void {
+  if (event.kind !== 'record' || event.fields.length !== pass.plan.width) return
+  if (pass.opened.input.invalidLines.size > 0 && RowCoercer.invalidLine(event, pass.opened.input.invalidLines) !== undefined) return
+  pass.plan.columns.forEach((column, j) => {
+    const acc = accumulators[j]
+    if (!acc || column.field < 0) return
+    const text = event.fields[column.field]
+    if (!nullTokens.isNull(text, true)) acc.add(classifyValue(text.trim()))
+  })
+}
+
+/** A full read that only infers the types of the undeclared columns. */
+export async function inferPass(source: ByteSource, settings: Settings, start: AthenaType[]): Promise<AthenaType[]> {
+  const pass = await beginPass(source, settings)
+  if (!pass) return start
+  const accumulators = pass.plan.columns.map((c, j) => (c.declared ? undefined : new ColumnTypeAccumulator(start[j] ?? settings.tableTypes.get(c.name))))
+  for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
+    for (const event of batch) observe(event, pass, accumulators, settings.nullTokens)
+  }
+  return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
+}
+
+/**
+ * Reads ahead and infers the undeclared columns' types from the first `sampleRows` records
+ * (at most MAX_SAMPLE_CHARS of text). Everything read is replayed by the write loop.
+ */
+async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]> {
+  const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator(settings.tableTypes.get(c.name))))
+  if (accumulators.some(Boolean)) {
+    const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
+    const readAhead: CsvEvent[] = []
+    let sampled = 0
+    let chars = 0
+    for (let batch = await nextBatch(pass); batch; ) {
+      readAhead.push(...batch)
+      for (; sampled < readAhead.length && sampled < settings.sampleRows && chars < limit; sampled++) {
+        observe(readAhead[sampled], pass, accumulators, settings.nullTokens)
+        chars += readAhead[sampled].raw.length
+      }
+      if (sampled >= settings.sampleRows || chars >= limit) break
+      batch = await nextBatch(pass)
+    }
+    pass.pending = readAhead
+  }
+  return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
+}
+
+async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: AthenaType[]): Promise<TransformStats> {
+  const pass = await beginPass(source, settings)
+  if (!pass) return emptyStats(settings)
+  const { plan, opened } = pass
+  try {
+    const types = fixedTypes ?? (await sampleTypes(pass, settings))
+    const coercer = new RowCoercer(plan, types, settings.nullTokens, opened.input.invalidLines)
+    const all = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
+    const by = plan.columns.findIndex((c) => c.name === settings.options.contract?.partitionBy)
+    const columns = all.filter((_, j) => j !== by)
+    const data: RowTarget =
+      by < 0
+        ? new RowGroupBuffer(new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes), columns.length, settings.rowGroupBytes)
+        : new PartitionedRows(sink, columns, { index: by, name: plan.columns[by].name, type: types[by] }, settings.codec, settings.partBytes, settings.rowGroupBytes, settings.sourceName)
+    const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
+    let rowsIn = 0
+    for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
+      for (const event of batch) {
+        rowsIn += 1
+        const reject =
+          event.kind === 'broken'
+            ? { line: event.line, record: recordText(event.raw), code: event.code, message: event.message, column: null }
+            : coercer.coerce(event)
+        if (reject) await rejects.add(reject)
+        else if (data.add(coercer.values(), event.raw.length)) await data.flush()
+      }
+    }
+    checkRejectThreshold(settings, rowsIn, rejects)
+    const parts = await data.finish()
+    if (parts.length === 0) parts.push(...(await new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes).writeEmptyPart()))
+    const rejectParts = await rejects.finish()
+    return transformStats({ settings, opened, plan, types, all, by, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
+  } finally {
+    await pass.events.return?.(undefined)
+  }
+}
+

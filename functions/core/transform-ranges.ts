@@ -1,0 +1,140 @@
+import type { ColumnPlan } from './column-plan'
+import { convertRange, jobColumns, type RangeJob } from './convert-range'
+import type { OpenedCsvBytes } from './csv/open-csv'
+import { ColumnarPartWriter } from './parquet/columnar-part-writer'
+import { RejectsTable } from './rejects-table'
+import { WidenNeeded } from './row-coercer'
+import { checkRejectThreshold, transformStats, type Settings } from './transform-settings'
+import type { AthenaType, ByteSource, PartInfo, PartSink, RangeRunner, TransformStats } from './transform-types'
+
+/** A range below this many bytes is not worth a worker (each costs about 0.25 CPU-s fixed). */
+export const BYTES_PER_WORKER = 100 * 1000 * 1000
+/** Parts of range k are numbered from k × this, so ranges never share a part. */
+export const RANGE_PART_STRIDE = 1000
+/** How far past an approximate cut a line break is looked for. */
+const CUT_SEARCH_BYTES = 1024 * 1024
+
+/** What the single-thread pass learned before handing the body over to ranges. */
+export interface RangeStart {
+  opened: OpenedCsvBytes
+  plan: ColumnPlan
+  types: AthenaType[]
+  all: { name: string; type: AthenaType; nullable: boolean }[]
+  /** Byte offset in the source where the first data record starts (after BOM and header). */
+  dataStart: number
+  /** Lines before that offset (header, and blank lines before it). */
+  linesBefore: number
+  blankLinesBefore: number
+  sampled: boolean
+}
+
+/**
+ * Worker count for a file: `options.workers` when given, else min(runner threads, size ÷
+ * 100 MB); 1 (this thread, no ranges) for gzip, other encodings, or a source that cannot be
+ * read by range.
+ */
+export function workerCount(settings: Settings, source: ByteSource, opened: OpenedCsvBytes): number {
+  if (!source.size || !source.openRange || opened.input.compression !== 'none' || opened.input.encoding !== 'utf-8') return 1
+  const wanted = settings.options.workers ?? Math.min(settings.options.rangeRunner?.maxWorkers ?? 1, Math.floor(source.size / BYTES_PER_WORKER))
+  return Math.max(1, Math.floor(wanted))
+}
+
+/**
+ * Converts the body of an uncompressed file as byte ranges, cut at line breaks, each in a
+ * worker into parts of its own. A range that ends inside a record (its cut fell inside a
+ * quoted field) proves the next range started at a wrong place: that one is converted again
+ * from the true boundary and its part rewritten, so a wrong row is never kept. Lines are
+ * made absolute by prefix sum of each range's line breaks.
+ */
+export async function transformRanges(source: ByteSource, sink: PartSink, settings: Settings, start: RangeStart, workers: number): Promise<TransformStats> {
+  const size = source.size!
+  const cuts = await findCuts(source, start, workers)
+  const runner: RangeRunner = settings.options.rangeRunner ?? { maxWorkers: 1, run: convertRange }
+  const job = (last: boolean): RangeJob => ({
+    sourceName: settings.sourceName,
+    dialect: start.opened.dialect,
+    columns: jobColumns(start.plan),
+    width: start.plan.width,
+    types: start.types,
+    output: start.all,
+    nullTokens: [...(settings.options.contract?.nullTokens ?? ['NULL', 'null', 'NA', 'N/A', '\\N'])],
+    codec: settings.codec,
+    rowGroupBytes: settings.rowGroupBytes,
+    last,
+  })
+  const ranges = cuts.map((from, k) => ({ from, to: k + 1 < cuts.length ? cuts[k + 1] : size }))
+  const convert = async (k: number, from: number, use: RangeRunner) => {
+    // One part per range: a range converted again rewrites exactly that part.
+    const writer = new ColumnarPartWriter(sink, start.all, settings.codec, Number.POSITIVE_INFINITY, k * RANGE_PART_STRIDE)
+    const result = await use.run(job(k === ranges.length - 1), source.openRange!(from, ranges[k].to), (g) => writer.writeEncoded(g))
+    const parts = await writer.finish()
+    return { result, parts }
+  }
+  const done = await Promise.all(ranges.map((r, k) => convert(k, r.from, runner)))
+  // A range that ended inside a record: the next one started inside it. Redo from the truth.
+  for (let k = 0; k + 1 < done.length; k++) {
+    const leftover = done[k].result.leftover
+    if (leftover > 0) done[k + 1] = await convert(k + 1, ranges[k + 1].from - leftover, runner)
+  }
+  const widen = done.find((d) => d.result.widen)?.result.widen
+  if (widen) throw new WidenNeeded(widen)
+
+  const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
+  const invalidLines = new Set<number>()
+  let invalidSequences = 0
+  let rowsIn = 0
+  let blankLines = start.blankLinesBefore
+  let offset = start.linesBefore
+  const parts: PartInfo[] = []
+  for (const { result, parts: rangeParts } of done) {
+    rowsIn += result.rowsIn
+    blankLines += result.blankLines
+    for (const reject of result.rejects) await rejects.add(shiftLines(reject, offset))
+    for (const line of result.invalidLines) invalidLines.add(line + offset)
+    invalidSequences += result.invalidSequences
+    parts.push(...rangeParts)
+    offset += result.lineBreaks
+  }
+  checkRejectThreshold(settings, rowsIn, rejects)
+  if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, start.all, settings.codec, settings.partBytes).writeEmptyPart()))
+  const rejectParts = await rejects.finish()
+  const opened = {
+    dialect: start.opened.dialect,
+    counters: { blankLines },
+    input: { ...start.opened.input, invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => size },
+  }
+  return transformStats({ settings, opened, plan: start.plan, types: start.types, all: start.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: start.sampled })
+}
+
+/** A reject of a range with its line, and every line its message names, made absolute. */
+function shiftLines<T extends { line: number; message: string }>(reject: T, offset: number): T {
+  return { ...reject, line: reject.line + offset, message: reject.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + offset}`) }
+}
+
+/**
+ * Range starts: the data start, then one just after the first line break past each
+ * 1/workers of the body. A cut inside a quoted field is caught later, by the leftover.
+ */
+async function findCuts(source: ByteSource, start: RangeStart, workers: number): Promise<number[]> {
+  const size = source.size!
+  const eol = start.opened.dialect.lineBreak === 'CR' ? 13 : 10
+  const cuts = [start.dataStart]
+  const body = size - start.dataStart
+  for (let k = 1; k < workers; k++) {
+    const approx = start.dataStart + Math.floor((k * body) / workers)
+    if (approx <= cuts[cuts.length - 1]) continue
+    let at = approx
+    let found = -1
+    for await (const chunk of source.openRange!(approx, Math.min(size, approx + CUT_SEARCH_BYTES))) {
+      const i = chunk.indexOf(eol)
+      if (i >= 0) {
+        found = at + i + 1
+        break
+      }
+      at += chunk.length
+    }
+    if (found > cuts[cuts.length - 1] && found < size) cuts.push(found)
+  }
+  return cuts
+}
+

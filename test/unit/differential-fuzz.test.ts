@@ -1,0 +1,212 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
+import { parseContract } from '../../functions/core/contract'
+import { transformCsv } from '../../functions/core/transform-csv'
+import { transformCsvReference } from '../../functions/core/transform-csv-reference'
+import type { ByteSource, TransformOptions, TransformStats } from '../../functions/core/transform-types'
+import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
+
+/**
+ * Differential fuzzing: seeded random CSV files through the byte engine and through the
+ * reference engine (csv-parse, string coercion, hyparquet-writer). Both must agree on the
+ * rows (read back by DuckDB and hyparquet), the rejects (lines, codes, records, messages),
+ * the types and the counts, or fail alike.
+ */
+
+const FILES = 240
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+type Rnd = () => number
+const pick = <T,>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]
+
+/** Values at or near each type's edges, and text that only looks like one. */
+const VALUES: Record<string, readonly string[]> = {
+  int: ['0', '-0', '+7', '42', '-17', '9007199254740991', '9007199254740993', '999999999999999', '1000000000000000', '9223372036854775807', '-9223372036854775808', '9223372036854775808', '007', ' 12 ', '1e3'],
+  decimal: ['12.50', '0.5', '-0.05', '3.1', '100', '.5', '5.', '1.005', '12345678901234.56', '1234567890123456.78', '0.000000000000000001', '99999999999999999999.5', ' 2.25', '+1.0'],
+  double: ['1.5e3', '-2E-7', 'NaN', 'inf', '-Infinity', '1e308', '3.0e0', '.5e1'],
+  bool: ['true', 'false', 'TRUE', 'False', ' true ', 'yes'],
+  date: ['2024-02-29', '2023-02-29', '1970-01-01', '0001-01-01', '9999-12-31', '2024-13-01', '2024-1-5'],
+  timestamp: ['2024-01-01T10:00:00Z', '2024-01-01 10:00:00Z', '2024-01-01T10:00:00.123+02:00', '2024-01-01T10:00:00.1234567Z', '2024-01-01', '2024-06-30T23:59:59-05:30', '1969-12-31T23:59:59.999999Z', '2024-01-01T24:00:00Z'],
+  string: ['plain', 'São Paulo', 'Zürich', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\ninside', '  padded  ', '日本語', '🙂', ''],
+  nulls: ['', 'NULL', 'null', 'NA', 'N/A', '\\N', ' NULL '],
+}
+const KINDS = ['int', 'decimal', 'double', 'bool', 'date', 'timestamp', 'string', 'mixed'] as const
+
+function cell(rnd: Rnd, kind: (typeof KINDS)[number], row: number): string {
+  const r = rnd()
+  if (r < 0.08) return pick(rnd, VALUES.nulls)
+  if (kind === 'mixed') return pick(rnd, VALUES[pick(rnd, Object.keys(VALUES))])
+  // Mostly plain values, so that columns keep their type; edge values now and then.
+  if (r < 0.75) {
+    switch (kind) {
+      case 'int':
+        return String(Math.floor(rnd() * 2000) - 1000)
+      case 'decimal':
+        return `${Math.floor(rnd() * 1000)}.${String(Math.floor(rnd() * 100)).padStart(2, '0')}`
+      case 'double':
+        return `${(rnd() * 10).toFixed(3)}e${Math.floor(rnd() * 10)}`
+      case 'bool':
+        return rnd() < 0.5 ? 'true' : 'false'
+      case 'date':
+        return `20${10 + (row % 15)}-0${1 + (row % 9)}-1${row % 10}`
+      case 'timestamp':
+        return `20${10 + (row % 15)}-0${1 + (row % 9)}-1${row % 10}T1${row % 10}:0${row % 10}:00Z`
+      case 'string':
+        return `s${Math.floor(rnd() * 50)}`
+    }
+  }
+  return pick(rnd, VALUES[kind])
+}
+
+/** Quotes a field as a CSV writer would, or sometimes not, or badly. */
+function encodeField(rnd: Rnd, value: string, delimiter: string): string {
+  const needs = value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r')
+  const r = rnd()
+  if (r < 0.01) return `"${value}"x` // text after a closing quote
+  if (r < 0.02) return `${value}"stray` // a quote inside an unquoted field
+  if (needs || r < 0.1) return `"${value.replaceAll('"', '""')}"`
+  return value
+}
+
+interface FuzzFile {
+  bytes: Buffer
+  options: Partial<TransformOptions>
+  description: string
+}
+
+export function fuzzFile(seed: number): FuzzFile {
+  const rnd = prng(seed)
+  const delimiter = pick(rnd, [',', ',', ',', ';', '\t', '|'])
+  const eol = pick(rnd, ['\n', '\n', '\n', '\r\n', '\r\n', '\r', 'mixed'])
+  const width = 1 + Math.floor(rnd() * 6)
+  const kinds = Array.from({ length: width }, () => pick(rnd, KINDS))
+  const rows = Math.floor(rnd() * 80)
+  const lines: string[] = [kinds.map((k, j) => `${k} ${j}`).join(delimiter)]
+  for (let i = 0; i < rows; i++) {
+    const r = rnd()
+    if (r < 0.03) {
+      lines.push('')
+      continue
+    }
+    let n = width
+    if (r < 0.07) n = Math.max(1, width + pick(rnd, [-1, 1, 2]))
+    lines.push(Array.from({ length: n }, (_, j) => encodeField(rnd, cell(rnd, kinds[j % width], i), delimiter)).join(delimiter))
+  }
+  let text = ''
+  for (const line of lines) text += line + (eol === 'mixed' ? pick(rnd, ['\n', '\r\n', '\r']) : eol)
+  if (rnd() < 0.3) text = text.replace(/(\r\n|\n|\r)$/, '')
+  if (rnd() < 0.03) text += `${delimiter}"never closed\n1,2`
+  let bytes = Buffer.from(text, 'utf8')
+  if (rnd() < 0.1) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes])
+  if (rnd() < 0.08 && bytes.length > 20) {
+    const at = 10 + Math.floor(rnd() * (bytes.length - 10))
+    bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from([pick(rnd, [0xff, 0xc3, 0x80, 0xed])]), bytes.subarray(at)])
+  }
+  const options: Partial<TransformOptions> = { rejectThreshold: 1 }
+  // Every fourth seed declares the columns' types in a contract, so declared types'
+  // coercion rules (type_mismatch rejects) are compared too.
+  if (seed % 4 === 1) {
+    const declared: Record<(typeof KINDS)[number], string> = {
+      int: 'bigint', decimal: 'decimal(18,2)', double: 'double', bool: 'boolean', date: 'date', timestamp: 'timestamp', string: 'string', mixed: 'string',
+    }
+    options.contract = parseContract({ columns: kinds.map((k, j) => ({ name: `${k}_${j}`, type: declared[k] })), delimiter })
+  }
+  if (rnd() < 0.3) options.sampleRows = 1 + Math.floor(rnd() * 10)
+  if (rnd() < 0.3) options.rowGroupBytes = 64 + Math.floor(rnd() * 512)
+  return { bytes, options, description: `${width} columns (${kinds.join(', ')}), ${rows} rows, ${JSON.stringify(delimiter)}, ${JSON.stringify(eol)}` }
+}
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'sluice-fuzz-'))
+})
+afterAll(async () => {
+  await closeDuckDb()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+type Outcome = { error: string } | { stats: TransformStats; rows: unknown; columns: unknown; rejects: unknown }
+
+/**
+ * The file in chunks of `size` bytes, so records and characters straddle chunk boundaries;
+ * readable by byte range, so that with `workers` the body is cut into ranges.
+ */
+function chunkedSource(input: string, size: number): ByteSource {
+  const bytes = readFileSync(input)
+  async function* chunks(from: number, to: number) {
+    for (let at = from; at < to; at += size) yield bytes.subarray(at, Math.min(to, at + size))
+  }
+  return { open: () => chunks(0, bytes.length), size: bytes.length, openRange: chunks }
+}
+
+async function run(engine: typeof transformCsv, source: ByteSource, outDir: string, options: Partial<TransformOptions>): Promise<Outcome> {
+  mkdirSync(outDir)
+  const out = join(outDir, 'data.parquet')
+  let stats: TransformStats
+  try {
+    stats = await engine(source, localFilePartSink({ out }), { sourceName: 'fuzz.csv', ...options })
+  } catch (e) {
+    return { error: `${(e as Error).name}: ${(e as Error).message}` }
+  }
+  const data = stats.parts.length ? await readParquet(stats.parts.map((p) => p.key)) : undefined
+  const rejects = stats.rejectParts.length ? await readParquet(stats.rejectParts.map((p) => p.key)) : undefined
+  return { stats, rows: data?.rows, columns: data?.columns, rejects: rejects?.rows }
+}
+
+/** What must be equal: everything but timings, byte sizes and part keys. */
+function comparable(o: Outcome): unknown {
+  if ('error' in o) return o
+  const { seconds: _s, bytesOut: _b, rejectBytesOut: _r, parts, rejectParts, ...stats } = o.stats
+  return { stats, rowsInParts: parts.reduce((n, p) => n + p.rows, 0), rejectRows: rejectParts.reduce((n, p) => n + p.rows, 0), rows: o.rows, columns: o.columns, rejects: o.rejects }
+}
+
+describe('differential fuzzing against the reference engine', () => {
+  const seeds = Array.from({ length: FILES }, (_, i) => 1000 + i)
+  const tally = { files: 0, rows: 0, rejects: 0, restarts: 0, failures: 0 }
+
+  it.each(seeds)('seed %i: the byte engine equals the reference', async (seed) => {
+    // Prepare
+    const file = fuzzFile(seed)
+    const input = join(dir, `fuzz-${seed}.csv`)
+    writeFileSync(input, file.bytes)
+    // Odd seeds feed the byte engine in small chunks (1 to 64 bytes); every third seed cuts
+    // the body into 2 to 4 byte ranges, as worker threads would convert them.
+    const source = seed % 2 ? chunkedSource(input, 1 + (seed % 64)) : fileByteSource(input)
+    const workers = seed % 3 === 0 ? 2 + (seed % 5) % 3 : 1
+
+    // Act
+    const reference = await run(transformCsvReference, fileByteSource(input), join(dir, `ref-${seed}`), file.options)
+    const engine = await run(transformCsv, source, join(dir, `new-${seed}`), { ...file.options, workers })
+
+    // Assess
+    expect(comparable(engine), file.description).toEqual(comparable(reference))
+    tally.files += 1
+    if ('error' in reference) tally.failures += 1
+    else {
+      tally.rows += reference.stats.rowsOut
+      tally.rejects += reference.stats.rowsRejected
+      tally.restarts += reference.stats.inference.restarts
+    }
+  })
+
+  it('covered rows, rejects, restarts and failed files', () => {
+    console.log(`differential fuzz: ${JSON.stringify(tally)}`)
+    expect(readdirSync(dir).length).toBeGreaterThan(0)
+    expect(tally.files).toBe(FILES)
+    expect(tally.rejects).toBeGreaterThan(0)
+    expect(tally.restarts).toBeGreaterThan(0)
+  })
+})
