@@ -142,4 +142,27 @@ describe('a large file split into byte ranges', () => {
     const cleanKeys = (await clean.curatedKeys()).filter((k) => /^orders/.test(k))
     expect(lakeKeys.length).toBe(cleanKeys.length)
   })
+
+  it('fails the file whole, committing none of its ranges, when one range fails', async () => {
+    // Prepare
+    const lake = await lakeWith('orders/big.csv', ordersCsv(400, (i) => i % 53 === 0))
+
+    // Act
+    const outcome = await lake.run(undefined, {
+      settings: { splitBytes: SPLIT_BYTES },
+      wrap: (name, handler) => async (event) => {
+        const range = (event as TransformEvent).file?.range
+        if (name === 'Transform' && range?.index === 2) throw Object.assign(new Error('csv: injected failure of range 2'), { name: 'CsvFormatError' })
+        return handler(event)
+      },
+    })
+
+    // Assess
+    expect(outcome.report.files).toEqual([expect.objectContaining({ key: 'orders/big.csv', outcome: 'failed', rowsOut: 0 })])
+    expect(outcome.report.files[0].reason).toMatch(/^CsvFormatError: range 3 of \d+ failed, so the file is not loaded: .*injected failure of range 2/)
+    expect(outcome.failure?.error).toBe('FilesFailed')
+    expect(await lake.curatedKeys('_ledger/')).toEqual([])
+    expect((await lake.curatedKeys()).filter((k) => /^orders/.test(k))).toEqual([])
+    expect(await lake.curatedKeys('_staging/')).toEqual([])
+  })
 })
