@@ -15,7 +15,7 @@ export interface StepMetrics {
  */
 export function loadMetrics(event: Pick<LoadEvent, 'results'>): StepMetrics {
   const perDataset: DatasetValues = new Map()
-  for (const result of event.results) {
+  for (const result of byFile(event.results)) {
     const { dataset, size } = result.file
     const status = result.status as string
     addTo(perDataset, dataset, METRIC.filesLoaded, status === 'transformed' || status === 'empty' ? 1 : 0)
@@ -28,6 +28,37 @@ export function loadMetrics(event: Pick<LoadEvent, 'results'>): StepMetrics {
     addTo(perDataset, dataset, METRIC.bytesIn, status === 'failed' ? 0 : size)
   }
   return { perDataset, overall: {} }
+}
+
+/**
+ * The results with the byte ranges of each split file made one: failed if any range failed,
+ * else its rows summed. (Load itself may still fail the file as a whole.)
+ */
+function byFile(results: LoadEvent['results']): LoadEvent['results'] {
+  const out: LoadEvent['results'] = []
+  const split = new Map<string, LoadEvent['results'][number]>()
+  for (const r of results) {
+    if (!r.file.range) {
+      out.push(r)
+      continue
+    }
+    const id = `${r.file.fileId}\n${r.file.etag}`
+    const seen = split.get(id)
+    if (!seen) {
+      split.set(id, r)
+      out.push(r)
+      continue
+    }
+    const merged =
+      seen.status === 'failed' ? seen
+      : r.status === 'failed' ? r
+      : seen.status === 'transformed' && r.status === 'transformed'
+        ? { ...seen, rowsIn: seen.rowsIn + r.rowsIn, rowsOut: seen.rowsOut + r.rowsOut, rowsRejected: seen.rowsRejected + r.rowsRejected }
+        : seen
+    split.set(id, merged)
+    out[out.indexOf(seen)] = merged
+  }
+  return out
 }
 
 /**
