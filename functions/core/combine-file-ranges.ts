@@ -5,7 +5,8 @@ import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RejectsTable } from './rejects-table'
 import { shiftLines } from './transform-ranges'
 import { checkRejectThreshold, resolveSettings, transformStats } from './transform-settings'
-import type { RangeVariant, StagedRange } from './transform-file-range'
+import type { FileRange } from './plan-files'
+import type { FileHead, RangeVariant, StagedRange } from './transform-file-range'
 import type { PartInfo, PartSink, TransformStats } from './transform-types'
 
 /**
@@ -23,6 +24,9 @@ export class RangeFailedError extends SluiceError {
   }
 }
 
+/** Converts range `range` of the file from byte `from`, as a Transform would. */
+export type ConvertFrom = (head: FileHead, range: FileRange, from: number) => Promise<RangeVariant>
+
 /**
  * Makes one file's stats out of its ranges' conversions: keeps, from range 0 on, the
  * conversion that starts where the previous kept one really ended (a range whose cut fell
@@ -30,8 +34,10 @@ export class RangeFailedError extends SluiceError {
  * lines absolute by prefix sum of the kept ranges' line breaks and writes them as one
  * rejects table into `sink`, applies the reject threshold to the whole file and lists every
  * range's parts. Throws when a kept range failed or needs a wider type: the file fails whole.
+ * A range whose true start no Transform converted from (the range before it was itself redone
+ * and again ended inside a record) is converted by `redo`.
  */
-export async function combineFileRanges(staged: StagedRange[], count: number, sink: PartSink): Promise<TransformStats> {
+export async function combineFileRanges(staged: StagedRange[], count: number, sink: PartSink, redo?: ConvertFrom): Promise<TransformStats> {
   const whole = staged.find((s) => 'whole' in s)
   if (whole && 'whole' in whole) return whole.whole
   const variants = staged as RangeVariant[]
@@ -42,7 +48,7 @@ export async function combineFileRanges(staged: StagedRange[], count: number, si
   let expected = head.dataStart
   let offset = head.linesBefore
   for (let k = 0; k < count; k++) {
-    const v = variants.find((x) => x.index === k && x.from === expected)
+    const v = variants.find((x) => x.index === k && x.from === expected) ?? (await redo?.(head, { index: k, count }, expected))
     if (!v) throw new RangeFailedError(`ranges: range ${k} of ${count} of ${head.sourceName} from byte ${expected} is missing`, 'RangeMissing')
     if (v.error) {
       const message = v.error.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + offset}`)

@@ -27,8 +27,13 @@ export interface FileHead {
   partBytes: number
   rejectThreshold: number
   sampleRows: number
+  rowGroupBytes: number
+  nullTokens: string[]
   tableColumns: { name: string; type: string }[]
 }
+
+/** What a range conversion reads: the file's size and its bytes by range. */
+export type RangedSource = ByteSource & { size: number; openRange(start: number, end: number): AsyncIterable<Uint8Array> }
 
 /**
  * One conversion of range `index` from byte `from` to `to`. A range normally has one; a range
@@ -63,13 +68,15 @@ export type StagedRange = RangeVariant | WholeFile
  * sample, the same for every range, so every range infers the same types), finds the range's
  * bounds at the first line break past each `index/count` of the body, and converts it into
  * parts numbered from `index × RANGE_PART_STRIDE`. When the range ends inside a record, the
- * next range's start was wrong: that one is converted again here from the true boundary (and
- * so on), so the chain Load keeps is always read from record boundaries.
+ * next range's start was wrong: that one is converted again here, once, from the true
+ * boundary. Once only: a range that itself started at a wrong place may end "inside a record"
+ * at every cut, and must not chain through the rest of the file; a redo that again ends inside
+ * a record is left to Load (`convertRangeFrom`).
  *
  * A file that cannot be read by ranges is converted whole by range 0; the others do nothing.
  */
 export async function transformFileRange(
-  source: ByteSource & { size: number; openRange(start: number, end: number): AsyncIterable<Uint8Array> },
+  source: RangedSource,
   sinkFor: (index: number, from: number) => PartSink,
   options: TransformOptions,
   range: FileRange,
@@ -81,25 +88,33 @@ export async function transformFileRange(
     return [{ index: 0, count: range.count, whole: await transformCsv(source, sinkFor(0, 0), { ...options, workers: 1 }) }]
   }
   const head = fileHead(settings, start)
-  const eol = head.dialect.lineBreak === 'CR' ? 13 : 10
-  const bound = (k: number) => (k >= range.count ? Promise.resolve(source.size) : rangeBound(source, head, eol, k, range.count))
-  const variants: StagedRange[] = []
-  let k = range.index
-  let from = await bound(k)
-  for (;;) {
-    const to = await bound(k + 1)
-    const variant = await convertVariant(source, sinkFor(k, from), settings, head, { index: k, count: range.count, from, to })
-    variants.push(variant)
-    const leftover = variant.result?.leftover ?? 0
-    if (leftover === 0 || k + 1 >= range.count) return variants
-    k += 1
-    from = to - leftover
-  }
+  const from = await rangeBound(source, head, range.index, range.count)
+  const own = await convertRangeFrom(source, sinkFor(range.index, from), head, range, from)
+  const leftover = own.result?.leftover ?? 0
+  if (leftover === 0 || range.index + 1 >= range.count) return [own]
+  const next = { index: range.index + 1, count: range.count }
+  const redo = await convertRangeFrom(source, sinkFor(next.index, own.to - leftover), head, next, own.to - leftover)
+  return [own, redo]
 }
 
-/** Nominal start of range k: the data start, or just past the first line break at or after k/count of the body. */
-async function rangeBound(source: { size: number; openRange(start: number, end: number): AsyncIterable<Uint8Array> }, head: FileHead, eol: number, k: number, count: number): Promise<number> {
+/**
+ * Converts range `range.index` from byte `from` (a record boundary, as far as the caller
+ * knows) to the range's nominal end. Load calls it for a range whose true start no Transform
+ * converted from.
+ */
+export async function convertRangeFrom(source: RangedSource, sink: PartSink, head: FileHead, range: FileRange, from: number): Promise<RangeVariant> {
+  const to = await rangeBound(source, head, range.index + 1, range.count)
+  return convertVariant(source, sink, head, { index: range.index, count: range.count, from, to })
+}
+
+/**
+ * Nominal start of range k: the data start, just past the first line break at or after k/count
+ * of the body, or the end of the file for k = count.
+ */
+async function rangeBound(source: RangedSource, head: FileHead, k: number, count: number): Promise<number> {
+  if (k >= count) return source.size
   if (k === 0) return head.dataStart
+  const eol = head.dialect.lineBreak === 'CR' ? 13 : 10
   const approx = head.dataStart + Math.floor((k * (source.size - head.dataStart)) / count)
   let at = approx
   for await (const chunk of source.openRange(approx, source.size)) {
@@ -111,9 +126,8 @@ async function rangeBound(source: { size: number; openRange(start: number, end: 
 }
 
 async function convertVariant(
-  source: { openRange(start: number, end: number): AsyncIterable<Uint8Array> },
+  source: RangedSource,
   sink: PartSink,
-  settings: Settings,
   head: FileHead,
   bounds: Pick<RangeVariant, 'index' | 'count' | 'from' | 'to'>,
 ): Promise<RangeVariant> {
@@ -124,9 +138,9 @@ async function convertVariant(
     width: head.plan.width,
     types: head.types,
     output: head.all,
-    nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
+    nullTokens: head.nullTokens,
     codec: head.codec,
-    rowGroupBytes: settings.rowGroupBytes,
+    rowGroupBytes: head.rowGroupBytes,
     last: bounds.index === bounds.count - 1,
   }
   const writer = new ColumnarPartWriter(sink, head.all, head.codec, head.partBytes, bounds.index * RANGE_PART_STRIDE)
@@ -162,6 +176,8 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     partBytes: settings.partBytes,
     rejectThreshold: settings.rejectThreshold,
     sampleRows: settings.sampleRows,
+    rowGroupBytes: settings.rowGroupBytes,
+    nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
     tableColumns: settings.options.tableColumns ?? [],
   }
 }

@@ -1,14 +1,21 @@
-import { combineFileRanges } from '../core/combine-file-ranges'
+import { combineFileRanges, type ConvertFrom } from '../core/combine-file-ranges'
 import { TransientStorageError } from '../core/errors'
-import { RANGE_RECORD, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { RANGE_RECORD, rangeStagingPrefix, stagedResultKey, stagingPrefix } from '../core/lake-layout'
 import type { ObjectStore } from '../core/object-store'
 import type { PlannedFile } from '../core/plan-files'
-import type { StagedRange } from '../core/transform-file-range'
+import { convertRangeFrom, type StagedRange } from '../core/transform-file-range'
+import { rangedSource } from '../adapters/ranged-source'
 import type { LoadEvent } from '../core/workflow-types'
 import { stagingSink } from '../adapters/staging-sink'
 import type { StagedFile } from './publish-file'
 
 type Result = LoadEvent['results'][number]
+
+/** The curated zone, and the raw zone to convert a range no Transform converted from its true start. */
+export interface FoldDeps {
+  curated: ObjectStore
+  raw: Pick<ObjectStore, 'read' | 'readRange'>
+}
 
 /**
  * Turns the results of a split file's ranges into one result for the file, so that the rest
@@ -18,7 +25,7 @@ type Result = LoadEvent['results'][number]
  * it is committed. Returns the results with one entry per file, and the file ids of split
  * files that failed (their staging is to be removed).
  */
-export async function foldRanges(curated: ObjectStore, runId: string, results: Result[]): Promise<{ results: Result[]; failedIds: string[] }> {
+export async function foldRanges(deps: FoldDeps, runId: string, results: Result[]): Promise<{ results: Result[]; failedIds: string[] }> {
   const groups = new Map<string, Result[]>()
   const folded: (Result | string)[] = []
   for (const r of results) {
@@ -41,14 +48,15 @@ export async function foldRanges(curated: ObjectStore, runId: string, results: R
       continue
     }
     const group = groups.get(entry)!.sort((a, b) => a.file.range!.index - b.file.range!.index)
-    const result = await foldFile(curated, runId, group)
+    const result = await foldFile(deps, runId, group)
     if (result.status === 'failed') failedIds.push(result.file.fileId)
     out.push(result)
   }
   return { results: out, failedIds }
 }
 
-async function foldFile(curated: ObjectStore, runId: string, group: Result[]): Promise<Result> {
+async function foldFile(deps: FoldDeps, runId: string, group: Result[]): Promise<Result> {
+  const { curated } = deps
   const { range, ...file } = group[0].file
   const count = range!.count
   const failed = group.find((r) => r.status === 'failed')
@@ -57,7 +65,9 @@ async function foldFile(curated: ObjectStore, runId: string, group: Result[]): P
   }
   const staged = await readRanges(curated, runId, file)
   try {
-    const stats = await combineFileRanges(staged, count, stagingSink(curated, `${stagingPrefix(runId, file.fileId)}file-`))
+    const source = rangedSource(deps.raw, file)
+    const redo: ConvertFrom = (head, r, from) => convertRangeFrom(source, stagingSink(curated, `${rangeStagingPrefix(runId, file.fileId, r.index, from)}/`), head, r, from)
+    const stats = await combineFileRanges(staged, count, stagingSink(curated, `${stagingPrefix(runId, file.fileId)}file-`), redo)
     const record: StagedFile = { file, stats }
     await curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify(record))
     return { status: stats.outcome === 'empty' ? 'empty' : 'transformed', file, rowsIn: stats.rowsIn, rowsOut: stats.rowsOut, rowsRejected: stats.rowsRejected }

@@ -7,8 +7,11 @@ import { commitFile, partitionOf, publishFile, retractFile, type CommitOutcome, 
 import { commitSchema } from './commit-schema'
 import { foldRanges } from './fold-ranges'
 
-/** Load works on the curated zone and the catalog; of the raw zone it only heads keys. */
-export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head'> }
+/**
+ * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
+ * rare byte range of a split file that no Transform converted from its true start.
+ */
+export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange'> }
 
 /**
  * Loads one batch, dataset by dataset: commits the table schema (optimistic locking, no
@@ -20,7 +23,7 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  */
 export async function loadStep(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
   // The ranges of a split file become one result: the file commits as one version, or fails whole.
-  const folded = await foldRanges(deps.curated, batch.runId, batch.results)
+  const folded = await foldRanges(deps, batch.runId, batch.results)
   const event: LoadEvent = { ...batch, results: folded.results }
   const done = event.results.filter((r): r is TransformResult => r.status === 'transformed' || r.status === 'empty')
   const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract')

@@ -2,10 +2,11 @@ import { parseContractText } from '../core/contract'
 import { contractKey, rangeStagingPrefix, stagedResultKey, stagingPrefix } from '../core/lake-layout'
 import { INGEST_DATE } from '../core/catalog'
 import { transformCsv } from '../core/transform-csv'
-import { transformFileRange } from '../core/transform-file-range'
+import { transformFileRange, type RangedSource } from '../core/transform-file-range'
 import type { LakeDeps } from '../core/step-deps'
 import type { TransformOptions } from '../core/transform-types'
 import type { RetractResult, TransformEvent, TransformResult } from '../core/workflow-types'
+import { rangedSource } from '../adapters/ranged-source'
 import { stagingSink } from '../adapters/staging-sink'
 
 /**
@@ -29,7 +30,7 @@ export async function transformStep(
     openRange: raw.readRange ? (start: number, end: number) => raw.readRange!(file.key, start, end) : undefined,
   }
   const options = { sourceName: file.key, contract, tableColumns: event.tables[file.dataset], reservedColumns: [INGEST_DATE], ...engine }
-  if (file.range) return transformRangeStep(deps, event, { ...source, size: file.size, openRange: (start, end) => readRange(raw, file.key, start, end) }, options)
+  if (file.range) return transformRangeStep(deps, event, rangedSource(raw, file), options)
   const stats = await transformCsv(source, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), options)
   await deps.curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify({ file, stats }))
   return {
@@ -49,7 +50,7 @@ export async function transformStep(
 async function transformRangeStep(
   deps: Pick<LakeDeps, 'curated'>,
   event: TransformEvent,
-  source: Parameters<typeof transformFileRange>[0],
+  source: RangedSource,
   options: TransformOptions,
 ): Promise<TransformResult> {
   const { file, runId } = event
@@ -61,22 +62,6 @@ async function transformRangeStep(
   const own = staged[0]
   const counts = !own ? { rowsIn: 0, rowsOut: 0, rowsRejected: 0 } : 'whole' in own ? own.whole : { rowsIn: own.result?.rowsIn ?? 0, rowsRejected: own.result?.rejects.length ?? 0, rowsOut: (own.result?.rowsIn ?? 0) - (own.result?.rejects.length ?? 0) }
   return { status: 'transformed', file, rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected }
-}
-
-/** A ranged read, or (a store that has none) the whole object with the bytes outside skipped. */
-async function* readRange(raw: LakeDeps['raw'], key: string, start: number, end: number): AsyncGenerator<Uint8Array> {
-  if (raw.readRange) {
-    yield* raw.readRange(key, start, end)
-    return
-  }
-  let at = 0
-  for await (const chunk of raw.read(key)) {
-    const from = Math.max(start - at, 0)
-    const to = Math.min(end - at, chunk.length)
-    if (to > from) yield chunk.subarray(from, to)
-    at += chunk.length
-    if (at >= end) return
-  }
 }
 
 async function readContract(deps: Pick<LakeDeps, 'raw'>, dataset: string) {

@@ -102,6 +102,24 @@ describe('a large file split into byte ranges', () => {
     expect(await split.curatedKeys('_staging/')).toEqual([])
   })
 
+  it('loads a file whose quoted field spans more than a whole range as the unsplit load does', async () => {
+    // Prepare: order 150's note has 2,000 lines, several ranges long.
+    const lines = ['order_id,note,amount']
+    for (let i = 1; i <= 300; i++) lines.push(`${i},${i === 150 ? `"${Array.from({ length: 2000 }, (_, k) => `line ${k}`).join('\n')}"` : `note ${i}`},${i}.5`)
+    const csv = `${lines.join('\n')}\n`
+    const whole = await lakeWith('notes/long.csv', csv)
+    const split = await lakeWith('notes/long.csv', csv)
+
+    // Act
+    await whole.run(undefined, { settings: { splitBytes: 0 } })
+    const outcome = await split.run(undefined, { settings: { splitBytes: SPLIT_BYTES } })
+
+    // Assess
+    expect(Math.ceil(csv.length / SPLIT_BYTES)).toBeGreaterThanOrEqual(4)
+    expect(outcome.report.files).toEqual([expect.objectContaining({ outcome: 'loaded', rowsIn: 300, rowsOut: 300 })])
+    expect(await split.snapshot()).toEqual(await whole.snapshot())
+  })
+
   it('applies the reject threshold to the whole file, not to each range', async () => {
     // Prepare: the rejects all fall in the last range, 20 % of it but 4 % of the file.
     const under = ordersCsv(400, (i) => i > 384)
