@@ -1,6 +1,7 @@
 import { runReportKey } from '../functions/core/lake-layout'
 import type { ObjectStore } from '../functions/core/object-store'
 import { sumTotals, type RunReport } from '../functions/core/run-report'
+import type { PlannedFile } from '../functions/core/plan-files'
 import type { LakeDeps, PlanSettings } from '../functions/core/step-deps'
 import type { LoadEvent, PlanOutput, RetractResult, TransformEvent, TransformResult } from '../functions/core/workflow-types'
 import { runWorkflow, type RunOptions } from './local/run-workflow'
@@ -31,7 +32,7 @@ export async function runLocally(
       if (state === 'Plan') {
         return async (event) => {
           const plan = (await inner(event)) as PlanOutput
-          board.plannedBatch(plan.items.length, plan.items.reduce((sum, f) => sum + f.size, 0), plan.more)
+          board.plannedBatch(plan.items.length, plan.items.reduce((sum, f) => sum + itemBytes(f), 0), plan.more)
           return plan
         }
       }
@@ -47,14 +48,16 @@ export async function runLocally(
       }
       return async (event) => {
         const { file } = event as TransformEvent
-        board.start(file.key, file.size)
+        // A split file shows one line per byte range.
+        const label = file.range ? `${file.key} [range ${file.range.index + 1}/${file.range.count}]` : file.key
+        board.start(label, itemBytes(file))
         try {
           const result = (await inner(event)) as TransformResult | RetractResult
-          if (result.status === 'retract') board.finish(file.key, true, 'gone from raw: its rows are retracted', 0)
-          else board.finish(file.key, true, `${result.rowsIn} rows in, ${result.rowsOut} loaded, ${result.rowsRejected} rejected`, result.rowsIn)
+          if (result.status === 'retract') board.finish(label, true, 'gone from raw: its rows are retracted', 0)
+          else board.finish(label, true, `${result.rowsIn} rows in, ${result.rowsOut} loaded, ${result.rowsRejected} rejected`, result.rowsIn)
           return result
         } catch (e) {
-          board.finish(file.key, false, `${(e as Error).name}: ${(e as Error).message}`)
+          board.finish(label, false, `${(e as Error).name}: ${(e as Error).message}`)
           throw e
         }
       }
@@ -74,6 +77,9 @@ export async function runLocally(
   if (failure) throw new Error(`run: the workflow failed before it wrote a run report (files committed so far stay loaded; a rerun finishes the rest): ${failure.error}: ${failure.cause}`)
   return { report: noWorkReport(run.runId, input, output as PlanOutput) }
 }
+
+/** Bytes of a planned item: a byte range's share of a split file. */
+const itemBytes = (f: PlannedFile) => (f.range ? f.size / f.range.count : f.size)
 
 function noWorkReport(runId: string, input: unknown, plan: PlanOutput): RunReport {
   const key = (input as { key?: string }).key

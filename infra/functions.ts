@@ -21,6 +21,8 @@ export interface FunctionsProps {
   catalog: Catalog
   /** What a deleted raw file does to its rows (Plan's ON_DELETE). */
   onDelete: 'retract' | 'keep'
+  /** Bytes above which Plan splits a file into byte ranges (Plan's SPLIT_BYTES); 0 never splits. */
+  splitBytes: number
 }
 
 /** Paths from this file, never from the working directory, so `cdk synth` works from anywhere. */
@@ -28,6 +30,9 @@ const fromHere = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const PROJECT_ROOT = fromHere('..')
 const LOCK_FILE = fromHere('../package-lock.json')
 const LOG_RETENTION = RetentionDays.ONE_MONTH
+
+/** Memory of the Transform Lambda: one full vCPU (see its sizing note below). */
+export const TRANSFORM_MEMORY_MB = 1769
 
 /** File name of the bundle inside each function's asset. */
 export const BUNDLE_FILE = 'index.mjs'
@@ -73,18 +78,24 @@ export class Functions extends Construct {
     this.plan.addEnvironment('MAX_CONCURRENCY', String(props.mapConcurrency))
     this.plan.addEnvironment('BATCH_SIZE', String(DEFAULT_PLAN_SETTINGS.batchSize))
     this.plan.addEnvironment('ON_DELETE', props.onDelete)
+    this.plan.addEnvironment('SPLIT_BYTES', String(props.splitBytes))
 
-    // The engine converts ~12 MB/s of CSV on one core (docs/benchmarks.md) and holds one 8 MiB
-    // row group at a time: peak RSS 215-250 MB whatever the file size. Lambda gives one full
-    // vCPU from 1,769 MB, so 2,048 MB buys CPU, not headroom; 900 s (Lambda's maximum) at
-    // ~12 MB/s caps one file at about 10 GB of CSV.
+    // Sized from the byte engine's bench (docs/benchmarks.md, 1 M rows, one worker): 44-49 MB/s
+    // of CSV per core at a peak RSS of 120-162 MB (239-282 MB with two workers), flat in file
+    // size. Memory never binds; CPU does. 1,769 MB is the smallest size with one full vCPU, and
+    // one thread per Lambda (TRANSFORM_WORKERS=1) is the cheapest CPU-second: large files get
+    // their parallelism from byte ranges in Lambdas of their own (SPLIT_BYTES), not from threads.
+    // The headroom holds a range's rejects, kept in memory until the range ends. A 2 GB range
+    // takes ~45 s of the 900 s; gzip, which cannot be split, stops at about 900 s × 45 MB/s
+    // ≈ 40 GB of decompressed CSV per file (README, "Large files").
     this.transform = this.step('Transform', props.prefix, 'transform', {
-      memorySize: 2048,
+      memorySize: TRANSFORM_MEMORY_MB,
       timeout: Duration.seconds(900),
       // Caps Transform so that a flood of drops cannot take the account's whole concurrency,
       // and guarantees it that much; a throttled Transform is retried by the workflow.
       reservedConcurrentExecutions: props.transformReservedConcurrency,
     })
+    this.transform.addEnvironment('TRANSFORM_WORKERS', '1')
     zones.bindRawReader(this.transform)
     zones.bindStagingWriter(this.transform)
 

@@ -43,6 +43,7 @@ export class SluiceStack extends Stack {
     this.functions = new Functions(this, 'Functions', {
       prefix,
       mapConcurrency: config.mapConcurrency,
+      splitBytes: config.splitBytes,
       transformReservedConcurrency: config.transformReservedConcurrency,
       zones: this.zones,
       catalog: this.catalog,

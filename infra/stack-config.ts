@@ -1,5 +1,6 @@
 import type { Node } from 'constructs'
 import { DEFAULT_STACK_NAME } from '../functions/core/stack-outputs'
+import { DEFAULT_SPLIT_BYTES } from '../functions/core/step-deps'
 
 /** Every setting of the stack, read once from CDK context (`cdk.json`, or `cdk synth -c key=value`). */
 export interface StackConfig {
@@ -36,6 +37,11 @@ export interface StackConfig {
   transformReservedConcurrency?: number
   /** `sluice:rejectRateAlarm`: the alarm fires when more than this fraction of rows in 5 minutes is rejected. */
   rejectRateAlarm: number
+  /**
+   * `sluice:splitBytes`: an uncompressed raw file above this many bytes is converted as byte
+   * ranges, one Transform Lambda each, and committed as one version (Plan's SPLIT_BYTES); 0 never splits.
+   */
+  splitBytes: number
 }
 
 /** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
@@ -53,6 +59,7 @@ export const DEFAULT_STACK_CONFIG = {
   bytesScannedCutoff: 10 * 1024 ** 3,
   transformReservedConcurrency: 32,
   rejectRateAlarm: 0.01,
+  splitBytes: DEFAULT_SPLIT_BYTES,
 } as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays'>
 
 /** A context value that cannot configure the stack. */
@@ -87,6 +94,7 @@ export function readStackConfig(node: Node): StackConfig {
     athenaResultsDays: whole(get, 'athenaResultsDays', d.athenaResultsDays, 1, 3650),
     rawArchiveDays: optionalWhole(get, 'rawArchiveDays', 1, 36500),
     bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
+    splitBytes: whole(get, 'splitBytes', d.splitBytes, 0, Number.MAX_SAFE_INTEGER),
   }
   const reserved = get('transformReservedConcurrency') === 'none' ? undefined : whole(get, 'transformReservedConcurrency', d.transformReservedConcurrency, 1, 10000)
   // Fewer than the Map runs at once would throttle a run's own Transform tasks.

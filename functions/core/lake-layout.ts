@@ -40,6 +40,10 @@ export const rejectsTable = (dataset: string) => `${dataset}__rejects`
 export const runReportKey = (runId: string) => `_runs/${runId}.json`
 export const stagingPrefix = (runId: string, id: string) => `_staging/${runId}/${id}/`
 export const stagedResultKey = (runId: string, id: string) => `_staging/${runId}/${id}.json`
+/** One conversion of a split file's range: `<prefix>.json` records it, its parts go under `<prefix>/`. */
+export const rangeStagingPrefix = (runId: string, id: string, index: number, from: number | 'whole') => `${stagingPrefix(runId, id)}range-${index}-${from}`
+/** Matches the record of a range conversion under a file's staging prefix. */
+export const RANGE_RECORD = /\/range-\d+-(?:\d+|whole)\.json$/
 
 /** Curated key of one published part. */
 export function curatedPartKey(table: string, partition: Record<string, string>, id: string, index: number): string {

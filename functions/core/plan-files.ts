@@ -63,6 +63,29 @@ export interface PlannedFile {
   fileId: string
   /** The raw file is gone: its rows are to be retracted (Transform passes it straight to Load). */
   retract?: true
+  /**
+   * One of `count` byte ranges of a large file, each converted by a Transform of its own; Load
+   * commits them together as one version of the file.
+   */
+  range?: FileRange
+}
+
+/** Range `index` of `count`: Transform finds its byte bounds from these and the file's size. */
+export interface FileRange {
+  index: number
+  count: number
+}
+
+/** Most ranges a file is split into, so that its items stay far below the state payload limit. */
+export const MAX_RANGES = 200
+
+/**
+ * How many byte ranges a file is converted in: one per `splitBytes` (at most MAX_RANGES), or
+ * 1 for a file at most that large and for gzip, which cannot be read from the middle.
+ */
+export function rangeCount(key: string, size: number, splitBytes: number): number {
+  if (!(splitBytes > 0) || size <= splitBytes || /\.gz$/i.test(key)) return 1
+  return Math.min(MAX_RANGES, Math.ceil(size / splitBytes))
 }
 
 export interface PlanBatch {
@@ -92,9 +115,15 @@ export interface PlanSources {
   batchSize: number
   /** Serialized size the items may take, to keep state payloads under Step Functions' limit. */
   maxBatchBytes: number
+  /** A file larger than this is split into byte ranges (0: never). */
+  splitBytes?: number
 }
 
-/** Picks the next batch of raw files that need processing, in key order, then retractions. */
+/**
+ * Picks the next batch of raw files that need processing, in key order, then retractions. A
+ * file above `splitBytes` becomes one item per byte range, all in the same batch (a file
+ * with more ranges than the batch holds still goes alone in an otherwise empty batch).
+ */
 export function planBatch(sources: PlanSources): PlanBatch {
   const items: PlannedFile[] = []
   let skipped = 0
@@ -115,13 +144,16 @@ export function planBatch(sources: PlanSources): PlanBatch {
     if (!sources.doneInRun.has(`${g.key}\n`)) wanted.push({ ...g, etag: '', size: 0, retract: true })
   }
   for (const item of wanted) {
-    const size = JSON.stringify(item).length + 1
-    if (items.length >= sources.batchSize || bytes + size > sources.maxBatchBytes) {
+    const count = item.retract ? 1 : rangeCount(item.key, item.size, sources.splitBytes ?? 0)
+    const split = count === 1 ? [item] : Array.from({ length: count }, (_, index) => ({ ...item, range: { index, count } }))
+    const size = split.reduce((n, i) => n + JSON.stringify(i).length + 1, 0)
+    const fits = items.length + split.length <= sources.batchSize && bytes + size <= sources.maxBatchBytes
+    if (!fits && (items.length > 0 || count === 1 || sources.batchSize === 0)) {
       // Left for a later batch (or, past the run's file cap, for the run's successor).
       pending += 1
       continue
     }
-    items.push(item)
+    items.push(...split)
     bytes += size
   }
   return { items, more: pending > 0, pending, skipped }

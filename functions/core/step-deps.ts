@@ -29,6 +29,14 @@ export interface PlanSettings {
    * data is possible; `keep` leaves them, for a raw zone that is cleaned out after loading.
    */
   onDelete: 'retract' | 'keep'
+  /**
+   * Bytes above which an uncompressed file is split into byte ranges, each converted by its own
+   * Transform, and committed by Load as one version; 0 never splits.
+   */
+  splitBytes: number
 }
 
-export const DEFAULT_PLAN_SETTINGS: PlanSettings = { batchSize: 500, maxBatchBytes: 96 * 1024, maxConcurrency: 8, maxFilesPerRun: 3000, onDelete: 'retract' }
+/** Default split size: about 2 GB, a range a Transform Lambda converts in a few minutes. */
+export const DEFAULT_SPLIT_BYTES = 2 * 1024 ** 3
+
+export const DEFAULT_PLAN_SETTINGS: PlanSettings = { batchSize: 500, maxBatchBytes: 96 * 1024, maxConcurrency: 8, maxFilesPerRun: 3000, onDelete: 'retract', splitBytes: DEFAULT_SPLIT_BYTES }

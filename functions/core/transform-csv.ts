@@ -192,6 +192,24 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
   }
 }
 
+/**
+ * Reads the head of a file whose body is converted as byte ranges elsewhere (one Lambda per
+ * range): the header, the sample's types and where the body starts. Every range reads the
+ * same head, so every range gets the same types. Undefined for an empty file, or one that
+ * cannot be read by ranges (compressed, not UTF-8, partitioned by a contract column).
+ */
+export async function readRangeStart(source: ByteSource, settings: Settings): Promise<RangeStart | undefined> {
+  if (settings.options.contract?.partitionBy) return undefined
+  const pass = await beginPass(source, settings)
+  if (!pass) return undefined
+  try {
+    if (pass.opened.input.compression !== 'none' || pass.opened.input.encoding !== 'utf-8') return undefined
+    return rangeStart(pass, await sampleTypes(pass, settings), settings, true)
+  } finally {
+    await pass.batches.return?.(undefined)
+  }
+}
+
 /** Where the body starts, for byte ranges: after the BOM and the header record. */
 function rangeStart(pass: Pass, types: AthenaType[], settings: Settings, sampled: boolean): RangeStart {
   const first = pass.pending[0]

@@ -108,7 +108,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
 }
 
 /** A reject of a range with its line, and every line its message names, made absolute. */
-function shiftLines<T extends { line: number; message: string }>(reject: T, offset: number): T {
+export function shiftLines<T extends { line: number; message: string }>(reject: T, offset: number): T {
   return { ...reject, line: reject.line + offset, message: reject.message.replace(/\bline (\d+)/g, (_, n: string) => `line ${Number(n) + offset}`) }
 }
 

@@ -6,15 +6,20 @@ import type { LakeDeps } from '../core/step-deps'
 import type { FailedResult, LoadEvent, LoadOutput, RetractResult, TransformResult } from '../core/workflow-types'
 import { commitFile, partitionOf, publishFile, retractFile, type CommitOutcome, type StagedFile } from './publish-file'
 import { commitSchema } from './commit-schema'
+import { foldRanges } from './fold-ranges'
 
-/** Load works on the curated zone and the catalog; of the raw zone it only heads keys. */
-export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head'> }
+/**
+ * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
+ * rare byte range of a split file that no Transform converted from its true start.
+ */
+export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange'> }
 
 /**
  * Loads one batch, dataset by dataset: commits the table schema (optimistic locking, no
  * update when nothing changed), publishes each file's parts under keys of their own, registers
  * the partitions, then commits each file on its ledger head, which only the version the raw
- * zone holds can win. Retractions of deleted raw files go through the same head. Finally adds
+ * zone holds can win. The byte ranges of a split file are first combined into one file.
+ * Retractions of deleted raw files go through the same head. Finally adds
  * the batch to the run report. Any number of executions may run this at once.
  */
 export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
@@ -22,7 +27,10 @@ export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Da
 }
 
 /** `loadStep`, also giving the batch's file reports (what each file's commit came to). */
-export async function loadBatch(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<{ output: LoadOutput; reports: FileReport[] }> {
+export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date()): Promise<{ output: LoadOutput; reports: FileReport[] }> {
+  // The ranges of a split file become one result: the file commits as one version, or fails whole.
+  const folded = await foldRanges(deps, batch.runId, batch.results)
+  const event: LoadEvent = { ...batch, results: folded.results }
   const done = event.results.filter((r): r is TransformResult => r.status === 'transformed' || r.status === 'empty')
   const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract')
   const staged = await Promise.all(done.map(async (r) => readStaged(deps, event.runId, r)))
@@ -48,7 +56,7 @@ export async function loadBatch(deps: LoadDeps, event: LoadEvent, clock: () => D
     }
   }
   await writeReport(deps, event, reports)
-  await deps.curated.delete(await stagingKeys(deps, event.runId, staged.map((s) => s.file.fileId)))
+  await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...folded.failedIds]))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
   const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed'), retried, superseded: count('superseded'), retracted: count('retracted') }
   return { output, reports }

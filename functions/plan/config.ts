@@ -12,6 +12,7 @@ export const config = {
     maxConcurrency: intEnv('MAX_CONCURRENCY', DEFAULT_PLAN_SETTINGS.maxConcurrency),
     maxFilesPerRun: intEnv('MAX_FILES_PER_RUN', DEFAULT_PLAN_SETTINGS.maxFilesPerRun),
     onDelete: onDeleteEnv(),
+    splitBytes: intEnv('SPLIT_BYTES', DEFAULT_PLAN_SETTINGS.splitBytes),
   } satisfies PlanSettings,
 }
 

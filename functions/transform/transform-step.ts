@@ -1,10 +1,12 @@
 import { parseContractText } from '../core/contract'
-import { contractKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { contractKey, rangeStagingPrefix, stagedResultKey, stagingPrefix } from '../core/lake-layout'
 import { INGEST_DATE } from '../core/catalog'
 import { transformCsv } from '../core/transform-csv'
+import { transformFileRange, type RangedSource } from '../core/transform-file-range'
 import type { LakeDeps } from '../core/step-deps'
 import type { TransformOptions } from '../core/transform-types'
 import type { RetractResult, TransformEvent, TransformResult } from '../core/workflow-types'
+import { rangedSource } from '../adapters/ranged-source'
 import { stagingSink } from '../adapters/staging-sink'
 
 /**
@@ -27,15 +29,10 @@ export async function transformStep(
     size: file.size,
     openRange: raw.readRange ? (start: number, end: number) => raw.readRange!(file.key, start, end) : undefined,
   }
-  const stats = await transformCsv(source, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), {
-    sourceName: file.key,
-    contract,
-    tableColumns: event.tables[file.dataset],
-    reservedColumns: [INGEST_DATE],
-    // Every row names its raw key and this run, unless the contract turns lineage off.
-    lineage: { source: file.key, runId },
-    ...engine,
-  })
+  // Every row names its raw key and this run, unless the contract turns lineage off.
+  const options = { sourceName: file.key, contract, tableColumns: event.tables[file.dataset], reservedColumns: [INGEST_DATE], lineage: { source: file.key, runId }, ...engine }
+  if (file.range) return transformRangeStep(deps, event, rangedSource(raw, file), options)
+  const stats = await transformCsv(source, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), options)
   await deps.curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify({ file, stats }))
   return {
     status: stats.outcome === 'empty' ? 'empty' : 'transformed',
@@ -44,6 +41,28 @@ export async function transformStep(
     rowsOut: stats.rowsOut,
     rowsRejected: stats.rowsRejected,
   }
+}
+
+/**
+ * One byte range of a split file: its conversion(s) and parts are staged under
+ * `range-<k>-<from>`; Load combines the ranges into one version. The counts returned are the
+ * range's own, before Load checks that its start was a record boundary.
+ */
+async function transformRangeStep(
+  deps: Pick<LakeDeps, 'curated'>,
+  event: TransformEvent,
+  source: RangedSource,
+  options: TransformOptions,
+): Promise<TransformResult> {
+  const { file, runId } = event
+  const staged = await transformFileRange(source, (k, from) => stagingSink(deps.curated, `${rangeStagingPrefix(runId, file.fileId, k, from)}/`), options, file.range!)
+  for (const s of staged) {
+    const prefix = rangeStagingPrefix(runId, file.fileId, s.index, 'whole' in s ? 'whole' : s.from)
+    await deps.curated.writeText(`${prefix}.json`, JSON.stringify(s))
+  }
+  const own = staged[0]
+  const counts = !own ? { rowsIn: 0, rowsOut: 0, rowsRejected: 0 } : 'whole' in own ? own.whole : { rowsIn: own.result?.rowsIn ?? 0, rowsRejected: own.result?.rejects.length ?? 0, rowsOut: (own.result?.rowsIn ?? 0) - (own.result?.rejects.length ?? 0) }
+  return { status: 'transformed', file, rowsIn: counts.rowsIn, rowsOut: counts.rowsOut, rowsRejected: counts.rowsRejected }
 }
 
 async function readContract(deps: Pick<LakeDeps, 'raw'>, dataset: string) {

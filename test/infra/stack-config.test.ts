@@ -19,7 +19,7 @@ describe('stack settings from CDK context', () => {
     // Assess
     expect(configOf(settings)).toEqual(configOf({}))
     expect(Object.keys(settings).sort()).toEqual(
-      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff', 'transformReservedConcurrency', 'rejectRateAlarm']
+      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff', 'transformReservedConcurrency', 'rejectRateAlarm', 'splitBytes']
         .map((k) => `sluice:${k}`)
         .sort(),
     )
@@ -35,7 +35,14 @@ describe('stack settings from CDK context', () => {
     expect(configOf({ 'sluice:transformReservedConcurrency': 'none' }).transformReservedConcurrency).toBeUndefined()
   })
 
+  it('reads the split size of large files, 0 to never split', () => {
+    expect(configOf({}).splitBytes).toBe(2 * 1024 ** 3)
+    expect(configOf({ 'sluice:splitBytes': '500000000' }).splitBytes).toBe(500_000_000)
+    expect(configOf({ 'sluice:splitBytes': 0 }).splitBytes).toBe(0)
+  })
+
   it.each([
+    ['sluice:splitBytes', '2GB', /sluice:splitBytes must be a whole number/],
     ['sluice:onDrop', 'yes', /sluice:onDrop must be true or false, got "yes"/],
     ['sluice:mapConcurrency', 0, /sluice:mapConcurrency must be a whole number from 1 to 1000, got 0/],
     ['sluice:mapConcurrency', '2.5', /sluice:mapConcurrency must be a whole number/],

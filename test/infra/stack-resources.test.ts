@@ -117,7 +117,7 @@ describe('the synthesized sluice stack', () => {
   describe('functions', () => {
     it.each([
       ['sluice-plan', 512, 300],
-      ['sluice-transform', 2048, 900],
+      ['sluice-transform', 1769, 900],
       ['sluice-load', 1024, 900],
       ['sluice-handoff', 256, 60],
     ])('runs %s on arm64 Node.js 22 with %i MB for at most %i s', (name, memory, timeout) => {
@@ -150,8 +150,9 @@ describe('the synthesized sluice stack', () => {
         MAX_CONCURRENCY: '8',
         BATCH_SIZE: '500',
         ON_DELETE: 'retract',
+        SPLIT_BYTES: String(2 * 1024 ** 3),
       })
-      expect(env('sluice-transform')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated } })
+      expect(env('sluice-transform')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, TRANSFORM_WORKERS: '1' })
       expect(env('sluice-load')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
       expect(env('sluice-handoff')).toEqual({ ...powertools, CURATED_BUCKET: { Ref: ids.curated } })
     })
@@ -414,13 +415,14 @@ describe('the stack under other settings', () => {
         'sluice:mapConcurrency': '3',
         'sluice:athenaResultsDays': 7,
         'sluice:bytesScannedCutoff': 50_000_000,
+        'sluice:splitBytes': '500000000',
       },
       { bundle: false },
     )
 
     // Assess
     const plan = functionNamed(json, 'acme-plan').props
-    expect(plan.Environment.Variables).toMatchObject({ GLUE_DATABASE: 'acme_lake', MAX_CONCURRENCY: '3' })
+    expect(plan.Environment.Variables).toMatchObject({ GLUE_DATABASE: 'acme_lake', MAX_CONCURRENCY: '3', SPLIT_BYTES: '500000000' })
     template.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'acme_lake' } })
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', { StateMachineName: 'acme-etl' })
     template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(6 hours)' })

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../../functions/core/errors'
 import { intentFate, intentKey, parseLedgerKey, publishIdOf, type PublishIntent } from '../../functions/core/ledger'
 import { fileId } from '../../functions/core/lake-layout'
-import { parseWorkflowInput, planBatch } from '../../functions/core/plan-files'
+import { MAX_RANGES, parseWorkflowInput, planBatch, rangeCount } from '../../functions/core/plan-files'
 import { successorName } from '../../functions/core/successor'
 
 const NOW = new Date('2024-07-01T12:00:00.000Z')
@@ -72,6 +72,32 @@ describe('planBatch', () => {
   it('does not plan again a version this run reported, but plans a newer version of the same key', () => {
     const batch = planBatch({ ...sources, doneInRun: new Set(['d/a.csv\ne1', 'd/b.csv\ne1']), objects: [object('d/a.csv'), object('d/b.csv', 'e2')], gone: [] })
     expect(batch.items.map((i) => [i.key, i.etag])).toEqual([['d/b.csv', 'e2']])
+  })
+
+  it('splits a file above splitBytes into one item per byte range, all in one batch, and never a gzip file', () => {
+    // Prepare
+    const big = { key: 'd/big.csv', etag: 'e1', size: 2500 }
+    const gz = { key: 'd/big.csv.gz', etag: 'e1', size: 2500 }
+
+    // Act
+    const batch = planBatch({ ...sources, batchSize: 10, splitBytes: 1000, objects: [big, gz, object('d/small.csv')], gone: [] })
+    const alone = planBatch({ ...sources, batchSize: 2, splitBytes: 1000, objects: [big, object('d/small.csv')], gone: [] })
+    const after = planBatch({ ...sources, batchSize: 2, splitBytes: 1000, objects: [object('d/a.csv'), big], gone: [] })
+
+    // Assess
+    expect(batch.items.map((i) => [i.key, i.range])).toEqual([
+      ['d/big.csv', { index: 0, count: 3 }],
+      ['d/big.csv', { index: 1, count: 3 }],
+      ['d/big.csv', { index: 2, count: 3 }],
+      ['d/big.csv.gz', undefined],
+      ['d/small.csv', undefined],
+    ])
+    expect(alone.items.map((i) => i.range?.index)).toEqual([0, 1, 2])
+    expect(alone.pending).toBe(1)
+    expect(after.items.map((i) => i.key)).toEqual(['d/a.csv'])
+    expect(after.pending).toBe(1)
+    expect(rangeCount('d/huge.csv', 10 ** 15, 1000)).toBe(MAX_RANGES)
+    expect(rangeCount('d/big.csv', 2500, 0)).toBe(1)
   })
 })
 
