@@ -40,7 +40,7 @@ describe('a local lake shared by processes', () => {
 
     // Assess
     expect(runs.filter((r) => r.code !== 0)).toEqual([])
-    expect(stored.table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name).sort()).toEqual(['amount', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'id'])
+    expect(stored.table.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name).sort()).toEqual(['_sluice_run_id', '_sluice_source', 'amount', 'c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7', 'id'])
     expect(findings).toEqual(CONSISTENT)
   })
 })
