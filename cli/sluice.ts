@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { awsCommand } from './aws-command'
 import { queryCommand, tablesCommand } from './query-command'
+import { retryCommand } from './retry-command'
 import { runCommand } from './run-command'
 import { transformCommand } from './transform-command'
 import { UsageError } from './usage-error'
@@ -19,6 +20,7 @@ const program = new Command('sluice')
   .addCommand(runCommand())
   .addCommand(queryCommand())
   .addCommand(tablesCommand())
+  .addCommand(retryCommand())
   .addCommand(transformCommand())
   .addCommand(awsCommand())
   .addHelpText('after', `

@@ -1,3 +1,4 @@
+import { isQuarantined } from '../core/quarantine'
 import type { LoadEvent, PlanOutput } from '../core/workflow-types'
 import { METRIC, type MetricName } from './metric-names'
 import { addTo, type DatasetValues } from './metrics'
@@ -20,7 +21,7 @@ export function loadMetrics(event: Pick<LoadEvent, 'results'>): StepMetrics {
     const status = result.status as string
     addTo(perDataset, dataset, METRIC.filesLoaded, status === 'transformed' || status === 'empty' ? 1 : 0)
     addTo(perDataset, dataset, METRIC.filesFailed, status === 'failed' ? 1 : 0)
-    addTo(perDataset, dataset, METRIC.filesQuarantined, status === 'quarantined' ? 1 : 0)
+    addTo(perDataset, dataset, METRIC.filesQuarantined, result.status === 'failed' && isQuarantined(result.error) ? 1 : 0)
     const rows = result.status === 'transformed' || result.status === 'empty' ? result : { rowsIn: 0, rowsOut: 0, rowsRejected: 0 }
     addTo(perDataset, dataset, METRIC.rowsIn, rows.rowsIn)
     addTo(perDataset, dataset, METRIC.rowsLoaded, rows.rowsOut)

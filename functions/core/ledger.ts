@@ -15,6 +15,9 @@ import { createHash } from 'node:crypto'
  *   and removed. The planner treats a file with an intent as unfinished, unless the file is
  *   committed and the intent is younger than a publish can run (it is then a live publish's,
  *   or a trace left to be dropped once it is old).
+ * - `<file id>--<version id>.quarantined.json`, a quarantined version (see quarantine.ts): it
+ *   failed for a reason a retry cannot change, and is not planned again until the file changes
+ *   or `sluice retry` removes the record.
  */
 
 /** What the head says of a raw file: its rows are loaded, or were retracted after a delete. */
@@ -64,9 +67,12 @@ export const committedKey = (dataset: string, fileId: string, etag: string) => `
 export const intentKey = (dataset: string, fileId: string, publishId: string, writtenAt: Date) =>
   `${ledgerPrefix(dataset)}${fileId}.${publishId}.${Math.floor(writtenAt.getTime() / 1000)}.pending.json`
 
+export const quarantineKey = (dataset: string, fileId: string, etag: string) => `${ledgerPrefix(dataset)}${fileId}--${versionId(etag)}.quarantined.json`
+
 export type LedgerEntry =
   | { kind: 'head'; fileId: string }
   | { kind: 'committed'; fileId: string; version: string }
+  | { kind: 'quarantined'; fileId: string; version: string }
   /** `writtenAt` in ms since the epoch; 0 for an intent of the earlier layout. */
   | { kind: 'intent'; fileId: string; publishId: string; writtenAt: number }
 
@@ -75,6 +81,8 @@ export function parseLedgerKey(key: string): LedgerEntry | undefined {
   const name = key.slice(key.lastIndexOf('/') + 1)
   const committed = /^([0-9a-f]+)--([0-9a-f]+)\.json$/.exec(name)
   if (committed) return { kind: 'committed', fileId: committed[1], version: committed[2] }
+  const quarantined = /^([0-9a-f]+)--([0-9a-f]+)\.quarantined\.json$/.exec(name)
+  if (quarantined) return { kind: 'quarantined', fileId: quarantined[1], version: quarantined[2] }
   const head = /^([0-9a-f]+)\.json$/.exec(name)
   if (head) return { kind: 'head', fileId: head[1] }
   const intent = /^([0-9a-f]+)\.([0-9a-f]+)\.(\d+)\.pending\.json$/.exec(name)

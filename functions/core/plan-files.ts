@@ -73,6 +73,8 @@ export interface PlanBatch {
   pending: number
   /** Data files whose current version is committed already. */
   skipped: number
+  /** Data files whose current version is quarantined. */
+  quarantined: number
 }
 
 export interface PlanSources {
@@ -84,6 +86,8 @@ export interface PlanSources {
   committed: Set<string>
   /** File ids with a publish that died unfinished: processed again whatever their version. */
   intents: Set<string>
+  /** `<file id>--<version id>` of every quarantined version: left alone until it changes or is retried. */
+  quarantined?: Set<string>
   /**
    * `<key>\n<etag>` of every file version this run has reported (loaded, failed, skipped, …):
    * not planned again within the run. A version that changes meanwhile is new, and planned.
@@ -98,6 +102,7 @@ export interface PlanSources {
 export function planBatch(sources: PlanSources): PlanBatch {
   const items: PlannedFile[] = []
   let skipped = 0
+  let quarantined = 0
   let bytes = 0
   let pending = 0
   const wanted: PlannedFile[] = []
@@ -107,6 +112,10 @@ export function planBatch(sources: PlanSources): PlanBatch {
     const id = fileId(object.key)
     if (sources.committed.has(`${id}--${versionId(object.etag)}`) && !sources.intents.has(id)) {
       skipped += 1
+      continue
+    }
+    if (sources.quarantined?.has(`${id}--${versionId(object.etag)}`)) {
+      quarantined += 1
       continue
     }
     wanted.push({ key: object.key, etag: object.etag, size: object.size, dataset, fileId: id })
@@ -124,5 +133,5 @@ export function planBatch(sources: PlanSources): PlanBatch {
     items.push(item)
     bytes += size
   }
-  return { items, more: pending > 0, pending, skipped }
+  return { items, more: pending > 0, pending, skipped, quarantined }
 }

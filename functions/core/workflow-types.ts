@@ -71,7 +71,10 @@ export interface LoadEvent {
 export interface LoadOutput {
   loaded: number
   empty: number
+  /** Failed files, quarantined ones included. */
   failed: number
+  /** Failed files set aside in quarantine. */
+  quarantined: number
   /** Files left uncommitted because a column clashed with a file loaded before them: planned again. */
   retried: number
   superseded: number

@@ -1,5 +1,7 @@
 import { INGEST_DATE, parquetPartition } from '../core/catalog'
-import { partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { fileId, partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { quarantineKey } from '../core/ledger'
+import { failureFacts, isQuarantined, type QuarantineRecord } from '../core/quarantine'
 import { mergeRunReport, type FileReport, type RunReport } from '../core/run-report'
 import type { LakeDeps } from '../core/step-deps'
 import type { FailedResult, LoadEvent, LoadOutput, RetractResult, TransformResult } from '../core/workflow-types'
@@ -20,7 +22,9 @@ export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Da
   const done = event.results.filter((r): r is TransformResult => r.status === 'transformed' || r.status === 'empty')
   const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract')
   const staged = await Promise.all(done.map(async (r) => readStaged(deps, event.runId, r)))
-  const reports: FileReport[] = event.results.filter((r): r is FailedResult => r.status === 'failed').map(failedReport)
+  const failures = event.results.filter((r): r is FailedResult => r.status === 'failed')
+  const reports: FileReport[] = failures.map(failedReport)
+  await quarantine(deps, event.runId, reports.filter((r) => r.outcome === 'quarantined'), clock())
   let retried = 0
   await deps.catalog.ensureDatabase(deps.database)
   const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset)])
@@ -44,7 +48,7 @@ export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Da
   await writeReport(deps, event, reports)
   await deps.curated.delete(await stagingKeys(deps, event.runId, staged.map((s) => s.file.fileId)))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
-  return { loaded: count('loaded'), empty: count('empty'), failed: count('failed'), retried, superseded: count('superseded'), retracted: count('retracted') }
+  return { loaded: count('loaded'), empty: count('empty'), failed: count('failed') + count('quarantined'), quarantined: count('quarantined'), retried, superseded: count('superseded'), retracted: count('retracted') }
 }
 
 async function readStaged(deps: LoadDeps, runId: string, result: TransformResult): Promise<StagedFile> {
@@ -91,10 +95,31 @@ function fileReport(s: StagedFile, commit: CommitOutcome): FileReport {
   }
 }
 
+/**
+ * A file whose transform failed. One that failed for a reason a retry cannot change is
+ * `quarantined`; the row carries the rows the error counted and, for a column-count failure,
+ * the field counts where the message gives them.
+ */
 function failedReport(r: FailedResult): FileReport {
+  const message = causeMessage(r.cause)
+  const facts = failureFacts(message)
+  const fields = facts.fieldCounts && !message.includes(`expected ${facts.fieldCounts.expected} field`) ? `; expected ${facts.fieldCounts.expected} fields, found ${facts.fieldCounts.found}` : ''
+  const quarantined = isQuarantined(r.error) && r.file.etag !== ''
   return {
-    dataset: r.file.dataset, key: r.file.key, etag: r.file.etag, outcome: 'failed',
-    rowsIn: 0, rowsOut: 0, rowsRejected: 0, outputs: [], reason: `${r.error}: ${causeMessage(r.cause)}`,
+    dataset: r.file.dataset, key: r.file.key, etag: r.file.etag, outcome: quarantined ? 'quarantined' : 'failed',
+    rowsIn: facts.rowsIn, rowsOut: 0, rowsRejected: facts.rowsRejected, outputs: [], reason: `${r.error}: ${message}${fields}`,
+    ...(quarantined ? { note: `quarantined: not retried until the file changes or \`sluice retry ${r.file.key}\`` } : {}),
+  }
+}
+
+/** Records each quarantined file version in the ledger, so that the planner leaves it alone. */
+async function quarantine(deps: LoadDeps, runId: string, reports: FileReport[], now: Date): Promise<void> {
+  for (const r of reports) {
+    const id = fileId(r.key)
+    const record: QuarantineRecord = {
+      key: r.key, dataset: r.dataset, fileId: id, etag: r.etag, runId, quarantinedAt: now.toISOString(), reason: r.reason ?? '', rowsIn: r.rowsIn, rowsRejected: r.rowsRejected,
+    }
+    await deps.curated.writeText(quarantineKey(r.dataset, id, r.etag), JSON.stringify(record))
   }
 }
 

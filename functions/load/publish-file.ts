@@ -182,7 +182,8 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, head
   }
   const index = head.state === 'committed' ? committedKey(dataset, fileId, head.etag) : undefined
   if (index) await curated.writeText(index, JSON.stringify(head))
-  await curated.delete(entries.filter((e) => e.kind === 'committed' && e.key !== index).map((e) => e.key))
+  // Other index entries, and quarantines of versions the head has moved past, are settled too.
+  await curated.delete(entries.filter((e) => (e.kind === 'committed' && e.key !== index) || e.kind === 'quarantined').map((e) => e.key))
   if (index) {
     // A later commit may have replaced the head while we wrote the index: it must not stay.
     const current = await readJson<LedgerRecord>(curated, headKey(dataset, fileId))
@@ -213,7 +214,7 @@ async function replacedKeys(curated: ObjectStore, dataset: string, fileId: strin
   return [...keys]
 }
 
-type Entry = ObjectInfo & ({ kind: 'head' } | { kind: 'committed' } | { kind: 'intent'; publishId: string })
+type Entry = ObjectInfo & ({ kind: 'head' } | { kind: 'committed' } | { kind: 'quarantined' } | { kind: 'intent'; publishId: string })
 
 async function ledgerEntries(curated: ObjectStore, dataset: string, fileId: string): Promise<Entry[]> {
   const entries: Entry[] = []

@@ -54,7 +54,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   const doneInRun = new Set((report?.files ?? []).map((f) => `${f.key}\n${f.etag}`))
   const reported = report?.files.length ?? 0
   const room = Math.max(0, settings.maxFilesPerRun - reported)
-  const batch = planBatch({ objects, gone, committed: ledger.committed, intents: ledger.expired, doneInRun, ...settings, batchSize: Math.min(settings.batchSize, room) })
+  const batch = planBatch({ objects, gone, committed: ledger.committed, intents: ledger.expired, quarantined: ledger.quarantined, doneInRun, ...settings, batchSize: Math.min(settings.batchSize, room) })
 
   const datasets = [...new Set(batch.items.filter((i) => !i.retract).map((i) => i.dataset))]
   const contracts: string[] = []
@@ -79,7 +79,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
     tables,
     maxConcurrency: typeof requested === 'number' && requested >= 0 ? Math.floor(requested) : settings.maxConcurrency,
     reported,
-    failed: report?.totals.failed ?? 0,
+    failed: (report?.totals.failed ?? 0) + (report?.totals.quarantined ?? 0),
     failedCause: report ? failureCause(report) : '',
   }
 }
@@ -91,16 +91,19 @@ interface LedgerIndex {
   expired: Set<string>
   /** Index entry of each committed file id. */
   entries: Map<string, string>
+  /** `<file id>--<version id>` of every quarantined version. */
+  quarantined: Set<string>
 }
 
 async function readLedgerIndex(deps: LakeDeps, now: Date): Promise<LedgerIndex> {
-  const index: LedgerIndex = { committed: new Set(), expired: new Set(), entries: new Map() }
+  const index: LedgerIndex = { committed: new Set(), expired: new Set(), entries: new Map(), quarantined: new Set() }
   for await (const entry of deps.curated.list('_ledger/')) {
     const parsed = parseLedgerKey(entry.key)
     if (parsed?.kind === 'committed') {
       index.committed.add(`${parsed.fileId}--${parsed.version}`)
       index.entries.set(parsed.fileId, entry.key)
     }
+    if (parsed?.kind === 'quarantined') index.quarantined.add(`${parsed.fileId}--${parsed.version}`)
     // A young intent of a committed file is a live publish's, or a trace of one already cleaned
     // up: only an expired one needs the file finished again.
     if (parsed?.kind === 'intent' && intentExpired(parsed.writtenAt, now)) index.expired.add(parsed.fileId)

@@ -69,7 +69,7 @@ describe('the metrics of the step handlers', () => {
     expect(docs).toHaveLength(3)
     const orders = byDataset(docs, 'orders')!
     expect(orders._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'sluice', Dimensions: [['service', 'dataset']] })
-    expect(orders).toMatchObject({ service: 'sluice-test', FilesLoaded: 2, FilesFailed: 1, FilesQuarantined: 0, RowsIn: 150, RowsLoaded: 148, RowsRejected: 2, BytesIn: 1500 })
+    expect(orders).toMatchObject({ service: 'sluice-test', FilesLoaded: 2, FilesFailed: 1, FilesQuarantined: 1, RowsIn: 150, RowsLoaded: 148, RowsRejected: 2, BytesIn: 1500 })
     expect(orders._aws.CloudWatchMetrics[0]!.Metrics).toContainEqual({ Name: 'BytesIn', Unit: 'Bytes' })
     expect(byDataset(docs, 'customers')).toMatchObject({ FilesLoaded: 1, FilesFailed: 0, RowsIn: 0 })
     const all = byDataset(docs, undefined)!
