@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -81,8 +81,21 @@ export function localCatalog(dir: string, root = dirname(resolve(dir))): Catalog
         const stored = await read(db, name)
         if (!stored) throw new Error(`catalog: table ${db}.${name} does not exist`)
         const known = new Set(stored.partitions.map((p) => JSON.stringify(p.Values)))
-        const added = partitions.filter((p) => !known.has(JSON.stringify(p.Values)))
+        // A partition outside the table's location is of a generation swapped out meanwhile.
+        const base = stored.table.StorageDescriptor.Location
+        const added = partitions.filter((p) => !known.has(JSON.stringify(p.Values)) && p.StorageDescriptor.Location.startsWith(base))
         if (added.length > 0) await write(db, { ...stored, partitions: [...stored.partitions, ...added] })
+      })
+    },
+    async replaceTable(db, table, partitions) {
+      await locked(db, table.Name, async () => {
+        const stored = await read(db, table.Name)
+        await write(db, { table, partitions, version: (stored?.version ?? 0) + 1 })
+      })
+    },
+    async deleteTable(db, name) {
+      await locked(db, name, async () => {
+        await rm(tablePath(db, name), { force: true })
       })
     },
     async listTables(db) {

@@ -46,7 +46,7 @@ export interface RunTotals {
 /** `_runs/<runId>.json`: written by every load of the run, each adding its batch. */
 export interface RunReport {
   runId: string
-  trigger: 'schedule' | 'object'
+  trigger: 'schedule' | 'object' | 'reprocess'
   ingestDate: string
   startedAt: string
   updatedAt: string

@@ -6,7 +6,7 @@ export type TableColumns = { name: string; type: string }[]
 /** What Plan returns: the state the workflow carries between steps. Keep it small. */
 export interface PlanOutput {
   runId: string
-  trigger: 'schedule' | 'object'
+  trigger: 'schedule' | 'object' | 'reprocess'
   ingestDate: string
   startedAt: string
   items: PlannedFile[]
@@ -59,7 +59,7 @@ export interface FailedResult {
 /** Input of Load (built by its Parameters). */
 export interface LoadEvent {
   runId: string
-  trigger: 'schedule' | 'object'
+  trigger: 'schedule' | 'object' | 'reprocess'
   ingestDate: string
   startedAt: string
   skipped: number

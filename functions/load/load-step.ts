@@ -7,6 +7,9 @@ import type { LakeDeps } from '../core/step-deps'
 import type { FailedResult, LoadEvent, LoadOutput, RetractResult, TransformResult } from '../core/workflow-types'
 import { commitFile, partitionOf, publishFile, retractFile, type CommitOutcome, type StagedFile } from './publish-file'
 import { commitSchema } from './commit-schema'
+import { shadowCatalog } from '../adapters/shadow-catalog'
+import { recordBuilt, swapGeneration } from './swap-generation'
+import { generationOf, tableBase } from '../core/generation'
 
 /** Load works on the curated zone and the catalog; of the raw zone it only heads keys. */
 export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head'> }
@@ -20,23 +23,34 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  */
 export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
   const done = event.results.filter((r): r is TransformResult => r.status === 'transformed' || r.status === 'empty')
-  const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract')
+  const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract' && !r.file.rebuild)
   const staged = await Promise.all(done.map(async (r) => readStaged(deps, event.runId, r)))
   const failures = event.results.filter((r): r is FailedResult => r.status === 'failed')
   const reports: FileReport[] = failures.map(failedReport)
   await quarantine(deps, event.runId, reports.filter((r) => r.outcome === 'quarantined'), clock())
   let retried = 0
   await deps.catalog.ensureDatabase(deps.database)
-  const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset)])
+  const rebuilds = new Map(event.results.flatMap((r) => (r.file.rebuild ? [[r.file.dataset, r.file.rebuild] as const] : [])))
+  const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])
   for (const dataset of [...datasets].sort()) {
     const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
+    const rebuild = rebuilds.get(dataset)
+    if (rebuild) {
+      const built = await buildFiles(deps, event, dataset, files, rebuild.generation, clock)
+      reports.push(...built.reports)
+      retried += built.retried
+      if (event.results.some((r) => r.file.dataset === dataset && r.file.rebuild?.last)) {
+        reports.push(...(await swapGeneration(deps, dataset, rebuild.generation, event.runId, clock)))
+      }
+      continue
+    }
     const schema = await commitSchema(deps, dataset, files)
     reports.push(...schema.failed)
     retried += schema.retried
     const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()
-    for (const s of schema.loading) published.set(s, await publishFile(deps.curated, s, event.ingestDate, event.runId, clock()))
-    await registerPartitions(deps, dataset, schema.loading, event.ingestDate)
-    for (const [s, p] of published) reports.push(fileReport(s, await commitFile(deps, s, p, event.runId, clock())))
+    for (const s of schema.loading) published.set(s, await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), schema.generation))
+    await registerPartitions(deps, dataset, schema.loading, event.ingestDate, schema.generation)
+    for (const [s, p] of published) reports.push(fileReport(s, await commitFile(deps, s, p, event.runId, clock(), schema.generation)))
     for (const r of retractions.filter((x) => x.file.dataset === dataset)) {
       const record = await retractFile(deps, r.file, event.runId, clock())
       reports.push({
@@ -45,6 +59,9 @@ export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Da
       })
     }
   }
+  // A file built and swapped in by the same Load is reported once, as the swap left it.
+  const final = [...new Map(reports.map((r) => [r.key, r])).values()]
+  reports.splice(0, reports.length, ...final)
   await writeReport(deps, event, reports)
   await deps.curated.delete(await stagingKeys(deps, event.runId, staged.map((s) => s.file.fileId)))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
@@ -57,7 +74,33 @@ async function readStaged(deps: LoadDeps, runId: string, result: TransformResult
   return JSON.parse(text) as StagedFile
 }
 
-async function registerPartitions(deps: LoadDeps, dataset: string, files: StagedFile[], ingestDate: string): Promise<void> {
+/**
+ * Builds files of a reprocess into its generation: the schema is committed to the generation's
+ * shadow catalog, the parts are published under the generation's prefix and each file is
+ * recorded as built; nothing a reader sees changes until the swap.
+ */
+async function buildFiles(deps: LoadDeps, event: LoadEvent, dataset: string, files: StagedFile[], generation: string, clock: () => Date): Promise<{ reports: FileReport[]; retried: number }> {
+  const shadow = { ...deps, catalog: shadowCatalog(deps.curated, dataset, generation) }
+  const schema = await commitSchema(shadow, dataset, files, generation)
+  const reports: FileReport[] = [...schema.failed]
+  for (const s of schema.loading) {
+    const published = await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), generation)
+    await recordBuilt(deps, generation, { staged: s, published })
+    reports.push({
+      dataset, key: s.file.key, etag: s.file.etag, outcome: s.stats.outcome === 'empty' ? 'empty' : 'loaded', rowsIn: s.stats.rowsIn, rowsOut: s.stats.rowsOut,
+      rowsRejected: s.stats.rowsRejected, outputs: published.outputs, note: `rebuilt into generation ${generation}; queries see it once the whole dataset is rebuilt`,
+    })
+  }
+  await registerPartitions(shadow, dataset, schema.loading, event.ingestDate, generation)
+  return { reports, retried: schema.retried }
+}
+
+/**
+ * Registers the partitions of the published files, in the table generation they were published
+ * into only: a table swapped to another generation meanwhile is left alone (its files are then
+ * committed in a generation that is not live, and the planner loads them again).
+ */
+async function registerPartitions(deps: LoadDeps, dataset: string, files: StagedFile[], ingestDate: string, generation: string): Promise<void> {
   const wanted = new Map<string, Record<string, string>[]>([
     [dataset, files.flatMap((s) => s.stats.parts.map((p) => partitionOf(p, ingestDate)))],
     [rejectsTable(dataset), files.flatMap((s) => s.stats.rejectParts.map(() => ({ [INGEST_DATE]: ingestDate })))],
@@ -65,12 +108,12 @@ async function registerPartitions(deps: LoadDeps, dataset: string, files: Staged
   for (const [table, partitions] of wanted) {
     if (partitions.length === 0) continue
     const definition = await deps.catalog.getTable(deps.database, table)
-    if (!definition) continue
+    if (!definition || generationOf(definition) !== generation) continue
     const distinct = [...new Map(partitions.map((p) => [JSON.stringify(p), p])).values()]
     await deps.catalog.addPartitions(
       deps.database,
       table,
-      distinct.map((p) => parquetPartition(definition, definition.PartitionKeys.map((k) => p[k.Name]), deps.curated.location(partitionPrefix(table, p)))),
+      distinct.map((p) => parquetPartition(definition, definition.PartitionKeys.map((k) => p[k.Name]), deps.curated.location(partitionPrefix(tableBase(table, generation), p)))),
     )
   }
 }
