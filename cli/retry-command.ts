@@ -23,9 +23,9 @@ Exit status: 0 when the file loaded; 1 when it failed again (and is quarantined 
 not quarantined; 2 for a usage error.
 
 Examples:
-  npx sluice status                                  list the quarantined files and why
   npx sluice retry returns/returns-2024-06.csv       after fixing the contract it broke
-  npx sluice retry returns/returns-2024-06.csv --no-run`)
+  npx sluice retry returns/returns-2024-06.csv --no-run
+  npx sluice status                                  list the quarantined files and why`)
     .action(async (key: string, flags: RetryFlags) => {
       const { deps, root } = lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
