@@ -47,6 +47,8 @@ export async function runLocally(
       }
       return async (event) => {
         const { file } = event as TransformEvent
+        // The closing item of a rebuild carries no file.
+        if (file.key === '') return inner(event)
         board.start(file.key, file.size)
         try {
           const result = (await inner(event)) as TransformResult | RetractResult

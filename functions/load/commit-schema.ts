@@ -104,6 +104,6 @@ function partitionMisfit(s: StagedFile, dataset: string, keys: CatalogColumn[]):
   const wanted = partitionKeys(s).map((k) => k.Name).join(', ')
   return {
     dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
-    reason: `ContractViolationError: partition: table ${dataset} is partitioned by ${keys.map((k) => k.Name).join(', ')} but this file by ${wanted}; a table's partitioning cannot change (create a new dataset, or drop the table and reload)`,
+    reason: `ContractViolationError: partition: table ${dataset} is partitioned by ${keys.map((k) => k.Name).join(', ')} but this file by ${wanted}; a table's partitioning changes only by a rebuild: \`sluice reprocess ${dataset}\` (or load the files as a new dataset)`,
   }
 }

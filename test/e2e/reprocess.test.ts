@@ -2,7 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { TaskHandler } from '../../cli/local/run-workflow'
 import { parseLedgerKey, type LedgerRecord } from '../../functions/core/ledger'
 import type { ObjectStore } from '../../functions/core/object-store'
+import { glueCatalog } from '../../functions/adapters/glue-catalog'
+import { GENERATION_PARAMETER } from '../../functions/core/generation'
 import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
+import { startGlueServer, type GlueServer } from '../support/glue-server'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 
 const NEXT_DAY = new Date('2024-07-02T06:00:00.000Z')
@@ -70,10 +73,38 @@ function failingFirstSwapCommit(curated: ObjectStore): ObjectStore {
 
 describe('sluice reprocess', () => {
   let lake: E2ELake | undefined
+  let glue: GlueServer | undefined
 
   afterEach(async () => {
     await lake?.dispose()
-    lake = undefined
+    await glue?.stop()
+    lake = glue = undefined
+  })
+
+  it('swaps the rebuilt table into Glue: one UpdateTable per table, then the new partitions in and the old ones out', async () => {
+    // Prepare
+    glue = await startGlueServer()
+    lake = await createLake({ seed: ORDER_FILES, catalog: glueCatalog(glue.client) })
+    await lake.putRaw('orders/orders-2024-07.csv', JULY_WORDS)
+    await lake.run()
+    await lake.putRaw('orders/orders-2024-07.csv', JULY_FIXED)
+    await lake.run()
+    const before = await ordersSummary(lake)
+    const updatesBefore = glue.calls('UpdateTable')
+
+    // Act
+    const outcome = await lake.run(REPROCESS, { startTime: NEXT_DAY })
+    const table = glue.table('sluice', 'orders') as unknown as { Parameters: Record<string, string>; StorageDescriptor: { Location: string; Columns: { Name: string }[] } }
+    const partitions = (await lake.deps.catalog.listPartitions('sluice', 'orders')).map((p) => [p.Values, p.StorageDescriptor.Location])
+
+    // Assess
+    expect(outcome.failure).toBeUndefined()
+    expect(await ordersSummary(lake)).toEqual(before)
+    expect(table.StorageDescriptor.Columns.map((c) => c.Name)).not.toContain('items__string')
+    expect(table.StorageDescriptor.Location).toMatch(new RegExp(`/orders/gen=${table.Parameters[GENERATION_PARAMETER]}/$`))
+    expect(partitions).toEqual([[['2024-07-02'], expect.stringMatching(new RegExp(`/orders/gen=${table.Parameters[GENERATION_PARAMETER]}/ingest_date=2024-07-02/$`))]])
+    expect(glue.calls('UpdateTable') - updatesBefore).toBe(2)
+    expect(await lakeFindings(lake.deps, [...ORDER_FILES, 'orders/orders-2024-07.csv'])).toEqual(CONSISTENT)
   })
 
   it('rebuilds a table from its raw files, dropping a variant column no file needs any more, with the same rows', async () => {
@@ -181,6 +212,31 @@ describe('sluice reprocess', () => {
     expect(after).toEqual(before)
     expect(await columnsOf(lake, 'orders')).not.toContain('items__string string')
     expect(await lakeFindings(lake.deps, [...ORDER_FILES, 'orders/orders-2024-07.csv'])).toEqual(CONSISTENT)
+  })
+
+  it('changes the partitioning of a table to the partitionBy of a contract added after its loads', async () => {
+    // Prepare
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw('events/a.csv', 'id,region,amount\n1,north,1.50\n2,south,2.50\n')
+    await lake.putRaw('events/b.csv', 'id,region,amount\n3,north,3.50\n')
+    await lake.run()
+    await lake.putRaw('_contracts/events.json', JSON.stringify({
+      columns: [{ name: 'id', type: 'bigint' }, { name: 'region', type: 'string' }, { name: 'amount', type: 'decimal(12,2)' }],
+      partitionBy: 'region',
+    }))
+
+    // Act
+    const outcome = await lake.run({ trigger: 'reprocess', dataset: 'events' }, { startTime: NEXT_DAY })
+    const table = await lake.deps.catalog.getTable('sluice', 'events')
+    const partitions = (await lake.deps.catalog.listPartitions('sluice', 'events')).map((p) => p.Values).sort()
+    const rows = await lake.query('SELECT region, count(*) AS n, sum(amount) AS total FROM events GROUP BY 1 ORDER BY 1')
+
+    // Assess
+    expect(outcome.failure).toBeUndefined()
+    expect(table?.PartitionKeys.map((k) => k.Name)).toEqual(['ingest_date', 'region'])
+    expect(partitions).toEqual([['2024-07-02', 'north'], ['2024-07-02', 'south']])
+    expect(rows).toEqual([{ region: 'north', n: 2, total: '5.00' }, { region: 'south', n: 1, total: '2.50' }])
+    expect(await lakeFindings(lake.deps, ['events/a.csv', 'events/b.csv'])).toEqual(CONSISTENT)
   })
 
   it('fails with a reason naming the dataset when the raw zone holds none of its files', async () => {
