@@ -3,7 +3,11 @@ import type { TaskHandler } from '../../cli/local/run-workflow'
 import { generationOf } from '../../functions/core/generation'
 import { parseLedgerKey, type LedgerRecord } from '../../functions/core/ledger'
 import type { ObjectStore } from '../../functions/core/object-store'
+import { glueCatalog } from '../../functions/adapters/glue-catalog'
+import { s3ObjectStore } from '../../functions/adapters/s3-object-store'
 import { createLake, type E2ELake } from '../support/e2e-lake'
+import { startGlueServer, type GlueServer } from '../support/glue-server'
+import { startS3rver, type LocalS3 } from '../support/s3rver'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 
 /**
@@ -47,8 +51,21 @@ function holdingFirstCopy(curated: ObjectStore, wait: () => Promise<void>): Obje
   }
 }
 
-async function lakeWithStaleVariant(): Promise<E2ELake> {
-  const lake = await createLake({ seed: ORDER_FILES })
+/** Where the lake of a race lives: a folder with the JSON catalog, or S3 buckets and Glue. */
+type Place = 'a local folder' | 'S3 and Glue'
+const PLACES: Place[] = ['a local folder', 'S3 and Glue']
+let servers: { s3?: LocalS3; glue?: GlueServer } = {}
+
+async function lakeIn(place: Place): Promise<E2ELake> {
+  if (place === 'a local folder') return createLake({ seed: ORDER_FILES })
+  servers = { s3: await startS3rver(['raw', 'curated']), glue: await startGlueServer() }
+  const raw = s3ObjectStore(servers.s3!.client, 'raw')
+  const curated = s3ObjectStore(servers.s3!.client, 'curated')
+  return createLake({ seed: ORDER_FILES, zones: { raw, curated, buckets: { raw, curated } }, catalog: glueCatalog(servers.glue!.client) })
+}
+
+async function lakeWithStaleVariant(place: Place): Promise<E2ELake> {
+  const lake = await lakeIn(place)
   await lake.putRaw('orders/orders-2024-07.csv', JULY_WORDS)
   await lake.run()
   await lake.putRaw('orders/orders-2024-07.csv', JULY_FIXED)
@@ -77,12 +94,15 @@ describe('a reprocess racing a drop of a new file, forced', () => {
 
   afterEach(async () => {
     await lake?.dispose()
+    await servers.s3?.stop()
+    await servers.glue?.stop()
     lake = undefined
+    servers = {}
   })
 
-  it('ends in the serial result when the reprocess also builds the dropped file and swaps while the drop is publishing', async () => {
+  it.each(PLACES)('ends in the serial result when the reprocess also builds the dropped file and swaps while the drop is publishing (%s)', async (place) => {
     // Prepare
-    lake = await lakeWithStaleVariant()
+    lake = await lakeWithStaleVariant(place)
     await lake.putRaw(DROPPED, AUGUST)
     const held = gate()
     const current = lake
@@ -105,9 +125,9 @@ describe('a reprocess racing a drop of a new file, forced', () => {
     expect(state.findings).toEqual(CONSISTENT)
   })
 
-  it('ends in the serial result when the file is dropped after the reprocess planned its build, and the drop publishes into the old generation after the swap', async () => {
+  it.each(PLACES)('ends in the serial result when the file is dropped after the reprocess planned its build, and the drop publishes into the old generation after the swap (%s)', async (place) => {
     // Prepare
-    lake = await lakeWithStaleVariant()
+    lake = await lakeWithStaleVariant(place)
     const current = lake
     const dropHeld = gate()
     let drop: ReturnType<E2ELake['run']> | undefined
