@@ -1,9 +1,11 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { DEFAULT_STACK_NAME } from '../functions/core/stack-outputs'
-import { opsClients } from './aws/aws-clients'
+import { opsClients, type OpsClients } from './aws/aws-clients'
 import { athenaQuery } from './aws/athena-query'
 import { listExecutions, readRunReport, startExecution, waitForExecution } from './aws/executions'
-import { findStack, type StackOverrides } from './aws/stack-info'
+import { awsLakeStatus } from './aws/lake-status'
+import { findStack, type StackInfo, type StackOverrides } from './aws/stack-info'
+import { datasetArgument, formatStatus } from './lake-ops-command'
 import { formatTable } from './format-table'
 import { formatRunSummary } from './run-summary'
 
@@ -33,13 +35,42 @@ const overrides = (f: AwsFlags): StackOverrides => ({
   stack: f.stack, stateMachineArn: f.stateMachineArn, curatedBucket: f.curatedBucket, database: f.database, workGroup: f.workGroup,
 })
 
+/** Starts an execution and, with `wait`, follows it and prints its run report. */
+async function startAndFollow(clients: OpsClients, stack: StackInfo, what: string | { reprocess: string } | undefined, f: { wait?: boolean; all?: boolean; json?: boolean }): Promise<void> {
+  const started = await startExecution(clients, stack, what)
+  if (!f.wait) {
+    process.stdout.write(f.json ? `${JSON.stringify(started)}\n` : `started ${started.name}\n  ${started.executionArn}\n`)
+    return
+  }
+  process.stderr.write(`started ${started.name}\n`)
+  const t0 = Date.now()
+  const final = await waitForExecution(clients, stack, started, {
+    intervalMs: POLL_MS,
+    onPoll: (state, report) => {
+      if (!process.stderr.isTTY) return
+      const files = report ? `, ${report.totals.files} file(s) reported` : ''
+      process.stderr.write(`\r\x1b[2K${state.status} ${Math.round((Date.now() - t0) / 1000)} s${files}`)
+    },
+  })
+  if (process.stderr.isTTY) process.stderr.write('\n')
+  const report = await readRunReport(clients, stack, final.name)
+  if (f.json) process.stdout.write(`${JSON.stringify({ execution: final, report })}\n`)
+  else process.stdout.write(report ? formatRunSummary(report, { all: f.all }) : `${final.name}: ${final.status}, no files to process\n`)
+  if (final.status !== 'SUCCEEDED') {
+    process.stderr.write(`sluice: execution ${final.name} ${final.status}: ${final.error ?? ''}${final.cause ? `: ${final.cause}` : ''}\n`)
+    process.exitCode = 1
+  }
+}
+
 /** `sluice aws …`: operate the deployed workflow. */
 export function awsCommand(): Command {
   const aws = new Command('aws')
-    .description('Operate sluice deployed on AWS (npx cdk deploy): start runs, list them, query with Athena.')
+    .description('Operate sluice deployed on AWS (npx cdk deploy): start runs, list them, see the lake\'s status, reprocess a dataset, query with Athena.')
     .addHelpText('after', `
 Examples:
   npx sluice aws start --wait
+  npx sluice aws status
+  npx sluice aws reprocess orders --wait
   npx sluice aws runs --limit 5
   npx sluice aws query "SELECT count(*) FROM orders"`)
   aws.addCommand(
@@ -59,29 +90,41 @@ Examples:
       .action(async (f: AwsFlags & { key?: string; wait?: boolean; all?: boolean }) => {
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
-        const started = await startExecution(clients, stack, f.key)
-        if (!f.wait) {
-          process.stdout.write(f.json ? `${JSON.stringify(started)}\n` : `started ${started.name}\n  ${started.executionArn}\n`)
-          return
-        }
-        process.stderr.write(`started ${started.name}\n`)
-        const t0 = Date.now()
-        const final = await waitForExecution(clients, stack, started, {
-          intervalMs: POLL_MS,
-          onPoll: (state, report) => {
-            if (!process.stderr.isTTY) return
-            const files = report ? `, ${report.totals.files} file(s) reported` : ''
-            process.stderr.write(`\r\x1b[2K${state.status} ${Math.round((Date.now() - t0) / 1000)} s${files}`)
-          },
-        })
-        if (process.stderr.isTTY) process.stderr.write('\n')
-        const report = await readRunReport(clients, stack, final.name)
-        if (f.json) process.stdout.write(`${JSON.stringify({ execution: final, report })}\n`)
-        else process.stdout.write(report ? formatRunSummary(report, { all: f.all }) : `${final.name}: ${final.status}, no files to process\n`)
-        if (final.status !== 'SUCCEEDED') {
-          process.stderr.write(`sluice: execution ${final.name} ${final.status}: ${final.error ?? ''}${final.cause ? `: ${final.cause}` : ''}\n`)
-          process.exitCode = 1
-        }
+        await startAndFollow(clients, stack, f.key, f)
+      }),
+  )
+  aws.addCommand(
+    withStackOptions(new Command('reprocess'))
+      .description('Rebuild a dataset\'s table from its raw files through the deployed workflow (an execution with input {"trigger":"reprocess","dataset":…}); Athena sees the old table until the new one is complete.')
+      .argument('<dataset>', 'the dataset (its table name), e.g. orders', datasetArgument)
+      .option('--wait', 'follow the execution until it ends, then print its run report')
+      .option('--all', 'with --wait: list every file in the summary, not only the failed, quarantined and rejecting ones')
+      .option('--json', 'print the execution (and with --wait, the run report) as JSON')
+      .addHelpText('after', `
+Exit status: 0 when started (with --wait: when it succeeded); 1 when the execution failed.
+
+Examples:
+  npx sluice aws reprocess orders --wait         after changing s3://<RawBucketName>/_contracts/orders.json
+  npx sluice aws reprocess orders --stack SluiceDev --json`)
+      .action(async (dataset: string, f: AwsFlags & { wait?: boolean; all?: boolean }) => {
+        const clients = opsClients(f.region)
+        const stack = await findStack(clients, overrides(f))
+        await startAndFollow(clients, stack, { reprocess: dataset }, f)
+      }),
+  )
+  aws.addCommand(
+    withStackOptions(new Command('status'))
+      .description('Show each dataset of the deployed lake: its last load, its rows, the raw files pending, and the failed and quarantined files with their reasons (read from S3 and Glue).')
+      .option('--raw-bucket <bucket>', 'instead of the stack output')
+      .addHelpText('after', `
+Examples:
+  npx sluice aws status
+  npx sluice aws status --stack SluiceDev --json`)
+      .action(async (f: AwsFlags & { rawBucket?: string }) => {
+        const clients = opsClients(f.region)
+        const stack = await findStack(clients, { ...overrides(f), rawBucket: f.rawBucket })
+        const status = await awsLakeStatus(clients, stack)
+        process.stdout.write(f.json ? `${JSON.stringify(status)}\n` : formatStatus(status))
       }),
   )
   aws.addCommand(

@@ -48,6 +48,8 @@ export async function runLocally(
       }
       return async (event) => {
         const { file } = event as TransformEvent
+        // The closing item of a rebuild carries no file.
+        if (file.key === '') return inner(event)
         // A split file shows one line per byte range.
         const label = file.range ? `${file.key} [range ${file.range.index + 1}/${file.range.count}]` : file.key
         board.start(label, itemBytes(file))

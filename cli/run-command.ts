@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { join } from 'node:path'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { assertLakeFolder, assertRawKey } from './lake-checks'
+import type { LakeDeps } from '../functions/core/step-deps'
 import { runLocally } from './local-run'
 import { ProgressBoard } from './progress-board'
 import { formatRunSummary } from './run-summary'
@@ -55,22 +56,29 @@ Examples:
         ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
         ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
       }
-      // A run past its file cap hands the rest to a successor, as on AWS: it runs right after.
-      const chain: { runId?: string; input: unknown }[] = [{ input }]
-      for (let next = chain.shift(); next; next = chain.shift()) {
-        const board = flags.json ? undefined : new ProgressBoard()
-        try {
-          const onSuccessor = (runId: string, successorInput: unknown) => chain.push({ runId, input: successorInput })
-          const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(next.runId ? { runId: next.runId } : {}) })
-          board?.stop()
-          process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
-          if (failure) {
-            process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
-            process.exitCode = 1
-          }
-        } finally {
-          board?.stop()
-        }
-      }
+      await runAndReport(deps, input, flags)
     })
+}
+
+/**
+ * Runs the workflow with this input and prints its summary (or report with `json`), then the
+ * successors of a run past its file cap, as on AWS; sets exit status 1 when a run failed.
+ */
+export async function runAndReport(deps: LakeDeps, input: unknown, flags: { json?: boolean; all?: boolean }): Promise<void> {
+  const chain: { runId?: string; input: unknown }[] = [{ input }]
+  for (let next = chain.shift(); next; next = chain.shift()) {
+    const board = flags.json ? undefined : new ProgressBoard()
+    try {
+      const onSuccessor = (runId: string, successorInput: unknown) => chain.push({ runId, input: successorInput })
+      const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(next.runId ? { runId: next.runId } : {}) })
+      board?.stop()
+      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
+      if (failure) {
+        process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
+        process.exitCode = 1
+      }
+    } finally {
+      board?.stop()
+    }
+  }
 }

@@ -22,7 +22,7 @@ export function formatRunSummary(report: RunReport, options: { all?: boolean } =
     const d = datasets.get(f.dataset) ?? { dataset: f.dataset, files: 0, loaded: 0, failed: 0, 'rows in': 0, 'rows loaded': 0, rejected: 0 }
     d.files += 1
     if (f.outcome === 'loaded' || f.outcome === 'empty') d.loaded += 1
-    else if (f.outcome === 'failed') d.failed += 1
+    else if (f.outcome === 'failed' || f.outcome === 'quarantined') d.failed += 1
     d['rows in'] += f.rowsIn
     d['rows loaded'] += f.rowsOut
     d.rejected += f.rowsRejected
@@ -41,13 +41,13 @@ export function formatRunSummary(report: RunReport, options: { all?: boolean } =
       'rows in': f.rowsIn,
       loaded: f.rowsOut,
       rejected: f.rowsRejected,
-      note: f.reason ?? f.note ?? (f.warnings ?? []).join('; '),
+      note: [f.reason, f.note].filter(Boolean).join('; ') || (f.warnings ?? []).join('; '),
     }))
     sections.push(formatTable(['dataset', 'file', 'outcome', 'rows in', 'loaded', 'rejected', 'note'], rows))
   }
   const hidden = report.files.length - listed.length
   const totals =
-    `run ${report.runId}: ${t.files} file(s) processed (${t.loaded} loaded, ${t.empty} empty, ${t.failed} failed), ` +
+    `run ${report.runId}: ${t.files} file(s) processed (${t.loaded} loaded, ${t.empty} empty, ${t.failed} failed${t.quarantined ? `, ${t.quarantined} quarantined` : ''}), ` +
     `${t.skipped} already loaded and skipped; ${t.rowsIn} rows in, ${t.rowsOut} loaded, ${t.rowsRejected} rejected` +
     (t.retracted > 0 ? `; ${t.retracted} deleted file(s) retracted (${t.rowsRetracted} rows)` : '') +
     (t.superseded > 0 ? `; ${t.superseded} superseded by a newer version` : '') +

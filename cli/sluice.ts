@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { awsCommand } from './aws-command'
 import { queryCommand, tablesCommand } from './query-command'
+import { dropCommand, reprocessCommand, runsCommand, statusCommand } from './lake-ops-command'
+import { retryCommand } from './retry-command'
 import { runCommand } from './run-command'
 import { transformCommand } from './transform-command'
 import { UsageError } from './usage-error'
@@ -19,6 +21,11 @@ const program = new Command('sluice')
   .addCommand(runCommand())
   .addCommand(queryCommand())
   .addCommand(tablesCommand())
+  .addCommand(runsCommand())
+  .addCommand(statusCommand())
+  .addCommand(retryCommand())
+  .addCommand(reprocessCommand())
+  .addCommand(dropCommand())
   .addCommand(transformCommand())
   .addCommand(awsCommand())
   .addHelpText('after', `
@@ -28,6 +35,9 @@ Examples:
   npm start                                         seed ./lake with the sample data and run it
   npx sluice run --lake ./lake                      load new and changed CSVs of a lake
   npx sluice query "SELECT * FROM orders LIMIT 5"   SQL over the lake with DuckDB
+  npx sluice status                                 what is loaded, pending, failed, quarantined
+  npx sluice runs                                   the run history, newest first
+  npx sluice reprocess orders                       rebuild a table after a contract change
   npx sluice transform data.csv --out data.parquet  one file, no lake
   npx sluice aws start --wait                       a run of the deployed stack
   npx sluice <command> --help                       each command's options and examples`)

@@ -27,6 +27,9 @@ const TABLE_WRITE_ACTIONS = [
   'glue:UpdateTable',
   'glue:GetPartitions',
   'glue:BatchCreatePartition',
+  // A reprocess swaps the rebuilt generation's partitions in (glueCatalog.replaceTable).
+  'glue:UpdatePartition',
+  'glue:BatchDeletePartition',
 ]
 
 /**

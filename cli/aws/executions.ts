@@ -16,9 +16,12 @@ export interface ExecutionState {
   cause?: string
 }
 
-/** Starts an execution: a sweep, or one raw key as the on-drop trigger does. */
-export async function startExecution(clients: OpsClients, stack: StackInfo, key?: string): Promise<ExecutionState> {
-  const input = key ? { trigger: 'object', key } : { trigger: 'schedule' }
+/**
+ * Starts an execution: a sweep, one raw key as the on-drop trigger does, or the rebuild of a
+ * dataset (`{ reprocess: <dataset> }`).
+ */
+export async function startExecution(clients: OpsClients, stack: StackInfo, what?: string | { reprocess: string }): Promise<ExecutionState> {
+  const input = typeof what === 'object' ? { trigger: 'reprocess', dataset: what.reprocess } : what ? { trigger: 'object', key: what } : { trigger: 'schedule' }
   try {
     const started = await clients.sfn.send(new StartExecutionCommand({ stateMachineArn: stack.stateMachineArn, input: JSON.stringify(input) }))
     const arn = started.executionArn!

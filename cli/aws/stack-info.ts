@@ -9,6 +9,8 @@ export interface StackInfo {
   curatedBucket: string
   database: string
   workGroup: string
+  /** Only `aws status` needs it (the raw files pending); older stacks may lack the output. */
+  rawBucket?: string
 }
 
 export type StackOverrides = Partial<StackInfo> & { stack: string }
@@ -42,5 +44,6 @@ export async function findStack(clients: OpsClients, overrides: StackOverrides):
     curatedBucket: pick('curatedBucket', STACK_OUTPUTS.curatedBucket),
     database: pick('database', STACK_OUTPUTS.database),
     workGroup: pick('workGroup', STACK_OUTPUTS.workGroup),
+    ...((overrides.rawBucket ?? outputs[STACK_OUTPUTS.rawBucket]) ? { rawBucket: overrides.rawBucket ?? outputs[STACK_OUTPUTS.rawBucket] } : {}),
   }
 }

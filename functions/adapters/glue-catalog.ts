@@ -1,5 +1,8 @@
 import {
   BatchCreatePartitionCommand,
+  BatchDeletePartitionCommand,
+  DeleteTableCommand,
+  UpdatePartitionCommand,
   CreateDatabaseCommand,
   CreateTableCommand,
   GetDatabaseCommand,
@@ -19,6 +22,10 @@ import { awsStorageError, isTransientAwsError } from './aws-errors'
 
 /** BatchCreatePartition takes at most this many partitions per call. */
 const PARTITION_BATCH = 100
+/** BatchDeletePartition takes at most this many per call. */
+const DELETE_BATCH = 25
+/** Races lost in a row before replaceTable gives up. */
+const MAX_ATTEMPTS = 50
 
 /**
  * The Glue Data Catalog (of `catalogId`, default the caller's account). Tables and partitions
@@ -104,6 +111,56 @@ export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
         // Partitions that exist already are left as they are (re-runs, concurrent loads).
         const real = errors.filter((e) => e.ErrorDetail?.ErrorCode !== 'AlreadyExistsException')
         if (real.length > 0) throw partitionErrors(target, real)
+      }
+    },
+
+    /**
+     * The table first, in one UpdateTable (or CreateTable) at the VersionId just read, so a load
+     * that read the old definition loses its own update and reads again; then the partitions
+     * the new definition has (changed with UpdatePartition, created in batches), then the old
+     * ones it lacks are deleted. Only the first call is atomic.
+     */
+    async replaceTable(database, table, partitions) {
+      for (let attempt = 0; ; attempt++) {
+        const current = await readTable(database, table.Name)
+        try {
+          if (current) await this.updateTable(database, table, current.version)
+          else await this.createTable(database, table)
+          break
+        } catch (error) {
+          if (!(error instanceof WriteConflictError) || attempt >= MAX_ATTEMPTS) throw error
+        }
+      }
+      const existing = new Map((await this.listPartitions(database, table.Name)).map((p) => [JSON.stringify(p.Values), p]))
+      const wanted = new Set(partitions.map((p) => JSON.stringify(p.Values)))
+      const target = `${database}.${table.Name}`
+      for (const p of partitions.filter((p) => existing.has(JSON.stringify(p.Values)))) {
+        try {
+          await client.send(new UpdatePartitionCommand({ ...inCatalog, DatabaseName: database, TableName: table.Name, PartitionValueList: p.Values, PartitionInput: p }))
+        } catch (error) {
+          throw failed('updatePartition', target, error)
+        }
+      }
+      await this.addPartitions(database, table.Name, partitions.filter((p) => !existing.has(JSON.stringify(p.Values))))
+      const old = [...existing.entries()].filter(([k]) => !wanted.has(k)).map(([, p]) => ({ Values: p.Values }))
+      for (let start = 0; start < old.length; start += DELETE_BATCH) {
+        let errors: PartitionError[]
+        try {
+          const out = await client.send(new BatchDeletePartitionCommand({ ...inCatalog, DatabaseName: database, TableName: table.Name, PartitionsToDelete: old.slice(start, start + DELETE_BATCH) }))
+          errors = out.Errors ?? []
+        } catch (error) {
+          throw failed('deletePartitions', target, error)
+        }
+        const real = errors.filter((e) => e.ErrorDetail?.ErrorCode !== 'EntityNotFoundException')
+        if (real.length > 0) throw partitionErrors(target, real)
+      }
+    },
+
+    async deleteTable(database, name) {
+      try {
+        await client.send(new DeleteTableCommand({ ...inCatalog, DatabaseName: database, Name: name }))
+      } catch (error) {
+        if (!isNamed(error, 'EntityNotFoundException')) throw failed('deleteTable', `${database}.${name}`, error)
       }
     },
 

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import type { Catalog, PartitionInput, TableInput } from '../core/catalog'
 import { WriteConflictError } from '../core/errors'
 import { retryMissingDir, withFileLock } from './local-lock'
@@ -17,12 +18,22 @@ interface StoredTable {
  * TableInput and PartitionInputs that would go to Glue. Every change is made under a lock on
  * the table file and lands by an atomic rename of a uniquely named temporary file, so
  * concurrent processes never lose each other's changes or see a half-written file.
+ *
+ * Locations inside the lake (`root`, by default the catalog folder's parent) are stored
+ * relative to it (`curated/orders/ingest_date=…/`) and read back as `file://` URLs of where
+ * the lake is now, so a copied or moved lake queries its own files. Absolute `file://`
+ * locations of catalogs written before are read as they are; `s3://` ones are never touched.
  */
-export function localCatalog(dir: string): Catalog {
+export function localCatalog(dir: string, root = dirname(resolve(dir))): Catalog {
+  const lakeRoot = resolve(root)
+  const stored = (location: string) => storedLocation(location, lakeRoot)
+  const resolved = (location: string) => resolvedLocation(location, lakeRoot)
+  const toDisk = (s: StoredTable): StoredTable => ({ ...s, table: withLocation(s.table, stored), partitions: s.partitions.map((p) => withLocation(p, stored)) })
+  const fromDisk = (s: StoredTable): StoredTable => ({ ...s, table: withLocation(s.table, resolved), partitions: s.partitions.map((p) => withLocation(p, resolved)) })
   const tablePath = (db: string, name: string) => join(dir, db, `${name}.json`)
   const read = async (db: string, name: string): Promise<StoredTable | undefined> => {
     try {
-      return JSON.parse(await readFile(tablePath(db, name), 'utf8')) as StoredTable
+      return fromDisk(JSON.parse(await readFile(tablePath(db, name), 'utf8')) as StoredTable)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw e
@@ -33,7 +44,7 @@ export function localCatalog(dir: string): Catalog {
     await retryMissingDir(path, async () => {
       await mkdir(join(dir, db), { recursive: true })
       const tmp = `${path}.tmp-${randomBytes(6).toString('hex')}`
-      await writeFile(tmp, `${JSON.stringify(stored, null, 2)}\n`)
+      await writeFile(tmp, `${JSON.stringify(toDisk(stored), null, 2)}\n`)
       await rename(tmp, path)
     })
   }
@@ -70,8 +81,21 @@ export function localCatalog(dir: string): Catalog {
         const stored = await read(db, name)
         if (!stored) throw new Error(`catalog: table ${db}.${name} does not exist`)
         const known = new Set(stored.partitions.map((p) => JSON.stringify(p.Values)))
-        const added = partitions.filter((p) => !known.has(JSON.stringify(p.Values)))
+        // A partition outside the table's location is of a generation swapped out meanwhile.
+        const base = stored.table.StorageDescriptor.Location
+        const added = partitions.filter((p) => !known.has(JSON.stringify(p.Values)) && p.StorageDescriptor.Location.startsWith(base))
         if (added.length > 0) await write(db, { ...stored, partitions: [...stored.partitions, ...added] })
+      })
+    },
+    async replaceTable(db, table, partitions) {
+      await locked(db, table.Name, async () => {
+        const stored = await read(db, table.Name)
+        await write(db, { table, partitions, version: (stored?.version ?? 0) + 1 })
+      })
+    },
+    async deleteTable(db, name) {
+      await locked(db, name, async () => {
+        await rm(tablePath(db, name), { force: true })
       })
     },
     async listTables(db) {
@@ -89,4 +113,23 @@ export function localCatalog(dir: string): Catalog {
       return (await read(db, name))?.partitions ?? []
     },
   }
+}
+
+function withLocation<T extends { StorageDescriptor: { Location: string } }>(item: T, map: (location: string) => string): T {
+  return { ...item, StorageDescriptor: { ...item.StorageDescriptor, Location: map(item.StorageDescriptor.Location) } }
+}
+
+/** A `file://` location inside the lake as a path relative to it (with `/`); any other as it is. */
+function storedLocation(location: string, root: string): string {
+  if (!location.startsWith('file:')) return location
+  const path = fileURLToPath(location)
+  const rel = relative(root, path)
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return location
+  return rel.split(sep).join(posix.sep) + (location.endsWith('/') ? '/' : '')
+}
+
+/** A stored location as a URL: a relative path is taken from the lake's root as it is now. */
+function resolvedLocation(location: string, root: string): string {
+  if (location === '' || /^[a-z][a-z0-9+.-]*:/i.test(location)) return location
+  return pathToFileURL(resolve(root, location)).href + (location.endsWith('/') ? '/' : '')
 }

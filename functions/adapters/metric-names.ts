@@ -14,7 +14,7 @@ export const METRIC = {
   filesLoaded: 'FilesLoaded',
   /** Files whose Transform failed after its retries (the workflow's RecordFailure). */
   filesFailed: 'FilesFailed',
-  /** Files set aside in quarantine, once the engine has that outcome. */
+  /** Failed files set aside in quarantine (also counted in FilesFailed). */
   filesQuarantined: 'FilesQuarantined',
   rowsIn: 'RowsIn',
   rowsLoaded: 'RowsLoaded',

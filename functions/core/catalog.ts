@@ -55,6 +55,14 @@ export interface Catalog {
   updateTable(database: string, table: TableInput, version: string): Promise<void>
   /** Registers partitions; ones that exist already are left as they are. */
   addPartitions(database: string, table: string, partitions: PartitionInput[]): Promise<void>
+  /**
+   * Puts a table in place with exactly these partitions, whatever it was (a rebuilt generation
+   * swapped in). Locally one atomic write; on Glue one UpdateTable (or CreateTable), then the
+   * partition calls, which are not atomic with it (see the README).
+   */
+  replaceTable(database: string, table: TableInput, partitions: PartitionInput[]): Promise<void>
+  /** Removes a table and its partitions; a missing table is not an error. */
+  deleteTable(database: string, name: string): Promise<void>
   listTables(database: string): Promise<TableInput[]>
   listPartitions(database: string, table: string): Promise<PartitionInput[]>
 }

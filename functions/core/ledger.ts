@@ -15,6 +15,9 @@ import { createHash } from 'node:crypto'
  *   and removed. The planner treats a file with an intent as unfinished, unless the file is
  *   committed and the intent is younger than a publish can run (it is then a live publish's,
  *   or a trace left to be dropped once it is old).
+ * - `<file id>--<version id>.quarantined.json`, a quarantined version (see quarantine.ts): it
+ *   failed for a reason a retry cannot change, and is not planned again until the file changes
+ *   or `sluice retry` removes the record.
  */
 
 /** What the head says of a raw file: its rows are loaded, or were retracted after a delete. */
@@ -36,6 +39,8 @@ export interface LedgerRecord {
   rowsIn: number
   rowsOut: number
   rowsRejected: number
+  /** The generation of the table its parts belong to (generation.ts); absent for the first. */
+  generation?: string
 }
 
 /** What a publish in progress may have written. */
@@ -47,34 +52,46 @@ export interface PublishIntent {
   outputs: string[]
   /** When the publish began (ISO). An intent of a live publish is never old. */
   writtenAt: string
+  /** The table generation it publishes into; absent for the first. */
+  generation?: string
 }
 
 /** Short id of a source version (an ETag can hold characters unfit for a key). */
 export const versionId = (etag: string) => createHash('sha256').update(etag).digest('hex').slice(0, 16)
 
 /**
- * Id of one publish of a file version by one execution: the same on a retry of that execution's
- * Load (so a retry overwrites its own parts), different for any other execution.
+ * Id of one publish of a file version by one execution into one table generation: the same on a
+ * retry of that execution's Load (so a retry overwrites its own parts), different for any other
+ * execution, and for the same execution loading the file again into a newer generation.
  */
-export const publishIdOf = (runId: string, etag: string) => createHash('sha256').update(`${runId}\n${etag}`).digest('hex').slice(0, 12)
+export const publishIdOf = (runId: string, etag: string, generation = '') =>
+  createHash('sha256').update(`${runId}\n${etag}${generation ? `\n${generation}` : ''}`).digest('hex').slice(0, 12)
 
 export const ledgerPrefix = (dataset: string) => `_ledger/${dataset}/`
 export const headKey = (dataset: string, fileId: string) => `${ledgerPrefix(dataset)}${fileId}.json`
-export const committedKey = (dataset: string, fileId: string, etag: string) => `${ledgerPrefix(dataset)}${fileId}--${versionId(etag)}.json`
+/** Index entry of a committed version; one committed into a generation of a rebuilt table names it. */
+export const committedKey = (dataset: string, fileId: string, etag: string, generation = '') =>
+  `${ledgerPrefix(dataset)}${fileId}--${versionId(etag)}${generation ? `.g${generation}` : ''}.json`
 export const intentKey = (dataset: string, fileId: string, publishId: string, writtenAt: Date) =>
   `${ledgerPrefix(dataset)}${fileId}.${publishId}.${Math.floor(writtenAt.getTime() / 1000)}.pending.json`
 
+export const quarantineKey = (dataset: string, fileId: string, etag: string) => `${ledgerPrefix(dataset)}${fileId}--${versionId(etag)}.quarantined.json`
+
 export type LedgerEntry =
   | { kind: 'head'; fileId: string }
-  | { kind: 'committed'; fileId: string; version: string }
+  /** `generation` only for a version committed into a rebuilt table's generation. */
+  | { kind: 'committed'; fileId: string; version: string; generation?: string }
+  | { kind: 'quarantined'; fileId: string; version: string }
   /** `writtenAt` in ms since the epoch; 0 for an intent of the earlier layout. */
   | { kind: 'intent'; fileId: string; publishId: string; writtenAt: number }
 
 /** Parses a ledger listing entry: a head, a committed version, an intent, or neither. */
 export function parseLedgerKey(key: string): LedgerEntry | undefined {
   const name = key.slice(key.lastIndexOf('/') + 1)
-  const committed = /^([0-9a-f]+)--([0-9a-f]+)\.json$/.exec(name)
-  if (committed) return { kind: 'committed', fileId: committed[1], version: committed[2] }
+  const committed = /^([0-9a-f]+)--([0-9a-f]+)(?:\.g([0-9a-f]+))?\.json$/.exec(name)
+  if (committed) return { kind: 'committed', fileId: committed[1], version: committed[2], ...(committed[3] ? { generation: committed[3] } : {}) }
+  const quarantined = /^([0-9a-f]+)--([0-9a-f]+)\.quarantined\.json$/.exec(name)
+  if (quarantined) return { kind: 'quarantined', fileId: quarantined[1], version: quarantined[2] }
   const head = /^([0-9a-f]+)\.json$/.exec(name)
   if (head) return { kind: 'head', fileId: head[1] }
   const intent = /^([0-9a-f]+)\.([0-9a-f]+)\.(\d+)\.pending\.json$/.exec(name)
@@ -89,16 +106,25 @@ export const INTENT_EXPIRY_MS = 60 * 60 * 1000
 
 /**
  * What to do with another publish's intent once a commit of the file has landed:
- * - `keep`: a publish of the version the raw zone now holds, newer than the committed one;
- *   it commits or cleans up after itself.
- * - `clean`: its parts can never be committed (same version as the one committed, or a version
- *   the raw zone no longer holds), so they are removed now; the intent itself stays while its
- *   publish may still be running, so that one crashing later leaves a trace.
+ * - `keep`: a publish of the version the raw zone now holds, newer than the committed one (or
+ *   the same version into another table generation, while it may still be running); it commits
+ *   or cleans up after itself.
+ * - `clean`: its parts can never be committed (same version and generation as the one
+ *   committed, or a version the raw zone no longer holds), so they are removed now; the intent
+ *   itself stays while its publish may still be running, so that one crashing later leaves a trace.
  * - `drop`: as clean, and the intent too: it is older than any publish can run.
  */
-export function intentFate(intent: PublishIntent, committedEtag: string | undefined, rawEtag: string | undefined, now: Date): 'keep' | 'clean' | 'drop' {
-  if (intent.etag === rawEtag && intent.etag !== committedEtag) return 'keep'
-  return intentExpired(Date.parse(intent.writtenAt), now) ? 'drop' : 'clean'
+export function intentFate(
+  intent: PublishIntent,
+  committedEtag: string | undefined,
+  rawEtag: string | undefined,
+  now: Date,
+  committedGeneration = '',
+): 'keep' | 'clean' | 'drop' {
+  const expired = intentExpired(Date.parse(intent.writtenAt), now)
+  const otherGeneration = intent.etag === committedEtag && (intent.generation ?? '') !== committedGeneration
+  if (intent.etag === rawEtag && (intent.etag !== committedEtag || (otherGeneration && !expired))) return 'keep'
+  return expired ? 'drop' : 'clean'
 }
 
 /** Whether an intent written then (ms; NaN or 0 when unknown) can only be a dead publish's. */

@@ -1,5 +1,5 @@
 import { InvalidInputError } from './errors'
-import { datasetOfKey, fileId } from './lake-layout'
+import { datasetName, datasetOfKey, fileId } from './lake-layout'
 import { versionId } from './ledger'
 import type { ObjectInfo } from './object-store'
 
@@ -8,21 +8,26 @@ import type { ObjectInfo } from './object-store'
  * a user or an S3 event gives it, several, or a batch of queued S3 events as EventBridge Pipes
  * hands them over from SQS (an array of messages whose bodies are the events).
  */
-export type WorkflowTrigger = { trigger: 'schedule' } | { trigger: 'object'; keys: string[] }
+export type WorkflowTrigger = { trigger: 'schedule' } | { trigger: 'object'; keys: string[] } | { trigger: 'reprocess'; dataset: string }
 
 /** Most keys one execution input may name (a Pipes batch is at most 100 messages). */
 export const MAX_INPUT_KEYS = 1000
 
 /** Validates the execution input; anything else fails the run with InvalidInputError. */
 export function parseWorkflowInput(input: unknown): WorkflowTrigger {
-  const expected = 'expected {"trigger":"schedule"}, {"trigger":"object","key":"<raw key>"}, {"trigger":"object","keys":[…]} or a batch of queued S3 events'
+  const expected = 'expected {"trigger":"schedule"}, {"trigger":"object","key":"<raw key>"}, {"trigger":"object","keys":[…]}, {"trigger":"reprocess","dataset":"<dataset>"} or a batch of queued S3 events'
   if (Array.isArray(input)) return { trigger: 'object', keys: queuedKeys(input, expected) }
   if (typeof input !== 'object' || input === null) {
     throw new InvalidInputError(`input: ${expected}, got ${JSON.stringify(input)}`)
   }
-  const { trigger, key, keys, ...rest } = input as Record<string, unknown>
+  const { trigger, key, keys, dataset, ...rest } = input as Record<string, unknown>
   const extra = Object.keys(rest).filter((k) => k !== 'maxConcurrency')
   if (extra.length > 0) throw new InvalidInputError(`input: unknown field(s) ${extra.join(', ')}; ${expected}`)
+  if (trigger === 'reprocess' && key === undefined && keys === undefined) {
+    if (typeof dataset === 'string' && dataset.length > 0 && datasetName(dataset) === dataset && !dataset.includes('__')) return { trigger, dataset }
+    throw new InvalidInputError(`input: reprocess needs "dataset", the name of a dataset (a table such as orders), got ${JSON.stringify(dataset)}`)
+  }
+  if (dataset !== undefined) throw new InvalidInputError(`input: unknown field(s) dataset; ${expected}`)
   if (trigger === 'schedule' && key === undefined && keys === undefined) return { trigger }
   if (trigger === 'object' && typeof key === 'string' && key.length > 0 && keys === undefined) return { trigger, keys: [cleanKey(key)] }
   if (trigger === 'object' && key === undefined && Array.isArray(keys) && keys.length > 0 && keys.length <= MAX_INPUT_KEYS && keys.every((k) => typeof k === 'string' && k.length > 0)) {
@@ -68,6 +73,13 @@ export interface PlannedFile {
    * commits them together as one version of the file.
    */
   range?: FileRange
+  /**
+   * A reprocess builds this file into a new generation of its table (generation.ts); `last`
+   * on the items of the rebuild's final batch, whose Load swaps the generation in. A final
+   * batch with no file left to build carries one item with no key, marked `retract` so that
+   * Transform passes it through.
+   */
+  rebuild?: { generation: string; last?: true }
 }
 
 /** Range `index` of `count`: Transform finds its byte bounds from these and the file's size. */
@@ -96,6 +108,8 @@ export interface PlanBatch {
   pending: number
   /** Data files whose current version is committed already. */
   skipped: number
+  /** Data files whose current version is quarantined. */
+  quarantined: number
 }
 
 export interface PlanSources {
@@ -107,6 +121,10 @@ export interface PlanSources {
   committed: Set<string>
   /** File ids with a publish that died unfinished: processed again whatever their version. */
   intents: Set<string>
+  /** `<file id>--<version id>` of every quarantined version: left alone until it changes or is retried. */
+  quarantined?: Set<string>
+  /** Committed versions of a table generation that is no longer live: loaded again (generation.ts). */
+  stale?: Set<string>
   /**
    * `<key>\n<etag>` of every file version this run has reported (loaded, failed, skipped, …):
    * not planned again within the run. A version that changes meanwhile is new, and planned.
@@ -127,6 +145,7 @@ export interface PlanSources {
 export function planBatch(sources: PlanSources): PlanBatch {
   const items: PlannedFile[] = []
   let skipped = 0
+  let quarantined = 0
   let bytes = 0
   let pending = 0
   const wanted: PlannedFile[] = []
@@ -134,8 +153,13 @@ export function planBatch(sources: PlanSources): PlanBatch {
     const dataset = datasetOfKey(object.key)
     if (!dataset || sources.doneInRun.has(`${object.key}\n${object.etag}`)) continue
     const id = fileId(object.key)
-    if (sources.committed.has(`${id}--${versionId(object.etag)}`) && !sources.intents.has(id)) {
+    const version = `${id}--${versionId(object.etag)}`
+    if (sources.committed.has(version) && !sources.intents.has(id) && !sources.stale?.has(version)) {
       skipped += 1
+      continue
+    }
+    if (sources.quarantined?.has(version)) {
+      quarantined += 1
       continue
     }
     wanted.push({ key: object.key, etag: object.etag, size: object.size, dataset, fileId: id })
@@ -156,5 +180,5 @@ export function planBatch(sources: PlanSources): PlanBatch {
     items.push(...split)
     bytes += size
   }
-  return { items, more: pending > 0, pending, skipped }
+  return { items, more: pending > 0, pending, skipped, quarantined }
 }

@@ -7,15 +7,16 @@ export interface FileReport {
    * `loaded`, `empty` and `failed` as they say; `skipped`: that version was loaded already (by
    * an earlier run, or by another execution meanwhile); `superseded`: the raw file changed or
    * went while this version was on its way, so it was not kept; `retracted`: the raw file is
-   * gone and its rows were removed.
+   * gone and its rows were removed; `quarantined`: failed for a reason a retry cannot change
+   * (see quarantine.ts), and set aside until the file changes or `sluice retry`.
    */
-  outcome: 'loaded' | 'skipped' | 'empty' | 'failed' | 'superseded' | 'retracted'
+  outcome: 'loaded' | 'skipped' | 'empty' | 'failed' | 'quarantined' | 'superseded' | 'retracted'
   rowsIn: number
   rowsOut: number
   rowsRejected: number
   /** Curated keys written: data parts, then rejects parts. */
   outputs: string[]
-  /** For `failed`: the error name and message. */
+  /** For `failed` and `quarantined`: the error name and message. */
   reason?: string
   /** Why a file was skipped, superseded or retracted. */
   note?: string
@@ -31,6 +32,8 @@ export interface RunTotals {
   loaded: number
   empty: number
   failed: number
+  /** Files that failed and were quarantined (also a failure of the run); absent in older reports. */
+  quarantined?: number
   skipped: number
   superseded: number
   retracted: number
@@ -45,7 +48,7 @@ export interface RunTotals {
 /** `_runs/<runId>.json`: written by every load of the run, each adding its batch. */
 export interface RunReport {
   runId: string
-  trigger: 'schedule' | 'object'
+  trigger: 'schedule' | 'object' | 'reprocess'
   ingestDate: string
   startedAt: string
   updatedAt: string
@@ -70,7 +73,7 @@ export function mergeRunReport(
   // Files committed before the run began: counted by the first batch's plan.
   const totals = sumTotals(files, previous?.totals.skipped ?? skipped, pending)
   const successor = previous?.successor ?? base.successor
-  return { ...base, startedAt: previous?.startedAt ?? base.startedAt, status: totals.failed > 0 ? 'failed' : 'succeeded', files, totals, ...(successor ? { successor } : {}) }
+  return { ...base, startedAt: previous?.startedAt ?? base.startedAt, status: totals.failed + (totals.quarantined ?? 0) > 0 ? 'failed' : 'succeeded', files, totals, ...(successor ? { successor } : {}) }
 }
 
 export function sumTotals(files: FileReport[], skipped: number, pending = 0): RunTotals {
@@ -80,6 +83,7 @@ export function sumTotals(files: FileReport[], skipped: number, pending = 0): Ru
     loaded: count('loaded'),
     empty: count('empty'),
     failed: count('failed'),
+    quarantined: count('quarantined'),
     skipped,
     superseded: count('superseded'),
     retracted: count('retracted'),
@@ -93,11 +97,11 @@ export function sumTotals(files: FileReport[], skipped: number, pending = 0): Ru
 
 /** The `Cause` of a run that ends in FilesFailed: the failed files and why, within a size limit. */
 export function failureCause(report: RunReport, limit = 4000): string {
-  const failed = report.files.filter((f) => f.outcome === 'failed')
+  const failed = report.files.filter((f) => f.outcome === 'failed' || f.outcome === 'quarantined')
   if (failed.length === 0) return ''
   let cause = `${failed.length} file(s) failed:`
   for (const f of failed) {
-    const line = ` ${f.key}: ${f.reason ?? 'unknown error'};`
+    const line = ` ${f.key}: ${f.reason ?? 'unknown error'}${f.outcome === 'quarantined' ? ' (quarantined)' : ''};`
     if (cause.length + line.length > limit) return `${cause} …`
     cause += line
   }

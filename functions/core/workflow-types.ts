@@ -6,7 +6,7 @@ export type TableColumns = { name: string; type: string }[]
 /** What Plan returns: the state the workflow carries between steps. Keep it small. */
 export interface PlanOutput {
   runId: string
-  trigger: 'schedule' | 'object'
+  trigger: 'schedule' | 'object' | 'reprocess'
   ingestDate: string
   startedAt: string
   items: PlannedFile[]
@@ -59,7 +59,7 @@ export interface FailedResult {
 /** Input of Load (built by its Parameters). */
 export interface LoadEvent {
   runId: string
-  trigger: 'schedule' | 'object'
+  trigger: 'schedule' | 'object' | 'reprocess'
   ingestDate: string
   startedAt: string
   skipped: number
@@ -71,7 +71,10 @@ export interface LoadEvent {
 export interface LoadOutput {
   loaded: number
   empty: number
+  /** Failed files, quarantined ones included. */
   failed: number
+  /** Failed files set aside in quarantine. */
+  quarantined: number
   /** Files left uncommitted because a column clashed with a file loaded before them: planned again. */
   retried: number
   superseded: number

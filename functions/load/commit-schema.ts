@@ -1,6 +1,7 @@
 import { INGEST_DATE, parquetTable, type CatalogColumn, type TableInput } from '../core/catalog'
 import { athenaTypeName } from '../core/athena-types'
 import { WriteConflictError } from '../core/errors'
+import { GENERATION_PARAMETER, generationOf, tableBase } from '../core/generation'
 import { rejectsTable } from '../core/lake-layout'
 import { REJECT_COLUMNS } from '../core/rejects-table'
 import type { FileReport } from '../core/run-report'
@@ -19,15 +20,18 @@ export interface SchemaCommit {
   failed: FileReport[]
   /** Files with a column the table has with another type: planned again, knowing the table. */
   retried: number
+  /** The table's generation, which the files are published into (generation.ts). */
+  generation: string
 }
 
 /**
  * Brings the dataset's table up to the batch's columns by optimistic locking: read the table
  * and its version, reconcile, and create or update it only if something is new; when another
  * execution changed it meanwhile, read again and reconcile again. Types never change, so a
- * file that agrees with one version of the table agrees with every later one.
+ * file that agrees with one version of the table agrees with every later one. A table created
+ * here belongs to generation `createAs` (a rebuild's; empty for a first load).
  */
-export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, files: StagedFile[]): Promise<SchemaCommit> {
+export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, files: StagedFile[], createAs = ''): Promise<SchemaCommit> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await deps.catalog.readTable(deps.database, dataset)
     // Partitioning is fixed when the table is created: a file that asks for other keys fails.
@@ -40,35 +44,44 @@ export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 
     const clashing = new Set(schema.clashes.map((c) => c.key))
     const loading = fitting.filter((s) => !clashing.has(s.file.key))
     const failed = misfits.map((s) => partitionMisfit(s, dataset, keys))
+    const generation = current ? generationOf(current.table) : createAs
     if (loading.some((s) => s.stats.outcome !== 'empty')) {
       try {
-        if (!current) await deps.catalog.createTable(deps.database, dataTable(deps, dataset, schema.columns, keys, undefined))
+        if (!current) await deps.catalog.createTable(deps.database, dataTable(deps, dataset, schema.columns, keys, undefined, generation))
         else if (!sameColumns(existing ?? [], schema.columns)) {
-          await deps.catalog.updateTable(deps.database, dataTable(deps, dataset, schema.columns, keys, current.table), current.version)
+          await deps.catalog.updateTable(deps.database, dataTable(deps, dataset, schema.columns, keys, current.table, generation), current.version)
         }
       } catch (error) {
         if (error instanceof WriteConflictError) continue
         throw error
       }
-      await ensureRejectsTable(deps, dataset)
+      await ensureRejectsTable(deps, dataset, generation)
     }
-    return { loading, failed, retried: clashing.size }
+    return { loading, failed, retried: clashing.size, generation }
   }
   throw new WriteConflictError(`catalog: the schema of ${deps.database}.${dataset} lost ${MAX_ATTEMPTS} races in a row`)
 }
 
-function dataTable(deps: Pick<LakeDeps, 'curated'>, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined): TableInput {
+function dataTable(deps: Pick<LakeDeps, 'curated'>, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined, generation: string): TableInput {
   const description = existing?.Description ?? `sluice: rows of the CSV files of raw dataset ${dataset}`
-  const table = parquetTable(dataset, columns, keys, deps.curated.location(`${dataset}/`), description)
+  const table = withGeneration(parquetTable(dataset, columns, keys, deps.curated.location(`${tableBase(dataset, generation)}/`), description), generation)
   // Keep what others set on the table (Lake Formation tags, comments, projection settings).
   return existing ? { ...table, Parameters: { ...existing.Parameters, ...table.Parameters } } : table
 }
 
-async function ensureRejectsTable(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string): Promise<void> {
+/** A table definition naming its generation, when it has one. */
+function withGeneration(table: TableInput, generation: string): TableInput {
+  return generation ? { ...table, Parameters: { ...table.Parameters, [GENERATION_PARAMETER]: generation } } : table
+}
+
+async function ensureRejectsTable(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, generation: string): Promise<void> {
   const name = rejectsTable(dataset)
   if (await deps.catalog.getTable(deps.database, name)) return
   const columns = REJECT_COLUMNS.map((c) => ({ Name: c.name, Type: athenaTypeName(c.type) }))
-  const table = parquetTable(name, columns, [INGEST_KEY], deps.curated.location(`${name}/`), `sluice: rows of ${dataset} that could not be loaded`)
+  const table = withGeneration(
+    parquetTable(name, columns, [INGEST_KEY], deps.curated.location(`${tableBase(name, generation)}/`), `sluice: rows of ${dataset} that could not be loaded`),
+    generation,
+  )
   try {
     await deps.catalog.createTable(deps.database, table)
   } catch (error) {
@@ -91,6 +104,6 @@ function partitionMisfit(s: StagedFile, dataset: string, keys: CatalogColumn[]):
   const wanted = partitionKeys(s).map((k) => k.Name).join(', ')
   return {
     dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
-    reason: `ContractViolationError: partition: table ${dataset} is partitioned by ${keys.map((k) => k.Name).join(', ')} but this file by ${wanted}; a table's partitioning cannot change (create a new dataset, or drop the table and reload)`,
+    reason: `ContractViolationError: partition: table ${dataset} is partitioned by ${keys.map((k) => k.Name).join(', ')} but this file by ${wanted}; a table's partitioning changes only by a rebuild: \`sluice reprocess ${dataset}\` (or load the files as a new dataset)`,
   }
 }

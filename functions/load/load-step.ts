@@ -1,12 +1,17 @@
 import { INGEST_DATE, parquetPartition } from '../core/catalog'
 import { LINEAGE_SOURCE } from '../core/lineage'
-import { partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { fileId, partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { quarantineKey } from '../core/ledger'
+import { failureFacts, isQuarantined, type QuarantineRecord } from '../core/quarantine'
 import { mergeRunReport, type FileReport, type RunReport } from '../core/run-report'
 import type { LakeDeps } from '../core/step-deps'
 import type { FailedResult, LoadEvent, LoadOutput, RetractResult, TransformResult } from '../core/workflow-types'
 import { commitFile, partitionOf, publishFile, retractFile, type CommitOutcome, type StagedFile } from './publish-file'
 import { commitSchema } from './commit-schema'
 import { foldRanges } from './fold-ranges'
+import { shadowCatalog } from '../adapters/shadow-catalog'
+import { recordBuilt, swapGeneration } from './swap-generation'
+import { generationOf, tableBase } from '../core/generation'
 
 /**
  * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
@@ -32,21 +37,34 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const folded = await foldRanges(deps, batch.runId, batch.results)
   const event: LoadEvent = { ...batch, results: folded.results }
   const done = event.results.filter((r): r is TransformResult => r.status === 'transformed' || r.status === 'empty')
-  const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract')
+  const retractions = event.results.filter((r): r is RetractResult => r.status === 'retract' && !r.file.rebuild)
   const staged = await Promise.all(done.map(async (r) => readStaged(deps, event.runId, r)))
-  const reports: FileReport[] = event.results.filter((r): r is FailedResult => r.status === 'failed').map(failedReport)
+  const failures = event.results.filter((r): r is FailedResult => r.status === 'failed')
+  const reports: FileReport[] = failures.map(failedReport)
+  await quarantine(deps, event.runId, reports.filter((r) => r.outcome === 'quarantined'), clock())
   let retried = 0
   await deps.catalog.ensureDatabase(deps.database)
-  const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset)])
+  const rebuilds = new Map(event.results.flatMap((r) => (r.file.rebuild ? [[r.file.dataset, r.file.rebuild] as const] : [])))
+  const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])
   for (const dataset of [...datasets].sort()) {
     const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
+    const rebuild = rebuilds.get(dataset)
+    if (rebuild) {
+      const built = await buildFiles(deps, event, dataset, files, rebuild.generation, clock)
+      reports.push(...built.reports)
+      retried += built.retried
+      if (event.results.some((r) => r.file.dataset === dataset && r.file.rebuild?.last)) {
+        reports.push(...(await swapGeneration(deps, dataset, rebuild.generation, event.runId, clock)))
+      }
+      continue
+    }
     const schema = await commitSchema(deps, dataset, files)
     reports.push(...schema.failed)
     retried += schema.retried
     const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()
-    for (const s of schema.loading) published.set(s, await publishFile(deps.curated, s, event.ingestDate, event.runId, clock()))
-    await registerPartitions(deps, dataset, schema.loading, event.ingestDate)
-    for (const [s, p] of published) reports.push(fileReport(s, await commitFile(deps, s, p, event.runId, clock())))
+    for (const s of schema.loading) published.set(s, await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), schema.generation))
+    await registerPartitions(deps, dataset, schema.loading, event.ingestDate, schema.generation)
+    for (const [s, p] of published) reports.push(fileReport(s, await commitFile(deps, s, p, event.runId, clock(), schema.generation)))
     for (const r of retractions.filter((x) => x.file.dataset === dataset)) {
       const record = await retractFile(deps, r.file, event.runId, clock())
       reports.push({
@@ -55,10 +73,13 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
       })
     }
   }
+  // A file built and swapped in by the same Load is reported once, as the swap left it.
+  const final = [...new Map(reports.map((r) => [r.key, r])).values()]
+  reports.splice(0, reports.length, ...final)
   await writeReport(deps, event, reports)
   await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...folded.failedIds]))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
-  const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed'), retried, superseded: count('superseded'), retracted: count('retracted') }
+  const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed') + count('quarantined'), quarantined: count('quarantined'), retried, superseded: count('superseded'), retracted: count('retracted') }
   return { output, reports }
 }
 
@@ -68,7 +89,33 @@ async function readStaged(deps: LoadDeps, runId: string, result: TransformResult
   return JSON.parse(text) as StagedFile
 }
 
-async function registerPartitions(deps: LoadDeps, dataset: string, files: StagedFile[], ingestDate: string): Promise<void> {
+/**
+ * Builds files of a reprocess into its generation: the schema is committed to the generation's
+ * shadow catalog, the parts are published under the generation's prefix and each file is
+ * recorded as built; nothing a reader sees changes until the swap.
+ */
+async function buildFiles(deps: LoadDeps, event: LoadEvent, dataset: string, files: StagedFile[], generation: string, clock: () => Date): Promise<{ reports: FileReport[]; retried: number }> {
+  const shadow = { ...deps, catalog: shadowCatalog(deps.curated, dataset, generation) }
+  const schema = await commitSchema(shadow, dataset, files, generation)
+  const reports: FileReport[] = [...schema.failed]
+  for (const s of schema.loading) {
+    const published = await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), generation)
+    await recordBuilt(deps, generation, { staged: s, published })
+    reports.push({
+      dataset, key: s.file.key, etag: s.file.etag, outcome: s.stats.outcome === 'empty' ? 'empty' : 'loaded', rowsIn: s.stats.rowsIn, rowsOut: s.stats.rowsOut,
+      rowsRejected: s.stats.rowsRejected, outputs: published.outputs, note: `rebuilt into generation ${generation}; queries see it once the whole dataset is rebuilt`,
+    })
+  }
+  await registerPartitions(shadow, dataset, schema.loading, event.ingestDate, generation)
+  return { reports, retried: schema.retried }
+}
+
+/**
+ * Registers the partitions of the published files, in the table generation they were published
+ * into only: a table swapped to another generation meanwhile is left alone (its files are then
+ * committed in a generation that is not live, and the planner loads them again).
+ */
+async function registerPartitions(deps: LoadDeps, dataset: string, files: StagedFile[], ingestDate: string, generation: string): Promise<void> {
   const wanted = new Map<string, Record<string, string>[]>([
     [dataset, files.flatMap((s) => s.stats.parts.map((p) => partitionOf(p, ingestDate)))],
     [rejectsTable(dataset), files.flatMap((s) => s.stats.rejectParts.map(() => ({ [INGEST_DATE]: ingestDate })))],
@@ -76,12 +123,12 @@ async function registerPartitions(deps: LoadDeps, dataset: string, files: Staged
   for (const [table, partitions] of wanted) {
     if (partitions.length === 0) continue
     const definition = await deps.catalog.getTable(deps.database, table)
-    if (!definition) continue
+    if (!definition || generationOf(definition) !== generation) continue
     const distinct = [...new Map(partitions.map((p) => [JSON.stringify(p), p])).values()]
     await deps.catalog.addPartitions(
       deps.database,
       table,
-      distinct.map((p) => parquetPartition(definition, definition.PartitionKeys.map((k) => p[k.Name]), deps.curated.location(partitionPrefix(table, p)))),
+      distinct.map((p) => parquetPartition(definition, definition.PartitionKeys.map((k) => p[k.Name]), deps.curated.location(partitionPrefix(tableBase(table, generation), p)))),
     )
   }
 }
@@ -115,10 +162,31 @@ function fileQueries(s: StagedFile): NonNullable<FileReport['queries']> {
   return stamped ? { rows: `SELECT * FROM ${s.file.dataset} WHERE ${LINEAGE_SOURCE} = ${key}`, rejects } : { rejects }
 }
 
+/**
+ * A file whose transform failed. One that failed for a reason a retry cannot change is
+ * `quarantined`; the row carries the rows the error counted and, for a column-count failure,
+ * the field counts where the message gives them.
+ */
 function failedReport(r: FailedResult): FileReport {
+  const message = causeMessage(r.cause)
+  const facts = failureFacts(message)
+  const fields = facts.fieldCounts && !message.includes(`expected ${facts.fieldCounts.expected} field`) ? `; expected ${facts.fieldCounts.expected} fields, found ${facts.fieldCounts.found}` : ''
+  const quarantined = isQuarantined(r.error) && r.file.etag !== ''
   return {
-    dataset: r.file.dataset, key: r.file.key, etag: r.file.etag, outcome: 'failed',
-    rowsIn: 0, rowsOut: 0, rowsRejected: 0, outputs: [], reason: `${r.error}: ${causeMessage(r.cause)}`,
+    dataset: r.file.dataset, key: r.file.key, etag: r.file.etag, outcome: quarantined ? 'quarantined' : 'failed',
+    rowsIn: facts.rowsIn, rowsOut: 0, rowsRejected: facts.rowsRejected, outputs: [], reason: `${r.error}: ${message}${fields}`,
+    ...(quarantined ? { note: `quarantined: not retried until the file changes or \`sluice retry ${r.file.key}\`` } : {}),
+  }
+}
+
+/** Records each quarantined file version in the ledger, so that the planner leaves it alone. */
+async function quarantine(deps: LoadDeps, runId: string, reports: FileReport[], now: Date): Promise<void> {
+  for (const r of reports) {
+    const id = fileId(r.key)
+    const record: QuarantineRecord = {
+      key: r.key, dataset: r.dataset, fileId: id, etag: r.etag, runId, quarantinedAt: now.toISOString(), reason: r.reason ?? '', rowsIn: r.rowsIn, rowsRejected: r.rowsRejected,
+    }
+    await deps.curated.writeText(quarantineKey(r.dataset, id, r.etag), JSON.stringify(record))
   }
 }
 

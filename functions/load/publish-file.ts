@@ -1,5 +1,6 @@
 import { INGEST_DATE } from '../core/catalog'
 import { WriteConflictError } from '../core/errors'
+import { tableBase } from '../core/generation'
 import { curatedPartKey, rejectsTable } from '../core/lake-layout'
 import {
   committedKey,
@@ -54,13 +55,16 @@ export function partitionOf(part: PartInfo, ingestDate: string): Record<string, 
   return { [INGEST_DATE]: ingestDate, ...part.partition }
 }
 
-/** Where a staged file's parts go: names unique to this publish, so no two publishes share one. */
-export function finalKeys(staged: StagedFile, ingestDate: string, publishId: string): { data: string[]; rejects: string[] } {
+/**
+ * Where a staged file's parts go: names unique to this publish, so no two publishes share one,
+ * under the table's generation (generation.ts).
+ */
+export function finalKeys(staged: StagedFile, ingestDate: string, publishId: string, generation = ''): { data: string[]; rejects: string[] } {
   const { dataset, fileId } = staged.file
   const name = `${fileId}-${publishId}`
   return {
-    data: staged.stats.parts.map((p) => curatedPartKey(dataset, partitionOf(p, ingestDate), name, p.index)),
-    rejects: staged.stats.rejectParts.map((p) => curatedPartKey(rejectsTable(dataset), { [INGEST_DATE]: ingestDate }, name, p.index)),
+    data: staged.stats.parts.map((p) => curatedPartKey(tableBase(dataset, generation), partitionOf(p, ingestDate), name, p.index)),
+    rejects: staged.stats.rejectParts.map((p) => curatedPartKey(tableBase(rejectsTable(dataset), generation), { [INGEST_DATE]: ingestDate }, name, p.index)),
   }
 }
 
@@ -69,12 +73,12 @@ export function finalKeys(staged: StagedFile, ingestDate: string, publishId: str
  * other publish uses. Rerunnable: a retry of the same execution writes the same keys. Nothing
  * is committed yet; readers may see the parts before `commitFile` decides whether they stay.
  */
-export async function publishFile(curated: ObjectStore, staged: StagedFile, ingestDate: string, runId: string, now: Date): Promise<Published> {
+export async function publishFile(curated: ObjectStore, staged: StagedFile, ingestDate: string, runId: string, now: Date, generation = ''): Promise<Published> {
   const { dataset, fileId, key, etag } = staged.file
-  const publishId = publishIdOf(runId, etag)
-  const keys = finalKeys(staged, ingestDate, publishId)
+  const publishId = publishIdOf(runId, etag, generation)
+  const keys = finalKeys(staged, ingestDate, publishId, generation)
   const outputs = [...keys.data, ...keys.rejects]
-  const intent: PublishIntent = { key, etag, runId, publishId, outputs, writtenAt: now.toISOString() }
+  const intent: PublishIntent = { key, etag, runId, publishId, outputs, writtenAt: now.toISOString(), ...(generation ? { generation } : {}) }
   const intentAt = intentKey(dataset, fileId, publishId, now)
   await curated.writeText(intentAt, JSON.stringify(intent))
   const sources = [...staged.stats.parts, ...staged.stats.rejectParts].map((p) => p.key)
@@ -86,13 +90,14 @@ export async function publishFile(curated: ObjectStore, staged: StagedFile, inge
  * Makes a published version the file's, by compare-and-swap on the ledger head, if and only
  * if the raw zone still holds that version. The winner removes what the version it replaced
  * and any dead publishes left; a loser removes its own parts. Rerunnable at any point: a crash
- * leaves the intent, and the file is planned again.
+ * leaves the intent, and the file is planned again. `generation` is the table generation the
+ * parts were published into: the same version committed in an older generation is replaced.
  */
-export async function commitFile(deps: PublishDeps, staged: StagedFile, published: Published, runId: string, now: Date): Promise<CommitOutcome> {
+export async function commitFile(deps: PublishDeps, staged: StagedFile, published: Published, runId: string, now: Date, generation = ''): Promise<CommitOutcome> {
   const { dataset, fileId, key, etag } = staged.file
   const record: Omit<LedgerRecord, 'replaced'> = {
     key, dataset, fileId, state: 'committed', etag, publishId: published.publishId, runId, committedAt: now.toISOString(), outputs: published.outputs,
-    rowsIn: staged.stats.rowsIn, rowsOut: staged.stats.rowsOut, rowsRejected: staged.stats.rowsRejected,
+    rowsIn: staged.stats.rowsIn, rowsOut: staged.stats.rowsOut, rowsRejected: staged.stats.rowsRejected, ...(generation ? { generation } : {}),
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const read = await deps.curated.readVersioned(headKey(dataset, fileId))
@@ -106,7 +111,7 @@ export async function commitFile(deps: PublishDeps, staged: StagedFile, publishe
       await discard(deps.curated, published)
       return { outcome: 'superseded', ...(raw ? { rawEtag: raw.etag } : {}) }
     }
-    if (head?.state === 'committed' && head.etag === etag) {
+    if (head?.state === 'committed' && head.etag === etag && (head.generation ?? '') === generation) {
       await discard(deps.curated, published)
       return finish(deps, head, now, 'already')
     }
@@ -175,19 +180,20 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, comm
       const intent = await readJson<PublishIntent>(curated, entry.key)
       if (!intent) continue
       const mine = intent.publishId === head.publishId && head.state === 'committed'
-      const fate = mine ? 'drop' : intentFate(intent, head.state === 'committed' ? head.etag : undefined, raw?.etag, now)
+      const fate = mine ? 'drop' : intentFate(intent, head.state === 'committed' ? head.etag : undefined, raw?.etag, now, head.generation)
       if (fate === 'keep') continue
       if (!mine) await curated.delete(intent.outputs.filter((k) => !live.has(k)))
       if (fate === 'drop') await curated.delete([entry.key])
     }
   }
-  const index = head.state === 'committed' ? committedKey(dataset, fileId, head.etag) : undefined
+  const index = head.state === 'committed' ? committedKey(dataset, fileId, head.etag, head.generation) : undefined
   if (index) await curated.writeText(index, JSON.stringify(head))
-  await curated.delete(entries.filter((e) => e.kind === 'committed' && e.key !== index).map((e) => e.key))
+  // Other index entries, and quarantines of versions the head has moved past, are settled too.
+  await curated.delete(entries.filter((e) => (e.kind === 'committed' && e.key !== index) || e.kind === 'quarantined').map((e) => e.key))
   if (index) {
     // A later commit may have replaced the head while we wrote the index: it must not stay.
     const current = await readJson<LedgerRecord>(curated, headKey(dataset, fileId))
-    if (current && (current.state !== 'committed' || current.etag !== head.etag)) await curated.delete([index])
+    if (current && (current.state !== 'committed' || current.etag !== head.etag || current.generation !== head.generation)) await curated.delete([index])
   }
   return { outcome, record: head }
 }
@@ -234,7 +240,7 @@ async function replacedKeys(curated: ObjectStore, dataset: string, fileId: strin
   return [...keys]
 }
 
-type Entry = ObjectInfo & ({ kind: 'head' } | { kind: 'committed' } | { kind: 'intent'; publishId: string })
+type Entry = ObjectInfo & ({ kind: 'head' } | { kind: 'committed' } | { kind: 'quarantined' } | { kind: 'intent'; publishId: string })
 
 async function ledgerEntries(curated: ObjectStore, dataset: string, fileId: string): Promise<Entry[]> {
   const entries: Entry[] = []

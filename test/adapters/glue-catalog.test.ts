@@ -1,9 +1,11 @@
 import {
   AlreadyExistsException,
   BatchCreatePartitionCommand,
+  BatchDeletePartitionCommand,
   ConcurrentModificationException,
   CreateDatabaseCommand,
   CreateTableCommand,
+  DeleteTableCommand,
   EntityNotFoundException,
   GetDatabaseCommand,
   GetPartitionsCommand,
@@ -14,6 +16,7 @@ import {
   InternalServiceException,
   OperationTimeoutException,
   ThrottlingException,
+  UpdatePartitionCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue'
 import { mockClient } from 'aws-sdk-client-mock'
@@ -396,5 +399,56 @@ describe('glueCatalog listings', () => {
     // Assess
     await expect(listing).rejects.toThrow(TransientStorageError)
     await expect(listing).rejects.toThrow('glue: listTables sales failed: ThrottlingException: Rate exceeded')
+  })
+})
+
+describe('glueCatalog: swapping in a rebuilt table and dropping one', () => {
+  it('updates the table at the version it read, updates the partitions both have, creates the new ones and deletes the old ones', async () => {
+    // Prepare
+    const rebuilt = { ...ORDERS, StorageDescriptor: { ...ORDERS.StorageDescriptor, Location: 's3://curated/orders/gen=abc/' }, Parameters: { ...ORDERS.Parameters, 'sluice.generation': 'abc' } }
+    const kept = parquetPartition(rebuilt, [day(1)], `s3://curated/orders/gen=abc/ingest_date=${day(1)}/`)
+    const added = parquetPartition(rebuilt, [day(2)], `s3://curated/orders/gen=abc/ingest_date=${day(2)}/`)
+    glue.on(GetTableCommand).resolves({ Table: { ...ORDERS, DatabaseName: 'sluice', VersionId: '7' } })
+    glue.on(GetPartitionsCommand).resolves({ Partitions: partitionsOf(ORDERS, 2).map((p) => ({ ...p, DatabaseName: 'sluice', TableName: 'orders' })) })
+    glue.on(UpdateTableCommand).resolves({})
+    glue.on(UpdatePartitionCommand).resolves({})
+    glue.on(BatchCreatePartitionCommand).resolves({})
+    glue.on(BatchDeletePartitionCommand).resolves({})
+
+    // Act
+    await catalog.replaceTable('sluice', rebuilt, [kept, added])
+
+    // Assess
+    expect(glue.commandCalls(UpdateTableCommand).map((c) => c.args[0].input)).toEqual([{ DatabaseName: 'sluice', TableInput: rebuilt, VersionId: '7' }])
+    expect(glue.commandCalls(UpdatePartitionCommand).map((c) => c.args[0].input)).toEqual([{ DatabaseName: 'sluice', TableName: 'orders', PartitionValueList: [day(1)], PartitionInput: kept }])
+    expect(glue.commandCalls(BatchCreatePartitionCommand).map((c) => c.args[0].input.PartitionInputList)).toEqual([[added]])
+    expect(glue.commandCalls(BatchDeletePartitionCommand).map((c) => c.args[0].input.PartitionsToDelete)).toEqual([[{ Values: [day(0)] }]])
+  })
+
+  it('reads the table again and retries when another writer changed it since it was read', async () => {
+    // Prepare
+    glue.on(GetTableCommand).resolvesOnce({ Table: { ...ORDERS, DatabaseName: 'sluice', VersionId: '7' } }).resolves({ Table: { ...ORDERS, DatabaseName: 'sluice', VersionId: '8' } })
+    glue.on(UpdateTableCommand, { VersionId: '7' }).rejects(new ConcurrentModificationException({ message: 'stale', ...meta }))
+    glue.on(UpdateTableCommand, { VersionId: '8' }).resolves({})
+    glue.on(GetPartitionsCommand).resolves({ Partitions: [] })
+
+    // Act
+    await catalog.replaceTable('sluice', ORDERS, [])
+
+    // Assess
+    expect(glue.commandCalls(UpdateTableCommand).map((c) => c.args[0].input.VersionId)).toEqual(['7', '8'])
+  })
+
+  it('deletes a table, and takes a table that is gone already as deleted', async () => {
+    // Prepare
+    glue.on(DeleteTableCommand, { Name: 'orders' }).resolves({})
+    glue.on(DeleteTableCommand, { Name: 'gone' }).rejects(notFound())
+
+    // Act
+    await catalog.deleteTable('sluice', 'orders')
+    await catalog.deleteTable('sluice', 'gone')
+
+    // Assess
+    expect(glue.commandCalls(DeleteTableCommand).map((c) => c.args[0].input)).toEqual([{ DatabaseName: 'sluice', Name: 'orders' }, { DatabaseName: 'sluice', Name: 'gone' }])
   })
 })

@@ -52,7 +52,7 @@ describe('the metrics of the step handlers', () => {
     const report = (key: string, outcome: FileReport['outcome'], rowsIn: number, rowsOut: number, rowsRejected: number): FileReport =>
       ({ dataset: key.split('/')[0]!, key, etag: 'e', outcome, rowsIn, rowsOut, rowsRejected, outputs: [] })
     vi.mocked(loadBatch).mockResolvedValue({
-      output: { loaded: 2, empty: 1, failed: 1, retried: 0, superseded: 1, retracted: 0 },
+      output: { loaded: 2, empty: 1, failed: 1, quarantined: 0, retried: 0, superseded: 1, retracted: 0 },
       reports: [
         report('orders/a.csv', 'loaded', 100, 98, 2),
         report('orders/b.csv', 'loaded', 50, 50, 0),
@@ -84,7 +84,7 @@ describe('the metrics of the step handlers', () => {
     expect(docs).toHaveLength(3)
     const orders = byDataset(docs, 'orders')!
     expect(orders._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'sluice', Dimensions: [['service', 'dataset']] })
-    expect(orders).toMatchObject({ service: 'sluice-test', FilesLoaded: 2, FilesFailed: 1, FilesQuarantined: 0, RowsIn: 150, RowsLoaded: 148, RowsRejected: 2, BytesIn: 1500 })
+    expect(orders).toMatchObject({ service: 'sluice-test', FilesLoaded: 2, FilesFailed: 1, FilesQuarantined: 1, RowsIn: 150, RowsLoaded: 148, RowsRejected: 2, BytesIn: 1500 })
     expect(orders._aws.CloudWatchMetrics[0]!.Metrics).toContainEqual({ Name: 'BytesIn', Unit: 'Bytes' })
     expect(byDataset(docs, 'customers')).toMatchObject({ FilesLoaded: 1, FilesFailed: 0, RowsIn: 0 })
     const all = byDataset(docs, undefined)!

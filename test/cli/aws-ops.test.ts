@@ -1,6 +1,10 @@
 import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, AthenaClient } from '@aws-sdk/client-athena'
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3'
+import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue'
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
+import { awsLakeStatus } from '../../cli/aws/lake-status'
+import { fileId } from '../../functions/core/lake-layout'
+import { quarantineKey } from '../../functions/core/ledger'
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
@@ -14,6 +18,7 @@ const cfn = mockClient(CloudFormationClient)
 const sfn = mockClient(SFNClient)
 const athena = mockClient(AthenaClient)
 const s3 = mockClient(S3Client)
+const glue = mockClient(GlueClient)
 const clients = opsClients('eu-west-1')
 const STACK: StackInfo = { stateMachineArn: 'arn:aws:states:eu-west-1:1:stateMachine:sluice', curatedBucket: 'curated-b', database: 'sluice', workGroup: 'sluice-wg' }
 const noSleep = async () => undefined
@@ -23,6 +28,7 @@ beforeEach(() => {
   sfn.reset()
   athena.reset()
   s3.reset()
+  glue.reset()
 })
 
 describe('finding the stack', () => {
@@ -62,6 +68,32 @@ describe('finding the stack', () => {
   })
 })
 
+describe('the status of the deployed lake', () => {
+  it('reads pending and quarantined files from the buckets and the table from Glue', async () => {
+    // Prepare
+    const id = fileId('returns/r.csv')
+    const quarantined = { key: 'returns/r.csv', dataset: 'returns', fileId: id, etag: 'e2', runId: 'run-1', quarantinedAt: '2024-07-01T06:00:00.000Z', reason: 'RejectThresholdError: rejects: 6 of 10 rows', rowsIn: 10, rowsRejected: 6 }
+    s3.on(ListObjectsV2Command, { Bucket: 'raw-b' }).resolves({ Contents: [{ Key: 'orders/a.csv', ETag: '"e1"', Size: 10 }, { Key: 'returns/r.csv', ETag: '"e2"', Size: 10 }] })
+    s3.on(ListObjectsV2Command, { Bucket: 'curated-b', Prefix: '_ledger/' }).resolves({ Contents: [{ Key: quarantineKey('returns', id, 'e2'), ETag: '"q"', Size: 10 }] })
+    s3.on(ListObjectsV2Command, { Bucket: 'curated-b', Prefix: '_runs/' }).resolves({ Contents: [] })
+    s3.on(GetObjectCommand, { Bucket: 'curated-b', Key: quarantineKey('returns', id, 'e2') }).resolves({ Body: { transformToString: async () => JSON.stringify(quarantined) } as never, ETag: '"q"' })
+    glue.on(GetTableCommand).rejects(Object.assign(new Error('not found'), { name: 'EntityNotFoundException' }))
+
+    // Act
+    const status = await awsLakeStatus(clients, { ...STACK, rawBucket: 'raw-b' })
+
+    // Assess
+    expect(status).toMatchObject([
+      { dataset: 'orders', table: false, rows: 0, pending: [{ key: 'orders/a.csv', reason: 'new' }], failed: [], quarantined: [] },
+      { dataset: 'returns', table: false, pending: [], quarantined: [{ key: 'returns/r.csv', reason: quarantined.reason, runId: 'run-1' }] },
+    ])
+  })
+
+  it('asks for the raw bucket when the stack does not name it', async () => {
+    await expect(awsLakeStatus(clients, STACK)).rejects.toThrow(/--raw-bucket/)
+  })
+})
+
 describe('executions', () => {
   it('starts a sweep, or one key as the on-drop trigger does', async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn: `${STACK.stateMachineArn.replace('stateMachine', 'execution')}:run-1`, startDate: new Date() })
@@ -70,6 +102,12 @@ describe('executions', () => {
     const inputs = sfn.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!))
     expect(inputs).toEqual([{ trigger: 'schedule' }, { trigger: 'object', key: 'orders/a.csv' }])
     expect(sweep.name).toBe('run-1')
+  })
+
+  it('starts the rebuild of a dataset with the reprocess input the workflow takes', async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${STACK.stateMachineArn.replace('stateMachine', 'execution')}:run-2`, startDate: new Date() })
+    await startExecution(clients, STACK, { reprocess: 'orders' })
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => JSON.parse(c.args[0].input.input!))).toEqual([{ trigger: 'reprocess', dataset: 'orders' }])
   })
 
   it('polls until the execution ends and shows the run report as it grows', async () => {

@@ -125,7 +125,10 @@ describe('the sluice command', () => {
 
   it('shows examples in the help of every command', async () => {
     // Prepare
-    const commands = [[], ['run'], ['query'], ['tables'], ['transform'], ['aws'], ['aws', 'start'], ['aws', 'runs'], ['aws', 'query']]
+    const commands = [
+      [], ['run'], ['query'], ['tables'], ['runs'], ['status'], ['retry'], ['reprocess'], ['drop'], ['transform'],
+      ['aws'], ['aws', 'start'], ['aws', 'runs'], ['aws', 'status'], ['aws', 'reprocess'], ['aws', 'query'],
+    ]
 
     // Act
     const results = await Promise.all(commands.map((c) => sluice(home, ...c, '--help')))
@@ -135,5 +138,32 @@ describe('the sluice command', () => {
       expect(result.code, commands[i]!.join(' ')).toBe(0)
       expect(result.stdout, commands[i]!.join(' ')).toMatch(new RegExp(`Examples:\\n  (npm start|npx sluice ${commands[i]!.join(' ')})`))
     }
-  })
+  }, 240_000)
+
+  it('reprocesses, shows the status and runs as JSON, and drops a dataset only when confirmed', async () => {
+    // Prepare
+    cpSync(join(REPO, 'sample-data'), join(home, 'opslake', 'raw'), { recursive: true })
+    await sluice(home, 'run', '--lake', 'opslake')
+
+    // Act
+    const reprocess = await sluice(home, 'reprocess', 'orders', '--lake', 'opslake', '--json')
+    const status = await sluice(home, 'status', '--lake', 'opslake', '--json')
+    const runs = await sluice(home, 'runs', '--lake', 'opslake', '--json')
+    const refused = await sluice(home, 'drop', 'orders', '--lake', 'opslake')
+    const badName = await sluice(home, 'drop', 'orders__rejects', '--lake', 'opslake', '--yes')
+    const dropped = await sluice(home, 'drop', 'orders', '--lake', 'opslake', '--yes')
+    const tables = await sluice(home, 'tables', '--lake', 'opslake', '--json')
+
+    // Assess
+    expect(reprocess.code).toBe(0)
+    expect(JSON.parse(reprocess.stdout)).toMatchObject({ trigger: 'reprocess', totals: { loaded: 2 } })
+    expect((JSON.parse(status.stdout) as { dataset: string; rows: number }[]).map((s) => [s.dataset, s.rows])).toEqual([['customers', 48], ['orders', 113], ['payments', 69]])
+    expect((JSON.parse(runs.stdout) as { trigger: string }[]).map((r) => r.trigger)).toEqual(['reprocess', 'schedule'])
+    expect(refused.code).toBe(2)
+    expect(refused.stderr).toMatch(/pass --yes to confirm without a terminal/)
+    expect(badName.code).toBe(2)
+    expect(dropped.code).toBe(0)
+    expect(dropped.stdout).toMatch(/^dropped table sluice\.orders, table sluice\.orders__rejects, .*raw files stay/)
+    expect((JSON.parse(tables.stdout) as { table: string }[]).map((t) => t.table)).toEqual(['sluice.customers', 'sluice.customers__rejects', 'sluice.payments', 'sluice.payments__rejects'])
+  }, 240_000)
 })

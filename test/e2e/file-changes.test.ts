@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { releaseQuarantine } from '../../cli/ops/retry-file'
 import { createLake, SAMPLE_DATA, START_TIME, type E2ELake } from '../support/e2e-lake'
 import { csvRows, isNullText, sampleRows, sumDecimal } from '../support/sample-csv'
 
@@ -143,7 +144,7 @@ describe('a file over its reject threshold', () => {
     lake = undefined
   })
 
-  it('fails alone: the other files load, the run ends in FilesFailed naming it, and a rerun tries it again', async () => {
+  it('is quarantined: the other files load, the run ends in FilesFailed naming it, and a rerun leaves it alone', async () => {
     // Prepare
     lake = await createLake()
     await lake.putRaw('returns/returns-2024-06.csv', RETURNS_MOSTLY_BAD)
@@ -156,18 +157,38 @@ describe('a file over its reject threshold', () => {
 
     // Assess
     expect(first.failure?.error).toBe('FilesFailed')
-    expect(first.failure?.cause).toMatch(/returns\/returns-2024-06\.csv: RejectThresholdError: .*6 of 10 rows/)
+    expect(first.failure?.cause).toMatch(/returns\/returns-2024-06\.csv: RejectThresholdError: .*6 of 10 rows.*\(quarantined\)/)
     expect(first.report.status).toBe('failed')
-    expect(first.report.totals).toMatchObject({ files: 5, loaded: 4, failed: 1 })
-    expect(first.report.files.find((f) => f.outcome === 'failed')).toMatchObject({
+    expect(first.report.totals).toMatchObject({ files: 5, loaded: 4, failed: 0, quarantined: 1 })
+    expect(first.report.files.find((f) => f.outcome === 'quarantined')).toMatchObject({
       key: 'returns/returns-2024-06.csv',
+      rowsIn: 10,
+      rowsRejected: 6,
       reason: expect.stringMatching(/^RejectThresholdError: /),
+      note: expect.stringContaining('sluice retry returns/returns-2024-06.csv'),
     })
     expect(tables.map((t) => t.table_name)).not.toContain('returns')
     expect(orders).toEqual([{ n: 113 }])
-    expect(rerun.failure?.error).toBe('FilesFailed')
-    expect(rerun.report.totals).toMatchObject({ files: 1, loaded: 0, failed: 1, skipped: 4 })
-    expect(rerun.report.files).toMatchObject([{ key: 'returns/returns-2024-06.csv', outcome: 'failed' }])
+    expect(rerun.failure).toBeUndefined()
+    expect(rerun.report.totals).toMatchObject({ files: 0, failed: 0, skipped: 4 })
+  })
+
+  it('tries a quarantined file again after retry, and quarantines it again when it still fails', async () => {
+    // Prepare
+    lake = await createLake({ seed: ['orders/orders-2024-06.csv'] })
+    await lake.putRaw('returns/returns-2024-06.csv', RETURNS_MOSTLY_BAD)
+    await lake.run()
+
+    // Act
+    const released = await releaseQuarantine(lake.deps.curated, 'returns/returns-2024-06.csv')
+    const again = await lake.run()
+    const afterwards = await lake.run()
+
+    // Assess
+    expect(released).toMatchObject([{ key: 'returns/returns-2024-06.csv', rowsIn: 10, reason: expect.stringMatching(/^RejectThresholdError: /) }])
+    expect(again.report.files).toMatchObject([{ key: 'returns/returns-2024-06.csv', outcome: 'quarantined' }])
+    expect(afterwards.report.totals).toMatchObject({ files: 0, skipped: 1 })
+    await expect(releaseQuarantine(lake.deps.curated, 'orders/orders-2024-06.csv')).rejects.toThrow(/is not quarantined/)
   })
 
   it('loads the file once it is fixed', async () => {

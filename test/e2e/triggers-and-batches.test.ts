@@ -108,7 +108,7 @@ describe('the workflow input', () => {
 
     // Assess
     await expect(running).rejects.toThrow(
-      'InvalidInputError: input: expected {"trigger":"schedule"}, {"trigger":"object","key":"<raw key>"}, {"trigger":"object","keys":[…]} or a batch of queued S3 events, got {"trigger":"nightly"}',
+      'InvalidInputError: input: expected {"trigger":"schedule"}, {"trigger":"object","key":"<raw key>"}, {"trigger":"object","keys":[…]}, {"trigger":"reprocess","dataset":"<dataset>"} or a batch of queued S3 events, got {"trigger":"nightly"}',
     )
     expect(await lake.curatedKeys()).toEqual([])
   })

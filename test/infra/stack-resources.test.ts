@@ -205,7 +205,7 @@ describe('the synthesized sluice stack', () => {
       expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('glue:'))).toEqual([])
     })
 
-    it('lets Load own the curated zone and the tables of its database, and only read the raw zone', () => {
+    it('lets Load own the curated zone and the tables of its database (swapping a reprocessed table\'s partitions too), and only read the raw zone', () => {
       // Prepare
       const statements = statementsOfFunction(json, 'sluice-load')
       const glue = statements.filter((s) => s.Action.some((a) => a.startsWith('glue:')))
@@ -213,7 +213,7 @@ describe('the synthesized sluice stack', () => {
 
       // Assess
       expect(glue.flatMap((s) => s.Action).sort()).toEqual(
-        ['glue:BatchCreatePartition', 'glue:CreateTable', 'glue:GetDatabase', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables', 'glue:UpdateTable'].sort(),
+        ['glue:BatchCreatePartition', 'glue:BatchDeletePartition', 'glue:CreateTable', 'glue:GetDatabase', 'glue:GetPartitions', 'glue:GetTable', 'glue:GetTables', 'glue:UpdatePartition', 'glue:UpdateTable'].sort(),
       )
       expect(glueArns).toEqual([expect.stringContaining(':catalog"'), expect.stringContaining(':database/sluice"'), expect.stringContaining(':table/sluice/*"')])
       const s3 = statements.filter((s) => s.Action.some((a) => a.startsWith('s3:')))

@@ -1,0 +1,63 @@
+import { builtKey, rebuildPrefix } from '../core/generation'
+import { rejectsTable } from '../core/lake-layout'
+import type { FileReport } from '../core/run-report'
+import type { LakeDeps } from '../core/step-deps'
+import { commitFile, type Published, type PublishDeps, type StagedFile } from './publish-file'
+import { shadowCatalog } from '../adapters/shadow-catalog'
+
+/** A file version built into a generation: what its commit needs once the generation is live. */
+export interface BuiltFile {
+  staged: StagedFile
+  published: Published
+}
+
+/** Records a built file, for the swap at the end of the rebuild (possibly in a successor run). */
+export async function recordBuilt(deps: Pick<LakeDeps, 'curated'>, generation: string, built: BuiltFile): Promise<void> {
+  const { dataset, fileId, etag } = built.staged.file
+  await deps.curated.writeText(builtKey(dataset, generation, fileId, etag), JSON.stringify(built))
+}
+
+/**
+ * Makes a rebuilt generation the live one:
+ * 1. the catalog: the data table and its rejects table, with the generation's columns, location
+ *    and partitions, replace the old ones (`replaceTable`: one atomic write locally; on Glue one
+ *    UpdateTable, then the partition calls). From then on every load reads the new generation,
+ *    and a load that read the old one loses its schema update and reads again.
+ * 2. each built file is committed on its ledger head by the usual compare-and-swap, in the new
+ *    generation; the winner removes the old generation's parts of that file. A file whose raw
+ *    version changed meanwhile is superseded, and the newer version is planned again.
+ * 3. the rebuild's state is removed.
+ * Rerunnable from any point: a retried Load finds the catalog swapped and the heads committed.
+ * Files committed in the old generation while the rebuild ran are planned again by the planner,
+ * which treats a version committed in a generation that is not live as not loaded.
+ */
+export async function swapGeneration(deps: Omit<LakeDeps, 'raw'> & PublishDeps, dataset: string, generation: string, runId: string, clock: () => Date): Promise<FileReport[]> {
+  const shadow = shadowCatalog(deps.curated, dataset, generation)
+  for (const name of [dataset, rejectsTable(dataset)]) {
+    const table = await shadow.getTable(deps.database, name)
+    if (!table) continue
+    // Always, also on a retry: on Glue a crash may have left the partitions half swapped.
+    await deps.catalog.replaceTable(deps.database, table, await shadow.listPartitions(deps.database, name))
+  }
+  const reports: FileReport[] = []
+  const prefix = rebuildPrefix(dataset, generation)
+  const keys: string[] = []
+  for await (const o of deps.curated.list(prefix)) keys.push(o.key)
+  for (const key of keys.filter((k) => k.endsWith('.built.json'))) {
+    const text = await deps.curated.readText(key)
+    if (!text) continue
+    const { staged, published } = JSON.parse(text) as BuiltFile
+    const commit = await commitFile(deps, staged, published, runId, clock(), generation)
+    const base = { dataset, key: staged.file.key, etag: staged.file.etag, rowsIn: staged.stats.rowsIn }
+    if (commit.outcome === 'superseded') {
+      reports.push({ ...base, outcome: 'superseded', rowsOut: 0, rowsRejected: 0, outputs: [], note: 'not kept: the raw file changed while the dataset was rebuilt; its new version is loaded next' })
+    } else {
+      reports.push({
+        ...base, outcome: staged.stats.outcome === 'empty' ? 'empty' : 'loaded', rowsOut: staged.stats.rowsOut, rowsRejected: staged.stats.rowsRejected, outputs: commit.record.outputs,
+        note: `reprocessed into generation ${generation}`, ...(staged.stats.warnings.length > 0 ? { warnings: staged.stats.warnings } : {}),
+      })
+    }
+  }
+  await deps.curated.delete(keys)
+  return reports
+}
