@@ -45,6 +45,23 @@ describe('lineage columns', () => {
     ])
   })
 
+  it('stamps the rows of a reprocessed dataset with the reprocess run', async () => {
+    // Prepare
+    lake = await createLake()
+    await lake.run(undefined, { runId: 'first-run' })
+
+    // Act
+    const rebuilt = await lake.run({ trigger: 'reprocess', dataset: 'orders' }, { runId: 'rebuild-run', startTime: NEXT_DAY })
+    const lineage = await lake.query('SELECT _sluice_source AS source, _sluice_run_id AS run, count(*) AS n FROM orders GROUP BY ALL ORDER BY ALL')
+
+    // Assess
+    expect(rebuilt.failure).toBeUndefined()
+    expect(lineage).toEqual([
+      { source: 'orders/orders-2024-05.csv', run: 'rebuild-run', n: 58 },
+      { source: 'orders/orders-2024-06.csv', run: 'rebuild-run', n: 55 },
+    ])
+  })
+
   it('leaves the lineage columns out of a dataset whose contract turns lineage off', async () => {
     // Prepare
     lake = await createLake({ seed: ['customers/customers.csv'] })
