@@ -24,7 +24,8 @@ export function loadMetrics(event: Pick<LoadEvent, 'results'>, reports: FileRepo
     const outcome = report.outcome as string
     const loaded = outcome === 'loaded' || outcome === 'empty'
     addTo(perDataset, dataset, METRIC.filesLoaded, loaded ? 1 : 0)
-    addTo(perDataset, dataset, METRIC.filesFailed, outcome === 'failed' ? 1 : 0)
+    // A quarantined file failed too (the first time): the failed-files alarm sees it.
+    addTo(perDataset, dataset, METRIC.filesFailed, outcome === 'failed' || outcome === 'quarantined' ? 1 : 0)
     addTo(perDataset, dataset, METRIC.filesQuarantined, outcome === 'quarantined' ? 1 : 0)
     addTo(perDataset, dataset, METRIC.rowsIn, loaded ? report.rowsIn : 0)
     addTo(perDataset, dataset, METRIC.rowsLoaded, loaded ? report.rowsOut : 0)

@@ -56,7 +56,7 @@ describe('the metrics of the step handlers', () => {
       reports: [
         report('orders/a.csv', 'loaded', 100, 98, 2),
         report('orders/b.csv', 'loaded', 50, 50, 0),
-        report('orders/c.csv', 'failed', 0, 0, 0),
+        report('orders/c.csv', 'quarantined', 0, 0, 0),
         report('orders/e.csv', 'superseded', 10, 0, 0),
         report('customers/d.csv', 'empty', 0, 0, 0),
       ],
