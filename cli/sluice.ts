@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { awsCommand } from './aws-command'
 import { queryCommand, tablesCommand } from './query-command'
 import { runCommand } from './run-command'
+import { siteCommand } from './site-command'
 import { transformCommand } from './transform-command'
 import { UsageError } from './usage-error'
 
@@ -19,6 +20,7 @@ const program = new Command('sluice')
   .addCommand(runCommand())
   .addCommand(queryCommand())
   .addCommand(tablesCommand())
+  .addCommand(siteCommand())
   .addCommand(transformCommand())
   .addCommand(awsCommand())
   .addHelpText('after', `
@@ -28,6 +30,7 @@ Examples:
   npm start                                         seed ./lake with the sample data and run it
   npx sluice run --lake ./lake                      load new and changed CSVs of a lake
   npx sluice query "SELECT * FROM orders LIMIT 5"   SQL over the lake with DuckDB
+  npx sluice site --serve                           the lake's status site on http://127.0.0.1:8080/
   npx sluice transform data.csv --out data.parquet  one file, no lake
   npx sluice aws start --wait                       a run of the deployed stack
   npx sluice <command> --help                       each command's options and examples`)
