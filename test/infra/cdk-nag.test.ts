@@ -71,6 +71,9 @@ describe('cdk-nag AwsSolutionsChecks on the sluice stack', () => {
         'Triggers/DropsDeadLetters: AwsSolutions-SQS3',
         'Workflow/StateMachine: AwsSolutions-SF1',
         'Zones/AccessLogs: AwsSolutions-S1',
+        'StatusSite/Distribution: AwsSolutions-CFR1',
+        'StatusSite/Distribution: AwsSolutions-CFR2',
+        'StatusSite/Distribution: AwsSolutions-CFR4',
       ].sort(),
     )
   })

@@ -61,12 +61,14 @@ describe('the synthesized sluice stack', () => {
   })
 
   describe('zones', () => {
-    it('keeps four private, SSE-S3 encrypted, retained buckets', () => {
+    it('keeps six private, SSE-S3 encrypted, retained buckets: the lake\'s four, the status site and its CloudFront logs', () => {
       // Prepare
       const buckets = resourceIds(json, 'AWS::S3::Bucket')
+      const site = buckets.filter((id) => id.startsWith('StatusSite'))
 
       // Assess
-      expect(buckets.sort()).toEqual([ids.raw, ids.curated, ids.results, ids.logs].sort())
+      expect(buckets.sort()).toEqual([ids.raw, ids.curated, ids.results, ids.logs, ...site].sort())
+      expect(site).toHaveLength(2)
       for (const id of buckets) {
         const bucket = json.Resources[id]!
         expect(bucket.Properties!.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] })
@@ -76,7 +78,7 @@ describe('the synthesized sluice stack', () => {
     })
 
     it('denies every request without TLS on every bucket', () => {
-      for (const bucket of [ids.raw, ids.curated, ids.results, ids.logs]) {
+      for (const bucket of resourceIds(json, 'AWS::S3::Bucket')) {
         synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
           Bucket: { Ref: bucket },
           PolicyDocument: {
