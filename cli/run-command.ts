@@ -5,6 +5,7 @@ import { assertLakeFolder, assertRawKey } from './lake-checks'
 import { runLocally } from './local-run'
 import { ProgressBoard } from './progress-board'
 import { formatRunSummary } from './run-summary'
+import { localSiteStep } from './site/local-site'
 
 interface RunFlags extends LakeFlags {
   key?: string
@@ -55,13 +56,15 @@ Examples:
         ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
         ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
       }
+      // After each Load the workflow's UpdateSite step rewrites <lake>/site/, as the Site Lambda does on AWS.
+      const site = localSiteStep(deps, root, flags.s3Endpoint ? undefined : join(root, 'curated'))
       // A run past its file cap hands the rest to a successor, as on AWS: it runs right after.
       const chain: { runId?: string; input: unknown }[] = [{ input }]
       for (let next = chain.shift(); next; next = chain.shift()) {
         const board = flags.json ? undefined : new ProgressBoard()
         try {
           const onSuccessor = (runId: string, successorInput: unknown) => chain.push({ runId, input: successorInput })
-          const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(next.runId ? { runId: next.runId } : {}) })
+          const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, site, ...(next.runId ? { runId: next.runId } : {}) })
           board?.stop()
           process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
           if (failure) {

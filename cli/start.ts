@@ -8,7 +8,7 @@ import { ProgressBoard } from './progress-board'
 import { openLakeQuery } from './query/lake-query'
 import { partitionFiles } from './query/partition-files'
 import { formatRunSummary } from './run-summary'
-import { writeLocalSite } from './site/local-site'
+import { localSiteStep, writeLocalSite } from './site/local-site'
 
 /** `npm start`: the whole ETL on this machine, on the sample data, then one query. */
 const SAMPLE_DATA = fileURLToPath(new URL('../sample-data/', import.meta.url))
@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`Running the workflow over ${lake.root} …\n`)
   const board = new ProgressBoard(process.stdout)
-  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board }).finally(() => board.stop())
+  const updateSite = localSiteStep(lake, lake.root, join(lake.root, 'curated'))
+  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board, site: updateSite }).finally(() => board.stop())
   process.stdout.write(`\n${formatRunSummary(report)}`)
   if (failure) process.stdout.write(`The run ended in ${failure.error}: ${failure.cause}\n`)
 

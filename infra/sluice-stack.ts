@@ -50,9 +50,10 @@ export class SluiceStack extends Stack {
       zones: this.zones,
       catalog: this.catalog,
       onDelete: config.onDelete,
+      site: this.site,
     })
-    const { plan, transform, load, handOff } = this.functions
-    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff })
+    const { plan, transform, load, handOff, site } = this.functions
+    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff, site })
     const { stateMachine } = this.workflow
     this.triggers = new Triggers(this, 'Triggers', {
       prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, onDrop: config.onDrop, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,

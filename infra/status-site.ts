@@ -12,9 +12,12 @@ import {
   ViewerProtocolPolicy,
 } from 'aws-cdk-lib/aws-cloudfront'
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins'
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBucket } from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs'
 import { SITE_CSP } from '../functions/core/site/site-assets'
+import { acknowledgeWildcardResources } from './nag'
 
 export interface StatusSiteProps {
   /** Where the site bucket's server access logs go. */
@@ -123,5 +126,13 @@ export class StatusSite extends Construct {
         reason: 'A static site of a few pages behind CloudFront with GET and HEAD only; a WAF web ACL costs a monthly fee per ACL and is a per-deployment choice, set with the context sluice:siteWebAclArn.',
       })
     }
+  }
+
+  /** The Site Lambda: write the pages, nothing else. Sets SITE_BUCKET. */
+  bindWriter(fn: LambdaFunction): void {
+    fn.addEnvironment('SITE_BUCKET', this.bucket.bucketName)
+    const statement = new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] })
+    fn.addToRolePolicy(statement)
+    if (fn.role) acknowledgeWildcardResources(fn.role, statement, 'Writes the generated pages, one per dataset and raw file, named by data not known at deploy time, in the site bucket only.')
   }
 }

@@ -41,3 +41,18 @@ export async function writeLocalSite(deps: LakeDeps, root: string, curatedFolder
   })
   return { ...result, folder }
 }
+
+/**
+ * The workflow's UpdateSite step on the local lake: the same step as the Site Lambda, writing
+ * `<lake>/site/` in place (pages are rewritten, none removed, so a reader never meets an empty
+ * folder; `sluice site` regenerates it afresh).
+ */
+export function localSiteStep(deps: LakeDeps, root: string, curatedFolder?: string): () => Promise<SiteResult> {
+  return async () =>
+    siteStep({
+      ...deps,
+      site: folderWriter(join(root, 'site')),
+      assets: await chartAssets(),
+      queries: { athena: true, ...(curatedFolder ? { localCurated: curatedFolder } : {}) },
+    })
+}

@@ -98,7 +98,7 @@ describe('the synthesized sluice stack', () => {
         expect(refOf(json.Resources[bucket]!.Properties!.LoggingConfiguration.DestinationBucketName)).toBe(ids.logs)
       }
       // No custom-resource Lambda manages bucket notifications: the step functions are the only ones.
-      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(4)
+      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(5)
       expect(resourceIds(json, 'Custom::S3BucketNotifications')).toEqual([])
     })
 
@@ -234,7 +234,7 @@ describe('the synthesized sluice stack', () => {
       }
     })
 
-    it('lets the state machine invoke its four step functions and nothing else', () => {
+    it('lets the state machine invoke its five step functions and nothing else', () => {
       // Prepare
       const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
       const invoke = policyStatements(json).filter((s) => s.Action.includes('lambda:InvokeFunction'))
@@ -242,7 +242,7 @@ describe('the synthesized sluice stack', () => {
       // Assess
       expect(invoke).toHaveLength(1)
       expect((json.Resources[invoke[0]!.policy]!.Properties!.Roles as unknown[]).map(refOf)).toEqual([role])
-      expect(invoke[0]!.Resource.map(refOf).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
+      expect(invoke[0]!.Resource.map(refOf).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-site', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
     })
 
     it('lets the sweep, the drops pipe and the hand-off start this state machine, and nothing else', () => {
@@ -276,6 +276,7 @@ describe('the synthesized sluice stack', () => {
         TransformFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-transform').id, 'Arn'] },
         LoadFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-load').id, 'Arn'] },
         HandOffFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-handoff').id, 'Arn'] },
+        SiteFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-site').id, 'Arn'] },
       })
     })
   })
