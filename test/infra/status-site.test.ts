@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SITE_CSP } from '../../functions/core/site/site-assets'
 import { STACK_OUTPUTS } from '../../functions/core/stack-outputs'
-import { refOf, resourceIds, removeSyntheses, synthSluice, type SynthesizedSluice, type TemplateJson } from '../support/infra-synth'
+import { policyStatements, refOf, resourceIds, removeSyntheses, synthSluice, type SynthesizedSluice, type TemplateJson } from '../support/infra-synth'
 
 afterAll(removeSyntheses)
 
@@ -69,6 +69,27 @@ describe('the status site on AWS', () => {
       FrameOptions: { FrameOption: 'DENY', Override: true },
       ReferrerPolicy: { ReferrerPolicy: 'no-referrer', Override: true },
     })
+  })
+
+  it('lets the Site Lambda write the site bucket only, and read no raw object and no data part', () => {
+    // Prepare
+    const { json } = synth
+    const [id, fn] = Object.entries(json.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.FunctionName === 'sluice-site')!
+    const role = refOf(fn.Properties!.Role)
+    const policies = Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Policy' && (r.Properties!.Roles as unknown[]).some((x) => refOf(x) === role)).map(([p]) => p)
+    const statements = policyStatements(json).filter((s) => policies.includes(s.policy))
+    const siteBucket = refOf(only(json, 'AWS::CloudFront::Distribution').props.DistributionConfig.Origins[0].DomainName)
+    const writes = statements.filter((s) => s.Action.some((a) => /^s3:(Put|Delete)/.test(a)))
+    const reads = statements.filter((s) => s.Action.includes('s3:GetObject')).flatMap((s) => s.Resource.map((r) => JSON.stringify(r)))
+
+    // Assess
+    expect(id).toBeDefined()
+    expect(writes).toHaveLength(1)
+    expect(writes[0]!.Action).toEqual(['s3:PutObject'])
+    expect(writes[0]!.Resource.map((r) => JSON.stringify(r).includes(siteBucket!))).toEqual([true])
+    expect(reads).toHaveLength(3)
+    expect(reads.every((r) => r.includes('ZonesCurated') && /_ledger\/\*|_runs\/\*|\*__rejects\/\*/.test(r))).toBe(true)
+    expect(fn.Properties!.Environment.Variables.SITE_BUCKET).toEqual({ Ref: siteBucket })
   })
 
   it('outputs the site URL', () => {
