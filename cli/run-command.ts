@@ -4,8 +4,10 @@ import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { assertLakeFolder, assertRawKey } from './lake-checks'
 import type { LakeDeps } from '../functions/core/step-deps'
 import { runLocally } from './local-run'
+import type { RunOptions } from './local/run-workflow'
 import { ProgressBoard } from './progress-board'
 import { formatRunSummary } from './run-summary'
+import { localSiteStep } from './site/local-site'
 
 interface RunFlags extends LakeFlags {
   key?: string
@@ -56,7 +58,9 @@ Examples:
         ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
         ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
       }
-      await runAndReport(deps, input, flags)
+      // After each Load the workflow's UpdateSite step rewrites <lake>/site/, as the Site Lambda does on AWS.
+      const site = localSiteStep(deps, root, flags.s3Endpoint ? undefined : join(root, 'curated'))
+      await runAndReport(deps, input, flags, site)
     })
 }
 
@@ -64,13 +68,18 @@ Examples:
  * Runs the workflow with this input and prints its summary (or report with `json`), then the
  * successors of a run past its file cap, as on AWS; sets exit status 1 when a run failed.
  */
-export async function runAndReport(deps: LakeDeps, input: unknown, flags: { json?: boolean; all?: boolean }): Promise<void> {
+export async function runAndReport(
+  deps: LakeDeps,
+  input: unknown,
+  flags: { json?: boolean; all?: boolean },
+  site?: RunOptions['site'],
+): Promise<void> {
   const chain: { runId?: string; input: unknown }[] = [{ input }]
   for (let next = chain.shift(); next; next = chain.shift()) {
     const board = flags.json ? undefined : new ProgressBoard()
     try {
       const onSuccessor = (runId: string, successorInput: unknown) => chain.push({ runId, input: successorInput })
-      const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(next.runId ? { runId: next.runId } : {}) })
+      const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(site ? { site } : {}), ...(next.runId ? { runId: next.runId } : {}) })
       board?.stop()
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
       if (failure) {

@@ -5,6 +5,7 @@ import { queryCommand, tablesCommand } from './query-command'
 import { dropCommand, reprocessCommand, runsCommand, statusCommand } from './lake-ops-command'
 import { retryCommand } from './retry-command'
 import { runCommand } from './run-command'
+import { siteCommand } from './site-command'
 import { transformCommand } from './transform-command'
 import { UsageError } from './usage-error'
 
@@ -26,6 +27,7 @@ const program = new Command('sluice')
   .addCommand(retryCommand())
   .addCommand(reprocessCommand())
   .addCommand(dropCommand())
+  .addCommand(siteCommand())
   .addCommand(transformCommand())
   .addCommand(awsCommand())
   .addHelpText('after', `
@@ -38,6 +40,7 @@ Examples:
   npx sluice status                                 what is loaded, pending, failed, quarantined
   npx sluice runs                                   the run history, newest first
   npx sluice reprocess orders                       rebuild a table after a contract change
+  npx sluice site --serve                           the lake's status site on http://127.0.0.1:8080/
   npx sluice transform data.csv --out data.parquet  one file, no lake
   npx sluice aws start --wait                       a run of the deployed stack
   npx sluice <command> --help                       each command's options and examples`)

@@ -8,6 +8,7 @@ import { ProgressBoard } from './progress-board'
 import { openLakeQuery } from './query/lake-query'
 import { partitionFiles } from './query/partition-files'
 import { formatRunSummary } from './run-summary'
+import { localSiteStep, writeLocalSite } from './site/local-site'
 
 /** `npm start`: the whole ETL on this machine, on the sample data, then one query. */
 const SAMPLE_DATA = fileURLToPath(new URL('../sample-data/', import.meta.url))
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`Running the workflow over ${lake.root} …\n`)
   const board = new ProgressBoard(process.stdout)
-  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board }).finally(() => board.stop())
+  const updateSite = localSiteStep(lake, lake.root, join(lake.root, 'curated'))
+  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board, site: updateSite }).finally(() => board.stop())
   process.stdout.write(`\n${formatRunSummary(report)}`)
   if (failure) process.stdout.write(`The run ended in ${failure.error}: ${failure.cause}\n`)
 
@@ -49,7 +51,10 @@ Next:
   npx sluice tables                     the tables and their row counts
   npx sluice query "SELECT * FROM orders__rejects"
   drop more CSVs into ${raw}/<dataset>/ and run again: npm start (or npx sluice run)
+  npx sluice site --serve               the status site on http://127.0.0.1:8080/
 `)
+  const site = await writeLocalSite(lake, lake.root, join(lake.root, 'curated'))
+  process.stdout.write(`\nStatus site: ${join(site.folder, 'index.html')}\n`)
   if (failure) process.exitCode = 1
 }
 

@@ -80,6 +80,12 @@ export class Catalog extends Construct {
     this.allow(fn, new PolicyStatement({ actions: ['glue:GetTable'], resources: this.arns() }), 'Plan reads the current columns of any table of this database: one per dataset, named by the data that arrives.')
   }
 
+  /** Site: list the tables of this database with their columns. Sets GLUE_DATABASE. */
+  bindTableLister(fn: LambdaFunction): void {
+    this.addDatabaseName(fn)
+    this.allow(fn, new PolicyStatement({ actions: ['glue:GetTables', 'glue:GetTable'], resources: this.arns() }), 'The status site lists every table of this database (one per dataset and its rejects), named by the data that arrives.')
+  }
+
   /** Load: create and update tables and register partitions, in this database only. Sets GLUE_DATABASE. */
   bindTableWriter(fn: LambdaFunction): void {
     this.addDatabaseName(fn)

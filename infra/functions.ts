@@ -8,6 +8,7 @@ import { Construct } from 'constructs'
 import { METRICS_NAMESPACE } from '../functions/adapters/metric-names'
 import { DEFAULT_PLAN_SETTINGS } from '../functions/core/step-deps'
 import type { Catalog } from './catalog'
+import type { StatusSite } from './status-site'
 import type { Zones } from './zones'
 
 export interface FunctionsProps {
@@ -23,6 +24,8 @@ export interface FunctionsProps {
   onDelete: 'retract' | 'keep'
   /** Bytes above which Plan splits a file into byte ranges (Plan's SPLIT_BYTES); 0 never splits. */
   splitBytes: number
+  /** The status site the Site step writes. */
+  site: StatusSite
 }
 
 /** Paths from this file, never from the working directory, so `cdk synth` works from anywhere. */
@@ -55,6 +58,19 @@ export const BUNDLING = {
   banner: "import { createRequire as __sluiceCreateRequire } from 'node:module'; const require = __sluiceCreateRequire(import.meta.url);",
 } satisfies BundlingOptions
 
+/** uPlot's browser build and stylesheet, copied from node_modules next to the Site bundle. */
+const CHART_FILES = ['uPlot.iife.min.js', 'uPlot.min.css']
+
+/** The Site step's bundling: the shared one, plus the chart library's files. */
+export const SITE_BUNDLING: BundlingOptions = {
+  ...BUNDLING,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => CHART_FILES.map((f) => `cp "${inputDir}/node_modules/uplot/dist/${f}" "${outputDir}/${f}"`),
+  },
+}
+
 /**
  * The step Lambdas, bundled by the local esbuild (no Docker). Each gets exactly the
  * access its step needs, through the zones' and catalog's `bind…` methods, which also set the
@@ -65,6 +81,7 @@ export class Functions extends Construct {
   readonly transform: NodejsFunction
   readonly load: NodejsFunction
   readonly handOff: NodejsFunction
+  readonly site: NodejsFunction
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id)
@@ -112,9 +129,16 @@ export class Functions extends Construct {
     // machine) and notes it in the run report.
     this.handOff = this.step('HandOff', props.prefix, 'handoff', { memorySize: 256, timeout: Duration.seconds(60) })
     zones.bindRunReportWriter(this.handOff)
+
+    // Regenerates the status site after each Load: reads heads, run reports and rejects parts,
+    // writes a few pages per dataset and raw file. The chart library goes into the bundle.
+    this.site = this.step('Site', props.prefix, 'site', { memorySize: 1024, timeout: Duration.seconds(300) }, SITE_BUNDLING)
+    zones.bindSiteReader(this.site)
+    catalog.bindTableLister(this.site)
+    props.site.bindWriter(this.site)
   }
 
-  private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout' | 'reservedConcurrentExecutions'>): NodejsFunction {
+  private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout' | 'reservedConcurrentExecutions'>, bundling: BundlingOptions = BUNDLING): NodejsFunction {
     const logGroup = new LogGroup(this, `${id}Logs`, { retention: LOG_RETENTION, removalPolicy: RemovalPolicy.DESTROY })
     // Its own role, allowed to write to its own log group only: the default role would carry
     // AWSLambdaBasicExecutionRole, which may create and write any log group of the account.
@@ -139,7 +163,7 @@ export class Functions extends Construct {
         POWERTOOLS_SERVICE_NAME: prefix,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
-      bundling: BUNDLING,
+      bundling,
     })
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -6,6 +6,7 @@ import { Catalog } from './catalog'
 import { OperationsDashboard } from './dashboard'
 import { Functions } from './functions'
 import type { StackConfig } from './stack-config'
+import { StatusSite } from './status-site'
 import { Triggers } from './triggers'
 import { Workflow } from './workflow'
 import { Zones } from './zones'
@@ -27,6 +28,7 @@ export class SluiceStack extends Stack {
   readonly triggers: Triggers
   readonly alarms: Alarms
   readonly dashboard: OperationsDashboard
+  readonly site: StatusSite
 
   constructor(scope: Construct, id: string, props: SluiceStackProps) {
     super(scope, id, { description: 'sluice: CSV drops to a queryable Parquet data lake', ...props })
@@ -40,6 +42,7 @@ export class SluiceStack extends Stack {
       resultsBucket: this.zones.athenaResults,
       bytesScannedCutoff: config.bytesScannedCutoff,
     })
+    this.site = new StatusSite(this, 'StatusSite', { accessLogs: this.zones.accessLogs, allowedCountries: config.siteAllowedCountries, webAclArn: config.siteWebAclArn })
     this.functions = new Functions(this, 'Functions', {
       prefix,
       mapConcurrency: config.mapConcurrency,
@@ -48,9 +51,10 @@ export class SluiceStack extends Stack {
       zones: this.zones,
       catalog: this.catalog,
       onDelete: config.onDelete,
+      site: this.site,
     })
-    const { plan, transform, load, handOff } = this.functions
-    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff })
+    const { plan, transform, load, handOff, site } = this.functions
+    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff, site })
     const { stateMachine } = this.workflow
     this.triggers = new Triggers(this, 'Triggers', {
       prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, onDrop: config.onDrop, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,
@@ -66,6 +70,7 @@ export class SluiceStack extends Stack {
       database: [this.catalog.database.ref, 'Glue database of the curated tables'],
       workGroup: [this.catalog.workGroup.ref, 'Athena workgroup for queries over the lake'],
       alarmTopic: [this.alarms.topic.topicArn, 'SNS topic of the workflow alarms'],
+      siteUrl: [this.site.url, 'The status site, through CloudFront'],
     }
     for (const [key, [value, description]] of Object.entries(outputs) as [keyof typeof STACK_OUTPUTS, [string, string]][]) {
       new CfnOutput(this, STACK_OUTPUTS[key], { value, description })

@@ -42,6 +42,10 @@ export interface StackConfig {
    * ranges, one Transform Lambda each, and committed as one version (Plan's SPLIT_BYTES); 0 never splits.
    */
   splitBytes: number
+  /** `sluice:siteAllowedCountries`: comma-separated country codes allowed to view the status site; everyone when unset. */
+  siteAllowedCountries?: string[]
+  /** `sluice:siteWebAclArn`: a WAF web ACL (CLOUDFRONT scope) in front of the status site; none when unset. */
+  siteWebAclArn?: string
 }
 
 /** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
@@ -101,7 +105,15 @@ export function readStackConfig(node: Node): StackConfig {
   if (reserved !== undefined && reserved < config.mapConcurrency) {
     fail('transformReservedConcurrency', reserved, `none, or at least sluice:mapConcurrency (${config.mapConcurrency})`)
   }
-  return { ...config, transformReservedConcurrency: reserved, rejectRateAlarm: fraction(get, 'rejectRateAlarm', d.rejectRateAlarm) }
+  const countries = optionalText(get, 'siteAllowedCountries', /^[A-Z]{2}( *, *[A-Z]{2})*$/, 'comma-separated ISO country codes such as DE,FR')
+  const webAcl = optionalText(get, 'siteWebAclArn', /^arn:aws[a-z-]*:wafv2:us-east-1:\d{12}:global\/webacl\/.+$/, 'the ARN of a CLOUDFRONT-scope WAF web ACL (us-east-1)')
+  return {
+    ...config,
+    transformReservedConcurrency: reserved,
+    rejectRateAlarm: fraction(get, 'rejectRateAlarm', d.rejectRateAlarm),
+    ...(countries ? { siteAllowedCountries: countries.split(',').map((c) => c.trim()) } : {}),
+    ...(webAcl ? { siteWebAclArn: webAcl } : {}),
+  }
 }
 
 function fraction(get: Get, key: string, fallback: number): number {

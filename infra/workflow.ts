@@ -13,6 +13,7 @@ export interface WorkflowProps {
   transform: IFunction
   load: IFunction
   handOff: IFunction
+  site: IFunction
 }
 
 /** The one definition, also run locally by `sluice run`; resolved from this file, not the cwd. */
@@ -27,7 +28,7 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id)
-    const functions = [props.plan, props.transform, props.load, props.handOff]
+    const functions = [props.plan, props.transform, props.load, props.handOff, props.site]
     const stateMachineName = `${props.prefix}-etl`
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -38,6 +39,7 @@ export class Workflow extends Construct {
         TransformFunctionArn: props.transform.functionArn,
         LoadFunctionArn: props.load.functionArn,
         HandOffFunctionArn: props.handOff.functionArn,
+        SiteFunctionArn: props.site.functionArn,
       },
       logs: {
         // Resource policies of CloudWatch Logs stay small under the vended-logs path.

@@ -161,6 +161,22 @@ export class Zones extends Construct {
   }
 
   /**
+   * Site: list the raw zone (no reads: a file's version is in the listing), and read the ledger,
+   * the run reports and the rejects parts. Sets RAW_BUCKET and CURATED_BUCKET.
+   */
+  bindSiteReader(fn: LambdaFunction): void {
+    fn.addEnvironment('RAW_BUCKET', this.raw.bucketName)
+    fn.addEnvironment('CURATED_BUCKET', this.curated.bucketName)
+    allow(fn, new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.raw.bucketArn] }))
+    this.allowPrefixList(fn, PLAN_PREFIXES)
+    allow(
+      fn,
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [...PLAN_PREFIXES.map((p) => this.curated.arnForObjects(`${p}*`)), this.curated.arnForObjects('*__rejects/*')] }),
+      'Reads the ledger heads, the run reports and the rejects parts only (for the rejects pages), named by ids and datasets not known in advance; no data rows.',
+    )
+  }
+
+  /**
    * s3:ListBucket limited to key prefixes. S3 also authorizes the 403-or-404 decision for a
    * missing key as a ListBucket whose s3:prefix is that key, so reads under these prefixes still
    * get their 404.

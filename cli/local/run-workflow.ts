@@ -18,6 +18,7 @@ export const LOCAL_ARNS: Record<string, string> = {
   TransformFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-transform',
   LoadFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-load',
   HandOffFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-handoff',
+  SiteFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-site',
 }
 
 /** The state machine's id locally, as `$$.StateMachine.Id` gives it on AWS. */
@@ -50,6 +51,8 @@ export interface RunOptions {
   onSuccessor?: (name: string, input: unknown) => void
   /** The clock of Load's commits (tests move it to age intents). */
   clock?: () => Date
+  /** The UpdateSite step: regenerates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
+  site?: TaskHandler
 }
 
 /** Loads the ASL and replaces every `${Name}` placeholder. */
@@ -79,6 +82,7 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
     }),
     Transform: wrap('Transform', (event) => transformStep(deps, event as TransformEvent)),
     Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent, options.clock)),
+    UpdateSite: options.site ?? (async () => ({ pages: 0, datasets: 0, files: 0 })),
     HandOff: wrap('HandOff', (event) =>
       handOffStep({ curated: deps.curated, startExecution: async (_arn, name, next) => options.onSuccessor?.(name, next) }, event as HandOffEvent),
     ),

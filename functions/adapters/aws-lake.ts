@@ -3,6 +3,8 @@ import type { ObjectStore } from '../core/object-store'
 import { glueClient, s3Client } from './aws-clients'
 import { glueCatalog } from './glue-catalog'
 import { s3ObjectStore } from './s3-object-store'
+import { s3SiteWriter } from './s3-site-writer'
+import type { SiteWriter } from '../site/site-step'
 
 /**
  * The lake's parts on AWS, for handlers to take what their role may use: S3 buckets for the
@@ -19,4 +21,10 @@ export function s3Zone(bucket: string): ObjectStore {
 export function glueCatalogOnAws(): Catalog {
   glue ??= glueClient()
   return glueCatalog(glue)
+}
+
+/** The status site's bucket, written with content types and cache headers. */
+export function siteBucketOnAws(bucket: string): SiteWriter {
+  s3 ??= s3Client()
+  return s3SiteWriter(s3, bucket)
 }

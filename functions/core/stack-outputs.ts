@@ -10,6 +10,7 @@ export const STACK_OUTPUTS = {
   database: 'GlueDatabaseName',
   workGroup: 'AthenaWorkGroupName',
   alarmTopic: 'AlarmTopicArn',
+  siteUrl: 'SiteUrl',
 } as const
 
 /** Stack name when neither context nor flags give one. */

@@ -63,6 +63,13 @@ describe('cdk-nag AwsSolutionsChecks on the sluice stack', () => {
         'Functions/PlanRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/_runs/*]',
         'Functions/PlanRole: AwsSolutions-IAM5[Resource::<ZonesRaw.Arn>/*]',
         'Functions/PlanRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/sluice/*]',
+        'Functions/Site: AwsSolutions-L1',
+        'Functions/SiteRole: AwsSolutions-IAM5[Resource::*]',
+        'Functions/SiteRole: AwsSolutions-IAM5[Resource::<StatusSiteBucket.Arn>/*]',
+        'Functions/SiteRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/*__rejects/*]',
+        'Functions/SiteRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/_ledger/*]',
+        'Functions/SiteRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/_runs/*]',
+        'Functions/SiteRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/sluice/*]',
         'Functions/Transform: AwsSolutions-L1',
         'Functions/TransformRole: AwsSolutions-IAM5[Resource::*]',
         'Functions/TransformRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/_staging/*]',
@@ -71,6 +78,9 @@ describe('cdk-nag AwsSolutionsChecks on the sluice stack', () => {
         'Triggers/DropsDeadLetters: AwsSolutions-SQS3',
         'Workflow/StateMachine: AwsSolutions-SF1',
         'Zones/AccessLogs: AwsSolutions-S1',
+        'StatusSite/Distribution: AwsSolutions-CFR1',
+        'StatusSite/Distribution: AwsSolutions-CFR2',
+        'StatusSite/Distribution: AwsSolutions-CFR4',
       ].sort(),
     )
   })

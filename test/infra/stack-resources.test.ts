@@ -61,12 +61,14 @@ describe('the synthesized sluice stack', () => {
   })
 
   describe('zones', () => {
-    it('keeps four private, SSE-S3 encrypted, retained buckets', () => {
+    it('keeps six private, SSE-S3 encrypted, retained buckets: the lake\'s four, the status site and its CloudFront logs', () => {
       // Prepare
       const buckets = resourceIds(json, 'AWS::S3::Bucket')
+      const site = buckets.filter((id) => id.startsWith('StatusSite'))
 
       // Assess
-      expect(buckets.sort()).toEqual([ids.raw, ids.curated, ids.results, ids.logs].sort())
+      expect(buckets.sort()).toEqual([ids.raw, ids.curated, ids.results, ids.logs, ...site].sort())
+      expect(site).toHaveLength(2)
       for (const id of buckets) {
         const bucket = json.Resources[id]!
         expect(bucket.Properties!.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] })
@@ -76,7 +78,7 @@ describe('the synthesized sluice stack', () => {
     })
 
     it('denies every request without TLS on every bucket', () => {
-      for (const bucket of [ids.raw, ids.curated, ids.results, ids.logs]) {
+      for (const bucket of resourceIds(json, 'AWS::S3::Bucket')) {
         synth.template.hasResourceProperties('AWS::S3::BucketPolicy', {
           Bucket: { Ref: bucket },
           PolicyDocument: {
@@ -96,7 +98,7 @@ describe('the synthesized sluice stack', () => {
         expect(refOf(json.Resources[bucket]!.Properties!.LoggingConfiguration.DestinationBucketName)).toBe(ids.logs)
       }
       // No custom-resource Lambda manages bucket notifications: the step functions are the only ones.
-      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(4)
+      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(5)
       expect(resourceIds(json, 'Custom::S3BucketNotifications')).toEqual([])
     })
 
@@ -233,7 +235,7 @@ describe('the synthesized sluice stack', () => {
       }
     })
 
-    it('lets the state machine invoke its four step functions and nothing else', () => {
+    it('lets the state machine invoke its five step functions and nothing else', () => {
       // Prepare
       const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
       const invoke = policyStatements(json).filter((s) => s.Action.includes('lambda:InvokeFunction'))
@@ -241,7 +243,7 @@ describe('the synthesized sluice stack', () => {
       // Assess
       expect(invoke).toHaveLength(1)
       expect((json.Resources[invoke[0]!.policy]!.Properties!.Roles as unknown[]).map(refOf)).toEqual([role])
-      expect(invoke[0]!.Resource.map(refOf).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
+      expect(invoke[0]!.Resource.map(refOf).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-site', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
     })
 
     it('lets the sweep, the drops pipe and the hand-off start this state machine, and nothing else', () => {
@@ -275,6 +277,7 @@ describe('the synthesized sluice stack', () => {
         TransformFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-transform').id, 'Arn'] },
         LoadFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-load').id, 'Arn'] },
         HandOffFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-handoff').id, 'Arn'] },
+        SiteFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-site').id, 'Arn'] },
       })
     })
   })

@@ -1,0 +1,50 @@
+import { Command, InvalidArgumentError } from 'commander'
+import { join } from 'node:path'
+import { assertLakeFolder } from './lake-checks'
+import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
+import { writeLocalSite } from './site/local-site'
+import { serveFolder } from './site/serve-site'
+import { UsageError } from './usage-error'
+
+interface SiteFlags extends LakeFlags {
+  serve?: boolean
+  port?: number
+}
+
+const DEFAULT_PORT = 8080
+
+function parsePort(value: string): number {
+  const port = Number(value)
+  if (!/^\d+$/.test(value) || port < 1 || port > 65535) throw new InvalidArgumentError(`a port is a number from 1 to 65535, not ${value}`)
+  return port
+}
+
+/** `sluice site`: the lake's status site, as static files in `<lake>/site/`. */
+export function siteCommand(): Command {
+  return withLakeOptions(
+    new Command('site')
+      .description('Generate the status site of the lake (datasets, schemas, freshness, rows over time, runs, rejects, a page per raw file) as static HTML in <lake>/site/. It works from file:// and from any static host.')
+      .option('--serve', 'then serve it on http://127.0.0.1:<port> until interrupted')
+      .option('--port <n>', `port for --serve (default ${DEFAULT_PORT})`, parsePort)
+      .addHelpText('after', `
+Examples:
+  npx sluice site                         write ./lake/site/ and print its index
+  npx sluice site --lake ~/lakes/sales    another lake
+  npx sluice site --serve --port 8081     write it, then serve it on http://127.0.0.1:8081/`),
+  ).action(async (flags: SiteFlags) => {
+    if (flags.port !== undefined && !flags.serve) throw new UsageError('--port needs --serve')
+    const { deps, root } = lakeFromFlags(flags)
+    await assertLakeFolder(root)
+    const site = await writeLocalSite(deps, root, flags.s3Endpoint ? undefined : join(root, 'curated'))
+    process.stdout.write(`Wrote ${site.pages} pages (${site.datasets} datasets, ${site.files} files) to ${site.folder}/\nOpen ${join(site.folder, 'index.html')}\n`)
+    if (!flags.serve) return
+    const port = flags.port ?? DEFAULT_PORT
+    const server = await serveFolder(site.folder, port)
+    process.stdout.write(`Serving on http://127.0.0.1:${port}/ (Ctrl-C stops)\n`)
+    await new Promise<void>((resolve) => {
+      const stop = () => server.close(() => resolve())
+      process.once('SIGINT', stop)
+      process.once('SIGTERM', stop)
+    })
+  })
+}

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { localSiteStep } from '../../cli/site/local-site'
+import { createLake, type E2ELake } from '../support/e2e-lake'
+
+describe('the workflow\'s UpdateSite step', () => {
+  let lake: E2ELake | undefined
+
+  afterEach(async () => {
+    await lake?.dispose()
+    lake = undefined
+  })
+
+  it('regenerates the site after each Load with the loaded files\' numbers', async () => {
+    // Prepare
+    lake = await createLake({ seed: ['orders/orders-2024-05.csv'] })
+    const calls: unknown[] = []
+    const step = localSiteStep(lake.deps, lake.dir, join(lake.dir, 'curated'))
+
+    // Act
+    const { report, failure } = await lake.run(undefined, { site: async (event) => (calls.push(event), step()) })
+    const index = await readFile(join(lake.dir, 'site', 'index.html'), 'utf8')
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(calls).toEqual([{ runId: report.runId }])
+    expect(index).toContain('<a href="datasets/orders.html">orders</a>')
+    expect(index).toContain('<td class="num">58</td>')
+  })
+
+  it('never fails a run: a site that cannot be written leaves the loaded files committed', async () => {
+    // Prepare
+    lake = await createLake({ seed: ['orders/orders-2024-05.csv'] })
+    let attempts = 0
+    const broken = async () => {
+      attempts++
+      throw Object.assign(new Error('site: disk full'), { name: 'SiteWriteError' })
+    }
+
+    // Act
+    const { report, failure } = await lake.run(undefined, { site: broken })
+    const rows = await lake.query('SELECT count(*) AS n FROM orders')
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(attempts).toBe(1)
+    expect(report.totals).toMatchObject({ loaded: 1, failed: 0 })
+    expect(rows).toEqual([{ n: 58 }])
+  })
+})
