@@ -1,13 +1,11 @@
 import { athenaTypeName } from './athena-types'
 import type { ColumnPlan } from './column-plan'
 import { SluiceError } from './errors'
-import { ColumnarPartWriter } from './parquet/columnar-part-writer'
-import { RejectsTable } from './rejects-table'
-import { shiftLines } from './transform-ranges'
-import { checkRejectThreshold, resolveSettings, transformStats } from './transform-settings'
+import { foldRanges } from './transform-ranges'
+import { resolveSettings, transformStats } from './transform-settings'
 import type { FileRange } from './plan-files'
 import type { FileHead, RangeVariant, StagedRange } from './transform-file-range'
-import type { PartInfo, PartSink, TransformStats } from './transform-types'
+import type { PartSink, TransformStats } from './transform-types'
 
 /**
  * A range of a split file needs a wider type than the sample of the file's head showed. A
@@ -76,26 +74,8 @@ export async function combineFileRanges(staged: StagedRange[], count: number, si
     tableColumns: head.tableColumns,
     ...(head.lineage ? { lineage: head.lineage } : {}),
   })
-  const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
-  const invalidLines = new Set<number>()
-  let invalidSequences = 0
-  let rowsIn = 0
-  let blankLines = head.blankLinesBefore
-  let lines = head.linesBefore
-  const parts: PartInfo[] = []
-  for (const v of kept) {
-    const result = v.result!
-    rowsIn += result.rowsIn
-    blankLines += result.blankLines
-    for (const reject of result.rejects) await rejects.add(shiftLines(reject, lines))
-    for (const line of result.invalidLines) invalidLines.add(line + lines)
-    invalidSequences += result.invalidSequences
-    parts.push(...v.parts)
-    lines += result.lineBreaks
-  }
-  checkRejectThreshold(settings, rowsIn, rejects)
-  if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, head.all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
-  const rejectParts = await rejects.finish()
+  const folded = await foldRanges(kept.map((v) => ({ result: v.result!, parts: v.parts })), sink, settings, head.all, head.linesBefore, head.blankLinesBefore)
+  const { rowsIn, rejects, parts, rejectParts, blankLines, invalidLines, invalidSequences } = folded
   const last = kept[kept.length - 1]
   const opened = {
     dialect: head.dialect,

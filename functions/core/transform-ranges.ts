@@ -1,6 +1,6 @@
 import type { ColumnPlan } from './column-plan'
 import { DEFAULT_NULL_TOKENS } from './contract'
-import { convertRange, jobColumns, type RangeJob } from './convert-range'
+import { convertRange, jobColumns, type RangeJob, type RangeResult } from './convert-range'
 import type { OpenedCsvBytes } from './csv/open-csv'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RejectsTable } from './rejects-table'
@@ -80,14 +80,48 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
   const widen = done.find((d) => d.result.widen)?.result.widen
   if (widen) throw new WidenNeeded(widen)
 
+  const folded = await foldRanges(done, sink, settings, start.all, start.linesBefore, start.blankLinesBefore)
+  const { rowsIn, rejects, parts, rejectParts, blankLines, invalidLines, invalidSequences } = folded
+  const opened = {
+    dialect: start.opened.dialect,
+    counters: { blankLines },
+    input: { ...start.opened.input, invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => size },
+  }
+  return transformStats({ settings, opened, plan: start.plan, types: start.types, all: start.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: start.sampled })
+}
+
+/** What the ranges of a file add up to, in order. */
+export interface FoldedRanges {
+  rowsIn: number
+  blankLines: number
+  invalidLines: Set<number>
+  invalidSequences: number
+  rejects: RejectsTable
+  parts: PartInfo[]
+  rejectParts: PartInfo[]
+}
+
+/**
+ * Adds up a file's converted ranges, in order: rows, blank lines, invalid lines and rejects with
+ * their lines made absolute by prefix sum of the ranges' line breaks, and every range's parts
+ * (an empty part when none holds a row). The reject threshold applies to the whole file.
+ */
+export async function foldRanges(
+  ranges: { result: RangeResult; parts: PartInfo[] }[],
+  sink: PartSink,
+  settings: Settings,
+  all: RangeStart['all'],
+  linesBefore: number,
+  blankLinesBefore: number,
+): Promise<FoldedRanges> {
   const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
   const invalidLines = new Set<number>()
   let invalidSequences = 0
   let rowsIn = 0
-  let blankLines = start.blankLinesBefore
-  let offset = start.linesBefore
+  let blankLines = blankLinesBefore
+  let offset = linesBefore
   const parts: PartInfo[] = []
-  for (const { result, parts: rangeParts } of done) {
+  for (const { result, parts: rangeParts } of ranges) {
     rowsIn += result.rowsIn
     blankLines += result.blankLines
     for (const reject of result.rejects) await rejects.add(shiftLines(reject, offset))
@@ -97,14 +131,9 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     offset += result.lineBreaks
   }
   checkRejectThreshold(settings, rowsIn, rejects)
-  if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, start.all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
+  if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
   const rejectParts = await rejects.finish()
-  const opened = {
-    dialect: start.opened.dialect,
-    counters: { blankLines },
-    input: { ...start.opened.input, invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => size },
-  }
-  return transformStats({ settings, opened, plan: start.plan, types: start.types, all: start.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: start.sampled })
+  return { rowsIn, blankLines, invalidLines, invalidSequences, rejects, parts, rejectParts }
 }
 
 /** A reject of a range with its line, and every line its message names, made absolute. */
