@@ -28,6 +28,20 @@ import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputName, resolve
  * discarded and the error is thrown.
  */
 export async function transformCsvReference(source: ByteSource, sink: PartSink, options: TransformOptions): Promise<TransformStats> {
+  return transformWithRestarts(source, sink, options, writePass)
+}
+
+/**
+ * Runs a write pass, and once more with types from a full inference pass when a value after the
+ * sample needed a wider type (WidenNeeded); on any error everything written is discarded. Both
+ * engines share it, each with its own write pass.
+ */
+export async function transformWithRestarts(
+  source: ByteSource,
+  sink: PartSink,
+  options: TransformOptions,
+  write: (source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: AthenaType[]) => Promise<TransformStats>,
+): Promise<TransformStats> {
   const started = performance.now()
   const settings = resolveSettings(options)
   let fixedTypes: AthenaType[] | undefined
@@ -36,7 +50,7 @@ export async function transformCsvReference(source: ByteSource, sink: PartSink, 
     if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings, [])
     for (;;) {
       try {
-        const stats = await writePass(source, sink, settings, fixedTypes)
+        const stats = await write(source, sink, settings, fixedTypes)
         stats.inference.restarts = restarts
         if (restarts > 0) stats.warnings.push(`type inference restarted ${restarts} time(s): a value after the sample needed a wider type`)
         stats.seconds = (performance.now() - started) / 1000

@@ -9,10 +9,9 @@ import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RecordCoercer } from './record-coercer'
 import { RejectsTable, recordText } from './rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
-import { WidenNeeded } from './row-coercer'
-import { inferPass, transformCsvReference } from './transform-csv-reference'
+import { transformCsvReference, transformWithRestarts } from './transform-csv-reference'
 import { transformRanges, workerCount, type RangeStart } from './transform-ranges'
-import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputName, resolveSettings, transformStats, type Settings } from './transform-settings'
+import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputName, transformStats, type Settings } from './transform-settings'
 import type { AthenaType, ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
 
 export { TRANSFORM_DEFAULTS } from './transform-settings'
@@ -37,30 +36,7 @@ const MAX_GROUP_CELLS = 4_000_000
  */
 export async function transformCsv(source: ByteSource, sink: PartSink, options: TransformOptions): Promise<TransformStats> {
   if (options.contract?.partitionBy) return transformCsvReference(source, sink, options)
-  const started = performance.now()
-  const settings = resolveSettings(options)
-  let fixedTypes: AthenaType[] | undefined
-  let restarts = 0
-  try {
-    if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings, [])
-    for (;;) {
-      try {
-        const stats = await writePass(source, sink, settings, fixedTypes)
-        stats.inference.restarts = restarts
-        if (restarts > 0) stats.warnings.push(`type inference restarted ${restarts} time(s): a value after the sample needed a wider type`)
-        stats.seconds = (performance.now() - started) / 1000
-        return stats
-      } catch (e) {
-        if (!(e instanceof WidenNeeded) || restarts > 0) throw e
-        restarts += 1
-        await sink.discard()
-        fixedTypes = await inferPass(source, settings, e.types)
-      }
-    }
-  } catch (e) {
-    await sink.discard()
-    throw e
-  }
+  return transformWithRestarts(source, sink, options, writePass)
 }
 
 interface Pass {
