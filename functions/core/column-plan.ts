@@ -1,6 +1,10 @@
 import { athenaTypeName } from './athena-types'
 import { normalizeHeader } from './column-names'
 import type { Contract, ContractColumn } from './contract'
+import { DEFAULT_GZIP_LIMITS, type GzipLimits } from './csv/decode-input'
+import type { DeclaredReading } from './csv/open-csv'
+import type { Dialect } from './csv/sniff-dialect'
+import { detectHeader } from './detect-header'
 import { ContractViolationError } from './errors'
 
 /** One output column and where its values come from. */
@@ -16,7 +20,42 @@ export interface ColumnPlan {
   columns: PlannedColumn[]
   /** Fields every record must have. */
   width: number
+  /**
+   * Data rows end with a delimiter the header lacks: a record one field wider whose last
+   * field is empty and unquoted has `width` fields.
+   */
+  trailingDelimiter?: Pick<Dialect, 'delimiter' | 'trimSpaces'>
   warnings: string[]
+}
+
+/** What the contract and options declare about reading a file. */
+export function declaredReading(settings: { options: { contract?: Contract; gzipLimits?: Partial<GzipLimits> } }): DeclaredReading {
+  const contract = settings.options.contract
+  return {
+    encoding: contract?.encoding,
+    delimiter: contract?.delimiter,
+    ...(contract?.quote !== undefined ? { quote: contract.quote } : {}),
+    escape: contract?.escape,
+    skipLines: contract?.skipLines,
+    gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
+  }
+}
+
+/**
+ * Whether the file's first record is a header: the contract's `"header"` decides, else
+ * `detectHeader` on the sample. A first record that looks like data is read as data, its
+ * columns named col_1…col_N, with a warning.
+ */
+export function decideHeader(contract: Contract | undefined, opened: { sample: string[][]; header: boolean; notes: string[] }, sourceName: string): boolean {
+  opened.header = contract?.header ?? detectHeader(opened.sample)
+  if (contract?.header === undefined && !opened.header) {
+    const first = opened.sample[0] ?? []
+    opened.notes.push(
+      `header: the first row of ${sourceName} (${JSON.stringify(first.join(',').slice(0, 80))}) looks like data, not a header: ` +
+        `it is loaded as a row and the columns are named col_1…col_${first.length}; declare "header": true in the contract if it is a header`,
+    )
+  }
+  return opened.header
 }
 
 /**

@@ -80,7 +80,10 @@ export async function combineFileRanges(staged: StagedRange[], count: number, si
   const opened = {
     dialect: head.dialect,
     counters: { blankLines },
-    input: { ...head.input, bytes: emptyBytes(), invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => last.to },
+    header: head.header,
+    headerLine: head.headerLine,
+    notes: head.notes ?? [],
+    input: { ...head.input, notes: [], bytes: emptyBytes(), invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => last.to },
   }
   const plan = head.plan as unknown as ColumnPlan
   const stats = transformStats({ settings, opened, plan, types: head.types, all: head.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: head.sampled })

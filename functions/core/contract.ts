@@ -22,8 +22,15 @@ export interface ContractColumn {
 /** A validated per-dataset contract. */
 export interface Contract {
   columns: ContractColumn[]
-  header: boolean
+  /** Absent: detected (a first row that looks like data is no header). */
+  header?: boolean
   delimiter?: string
+  /** `null`: the file has no quoting (a TSV dump whose fields may start with a bare `"`). */
+  quote?: '"' | null
+  /** The character escaping a quote inside a quoted field: `"` (doubled) or `\`. */
+  escape?: '"' | '\\'
+  /** Lines before the header (a preamble) to skip; absent: detected. */
+  skipLines?: number
   encoding?: string
   nullTokens?: string[]
   rejectThreshold?: number
@@ -37,7 +44,7 @@ export interface Contract {
 const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
-const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'description', '$schema'])
+const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'description', '$schema'])
 const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
@@ -64,8 +71,14 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   const c = json as Record<string, unknown>
   for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) fail(key, 'unknown key')
 
-  const header = c.header ?? true
-  if (typeof header !== 'boolean') fail('header', 'must be true or false')
+  const header = c.header
+  if (header !== undefined && typeof header !== 'boolean') fail('header', 'must be true or false')
+  if (c.quote !== undefined && c.quote !== null && c.quote !== '"') fail('quote', 'must be "\\"" or null (no quoting)')
+  if (c.escape !== undefined && c.escape !== '"' && c.escape !== '\\') fail('escape', 'must be "\\"" (doubled quotes) or "\\\\" (backslash)')
+  const skipLines = c.skipLines
+  if (skipLines !== undefined && !(typeof skipLines === 'number' && Number.isInteger(skipLines) && skipLines >= 0)) {
+    fail('skipLines', 'must be a whole number of lines, 0 or more')
+  }
   if (c.delimiter !== undefined && !DELIMITERS.includes(c.delimiter as string)) {
     fail('delimiter', `must be one of ${DELIMITERS.map((d) => JSON.stringify(d)).join(', ')}`)
   }
@@ -114,8 +127,11 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   }
   return {
     columns,
-    header: header as boolean,
+    ...(header === undefined ? {} : { header: header as boolean }),
     delimiter: c.delimiter as string | undefined,
+    ...(c.quote === undefined ? {} : { quote: c.quote as '"' | null }),
+    ...(c.escape === undefined ? {} : { escape: c.escape as '"' | '\\' }),
+    ...(skipLines === undefined ? {} : { skipLines: skipLines as number }),
     encoding: c.encoding as string | undefined,
     nullTokens: c.nullTokens as string[] | undefined,
     rejectThreshold: threshold as number | undefined,

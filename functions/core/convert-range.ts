@@ -56,6 +56,7 @@ const MAX_GROUP_CELLS = 4_000_000
 export function rangePlan(job: RangeJob): ColumnPlan {
   return {
     width: job.width,
+    trailingDelimiter: job.dialect.trailingDelimiter ? job.dialect : undefined,
     warnings: [],
     columns: job.columns.map((c) => ({
       ...c,

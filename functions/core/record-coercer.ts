@@ -1,6 +1,8 @@
 import { athenaTypeName } from './athena-types'
 import type { ColumnPlan } from './column-plan'
+import type { CsvEvent } from './csv/read-csv-records'
 import type { RecordBatch } from './csv/scan-records'
+import { endsWithEmptyField } from './csv/sniff-dialect'
 import { ColumnTypeAccumulator, classifyValue, fitsInferredType } from './infer-column-type'
 import type { NullTokens } from './null-tokens'
 import { BooleanColumn, BytesColumn, DoubleColumn, Int32Column, Int64Column, type ColumnBuilder, columnBuilder } from './parquet/column-builders'
@@ -96,6 +98,13 @@ export class RecordCoercer {
     this.emptyRows = 0
   }
 
+  /** The record ends with a delimiter: its last field is empty and unquoted. */
+  private emptyLast(batch: RecordBatch, r: number, event: CsvEvent | undefined): boolean {
+    if (event?.kind === 'record') return event.fields[event.fields.length - 1] === '' && endsWithEmptyField(event.raw, this.plan.trailingDelimiter!)
+    const f = batch.firstField[r] + batch.fieldCount[r] - 1
+    return batch.fieldStart[f] === batch.fieldEnd[f] && batch.fieldQuote[f] === 0
+  }
+
   /** Coerces record `r` of the batch into the builders, or returns why it is rejected. */
   coerce(batch: RecordBatch, r: number): Reject | undefined {
     const event = batch.fallback.get(r)
@@ -105,7 +114,7 @@ export class RecordCoercer {
       if (line !== undefined) return this.reject(batch, r, 'encoding', `encoding: invalid UTF-8 bytes at line ${line}`, null)
     }
     const width = batch.fieldCount[r]
-    if (width !== this.plan.width) return this.reject(batch, r, 'column_count', `csv: expected ${this.plan.width} fields, found ${width}`, null)
+    if (width !== this.plan.width && !(this.plan.trailingDelimiter && width === this.plan.width + 1 && this.emptyLast(batch, r, event))) return this.reject(batch, r, 'column_count', `csv: expected ${this.plan.width} fields, found ${width}`, null)
     const texts = event?.kind === 'record' ? event.fields : undefined
     const base = batch.firstField[r]
     let reject: Reject | undefined

@@ -2,6 +2,7 @@ import { athenaTypeName } from './athena-types'
 import type { ColumnPlan } from './column-plan'
 import { ColumnTypeAccumulator, classifyValue, fitsInferredType } from './infer-column-type'
 import type { CsvEvent } from './csv/read-csv-records'
+import { endsWithEmptyField } from './csv/sniff-dialect'
 import { recordText, type Reject } from './rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
 import type { NullTokens } from './null-tokens'
@@ -63,7 +64,8 @@ export class RowCoercer {
       const line = RowCoercer.invalidLine(event, this.invalidLines)
       if (line !== undefined) return toReject(event, 'encoding', `encoding: invalid UTF-8 bytes at line ${line}`, null)
     }
-    if (fields.length !== this.plan.width) {
+    const trailing = this.plan.trailingDelimiter !== undefined && fields.length === this.plan.width + 1 && fields[this.plan.width] === '' && endsWithEmptyField(event.raw, this.plan.trailingDelimiter)
+    if (fields.length !== this.plan.width && !trailing) {
       return toReject(event, 'column_count', `csv: expected ${this.plan.width} fields, found ${fields.length}`, null)
     }
     let reject: Reject | undefined

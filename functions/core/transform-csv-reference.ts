@@ -1,8 +1,7 @@
-import { planColumns, type ColumnPlan } from './column-plan'
+import { decideHeader, declaredReading, planColumns, type ColumnPlan } from './column-plan'
 import { CsvFormatError } from './errors'
 import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
 import type { NullTokens } from './null-tokens'
-import { DEFAULT_GZIP_LIMITS } from './csv/decode-input'
 import { openCsv, type OpenedCsv } from './csv/open-csv'
 import { ParquetPartWriter } from './parquet/parquet-part-writer'
 import type { CsvEvent } from './csv/read-csv-records'
@@ -79,11 +78,7 @@ interface Pass {
 /** Opens the source and reads the header. Undefined for an empty file. */
 async function beginPass(source: ByteSource, settings: Settings): Promise<Pass | undefined> {
   const contract = settings.options.contract
-  const opened = await openCsv(source.open(), settings.sourceName, {
-    encoding: contract?.encoding,
-    delimiter: contract?.delimiter,
-    gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
-  })
+  const opened = await openCsv(source.open(), settings.sourceName, declaredReading(settings))
   const events = opened.events[Symbol.asyncIterator]()
   const first = await events.next()
   if (first.done) {
@@ -91,14 +86,16 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
     return undefined
   }
   const head = first.value[0]
-  const hasHeader = contract?.header ?? true
+  const hasHeader = decideHeader(contract, opened, settings.sourceName)
   if (hasHeader && head.kind === 'broken') {
     await events.return?.(undefined)
     throw new CsvFormatError(`csv: cannot read the header at line ${head.line} of ${settings.sourceName}: ${head.message}`)
   }
   const header = hasHeader && head.kind === 'record' ? head.fields : undefined
-  const width = header ? header.length : contract!.columns.length
+  if (hasHeader) opened.headerLine = head.line
+  const width = header ? header.length : contract?.columns.length || (head.kind === 'record' ? head.fields.length : 1)
   const plan = planColumns(header ? [...header] : undefined, width, contract, settings.sourceName, settings.options.reservedColumns)
+  if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
   return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }
 }
 
@@ -112,9 +109,15 @@ async function nextBatch(pass: Pass): Promise<CsvEvent[] | undefined> {
   return next.done ? undefined : next.value
 }
 
+/** The record has the plan's width (a trailing empty field not counted): it is sampled. */
+function hasPlanWidth(plan: ColumnPlan, fields: string[]): boolean {
+  if (fields.length === plan.width) return true
+  return plan.trailingDelimiter !== undefined && fields.length === plan.width + 1 && fields[plan.width] === ''
+}
+
 /** Feeds one record's inferred cells to their accumulators. */
 function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnTypeAccumulator | undefined)[], nullTokens: NullTokens): void {
-  if (event.kind !== 'record' || event.fields.length !== pass.plan.width) return
+  if (event.kind !== 'record' || !hasPlanWidth(pass.plan, event.fields)) return
   if (pass.opened.input.invalidLines.size > 0 && RowCoercer.invalidLine(event, pass.opened.input.invalidLines) !== undefined) return
   pass.plan.columns.forEach((column, j) => {
     const acc = accumulators[j]

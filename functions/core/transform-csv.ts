@@ -1,7 +1,7 @@
-import { planColumns, type ColumnPlan } from './column-plan'
+import { decideHeader, declaredReading, planColumns, type ColumnPlan } from './column-plan'
 import { DEFAULT_NULL_TOKENS } from './contract'
-import { DEFAULT_GZIP_LIMITS } from './csv/decode-input'
 import { openCsvBytes, type OpenedCsvBytes } from './csv/open-csv'
+import type { Dialect } from './csv/sniff-dialect'
 import { scanRecords, type RecordBatch } from './csv/scan-records'
 import { CsvFormatError } from './errors'
 import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
@@ -53,29 +53,28 @@ interface Pass {
 /** Opens the source and reads the header. Undefined for an empty file. */
 async function beginPass(source: ByteSource, settings: Settings): Promise<Pass | undefined> {
   const contract = settings.options.contract
-  const opened = await openCsvBytes(source.open(), settings.sourceName, {
-    encoding: contract?.encoding,
-    delimiter: contract?.delimiter,
-    gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
-  })
+  const opened = await openCsvBytes(source.open(), settings.sourceName, declaredReading(settings))
   const pool: RecordBatch[] = []
-  const batches = scanRecords(opened.bytes, opened.dialect, settings.sourceName, opened.counters, 1, undefined, pool)[Symbol.asyncIterator]()
+  const firstLine = opened.dialect.skipLines + 1
+  const batches = scanRecords(opened.bytes, opened.dialect, settings.sourceName, opened.counters, firstLine, undefined, pool)[Symbol.asyncIterator]()
   const first = await batches.next()
   if (first.done) {
     await batches.return?.(undefined)
     return undefined
   }
   const batch = first.value
-  const hasHeader = contract?.header ?? true
+  const hasHeader = decideHeader(contract, opened, settings.sourceName)
   const event = batch.fallback.get(0)
   if (hasHeader && event?.kind === 'broken') {
     await batches.return?.(undefined)
     throw new CsvFormatError(`csv: cannot read the header at line ${event.line} of ${settings.sourceName}: ${event.message}`)
   }
   let header: string[] | undefined
+  if (hasHeader) opened.headerLine = batch.line[0]
   if (hasHeader) header = event?.kind === 'record' ? [...event.fields] : Array.from({ length: batch.fieldCount[0] }, (_, k) => batch.text(batch.firstField[0] + k))
-  const width = header ? header.length : contract!.columns.length
+  const width = header ? header.length : contract?.columns.length || headerlessWidth(opened.dialect, batch)
   const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
+  if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
   return { opened, batches, pending: [batch], firstRecord: hasHeader ? 1 : 0, plan, pool }
 }
 
@@ -98,7 +97,7 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]
         sampled += 1
         bytes += batch.end[r] - batch.start[r]
         const event = batch.fallback.get(r)
-        if (event?.kind === 'broken' || batch.fieldCount[r] !== pass.plan.width) continue
+        if (event?.kind === 'broken' || !hasPlanWidth(pass.plan, batch, r)) continue
         if (invalid.size > 0 && hasInvalidLine(batch, r, invalid)) continue
         pass.plan.columns.forEach((column, j) => {
           const acc = accumulators[j]
@@ -110,6 +109,17 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]
     }
   }
   return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
+}
+
+/** The record has the plan's width (a trailing empty field not counted): it is sampled. */
+function hasPlanWidth(plan: ColumnPlan, batch: RecordBatch, r: number): boolean {
+  const width = batch.fieldCount[r]
+  if (width === plan.width) return true
+  if (!plan.trailingDelimiter || width !== plan.width + 1) return false
+  const event = batch.fallback.get(r)
+  if (event?.kind === 'record') return event.fields[width - 1] === ''
+  const f = batch.firstField[r] + width - 1
+  return batch.fieldStart[f] === batch.fieldEnd[f]
 }
 
 function hasInvalidLine(batch: RecordBatch, r: number, invalid: Set<number>): boolean {
@@ -179,7 +189,7 @@ export async function readRangeStart(source: ByteSource, settings: Settings): Pr
   const pass = await beginPass(source, settings)
   if (!pass) return undefined
   try {
-    if (pass.opened.input.compression !== 'none' || pass.opened.input.encoding !== 'utf-8') return undefined
+    if (pass.opened.input.compression !== 'none' || pass.opened.input.encoding !== 'utf-8' || pass.opened.dialect.lineBreak === 'CR') return undefined
     return rangeStart(pass, await sampleTypes(pass, settings), settings, true)
   } finally {
     await pass.batches.return?.(undefined)
@@ -191,18 +201,26 @@ function rangeStart(pass: Pass, types: AthenaType[], settings: Settings, sampled
   const first = pass.pending[0]
   const bom = pass.opened.input.bom ? 3 : 0
   const all = pass.plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
-  if (pass.firstRecord === 0) return { opened: pass.opened, plan: pass.plan, types, all, dataStart: bom, linesBefore: 0, blankLinesBefore: 0, sampled }
-  const blank = first.line[0] - 1
+  const skipped = pass.opened.skippedBytes
+  const skipLines = pass.opened.dialect.skipLines
+  if (pass.firstRecord === 0) return { opened: pass.opened, plan: pass.plan, types, all, dataStart: bom + skipped, linesBefore: skipLines, blankLinesBefore: 0, sampled }
+  const blank = first.line[0] - 1 - skipLines
   return {
     opened: pass.opened,
     plan: pass.plan,
     types,
     all,
-    dataStart: bom + first.end[0],
-    linesBefore: blank + lineBreaks(first.buf.toString('latin1', first.start[0], first.end[0])),
+    dataStart: bom + skipped + first.end[0],
+    linesBefore: first.line[0] - 1 + lineBreaks(first.buf.toString('latin1', first.start[0], first.end[0])),
     blankLinesBefore: blank,
     sampled,
   }
+}
+
+/** The width of a headerless file: its first record's. */
+function headerlessWidth(dialect: Dialect, batch: RecordBatch): number {
+  const event = batch.fallback.get(0)
+  return event?.kind === 'record' ? event.fields.length : event ? 1 : batch.fieldCount[0]
 }
 
 async function nextBatch(pass: Pass): Promise<RecordBatch | undefined> {

@@ -16,6 +16,9 @@ export interface FileHead {
   dialect: Dialect
   input: { compression: 'none'; encoding: string; bom: boolean }
   header: boolean
+  /** Warnings about how the file was read (encoding, preamble, header), for the combined stats. */
+  notes?: string[]
+  headerLine?: number
   /** The column plan as plain data (contract formats as their patterns). */
   plan: { width: number; warnings: string[]; columns: RangeJob['columns'] }
   types: AthenaType[]
@@ -167,7 +170,9 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     sourceName: settings.sourceName,
     dialect: start.opened.dialect,
     input: { compression: 'none', encoding: start.opened.input.encoding, bom: start.opened.input.bom },
-    header: settings.options.contract?.header ?? true,
+    header: start.opened.header,
+    headerLine: start.opened.headerLine,
+    notes: start.opened.notes,
     plan: { width: start.plan.width, warnings: start.plan.warnings, columns: jobColumns(start.plan) },
     types: start.types,
     all: start.all,

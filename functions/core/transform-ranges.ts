@@ -36,6 +36,8 @@ export interface RangeStart {
  */
 export function workerCount(settings: Settings, source: ByteSource, opened: OpenedCsvBytes): number {
   if (!source.size || !source.openRange || opened.input.compression !== 'none' || opened.input.encoding !== 'utf-8') return 1
+  // Ranges start after an LF; a file of CR line breaks is read in one.
+  if (opened.dialect.lineBreak === 'CR') return 1
   const wanted = settings.options.workers ?? Math.min(settings.options.rangeRunner?.maxWorkers ?? 1, Math.floor(source.size / BYTES_PER_WORKER))
   return Math.max(1, Math.floor(wanted))
 }
@@ -84,6 +86,9 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
   const { rowsIn, rejects, parts, rejectParts, blankLines, invalidLines, invalidSequences } = folded
   const opened = {
     dialect: start.opened.dialect,
+    header: start.opened.header,
+    headerLine: start.opened.headerLine,
+    notes: start.opened.notes,
     counters: { blankLines },
     input: { ...start.opened.input, invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => size },
   }

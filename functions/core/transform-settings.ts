@@ -54,9 +54,19 @@ export function resolveSettings(options: TransformOptions): Settings {
   }
 }
 
-/** Fails the file when the share of rejected rows is above the threshold. */
+/**
+ * Rejected rows a file may hold before the threshold applies: one bad row in a small file
+ * (1 of 11 is 9 %) is not a broken file. A file none of whose rows loads fails all the same.
+ */
+export const MIN_REJECTS_FOR_THRESHOLD = 10
+
+/**
+ * Fails the file when the share of rejected rows is above the threshold and at least
+ * MIN_REJECTS_FOR_THRESHOLD rows were rejected, or when every row was rejected.
+ */
 export function checkRejectThreshold(settings: Settings, rowsIn: number, rejects: RejectsTable): void {
-  if (rowsIn > 0 && rejects.count / rowsIn > settings.rejectThreshold) {
+  const enough = rejects.count >= MIN_REJECTS_FOR_THRESHOLD || rejects.count === rowsIn
+  if (rowsIn > 0 && enough && rejects.count / rowsIn > settings.rejectThreshold) {
     throw new RejectThresholdError(
       `rejects: ${rejects.count} of ${rowsIn} rows of ${settings.sourceName} were rejected (${pct(rejects.count / rowsIn)}, threshold ${pct(settings.rejectThreshold)}); ` +
         `codes ${JSON.stringify(rejects.codes)}; first at line ${rejects.firstLine}`,
@@ -70,7 +80,7 @@ export function checkRejectThreshold(settings: Settings, rowsIn: number, rejects
 /** What a write pass hands over for its stats. */
 export interface PassOutcome {
   settings: Settings
-  opened: Pick<OpenedCsv, 'input' | 'dialect' | 'counters'>
+  opened: Pick<OpenedCsv, 'input' | 'dialect' | 'counters'> & Partial<Pick<OpenedCsv, 'header' | 'headerLine' | 'notes'>>
   plan: ColumnPlan
   types: AthenaType[]
   /** The Parquet columns with their output names, before the partition column is left out. */
@@ -88,7 +98,7 @@ export interface PassOutcome {
 export function transformStats(o: PassOutcome): TransformStats {
   const { settings, opened, plan, types, all, by, rowsIn, rejects, parts, rejectParts } = o
   const rowsOut = rowsIn - rejects.count
-  const warnings = [...plan.warnings]
+  const warnings = [...(opened.notes ?? []), ...plan.warnings]
   plan.columns.forEach((c, j) => {
     if (all[j].name === c.name) return
     const table = athenaTypeName(settings.tableTypes.get(c.name)!)
@@ -96,10 +106,13 @@ export function transformStats(o: PassOutcome): TransformStats {
   })
   const invalid = opened.input.invalidSequences()
   if (invalid > 0) {
-    warnings.push(
-      `encoding: ${invalid} invalid UTF-8 byte sequence(s) on ${opened.input.invalidLines.size} line(s), first at line ${Math.min(...opened.input.invalidLines)}; ` +
-        'their rows were rejected. If the file is not UTF-8, declare "encoding" in the contract',
-    )
+    const headerLine = opened.headerLine ?? 0
+    const lines = [...opened.input.invalidLines]
+    const dataLines = lines.filter((l) => l !== headerLine)
+    const parts = [`encoding: ${invalid} invalid UTF-8 byte sequence(s) on ${lines.length} line(s), first at line ${Math.min(...lines)}`]
+    if (dataLines.length < lines.length) parts.push(`the header (line ${headerLine}) holds some, read as U+FFFD (�) in its column names`)
+    if (dataLines.length > 0) parts.push(`the ${dataLines.length} row(s) holding them were rejected`)
+    warnings.push(`${parts.join('; ')}. If the file is not UTF-8, declare "encoding" in the contract`)
   }
   const renamed = Object.fromEntries(plan.columns.filter((c) => c.field >= 0 && c.original !== c.name).map((c) => [c.original, c.name]))
   return {
@@ -115,7 +128,7 @@ export function transformStats(o: PassOutcome): TransformStats {
     compression: opened.input.compression,
     encoding: opened.input.encoding,
     bom: opened.input.bom,
-    dialect: { ...opened.dialect, header: settings.options.contract?.header ?? true },
+    dialect: { ...opened.dialect, header: opened.header ?? true },
     columns: plan.columns.flatMap<ColumnInfo>((c, j) =>
       j === by
         ? []
@@ -143,7 +156,7 @@ export function emptyStats(settings: Settings): TransformStats {
   return {
     source: settings.sourceName, outcome: 'empty', rowsIn: 0, rowsOut: 0, rowsRejected: 0, blankLines: 0,
     bytesIn: 0, bytesOut: 0, rejectBytesOut: 0, compression: 'none', encoding: 'utf-8', bom: false,
-    dialect: { delimiter: ',', quote: '"', lineBreak: 'none', header: true },
+    dialect: { delimiter: ',', quote: '"', escape: '"', lineBreak: 'none', trimSpaces: false, trailingDelimiter: false, skipLines: 0, header: true },
     columns: [], renamed: {}, parts: [], rejectParts: [], rejectCodes: {},
     inference: { sampleRows: 0, restarts: 0 }, warnings: [], seconds: 0,
   }

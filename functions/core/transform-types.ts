@@ -138,10 +138,19 @@ export interface TransformStats {
   bytesOut: number
   /** Parquet bytes written for rejects parts. */
   rejectBytesOut: number
-  compression: 'gzip' | 'none'
+  compression: 'gzip' | 'zstd' | 'none'
   encoding: string
   bom: boolean
-  dialect: { delimiter: string; quote: string; lineBreak: 'LF' | 'CRLF' | 'CR' | 'none'; header: boolean }
+  dialect: {
+    delimiter: string
+    quote: string | null
+    escape: string
+    lineBreak: 'LF' | 'CRLF' | 'CR' | 'none'
+    trimSpaces: boolean
+    trailingDelimiter: boolean
+    skipLines: number
+    header: boolean
+  }
   /** The Parquet columns; a partition column is not among them (its value is in the path). */
   columns: ColumnInfo[]
   /** The contract's partition column, when there is one. */

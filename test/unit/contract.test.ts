@@ -26,10 +26,27 @@ describe('parseContract', () => {
     expect(contract).toMatchObject({ delimiter: ';', encoding: 'windows-1252', nullTokens: ['-'], rejectThreshold: 0.01, extraColumns: 'drop' })
   })
 
-  it('defaults to a header row, nullable columns and keeping extra columns', () => {
+  it('leaves the header, quoting and preamble to detection, with nullable columns and keeping extra columns', () => {
     const contract = parseContract({ columns: [{ name: 'a', type: 'string' }] })
-    expect(contract).toMatchObject({ header: true, extraColumns: 'keep' })
+    expect(contract).toMatchObject({ extraColumns: 'keep' })
+    expect(contract.header).toBeUndefined()
+    expect(contract.quote).toBeUndefined()
+    expect(contract.escape).toBeUndefined()
+    expect(contract.skipLines).toBeUndefined()
     expect(contract.columns[0].nullable).toBe(true)
+  })
+
+  it('reads the dialect keys: header, quote null, a backslash escape and skipLines', () => {
+    const contract = parseContract({ columns: [{ name: 'a', type: 'string' }], header: false, quote: null, escape: '\\', skipLines: 3 })
+    expect(contract).toMatchObject({ header: false, quote: null, escape: '\\', skipLines: 3 })
+  })
+
+  it('rejects a quote other than " or null, an unknown escape and a negative or fractional skipLines', () => {
+    const attempt = (extra: Record<string, unknown>) => () => parseContract({ columns: [{ name: 'a', type: 'string' }], ...extra })
+    expect(attempt({ quote: "'" })).toThrow(/quote: must be/)
+    expect(attempt({ escape: '/' })).toThrow(/escape: must be/)
+    expect(attempt({ skipLines: -1 })).toThrow(/skipLines: must be a whole number/)
+    expect(attempt({ skipLines: 1.5 })).toThrow(/skipLines: must be a whole number/)
   })
 
   it('reports every problem at once, each with its JSON path', () => {

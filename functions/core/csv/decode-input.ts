@@ -1,22 +1,26 @@
 import { isUtf8 } from 'node:buffer'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { createGunzip } from 'node:zlib'
+import * as zlib from 'node:zlib'
 import { countBytes, countLineBreaks, peekBytes } from './byte-stream'
 import { BinaryInputError, DecompressionLimitError, EncodingError } from '../errors'
+import { guessEncoding } from './detect-encoding'
 import { findInvalidUtf8, incompleteTail } from './utf8-validation'
 
 /**
- * Input decoding: gzip → encoding detection → UTF-8 bytes for the CSV parser.
+ * Input decoding: decompression (gzip, zstd) → encoding detection → UTF-8 bytes for the CSV parser.
  *
  * Encoding policy: UTF-8 input passes through byte for byte; invalid UTF-8 sequences are
  * never replaced silently: their line numbers are recorded so every row holding one goes to
  * rejects with error_code `encoding`, and a warning counts them. Other encodings (UTF-16
  * with a BOM, or one declared in the contract) are decoded strictly; an undecodable byte
- * fails the file with EncodingError naming the line.
+ * fails the file with EncodingError naming the line. A file whose head is not valid UTF-8
+ * (and holds no valid multi-byte UTF-8 either), without a BOM or a declared encoding, is
+ * decoded as windows-1252 when `guessEncoding` is confident, with a note; otherwise it fails
+ * with EncodingError naming the likely encoding and the contract line to add.
  */
 export interface DecodedInput {
-  compression: 'gzip' | 'none'
+  compression: 'gzip' | 'zstd' | 'none'
   encoding: string
   bom: boolean
   /** UTF-8 bytes without BOM. */
@@ -27,9 +31,12 @@ export interface DecodedInput {
   invalidLines: Set<number>
   /** Invalid UTF-8 sequences found so far. */
   invalidSequences(): number
+  /** Warnings about the decoding (a detected encoding). */
+  notes: string[]
 }
 
-const SNIFF_BYTES = 8192
+/** Head read to tell text from binary and to guess the encoding. */
+const SNIFF_BYTES = 64 * 1024
 
 /** Bounds on what a gzip input may expand to; see `TransformOptions.gzipLimits`. */
 export interface GzipLimits {
@@ -53,6 +60,20 @@ const SIGNATURES: [number[], string][] = [
   [[0xff, 0xd8, 0xff], 'a JPEG image'],
   [[0xd0, 0xcf, 0x11, 0xe0], 'an OLE document (an .xls workbook?)'],
   [[0x1f, 0x8b], 'gzip data compressed twice'],
+  [[0x28, 0xb5, 0x2f, 0xfd], 'zstd data compressed twice'],
+]
+
+/** Compression formats known by their magic bytes; `decompress` is undefined where the runtime has none. */
+const COMPRESSIONS: { name: 'gzip' | 'zstd' | 'bzip2' | 'xz'; magic: number[]; decompress?: () => NodeJS.ReadWriteStream }[] = [
+  { name: 'gzip', magic: [0x1f, 0x8b], decompress: () => zlib.createGunzip() },
+  {
+    name: 'zstd',
+    magic: [0x28, 0xb5, 0x2f, 0xfd],
+    // Node 22.15 and later; Node 20 has no zstd.
+    decompress: (zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress,
+  },
+  { name: 'bzip2', magic: [0x42, 0x5a, 0x68] },
+  { name: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
 ]
 
 /** Decodes a raw byte stream. `declaredEncoding` comes from the contract, if any. */
@@ -63,9 +84,15 @@ export async function decodeInput(
   gzipLimits: GzipLimits = DEFAULT_GZIP_LIMITS,
 ): Promise<DecodedInput> {
   const counted = countBytes(source)
-  const first = await peekBytes(counted.stream, 2)
-  const gzip = first.head.length >= 2 && first.head[0] === 0x1f && first.head[1] === 0x8b
-  const plain = gzip ? gunzip(first.rest, sourceName, gzipLimits, counted.count) : first.rest
+  const first = await peekBytes(counted.stream, 6)
+  const format = COMPRESSIONS.find((c) => first.head.length >= c.magic.length && c.magic.every((b, i) => first.head[i] === b) && isCompressed(c.name, first.head))
+  if (format && !format.decompress) {
+    throw new BinaryInputError(
+      `input: ${sourceName} is ${format.name}-compressed, which this runtime cannot decompress` +
+        (format.name === 'zstd' ? ' (zstd needs Node 22.15 or later)' : '') + '; recompress it with gzip or store it uncompressed',
+    )
+  }
+  const plain = format ? decompress(first.rest, format.decompress!(), format.name, sourceName, gzipLimits, counted.count) : first.rest
   const { head, rest } = await peekBytes(plain, SNIFF_BYTES)
 
   let encoding = 'utf-8'
@@ -75,6 +102,22 @@ export async function decodeInput(
   else if (head[0] === 0xfe && head[1] === 0xff) [encoding, bomLength] = ['utf-16be', 2]
   if (bomLength === 0 && declaredEncoding) encoding = normalizeLabel(declaredEncoding)
   if (!encoding.startsWith('utf-16')) assertText(head, sourceName)
+  const notes: string[] = []
+  if (encoding === 'utf-8' && !declaredEncoding && bomLength === 0 && !isUtf8(head.subarray(0, head.length - incompleteTail(head)))) {
+    const guess = guessEncoding(head)
+    if (guess.confident) {
+      encoding = guess.name
+      notes.push(
+        `encoding: ${sourceName} is not valid UTF-8; it was read as ${guess.name} (detected). ` +
+          `Declare "encoding": "${guess.name}" in the contract to make it explicit`,
+      )
+    } else if (!guess.mostlyUtf8) {
+      throw new EncodingError(
+        `encoding: ${sourceName} is not valid UTF-8 and its encoding cannot be told for sure (it looks like ${guess.name}, confidence ${guess.confidence}%); ` +
+          `add "encoding": "${guess.name}" (or the right one) to the dataset's contract`,
+      )
+    }
+  }
 
   const invalidLines = new Set<number>()
   let invalidCount = 0
@@ -84,13 +127,14 @@ export async function decodeInput(
       ? validateUtf8(body, invalidLines, () => (invalidCount += 1))
       : transcode(body, encoding, sourceName)
   return {
-    compression: gzip ? 'gzip' : 'none',
+    compression: format ? (format.name as 'gzip' | 'zstd') : 'none',
     encoding,
     bom: bomLength > 0,
     bytes,
     bytesIn: counted.count,
     invalidLines,
     invalidSequences: () => invalidCount,
+    notes,
   }
 }
 
@@ -119,28 +163,40 @@ function assertText(head: Buffer, sourceName: string): void {
   }
 }
 
-async function* gunzip(chunks: AsyncIterable<Uint8Array>, sourceName: string, limits: GzipLimits, compressed: () => number): AsyncGenerator<Buffer> {
-  const gz = createGunzip()
+/** bzip2's magic is short: its block header (pi in BCD) after the level digit confirms it. */
+function isCompressed(name: string, head: Buffer): boolean {
+  if (name !== 'bzip2') return true
+  return head[3] >= 0x31 && head[3] <= 0x39 && head.length >= 6 && head[4] === 0x31 && head[5] === 0x41
+}
+
+async function* decompress(
+  chunks: AsyncIterable<Uint8Array>,
+  gz: NodeJS.ReadWriteStream & { destroy?: () => void },
+  format: string,
+  sourceName: string,
+  limits: GzipLimits,
+  compressed: () => number,
+): AsyncGenerator<Buffer> {
   const feeding = pipeline(Readable.from(chunks), gz).catch(() => undefined)
   let out = 0
   try {
     for await (const chunk of gz) {
       out += (chunk as Buffer).length
       if (out > limits.maxBytes) {
-        throw new DecompressionLimitError(`gzip: ${sourceName} decompresses to more than ${limits.maxBytes} bytes (the limit); split the file or raise the limit`)
+        throw new DecompressionLimitError(`${format}: ${sourceName} decompresses to more than ${limits.maxBytes} bytes (the limit); split the file or raise the limit`)
       }
       if (out > limits.ratioAfterBytes && out / Math.max(1, compressed()) > limits.maxRatio) {
         throw new DecompressionLimitError(
-          `gzip: ${sourceName} expands more than ${limits.maxRatio}× (${out} bytes from ${compressed()}): probably a decompression bomb`,
+          `${format}: ${sourceName} expands more than ${limits.maxRatio}× (${out} bytes from ${compressed()}): probably a decompression bomb`,
         )
       }
       yield chunk as Buffer
     }
   } catch (e) {
     if (e instanceof DecompressionLimitError) throw e
-    throw new BinaryInputError(`gzip: ${sourceName} is corrupt or truncated (${(e as Error).message})`, { cause: e })
+    throw new BinaryInputError(`${format}: ${sourceName} is corrupt or truncated (${(e as Error).message})`, { cause: e })
   } finally {
-    gz.destroy()
+    gz.destroy?.()
     await feeding
   }
 }

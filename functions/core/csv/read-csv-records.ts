@@ -1,5 +1,4 @@
 import { parse } from 'csv-parse'
-import { parse as parseSync } from 'csv-parse/sync'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CsvFormatError } from '../errors'
@@ -43,6 +42,7 @@ export async function* readCsvRecords(
   dialect: Dialect,
   sourceName: string,
   counters: { blankLines: number },
+  firstLine = 1,
 ): AsyncGenerator<CsvEvent[]> {
   const options = parserOptions(dialect)
   const parser = parse({
@@ -52,7 +52,7 @@ export async function* readCsvRecords(
       return undefined
     },
   })
-  let line = 1
+  let line = firstLine
   let fed = 0
   let consumed = 0
   // An unclosed quote makes csv-parse hold the rest of the file as one field. Checking what it
@@ -82,8 +82,7 @@ export async function* readCsvRecords(
         } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
           counters.blankLines += 1
         } else {
-          const fields = dialect.lineBreak === 'LF' && out.raw.endsWith('\r\n') ? reparseCrlf(out.raw, options) : out.record!
-          events.push({ kind: 'record', fields, line: start, raw: out.raw })
+          events.push({ kind: 'record', fields: out.record!, line: start, raw: out.raw })
         }
       }
       if (events.length > 0) yield events
@@ -97,24 +96,21 @@ export async function* readCsvRecords(
 }
 
 /** csv-parse options for a dialect: shared with the byte scanner's fallback so both read alike. */
-export function parserOptions(dialect: Dialect) {
+export function parserOptions(dialect: Pick<Dialect, 'delimiter' | 'quote' | 'escape' | 'trimSpaces'>) {
   return {
     delimiter: dialect.delimiter,
-    quote: dialect.quote,
-    escape: dialect.quote,
-    // One line break, the one sniffed: csv-parse checks every character against each.
-    record_delimiter: dialect.lineBreak === 'CR' ? '\r' : dialect.lineBreak === 'CRLF' ? '\r\n' : '\n',
+    quote: dialect.quote ?? false,
+    escape: dialect.escape,
+    // Every kind of line break ends a record, whichever came first: files that mix them
+    // (CR lines with a final LF, CRLF with later LF lines) never keep a break in a value.
+    record_delimiter: ['\r\n', '\n', '\r'],
+    ltrim: dialect.trimSpaces,
+    rtrim: dialect.trimSpaces,
     raw: true,
     relax_column_count: true,
     relax_quotes: true,
     skip_records_with_error: true,
   }
-}
-
-/** A CRLF line in a file read as LF: read again with CRLF, so the CR is no part of a field. */
-export function reparseCrlf(raw: string, options: ReturnType<typeof parserOptions>): string[] {
-  const records = parseSync(raw, { ...options, raw: false, record_delimiter: '\r\n' }) as string[][]
-  return records[0] ?? ['']
 }
 
 /**

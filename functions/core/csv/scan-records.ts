@@ -1,6 +1,6 @@
 import { parse as parseSync } from 'csv-parse/sync'
 import { CsvFormatError } from '../errors'
-import { brokenEvent, lineBreaks, MAX_RECORD_CHARS, parserOptions, reparseCrlf, type CsvEvent } from './read-csv-records'
+import { brokenEvent, lineBreaks, MAX_RECORD_CHARS, parserOptions, type CsvEvent } from './read-csv-records'
 import type { Dialect } from './sniff-dialect'
 
 /**
@@ -90,6 +90,8 @@ const growF64 = (a: Float64Array) => {
 const QUOTE = 34
 const LF = 10
 const CR = 13
+const BACKSLASH = 92
+const isSpace = (b: number) => b === 32 || b === 9
 /** Bytes handed to csv-parse first for an irregular record; doubled while the record runs on. */
 const FALLBACK_WINDOW = 16 * 1024
 
@@ -165,10 +167,12 @@ export interface RangeTail {
 
 class Scanner {
   private readonly delim: number
-  /** The byte that ends a record: LF, or CR in a CR file. */
-  private readonly eol: number
-  private readonly crlf: boolean
-  private readonly lfMode: boolean
+  /** The quote byte, or -1 when the file has no quoting. */
+  private readonly quote: number
+  /** Quoted fields escape with a backslash: any backslash in one goes to csv-parse. */
+  private readonly backslash: boolean
+  /** Spaces around fields are trimmed: a field with one at either end goes to csv-parse. */
+  private readonly trim: boolean
   private readonly options: ReturnType<typeof parserOptions>
   line: number
 
@@ -179,9 +183,9 @@ class Scanner {
     firstLine: number,
   ) {
     this.delim = dialect.delimiter.charCodeAt(0)
-    this.eol = dialect.lineBreak === 'CR' ? CR : LF
-    this.crlf = dialect.lineBreak === 'CRLF'
-    this.lfMode = dialect.lineBreak === 'LF' || dialect.lineBreak === 'none'
+    this.quote = dialect.quote === null ? -1 : QUOTE
+    this.backslash = dialect.quote !== null && dialect.escape === '\\'
+    this.trim = dialect.trimSpaces
     this.options = parserOptions(dialect)
     this.line = firstLine
   }
@@ -212,12 +216,13 @@ class Scanner {
 
   /**
    * Reads one record at `pos`. Returns the offset after it, 0 when the buffer ends inside it
-   * (and more bytes may come), or -1 when it is irregular.
+   * (and more bytes may come), or -1 when it is irregular. LF, CRLF and a lone CR each end a
+   * record, whatever the file's first line break was.
    */
   private record(buf: Buffer, pos: number, batch: RecordBatch, eof: boolean): number {
     const n = buf.length
     const delim = this.delim
-    const eol = this.eol
+    const quote = this.quote
     batch.reserve(64)
     const first = batch.fields
     let fields = first
@@ -233,7 +238,7 @@ class Scanner {
         fe = batch.fieldEnd
         fq = batch.fieldQuote
       }
-      if (p < n && buf[p] === QUOTE) {
+      if (p < n && buf[p] === quote) {
         // Quoted field: runs to the quote that is not doubled.
         const s = p + 1
         let q = s
@@ -249,6 +254,10 @@ class Scanner {
           if (q + 1 >= n && !eof) return 0
           break
         }
+        if (this.backslash) {
+          const b = buf.indexOf(BACKSLASH, s)
+          if (b >= 0 && b < q) return -1
+        }
         breaks += countBreaks(buf, s, q)
         fs[fields] = s
         fe[fields] = q
@@ -261,10 +270,10 @@ class Scanner {
           p += 1
           continue
         }
-        if (c === eol && !this.crlf) return this.finish(batch, pos, p + 1, first, fields, breaks + 1)
-        if (c === CR && eol === LF) {
-          if (p + 1 >= n) return eof ? -1 : 0
-          if (buf[p + 1] === LF) return this.finish(batch, pos, p + 2, first, fields, breaks + 1)
+        if (c === LF) return this.finish(batch, pos, p + 1, first, fields, breaks + 1)
+        if (c === CR) {
+          if (p + 1 >= n) return eof ? this.finish(batch, pos, n, first, fields, breaks + 1) : 0
+          return this.finish(batch, pos, buf[p + 1] === LF ? p + 2 : p + 1, first, fields, breaks + 1)
         }
         return -1
       }
@@ -273,9 +282,10 @@ class Scanner {
       let c = 0
       while (p < n) {
         c = buf[p]
-        if (c === delim || c === LF || c === CR || c === QUOTE) break
+        if (c === delim || c === LF || c === CR || c === quote) break
         p += 1
       }
+      if (this.trim && p > s && (isSpace(buf[s]) || isSpace(buf[p - 1]))) return -1
       fs[fields] = s
       fe[fields] = p
       fq[fields] = 0
@@ -288,28 +298,14 @@ class Scanner {
         p += 1
         continue
       }
-      if (c === QUOTE) return -1
-      if (this.lfMode) {
-        if (c === LF) {
-          if (fields === first + 1 && p === pos) return this.blank(batch, p + 1)
-          return this.finish(batch, pos, p + 1, first, fields, breaks + 1)
-        }
-        // CR: only as part of CRLF, which ends the record without the CR.
-        if (p + 1 >= n) return eof ? -1 : 0
-        if (buf[p + 1] !== LF) return -1
-        return this.finish(batch, pos, p + 2, first, fields, breaks + 1)
+      if (c === quote) return -1
+      let next = p + 1
+      if (c === CR) {
+        if (p + 1 >= n && !eof) return 0
+        if (p + 1 < n && buf[p + 1] === LF) next = p + 2
       }
-      if (this.crlf) {
-        if (c === LF) return -1
-        if (p + 1 >= n) return eof ? -1 : 0
-        if (buf[p + 1] !== LF) return -1
-        if (fields === first + 1 && p === pos) return this.blank(batch, p + 2)
-        return this.finish(batch, pos, p + 2, first, fields, breaks + 1)
-      }
-      // CR file.
-      if (c === LF) return -1
-      if (fields === first + 1 && p === pos) return this.blank(batch, p + 1)
-      return this.finish(batch, pos, p + 1, first, fields, breaks + 1)
+      if (fields === first + 1 && p === pos) return this.blank(batch, next)
+      return this.finish(batch, pos, next, first, fields, breaks + 1)
     }
   }
 
@@ -361,8 +357,11 @@ class Scanner {
         continue
       }
       // csv-parse leaves the LF of a CRLF record delimiter out of `raw`: it is consumed here.
-      const lf = this.crlf && latin.endsWith('\r') && text.charCodeAt(latin.length) === LF ? 1 : 0
-      const complete = (whole && eof) || (first !== undefined && (lf === 1 || this.endsRecord(latin)))
+      const endsCR = latin.endsWith('\r')
+      const lf = endsCR && text.charCodeAt(latin.length) === LF ? 1 : 0
+      // A record ending in CR at the window's end may yet be a CRLF: read on.
+      const ends = latin.endsWith('\n') || (endsCR && latin.length < text.length)
+      const complete = (whole && eof) || (first !== undefined && (lf === 1 || ends))
       if (!complete) {
         if (whole) return -1
         continue
@@ -377,19 +376,12 @@ class Scanner {
           this.counters.blankLines += 1
           return pos + bytes
         }
-        const fields = this.lfMode && raw.endsWith('\r\n') ? reparseCrlf(raw, this.options) : record
-        this.push(batch, pos, pos + bytes, start, { kind: 'record', fields, line: start, raw })
+        this.push(batch, pos, pos + bytes, start, { kind: 'record', fields: record, line: start, raw })
       } else {
         this.push(batch, pos, pos + bytes, start, brokenEvent({ raw, error: skipped! }, start, this.line, this.sourceName))
       }
       return pos + bytes
     }
-  }
-
-  private endsRecord(raw: string): boolean {
-    const last = raw.charCodeAt(raw.length - 1)
-    if (this.crlf) return last === LF && raw.charCodeAt(raw.length - 2) === CR
-    return last === this.eol
   }
 
   private push(batch: RecordBatch, start: number, end: number, line: number, event: CsvEvent): void {

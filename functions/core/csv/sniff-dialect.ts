@@ -1,30 +1,221 @@
+import { parse as parseSync } from 'csv-parse/sync'
+import { parserOptions } from './read-csv-records'
+
 /** The CSV dialect of one file. */
 export interface Dialect {
   delimiter: string
-  quote: '"'
+  /** `null`: no quoting, a `"` is an ordinary character. */
+  quote: '"' | null
+  /** The character that escapes a quote inside a quoted field: `"` (doubled quotes) or `\`. */
+  escape: '"' | '\\'
+  /** The first line break; records end at any of LF, CRLF and CR all the same. */
   lineBreak: 'LF' | 'CRLF' | 'CR' | 'none'
+  /** Spaces and tabs around every field are no part of its value (`a, "b, c" ,d`). */
+  trimSpaces: boolean
+  /** Data rows end with a delimiter the header lacks: that empty last field is no field. */
+  trailingDelimiter: boolean
+  /** Lines before the header (or the first record): a preamble, skipped and reported. */
+  skipLines: number
+}
+
+/** What a contract says about the dialect; each given key is taken as is. */
+export interface DeclaredDialect {
+  delimiter?: string
+  quote?: '"' | null
+  escape?: '"' | '\\'
+  skipLines?: number
+}
+
+/** A dialect with the sample's records in it, from the header (or first record) on. */
+export interface SniffedCsv {
+  dialect: Dialect
+  /** Up to SAMPLE_RECORDS records of the sample, blank lines left out. */
+  records: string[][]
 }
 
 const CANDIDATES = [',', ';', '\t', '|']
-const SAMPLE_RECORDS = 50
+const SAMPLE_RECORDS = 200
+/** A preamble is at most this many records before the header. */
+const MAX_PREAMBLE_RECORDS = 20
+/** Strict-parse errors that mean a quote opened a field and did not close it cleanly. */
+const QUOTE_ERRORS = new Set(['CSV_INVALID_CLOSING_QUOTE', 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'])
 
 /**
- * Guesses the delimiter and line break from the first part of a file (decoded text).
- * The delimiter is a candidate that appears, outside quotes, in the first record, and the
- * same number of times in the most of the first 50 records; ties go to the larger count,
- * then to the order `,` `;` tab `|`. A first record without any is one column.
+ * Guesses the dialect from the first part of a file (decoded text), the way DuckDB's sniffer
+ * and CleverCSV do: every candidate (delimiter × quoting × escape × spaces around quotes) reads
+ * the sample, and the one whose records have the most consistent width wins (ties: a reading
+ * whose quotes all close cleanly, then the plain RFC 4180 reading, then the wider table,
+ * then the order `,` `;` tab `|`). Then, on the winner: a trailing delimiter on every data row,
+ * and a preamble (narrower lines before the first record of the table's width).
  * `complete` says the sample is the whole file, so its last record is not cut off.
  */
-export function sniffDialect(sample: string, complete: boolean, declaredDelimiter?: string): Dialect {
-  const records = splitRecords(sample, complete)
+export function sniffCsv(sample: string, complete: boolean, declared: DeclaredDialect = {}): SniffedCsv {
+  const lineBreak = detectLineBreak(sample)
+  let best: Scored | undefined
+  for (const delimiter of declared.delimiter ? [declared.delimiter] : CANDIDATES) {
+    let quoted: Scored | undefined
+    let unquoted: Scored | undefined
+    for (const variant of variants(sample, delimiter, declared)) {
+      const scored = score(sample, complete, { ...variant, delimiter, lineBreak, trailingDelimiter: false, skipLines: 0 }, declared)
+      if (variant.quote === null) unquoted = scored
+      else if (!quoted || scored.consistent > quoted.consistent || (scored.consistent === quoted.consistent && scored.clean && !quoted.clean)) quoted = scored
+    }
+    // No quoting only when quoting merges records: a quote closes with text after it, and
+    // reading without quotes gives more records of the table's width.
+    const pick = !quoted || (unquoted && !quoted.clean && unquoted.consistent > quoted.consistent) ? unquoted! : quoted
+    if (!best || better(pick, best)) best = pick
+  }
+  const chosen = best!
+  const single = chosen.width < 2 && !declared.delimiter
+  const dialect: Dialect = single ? { ...chosen.dialect, delimiter: ',' } : chosen.dialect
+  return { dialect, records: chosen.records }
+}
+
+/** The dialect alone; see `sniffCsv`. A declared delimiter is taken as given. */
+export function sniffDialect(sample: string, complete: boolean, declared?: string | DeclaredDialect): Dialect {
+  return sniffCsv(sample, complete, typeof declared === 'string' ? { delimiter: declared } : declared).dialect
+}
+
+type Variant = Pick<Dialect, 'quote' | 'escape' | 'trimSpaces'>
+
+/** The quoting readings worth trying for one delimiter: only those the sample gives a reason for. */
+function variants(sample: string, delimiter: string, declared: DeclaredDialect): Variant[] {
+  if (declared.quote === null) return [{ quote: null, escape: '"', trimSpaces: false }]
+  const escapes: Variant['escape'][] = declared.escape ? [declared.escape] : sample.includes('\\"') ? ['"', '\\'] : ['"']
+  const d = delimiter === '|' ? '\\|' : delimiter === '\t' ? '\\t' : delimiter
+  const spaced = new RegExp(`(^|[${d}])[ ]+"|"[ ]+([${d}]|\\r|\\n|$)`, 'm').test(sample)
+  const out: Variant[] = []
+  for (const escape of escapes) {
+    out.push({ quote: '"', escape, trimSpaces: false })
+    if (spaced) out.push({ quote: '"', escape, trimSpaces: true })
+  }
+  if (declared.quote === undefined && sample.includes('"')) out.push({ quote: null, escape: '"', trimSpaces: false })
+  return out
+}
+
+interface Scored {
+  dialect: Dialect
+  /** Records (from the header on) whose width is the table's. */
+  consistent: number
+  width: number
+  /** No quote opens a field without closing cleanly. */
+  clean: boolean
+  records: string[][]
+}
+
+/** Across delimiters: a table of two columns or more, more records of its width, then the wider. */
+function better(a: Scored, b: Scored): boolean {
+  if (a.width >= 2 !== b.width >= 2) return a.width >= 2
+  if (a.consistent !== b.consistent) return a.consistent > b.consistent
+  if (a.clean !== b.clean) return a.clean
+  return a.width > b.width
+}
+
+/** One candidate's reading of the sample. */
+function score(sample: string, complete: boolean, dialect: Dialect, declared: DeclaredDialect): Scored {
+  const rows = readSample(sample, complete, dialect, SAMPLE_RECORDS)
+  const nonBlank = rows.filter((r) => !r.blank)
+  const width = modalWidth(nonBlank.map((r) => r.fields.length))
+  const trailing = width >= 3 && trailingDelimiter(nonBlank, width, dialect)
+  const tableWidth = trailing ? width - 1 : width
+  const widthOf = (r: SampleRow) => (trailing && r.fields.length === width && r.emptyLast ? width - 1 : r.fields.length)
+  const header = declared.skipLines !== undefined ? rows.findIndex((r) => r.line > declared.skipLines!) : preambleEnd(rows, tableWidth, widthOf)
+  const table = rows.slice(Math.max(0, header)).filter((r) => !r.blank)
+  const skipLines = declared.skipLines ?? (header > 0 ? rows[header].line - 1 : 0)
   return {
-    delimiter: declaredDelimiter ?? pickDelimiter(records),
-    quote: '"',
-    lineBreak: detectLineBreak(sample),
+    dialect: { ...dialect, trailingDelimiter: trailing, skipLines },
+    consistent: table.filter((r) => widthOf(r) === tableWidth).length,
+    width: tableWidth,
+    clean: dialect.quote === null || quotesClose(sample, dialect),
+    records: table.map((r) => (widthOf(r) < r.fields.length ? r.fields.slice(0, -1) : r.fields)),
   }
 }
 
-/** The first line break outside quotes decides. */
+interface SampleRow {
+  fields: string[]
+  /** 1-based line the record starts on. */
+  line: number
+  blank: boolean
+  /** The last field is empty and unquoted (the record ends with a delimiter). */
+  emptyLast: boolean
+}
+
+/** Reads the sample as the engines would, leaving out a cut-off last record. */
+function readSample(sample: string, complete: boolean, dialect: Dialect, limit: number): SampleRow[] {
+  const out = parseSync(sample, { ...parserOptions(dialect), to: limit + 1 }) as unknown as { record: string[]; raw: string }[]
+  if (!complete && out.length > 0) out.pop()
+  const rows: SampleRow[] = []
+  let line = 1
+  for (const { record, raw } of out.slice(0, limit)) {
+    rows.push({ fields: record, line, blank: record.length === 1 && record[0] === '' && raw.trim() === '', emptyLast: endsWithEmptyField(raw, dialect) })
+    line += countLineBreaks(raw)
+  }
+  return rows
+}
+
+/** Whether a record's text ends with a delimiter (an empty, unquoted last field). */
+export function endsWithEmptyField(raw: string, dialect: Pick<Dialect, 'delimiter' | 'trimSpaces'>): boolean {
+  let end = raw.length
+  while (end > 0 && (raw[end - 1] === '\n' || raw[end - 1] === '\r')) end -= 1
+  if (dialect.trimSpaces) while (end > 0 && (raw[end - 1] === ' ' || raw[end - 1] === '\t') && dialect.delimiter !== raw[end - 1]) end -= 1
+  return end > 0 && raw[end - 1] === dialect.delimiter
+}
+
+/** The most frequent width; ties go to the wider. */
+function modalWidth(widths: number[]): number {
+  const counts = new Map<number, number>()
+  for (const w of widths) counts.set(w, (counts.get(w) ?? 0) + 1)
+  let best = 0
+  let bestCount = 0
+  for (const [w, n] of counts) if (n > bestCount || (n === bestCount && w > best)) [best, bestCount] = [w, n]
+  return best
+}
+
+/**
+ * Every record of the modal width ends with an empty field, at least two of them, and the
+ * first record of the table (the header) is one narrower: the delimiter ends each data row.
+ */
+function trailingDelimiter(rows: SampleRow[], width: number, dialect: Dialect): boolean {
+  const wide = rows.filter((r) => r.fields.length === width)
+  if (wide.length < 2 || !wide.every((r) => r.emptyLast)) return false
+  const head = rows.find((r) => r.fields.length === width - 1 || r.fields.length === width)
+  return head !== undefined && head.fields.length === width - 1 && dialect.delimiter !== undefined
+}
+
+/**
+ * Index of the header record: 0, unless the first records are narrower than the table and
+ * followed by a table of consistent width (a title, an export note). Then the first record of
+ * the table's width starts it, when at least two more records follow with most of them that wide.
+ */
+function preambleEnd(rows: SampleRow[], width: number, widthOf: (r: SampleRow) => number): number {
+  if (width < 2) return 0
+  const first = rows.findIndex((r) => !r.blank && widthOf(r) === width)
+  if (first <= 0) return 0
+  const before = rows.slice(0, first).filter((r) => !r.blank)
+  if (before.length === 0) return 0
+  if (before.length > MAX_PREAMBLE_RECORDS || before.some((r) => widthOf(r) >= width)) return 0
+  const after = rows.slice(first + 1).filter((r) => !r.blank)
+  if (after.length < 2 || after.filter((r) => widthOf(r) === width).length < 0.8 * after.length) return 0
+  return first
+}
+
+/** A strict read of the sample finds no quote that opens a field and fails to close it cleanly. */
+function quotesClose(sample: string, dialect: Dialect): boolean {
+  let clean = true
+  parseSync(sample, {
+    ...parserOptions(dialect),
+    relax_quotes: false,
+    to: SAMPLE_RECORDS,
+    on_skip: (error) => {
+      const code = (error as { code?: string })?.code ?? ''
+      if (QUOTE_ERRORS.has(code)) clean = false
+      return undefined
+    },
+  })
+  return clean
+}
+
+/** The first line break outside quotes. */
 function detectLineBreak(sample: string): Dialect['lineBreak'] {
   let quoted = false
   for (let i = 0; i < sample.length; i++) {
@@ -36,45 +227,7 @@ function detectLineBreak(sample: string): Dialect['lineBreak'] {
   return 'none'
 }
 
-/** Per record, how often each candidate appears outside quotes. */
-function splitRecords(sample: string, complete: boolean): Map<string, number>[] {
-  const records: Map<string, number>[] = []
-  let counts = new Map<string, number>()
-  let quoted = false
-  let sawContent = false
-  for (let i = 0; i < sample.length && records.length < SAMPLE_RECORDS; i++) {
-    const c = sample[i]
-    if (c === '"') {
-      quoted = !quoted
-      sawContent = true
-    } else if (!quoted && (c === '\n' || c === '\r')) {
-      if (c === '\r' && sample[i + 1] === '\n') i += 1
-      if (sawContent) records.push(counts)
-      counts = new Map()
-      sawContent = false
-    } else {
-      sawContent = true
-      if (!quoted && CANDIDATES.includes(c)) counts.set(c, (counts.get(c) ?? 0) + 1)
-    }
-  }
-  if (complete && sawContent && records.length < SAMPLE_RECORDS) records.push(counts)
-  if (records.length === 0 && sawContent) records.push(counts)
-  return records
-}
-
-/**
- * The delimiter must appear in the first record (the header), and the candidate whose count
- * there is repeated by the most records wins; ties go to the larger count. A first record
- * without any candidate means one column.
- */
-function pickDelimiter(records: Map<string, number>[]): string {
-  const first = records[0]
-  let best: { delimiter: string; agree: number; count: number } | undefined
-  for (const candidate of CANDIDATES) {
-    const count = first?.get(candidate) ?? 0
-    if (count === 0) continue
-    const agree = records.filter((r) => (r.get(candidate) ?? 0) === count).length
-    if (!best || agree > best.agree || (agree === best.agree && count > best.count)) best = { delimiter: candidate, agree, count }
-  }
-  return best?.delimiter ?? ','
+/** `\r\n`, `\n` and a lone `\r` each count as one line break. */
+function countLineBreaks(text: string): number {
+  return text.split(/\r\n|\n|\r/).length - 1
 }
