@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib'
 import { countBytes, countLineBreaks, peekBytes } from './byte-stream'
 import { BinaryInputError, DecompressionLimitError, EncodingError } from '../errors'
 import { guessEncoding } from './detect-encoding'
+import { fixWindows1252 } from './windows-1252'
 import { findInvalidUtf8, incompleteTail } from './utf8-validation'
 
 /**
@@ -268,7 +269,7 @@ async function* transcode(chunks: AsyncIterable<Buffer>, encoding: string, sourc
       throw new EncodingError(`encoding: ${sourceName} has bytes that are not valid ${encoding} at line ${at}`, { cause: e })
     }
     line += lineBreakCount(text)
-    yield Buffer.from(text, 'utf8')
+    yield Buffer.from(encoding === 'windows-1252' ? fixWindows1252(text) : text, 'utf8')
   }
   try {
     const tail = decoder.decode()

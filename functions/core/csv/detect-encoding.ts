@@ -1,5 +1,6 @@
 import chardet from 'chardet'
 import { findInvalidUtf8 } from './utf8-validation'
+import { fixWindows1252 } from './windows-1252'
 
 /** What the head of a file that is not valid UTF-8 says about its encoding. */
 export interface EncodingGuess {
@@ -45,7 +46,7 @@ export function guessEncoding(head: Buffer): EncodingGuess {
 }
 
 function plausibleLatin(head: Buffer): boolean {
-  const text = new TextDecoder('windows-1252').decode(head)
+  const text = fixWindows1252(new TextDecoder('windows-1252').decode(head))
   const isLetter = (c: string | undefined) => c !== undefined && /\p{L}/u.test(c)
   let seen = 0
   for (let i = 0; i < text.length; i++) {
