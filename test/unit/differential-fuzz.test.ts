@@ -71,12 +71,23 @@ function cell(rnd: Rnd, kind: (typeof KINDS)[number], row: number): string {
   return pick(rnd, VALUES[kind])
 }
 
-/** Quotes a field as a CSV writer would, or sometimes not, or badly. */
-function encodeField(rnd: Rnd, value: string, delimiter: string): string {
+/** Dialect features a file may be written with, one per file. */
+const FEATURES = ['plain', 'plain', 'plain', 'plain', 'bareQuotes', 'preamble', 'trailing', 'backslash', 'spaces', 'headerless', 'quoteNull'] as const
+type Feature = (typeof FEATURES)[number]
+
+/** Quotes a field as a CSV writer would (in the file's dialect), or sometimes not, or badly. */
+function encodeField(rnd: Rnd, value: string, delimiter: string, feature: Feature): string {
+  if (feature === 'bareQuotes' || feature === 'quoteNull') {
+    // A dump without quoting: no value holds the delimiter or a line break; quotes are text.
+    const plain = value.replace(/[\r\n]/g, ' ').replaceAll(delimiter, ' ')
+    return rnd() < 0.1 ? `"${plain}` : rnd() < 0.05 ? `"${plain}"!` : plain
+  }
   const needs = value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r')
   const r = rnd()
   if (r < 0.01) return `"${value}"x` // text after a closing quote
-  if (r < 0.02) return `${value}"stray` // a quote inside an unquoted field
+  if (r < 0.02 && feature !== 'backslash') return `${value}"stray` // a quote inside an unquoted field
+  if (feature === 'backslash' && (needs || r < 0.2)) return `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`
+  if (feature === 'spaces' && (needs || r < 0.3)) return `${pick(rnd, ['', ' ', '  '])}"${value.replaceAll('"', '""')}"${pick(rnd, ['', ' '])}`
   if (needs || r < 0.1) return `"${value.replaceAll('"', '""')}"`
   return value
 }
@@ -94,7 +105,9 @@ export function fuzzFile(seed: number): FuzzFile {
   const width = 1 + Math.floor(rnd() * 6)
   const kinds = Array.from({ length: width }, () => pick(rnd, KINDS))
   const rows = Math.floor(rnd() * 80)
-  const lines: string[] = [kinds.map((k, j) => `${k} ${j}`).join(delimiter)]
+  const feature = pick(rnd, FEATURES)
+  const lines: string[] = feature === 'headerless' ? [] : [kinds.map((k, j) => `${k} ${j}`).join(delimiter)]
+  if (feature === 'preamble') lines.unshift(...pick(rnd, [['Exported from ERP on 2024-01-01'], ['Report', ''], ['# generated', '# by a tool', '']]))
   for (let i = 0; i < rows; i++) {
     const r = rnd()
     if (r < 0.03) {
@@ -103,12 +116,13 @@ export function fuzzFile(seed: number): FuzzFile {
     }
     let n = width
     if (r < 0.07) n = Math.max(1, width + pick(rnd, [-1, 1, 2]))
-    lines.push(Array.from({ length: n }, (_, j) => encodeField(rnd, cell(rnd, kinds[j % width], i), delimiter)).join(delimiter))
+    const fields = Array.from({ length: n }, (_, j) => encodeField(rnd, cell(rnd, kinds[j % width], i), delimiter, feature))
+    lines.push(fields.join(delimiter) + (feature === 'trailing' ? delimiter : ''))
   }
   let text = ''
   for (const line of lines) text += line + (eol === 'mixed' ? pick(rnd, ['\n', '\r\n', '\r']) : eol)
   if (rnd() < 0.3) text = text.replace(/(\r\n|\n|\r)$/, '')
-  if (rnd() < 0.03) text += `${delimiter}"never closed\n1,2`
+  if (rnd() < 0.03 && feature !== 'bareQuotes' && feature !== 'quoteNull') text += `${delimiter}"never closed\n1,2`
   let bytes = Buffer.from(text, 'utf8')
   if (rnd() < 0.1) bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), bytes])
   if (rnd() < 0.08 && bytes.length > 20) {
@@ -122,11 +136,18 @@ export function fuzzFile(seed: number): FuzzFile {
     const declared: Record<(typeof KINDS)[number], string> = {
       int: 'bigint', decimal: 'decimal(18,2)', double: 'double', bool: 'boolean', date: 'date', timestamp: 'timestamp', string: 'string', mixed: 'string',
     }
-    options.contract = parseContract({ columns: kinds.map((k, j) => ({ name: `${k}_${j}`, type: declared[k] })), delimiter })
+    options.contract = parseContract({
+      columns: kinds.map((k, j) => ({ name: `${k}_${j}`, type: declared[k] })),
+      delimiter,
+      ...(feature === 'headerless' ? { header: false } : {}),
+      ...(feature === 'quoteNull' ? { quote: null } : {}),
+    })
+  } else if (feature === 'quoteNull') {
+    options.contract = parseContract({ columns: [], delimiter, quote: null })
   }
   if (rnd() < 0.3) options.sampleRows = 1 + Math.floor(rnd() * 10)
   if (rnd() < 0.3) options.rowGroupBytes = 64 + Math.floor(rnd() * 512)
-  return { bytes, options, description: `${width} columns (${kinds.join(', ')}), ${rows} rows, ${JSON.stringify(delimiter)}, ${JSON.stringify(eol)}` }
+  return { bytes, options, description: `${width} columns (${kinds.join(', ')}), ${rows} rows, ${JSON.stringify(delimiter)}, ${JSON.stringify(eol)}, ${feature}` }
 }
 
 let dir: string
