@@ -59,6 +59,12 @@ export async function openCsvBytes(source: AsyncIterable<Uint8Array>, sourceName
         `declare "skipLines": ${dialect.skipLines} in the contract to make it explicit`,
     )
   }
+  if (dialect.quote === null && declared.quote === undefined) {
+    notes.push(
+      `dialect: ${sourceName} is read without quoting: read with quotes, a quote would run over line breaks and merge rows, ` +
+        'so every " is kept as text; declare "quote": null in the contract to make it explicit',
+    )
+  }
   return {
     input,
     dialect,

@@ -37,7 +37,7 @@ const CANDIDATES = [',', ';', '\t', '|']
 const SAMPLE_RECORDS = 200
 /** A preamble is at most this many records before the header. */
 const MAX_PREAMBLE_RECORDS = 20
-/** Strict-parse errors that mean a quote opened a field and did not close it cleanly. */
+/** Strict-parse errors that mean a quote opened a field and closed with text after it. */
 const QUOTE_ERRORS = new Set(['CSV_INVALID_CLOSING_QUOTE', 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'])
 
 /**
@@ -206,9 +206,10 @@ function quotesClose(sample: string, dialect: Dialect): boolean {
     ...parserOptions(dialect),
     relax_quotes: false,
     to: SAMPLE_RECORDS,
+    // A quote that never closes is not counted: the engines reject the record it opens,
+    // lines and all, as unterminated_quote, rather than dropping every quote of the file.
     on_skip: (error) => {
-      const code = (error as { code?: string })?.code ?? ''
-      if (QUOTE_ERRORS.has(code)) clean = false
+      if (QUOTE_ERRORS.has((error as { code?: string })?.code ?? '')) clean = false
       return undefined
     },
   })
