@@ -82,7 +82,7 @@ export async function* readCsvRecords(
         } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
           counters.blankLines += 1
         } else {
-          events.push({ kind: 'record', fields: out.record!, line: start, raw: out.raw })
+          events.push({ kind: 'record', fields: trimQuoted(out.record!, dialect), line: start, raw: out.raw })
         }
       }
       if (events.length > 0) yield events
@@ -95,6 +95,23 @@ export async function* readCsvRecords(
   }
 }
 
+const QUOTED_THEN_SPACES = /^"([\s\S]*)"[ \t]+$/
+
+/**
+ * With spaces around quotes (`trimSpaces`), a quoted field followed by spaces comes out of
+ * csv-parse verbatim (`"onions"  `, text after a closing quote): it is unquoted here. Any
+ * other text after a closing quote stays verbatim, as in every dialect.
+ */
+export function trimQuoted(fields: string[], dialect: Pick<Dialect, 'quote' | 'escape' | 'trimSpaces'>): string[] {
+  if (!dialect.trimSpaces || dialect.quote === null) return fields
+  for (let i = 0; i < fields.length; i++) {
+    // csv-parse has already undone the escapes inside the quotes.
+    const m = QUOTED_THEN_SPACES.exec(fields[i])
+    if (m) fields[i] = m[1]
+  }
+  return fields
+}
+
 /** csv-parse options for a dialect: shared with the byte scanner's fallback so both read alike. */
 export function parserOptions(dialect: Pick<Dialect, 'delimiter' | 'quote' | 'escape' | 'trimSpaces'>) {
   return {
@@ -104,8 +121,10 @@ export function parserOptions(dialect: Pick<Dialect, 'delimiter' | 'quote' | 'es
     // Every kind of line break ends a record, whichever came first: files that mix them
     // (CR lines with a final LF, CRLF with later LF lines) never keep a break in a value.
     record_delimiter: ['\r\n', '\n', '\r'],
+    // Spaces before a field (and so before its opening quote) are no part of it. csv-parse's
+    // rtrim is not used: after its error on text behind a closing quote it drops the rest of
+    // the input. Spaces after a closing quote are undone by `trimQuoted` instead.
     ltrim: dialect.trimSpaces,
-    rtrim: dialect.trimSpaces,
     raw: true,
     relax_column_count: true,
     relax_quotes: true,

@@ -1,6 +1,6 @@
 import { parse as parseSync } from 'csv-parse/sync'
 import { CsvFormatError } from '../errors'
-import { brokenEvent, lineBreaks, MAX_RECORD_CHARS, parserOptions, type CsvEvent } from './read-csv-records'
+import { brokenEvent, lineBreaks, MAX_RECORD_CHARS, parserOptions, trimQuoted, type CsvEvent } from './read-csv-records'
 import type { Dialect } from './sniff-dialect'
 
 /**
@@ -171,13 +171,13 @@ class Scanner {
   private readonly quote: number
   /** Quoted fields escape with a backslash: any backslash in one goes to csv-parse. */
   private readonly backslash: boolean
-  /** Spaces around fields are trimmed: a field with one at either end goes to csv-parse. */
+  /** Spaces before fields are trimmed: a field starting with one goes to csv-parse. */
   private readonly trim: boolean
   private readonly options: ReturnType<typeof parserOptions>
   line: number
 
   constructor(
-    dialect: Dialect,
+    private readonly dialect: Dialect,
     private readonly sourceName: string,
     private readonly counters: { blankLines: number },
     firstLine: number,
@@ -285,7 +285,7 @@ class Scanner {
         if (c === delim || c === LF || c === CR || c === quote) break
         p += 1
       }
-      if (this.trim && p > s && (isSpace(buf[s]) || isSpace(buf[p - 1]))) return -1
+      if (this.trim && p > s && isSpace(buf[s])) return -1
       fs[fields] = s
       fe[fields] = p
       fq[fields] = 0
@@ -376,7 +376,7 @@ class Scanner {
           this.counters.blankLines += 1
           return pos + bytes
         }
-        this.push(batch, pos, pos + bytes, start, { kind: 'record', fields: record, line: start, raw })
+        this.push(batch, pos, pos + bytes, start, { kind: 'record', fields: trimQuoted(record, this.dialect), line: start, raw })
       } else {
         this.push(batch, pos, pos + bytes, start, brokenEvent({ raw, error: skipped! }, start, this.line, this.sourceName))
       }

@@ -1,5 +1,5 @@
 import { parse as parseSync } from 'csv-parse/sync'
-import { parserOptions } from './read-csv-records'
+import { parserOptions, trimQuoted } from './read-csv-records'
 
 /** The CSV dialect of one file. */
 export interface Dialect {
@@ -10,7 +10,10 @@ export interface Dialect {
   escape: '"' | '\\'
   /** The first line break; records end at any of LF, CRLF and CR all the same. */
   lineBreak: 'LF' | 'CRLF' | 'CR' | 'none'
-  /** Spaces and tabs around every field are no part of its value (`a, "b, c" ,d`). */
+  /**
+   * Spaces and tabs before every field, and after a closing quote, are no part of its value
+   * (`a, "b, c" ,d` reads `a`, `b, c`, `d`); an unquoted field keeps spaces after it.
+   */
   trimSpaces: boolean
   /** Data rows end with a delimiter the header lacks: that empty last field is no field. */
   trailingDelimiter: boolean
@@ -58,17 +61,18 @@ export function sniffCsv(sample: string, complete: boolean, declared: DeclaredDi
     for (const variant of variants(sample, delimiter, declared)) {
       const scored = score(sample, complete, { ...variant, delimiter, lineBreak, trailingDelimiter: false, skipLines: 0 }, declared)
       if (variant.quote === null) unquoted = scored
-      else if (!quoted || scored.consistent > quoted.consistent || (scored.consistent === quoted.consistent && scored.clean && !quoted.clean)) quoted = scored
+      else if (!quoted || plainer(scored, quoted)) quoted = scored
     }
     // No quoting only when quoting merges records: a quote closes with text after it, and
     // reading without quotes gives more records of the table's width.
-    const pick = !quoted || (unquoted && !quoted.clean && unquoted.consistent > quoted.consistent) ? unquoted! : quoted
+    const pick = !quoted || (unquoted && !quoted.clean && fit(unquoted) > fit(quoted)) ? unquoted! : quoted
     if (!best || better(pick, best)) best = pick
   }
   const chosen = best!
-  const single = chosen.width < 2 && !declared.delimiter
-  const dialect: Dialect = single ? { ...chosen.dialect, delimiter: ',' } : chosen.dialect
-  return { dialect, records: chosen.records }
+  if (chosen.width >= 2 || declared.delimiter) return { dialect: chosen.dialect, records: chosen.records }
+  // One column: no delimiter to read quoting or spaces around; the plain reading.
+  const plain = score(sample, complete, { delimiter: ',', quote: declared.quote === null ? null : '"', escape: declared.escape ?? '"', lineBreak, trimSpaces: false, trailingDelimiter: false, skipLines: 0 }, declared)
+  return { dialect: plain.dialect, records: plain.records }
 }
 
 /** The dialect alone; see `sniffCsv`. A declared delimiter is taken as given. */
@@ -100,13 +104,27 @@ interface Scored {
   width: number
   /** No quote opens a field without closing cleanly. */
   clean: boolean
+  /** Quotes a strict read finds inside unquoted fields: with spaces before them, quotes read as text. */
+  leaks: number
   records: string[][]
 }
 
-/** Across delimiters: a table of two columns or more, more records of its width, then the wider. */
+/**
+ * How well a reading fits: records of the table's width, less the quotes it leaves inside
+ * unquoted fields (a reading that splits quoted values leaves their quotes behind).
+ */
+const fit = (s: Scored) => s.consistent - s.leaks
+
+/** Among quoted readings of one delimiter: the better fit, then clean, then the plainer. */
+function plainer(a: Scored, b: Scored): boolean {
+  if (fit(a) !== fit(b)) return fit(a) > fit(b)
+  return a.clean && !b.clean
+}
+
+/** Across delimiters: a table of two columns or more, the better fit, then clean, then the wider. */
 function better(a: Scored, b: Scored): boolean {
   if (a.width >= 2 !== b.width >= 2) return a.width >= 2
-  if (a.consistent !== b.consistent) return a.consistent > b.consistent
+  if (fit(a) !== fit(b)) return fit(a) > fit(b)
   if (a.clean !== b.clean) return a.clean
   return a.width > b.width
 }
@@ -126,7 +144,7 @@ function score(sample: string, complete: boolean, dialect: Dialect, declared: De
     dialect: { ...dialect, trailingDelimiter: trailing, skipLines },
     consistent: table.filter((r) => widthOf(r) === tableWidth).length,
     width: tableWidth,
-    clean: dialect.quote === null || quotesClose(sample, dialect),
+    ...(dialect.quote === null ? { clean: true, leaks: 0 } : quotesClose(sample, dialect)),
     records: table.map((r) => (widthOf(r) < r.fields.length ? r.fields.slice(0, -1) : r.fields)),
   }
 }
@@ -147,7 +165,7 @@ function readSample(sample: string, complete: boolean, dialect: Dialect, limit: 
   const rows: SampleRow[] = []
   let line = 1
   for (const { record, raw } of out.slice(0, limit)) {
-    rows.push({ fields: record, line, blank: record.length === 1 && record[0] === '' && raw.trim() === '', emptyLast: endsWithEmptyField(raw, dialect) })
+    rows.push({ fields: trimQuoted(record, dialect), line, blank: record.length === 1 && record[0] === '' && raw.trim() === '', emptyLast: endsWithEmptyField(raw, dialect) })
     line += countLineBreaks(raw)
   }
   return rows
@@ -199,9 +217,10 @@ function preambleEnd(rows: SampleRow[], width: number, widthOf: (r: SampleRow) =
   return first
 }
 
-/** A strict read of the sample finds no quote that opens a field and fails to close it cleanly. */
-function quotesClose(sample: string, dialect: Dialect): boolean {
+/** A strict read of the sample: does every quote that opens a field close cleanly, and how many quotes sit inside unquoted fields. */
+function quotesClose(sample: string, dialect: Dialect): { clean: boolean; leaks: number } {
   let clean = true
+  let leaks = 0
   parseSync(sample, {
     ...parserOptions(dialect),
     relax_quotes: false,
@@ -209,11 +228,13 @@ function quotesClose(sample: string, dialect: Dialect): boolean {
     // A quote that never closes is not counted: the engines reject the record it opens,
     // lines and all, as unterminated_quote, rather than dropping every quote of the file.
     on_skip: (error) => {
-      if (QUOTE_ERRORS.has((error as { code?: string })?.code ?? '')) clean = false
+      const code = (error as { code?: string })?.code ?? ''
+      if (QUOTE_ERRORS.has(code)) clean = false
+      if (code === 'INVALID_OPENING_QUOTE') leaks += 1
       return undefined
     },
   })
-  return clean
+  return { clean, leaks }
 }
 
 /** The first line break outside quotes. */
