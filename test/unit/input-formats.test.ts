@@ -1,0 +1,58 @@
+import * as zlib from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+import { decodeInput } from '../../functions/core/csv/decode-input'
+import { guessEncoding } from '../../functions/core/csv/detect-encoding'
+
+async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
+  yield bytes
+}
+
+async function text(bytes: Buffer): Promise<{ compression: string; encoding: string; text: string; notes: string[] }> {
+  const input = await decodeInput(once(bytes), 'raw/x.csv')
+  const chunks: Buffer[] = []
+  for await (const c of input.bytes) chunks.push(c)
+  return { compression: input.compression, encoding: input.encoding, text: Buffer.concat(chunks).toString('utf8'), notes: input.notes }
+}
+
+/** `id,v\n1,a\n2,b\n`, compressed with the zstd command. */
+const ZSTD = Buffer.from('KLUv/QRYaQAAaWQsdgoxLGEKMixiCr/15No=', 'base64')
+
+describe('compressed input', () => {
+  const zstd = typeof (zlib as { createZstdDecompress?: unknown }).createZstdDecompress === 'function'
+
+  it.runIf(zstd)('decompresses zstd where the runtime has it', async () => {
+    expect(await text(ZSTD)).toMatchObject({ compression: 'zstd', text: 'id,v\n1,a\n2,b\n' })
+  })
+
+  it.runIf(!zstd)('fails zstd naming the format and the Node version that reads it, where the runtime has none', async () => {
+    await expect(text(ZSTD)).rejects.toMatchObject({ name: 'BinaryInputError', message: expect.stringMatching(/zstd-compressed.*Node 22\.15/) })
+  })
+
+  it('still reads gzip', async () => {
+    expect(await text(zlib.gzipSync('a,b\n1,2\n'))).toMatchObject({ compression: 'gzip', text: 'a,b\n1,2\n' })
+  })
+
+  it('tells bzip2 text from a CSV starting with "BZh"', async () => {
+    expect((await text(Buffer.from('BZh,x\n1,2\n'))).text).toBe('BZh,x\n1,2\n')
+  })
+})
+
+describe('encoding detection', () => {
+  it('reads Latin text that is not UTF-8 as windows-1252, with curly quotes and the euro sign', async () => {
+    const latin = Buffer.from([...Buffer.from('name,price\nJos'), 0xe9, ...Buffer.from(','), 0x80, ...Buffer.from('5\n'), 0x93, ...Buffer.from('Caf'), 0xe9, 0x94, ...Buffer.from(',3\n')])
+    const read = await text(latin)
+    expect(read).toMatchObject({ encoding: 'windows-1252', text: 'name,price\nJosé,€5\n“Café”,3\n' })
+    expect(read.notes[0]).toMatch(/read as windows-1252 \(detected\).*"encoding": "windows-1252"/)
+  })
+
+  it('is not confident for bytes that do not read as Latin words, and names the likely encoding', () => {
+    const guess = guessEncoding(Buffer.from([...Buffer.from('id,v\n1,'), 0xff, 0xfe, 0xfd, 0x0a, ...Buffer.from('2,'), 0x80, 0x81, 0x0a, ...Buffer.from('3,'), 0xa4, 0xa4, 0x0a]))
+    expect(guess.confident).toBe(false)
+    expect(guess.name).toMatch(/\w/)
+  })
+
+  it('takes a head with valid multi-byte UTF-8 and a few bad bytes for UTF-8', () => {
+    const guess = guessEncoding(Buffer.concat([Buffer.from('id,v\n1,café\n2,'), Buffer.from([0xe9]), Buffer.from('\n')]))
+    expect(guess).toMatchObject({ confident: false, mostlyUtf8: true })
+  })
+})
