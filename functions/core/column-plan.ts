@@ -4,7 +4,7 @@ import type { Contract, ContractColumn } from './contract'
 import { DEFAULT_GZIP_LIMITS, type GzipLimits } from './csv/decode-input'
 import type { DeclaredReading } from './csv/open-csv'
 import type { Dialect } from './csv/sniff-dialect'
-import { detectHeader } from './detect-header'
+import { detectHeader, headerEvidence } from './detect-header'
 import { ContractViolationError } from './errors'
 
 /** One output column and where its values come from. */
@@ -37,6 +37,7 @@ export function declaredReading(settings: { options: { contract?: Contract; gzip
     ...(contract?.quote !== undefined ? { quote: contract.quote } : {}),
     escape: contract?.escape,
     skipLines: contract?.skipLines,
+    headerEvidence,
     gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
   }
 }

@@ -12,8 +12,16 @@ import { classifyValue, ColumnTypeAccumulator, fitsInferredType } from './infer-
  * Empty cells say nothing either way.
  */
 export function detectHeader(records: string[][]): boolean {
+  return headerEvidence(records) !== 'data'
+}
+
+/**
+ * What the sample says about its first record: `header` when a typed column's first value
+ * does not fit the type, `data` when typed columns' first values all fit, `none` otherwise.
+ */
+export function headerEvidence(records: string[][]): 'header' | 'data' | 'none' {
   const [first, ...body] = records
-  if (!first || body.length === 0) return true
+  if (!first || body.length === 0) return 'none'
   let looksLikeData = false
   for (let j = 0; j < first.length; j++) {
     const acc = new ColumnTypeAccumulator()
@@ -28,8 +36,8 @@ export function detectHeader(records: string[][]): boolean {
     if (!seen || type.kind === 'string') continue
     const cell = first[j].trim()
     if (cell === '') continue
-    if (!fitsInferredType(type, cell)) return true
+    if (!fitsInferredType(type, cell)) return 'header'
     looksLikeData = true
   }
-  return !looksLikeData
+  return looksLikeData ? 'data' : 'none'
 }

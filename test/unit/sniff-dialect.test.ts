@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sniffCsv, sniffDialect } from '../../functions/core/csv/sniff-dialect'
-import { detectHeader } from '../../functions/core/detect-header'
+import { detectHeader, headerEvidence } from '../../functions/core/detect-header'
 
 describe('sniffDialect', () => {
   it.each([
@@ -61,13 +61,20 @@ describe('sniffDialect', () => {
   })
 
   it('finds a preamble before the header, counting its lines, and the records from the header on', () => {
-    const sniffed = sniffCsv('Exported from ERP on 2024-01-01\r\n\r\nid;amount\r\n1;2.5\r\n2;3.5\r\n', true)
+    const sniffed = sniffCsv('Exported from ERP on 2024-01-01\r\n\r\nid;amount\r\n1;2.5\r\n2;3.5\r\n', true, { headerEvidence })
     expect(sniffed.dialect).toMatchObject({ delimiter: ';', skipLines: 2 })
     expect(sniffed.records[0]).toEqual(['id', 'amount'])
   })
 
   it('finds no preamble when the narrower first line is followed by too few records', () => {
-    expect(sniffCsv('title\na,b\n1,2\n', true).dialect.skipLines).toBe(0)
+    expect(sniffCsv('title\nid,n\n1,2\n', true, { headerEvidence }).dialect.skipLines).toBe(0)
+  })
+
+  it('never takes a one-column header for a preamble when the record after it is not surely a header', () => {
+    // Unquoted commas in a one-column file: skipping "name" would make the first row the header.
+    const sniffed = sniffCsv('name\nSmith, John\nDoe, Jane\nRoe, Rick\n', true, { headerEvidence })
+    expect(sniffed.dialect).toMatchObject({ skipLines: 0, delimiter: ',' })
+    expect(sniffed.records[0]).toEqual(['name'])
   })
 
   it('takes the declared skipLines, quote and escape as given', () => {

@@ -27,6 +27,12 @@ export interface DeclaredDialect {
   quote?: '"' | null
   escape?: '"' | '\\'
   skipLines?: number
+  /**
+   * Whether records (from a would-be header on) start with a header: a preamble is skipped only
+   * when the record after it is a header for sure (`header`), so that a data row never becomes
+   * a header. Without it no preamble is detected.
+   */
+  headerEvidence?: (records: string[][]) => 'header' | 'data' | 'none'
 }
 
 /** A dialect with the sample's records in it, from the header (or first record) on. */
@@ -137,15 +143,22 @@ function score(sample: string, complete: boolean, dialect: Dialect, declared: De
   const trailing = width >= 3 && trailingDelimiter(nonBlank, width, dialect)
   const tableWidth = trailing ? width - 1 : width
   const widthOf = (r: SampleRow) => (trailing && r.fields.length === width && r.emptyLast ? width - 1 : r.fields.length)
-  const header = declared.skipLines !== undefined ? rows.findIndex((r) => r.line > declared.skipLines!) : preambleEnd(rows, tableWidth, widthOf)
+  const trimmed = (r: SampleRow) => (widthOf(r) < r.fields.length ? r.fields.slice(0, -1) : r.fields)
+  let header = declared.skipLines !== undefined ? rows.findIndex((r) => r.line > declared.skipLines!) : preambleEnd(rows, tableWidth, widthOf)
+  if (declared.skipLines === undefined && header > 0) {
+    const table = rows.slice(header).filter((r) => !r.blank).map(trimmed)
+    if (declared.headerEvidence?.(table) !== 'header') header = 0
+  }
   const table = rows.slice(Math.max(0, header)).filter((r) => !r.blank)
   const skipLines = declared.skipLines ?? (header > 0 ? rows[header].line - 1 : 0)
   return {
     dialect: { ...dialect, trailingDelimiter: trailing, skipLines },
     consistent: table.filter((r) => widthOf(r) === tableWidth).length,
-    width: tableWidth,
+    // The header must hold the delimiter: a one-field header is a one-column file, whatever
+    // commas its values hold unquoted.
+    width: table.length > 0 && widthOf(table[0]) < 2 ? 1 : tableWidth,
     ...(dialect.quote === null ? { clean: true, leaks: 0 } : quotesClose(sample, dialect)),
-    records: table.map((r) => (widthOf(r) < r.fields.length ? r.fields.slice(0, -1) : r.fields)),
+    records: table.map(trimmed),
   }
 }
 
