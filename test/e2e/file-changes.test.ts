@@ -30,19 +30,17 @@ const JULY_HALVES = [
 ].join('\n')
 
 const RETURNS_HEADER = 'return_id,order_id,reason'
-/** 10 rows, 6 of them with the wrong field count: far over the 5 % threshold. */
+/**
+ * 20 rows, 12 of them with the wrong field count: far over the 5 % threshold, and over the 10
+ * rejected rows from which the threshold applies.
+ */
 const RETURNS_MOSTLY_BAD = [
   RETURNS_HEADER,
-  '1,50001,damaged',
-  '2,50002',
-  '3,50003,late,extra',
-  '4',
-  '5,50005,wrong size',
-  '6,50006,damaged,again',
-  '7,50007',
-  '8,50008,changed mind',
-  '9,50009,damaged,x,y',
-  '10,50010,late',
+  ...Array.from({ length: 20 }, (_, i) => {
+    const id = i + 1
+    const bad = [`${id},500${id}`, `${id},500${id},late,extra`, `${id}`][i % 3]
+    return i % 5 === 0 || i % 5 === 3 ? `${id},500${id},damaged` : bad
+  }),
   '',
 ].join('\n')
 
@@ -157,13 +155,13 @@ describe('a file over its reject threshold', () => {
 
     // Assess
     expect(first.failure?.error).toBe('FilesFailed')
-    expect(first.failure?.cause).toMatch(/returns\/returns-2024-06\.csv: RejectThresholdError: .*6 of 10 rows.*\(quarantined\)/)
+    expect(first.failure?.cause).toMatch(/returns\/returns-2024-06\.csv: RejectThresholdError: .*12 of 20 rows.*\(quarantined\)/)
     expect(first.report.status).toBe('failed')
     expect(first.report.totals).toMatchObject({ files: 5, loaded: 4, failed: 0, quarantined: 1 })
     expect(first.report.files.find((f) => f.outcome === 'quarantined')).toMatchObject({
       key: 'returns/returns-2024-06.csv',
-      rowsIn: 10,
-      rowsRejected: 6,
+      rowsIn: 20,
+      rowsRejected: 12,
       reason: expect.stringMatching(/^RejectThresholdError: /),
       note: expect.stringContaining('sluice retry returns/returns-2024-06.csv'),
     })
@@ -185,7 +183,7 @@ describe('a file over its reject threshold', () => {
     const afterwards = await lake.run()
 
     // Assess
-    expect(released).toMatchObject([{ key: 'returns/returns-2024-06.csv', rowsIn: 10, reason: expect.stringMatching(/^RejectThresholdError: /) }])
+    expect(released).toMatchObject([{ key: 'returns/returns-2024-06.csv', rowsIn: 20, reason: expect.stringMatching(/^RejectThresholdError: /) }])
     expect(again.report.files).toMatchObject([{ key: 'returns/returns-2024-06.csv', outcome: 'quarantined' }])
     expect(afterwards.report.totals).toMatchObject({ files: 0, skipped: 1 })
     await expect(releaseQuarantine(lake.deps.curated, 'orders/orders-2024-06.csv')).rejects.toThrow(/is not quarantined/)
