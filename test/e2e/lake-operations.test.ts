@@ -5,7 +5,8 @@ import { runHistory } from '../../cli/ops/run-history'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 
 const NEXT_DAY = new Date(START_TIME.getTime() + 24 * 3600 * 1000)
-const RETURNS_BAD = 'return_id,order_id,reason\n1,50001,damaged\n2,50002\n3\n4,50004,late,x\n'
+/** 16 rows, 12 with the wrong field count: over the threshold and the minimum of 10 rejected rows. */
+const RETURNS_BAD = `return_id,order_id,reason\n${Array.from({ length: 16 }, (_, i) => (i % 4 === 0 ? `${i + 1},500${i + 1},damaged` : `${i + 1},500${i + 1}`)).join('\n')}\n`
 const JULY = 'order_id,customer_id,ordered_at,status,items,total_eur,note\n50200,1001,2024-07-01T10:00:00Z,pending,2,10.50,\n'
 
 describe('the run history, the status of a lake, and dropping a dataset', () => {
@@ -31,7 +32,7 @@ describe('the run history, the status of a lake, and dropping a dataset', () => 
       [NEXT_DAY.toISOString(), 'failed'],
       [START_TIME.toISOString(), 'succeeded'],
     ])
-    expect(runs[0]!.totals).toMatchObject({ files: 1, quarantined: 1, skipped: 4, rowsIn: 4 })
+    expect(runs[0]!.totals).toMatchObject({ files: 1, quarantined: 1, skipped: 4, rowsIn: 16 })
     expect(runs[1]!.totals).toMatchObject({ files: 4, loaded: 4, rowsIn: 233, rowsOut: 230, rowsRejected: 3 })
     expect(runs[0]).not.toHaveProperty('files')
   })
@@ -57,7 +58,7 @@ describe('the run history, the status of a lake, and dropping a dataset', () => 
     expect(status[1]!.pending).toEqual([{ key: 'orders/orders-2024-07.csv', reason: 'new' }])
     expect(status[1]!.lastLoad).toEqual(expect.any(String))
     expect(status[3]!.lastLoad).toBeNull()
-    expect(status[3]!.quarantined).toEqual([{ key: 'returns/returns.csv', reason: expect.stringMatching(/^RejectThresholdError: rejects: 3 of 4 rows/), runId: expect.any(String), at: expect.any(String) }])
+    expect(status[3]!.quarantined).toEqual([{ key: 'returns/returns.csv', reason: expect.stringMatching(/^RejectThresholdError: rejects: 12 of 16 rows/), runId: expect.any(String), at: expect.any(String) }])
   })
 
   it('drops a dataset: its tables, ledger and curated objects go, its raw files stay, and the next run loads them again once', async () => {
