@@ -1,5 +1,5 @@
 import { planColumns, type ColumnPlan } from './column-plan'
-import { CsvFormatError } from './errors'
+import { CsvFormatError, RejectThresholdError } from './errors'
 import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
 import type { NullTokens } from './null-tokens'
 import { DEFAULT_GZIP_LIMITS } from './csv/decode-input'
@@ -63,7 +63,8 @@ export async function transformWithRestarts(
       }
     }
   } catch (e) {
-    await sink.discard()
+    // A file over its reject threshold keeps its rejects: they tell why it failed.
+    await sink.discard(e instanceof RejectThresholdError && e.rejectParts.length > 0 ? 'data' : undefined)
     throw e
   }
 }
@@ -187,7 +188,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
         else if (data.add(coercer.values(), event.raw.length)) await data.flush()
       }
     }
-    checkRejectThreshold(settings, rowsIn, rejects)
+    await checkRejectThreshold(settings, rowsIn, rejects)
     const parts = await data.finish()
     if (parts.length === 0) parts.push(...(await new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes, undefined, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()

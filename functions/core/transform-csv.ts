@@ -157,7 +157,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
       }
       pass.pool.push(batch)
     }
-    checkRejectThreshold(settings, rowsIn, rejects)
+    await checkRejectThreshold(settings, rowsIn, rejects)
     if (coercer.rows > 0) await writer.writeRowGroup(coercer.builders, coercer.rows)
     const parts = await writer.finish()
     if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))

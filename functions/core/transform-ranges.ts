@@ -130,7 +130,7 @@ export async function foldRanges(
     parts.push(...rangeParts)
     offset += result.lineBreaks
   }
-  checkRejectThreshold(settings, rowsIn, rejects)
+  await checkRejectThreshold(settings, rowsIn, rejects)
   if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
   const rejectParts = await rejects.finish()
   return { rowsIn, blankLines, invalidLines, invalidSequences, rejects, parts, rejectParts }

@@ -54,16 +54,20 @@ export function resolveSettings(options: TransformOptions): Settings {
   }
 }
 
-/** Fails the file when the share of rejected rows is above the threshold. */
-export function checkRejectThreshold(settings: Settings, rowsIn: number, rejects: RejectsTable): void {
+/**
+ * Fails the file when the share of rejected rows is above the threshold. Its rejects are
+ * written first and travel with the error, so that a failed file's bad lines stay queryable;
+ * a column-count failure names the expected and found field counts.
+ */
+export async function checkRejectThreshold(settings: Settings, rowsIn: number, rejects: RejectsTable): Promise<void> {
   if (rowsIn > 0 && rejects.count / rowsIn > settings.rejectThreshold) {
-    throw new RejectThresholdError(
+    const widths = rejects.fieldCounts()
+    const fields = widths ? `; column_count: expected ${widths.expected} fields, found ${widths.found} on ${widths.rows} row(s)` : ''
+    const message =
       `rejects: ${rejects.count} of ${rowsIn} rows of ${settings.sourceName} were rejected (${pct(rejects.count / rowsIn)}, threshold ${pct(settings.rejectThreshold)}); ` +
-        `codes ${JSON.stringify(rejects.codes)}; first at line ${rejects.firstLine}`,
-      rowsIn,
-      rejects.count,
-      settings.rejectThreshold,
-    )
+      `codes ${JSON.stringify(rejects.codes)}; first at line ${rejects.firstLine}${fields}`
+    const rejectParts = await rejects.finish()
+    throw new RejectThresholdError(message, rowsIn, rejects.count, settings.rejectThreshold, rejectParts, { ...rejects.codes })
   }
 }
 
@@ -139,7 +143,14 @@ export function transformStats(o: PassOutcome): TransformStats {
   }
 }
 
-export function emptyStats(settings: Settings): TransformStats {
+/** What is kept of a file that failed: no rows, and its rejects when it was over its reject threshold. */
+export function failedStats(sourceName: string, error?: RejectThresholdError): TransformStats {
+  const stats: TransformStats = { ...emptyStats({ sourceName }), outcome: 'failed' }
+  if (!error) return stats
+  return { ...stats, rowsIn: error.rowsIn, rowsRejected: error.rowsRejected, rejectParts: error.rejectParts, rejectCodes: error.rejectCodes, warnings: [`${error.name}: ${error.message}`] }
+}
+
+export function emptyStats(settings: Pick<Settings, 'sourceName'>): TransformStats {
   return {
     source: settings.sourceName, outcome: 'empty', rowsIn: 0, rowsOut: 0, rowsRejected: 0, blankLines: 0,
     bytesIn: 0, bytesOut: 0, rejectBytesOut: 0, compression: 'none', encoding: 'utf-8', bom: false,

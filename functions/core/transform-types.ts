@@ -39,12 +39,13 @@ export interface PartOutput {
 /**
  * Where the engine puts its Parquet. The engine never touches files or buckets itself.
  * `discard()` removes every part opened so far: used when inference restarts and when the
- * file fails, so a failed file leaves nothing behind.
+ * file fails, so a failed file leaves nothing behind; `discard('data')` removes the data parts
+ * only, for a file over its reject threshold, whose rejects are kept.
  */
 export interface PartSink {
   /** `partition` is set for data parts of a table partitioned by a contract column. */
   openPart(kind: 'data' | 'rejects', index: number, partition?: Record<string, string>): Promise<PartOutput>
-  discard(): Promise<void>
+  discard(only?: 'data'): Promise<void>
 }
 
 export interface TransformOptions {
@@ -126,7 +127,8 @@ export interface PartInfo {
 
 export interface TransformStats {
   source: string
-  outcome: 'transformed' | 'empty'
+  /** `failed`: over the reject threshold; only `rejectParts` were kept. */
+  outcome: 'transformed' | 'empty' | 'failed'
   rowsIn: number
   rowsOut: number
   rowsRejected: number

@@ -35,7 +35,8 @@ export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const current = await deps.catalog.readTable(deps.database, dataset)
     // Partitioning is fixed when the table is created: a file that asks for other keys fails.
-    const keys = current?.table.PartitionKeys ?? partitionKeys(files.find((s) => s.stats.outcome !== 'empty') ?? files[0])
+    const first = files.find((s) => s.stats.outcome !== 'empty') ?? files[0]
+    const keys = current?.table.PartitionKeys ?? (first ? partitionKeys(first) : [INGEST_KEY])
     const misfits = files.filter((s) => s.stats.outcome !== 'empty' && !sameKeys(partitionKeys(s), keys))
     const fitting = files.filter((s) => !misfits.includes(s))
     const withRows = fitting.filter((s) => s.stats.outcome !== 'empty')
@@ -74,7 +75,8 @@ function withGeneration(table: TableInput, generation: string): TableInput {
   return generation ? { ...table, Parameters: { ...table.Parameters, [GENERATION_PARAMETER]: generation } } : table
 }
 
-async function ensureRejectsTable(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, generation: string): Promise<void> {
+/** Creates the dataset's rejects table in its generation, unless it exists. */
+export async function ensureRejectsTable(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, generation: string): Promise<void> {
   const name = rejectsTable(dataset)
   if (await deps.catalog.getTable(deps.database, name)) return
   const columns = REJECT_COLUMNS.map((c) => ({ Name: c.name, Type: athenaTypeName(c.type) }))

@@ -44,7 +44,7 @@ function recordingSink(out: string): { sink: PartSink; opened: string[] } {
       opened.push(`${kind}-${index}`)
       return inner.openPart(kind, index)
     },
-    discard: () => inner.discard(),
+    discard: (only) => inner.discard(only),
   }
   return { sink, opened }
 }
@@ -60,7 +60,7 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('a failed transform leaves nothing behind', () => {
-  it('throws RejectThresholdError and removes the parts already written when too many rows are rejected', async () => {
+  it('throws RejectThresholdError, removes the data parts already written and keeps the rejects when too many rows are rejected', async () => {
     // Prepare: 10% of 5000 rows have an extra field; small row groups and parts so parts exist before the end.
     const lines = ['id,name']
     for (let i = 1; i <= 5000; i++) lines.push(i % 10 === 0 ? `${i},name ${i},extra` : `${i},name ${i}`)
@@ -76,8 +76,12 @@ describe('a failed transform leaves nothing behind', () => {
     expect(error).toBeInstanceOf(RejectThresholdError)
     expect(error.name).toBe('RejectThresholdError')
     expect(error.message).toContain(input)
-    expect(error).toMatchObject({ rowsIn: 5000, rowsRejected: 500, threshold: 0.05 })
-    expect(readdirSync(outDir)).toEqual([])
+    expect(error).toMatchObject({ rowsIn: 5000, rowsRejected: 500, threshold: 0.05, rejectCodes: { column_count: 500 } })
+    expect(error.message).toContain('column_count: expected 2 fields, found 3 on 500 row(s)')
+    // Only the rejects are left: every bad line, for the failed file's report.
+    const kept = (error as RejectThresholdError).rejectParts
+    expect(kept.map((p) => p.rows)).toEqual([500])
+    expect(readdirSync(outDir).map((f) => join(outDir, f))).toEqual(kept.map((p) => p.key))
   })
 
   it('throws BinaryInputError for a binary file and writes nothing', async () => {
