@@ -1,4 +1,4 @@
-import { athenaTypeName, MAX_DECIMAL_PRECISION } from './athena-types'
+import { MAX_DECIMAL_PRECISION } from './athena-types'
 import { inferredDecimal } from './schema/type-widening'
 import { ISO_DATE, ISO_TIMESTAMP } from './temporal-format'
 import type { AthenaType } from './transform-types'
@@ -179,16 +179,4 @@ function joinExact(current: Exact | undefined, value: ValueClass): Exact {
   if (value.kind === 'decimal' || current === 'decimal') return 'decimal'
   if (current === 'int' && value.small) return 'int'
   return 'bigint'
-}
-
-/**
- * Whether a non-null, trimmed cell text keeps `type` unchanged under the inference rules:
- * the test every value after the sample must pass, so that the whole file is inferred as if
- * it had all been sampled (`007` in a bigint column, `1e5` in a decimal one, do not fit).
- */
-export function fitsInferredType(type: AthenaType, text: string): boolean {
-  if (type.kind === 'string') return true
-  const acc = new ColumnTypeAccumulator(type)
-  acc.add(classifyValue(text))
-  return !acc.lossy && athenaTypeName(acc.type) === athenaTypeName(type)
 }
