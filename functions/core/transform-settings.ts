@@ -154,7 +154,8 @@ export function transformStats(o: PassOutcome): TransformStats {
     const count = o.variantCounts[j] ?? { values: 0, firstLine: 0 }
     variantValues += count.values
     variants.push({ original: c.original, name: variantName(c.name), type: 'string', nullable: true, source: 'inferred', variantOf: c.name, variantValues: count.values })
-    warnings.push(variantWarning(c.name, athenaTypeName(types[j]), count, settings.tableTypes.has(c.name)))
+    const table = settings.tableTypes.get(c.name)
+    warnings.push(variantWarning(c.name, athenaTypeName(table ?? types[j]), count, table !== undefined))
   })
   const invalid = opened.input.invalidSequences()
   if (invalid > 0) {
