@@ -19,6 +19,8 @@ export interface FileHead {
   /** The column plan as plain data (contract formats as their patterns). */
   plan: { width: number; warnings: string[]; columns: RangeJob['columns'] }
   types: AthenaType[]
+  /** Which planned columns write a `__string` variant (absent in heads staged before variants). */
+  variants?: boolean[]
   all: { name: string; type: AthenaType; nullable: boolean }[]
   dataStart: number
   linesBefore: number
@@ -31,6 +33,7 @@ export interface FileHead {
   rowGroupBytes: number
   nullTokens: string[]
   tableColumns: { name: string; type: string }[]
+  dataset?: string
   /** What every data row is stamped with, unless lineage is off for the file. */
   lineage?: Lineage
 }
@@ -134,12 +137,15 @@ async function convertVariant(
   head: FileHead,
   bounds: Pick<RangeVariant, 'index' | 'count' | 'from' | 'to'>,
 ): Promise<RangeVariant> {
+  const tableTypes = resolveSettings({ sourceName: head.sourceName, tableColumns: head.tableColumns }).tableTypes
   const job: RangeJob = {
     sourceName: head.sourceName,
     dialect: head.dialect,
     columns: head.plan.columns,
     width: head.plan.width,
     types: head.types,
+    variants: head.variants,
+    tables: head.plan.columns.map((c) => (c.declared ? null : (tableTypes.get(c.name) ?? null))),
     output: head.all,
     nullTokens: head.nullTokens,
     codec: head.codec,
@@ -170,6 +176,7 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     header: settings.options.contract?.header ?? true,
     plan: { width: start.plan.width, warnings: start.plan.warnings, columns: jobColumns(start.plan) },
     types: start.types,
+    variants: start.variants,
     all: start.all,
     dataStart: start.dataStart,
     linesBefore: start.linesBefore,
@@ -182,6 +189,7 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     rowGroupBytes: settings.rowGroupBytes,
     nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
     tableColumns: settings.options.tableColumns ?? [],
+    dataset: settings.dataset,
     ...(settings.constants.length > 0 && settings.options.lineage ? { lineage: settings.options.lineage } : {}),
   }
 }

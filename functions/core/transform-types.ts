@@ -70,11 +70,15 @@ export interface TransformOptions {
   inference?: 'sample' | 'prepass'
   /**
    * The curated table's current columns (Athena type names). An undeclared column the table
-   * already has starts inference at the table's type, so files of one table agree. A column
-   * whose values cannot take the table's type (or whose contract declares another) is
-   * written as a variant column `<name>__<type>`, so no file ever disagrees with the table.
+   * already has starts inference at the table's type and keeps its name: the file writes it
+   * typed as the table does, or as a widening of that type; only values that fit neither go,
+   * as text, to the column's variant `<name>__string` (schema/value-routing.ts). A contract
+   * column is written as the table's type when that holds the declared one, else as their
+   * widening; a conflict fails the file (schema/contract-on-table.ts).
    */
   tableColumns?: { name: string; type: string }[]
+  /** The dataset the file belongs to, for messages; by default from the raw key. */
+  dataset?: string
   /**
    * Bounds on a gzip input's decompressed size: bytes, and the expansion ratio checked once
    * `ratioAfterBytes` have come out. Beyond either the file fails with DecompressionLimitError.
@@ -111,8 +115,10 @@ export interface ColumnInfo {
   nullable: boolean
   /** Where the type came from. */
   source: 'contract' | 'inferred' | 'lineage'
-  /** Set on a variant column: the table column whose type it could not take. */
+  /** Set on a variant column (`<name>__string`): the column whose type its values could not take. */
   variantOf?: string
+  /** On a variant column: the values it holds. */
+  variantValues?: number
 }
 
 export interface PartInfo {
@@ -156,5 +162,7 @@ export interface TransformStats {
   rejectCodes: Record<string, number>
   inference: { sampleRows: number; restarts: number }
   warnings: string[]
+  /** Values written to `__string` variants because they fit neither their column's type nor a widening of it. */
+  variantValues?: number
   seconds: number
 }

@@ -153,6 +153,7 @@ function fileReport(s: StagedFile, commit: CommitOutcome): FileReport {
     rowsRejected: s.stats.rowsRejected,
     outputs: commit.record.outputs,
     queries: fileQueries(s),
+    ...(s.stats.variantValues ? { variantValues: s.stats.variantValues } : {}),
     ...warnings,
   }
 }

@@ -32,7 +32,7 @@ export async function transformStep(
     openRange: raw.readRange ? (start: number, end: number) => raw.readRange!(file.key, start, end) : undefined,
   }
   // Every row names its raw key and this run, unless the contract turns lineage off.
-  const options = { sourceName: file.key, contract, tableColumns: event.tables[file.dataset], reservedColumns: [INGEST_DATE], lineage: { source: file.key, runId }, ...engine }
+  const options = { sourceName: file.key, dataset: file.dataset, contract, tableColumns: event.tables[file.dataset], reservedColumns: [INGEST_DATE], lineage: { source: file.key, runId }, ...engine }
   if (file.range) return transformRangeStep(deps, event, rangedSource(raw, file), options)
   let stats
   try {

@@ -152,8 +152,8 @@ describe('an opening quote that is never closed', () => {
 describe('inference restarts', () => {
   it.each([
     ['bigint', '007'],
-    ['decimal(18,2)', '.5'],
-    ['decimal(18,2)', '5.'],
+    ['bigint', '+41'],
+    ['decimal(18,2)', '007.5'],
   ])('types a %s column as string when %j comes after the 20,000-row sample, as inside the sample', async (sampled, late) => {
     // Prepare: the default sample, then one value the inference rules read as text.
     const lines = ['id,value']
@@ -185,10 +185,10 @@ describe('inference restarts', () => {
     expect(stats.inference.restarts).toBe(1)
     expect(stats).toMatchObject({ rowsIn: 100, rowsOut: 100, rowsRejected: 0 })
     expect(readdirSync(outDir)).toEqual(['data.parquet'])
-    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,1)' }])
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,2)' }])
     expect(rows).toHaveLength(100)
-    expect(rows[49]).toEqual({ id: '50', qty: '2.5' })
-    expect(rows[50]).toEqual({ id: '51', qty: '2.0' })
+    expect(rows[49]).toEqual({ id: '50', qty: '2.50' })
+    expect(rows[50]).toEqual({ id: '51', qty: '2.00' })
   })
 
   it('discards what it wrote before a restart and rewrites one part with every row', async () => {
@@ -209,9 +209,9 @@ describe('inference restarts', () => {
     expect(stats).toMatchObject({ rowsIn: 20_000, rowsOut: 20_000, rowsRejected: 0 })
     expect(stats.parts).toEqual([expect.objectContaining({ key: out, rows: 20_000 })])
     expect(readdirSync(outDir)).toEqual(['data.parquet'])
-    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,1)' }])
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,2)' }])
     expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20_000 }, (_, i) => String(i + 1)))
-    expect(rows[19_989]).toEqual({ id: '19990', qty: '2.5' })
+    expect(rows[19_989]).toEqual({ id: '19990', qty: '2.50' })
   })
 })
 
