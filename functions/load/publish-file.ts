@@ -23,6 +23,12 @@ export interface StagedFile {
   stats: TransformStats
 }
 
+/** What a commit needs of a file version: who it is and its row counts. */
+export interface CommittableFile {
+  file: Pick<PlannedFile, 'key' | 'dataset' | 'fileId' | 'etag'>
+  stats: Pick<TransformStats, 'rowsIn' | 'rowsOut' | 'rowsRejected'>
+}
+
 /** What Load needs of the lake to publish and commit files. */
 export interface PublishDeps {
   curated: ObjectStore
@@ -93,7 +99,7 @@ export async function publishFile(curated: ObjectStore, staged: StagedFile, inge
  * leaves the intent, and the file is planned again. `generation` is the table generation the
  * parts were published into: the same version committed in an older generation is replaced.
  */
-export async function commitFile(deps: PublishDeps, staged: StagedFile, published: Published, runId: string, now: Date, generation = ''): Promise<CommitOutcome> {
+export async function commitFile(deps: PublishDeps, staged: CommittableFile, published: Published, runId: string, now: Date, generation = ''): Promise<CommitOutcome> {
   const { dataset, fileId, key, etag } = staged.file
   const record: Omit<LedgerRecord, 'replaced'> = {
     key, dataset, fileId, state: 'committed', etag, publishId: published.publishId, runId, committedAt: now.toISOString(), outputs: published.outputs,
