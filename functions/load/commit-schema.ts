@@ -10,7 +10,7 @@ import { parseAthenaType } from '../core/athena-types'
 import { readableAs } from '../core/schema/type-widening'
 import type { ObjectStore } from '../core/object-store'
 import { conformStaged } from './conform-staged'
-import { finishWidening, widenTable } from './widen-table'
+import { finishWidening, widenTable, type Widened } from './widen-table'
 import type { LakeDeps } from '../core/step-deps'
 import type { StagedFile } from './publish-file'
 
@@ -69,13 +69,15 @@ export async function commitSchema(deps: SchemaDeps, dataset: string, files: Sta
     const loading = fitting.filter((s) => !clashing.has(s.file.key))
     const failed = misfits.map((s) => partitionMisfit(s, dataset, keys))
     let generation = current ? generationOf(current.table) : createAs
+    let rewrite: Widened | undefined
     if (loading.some((s) => s.stats.outcome !== 'empty')) {
       try {
         if (!current) await deps.catalog.createTable(deps.database, dataTable(deps, dataset, schema.columns, keys, undefined, generation))
         else if (live && needsRewrite(schema.widened)) {
           const swapped = await widenTable(live, dataset, current, schema.columns, widen!.runId, widen!.now())
           if (swapped === undefined) continue
-          generation = swapped
+          generation = swapped.generation
+          rewrite = swapped
         } else if (!sameColumns(existing ?? [], schema.columns)) {
           await deps.catalog.updateTable(deps.database, dataTable(deps, dataset, schema.columns, keys, current.table, generation), current.version)
         }
@@ -86,10 +88,24 @@ export async function commitSchema(deps: SchemaDeps, dataset: string, files: Sta
       await ensureRejectsTable(deps, dataset, generation)
     }
     const conformed: StagedFile[] = []
-    for (const s of loading) conformed.push(await conformStaged(deps.curated, s, schema.columns))
+    for (const s of loading) conformed.push(await conformStaged(deps.curated, createAs ? s : withWideningNotes(s, schema.widened, rewrite), schema.columns))
     return { loading: conformed, failed, retried: clashing.size, generation }
   }
   throw new WriteConflictError(`catalog: the schema of ${deps.database}.${dataset} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+/**
+ * A file that widened a column of the table says so in its report: the column, both types,
+ * and what happened to the files loaded before.
+ */
+function withWideningNotes(staged: StagedFile, widened: Widening[], rewrite: Widened | undefined): StagedFile {
+  const mine = widened.filter((w) => staged.stats.columns.some((c) => c.name === w.column && c.type !== w.from))
+  if (mine.length === 0) return staged
+  const before = rewrite
+    ? `${rewrite.rewritten} part(s) of the ${rewrite.files} file(s) loaded before were rewritten in the new type`
+    : 'the files loaded before are read as they are'
+  const notes = mine.map((w) => `column ${w.column} widened from ${w.from} to ${w.to}: ${before}`)
+  return { ...staged, stats: { ...staged.stats, warnings: [...staged.stats.warnings, ...notes] } }
 }
 
 /** Whether a widening changes a column to a type Athena cannot read the parts written before under. */

@@ -21,6 +21,8 @@ interface WidenedFile {
   published: Published
   /** The head it was rewritten from. */
   from: { publishId: string; etag: string }
+  /** Data parts rewritten (the others were copied). */
+  rewritten: number
 }
 
 interface WidenMarker {
@@ -29,6 +31,13 @@ interface WidenMarker {
   from: string
   version: string
   columns: CatalogColumn[]
+}
+
+/** A widening that landed: the generation now live, and the committed files' parts it rewrote. */
+export interface Widened {
+  generation: string
+  files: number
+  rewritten: number
 }
 
 /** Times the committed heads are read again for versions committed while the rewrite ran. */
@@ -46,9 +55,9 @@ const CATCH_UP_ROUNDS = 3
  * 3. the rewritten versions are committed on their ledger heads by compare-and-swap
  *    (`finishWidening`), each winner removing the old generation's parts.
  * Resumable from any point by a rerun, which builds the same generation (widen-layout.ts).
- * Returns the generation now live, or undefined when the race was lost.
+ * Returns the generation now live and what was rewritten, or undefined when the race was lost.
  */
-export async function widenTable(deps: WidenDeps, dataset: string, current: VersionedTable, columns: CatalogColumn[], runId: string, now: Date): Promise<string | undefined> {
+export async function widenTable(deps: WidenDeps, dataset: string, current: VersionedTable, columns: CatalogColumn[], runId: string, now: Date): Promise<Widened | undefined> {
   const from = generationOf(current.table)
   const generation = widenGeneration(dataset, from, current.version, columns)
   const marker: WidenMarker = { dataset, generation, from, version: current.version, columns }
@@ -67,6 +76,7 @@ export async function widenTable(deps: WidenDeps, dataset: string, current: Vers
     if (todo.length === 0) break
     for (const head of todo) built.set(head.fileId, await rewriteFile(deps.curated, head, from, generation, types, runId, now))
   }
+  const counted = async () => ({ files: built.size, rewritten: [...built.values()].reduce((n, b) => n + b.rewritten, 0) })
   const table = relocated(deps, current.table, dataset, generation, columns)
   const partitions = (await deps.catalog.listPartitions(deps.database, dataset)).map((p) => relocatedPartition(table, p))
   try {
@@ -74,12 +84,12 @@ export async function widenTable(deps: WidenDeps, dataset: string, current: Vers
   } catch (error) {
     if (!(error instanceof WriteConflictError)) throw error
     // Another execution may have swapped this same generation in: then it only needs finishing.
-    if (generationOf(await deps.catalog.getTable(deps.database, dataset)) === generation) return finishWidening(deps, dataset, runId, now)
+    if (generationOf(await deps.catalog.getTable(deps.database, dataset)) === generation) return { ...(await counted()), generation: await finishWidening(deps, dataset, runId, now) }
     for (const b of built.values()) await dropWidened(deps.curated, dataset, generation, b)
     await deps.curated.delete([widenMarkerKey(dataset, generation)])
     return undefined
   }
-  return finishWidening(deps, dataset, runId, now)
+  return { ...(await counted()), generation: await finishWidening(deps, dataset, runId, now) }
 }
 
 /**
@@ -146,14 +156,16 @@ async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: strin
   const intent: PublishIntent = { key: head.key, etag: head.etag, runId, publishId, outputs, writtenAt: now.toISOString(), generation }
   const intentAt = intentKey(dataset, fileId, publishId, now)
   await curated.writeText(intentAt, JSON.stringify(intent))
+  let rewritten = 0
   for (const m of moves) {
-    if (m.data) await rewriteStoredPart(curated, m.key, m.to, types)
-    else await curated.copy(m.key, m.to)
+    if (!m.data) await curated.copy(m.key, m.to)
+    else if (await rewriteStoredPart(curated, m.key, m.to, types)) rewritten += 1
   }
   const widened: WidenedFile = {
     file: { file: { key: head.key, dataset, fileId, etag: head.etag }, stats: { rowsIn: head.rowsIn, rowsOut: head.rowsOut, rowsRejected: head.rowsRejected } },
     published: { publishId, outputs, intent: intentAt },
     from: { publishId: head.publishId, etag: head.etag },
+    rewritten,
   }
   await curated.writeText(widenedFileKey(dataset, generation, fileId, head.etag), JSON.stringify(widened))
   return widened
