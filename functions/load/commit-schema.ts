@@ -7,7 +7,7 @@ import { REJECT_COLUMNS } from '../core/rejects-table'
 import type { FileReport } from '../core/run-report'
 import { reconcileColumns, type Widening } from '../core/schema-reconcile'
 import { parseAthenaType } from '../core/athena-types'
-import { readableAs } from '../core/schema/type-widening'
+import { holds, readableAs } from '../core/schema/type-widening'
 import type { ObjectStore } from '../core/object-store'
 import { conformStaged } from './conform-staged'
 import { finishWidening, widenTable, type Widened } from './widen-table'
@@ -95,17 +95,24 @@ export async function commitSchema(deps: SchemaDeps, dataset: string, files: Sta
 }
 
 /**
- * A file that widened a column of the table says so in its report: the column, both types,
+ * A file whose values widened a column of the table (the table's type did not hold them) says so in its report: the column, both types,
  * and what happened to the files loaded before.
  */
 function withWideningNotes(staged: StagedFile, widened: Widening[], rewrite: Widened | undefined): StagedFile {
-  const mine = widened.filter((w) => staged.stats.columns.some((c) => c.name === w.column && c.type !== w.from))
+  const mine = widened.filter((w) => staged.stats.columns.some((c) => c.name === w.column && !holdsType(w.from, c.type)))
   if (mine.length === 0) return staged
   const before = rewrite
     ? `${rewrite.rewritten} part(s) of the ${rewrite.files} file(s) loaded before were rewritten in the new type`
     : 'the files loaded before are read as they are'
   const notes = mine.map((w) => `column ${w.column} widened from ${w.from} to ${w.to}: ${before}`)
   return { ...staged, stats: { ...staged.stats, warnings: [...staged.stats.warnings, ...notes] } }
+}
+
+/** Whether the type named `table` holds every value of the type named `value`. */
+function holdsType(table: string, value: string): boolean {
+  const t = parseAthenaType(table)
+  const v = parseAthenaType(value)
+  return t !== undefined && v !== undefined && holds(t, v)
 }
 
 /** Whether a widening changes a column to a type Athena cannot read the parts written before under. */
