@@ -4,7 +4,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { parseAthenaType } from '../../functions/core/athena-types'
 import { holds, readableAs } from '../../functions/core/schema/type-widening'
 import type { LocalRunOutcome } from '../../cli/local-run'
+import { glueCatalog } from '../../functions/adapters/glue-catalog'
+import { s3ObjectStore } from '../../functions/adapters/s3-object-store'
+import { generationOf } from '../../functions/core/generation'
 import { createLake, type E2ELake } from '../support/e2e-lake'
+import { startGlueServer, type GlueServer } from '../support/glue-server'
+import { startS3rver, type LocalS3 } from '../support/s3rver'
 import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 import { liveParts, transformingBlind } from '../support/live-parts'
@@ -23,11 +28,11 @@ export async function typeMismatches(lake: E2ELake, table: string): Promise<{ un
   const columns = new Map(((await lake.deps.catalog.getTable('sluice', table))?.StorageDescriptor.Columns ?? []).map((c) => [c.Name, c.Type]))
   const unreadable: string[] = []
   const readable: string[] = []
-  for (const part of await liveParts(lake.deps.catalog, 'sluice', table)) {
+  for (const part of await liveParts(lake.deps.catalog, 'sluice', table, lake.deps.curated)) {
     for (const [name, written] of Object.entries(part.types)) {
       const declared = columns.get(name)
       if (!declared || declared === written) continue
-      const line = `${part.path.slice(part.path.indexOf('/curated/') + 9)} ${name}: ${written} under ${declared}`
+      const line = `${part.key} ${name}: ${written} under ${declared}`
       if (readableAs(parseAthenaType(written)!, parseAthenaType(declared)!)) readable.push(line)
       else unreadable.push(line)
     }
@@ -103,7 +108,7 @@ describe('widening a column in place', () => {
     // Act
     await lake.putRaw('meter/b.csv', 'id,amount\n99,0.25\n')
     await lake.run(undefined, { startTime: DAY2, wrap: transformingBlind })
-    const [part] = (await liveParts(lake.deps.catalog, 'sluice', 'meter')).filter((p) => p.path.includes('ingest_date=2024-07-01'))
+    const [part] = (await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)).filter((p) => p.path.includes('ingest_date=2024-07-01'))
     const bytes = await readFile(part.path)
     const rows = await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) })
 
@@ -200,5 +205,65 @@ describe('widening a column in place', () => {
     expect(await sumOf(lake, 'meter', 'amount')).toBe(exactSum(csvColumn(Object.values(files), 'amount')))
     expect(await typeMismatches(lake, 'meter')).toEqual({ unreadable: [], readable: [] })
     expect(await lakeFindings(lake.deps, Object.keys(files))).toEqual(CONSISTENT)
+  })
+
+  it('widens on S3 and Glue the same way, both tables and their partitions moving to the new generation', { timeout: 120_000 }, async () => {
+    // Prepare
+    const servers: { s3?: LocalS3; glue?: GlueServer } = { s3: await startS3rver(['raw', 'curated']), glue: await startGlueServer() }
+    try {
+      const raw = s3ObjectStore(servers.s3!.client, 'raw')
+      const curated = s3ObjectStore(servers.s3!.client, 'curated')
+      lake = await createLake({ seed: 'none', zones: { raw, curated, buckets: { raw, curated } }, catalog: glueCatalog(servers.glue!.client) })
+      const a = `id,amount\n${Array.from({ length: 30 }, (_, i) => `${i},${i}.5`).join('\n')}\n31,1,extra\n`
+      const b = 'id,amount\n100,0.125\n'
+      await lake.putRaw('meter/a.csv', a)
+      await lake.run()
+      const rejectsBefore = await lake.query('SELECT source, line, record, error_code, error_message, ingest_date FROM meter__rejects')
+      expect(rejectsBefore).toHaveLength(1)
+
+      // Act
+      await lake.putRaw('meter/b.csv', b)
+      const run = await lake.run(undefined, { startTime: DAY2, wrap: transformingBlind })
+
+      // Assess
+      expect(run.failure).toBeUndefined()
+      const generation = generationOf(await lake.deps.catalog.getTable('sluice', 'meter'))
+      expect(generation).not.toBe('')
+      expect(generationOf(await lake.deps.catalog.getTable('sluice', 'meter__rejects'))).toBe(generation)
+      for (const table of ['meter', 'meter__rejects']) {
+        const locations = (await lake.deps.catalog.listPartitions('sluice', table)).map((p) => p.StorageDescriptor.Location)
+        expect(locations.length).toBeGreaterThan(0)
+        expect(locations.every((l) => l.includes(`/gen=${generation}/`)), locations.join(' ')).toBe(true)
+      }
+      expect(await sumOf(lake, 'meter', 'amount')).toBe(exactSum(csvColumn([a, b], 'amount')))
+      expect(await lake.query('SELECT source, line, record, error_code, error_message, ingest_date FROM meter__rejects')).toEqual(rejectsBefore)
+      expect(await typeMismatches(lake, 'meter')).toEqual({ unreadable: [], readable: [] })
+      expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv'])).toEqual(CONSISTENT)
+    } finally {
+      await lake?.dispose()
+      lake = undefined
+      await servers.s3?.stop()
+      await servers.glue?.stop()
+    }
+  })
+
+  it('brings the files a reprocess built before a later batch widened a column to the final type at the swap', async () => {
+    // Prepare
+    const a = 'id,amount\n1,1.5\n2,2.5\n'
+    const b = 'id,amount\n3,0.125\n'
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw('meter/a.csv', a)
+    await lake.run()
+    await lake.putRaw('meter/b.csv', b)
+    await lake.run({ trigger: 'object', key: 'meter/b.csv' }, { startTime: DAY2, wrap: transformingBlind })
+
+    // Act: one file per batch, so the rebuild's table widens after meter/a.csv was built.
+    const rebuilt = await lake.run({ trigger: 'reprocess', dataset: 'meter' }, { startTime: DAY2, wrap: transformingBlind, settings: { batchSize: 1 } })
+
+    // Assess
+    expect(rebuilt.failure).toBeUndefined()
+    expect(await sumOf(lake, 'meter', 'amount')).toBe(exactSum(csvColumn([a, b], 'amount')))
+    expect(await typeMismatches(lake, 'meter')).toEqual({ unreadable: [], readable: [] })
+    expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv'])).toEqual(CONSISTENT)
   })
 })

@@ -90,7 +90,7 @@ async function loadedOnce(): Promise<E2ELake> {
 async function seen(lake: E2ELake): Promise<{ rows: number; ids: number; sum: string; amountTypes: string[]; declared: string | undefined }> {
   const [row] = await lake.query('SELECT count(*) AS n, count(DISTINCT id) AS ids, CAST(sum(amount) AS VARCHAR) AS s FROM meter')
   const table = await lake.deps.catalog.getTable('sluice', 'meter')
-  const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter')
+  const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
   return {
     rows: Number(row.n), ids: Number(row.ids), sum: canonicalDecimal(String(row.s)),
     amountTypes: [...new Set(parts.map((p) => p.types.amount))], declared: table?.StorageDescriptor.Columns.find((c) => c.Name === 'amount')?.Type,

@@ -71,7 +71,7 @@ async function lakeWithA(): Promise<E2ELake> {
 async function state(lake: E2ELake): Promise<{ rows: Row[]; sum: string; types: string[]; declared: string | undefined }> {
   const rows = await lake.query('SELECT _sluice_source AS source, count(*) AS n, count(DISTINCT id) AS ids FROM meter GROUP BY ALL ORDER BY ALL')
   const [total] = await lake.query('SELECT CAST(sum(amount) AS VARCHAR) AS s FROM meter')
-  const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter')
+  const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
   const declared = (await lake.deps.catalog.getTable('sluice', 'meter'))?.StorageDescriptor.Columns.find((c) => c.Name === 'amount')?.Type
   return { rows, sum: canonicalDecimal(String(total.s)), types: [...new Set(parts.map((p) => p.types.amount))], declared }
 }

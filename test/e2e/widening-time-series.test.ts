@@ -68,7 +68,7 @@ describe('a time series with varying decimal scales', () => {
     const columns = table!.StorageDescriptor.Columns.map((c) => c.Name)
     const declared = table!.StorageDescriptor.Columns.find((c) => c.Name === 'value')!.Type
     const [total] = await lake.query('SELECT count(*) AS n, CAST(sum(value) AS VARCHAR) AS s FROM series')
-    const types = new Set((await liveParts(lake.deps.catalog, 'sluice', 'series')).map((p) => p.types.value))
+    const types = new Set((await liveParts(lake.deps.catalog, 'sluice', 'series', lake.deps.curated)).map((p) => p.types.value))
     // Loads that bring a scale wider, or narrower, than every load before (an inferred decimal
     // of a narrower scale claims more whole digits): the most rewrites the series can cause.
     let [widest, narrowest, wider] = [0, 10, 0]
