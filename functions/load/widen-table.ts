@@ -145,6 +145,10 @@ async function committedHeads(curated: ObjectStore, dataset: string, generation:
  */
 async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: string, generation: string, types: Map<string, AthenaType>, runId: string, now: Date): Promise<WidenedFile> {
   const { dataset, fileId } = head
+  // A rerun of this widening (a retried or timed-out Load) keeps what it rewrote already.
+  const done = await curated.readText(widenedFileKey(dataset, generation, fileId, head.etag))
+  const previous = done ? (JSON.parse(done) as WidenedFile) : undefined
+  if (previous?.from.publishId === head.publishId && (await allExist(curated, previous.published.outputs))) return previous
   const publishId = publishIdOf(`widen\n${generation}`, head.etag, generation)
   const moves = head.outputs.map((key) => {
     const data = relocatedKey(key, tableBase(dataset, from), tableBase(dataset, generation), `${fileId}-${head.publishId}`, `${fileId}-${publishId}`)
@@ -199,4 +203,9 @@ async function movePartitions(deps: WidenDeps, table: TableInput): Promise<void>
   const partitions = await deps.catalog.listPartitions(deps.database, table.Name)
   if (partitions.every((p) => p.StorageDescriptor.Location.startsWith(table.StorageDescriptor.Location))) return
   await deps.catalog.replaceTable(deps.database, table, partitions.map((p) => relocatedPartition(table, p)))
+}
+
+async function allExist(curated: ObjectStore, keys: string[]): Promise<boolean> {
+  for (const key of keys) if (!(await curated.head(key))) return false
+  return true
 }
