@@ -61,7 +61,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
       }
       continue
     }
-    const schema = await commitSchema(deps, dataset, files)
+    const schema = await commitSchema(deps, dataset, files, '', { runId: event.runId, now: clock })
     reports.push(...schema.failed)
     retried += schema.retried
     const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()

@@ -24,6 +24,12 @@ export interface StagedFile {
   stats: TransformStats
 }
 
+/** What a commit needs of a file version: who it is and its row counts. */
+export interface CommittableFile {
+  file: Pick<PlannedFile, 'key' | 'dataset' | 'fileId' | 'etag'>
+  stats: Pick<TransformStats, 'rowsIn' | 'rowsOut' | 'rowsRejected'>
+}
+
 /** What Load needs of the lake to publish and commit files. */
 export interface PublishDeps {
   curated: ObjectStore
@@ -97,7 +103,7 @@ export async function publishFile(curated: ObjectStore, staged: StagedFile, inge
  * leaves the intent, and the file is planned again. `generation` is the table generation the
  * parts were published into: the same version committed in an older generation is replaced.
  */
-export async function commitFile(deps: PublishDeps, staged: StagedFile, published: Published, runId: string, now: Date, generation = '', failed?: string): Promise<CommitOutcome> {
+export async function commitFile(deps: PublishDeps, staged: CommittableFile, published: Published, runId: string, now: Date, generation = '', failed?: string): Promise<CommitOutcome> {
   const { dataset, fileId, key, etag } = staged.file
   const state = failed === undefined ? 'committed' : 'failed'
   const record: Omit<LedgerRecord, 'replaced'> = {

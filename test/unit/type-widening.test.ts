@@ -12,9 +12,11 @@ describe('widening rules', () => {
   it('widens within a family, in both argument orders', () => {
     const cases: [string, string, string | undefined][] = [
       ['int', 'bigint', 'bigint'],
-      ['bigint', 'decimal(18,2)', 'decimal(38,2)'],
+      ['bigint', 'decimal(18,2)', 'decimal(21,2)'],
       ['int', 'decimal(18,2)', 'decimal(18,2)'],
-      ['decimal(18,2)', 'decimal(18,4)', 'decimal(38,4)'],
+      ['decimal(18,2)', 'decimal(18,4)', 'decimal(20,4)'],
+      // A join keeps only the whole digits its sides hold, so a later scale still joins it.
+      ['decimal(20,4)', 'decimal(18,9)', 'decimal(25,9)'],
       ['decimal(12,2)', 'decimal(10,4)', 'decimal(18,4)'],
       ['decimal(38,2)', 'decimal(18,2)', 'decimal(38,2)'],
       ['decimal(38,20)', 'decimal(18,9)', 'decimal(38,20)'],
@@ -38,6 +40,7 @@ describe('widening rules', () => {
   it('says which table types hold which value types', () => {
     expect(holds(t('bigint'), t('int'))).toBe(true)
     expect(holds(t('decimal(38,4)'), t('decimal(18,2)'))).toBe(true)
+    expect(holds(t('decimal(20,4)'), t('decimal(18,2)'))).toBe(true)
     expect(holds(t('decimal(18,2)'), t('decimal(18,4)'))).toBe(false)
     expect(holds(t('int'), t('bigint'))).toBe(false)
     expect(holds(t('string'), t('bigint'))).toBe(false)

@@ -55,7 +55,11 @@ function wholeDigits(type: AthenaType): number | undefined {
 /**
  * The narrowest type that holds every value of both types exactly, within the widening rules
  * above; undefined when they conflict. Equal types give that type. Two different decimals
- * give a decimal with the larger whole part and the larger scale, at precision 18 or 38.
+ * give a decimal with the larger whole part and the larger scale: at precision 18 when that
+ * holds them (an INT64 in Parquet), else at exactly the digits they need. Rounding a join up to
+ * 38 would make its whole part claim 38 - scale digits, and no later scale could join it:
+ * decimal(18,2) ⊔ decimal(18,4) is decimal(20,4), which still joins decimal(18,9) into
+ * decimal(25,9), where decimal(38,4) would not.
  */
 export function widenType(a: AthenaType, b: AthenaType): AthenaType | undefined {
   if (athenaTypeName(a) === athenaTypeName(b)) return a
@@ -67,7 +71,7 @@ export function widenType(a: AthenaType, b: AthenaType): AthenaType | undefined 
   const whole = Math.max(wa, wb)
   const scale = Math.max(a.kind === 'decimal' ? a.scale : 0, b.kind === 'decimal' ? b.scale : 0)
   if (whole + scale > MAX_DECIMAL_PRECISION) return undefined
-  return { kind: 'decimal', precision: whole + scale <= SHORT_DECIMAL_PRECISION ? SHORT_DECIMAL_PRECISION : MAX_DECIMAL_PRECISION, scale }
+  return { kind: 'decimal', precision: whole + scale <= SHORT_DECIMAL_PRECISION ? SHORT_DECIMAL_PRECISION : whole + scale, scale }
 }
 
 /** Whether a table of type `table` holds every value of type `value` exactly. */
