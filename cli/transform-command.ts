@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { access } from 'node:fs/promises'
 import { readContractFile } from '../functions/adapters/contract-file'
 import { fileByteSource, localFilePartSink } from '../functions/adapters/local-file'
-import { SluiceError } from '../functions/core/errors'
+import { RejectThresholdError, SluiceError } from '../functions/core/errors'
 import { TRANSFORM_DEFAULTS, transformCsv } from '../functions/core/transform-csv'
 import { workerRangeRunner } from '../functions/adapters/range-workers'
 import type { Codec, TransformStats } from '../functions/core/transform-types'
@@ -64,12 +64,18 @@ async function runTransform(input: string, flags: TransformFlags): Promise<Trans
     throw new SluiceError(`input: cannot read ${input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
   }
   const contract = flags.contract ? await readContractFile(flags.contract) : undefined
-  return transformCsv(fileByteSource(input), localFilePartSink({ out: flags.out, rejects: flags.rejects }), {
-    sourceName: input,
-    contract,
-    codec: flags.codec,
-    rejectThreshold: flags.rejectThreshold,
-    workers: flags.workers,
-    rangeRunner: workerRangeRunner(),
-  })
+  try {
+    return await transformCsv(fileByteSource(input), localFilePartSink({ out: flags.out, rejects: flags.rejects }), {
+      sourceName: input,
+      contract,
+      codec: flags.codec,
+      rejectThreshold: flags.rejectThreshold,
+      workers: flags.workers,
+      rangeRunner: workerRangeRunner(),
+    })
+  } catch (e) {
+    // The rejects of a file over its threshold are kept: say where they are.
+    if (e instanceof RejectThresholdError && e.rejectParts.length > 0) e.message += `; its rejects: ${e.rejectParts.map((p) => p.key).join(', ')}`
+    throw e
+  }
 }

@@ -50,7 +50,7 @@ export class OperationsDashboard extends Construct {
     )
     this.dashboard.addWidgets(
       graph('Rows loaded per dataset', [perDataset(prefix, METRIC.rowsLoaded)]),
-      graph('Rows rejected per dataset', [perDataset(prefix, METRIC.rowsRejected)]),
+      graph('Rows rejected, and values sent to __string variants, per dataset', [perDataset(prefix, METRIC.rowsRejected), perDataset(prefix, METRIC.variantValues)]),
       graph('Raw bytes loaded per dataset', [perDataset(prefix, METRIC.bytesIn)]),
     )
     this.dashboard.addWidgets(

@@ -118,10 +118,13 @@ export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
      * The table first, in one UpdateTable (or CreateTable) at the VersionId just read, so a load
      * that read the old definition loses its own update and reads again; then the partitions
      * the new definition has (changed with UpdatePartition, created in batches), then the old
-     * ones it lacks are deleted. Only the first call is atomic.
+     * ones it lacks are deleted. Only the first call is atomic. With `version`, the UpdateTable
+     * is made at that version only.
      */
-    async replaceTable(database, table, partitions) {
-      for (let attempt = 0; ; attempt++) {
+    async replaceTable(database, table, partitions, version) {
+      // Conditional: the one UpdateTable at that version decides; a lost race changes nothing.
+      if (version !== undefined) await this.updateTable(database, table, version)
+      for (let attempt = 0; version === undefined; attempt++) {
         const current = await readTable(database, table.Name)
         try {
           if (current) await this.updateTable(database, table, current.version)

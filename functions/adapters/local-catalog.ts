@@ -87,9 +87,12 @@ export function localCatalog(dir: string, root = dirname(resolve(dir))): Catalog
         if (added.length > 0) await write(db, { ...stored, partitions: [...stored.partitions, ...added] })
       })
     },
-    async replaceTable(db, table, partitions) {
+    async replaceTable(db, table, partitions, version) {
       await locked(db, table.Name, async () => {
         const stored = await read(db, table.Name)
+        if (version !== undefined && (!stored || String(stored.version ?? 0) !== version)) {
+          throw new WriteConflictError(`catalog: table ${db}.${table.Name} changed since it was read (version ${version}, now ${stored ? String(stored.version ?? 0) : 'gone'})`)
+        }
         await write(db, { table, partitions, version: (stored?.version ?? 0) + 1 })
       })
     },

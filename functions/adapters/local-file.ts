@@ -39,10 +39,11 @@ export function localFilePartSink(opts: { out: string; rejects?: string }): Part
       written.set(path, writer)
       return fileOutput(path, writer)
     },
-    async discard() {
-      await Promise.all([...written.values()].map((w) => w.destroy()))
-      await Promise.all([...written.keys()].map((p) => rm(p, { force: true })))
-      written.clear()
+    async discard(only) {
+      const dropped = [...written].filter(([path]) => only === undefined || !path.startsWith(stem(rejectsPath)))
+      await Promise.all(dropped.map(([, w]) => w.destroy()))
+      await Promise.all(dropped.map(([p]) => rm(p, { force: true })))
+      for (const [p] of dropped) written.delete(p)
     },
   }
 }

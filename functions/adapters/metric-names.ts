@@ -19,6 +19,8 @@ export const METRIC = {
   rowsIn: 'RowsIn',
   rowsLoaded: 'RowsLoaded',
   rowsRejected: 'RowsRejected',
+  /** Values of loaded files written to `__string` variant columns (they fit neither their column's type nor a widening of it). */
+  variantValues: 'VariantValues',
   /** Bytes of the raw files loaded (compressed size for gzip). */
   bytesIn: 'BytesIn',
   /** Wall time of one file's Transform. */

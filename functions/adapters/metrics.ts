@@ -18,6 +18,7 @@ const UNITS: Record<MetricName, (typeof MetricUnit)[keyof typeof MetricUnit]> = 
   [METRIC.rowsIn]: MetricUnit.Count,
   [METRIC.rowsLoaded]: MetricUnit.Count,
   [METRIC.rowsRejected]: MetricUnit.Count,
+  [METRIC.variantValues]: MetricUnit.Count,
   [METRIC.bytesIn]: MetricUnit.Bytes,
   [METRIC.transformSeconds]: MetricUnit.Seconds,
   [METRIC.filesPlanned]: MetricUnit.Count,

@@ -4,11 +4,12 @@ import type { PartSink } from '../core/transform-types'
 
 /**
  * A PartSink that uploads parts under a prefix of a store (`<prefix>data-<n>.parquet`,
- * `<prefix>rejects-<n>.parquet`). `discard()` aborts open uploads and deletes finished ones.
+ * `<prefix>rejects-<n>.parquet`). `discard()` aborts open uploads and deletes finished ones (`discard('data')`: the data parts only).
  */
 export function stagingSink(store: ObjectStore, prefix: string): PartSink {
   const open = new Map<string, ObjectUpload>()
   const done = new Set<string>()
+  const isData = (key: string) => key.startsWith(`${prefix}data`)
   return {
     async openPart(kind, index, partition) {
       const tag = partition ? `-${partitionSegments(partition).join('-')}` : ''
@@ -25,11 +26,12 @@ export function stagingSink(store: ObjectStore, prefix: string): PartSink {
         },
       }
     },
-    async discard() {
-      await Promise.all([...open.values()].map((u) => u.abort()))
-      open.clear()
-      await store.delete([...done])
-      done.clear()
+    async discard(only) {
+      const dropped = (key: string) => only === undefined || isData(key)
+      await Promise.all([...open].filter(([key]) => dropped(key)).map(([key, u]) => (open.delete(key), u.abort())))
+      const gone = [...done].filter(dropped)
+      await store.delete(gone)
+      for (const key of gone) done.delete(key)
     },
   }
 }

@@ -1,4 +1,4 @@
-import type { FileReport } from '../core/run-report'
+import { variantValuesOf, type FileReport } from '../core/run-report'
 import type { LoadEvent, PlanOutput } from '../core/workflow-types'
 import { METRIC, type MetricName } from './metric-names'
 import { addTo, type DatasetValues } from './metrics'
@@ -11,8 +11,8 @@ export interface StepMetrics {
 
 /**
  * What a Load batch did, per dataset, from what each file's commit came to: files loaded
- * (loaded or empty), failed and quarantined, rows in, loaded and rejected, raw bytes of the
- * files loaded. A version another run loaded first, or one the raw zone replaced meanwhile,
+ * (loaded or empty), failed and quarantined, rows in, loaded and rejected, values written to
+ * `__string` variant columns, raw bytes of the files loaded. A version another run loaded first, or one the raw zone replaced meanwhile,
  * counts as neither. Zeros are explicit, so that a reject rate has both terms and a
  * failed-files alarm sees data.
  */
@@ -30,6 +30,7 @@ export function loadMetrics(event: Pick<LoadEvent, 'results'>, reports: FileRepo
     addTo(perDataset, dataset, METRIC.rowsIn, loaded ? report.rowsIn : 0)
     addTo(perDataset, dataset, METRIC.rowsLoaded, loaded ? report.rowsOut : 0)
     addTo(perDataset, dataset, METRIC.rowsRejected, loaded ? report.rowsRejected : 0)
+    addTo(perDataset, dataset, METRIC.variantValues, loaded ? variantValuesOf(report) : 0)
     addTo(perDataset, dataset, METRIC.bytesIn, loaded ? (sizes.get(report.key) ?? 0) : 0)
   }
   return { perDataset, overall: {} }

@@ -2,6 +2,7 @@ import { athenaTypeName } from './athena-types'
 import type { ColumnPlan } from './column-plan'
 import { SluiceError } from './errors'
 import { foldRanges } from './transform-ranges'
+import { variantName } from './schema/value-routing'
 import { resolveSettings, transformStats } from './transform-settings'
 import type { FileRange } from './plan-files'
 import type { FileHead, RangeVariant, StagedRange } from './transform-file-range'
@@ -54,7 +55,13 @@ export async function combineFileRanges(staged: StagedRange[], count: number, si
     }
     const result = v.result!
     if (result.widen) {
-      const columns = head.plan.columns.flatMap((c, j) => (athenaTypeName(result.widen![j]) === athenaTypeName(head.types[j]) ? [] : [`${c.name} (${athenaTypeName(head.types[j])} → ${athenaTypeName(result.widen![j])})`]))
+      const widen = result.widen
+      const columns = head.plan.columns.flatMap((c, j) => {
+        const from = athenaTypeName(head.types[j])
+        const to = athenaTypeName(widen.types[j])
+        if (from !== to) return [`${c.name} (${from} → ${to})`]
+        return widen.variants[j] && !head.variants?.[j] ? [`${c.name} (values that fit neither ${from} nor a widening of it, for ${variantName(c.name)})`] : []
+      })
       throw new SplitInferenceError(
         `inference: a value after line ${offset} of ${head.sourceName} (byte range ${k + 1} of ${count}) needs a wider type than the sample of the file's first rows showed: ${columns.join(', ')}; ` +
           'a file split into ranges cannot restart its inference: declare these columns in the dataset contract, or raise the split size (SPLIT_BYTES, sluice:splitBytes) above the file size',
@@ -72,10 +79,11 @@ export async function combineFileRanges(staged: StagedRange[], count: number, si
     rejectThreshold: head.rejectThreshold,
     sampleRows: head.sampleRows,
     tableColumns: head.tableColumns,
+    dataset: head.dataset,
     ...(head.lineage ? { lineage: head.lineage } : {}),
   })
   const folded = await foldRanges(kept.map((v) => ({ result: v.result!, parts: v.parts })), sink, settings, head.all, head.linesBefore, head.blankLinesBefore)
-  const { rowsIn, rejects, parts, rejectParts, blankLines, invalidLines, invalidSequences } = folded
+  const { rowsIn, rejects, parts, rejectParts, blankLines, invalidLines, invalidSequences, variantCounts } = folded
   const last = kept[kept.length - 1]
   const opened = {
     dialect: head.dialect,
@@ -86,7 +94,7 @@ export async function combineFileRanges(staged: StagedRange[], count: number, si
     input: { ...head.input, notes: [], bytes: emptyBytes(), invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => last.to },
   }
   const plan = head.plan as unknown as ColumnPlan
-  const stats = transformStats({ settings, opened, plan, types: head.types, all: head.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: head.sampled })
+  const stats = transformStats({ settings, opened, plan, types: head.types, variants: head.variants ?? head.types.map(() => false), variantCounts, all: head.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: head.sampled })
   return { ...stats, dialect: { ...stats.dialect, header: head.header } }
 }
 

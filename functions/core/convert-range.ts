@@ -10,6 +10,7 @@ import { RecordCoercer } from './record-coercer'
 import type { Reject } from './rejects-table'
 import { WidenNeeded } from './row-coercer'
 import { compileTemporalFormat } from './temporal-format'
+import type { VariantCount } from './transform-settings'
 import type { AthenaType, Codec } from './transform-types'
 
 /**
@@ -25,6 +26,10 @@ export interface RangeJob {
   columns: (Omit<PlannedColumn, 'declared'> & { declared?: { name: string; type: AthenaType; nullable: boolean; format?: string } })[]
   width: number
   types: AthenaType[]
+  /** Which planned columns write a `__string` variant (absent: none). */
+  variants?: boolean[]
+  /** Each planned column's type in the table, for the undeclared ones (absent: none). */
+  tables?: (AthenaType | null)[]
   /** Output names and nullability of the Parquet columns. */
   output: { name: string; type: AthenaType; nullable: boolean }[]
   nullTokens: string[]
@@ -45,8 +50,10 @@ export interface RangeResult {
   leftover: number
   invalidLines: number[]
   invalidSequences: number
-  /** Set when a value needs a wider type than `types`: the file must be inferred again. */
-  widen?: AthenaType[]
+  /** Per planned column, the values sent to its variant (first line relative). */
+  variantCounts?: (VariantCount | null)[]
+  /** Set when a value needs a wider type or a variant: the file must be inferred again. */
+  widen?: { types: AthenaType[]; variants: boolean[] }
 }
 
 /** A row group cell limit, as in the single-thread engine. */
@@ -81,7 +88,9 @@ export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Arra
   let invalidSequences = 0
   const counters = { blankLines: 0 }
   const plan = rangePlan(job)
-  const coercer = new RecordCoercer(plan, job.types, new NullTokens(job.nullTokens), job.nullTokens, invalid)
+  const typing = { types: job.types, variants: job.variants ?? job.types.map(() => false) }
+  const tables = (job.tables ?? job.types.map(() => null)).map((t) => t ?? undefined)
+  const coercer = new RecordCoercer(plan, typing, tables, new NullTokens(job.nullTokens), job.nullTokens, invalid)
   const elements = job.output.map(schemaElement)
   const maxRows = Math.max(1, Math.floor(MAX_GROUP_CELLS / Math.max(job.output.length, 1)))
   const result: RangeResult = { rowsIn: 0, blankLines: 0, rejects: [], lineBreaks: 0, leftover: 0, invalidLines: [], invalidSequences: 0 }
@@ -110,7 +119,7 @@ export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Arra
     }
   } catch (e) {
     if (!(e instanceof WidenNeeded)) throw e
-    return { ...result, widen: e.types }
+    return { ...result, widen: e.typing }
   }
   if (coercer.rows > 0) await emit(encodeRowGroup(coercer.builders, elements, job.codec, coercer.rows))
   return {
@@ -120,6 +129,7 @@ export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Arra
     leftover: tail.leftover,
     invalidLines: [...invalid],
     invalidSequences,
+    variantCounts: coercer.variantCounts.map((c) => c ?? null),
   }
 }
 

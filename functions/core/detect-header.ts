@@ -1,4 +1,16 @@
-import { classifyValue, ColumnTypeAccumulator, fitsInferredType } from './infer-column-type'
+import { classifyValue, ColumnTypeAccumulator } from './infer-column-type'
+import type { AthenaType } from './transform-types'
+
+/** Types by family: a number of another width or a date with a time still looks like data. */
+const family = (t: AthenaType) =>
+  t.kind === 'int' || t.kind === 'bigint' || t.kind === 'decimal' || t.kind === 'double' ? 'number' : t.kind === 'date' || t.kind === 'timestamp' ? 'time' : t.kind
+
+/** Whether a first-row cell keeps the body's type family. */
+function fits(type: AthenaType, cell: string): boolean {
+  const acc = new ColumnTypeAccumulator(type)
+  acc.add(classifyValue(cell))
+  return family(acc.type) === family(type)
+}
 
 /**
  * Whether the first record of a file is a header, judged as DuckDB's and CleverCSV's sniffers
@@ -36,7 +48,7 @@ export function headerEvidence(records: string[][]): 'header' | 'data' | 'none' 
     if (!seen || type.kind === 'string') continue
     const cell = first[j].trim()
     if (cell === '') continue
-    if (!fitsInferredType(type, cell)) return 'header'
+    if (!fits(type, cell)) return 'header'
     looksLikeData = true
   }
   return looksLikeData ? 'data' : 'none'

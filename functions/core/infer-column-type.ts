@@ -1,4 +1,5 @@
 import { MAX_DECIMAL_PRECISION } from './athena-types'
+import { inferredDecimal } from './schema/type-widening'
 import { ISO_DATE, ISO_TIMESTAMP } from './temporal-format'
 import type { AthenaType } from './transform-types'
 
@@ -6,14 +7,17 @@ import type { AthenaType } from './transform-types'
  * Type inference for columns without a declared type.
  *
  * A column's type only ever widens, along
- *   bigint → decimal(p,s) → double,  date → timestamp,  anything else → string,
+ *   int → bigint → decimal(p,s) → double,  date → timestamp,  anything else → string,
  * so the type after every value is the narrowest type that holds all values seen exactly.
- * Integers infer as bigint, never int, and decimal precision rounds up to 18 or 38 (the
- * scale stays exact): a table's later files then keep its type as their numbers grow.
- * Text that a narrower type would alter stays a string: integers with leading zeros
- * (`007`, zip codes), decimals needing more than 38 digits, timestamps finer than µs.
- * Plain decimals (`12.50`) become decimal, never double: only exponent notation,
- * `NaN` and `Inf` make a double.
+ * Integers infer as bigint, never int; an inferred decimal takes the scale steps and the
+ * precisions of `inferredDecimal` (schema/type-widening.ts), so a table's later files keep its
+ * type as their numbers vary. Text that a narrower type would alter stays a string: integers
+ * with leading zeros (`007`, zip codes), numbers with a leading `+` (`+318855443322`, phone
+ * numbers), decimals needing more than 38 digits, timestamps finer than µs. Plain decimals
+ * (`12.50`, `.097`, `5.`) become decimal, never double: only exponent notation, `NaN` and `Inf`
+ * make a double, and only while every exact number seen has at most 15 significant digits (a
+ * double holds those exactly). Past that the column keeps its exact type, and the values in
+ * double notation cannot join it (`lossy`): they go to the column's `__string` variant.
  */
 
 type Kind = AthenaType['kind']
@@ -23,52 +27,104 @@ export interface ValueClass {
   kind: Kind
   whole: number
   scale: number
+  /** Significant digits of an exact number (leading and trailing zeros left out). */
+  digits: number
+  /** An integer an int (32 bits) holds. */
+  small: boolean
 }
 
-const INT_RE = /^[+-]?(?:0|[1-9]\d*)$/
-const DECIMAL_RE = /^[+-]?(0|[1-9]\d*)\.(\d+)$/
-const DOUBLE_RE = /^[+-]?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$|^[+-]?(?:nan|inf|infinity)$/i
+const INT_RE = /^-?(?:0|[1-9]\d*)$/
+const DECIMAL_RE = /^-?(?:(0|[1-9]\d*)\.(\d*)|\.(\d+))$/
+const DOUBLE_RE = /^-?(?:\d+\.?\d*|\.\d+)[eE][+-]?\d+$|^-?(?:nan|inf|infinity)$/i
 const INT64_MAX = 2n ** 63n - 1n
 const INT64_MIN = -(2n ** 63n)
+/** Significant digits every double holds exactly (DBL_DIG). */
+export const DOUBLE_EXACT_DIGITS = 15
+
+const STRING: ValueClass = { kind: 'string', whole: 0, scale: 0, digits: 0, small: false }
+const other = (kind: Kind): ValueClass => ({ kind, whole: 0, scale: 0, digits: 0, small: false })
+
+/** Digits between the first and the last non-zero digit of a digit string. */
+function significant(digits: string): number {
+  let a = 0
+  let b = digits.length
+  while (a < b && digits.charCodeAt(a) === 48) a += 1
+  while (b > a && digits.charCodeAt(b - 1) === 48) b -= 1
+  return b - a
+}
 
 /** Classifies one non-null, already-trimmed cell text. */
 export function classifyValue(text: string): ValueClass {
+  // A leading `+` is text, as a leading zero is: a number would drop it (phone numbers).
+  if (text.charCodeAt(0) === 43) return STRING
   if (INT_RE.test(text)) {
-    const whole = text.charCodeAt(0) === 43 || text.charCodeAt(0) === 45 ? text.length - 1 : text.length
+    const digits = text.charCodeAt(0) === 45 ? text.slice(1) : text
+    const whole = digits.length
     if (whole <= 19) {
       const n = BigInt(text)
-      if (n >= INT64_MIN && n <= INT64_MAX) return { kind: 'bigint', whole, scale: 0 }
+      if (n >= INT64_MIN && n <= INT64_MAX) return { kind: 'bigint', whole, scale: 0, digits: significant(digits), small: n >= -2147483648n && n <= 2147483647n }
     }
-    return { kind: 'decimal', whole, scale: 0 }
+    return { kind: 'decimal', whole, scale: 0, digits: significant(digits), small: false }
   }
   const decimal = DECIMAL_RE.exec(text)
-  if (decimal) return { kind: 'decimal', whole: decimal[1] === '0' ? 0 : decimal[1].length, scale: decimal[2].length }
-  if (DOUBLE_RE.test(text)) return { kind: 'double', whole: 0, scale: 0 }
+  if (decimal) {
+    const int = decimal[1] ?? ''
+    const fraction = decimal[2] ?? decimal[3]
+    return { kind: 'decimal', whole: int === '0' ? 0 : int.length, scale: fraction.length, digits: significant(int + fraction), small: false }
+  }
+  if (DOUBLE_RE.test(text)) return other('double')
   const lower = text.length <= 5 ? text.toLowerCase() : ''
-  if (lower === 'true' || lower === 'false') return { kind: 'boolean', whole: 0, scale: 0 }
+  if (lower === 'true' || lower === 'false') return other('boolean')
   const c = text.charCodeAt(0)
   if (c >= 48 && c <= 57) {
-    if (text.length === 10 && ISO_DATE.parseDays(text) !== undefined) return { kind: 'date', whole: 0, scale: 0 }
-    if (ISO_TIMESTAMP.parseMicros(text) !== undefined) return { kind: 'timestamp', whole: 0, scale: 0 }
+    if (text.length === 10 && ISO_DATE.parseDays(text) !== undefined) return other('date')
+    if (ISO_TIMESTAMP.parseMicros(text) !== undefined) return other('timestamp')
   }
-  return { kind: 'string', whole: 0, scale: 0 }
+  return STRING
 }
 
-const NUMERIC_RANK: Partial<Record<Kind, number>> = { int: 0, bigint: 1, decimal: 2, double: 3 }
+type Exact = 'int' | 'bigint' | 'decimal'
+
+const isNumber = (kind: Kind) => kind === 'int' || kind === 'bigint' || kind === 'decimal' || kind === 'double'
 
 /** Accumulates the narrowest type that holds every value of one column. */
 export class ColumnTypeAccumulator {
-  private kind: Kind | null = null
+  /** `number` for the numeric family, whose type `exact` and `double` decide. */
+  private kind: Kind | 'number' | null = null
+  private exact: Exact | undefined
+  private double = false
   private whole = 0
   private scale = 0
+  private digits = 0
 
-  constructor(start?: AthenaType) {
-    if (start) {
-      this.kind = start.kind
-      if (start.kind === 'decimal') {
+  /**
+   * Starts from a type (the table's): the type stays exactly `start` while every value fits
+   * it. An exact start counts as holding as many digits as the type can, so values in double
+   * notation never join it.
+   */
+  constructor(private readonly start?: AthenaType) {
+    if (!start) return
+    switch (start.kind) {
+      case 'int':
+      case 'bigint':
+        this.kind = 'number'
+        this.exact = start.kind
+        this.whole = start.kind === 'int' ? 10 : 19
+        this.digits = this.whole
+        break
+      case 'decimal':
+        this.kind = 'number'
+        this.exact = 'decimal'
         this.whole = start.precision - start.scale
         this.scale = start.scale
-      }
+        this.digits = start.precision
+        break
+      case 'double':
+        this.kind = 'number'
+        this.double = true
+        break
+      default:
+        this.kind = start.kind
     }
   }
 
@@ -76,53 +132,51 @@ export class ColumnTypeAccumulator {
   add(value: ValueClass): void {
     const current = this.kind
     if (current === 'string') return
-    if (current === null) {
-      this.kind = value.kind
-    } else if (current !== value.kind || current === 'decimal') {
-      this.kind = join(current, value.kind)
+    if (!isNumber(value.kind)) {
+      if (current === null) this.kind = value.kind
+      else if (current !== value.kind) this.kind = (current === 'date' && value.kind === 'timestamp') || (current === 'timestamp' && value.kind === 'date') ? 'timestamp' : 'string'
+      return
     }
-    if (this.kind === 'decimal' || NUMERIC_RANK[this.kind!] !== undefined) {
-      if (value.whole > this.whole) this.whole = value.whole
-      if (value.scale > this.scale) this.scale = value.scale
+    if (current === null) this.kind = 'number'
+    else if (current !== 'number') {
+      this.kind = 'string'
+      return
     }
-    if (this.kind === 'decimal' && this.whole + this.scale > MAX_DECIMAL_PRECISION) this.kind = 'string'
+    if (value.kind === 'double') {
+      this.double = true
+      return
+    }
+    this.exact = joinExact(this.exact, value)
+    if (value.whole > this.whole) this.whole = value.whole
+    if (value.scale > this.scale) this.scale = value.scale
+    if (value.digits > this.digits) this.digits = value.digits
+    if (this.exact === 'decimal' && this.whole + this.scale > MAX_DECIMAL_PRECISION) this.kind = 'string'
+  }
+
+  /** A copy, to try a value on. */
+  clone(): ColumnTypeAccumulator {
+    return Object.assign(Object.create(ColumnTypeAccumulator.prototype) as ColumnTypeAccumulator, this)
+  }
+
+  /** Values in double notation next to exact numbers a double cannot hold: they cannot join. */
+  get lossy(): boolean {
+    return this.kind === 'number' && this.double && this.exact !== undefined && this.digits > DOUBLE_EXACT_DIGITS
   }
 
   /** The type so far; a column of nulls only is a string. */
   get type(): AthenaType {
-    switch (this.kind) {
-      case null:
-        return { kind: 'string' }
-      case 'decimal':
-        return { kind: 'decimal', precision: this.whole + this.scale <= 18 ? 18 : MAX_DECIMAL_PRECISION, scale: this.scale }
-      default:
-        return { kind: this.kind }
-    }
+    if (this.kind === null) return { kind: 'string' }
+    if (this.kind !== 'number') return { kind: this.kind } as AthenaType
+    if (this.double && (this.exact === undefined || this.digits <= DOUBLE_EXACT_DIGITS)) return { kind: 'double' }
+    if (this.exact !== 'decimal') return { kind: this.exact! }
+    const start = this.start
+    if (start?.kind === 'decimal' && this.whole <= start.precision - start.scale && this.scale <= start.scale) return start
+    return inferredDecimal(this.whole, this.scale) ?? { kind: 'string' }
   }
 }
 
-/**
- * Whether a non-null, trimmed cell text keeps `type` unchanged under the inference rules:
- * the test every value after the sample must pass, so that the whole file is inferred as if
- * it had all been sampled (`007` in a bigint column, `.5` in a decimal one, do not fit).
- */
-export function fitsInferredType(type: AthenaType, text: string): boolean {
-  if (type.kind === 'string') return true
-  const acc = new ColumnTypeAccumulator(type)
-  acc.add(classifyValue(text))
-  const widened = acc.type
-  if (widened.kind !== type.kind) return false
-  return widened.kind !== 'decimal' || type.kind !== 'decimal' || (widened.precision === type.precision && widened.scale === type.scale)
-}
-
-function join(a: Kind, b: Kind): Kind {
-  if (a === b) return a
-  const ra = NUMERIC_RANK[a]
-  const rb = NUMERIC_RANK[b]
-  if (ra !== undefined && rb !== undefined) {
-    // bigint next to a decimal: the decimal must hold the bigint's digits, tracked in `whole`.
-    return ra >= rb ? a : b
-  }
-  if ((a === 'date' && b === 'timestamp') || (a === 'timestamp' && b === 'date')) return 'timestamp'
-  return 'string'
+function joinExact(current: Exact | undefined, value: ValueClass): Exact {
+  if (value.kind === 'decimal' || current === 'decimal') return 'decimal'
+  if (current === 'int' && value.small) return 'int'
+  return 'bigint'
 }

@@ -20,12 +20,17 @@ import { createHash } from 'node:crypto'
  *   or `sluice retry` removes the record.
  */
 
-/** What the head says of a raw file: its rows are loaded, or were retracted after a delete. */
+/**
+ * What the head says of a raw file: its rows are loaded; or were retracted after a delete; or
+ * its version failed for good (quarantine.ts), and only its rejects are in the curated zone.
+ */
 export interface LedgerRecord {
   key: string
   dataset: string
   fileId: string
-  state: 'committed' | 'retracted'
+  state: 'committed' | 'retracted' | 'failed'
+  /** Why a `failed` version failed: the error name and message. */
+  reason?: string
   /** Source version (ETag); empty once retracted. */
   etag: string
   /** Which publish wrote `outputs`; parts are named after it. */

@@ -3,14 +3,16 @@ import type { ColumnPlan } from './column-plan'
 import type { CsvEvent } from './csv/read-csv-records'
 import type { RecordBatch } from './csv/scan-records'
 import { endsWithEmptyField } from './csv/sniff-dialect'
-import { ColumnTypeAccumulator, classifyValue, fitsInferredType } from './infer-column-type'
+import { declaredParser } from './schema/contract-on-table'
+import { routeValue, type ColumnTyping } from './schema/value-routing'
 import type { NullTokens } from './null-tokens'
 import { BooleanColumn, BytesColumn, DoubleColumn, Int32Column, Int64Column, type ColumnBuilder, columnBuilder } from './parquet/column-builders'
 import { recordText, type Reject } from './rejects-table'
 import { isoDateDays, isoInstantMicros, isoTimestampMicros } from './temporal-bytes'
 import { ISO_TIMESTAMP } from './temporal-format'
 import { lineBreaks } from './csv/read-csv-records'
-import { WidenNeeded } from './row-coercer'
+import { retyped, variantIndexes, WidenNeeded } from './row-coercer'
+import { countVariant, type FileTyping, type VariantCount } from './transform-settings'
 import type { AthenaType } from './transform-types'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
 
@@ -30,10 +32,11 @@ const enum Path {
  * Coerces records from bytes into typed-array column builders, with exactly the rules of
  * RowCoercer (the reference, on strings): strings are kept byte for byte, other types are
  * trimmed, null tokens and empty cells are null, a declared column rejects a value it cannot
- * take and an inferred column asks for a wider type (WidenNeeded) when the inference rules
- * would widen it. Byte fast paths cover strings, bigint, decimal up to 15 digits and
- * boolean; every other cell, and any cell with non-ASCII bytes or doubled quotes, goes
- * through the reference parsers on its text.
+ * take and an inferred column routes each value (routeValue) to itself, to its `__string`
+ * variant, or asks for a restart (WidenNeeded). The builders follow the planned columns, then
+ * the variants. Byte fast paths cover strings, bigint, decimal up to 15 digits and boolean
+ * for values that stay in their column; every other cell, and any cell with non-ASCII bytes
+ * or doubled quotes, goes through the reference parsers on its text.
  */
 export class RecordCoercer {
   readonly builders: ColumnBuilder[]
@@ -44,8 +47,11 @@ export class RecordCoercer {
   private readonly declared: boolean[]
   private readonly scale: number[]
   private readonly maxWhole: number[]
-  /** An inferred decimal type the inference rules keep as it is (18 or 38 digits). */
-  private readonly stable: boolean[]
+  private readonly types: AthenaType[]
+  private readonly typings: ColumnTyping[]
+  private readonly variantAt: number[]
+  /** Per planned column, the values sent to its variant, and the first line. */
+  readonly variantCounts: (VariantCount | undefined)[]
   private readonly tokens: Buffer[]
   private readonly longest: number
   /** 1 for a byte some null token starts with: most cells are told apart by it alone. */
@@ -55,13 +61,19 @@ export class RecordCoercer {
 
   constructor(
     private readonly plan: ColumnPlan,
-    private readonly types: AthenaType[],
+    private readonly typing: FileTyping,
+    private readonly tables: (AthenaType | undefined)[],
     private readonly nullTokens: NullTokens,
     nullTokenTexts: string[],
     private readonly invalidLines: Set<number>,
   ) {
-    this.builders = types.map(columnBuilder)
-    this.parsers = plan.columns.map((c, j) => valueParser(types[j], c.declared?.format))
+    const types = typing.types
+    this.types = types
+    this.typings = types.map((type, j) => ({ type, variant: typing.variants[j] }))
+    this.variantAt = variantIndexes(typing)
+    this.variantCounts = new Array(types.length).fill(undefined)
+    this.builders = [...types.map(columnBuilder), ...this.variantAt.filter((v) => v >= 0).map(() => columnBuilder({ kind: 'string' }))]
+    this.parsers = plan.columns.map((c, j) => (c.declared ? declaredParser(valueParser(c.declared.type, c.declared.format), c.declared.type, types[j]) : valueParser(types[j])))
     this.fields = plan.columns.map((c) => c.field)
     this.nullable = plan.columns.map((c) => c.declared?.nullable ?? true)
     this.declared = plan.columns.map((c) => c.declared !== undefined)
@@ -72,9 +84,10 @@ export class RecordCoercer {
     for (const t of this.tokens) this.tokenStart[t[0]] = 1
     this.scale = types.map((t) => (t.kind === 'decimal' ? t.scale : 0))
     this.maxWhole = types.map((t) => (t.kind === 'decimal' ? t.precision - t.scale : 0))
-    this.stable = types.map((t) => t.kind !== 'decimal' || athenaTypeName(new ColumnTypeAccumulator(t).type) === athenaTypeName(t))
     this.paths = plan.columns.map((c, j) => {
       const t = types[j]
+      // A contract column written as the table's wider type: validated by its own type first.
+      if (c.declared && athenaTypeName(c.declared.type) !== athenaTypeName(t)) return Path.Text
       if (t.kind === 'string') return Path.String
       if (c.declared?.format) return Path.Text
       if (t.kind === 'bigint') return Path.Bigint
@@ -118,45 +131,62 @@ export class RecordCoercer {
     const texts = event?.kind === 'record' ? event.fields : undefined
     const base = batch.firstField[r]
     let reject: Reject | undefined
-    let widened: AthenaType[] | undefined
-    const n = this.builders.length
+    let widened: FileTyping | undefined
+    let sent: number[] | undefined
+    const n = this.types.length
     for (let j = 0; j < n; j++) {
       const b = this.builders[j]
       const field = this.fields[j]
+      const variant = this.variantAt[j]
       if (field < 0) {
         b.appendNull()
+        if (variant >= 0) this.builders[variant].appendNull()
         continue
       }
-      if (texts === undefined && this.fast(batch, base + field, j)) continue
+      if (texts === undefined && this.fast(batch, base + field, j)) {
+        if (variant >= 0) this.builders[variant].appendNull()
+        continue
+      }
       // The reference path, on the field's text.
       const text = texts ? texts[field] : batch.text(base + field)
       if (this.nullTokens.isNull(text, this.paths[j] !== Path.String)) {
         b.appendNull()
+        if (variant >= 0) this.builders[variant].appendNull()
         if (!this.nullable[j] && !reject) {
           reject = this.reject(batch, r, 'null_violation', `null: column ${this.plan.columns[j].name} is not nullable, found ${text === '' ? 'an empty value' : JSON.stringify(text)}`, this.plan.columns[j].name)
         }
         continue
       }
-      const value = this.declared[j] || fitsInferredType(this.types[j], text.trim()) ? this.parsers[j](text) : INVALID
-      if (value !== INVALID) {
-        append(b, value)
-      } else {
-        b.appendNull()
-        if (this.declared[j]) {
-          reject ??= this.reject(batch, r, 'type_mismatch', `type: ${JSON.stringify(clip(text))} is not a ${athenaTypeName(this.types[j])}${this.formatHint(j)}`, this.plan.columns[j].name)
-        } else {
-          widened ??= [...this.types]
-          const acc = new ColumnTypeAccumulator(widened[j])
-          acc.add(classifyValue(text.trim()))
-          widened[j] = acc.type
+      if (this.declared[j]) {
+        const value = this.parsers[j](text)
+        if (value !== INVALID) append(b, value)
+        else {
+          b.appendNull()
+          reject ??= this.reject(batch, r, 'type_mismatch', `type: ${JSON.stringify(clip(text))} is not a ${athenaTypeName(this.plan.columns[j].declared!.type)}${this.formatHint(j)}`, this.plan.columns[j].name)
         }
+        continue
       }
+      // An inferred column takes a value only if the inference rules keep its type: the
+      // coercion rules alone would load `007` into a bigint column as 7.
+      const route = routeValue(this.typings[j], this.tables[j], text.trim())
+      const value = route.to === 'column' ? this.parsers[j](text) : INVALID
+      if (value !== INVALID) append(b, value)
+      else b.appendNull()
+      if (variant >= 0) {
+        if (route.to === 'variant') {
+          ;(this.builders[variant] as BytesColumn).appendString(text)
+          ;(sent ??= []).push(j)
+        } else this.builders[variant].appendNull()
+      }
+      if (route.to === 'restart') widened = retyped(this.typing, widened, j, route.typing)
+      else if (route.to === 'column' && value === INVALID) widened = retyped(this.typing, widened, j, { type: { kind: 'string' }, variant: false })
     }
     if (widened) throw new WidenNeeded(widened)
     if (reject) {
       for (const b of this.builders) dropLast(b)
       return reject
     }
+    if (sent) for (const j of sent) countVariant(this.variantCounts, j, batch.line[r])
     if (n === 0) this.emptyRows += 1
     return undefined
   }
@@ -199,6 +229,8 @@ export class RecordCoercer {
   private bigint(buf: Buffer, s: number, e: number, j: number): boolean {
     let p = s
     const sign = buf[p] === 45 ? -1 : 1
+    // A leading `+` is text to the inference rules.
+    if (buf[p] === 43 && !this.declared[j]) return false
     if (buf[p] === 45 || buf[p] === 43) p += 1
     const digits = e - p
     // Up to 15 digits a double is exact; a leading zero is text to the inference rules.
@@ -217,6 +249,7 @@ export class RecordCoercer {
   private decimal(buf: Buffer, s: number, e: number, j: number): boolean {
     let p = s
     const sign = buf[p] === 45 ? -1 : 1
+    if (buf[p] === 43 && !this.declared[j]) return false
     if (buf[p] === 45 || buf[p] === 43) p += 1
     const wholeStart = p
     let v = 0
@@ -238,7 +271,6 @@ export class RecordCoercer {
     if (fraction > scale) return false
     const whole = wholeDigits === 1 && buf[wholeStart] === 48 && fraction > 0 ? 0 : wholeDigits
     if (whole > this.maxWhole[j]) return false
-    if (!this.declared[j] && !this.stable[j]) return false
     for (let k = fraction; k < scale; k++) v *= 10
     if (v > Number.MAX_SAFE_INTEGER) return false
     const b = this.builders[j]
@@ -275,12 +307,13 @@ export class RecordCoercer {
   }
 
   /**
-   * Numbers in a double column. An inferred column takes exactly what the inference rules
-   * call a number: an integer or a decimal without leading zeros, or exponent notation; a
-   * declared one whatever parseDouble reads. The value is Number() of the text, as there.
+   * Numbers in a double column. An inferred column takes here what the inference rules keep
+   * a double: exponent notation, or an integer or a decimal without leading zeros of at most
+   * 15 digits; a declared one whatever parseDouble reads. The value is Number() of the text, as there.
    */
   private double(buf: Buffer, s: number, e: number, j: number): boolean {
     let p = s
+    if (buf[p] === 43 && !this.declared[j]) return false
     if (buf[p] === 45 || buf[p] === 43) p += 1
     const intStart = p
     while (p < e && buf[p] >= 48 && buf[p] <= 57) p += 1
@@ -308,6 +341,8 @@ export class RecordCoercer {
       // Integer or decimal shapes of the inference rules: digits before any point, no leading
       // zero, and at least one digit after a point.
       if (intDigits === 0 || (buf[intStart] === 48 && intDigits > 1) || (point && fracDigits === 0)) return false
+      // More digits than a double holds exactly: the reference path decides (routeValue).
+      if (intDigits + fracDigits > 15) return false
     }
     ;(this.builders[j] as DoubleColumn).append(Number(buf.toString('latin1', s, e)))
     return true

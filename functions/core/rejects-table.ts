@@ -35,6 +35,9 @@ export class RejectsTable {
   count = 0
   /** Line of the first reject, for messages. */
   firstLine?: number
+  /** Column-count rejects by the field count found, and the count expected. */
+  private readonly widths = new Map<number, number>()
+  private expectedWidth?: number
 
   constructor(sink: PartSink, codec: Codec, partBytes: number, private readonly source: string) {
     this.writer = new ParquetPartWriter(sink, 'rejects', REJECT_COLUMNS, codec, partBytes)
@@ -45,8 +48,24 @@ export class RejectsTable {
     this.count += 1
     this.firstLine ??= reject.line
     this.codes[reject.code] = (this.codes[reject.code] ?? 0) + 1
+    if (reject.code === 'column_count') this.countWidth(reject.message)
     this.chars += reject.record.length
     if (this.buffer.length >= GROUP_ROWS || this.chars >= GROUP_CHARS) await this.flush()
+  }
+
+  /** The expected field count and the most common one found, over the column-count rejects. */
+  fieldCounts(): { expected: number; found: number; rows: number } | undefined {
+    if (this.expectedWidth === undefined) return undefined
+    const [found, rows] = [...this.widths].reduce((a, b) => (b[1] > a[1] ? b : a))
+    return { expected: this.expectedWidth, found, rows }
+  }
+
+  private countWidth(message: string): void {
+    const m = /expected (\d+) fields?, found (\d+)/.exec(message)
+    if (!m) return
+    this.expectedWidth = Number(m[1])
+    const found = Number(m[2])
+    this.widths.set(found, (this.widths.get(found) ?? 0) + 1)
   }
 
   async finish(): Promise<PartInfo[]> {

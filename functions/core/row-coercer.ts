@@ -1,6 +1,7 @@
 import { athenaTypeName } from './athena-types'
 import type { ColumnPlan } from './column-plan'
-import { ColumnTypeAccumulator, classifyValue, fitsInferredType } from './infer-column-type'
+import { declaredParser } from './schema/contract-on-table'
+import { routeValue, type ColumnTyping } from './schema/value-routing'
 import type { CsvEvent } from './csv/read-csv-records'
 import { endsWithEmptyField } from './csv/sniff-dialect'
 import { recordText, type Reject } from './rejects-table'
@@ -8,13 +9,31 @@ import { lineBreaks } from './csv/read-csv-records'
 import type { NullTokens } from './null-tokens'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
 import type { AthenaType } from './transform-types'
+import { countVariant, type FileTyping, type VariantCount } from './transform-settings'
 
-/** Thrown when a value does not fit a type inferred from the sample: inference must widen. */
+/**
+ * Thrown when a value does not fit a type inferred from the sample (it needs a wider type, or
+ * a variant the file does not write yet): the whole file must be inferred.
+ */
 export class WidenNeeded extends Error {
-  constructor(readonly types: AthenaType[]) {
-    super('inference: a value needs a wider type than the sample showed')
+  constructor(readonly typing: FileTyping) {
+    super('inference: a value needs a wider type or a variant column that the sample did not show')
     this.name = 'WidenNeeded'
   }
+}
+
+/** The typing `typing` with column j's changed to `column`, for a WidenNeeded. */
+export function retyped(typing: FileTyping, widened: FileTyping | undefined, j: number, column: ColumnTyping): FileTyping {
+  const next = widened ?? { types: [...typing.types], variants: [...typing.variants] }
+  next.types[j] = column.type
+  next.variants[j] = column.variant
+  return next
+}
+
+/** For each planned column, the index of its variant among the output columns, or -1. */
+export function variantIndexes(typing: FileTyping): number[] {
+  let next = typing.types.length
+  return typing.variants.map((v) => (v ? next++ : -1))
 }
 
 type Record_ = Extract<CsvEvent, { kind: 'record' }>
@@ -22,7 +41,10 @@ type Record_ = Extract<CsvEvent, { kind: 'record' }>
 /**
  * Turns one record's fields into typed values, or explains why the row is rejected.
  * Strings are kept exactly; other types have surrounding whitespace trimmed. A cell is
- * null when it is empty or a null token (after trimming, for non-string types).
+ * null when it is empty or a null token (after trimming, for non-string types). A declared
+ * column rejects a value its contract type cannot take; an undeclared one routes each value
+ * (routeValue): to the column, to its `__string` variant (the text as it is), or asks for a
+ * restart (WidenNeeded). The values follow the planned columns, then the variants.
  */
 export class RowCoercer {
   private readonly parsers: ValueParser[]
@@ -31,19 +53,28 @@ export class RowCoercer {
   private readonly declared: boolean[]
   private readonly isString: boolean[]
   private readonly row: (CellValue | null)[]
+  private readonly typings: ColumnTyping[]
+  private readonly variantAt: number[]
+  /** Per planned column, the values sent to its variant, and the first line. */
+  readonly variantCounts: (VariantCount | undefined)[]
 
   constructor(
     private readonly plan: ColumnPlan,
-    private readonly types: AthenaType[],
+    private readonly typing: FileTyping,
+    private readonly tables: (AthenaType | undefined)[],
     private readonly nullTokens: NullTokens,
     private readonly invalidLines: Set<number>,
   ) {
-    this.parsers = plan.columns.map((c, j) => valueParser(types[j], c.declared?.format))
+    const types = typing.types
+    this.typings = types.map((type, j) => ({ type, variant: typing.variants[j] }))
+    this.parsers = plan.columns.map((c, j) => (c.declared ? declaredParser(valueParser(c.declared.type, c.declared.format), c.declared.type, types[j]) : valueParser(types[j])))
     this.fields = plan.columns.map((c) => c.field)
     this.nullable = plan.columns.map((c) => c.declared?.nullable ?? true)
     this.declared = plan.columns.map((c) => c.declared !== undefined)
     this.isString = types.map((t) => t.kind === 'string')
-    this.row = new Array(plan.columns.length).fill(null)
+    this.variantAt = variantIndexes(typing)
+    this.row = new Array(plan.columns.length + this.variantAt.filter((v) => v >= 0).length).fill(null)
+    this.variantCounts = new Array(plan.columns.length).fill(undefined)
   }
 
   /** The first line of `event` that holds invalid UTF-8, if any. */
@@ -69,9 +100,12 @@ export class RowCoercer {
       return toReject(event, 'column_count', `csv: expected ${this.plan.width} fields, found ${fields.length}`, null)
     }
     let reject: Reject | undefined
-    let widened: AthenaType[] | undefined
+    let widened: FileTyping | undefined
+    let sent: number[] | undefined
     for (let j = 0; j < this.parsers.length; j++) {
       const field = this.fields[j]
+      const variant = this.variantAt[j]
+      if (variant >= 0) this.row[variant] = null
       if (field < 0) {
         this.row[j] = null
         continue
@@ -84,21 +118,31 @@ export class RowCoercer {
         }
         continue
       }
+      if (this.declared[j]) {
+        const value = this.parsers[j](text)
+        this.row[j] = value === INVALID ? null : value
+        if (value === INVALID) {
+          reject ??= toReject(event, 'type_mismatch', `type: ${JSON.stringify(clip(text))} is not a ${athenaTypeName(this.plan.columns[j].declared!.type)}${this.formatHint(j)}`, this.plan.columns[j].name)
+        }
+        continue
+      }
       // An inferred column takes a value only if the inference rules keep its type: the
       // coercion rules alone would load `007` into a bigint column as 7.
-      const value = this.declared[j] || fitsInferredType(this.types[j], text.trim()) ? this.parsers[j](text) : INVALID
-      if (value !== INVALID) {
-        this.row[j] = value
-      } else if (this.declared[j]) {
-        reject ??= toReject(event, 'type_mismatch', `type: ${JSON.stringify(clip(text))} is not a ${athenaTypeName(this.types[j])}${this.formatHint(j)}`, this.plan.columns[j].name)
+      const route = routeValue(this.typings[j], this.tables[j], text.trim())
+      this.row[j] = null
+      if (route.to === 'column') {
+        const value = this.parsers[j](text)
+        if (value !== INVALID) this.row[j] = value
+        else widened = retyped(this.typing, widened, j, { type: { kind: 'string' }, variant: false })
+      } else if (route.to === 'variant') {
+        this.row[variant] = text
+        ;(sent ??= []).push(j)
       } else {
-        widened ??= [...this.types]
-        const acc = new ColumnTypeAccumulator(widened[j])
-        acc.add(classifyValue(text.trim()))
-        widened[j] = acc.type
+        widened = retyped(this.typing, widened, j, route.typing)
       }
     }
     if (widened) throw new WidenNeeded(widened)
+    if (!reject && sent) for (const j of sent) countVariant(this.variantCounts, j, event.line)
     return reject
   }
 

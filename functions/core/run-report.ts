@@ -25,6 +25,27 @@ export interface FileReport {
   /** SQL (Athena and local) that selects this file's rows, and its rejected rows. */
   queries?: { rows?: string; rejects: string }
   warnings?: string[]
+  /**
+   * Values the file wrote to `__string` variant columns: values that fit neither their
+   * column's type nor a widening of it. The file loaded, but these values are not in their
+   * column; its warnings name the columns and the first lines.
+   */
+  variantValues?: number
+}
+
+/** How the transform's warning for a variant column starts (transformStats); it carries the count. */
+const VARIANT_WARNING = /^variant: (\d+) value\(s\) of column /
+
+/** The values a file wrote to variant columns: its count, or the sum its warnings give. */
+export function variantValuesOf(f: Pick<FileReport, 'variantValues' | 'warnings'>): number {
+  if (f.variantValues !== undefined) return f.variantValues
+  return (f.warnings ?? []).reduce((n, w) => n + Number(VARIANT_WARNING.exec(w)?.[1] ?? 0), 0)
+}
+
+/** The report of a file with its variant values counted, when it has any. */
+function withVariantValues(f: FileReport): FileReport {
+  const values = variantValuesOf(f)
+  return values > 0 && f.variantValues === undefined ? { ...f, variantValues: values } : f
 }
 
 export interface RunTotals {
@@ -43,6 +64,8 @@ export interface RunTotals {
   rowsOut: number
   rowsRejected: number
   rowsRetracted: number
+  /** Values written to `__string` variants by the files loaded; absent in older reports. */
+  variantValues?: number
 }
 
 /** `_runs/<runId>.json`: written by every load of the run, each adding its batch. */
@@ -68,7 +91,7 @@ export function mergeRunReport(
   pending: number,
 ): RunReport {
   const byKey = new Map((previous?.files ?? []).map((f) => [f.key, f]))
-  for (const f of batch) byKey.set(f.key, f)
+  for (const f of batch) byKey.set(f.key, withVariantValues(f))
   const files = [...byKey.values()]
   // Files committed before the run began: counted by the first batch's plan.
   const totals = sumTotals(files, previous?.totals.skipped ?? skipped, pending)
@@ -92,6 +115,7 @@ export function sumTotals(files: FileReport[], skipped: number, pending = 0): Ru
     rowsOut: files.reduce((n, f) => n + f.rowsOut, 0),
     rowsRejected: files.reduce((n, f) => n + f.rowsRejected, 0),
     rowsRetracted: files.reduce((n, f) => n + (f.rowsRetracted ?? 0), 0),
+    variantValues: files.reduce((n, f) => n + variantValuesOf(f), 0),
   }
 }
 

@@ -1,6 +1,6 @@
 import { decideHeader, declaredReading, planColumns, type ColumnPlan } from './column-plan'
-import { CsvFormatError } from './errors'
-import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
+import { CsvFormatError, RejectThresholdError } from './errors'
+import type { ColumnInference } from './schema/value-routing'
 import type { NullTokens } from './null-tokens'
 import { openCsv, type OpenedCsv } from './csv/open-csv'
 import { ParquetPartWriter } from './parquet/parquet-part-writer'
@@ -9,8 +9,8 @@ import { RejectsTable, recordText } from './rejects-table'
 import { RowCoercer, WidenNeeded } from './row-coercer'
 import { PartitionedRows, type RowTarget } from './partitioned-rows'
 import { RowGroupBuffer } from './parquet/row-group-buffer'
-import type { AthenaType, ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
-import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputName, resolveSettings, transformStats, type Settings } from './transform-settings'
+import type { ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
+import { checkRejectThreshold, columnInferences, emptyStats, fileTyping, MAX_SAMPLE_CHARS, outputColumns, resolveSettings, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
 
 /**
  * The reference engine: csv-parse records, string coercion (RowCoercer) and hyparquet-writer.
@@ -39,30 +39,31 @@ export async function transformWithRestarts(
   source: ByteSource,
   sink: PartSink,
   options: TransformOptions,
-  write: (source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: AthenaType[]) => Promise<TransformStats>,
+  write: (source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: FileTyping) => Promise<TransformStats>,
 ): Promise<TransformStats> {
   const started = performance.now()
   const settings = resolveSettings(options)
-  let fixedTypes: AthenaType[] | undefined
+  let fixedTypes: FileTyping | undefined
   let restarts = 0
   try {
-    if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings, [])
+    if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings)
     for (;;) {
       try {
         const stats = await write(source, sink, settings, fixedTypes)
         stats.inference.restarts = restarts
-        if (restarts > 0) stats.warnings.push(`type inference restarted ${restarts} time(s): a value after the sample needed a wider type`)
+        if (restarts > 0) stats.warnings.push(`type inference restarted ${restarts} time(s): a value after the sample needed a wider type or a variant column`)
         stats.seconds = (performance.now() - started) / 1000
         return stats
       } catch (e) {
         if (!(e instanceof WidenNeeded) || restarts > 0) throw e
         restarts += 1
         await sink.discard()
-        fixedTypes = await inferPass(source, settings, e.types)
+        fixedTypes = await inferPass(source, settings)
       }
     }
   } catch (e) {
-    await sink.discard()
+    // A file over its reject threshold keeps its rejects: they tell why it failed.
+    await sink.discard(e instanceof RejectThresholdError && e.rejectParts.length > 0 ? 'data' : undefined)
     throw e
   }
 }
@@ -115,35 +116,42 @@ function hasPlanWidth(plan: ColumnPlan, fields: string[]): boolean {
   return plan.trailingDelimiter !== undefined && fields.length === plan.width + 1 && fields[plan.width] === ''
 }
 
-/** Feeds one record's inferred cells to their accumulators. */
-function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnTypeAccumulator | undefined)[], nullTokens: NullTokens): void {
+/** Feeds one record's inferred cells to their inferences. */
+function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnInference | undefined)[], nullTokens: NullTokens): void {
   if (event.kind !== 'record' || !hasPlanWidth(pass.plan, event.fields)) return
   if (pass.opened.input.invalidLines.size > 0 && RowCoercer.invalidLine(event, pass.opened.input.invalidLines) !== undefined) return
   pass.plan.columns.forEach((column, j) => {
     const acc = accumulators[j]
     if (!acc || column.field < 0) return
     const text = event.fields[column.field]
-    if (!nullTokens.isNull(text, true)) acc.add(classifyValue(text.trim()))
+    if (!nullTokens.isNull(text, true)) acc.add(text.trim())
   })
 }
 
-/** A full read that only infers the types of the undeclared columns. */
-export async function inferPass(source: ByteSource, settings: Settings, start: AthenaType[]): Promise<AthenaType[]> {
+/**
+ * A full read that only infers the undeclared columns, from the table's types: under its
+ * typing every value of the file has a place (its column, or its column's variant).
+ */
+export async function inferPass(source: ByteSource, settings: Settings): Promise<FileTyping> {
   const pass = await beginPass(source, settings)
-  if (!pass) return start
-  const accumulators = pass.plan.columns.map((c, j) => (c.declared ? undefined : new ColumnTypeAccumulator(start[j] ?? settings.tableTypes.get(c.name))))
-  for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
-    for (const event of batch) observe(event, pass, accumulators, settings.nullTokens)
+  if (!pass) return { types: [], variants: [] }
+  try {
+    const accumulators = columnInferences(pass.plan, settings)
+    for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
+      for (const event of batch) observe(event, pass, accumulators, settings.nullTokens)
+    }
+    return fileTyping(pass.plan, settings, accumulators)
+  } finally {
+    await pass.events.return?.(undefined)
   }
-  return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
 }
 
 /**
  * Reads ahead and infers the undeclared columns' types from the first `sampleRows` records
  * (at most MAX_SAMPLE_CHARS of text). Everything read is replayed by the write loop.
  */
-async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]> {
-  const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator(settings.tableTypes.get(c.name))))
+async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> {
+  const accumulators = columnInferences(pass.plan, settings)
   if (accumulators.some(Boolean)) {
     const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
     const readAhead: CsvEvent[] = []
@@ -153,24 +161,26 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]
       readAhead.push(...batch)
       for (; sampled < readAhead.length && sampled < settings.sampleRows && chars < limit; sampled++) {
         observe(readAhead[sampled], pass, accumulators, settings.nullTokens)
-        chars += readAhead[sampled].raw.length
+        // UTF-8 bytes, as the byte engine counts (csv-parse's raw leaves out the LF of a CRLF).
+        chars += Buffer.byteLength(readAhead[sampled].raw)
       }
       if (sampled >= settings.sampleRows || chars >= limit) break
       batch = await nextBatch(pass)
     }
     pass.pending = readAhead
   }
-  return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
+  return fileTyping(pass.plan, settings, accumulators)
 }
 
-async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: AthenaType[]): Promise<TransformStats> {
+async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: FileTyping): Promise<TransformStats> {
   const pass = await beginPass(source, settings)
   if (!pass) return emptyStats(settings)
   const { plan, opened } = pass
   try {
-    const types = fixedTypes ?? (await sampleTypes(pass, settings))
-    const coercer = new RowCoercer(plan, types, settings.nullTokens, opened.input.invalidLines)
-    const all = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
+    const typing = fixedTypes ?? (await sampleTypes(pass, settings))
+    const { types, variants } = typing
+    const coercer = new RowCoercer(plan, typing, tableTypesOf(plan, settings), settings.nullTokens, opened.input.invalidLines)
+    const all = outputColumns(plan, typing)
     const by = plan.columns.findIndex((c) => c.name === settings.options.contract?.partitionBy)
     const columns = all.filter((_, j) => j !== by)
     const data: RowTarget =
@@ -190,11 +200,11 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
         else if (data.add(coercer.values(), event.raw.length)) await data.flush()
       }
     }
-    checkRejectThreshold(settings, rowsIn, rejects)
+    await checkRejectThreshold(settings, rowsIn, rejects)
     const parts = await data.finish()
     if (parts.length === 0) parts.push(...(await new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes, undefined, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()
-    return transformStats({ settings, opened, plan, types, all, by, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
+    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, all, by, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {
     await pass.events.return?.(undefined)
   }

@@ -4,15 +4,14 @@ import { openCsvBytes, type OpenedCsvBytes } from './csv/open-csv'
 import type { Dialect } from './csv/sniff-dialect'
 import { scanRecords, type RecordBatch } from './csv/scan-records'
 import { CsvFormatError } from './errors'
-import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RecordCoercer } from './record-coercer'
 import { RejectsTable, recordText } from './rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
 import { transformCsvReference, transformWithRestarts } from './transform-csv-reference'
 import { transformRanges, workerCount, type RangeStart } from './transform-ranges'
-import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputName, transformStats, type Settings } from './transform-settings'
-import type { AthenaType, ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
+import { checkRejectThreshold, columnInferences, emptyStats, fileTyping, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
+import type { ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
 
 export { TRANSFORM_DEFAULTS } from './transform-settings'
 
@@ -29,8 +28,8 @@ const MAX_GROUP_CELLS = 4_000_000
  *
  * Column types: declared by the contract, else inferred from a sample (the first
  * `sampleRows` records); if a later value does not fit a sampled type under the inference
- * rules, the parts written so far are discarded, a full pass infers the final types and a
- * second pass writes. Above the reject threshold, or on any error, everything written is
+ * rules (it needs a wider type, or a `__string` variant the sample did not show), the parts
+ * written so far are discarded, a full pass infers the final types and a second pass writes. Above the reject threshold, or on any error, everything written is
  * discarded and the error is thrown. A file partitioned by a contract column goes to the
  * reference engine.
  */
@@ -79,8 +78,8 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
 }
 
 /** Infers the undeclared columns' types from the first `sampleRows` records, reading ahead. */
-async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]> {
-  const accumulators = pass.plan.columns.map((c) => (c.declared ? undefined : new ColumnTypeAccumulator(settings.tableTypes.get(c.name))))
+async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> {
+  const accumulators = columnInferences(pass.plan, settings)
   if (accumulators.some(Boolean)) {
     const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
     let sampled = 0
@@ -95,7 +94,9 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]
       const batch = pass.pending[b]
       for (let r = b === 0 ? pass.firstRecord : 0; r < batch.count && sampled < settings.sampleRows && bytes < limit; r++) {
         sampled += 1
-        bytes += batch.end[r] - batch.start[r]
+        // As the reference counts: the record's UTF-8 bytes without the LF of a final CRLF.
+        const end = batch.end[r]
+        bytes += end - batch.start[r] - (end >= 2 && batch.buf[end - 1] === 10 && batch.buf[end - 2] === 13 ? 1 : 0)
         const event = batch.fallback.get(r)
         if (event?.kind === 'broken' || !hasPlanWidth(pass.plan, batch, r)) continue
         if (invalid.size > 0 && hasInvalidLine(batch, r, invalid)) continue
@@ -103,12 +104,12 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<AthenaType[]
           const acc = accumulators[j]
           if (!acc || column.field < 0) return
           const text = event?.kind === 'record' ? event.fields[column.field] : batch.text(batch.firstField[r] + column.field)
-          if (!settings.nullTokens.isNull(text, true)) acc.add(classifyValue(text.trim()))
+          if (!settings.nullTokens.isNull(text, true)) acc.add(text.trim())
         })
       }
     }
   }
-  return pass.plan.columns.map((c, j) => c.declared?.type ?? accumulators[j]!.type)
+  return fileTyping(pass.plan, settings, accumulators)
 }
 
 /** The record has the plan's width (a trailing empty field not counted): it is sampled. */
@@ -129,20 +130,21 @@ function hasInvalidLine(batch: RecordBatch, r: number, invalid: Set<number>): bo
   return false
 }
 
-async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: AthenaType[]): Promise<TransformStats> {
+async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: FileTyping): Promise<TransformStats> {
   const pass = await beginPass(source, settings)
   if (!pass) return emptyStats(settings)
   const { plan, opened } = pass
   try {
-    const types = fixedTypes ?? (await sampleTypes(pass, settings))
+    const typing = fixedTypes ?? (await sampleTypes(pass, settings))
+    const { types, variants } = typing
     const workers = workerCount(settings, source, opened)
     if (workers > 1) {
       await pass.batches.return?.(undefined)
-      return await transformRanges(source, sink, settings, rangeStart(pass, types, settings, !fixedTypes), workers)
+      return await transformRanges(source, sink, settings, rangeStart(pass, typing, !fixedTypes), workers)
     }
     const tokens = settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS
-    const coercer = new RecordCoercer(plan, types, settings.nullTokens, [...tokens], opened.input.invalidLines)
-    const all = plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
+    const coercer = new RecordCoercer(plan, typing, tableTypesOf(plan, settings), settings.nullTokens, [...tokens], opened.input.invalidLines)
+    const all = outputColumns(plan, typing)
     const writer = new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     const maxRows = Math.max(1, Math.floor(MAX_GROUP_CELLS / Math.max(all.length, 1)))
@@ -167,12 +169,12 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
       }
       pass.pool.push(batch)
     }
-    checkRejectThreshold(settings, rowsIn, rejects)
+    await checkRejectThreshold(settings, rowsIn, rejects)
     if (coercer.rows > 0) await writer.writeRowGroup(coercer.builders, coercer.rows)
     const parts = await writer.finish()
     if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()
-    return transformStats({ settings, opened, plan, types, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
+    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {
     await pass.batches.return?.(undefined)
   }
@@ -190,25 +192,27 @@ export async function readRangeStart(source: ByteSource, settings: Settings): Pr
   if (!pass) return undefined
   try {
     if (pass.opened.input.compression !== 'none' || pass.opened.input.encoding !== 'utf-8' || pass.opened.dialect.lineBreak === 'CR') return undefined
-    return rangeStart(pass, await sampleTypes(pass, settings), settings, true)
+    return rangeStart(pass, await sampleTypes(pass, settings), true)
   } finally {
     await pass.batches.return?.(undefined)
   }
 }
 
 /** Where the body starts, for byte ranges: after the BOM and the header record. */
-function rangeStart(pass: Pass, types: AthenaType[], settings: Settings, sampled: boolean): RangeStart {
+function rangeStart(pass: Pass, typing: FileTyping, sampled: boolean): RangeStart {
   const first = pass.pending[0]
   const bom = pass.opened.input.bom ? 3 : 0
-  const all = pass.plan.columns.map((c, j) => ({ name: outputName(c.name, types[j], settings), type: types[j], nullable: c.declared?.nullable ?? true }))
+  const { types, variants } = typing
+  const all = outputColumns(pass.plan, typing)
   const skipped = pass.opened.skippedBytes
   const skipLines = pass.opened.dialect.skipLines
-  if (pass.firstRecord === 0) return { opened: pass.opened, plan: pass.plan, types, all, dataStart: bom + skipped, linesBefore: skipLines, blankLinesBefore: 0, sampled }
+  if (pass.firstRecord === 0) return { opened: pass.opened, plan: pass.plan, types, variants, all, dataStart: bom + skipped, linesBefore: skipLines, blankLinesBefore: 0, sampled }
   const blank = first.line[0] - 1 - skipLines
   return {
     opened: pass.opened,
     plan: pass.plan,
     types,
+    variants,
     all,
     dataStart: bom + skipped + first.end[0],
     linesBefore: first.line[0] - 1 + lineBreaks(first.buf.toString('latin1', first.start[0], first.end[0])),

@@ -22,6 +22,8 @@ export interface FileHead {
   /** The column plan as plain data (contract formats as their patterns). */
   plan: { width: number; warnings: string[]; columns: RangeJob['columns'] }
   types: AthenaType[]
+  /** Which planned columns write a `__string` variant (absent in heads staged before variants). */
+  variants?: boolean[]
   all: { name: string; type: AthenaType; nullable: boolean }[]
   dataStart: number
   linesBefore: number
@@ -34,6 +36,7 @@ export interface FileHead {
   rowGroupBytes: number
   nullTokens: string[]
   tableColumns: { name: string; type: string }[]
+  dataset?: string
   /** What every data row is stamped with, unless lineage is off for the file. */
   lineage?: Lineage
 }
@@ -137,12 +140,15 @@ async function convertVariant(
   head: FileHead,
   bounds: Pick<RangeVariant, 'index' | 'count' | 'from' | 'to'>,
 ): Promise<RangeVariant> {
+  const tableTypes = resolveSettings({ sourceName: head.sourceName, tableColumns: head.tableColumns }).tableTypes
   const job: RangeJob = {
     sourceName: head.sourceName,
     dialect: head.dialect,
     columns: head.plan.columns,
     width: head.plan.width,
     types: head.types,
+    variants: head.variants,
+    tables: head.plan.columns.map((c) => (c.declared ? null : (tableTypes.get(c.name) ?? null))),
     output: head.all,
     nullTokens: head.nullTokens,
     codec: head.codec,
@@ -175,6 +181,7 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     notes: start.opened.notes,
     plan: { width: start.plan.width, warnings: start.plan.warnings, columns: jobColumns(start.plan) },
     types: start.types,
+    variants: start.variants,
     all: start.all,
     dataStart: start.dataStart,
     linesBefore: start.linesBefore,
@@ -187,6 +194,7 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     rowGroupBytes: settings.rowGroupBytes,
     nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
     tableColumns: settings.options.tableColumns ?? [],
+    dataset: settings.dataset,
     ...(settings.constants.length > 0 && settings.options.lineage ? { lineage: settings.options.lineage } : {}),
   }
 }

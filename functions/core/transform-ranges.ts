@@ -5,7 +5,7 @@ import type { OpenedCsvBytes } from './csv/open-csv'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RejectsTable } from './rejects-table'
 import { WidenNeeded } from './row-coercer'
-import { checkRejectThreshold, transformStats, type Settings } from './transform-settings'
+import { checkRejectThreshold, tableTypesOf, transformStats, type Settings, type VariantCount } from './transform-settings'
 import type { AthenaType, ByteSource, PartInfo, PartSink, RangeRunner, TransformStats } from './transform-types'
 
 /** A range below this many bytes is not worth a worker (each costs about 0.25 CPU-s fixed). */
@@ -20,6 +20,8 @@ export interface RangeStart {
   opened: OpenedCsvBytes
   plan: ColumnPlan
   types: AthenaType[]
+  /** Which planned columns write a `__string` variant. */
+  variants: boolean[]
   all: { name: string; type: AthenaType; nullable: boolean }[]
   /** Byte offset in the source where the first data record starts (after BOM and header). */
   dataStart: number
@@ -59,6 +61,8 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     columns: jobColumns(start.plan),
     width: start.plan.width,
     types: start.types,
+    variants: start.variants,
+    tables: tableTypesOf(start.plan, settings).map((t) => t ?? null),
     output: start.all,
     nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
     codec: settings.codec,
@@ -83,7 +87,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
   if (widen) throw new WidenNeeded(widen)
 
   const folded = await foldRanges(done, sink, settings, start.all, start.linesBefore, start.blankLinesBefore)
-  const { rowsIn, rejects, parts, rejectParts, blankLines, invalidLines, invalidSequences } = folded
+  const { rowsIn, rejects, parts, rejectParts, blankLines, invalidLines, invalidSequences, variantCounts } = folded
   const opened = {
     dialect: start.opened.dialect,
     header: start.opened.header,
@@ -92,7 +96,8 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     counters: { blankLines },
     input: { ...start.opened.input, invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => size },
   }
-  return transformStats({ settings, opened, plan: start.plan, types: start.types, all: start.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: start.sampled })
+  const typing = { types: start.types, variants: start.variants, variantCounts }
+  return transformStats({ settings, opened, plan: start.plan, ...typing, all: start.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: start.sampled })
 }
 
 /** What the ranges of a file add up to, in order. */
@@ -104,6 +109,8 @@ export interface FoldedRanges {
   rejects: RejectsTable
   parts: PartInfo[]
   rejectParts: PartInfo[]
+  /** Per planned column, the values sent to its variant, with the first line absolute. */
+  variantCounts: (VariantCount | undefined)[]
 }
 
 /**
@@ -126,7 +133,14 @@ export async function foldRanges(
   let blankLines = blankLinesBefore
   let offset = linesBefore
   const parts: PartInfo[] = []
+  const variantCounts: (VariantCount | undefined)[] = []
   for (const { result, parts: rangeParts } of ranges) {
+    ;(result.variantCounts ?? []).forEach((c, j) => {
+      if (!c) return
+      const sum = variantCounts[j]
+      if (sum) sum.values += c.values
+      else variantCounts[j] = { values: c.values, firstLine: c.firstLine + offset }
+    })
     rowsIn += result.rowsIn
     blankLines += result.blankLines
     for (const reject of result.rejects) await rejects.add(shiftLines(reject, offset))
@@ -135,10 +149,10 @@ export async function foldRanges(
     parts.push(...rangeParts)
     offset += result.lineBreaks
   }
-  checkRejectThreshold(settings, rowsIn, rejects)
+  await checkRejectThreshold(settings, rowsIn, rejects)
   if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
   const rejectParts = await rejects.finish()
-  return { rowsIn, blankLines, invalidLines, invalidSequences, rejects, parts, rejectParts }
+  return { rowsIn, blankLines, invalidLines, invalidSequences, rejects, parts, rejectParts, variantCounts }
 }
 
 /** A reject of a range with its line, and every line its message names, made absolute. */

@@ -7,6 +7,9 @@ import { RejectThresholdError } from './errors'
 import { NullTokens } from './null-tokens'
 import type { RejectsTable } from './rejects-table'
 import type { AthenaType, Codec, ColumnInfo, PartInfo, TransformOptions, TransformStats } from './transform-types'
+import { datasetOfKey } from './lake-layout'
+import { contractWriteType } from './schema/contract-on-table'
+import { ColumnInference, variantName, type ColumnTyping } from './schema/value-routing'
 
 /** Defaults, documented in the README ("Parquet output"). */
 export const TRANSFORM_DEFAULTS = {
@@ -29,6 +32,8 @@ export interface Settings {
   nullTokens: NullTokens
   /** The curated table's column types, by name. */
   tableTypes: Map<string, AthenaType>
+  /** The dataset the file belongs to, for messages. */
+  dataset: string
   /** Columns of one value in every data row: the file's lineage, unless it is off. */
   constants: ConstantColumn[]
   options: TransformOptions
@@ -50,8 +55,58 @@ export function resolveSettings(options: TransformOptions): Settings {
         return type ? [[c.name, type] as const] : []
       }),
     ),
+    dataset: options.dataset ?? datasetOfKey(options.sourceName) ?? options.sourceName,
     options,
   }
+}
+
+/**
+ * The types a file writes: one per planned column (a contract column's from its declared type
+ * and the table's, see contractWriteType), and which undeclared columns also write their
+ * `__string` variant (schema/value-routing.ts).
+ */
+export interface FileTyping {
+  types: AthenaType[]
+  variants: boolean[]
+}
+
+/** Each planned column's type in the table, for the undeclared ones (a declared one follows its contract). */
+export const tableTypesOf = (plan: ColumnPlan, settings: Settings): (AthenaType | undefined)[] =>
+  plan.columns.map((c) => (c.declared ? undefined : settings.tableTypes.get(c.name)))
+
+/** One inference per undeclared column, from the table's type; undefined for declared ones. */
+export const columnInferences = (plan: ColumnPlan, settings: Settings): (ColumnInference | undefined)[] =>
+  plan.columns.map((c) => (c.declared ? undefined : new ColumnInference(settings.tableTypes.get(c.name))))
+
+/** The file's typing once its inferences have seen their values. */
+export function fileTyping(plan: ColumnPlan, settings: Settings, inferences: (ColumnInference | undefined)[]): FileTyping {
+  const typings: ColumnTyping[] = plan.columns.map((c, j) =>
+    c.declared
+      ? { type: contractWriteType(c.name, c.declared.type, settings.tableTypes.get(c.name), settings.dataset, settings.sourceName), variant: false }
+      : inferences[j]!.typing,
+  )
+  return { types: typings.map((t) => t.type), variants: typings.map((t) => t.variant) }
+}
+
+/** The Parquet columns a file writes: the planned columns under their own names, then the variants. */
+export function outputColumns(plan: ColumnPlan, typing: FileTyping): { name: string; type: AthenaType; nullable: boolean }[] {
+  return [
+    ...plan.columns.map((c, j) => ({ name: c.name, type: typing.types[j], nullable: c.declared?.nullable ?? true })),
+    ...plan.columns.flatMap((c, j) => (typing.variants[j] ? [{ name: variantName(c.name), type: { kind: 'string' } as AthenaType, nullable: true }] : [])),
+  ]
+}
+
+/** Values a column sent to its variant: how many, and the line of the first. */
+export interface VariantCount {
+  values: number
+  firstLine: number
+}
+
+/** Adds one variant value at `line` to column j's count. */
+export function countVariant(counts: (VariantCount | undefined)[], j: number, line: number): void {
+  const c = counts[j]
+  if (c) c.values += 1
+  else counts[j] = { values: 1, firstLine: line }
 }
 
 /**
@@ -62,18 +117,20 @@ export const MIN_REJECTS_FOR_THRESHOLD = 10
 
 /**
  * Fails the file when the share of rejected rows is above the threshold and at least
- * MIN_REJECTS_FOR_THRESHOLD rows were rejected, or when every row was rejected.
+ * MIN_REJECTS_FOR_THRESHOLD rows were rejected, or every row was. Its rejects are written
+ * first and travel with the error, so that a failed file's bad lines stay queryable; a
+ * column-count failure names the expected and found field counts.
  */
-export function checkRejectThreshold(settings: Settings, rowsIn: number, rejects: RejectsTable): void {
+export async function checkRejectThreshold(settings: Settings, rowsIn: number, rejects: RejectsTable): Promise<void> {
   const enough = rejects.count >= MIN_REJECTS_FOR_THRESHOLD || rejects.count === rowsIn
   if (rowsIn > 0 && enough && rejects.count / rowsIn > settings.rejectThreshold) {
-    throw new RejectThresholdError(
+    const widths = rejects.fieldCounts()
+    const fields = widths ? `; column_count: expected ${widths.expected} fields, found ${widths.found} on ${widths.rows} row(s)` : ''
+    const message =
       `rejects: ${rejects.count} of ${rowsIn} rows of ${settings.sourceName} were rejected (${pct(rejects.count / rowsIn)}, threshold ${pct(settings.rejectThreshold)}); ` +
-        `codes ${JSON.stringify(rejects.codes)}; first at line ${rejects.firstLine}`,
-      rowsIn,
-      rejects.count,
-      settings.rejectThreshold,
-    )
+      `codes ${JSON.stringify(rejects.codes)}; first at line ${rejects.firstLine}${fields}`
+    const rejectParts = await rejects.finish()
+    throw new RejectThresholdError(message, rowsIn, rejects.count, settings.rejectThreshold, rejectParts, { ...rejects.codes })
   }
 }
 
@@ -83,6 +140,9 @@ export interface PassOutcome {
   opened: Pick<OpenedCsv, 'input' | 'dialect' | 'counters'> & Partial<Pick<OpenedCsv, 'header' | 'headerLine' | 'notes'>>
   plan: ColumnPlan
   types: AthenaType[]
+  variants: boolean[]
+  /** Per planned column, the values it sent to its variant. */
+  variantCounts: (VariantCount | undefined)[]
   /** The Parquet columns with their output names, before the partition column is left out. */
   all: { name: string; type: AthenaType; nullable: boolean }[]
   /** Index of the partition column, or -1. */
@@ -99,10 +159,15 @@ export function transformStats(o: PassOutcome): TransformStats {
   const { settings, opened, plan, types, all, by, rowsIn, rejects, parts, rejectParts } = o
   const rowsOut = rowsIn - rejects.count
   const warnings = [...(opened.notes ?? []), ...plan.warnings]
+  const variants: ColumnInfo[] = []
+  let variantValues = 0
   plan.columns.forEach((c, j) => {
-    if (all[j].name === c.name) return
-    const table = athenaTypeName(settings.tableTypes.get(c.name)!)
-    warnings.push(`schema: column ${c.name} is ${table} in the table but ${athenaTypeName(types[j])} here; written as ${all[j].name}`)
+    if (!o.variants[j]) return
+    const count = o.variantCounts[j] ?? { values: 0, firstLine: 0 }
+    variantValues += count.values
+    variants.push({ original: c.original, name: variantName(c.name), type: 'string', nullable: true, source: 'inferred', variantOf: c.name, variantValues: count.values })
+    const table = settings.tableTypes.get(c.name)
+    warnings.push(variantWarning(c.name, athenaTypeName(table ?? types[j]), count, table !== undefined))
   })
   const invalid = opened.input.invalidSequences()
   if (invalid > 0) {
@@ -138,9 +203,8 @@ export function transformStats(o: PassOutcome): TransformStats {
             type: athenaTypeName(types[j]),
             nullable: all[j].nullable,
             source: c.declared ? ('contract' as const) : ('inferred' as const),
-            ...(all[j].name !== c.name ? { variantOf: c.name } : {}),
           }],
-    ).concat(settings.constants.map((c) => ({ original: c.name, name: c.name, type: 'string', nullable: false, source: 'lineage' as const }))),
+    ).concat(variants, settings.constants.map((c) => ({ original: c.name, name: c.name, type: 'string', nullable: false, source: 'lineage' as const }))),
     ...(by >= 0 ? { partitionBy: { name: plan.columns[by].name, type: athenaTypeName(types[by]) } } : {}),
     renamed,
     parts,
@@ -148,11 +212,29 @@ export function transformStats(o: PassOutcome): TransformStats {
     rejectCodes: rejects.codes,
     inference: { sampleRows: o.sampled ? settings.sampleRows : 0, restarts: 0 },
     warnings,
+    ...(variantValues > 0 ? { variantValues } : {}),
     seconds: 0,
   }
 }
 
-export function emptyStats(settings: Settings): TransformStats {
+/**
+ * The warning a file's stats carry for a column that wrote values to its variant: it names the
+ * column, the count and the first line (run-report.ts reads the count back).
+ */
+export function variantWarning(column: string, type: string, count: VariantCount, inTable: boolean): string {
+  const why = inTable ? `fit neither its type ${type} nor a widening of it` : `are in double notation next to exact numbers a double cannot hold (${type})`
+  return `variant: ${count.values} value(s) of column ${column} ${why}, first at line ${count.firstLine}; they were written as text to ${variantName(column)}, the other values stay in ${column}`
+}
+
+
+/** What is kept of a file that failed: no rows, and its rejects when it was over its reject threshold. */
+export function failedStats(sourceName: string, error?: RejectThresholdError): TransformStats {
+  const stats: TransformStats = { ...emptyStats({ sourceName }), outcome: 'failed' }
+  if (!error) return stats
+  return { ...stats, rowsIn: error.rowsIn, rowsRejected: error.rowsRejected, rejectParts: error.rejectParts, rejectCodes: error.rejectCodes, warnings: [`${error.name}: ${error.message}`] }
+}
+
+export function emptyStats(settings: Pick<Settings, 'sourceName'>): TransformStats {
   return {
     source: settings.sourceName, outcome: 'empty', rowsIn: 0, rowsOut: 0, rowsRejected: 0, blankLines: 0,
     bytesIn: 0, bytesOut: 0, rejectBytesOut: 0, compression: 'none', encoding: 'utf-8', bom: false,
@@ -160,16 +242,6 @@ export function emptyStats(settings: Settings): TransformStats {
     columns: [], renamed: {}, parts: [], rejectParts: [], rejectCodes: {},
     inference: { sampleRows: 0, restarts: 0 }, warnings: [], seconds: 0,
   }
-}
-
-/**
- * The Parquet name of a column: its own, unless the table has it with another type; then
- * the variant `<name>__<type>` (e.g. `amount__decimal_12_2`, `zip__string`).
- */
-export function outputName(name: string, type: AthenaType, settings: Settings): string {
-  const table = settings.tableTypes.get(name)
-  if (!table || athenaTypeName(table) === athenaTypeName(type)) return name
-  return `${name}__${athenaTypeName(type).replace(/[^a-z0-9]+/g, '_').replace(/_+$/, '')}`
 }
 
 export const pct = (x: number) => `${(x * 100).toFixed(2)}%`

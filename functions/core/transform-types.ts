@@ -39,12 +39,13 @@ export interface PartOutput {
 /**
  * Where the engine puts its Parquet. The engine never touches files or buckets itself.
  * `discard()` removes every part opened so far: used when inference restarts and when the
- * file fails, so a failed file leaves nothing behind.
+ * file fails, so a failed file leaves nothing behind; `discard('data')` removes the data parts
+ * only, for a file over its reject threshold, whose rejects are kept.
  */
 export interface PartSink {
   /** `partition` is set for data parts of a table partitioned by a contract column. */
   openPart(kind: 'data' | 'rejects', index: number, partition?: Record<string, string>): Promise<PartOutput>
-  discard(): Promise<void>
+  discard(only?: 'data'): Promise<void>
 }
 
 export interface TransformOptions {
@@ -69,11 +70,15 @@ export interface TransformOptions {
   inference?: 'sample' | 'prepass'
   /**
    * The curated table's current columns (Athena type names). An undeclared column the table
-   * already has starts inference at the table's type, so files of one table agree. A column
-   * whose values cannot take the table's type (or whose contract declares another) is
-   * written as a variant column `<name>__<type>`, so no file ever disagrees with the table.
+   * already has starts inference at the table's type and keeps its name: the file writes it
+   * typed as the table does, or as a widening of that type; only values that fit neither go,
+   * as text, to the column's variant `<name>__string` (schema/value-routing.ts). A contract
+   * column is written as the table's type when that holds the declared one, else as their
+   * widening; a conflict fails the file (schema/contract-on-table.ts).
    */
   tableColumns?: { name: string; type: string }[]
+  /** The dataset the file belongs to, for messages; by default from the raw key. */
+  dataset?: string
   /**
    * Bounds on a gzip input's decompressed size: bytes, and the expansion ratio checked once
    * `ratioAfterBytes` have come out. Beyond either the file fails with DecompressionLimitError.
@@ -110,8 +115,10 @@ export interface ColumnInfo {
   nullable: boolean
   /** Where the type came from. */
   source: 'contract' | 'inferred' | 'lineage'
-  /** Set on a variant column: the table column whose type it could not take. */
+  /** Set on a variant column (`<name>__string`): the column whose type its values could not take. */
   variantOf?: string
+  /** On a variant column: the values it holds. */
+  variantValues?: number
 }
 
 export interface PartInfo {
@@ -126,7 +133,8 @@ export interface PartInfo {
 
 export interface TransformStats {
   source: string
-  outcome: 'transformed' | 'empty'
+  /** `failed`: over the reject threshold; only `rejectParts` were kept. */
+  outcome: 'transformed' | 'empty' | 'failed'
   rowsIn: number
   rowsOut: number
   rowsRejected: number
@@ -163,5 +171,7 @@ export interface TransformStats {
   rejectCodes: Record<string, number>
   inference: { sampleRows: number; restarts: number }
   warnings: string[]
+  /** Values written to `__string` variants because they fit neither their column's type nor a widening of it. */
+  variantValues?: number
   seconds: number
 }

@@ -5,37 +5,62 @@ import { GENERATION_PARAMETER, generationOf, tableBase } from '../core/generatio
 import { rejectsTable } from '../core/lake-layout'
 import { REJECT_COLUMNS } from '../core/rejects-table'
 import type { FileReport } from '../core/run-report'
-import { reconcileColumns } from '../core/schema-reconcile'
+import { reconcileColumns, type Widening } from '../core/schema-reconcile'
+import { parseAthenaType } from '../core/athena-types'
+import { holds, readableAs } from '../core/schema/type-widening'
+import type { ObjectStore } from '../core/object-store'
+import { conformStaged } from './conform-staged'
+import { finishWidening, widenTable, type Widened } from './widen-table'
 import type { LakeDeps } from '../core/step-deps'
 import type { StagedFile } from './publish-file'
 
 const INGEST_KEY: CatalogColumn = { Name: INGEST_DATE, Type: 'string' }
+/** The lake, and for a widening of a live table the raw zone's heads its commits check. */
+type SchemaDeps = Pick<LakeDeps, 'catalog' | 'curated' | 'database'> & { raw?: Pick<ObjectStore, 'head'> }
+
 /** Races lost in a row before the conflict is left to the workflow's retry. */
 const MAX_ATTEMPTS = 50
 
 export interface SchemaCommit {
-  /** Files whose columns the table now has, with the same types: to publish. */
+  /** Files whose columns the table now has, in the table's types (rewritten if need be): to publish. */
   loading: StagedFile[]
   /** Files that cannot join the table (another partitioning). */
   failed: FileReport[]
-  /** Files with a column the table has with another type: planned again, knowing the table. */
+  /** Files with a column whose type conflicts with the table's: planned again, knowing the table. */
   retried: number
   /** The table's generation, which the files are published into (generation.ts). */
   generation: string
 }
 
+/** Who widens: the execution and its clock, which the commits of rewritten files record. */
+export interface WidenContext {
+  runId: string
+  now: () => Date
+}
+
 /**
  * Brings the dataset's table up to the batch's columns by optimistic locking: read the table
  * and its version, reconcile, and create or update it only if something is new; when another
- * execution changed it meanwhile, read again and reconcile again. Types never change, so a
- * file that agrees with one version of the table agrees with every later one. A table created
- * here belongs to generation `createAs` (a rebuild's; empty for a first load).
+ * execution changed it meanwhile, read again and reconcile again. A column only widens
+ * (schema-reconcile.ts): when Athena reads the published parts under the wider type (int as
+ * bigint) the update is the column's new type alone; else the table is rebuilt into a new
+ * generation with its parts rewritten and swapped in by one conditional catalog write
+ * (widen-table.ts). Either way a file that agrees with one version of the table is read
+ * under every later one, and the batch's own files are rewritten to the table's types before
+ * they are published (conform-staged.ts). A table created here belongs to generation
+ * `createAs` (a rebuild's; empty for a first load). In a rebuild's shadow catalog no reader
+ * sees the built parts, so a widening there only changes the columns; the swap brings the
+ * built parts to the final types (swap-generation.ts).
  */
-export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, files: StagedFile[], createAs = ''): Promise<SchemaCommit> {
+export async function commitSchema(deps: SchemaDeps, dataset: string, files: StagedFile[], createAs = '', widen?: WidenContext): Promise<SchemaCommit> {
+  const live = deps.raw && widen && !createAs ? { ...deps, raw: deps.raw } : undefined
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    // A widening whose swap landed but whose commits a crash interrupted is finished first.
+    if (live) await finishWidening(live, dataset, widen!.runId, widen!.now())
     const current = await deps.catalog.readTable(deps.database, dataset)
     // Partitioning is fixed when the table is created: a file that asks for other keys fails.
-    const keys = current?.table.PartitionKeys ?? partitionKeys(files.find((s) => s.stats.outcome !== 'empty') ?? files[0])
+    const first = files.find((s) => s.stats.outcome !== 'empty') ?? files[0]
+    const keys = current?.table.PartitionKeys ?? (first ? partitionKeys(first) : [INGEST_KEY])
     const misfits = files.filter((s) => s.stats.outcome !== 'empty' && !sameKeys(partitionKeys(s), keys))
     const fitting = files.filter((s) => !misfits.includes(s))
     const withRows = fitting.filter((s) => s.stats.outcome !== 'empty')
@@ -44,11 +69,17 @@ export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 
     const clashing = new Set(schema.clashes.map((c) => c.key))
     const loading = fitting.filter((s) => !clashing.has(s.file.key))
     const failed = misfits.map((s) => partitionMisfit(s, dataset, keys))
-    const generation = current ? generationOf(current.table) : createAs
+    let generation = current ? generationOf(current.table) : createAs
+    let rewrite: Widened | undefined
     if (loading.some((s) => s.stats.outcome !== 'empty')) {
       try {
         if (!current) await deps.catalog.createTable(deps.database, dataTable(deps, dataset, schema.columns, keys, undefined, generation))
-        else if (!sameColumns(existing ?? [], schema.columns)) {
+        else if (live && needsRewrite(schema.widened)) {
+          const swapped = await widenTable(live, dataset, current, schema.columns, widen!.runId, widen!.now())
+          if (swapped === undefined) continue
+          generation = swapped.generation
+          rewrite = swapped
+        } else if (!sameColumns(existing ?? [], schema.columns)) {
           await deps.catalog.updateTable(deps.database, dataTable(deps, dataset, schema.columns, keys, current.table, generation), current.version)
         }
       } catch (error) {
@@ -57,9 +88,41 @@ export async function commitSchema(deps: Pick<LakeDeps, 'catalog' | 'curated' | 
       }
       await ensureRejectsTable(deps, dataset, generation)
     }
-    return { loading, failed, retried: clashing.size, generation }
+    const conformed: StagedFile[] = []
+    for (const s of loading) conformed.push(await conformStaged(deps.curated, createAs ? s : withWideningNotes(s, schema.widened, rewrite), schema.columns))
+    return { loading: conformed, failed, retried: clashing.size, generation }
   }
   throw new WriteConflictError(`catalog: the schema of ${deps.database}.${dataset} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+/**
+ * A file whose values widened a column of the table (the table's type did not hold them) says so in its report: the column, both types,
+ * and what happened to the files loaded before.
+ */
+function withWideningNotes(staged: StagedFile, widened: Widening[], rewrite: Widened | undefined): StagedFile {
+  const mine = widened.filter((w) => staged.stats.columns.some((c) => c.name === w.column && !holdsType(w.from, c.type)))
+  if (mine.length === 0) return staged
+  const before = rewrite
+    ? `${rewrite.rewritten} part(s) of the ${rewrite.files} file(s) loaded before were rewritten in the new type`
+    : 'the files loaded before are read as they are'
+  const notes = mine.map((w) => `column ${w.column} widened from ${w.from} to ${w.to}: ${before}`)
+  return { ...staged, stats: { ...staged.stats, warnings: [...staged.stats.warnings, ...notes] } }
+}
+
+/** Whether the type named `table` holds every value of the type named `value`. */
+function holdsType(table: string, value: string): boolean {
+  const t = parseAthenaType(table)
+  const v = parseAthenaType(value)
+  return t !== undefined && v !== undefined && holds(t, v)
+}
+
+/** Whether a widening changes a column to a type Athena cannot read the parts written before under. */
+function needsRewrite(widened: Widening[]): boolean {
+  return widened.some((w) => {
+    const from = parseAthenaType(w.from)
+    const to = parseAthenaType(w.to)
+    return !from || !to || !readableAs(from, to)
+  })
 }
 
 function dataTable(deps: Pick<LakeDeps, 'curated'>, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined, generation: string): TableInput {
@@ -74,7 +137,8 @@ function withGeneration(table: TableInput, generation: string): TableInput {
   return generation ? { ...table, Parameters: { ...table.Parameters, [GENERATION_PARAMETER]: generation } } : table
 }
 
-async function ensureRejectsTable(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, generation: string): Promise<void> {
+/** Creates the dataset's rejects table in its generation, unless it exists. */
+export async function ensureRejectsTable(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, dataset: string, generation: string): Promise<void> {
   const name = rejectsTable(dataset)
   if (await deps.catalog.getTable(deps.database, name)) return
   const columns = REJECT_COLUMNS.map((c) => ({ Name: c.name, Type: athenaTypeName(c.type) }))

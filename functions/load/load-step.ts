@@ -1,13 +1,14 @@
 import { INGEST_DATE, parquetPartition } from '../core/catalog'
 import { LINEAGE_SOURCE } from '../core/lineage'
-import { fileId, partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
+import { partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake-layout'
 import { quarantineKey } from '../core/ledger'
 import { failureFacts, isQuarantined, type QuarantineRecord } from '../core/quarantine'
 import { mergeRunReport, type FileReport, type RunReport } from '../core/run-report'
 import type { LakeDeps } from '../core/step-deps'
 import type { FailedResult, LoadEvent, LoadOutput, RetractResult, TransformResult } from '../core/workflow-types'
 import { commitFile, partitionOf, publishFile, retractFile, type CommitOutcome, type StagedFile } from './publish-file'
-import { commitSchema } from './commit-schema'
+import { commitSchema, ensureRejectsTable } from './commit-schema'
+import { failedStats } from '../core/transform-settings'
 import { foldRanges } from './fold-ranges'
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { recordBuilt, swapGeneration } from './swap-generation'
@@ -41,9 +42,11 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const staged = await Promise.all(done.map(async (r) => readStaged(deps, event.runId, r)))
   const failures = event.results.filter((r): r is FailedResult => r.status === 'failed')
   const reports: FileReport[] = failures.map(failedReport)
-  await quarantine(deps, event.runId, reports.filter((r) => r.outcome === 'quarantined'), clock())
   let retried = 0
   await deps.catalog.ensureDatabase(deps.database)
+  for (const [i, r] of failures.entries()) {
+    if (reports[i].outcome === 'quarantined') reports[i] = await quarantine(deps, event, r, reports[i], clock)
+  }
   const rebuilds = new Map(event.results.flatMap((r) => (r.file.rebuild ? [[r.file.dataset, r.file.rebuild] as const] : [])))
   const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])
   for (const dataset of [...datasets].sort()) {
@@ -58,7 +61,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
       }
       continue
     }
-    const schema = await commitSchema(deps, dataset, files)
+    const schema = await commitSchema(deps, dataset, files, '', { runId: event.runId, now: clock })
     reports.push(...schema.failed)
     retried += schema.retried
     const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()
@@ -69,7 +72,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
       const record = await retractFile(deps, r.file, event.runId, clock())
       reports.push({
         dataset, key: r.file.key, etag: '', outcome: record ? 'retracted' : 'skipped', rowsIn: 0, rowsOut: 0, rowsRejected: 0,
-        outputs: [], ...(record ? { rowsRetracted: record.rowsOut, note: `its ${record.rowsOut} row(s) were removed: the raw file is gone` } : { note: 'nothing to retract: the file is back or was never loaded' }),
+        outputs: [], ...(record ? { rowsRetracted: record.rowsOut, note: `its ${record.rowsOut} row(s) and ${record.rowsRejected} reject(s) were removed: the raw file is gone` } : { note: 'nothing to retract: the file is back or was never loaded' }),
       })
     }
   }
@@ -77,7 +80,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)
   await writeReport(deps, event, reports)
-  await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...folded.failedIds]))
+  await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...failures.map((r) => r.file.fileId), ...folded.failedIds]))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
   const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed') + count('quarantined'), quarantined: count('quarantined'), retried, superseded: count('superseded'), retracted: count('retracted') }
   return { output, reports }
@@ -150,6 +153,7 @@ function fileReport(s: StagedFile, commit: CommitOutcome): FileReport {
     rowsRejected: s.stats.rowsRejected,
     outputs: commit.record.outputs,
     queries: fileQueries(s),
+    ...(s.stats.variantValues ? { variantValues: s.stats.variantValues } : {}),
     ...warnings,
   }
 }
@@ -179,15 +183,36 @@ function failedReport(r: FailedResult): FileReport {
   }
 }
 
-/** Records each quarantined file version in the ledger, so that the planner leaves it alone. */
-async function quarantine(deps: LoadDeps, runId: string, reports: FileReport[], now: Date): Promise<void> {
-  for (const r of reports) {
-    const id = fileId(r.key)
-    const record: QuarantineRecord = {
-      key: r.key, dataset: r.dataset, fileId: id, etag: r.etag, runId, quarantinedAt: now.toISOString(), reason: r.reason ?? '', rowsIn: r.rowsIn, rowsRejected: r.rowsRejected,
-    }
-    await deps.curated.writeText(quarantineKey(r.dataset, id, r.etag), JSON.stringify(record))
+/**
+ * Sets a file version that failed for good aside: outside a rebuild, the version is committed
+ * on the file's head as failed, by the usual compare-and-swap, with its rejects (when the file
+ * was over its reject threshold) published into the rejects table, so that every bad line is
+ * queryable; it replaces whatever the file had loaded before, as the raw zone no longer holds
+ * that. Then the quarantine record tells the planner to leave the version alone until it
+ * changes or `sluice retry` removes the record. A version the raw zone no longer holds is
+ * reported superseded instead.
+ */
+async function quarantine(deps: LoadDeps, event: LoadEvent, result: FailedResult, report: FileReport, clock: () => Date): Promise<FileReport> {
+  const { file } = result
+  if (!file.rebuild) {
+    const text = await deps.curated.readText(stagedResultKey(event.runId, file.fileId))
+    const kept = text ? (JSON.parse(text) as StagedFile) : undefined
+    const staged: StagedFile = kept?.stats.outcome === 'failed' ? kept : { file, stats: { ...failedStats(file.key), rowsIn: report.rowsIn, rowsRejected: report.rowsRejected } }
+    const table = await deps.catalog.getTable(deps.database, file.dataset)
+    const generation = generationOf(table)
+    if (staged.stats.rejectParts.length > 0) await ensureRejectsTable(deps, file.dataset, generation)
+    const published = await publishFile(deps.curated, staged, event.ingestDate, event.runId, clock(), generation)
+    await registerPartitions(deps, file.dataset, [staged], event.ingestDate, generation)
+    const commit = await commitFile(deps, staged, published, event.runId, clock(), generation, report.reason ?? result.error)
+    if (commit.outcome === 'superseded') return fileReport(staged, commit)
+    report = { ...report, outputs: commit.record.outputs, ...(staged.stats.rejectParts.length > 0 ? { queries: { rejects: fileQueries(staged).rejects } } : {}) }
   }
+  const record: QuarantineRecord = {
+    key: report.key, dataset: report.dataset, fileId: file.fileId, etag: report.etag, runId: event.runId, quarantinedAt: clock().toISOString(),
+    reason: report.reason ?? '', rowsIn: report.rowsIn, rowsRejected: report.rowsRejected,
+  }
+  await deps.curated.writeText(quarantineKey(report.dataset, file.fileId, report.etag), JSON.stringify(record))
+  return report
 }
 
 /** Lambda wraps a thrown error's message in a JSON cause; locally the cause is the message. */

@@ -9,6 +9,7 @@ import {
   intentFate,
   ledgerPrefix,
   parseLedgerKey,
+  quarantineKey,
   publishIdOf,
   type LedgerRecord,
   type PublishIntent,
@@ -21,6 +22,12 @@ import type { PartInfo, TransformStats } from '../core/transform-types'
 export interface StagedFile {
   file: PlannedFile
   stats: TransformStats
+}
+
+/** What a commit needs of a file version: who it is and its row counts. */
+export interface CommittableFile {
+  file: Pick<PlannedFile, 'key' | 'dataset' | 'fileId' | 'etag'>
+  stats: Pick<TransformStats, 'rowsIn' | 'rowsOut' | 'rowsRejected'>
 }
 
 /** What Load needs of the lake to publish and commit files. */
@@ -44,6 +51,9 @@ export interface Published {
  * - `already`: another execution committed this same version first; this one's parts are gone;
  * - `superseded`: the raw zone holds another version now (or none): this one's parts are gone,
  *   the newer version is loaded by the run that plans it.
+ * With `failed` (the reason), the version is committed as failed: its outputs are its rejects,
+ * it replaces what the file had loaded before, and it has no index entry (its quarantine record
+ * keeps the planner away from it instead).
  */
 export type CommitOutcome = { outcome: 'committed'; record: LedgerRecord } | { outcome: 'already'; record: LedgerRecord } | { outcome: 'superseded'; rawEtag?: string }
 
@@ -93,17 +103,18 @@ export async function publishFile(curated: ObjectStore, staged: StagedFile, inge
  * leaves the intent, and the file is planned again. `generation` is the table generation the
  * parts were published into: the same version committed in an older generation is replaced.
  */
-export async function commitFile(deps: PublishDeps, staged: StagedFile, published: Published, runId: string, now: Date, generation = ''): Promise<CommitOutcome> {
+export async function commitFile(deps: PublishDeps, staged: CommittableFile, published: Published, runId: string, now: Date, generation = '', failed?: string): Promise<CommitOutcome> {
   const { dataset, fileId, key, etag } = staged.file
+  const state = failed === undefined ? 'committed' : 'failed'
   const record: Omit<LedgerRecord, 'replaced'> = {
-    key, dataset, fileId, state: 'committed', etag, publishId: published.publishId, runId, committedAt: now.toISOString(), outputs: published.outputs,
-    rowsIn: staged.stats.rowsIn, rowsOut: staged.stats.rowsOut, rowsRejected: staged.stats.rowsRejected, ...(generation ? { generation } : {}),
+    key, dataset, fileId, state, etag, publishId: published.publishId, runId, committedAt: now.toISOString(), outputs: published.outputs,
+    rowsIn: staged.stats.rowsIn, rowsOut: staged.stats.rowsOut, rowsRejected: staged.stats.rowsRejected, ...(generation ? { generation } : {}), ...(failed === undefined ? {} : { reason: failed }),
   }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const read = await deps.curated.readVersioned(headKey(dataset, fileId))
     const head = read ? (JSON.parse(read.text) as LedgerRecord) : undefined
     // A retry of our own Load after the swap landed: finish what that attempt began.
-    if (head?.state === 'committed' && head.publishId === published.publishId) return finish(deps, head, now, 'committed')
+    if (head?.state === state && head.publishId === published.publishId) return finish(deps, head, now, 'committed')
     // The head is read before the raw zone: a version committed after this check has to win
     // against our head read, so an older version can never replace a newer one.
     const raw = await deps.raw.head(key)
@@ -111,7 +122,7 @@ export async function commitFile(deps: PublishDeps, staged: StagedFile, publishe
       await discard(deps.curated, published)
       return { outcome: 'superseded', ...(raw ? { rawEtag: raw.etag } : {}) }
     }
-    if (head?.state === 'committed' && head.etag === etag && (head.generation ?? '') === generation) {
+    if (head?.state === state && head.etag === etag && (head.generation ?? '') === generation) {
       await discard(deps.curated, published)
       return finish(deps, head, now, 'already')
     }
@@ -136,7 +147,14 @@ export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: s
       await finish(deps, head, now, 'committed')
       return undefined
     }
-    if (!head && !(await ledgerEntries(deps.curated, dataset, fileId)).some((e) => e.kind === 'committed')) return undefined
+    if (!head) {
+      const entries = await ledgerEntries(deps.curated, dataset, fileId)
+      if (!entries.some((e) => e.kind === 'committed')) {
+        // A file that only ever failed has nothing to retract; its quarantine goes with it.
+        await deps.curated.delete(entries.filter((e) => e.kind === 'quarantined').map((e) => e.key))
+        return undefined
+      }
+    }
     const replaced = await replacedKeys(deps.curated, dataset, fileId, head)
     const next: LedgerRecord = {
       key, dataset, fileId, state: 'retracted', etag: '', publishId: '', runId, committedAt: now.toISOString(), outputs: [], replaced,
@@ -179,7 +197,7 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, comm
     for (const entry of intents) {
       const intent = await readJson<PublishIntent>(curated, entry.key)
       if (!intent) continue
-      const mine = intent.publishId === head.publishId && head.state === 'committed'
+      const mine = intent.publishId === head.publishId && head.state !== 'retracted'
       const fate = mine ? 'drop' : intentFate(intent, head.state === 'committed' ? head.etag : undefined, raw?.etag, now, head.generation)
       if (fate === 'keep') continue
       if (!mine) await curated.delete(intent.outputs.filter((k) => !live.has(k)))
@@ -189,7 +207,8 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, comm
   const index = head.state === 'committed' ? committedKey(dataset, fileId, head.etag, head.generation) : undefined
   if (index) await curated.writeText(index, JSON.stringify(head))
   // Other index entries, and quarantines of versions the head has moved past, are settled too.
-  await curated.delete(entries.filter((e) => (e.kind === 'committed' && e.key !== index) || e.kind === 'quarantined').map((e) => e.key))
+  const quarantined = head.state === 'failed' ? quarantineKey(dataset, fileId, head.etag) : undefined
+  await curated.delete(entries.filter((e) => (e.kind === 'committed' && e.key !== index) || (e.kind === 'quarantined' && e.key !== quarantined)).map((e) => e.key))
   if (index) {
     // A later commit may have replaced the head while we wrote the index: it must not stay.
     const current = await readJson<LedgerRecord>(curated, headKey(dataset, fileId))

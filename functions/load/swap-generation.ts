@@ -4,6 +4,7 @@ import type { FileReport } from '../core/run-report'
 import type { LakeDeps } from '../core/step-deps'
 import { commitFile, type Published, type PublishDeps, type StagedFile } from './publish-file'
 import { shadowCatalog } from '../adapters/shadow-catalog'
+import { conformBuilt } from './conform-staged'
 
 /** A file version built into a generation: what its commit needs once the generation is live. */
 export interface BuiltFile {
@@ -19,6 +20,8 @@ export async function recordBuilt(deps: Pick<LakeDeps, 'curated'>, generation: s
 
 /**
  * Makes a rebuilt generation the live one:
+ * 0. built parts written before a later batch of the rebuild widened a column are rewritten in
+ *    the final types, in place (no reader sees the generation yet);
  * 1. the catalog: the data table and its rejects table, with the generation's columns, location
  *    and partitions, replace the old ones (`replaceTable`: one atomic write locally; on Glue one
  *    UpdateTable, then the partition calls). From then on every load reads the new generation,
@@ -33,6 +36,7 @@ export async function recordBuilt(deps: Pick<LakeDeps, 'curated'>, generation: s
  */
 export async function swapGeneration(deps: Omit<LakeDeps, 'raw'> & PublishDeps, dataset: string, generation: string, runId: string, clock: () => Date): Promise<FileReport[]> {
   const shadow = shadowCatalog(deps.curated, dataset, generation)
+  await conformBuilt(deps.curated, dataset, generation, (await shadow.getTable(deps.database, dataset))?.StorageDescriptor.Columns ?? [])
   for (const name of [dataset, rejectsTable(dataset)]) {
     const table = await shadow.getTable(deps.database, name)
     if (!table) continue

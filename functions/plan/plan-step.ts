@@ -151,7 +151,7 @@ interface LedgerIndex {
   stale: Set<string>
   /** File ids with an intent older than any publish can run: a crashed one to finish. */
   expired: Set<string>
-  /** Index entry of each committed file id. */
+  /** Index entry of each committed file id, or the quarantine record of one that only failed. */
   entries: Map<string, string>
   /** `<file id>--<version id>` of every quarantined version. */
   quarantined: Set<string>
@@ -164,11 +164,16 @@ async function readLedgerIndex(deps: LakeDeps, now: Date, generations: Map<strin
     const parsed = parseLedgerKey(entry.key)
     if (parsed?.kind === 'committed') {
       index.committed.add(`${parsed.fileId}--${parsed.version}`)
+      // (A quarantine record listed first only stood in for an index entry.)
       index.entries.set(parsed.fileId, entry.key)
       const live = generations.get(entry.key.split('/')[1] ?? '')
       if (live !== undefined && live !== (parsed.generation ?? '')) index.stale.add(`${parsed.fileId}--${parsed.version}`)
     }
-    if (parsed?.kind === 'quarantined') index.quarantined.add(`${parsed.fileId}--${parsed.version}`)
+    if (parsed?.kind === 'quarantined') {
+      index.quarantined.add(`${parsed.fileId}--${parsed.version}`)
+      // A version that failed for good may have kept rejects: retracted too when its file goes.
+      if (!index.entries.has(parsed.fileId)) index.entries.set(parsed.fileId, entry.key)
+    }
     // A young intent of a committed file is a live publish's, or a trace of one already cleaned
     // up: only an expired one needs the file finished again.
     if (parsed?.kind === 'intent' && intentExpired(parsed.writtenAt, now)) index.expired.add(parsed.fileId)

@@ -1,7 +1,9 @@
 import { parseContractText } from '../core/contract'
 import { contractKey, rangeStagingPrefix, stagedResultKey, stagingPrefix } from '../core/lake-layout'
 import { INGEST_DATE } from '../core/catalog'
+import { RejectThresholdError } from '../core/errors'
 import { transformCsv } from '../core/transform-csv'
+import { failedStats } from '../core/transform-settings'
 import { transformFileRange, type RangedSource } from '../core/transform-file-range'
 import type { LakeDeps } from '../core/step-deps'
 import type { TransformOptions } from '../core/transform-types'
@@ -30,9 +32,18 @@ export async function transformStep(
     openRange: raw.readRange ? (start: number, end: number) => raw.readRange!(file.key, start, end) : undefined,
   }
   // Every row names its raw key and this run, unless the contract turns lineage off.
-  const options = { sourceName: file.key, contract, tableColumns: event.tables[file.dataset], reservedColumns: [INGEST_DATE], lineage: { source: file.key, runId }, ...engine }
+  const options = { sourceName: file.key, dataset: file.dataset, contract, tableColumns: event.tables[file.dataset], reservedColumns: [INGEST_DATE], lineage: { source: file.key, runId }, ...engine }
   if (file.range) return transformRangeStep(deps, event, rangedSource(raw, file), options)
-  const stats = await transformCsv(source, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), options)
+  let stats
+  try {
+    stats = await transformCsv(source, stagingSink(deps.curated, stagingPrefix(runId, file.fileId)), options)
+  } catch (error) {
+    // Over its reject threshold, a file fails; its rejects are staged for Load to keep.
+    if (error instanceof RejectThresholdError && error.rejectParts.length > 0) {
+      await deps.curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify({ file, stats: failedStats(file.key, error) }))
+    }
+    throw error
+  }
   await deps.curated.writeText(stagedResultKey(runId, file.fileId), JSON.stringify({ file, stats }))
   return {
     status: stats.outcome === 'empty' ? 'empty' : 'transformed',

@@ -65,3 +65,21 @@ describe('the run summary', () => {
     expect(text).not.toContain('not listed')
   })
 })
+
+describe('the run summary of a file with values in variant columns', () => {
+  it('lists the file with a distinct outcome, counts the values per dataset and in the totals', () => {
+    // Prepare
+    const withVariants = { ...file('races/day-2.csv', 'loaded', 40), variantValues: 1, warnings: ['variant: 1 value(s) of column win_odds fit neither its type decimal(18,2) nor a widening of it, first at line 18'] }
+    const clean = file('races/day-1.csv', 'loaded', 40)
+
+    // Act
+    const text = formatRunSummary(report([clean, withVariants]))
+
+    // Assess
+    expect(text.split('\n')[0]).toBe('dataset  files  loaded  failed  rows in  rows loaded  rejected  to __string')
+    expect(text.split('\n')[2]).toMatch(/^races\s+2\s+2\s+0\s+80\s+80\s+0\s+1$/)
+    expect(text).toMatch(/races\/day-2\.csv\s+loaded, 1 to __string\s+40\s+40\s+0\s+variant: 1 value\(s\) of column win_odds/)
+    expect(text).not.toContain('races/day-1.csv')
+    expect(text).toContain("1 value(s) fit neither their column's type nor a widening of it and went to __string variant columns")
+  })
+})

@@ -92,7 +92,7 @@ describe('sluice transform', () => {
     expect((await readParquet(rejects)).rows.map((r) => r['line'])).toEqual(['11', '61'])
   })
 
-  it('exits 1 with one stderr line naming the file and the line, and writes nothing, when rejects pass the threshold', async () => {
+  it('exits 1 with one stderr line naming the file, the line and the rejects kept, and writes no data, when rejects pass the threshold', async () => {
     // Prepare: 10 of 100 rows (10%) have an extra field; the first is on line 4.
     const { folder, input, out } = prepare('orders.csv', csv(rows(100, [3, 10, 20, 30, 40, 50, 60, 70, 80, 90])))
 
@@ -105,7 +105,8 @@ describe('sluice transform', () => {
     expect(lines).toHaveLength(1)
     expect(lines[0]).toContain(input)
     expect(lines[0]).toMatch(/\bline 4\b/)
-    expect(readdirSync(folder)).toEqual(['orders.csv'])
+    expect(lines[0]).toContain(`its rejects: ${join(folder, 'out.rejects.parquet')}`)
+    expect(readdirSync(folder).sort()).toEqual(['orders.csv', 'out.rejects.parquet'])
   })
 
   it('exits 1 naming the file for a binary input', async () => {

@@ -181,8 +181,11 @@ describe('a large file split into byte ranges', () => {
     expect(outcome.report.files).toEqual([expect.objectContaining({ key: 'orders/big.csv', outcome: 'quarantined', rowsOut: 0 })])
     expect(outcome.report.files[0].reason).toMatch(/^CsvFormatError: range 3 of \d+ failed, so the file is not loaded: .*injected failure of range 2/)
     expect(outcome.failure?.error).toBe('FilesFailed')
-    // Nothing is committed; the failed version is only recorded as quarantined.
-    expect((await lake.curatedKeys('_ledger/')).filter((k) => !k.endsWith('.quarantined.json'))).toEqual([])
+    // No rows are committed: the head records the version as failed, with no outputs, and its quarantine.
+    const ledger = await lake.curatedKeys('_ledger/')
+    expect(ledger.filter((k) => !k.endsWith('.quarantined.json'))).toEqual([expect.stringMatching(/^_ledger\/orders\/[0-9a-f]+\.json$/)])
+    const head = JSON.parse((await lake.deps.curated.readText(ledger.find((k) => !k.endsWith('.quarantined.json'))!))!)
+    expect(head).toMatchObject({ key: 'orders/big.csv', state: 'failed', outputs: [] })
     expect((await lake.curatedKeys()).filter((k) => /^orders/.test(k))).toEqual([])
     expect(await lake.curatedKeys('_staging/')).toEqual([])
   })

@@ -105,7 +105,7 @@ describe('observability of the synthesized stack', () => {
     const [dashboard] = Object.values(synth.json.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard')
     expect(dashboard!.Properties!.DashboardName).toBe('sluice-operations')
     const body = JSON.stringify(dashboard!.Properties!.DashboardBody)
-    for (const name of ['FilesLoaded', 'FilesFailed', 'FilesQuarantined', 'RowsLoaded', 'RowsRejected', 'BytesIn', 'TransformSeconds', 'Backlog']) expect(body).toContain(name)
+    for (const name of ['FilesLoaded', 'FilesFailed', 'FilesQuarantined', 'RowsLoaded', 'RowsRejected', 'VariantValues', 'BytesIn', 'TransformSeconds', 'Backlog']) expect(body).toContain(name)
     expect(body).toContain(`SEARCH('{sluice,dataset,service} MetricName=\\\\\\"RowsLoaded\\\\\\" service=\\\\\\"sluice\\\\\\"'`)
   })
 })

@@ -3,9 +3,9 @@ import type { LakeDeps } from '../../functions/core/step-deps'
 
 /** What is wrong with a lake's end state; every list empty means the lake is consistent. */
 export interface LakeFindings {
-  /** Committed heads naming a curated object that does not exist. */
+  /** Committed (or failed) heads naming a curated object that does not exist. */
   dangling: string[]
-  /** Parquet objects no committed head names: rows no ledger entry accounts for. */
+  /** Parquet objects no committed or failed head names: rows no ledger entry accounts for. */
   orphans: string[]
   /** Parquet objects named by more than one head. */
   shared: string[]
@@ -30,13 +30,15 @@ export async function lakeFindings(deps: LakeDeps, rawKeys: string[]): Promise<L
     if (text) heads.push(JSON.parse(text) as LedgerRecord)
   }
   const committed = heads.filter((h) => h.state === 'committed')
+  // A version that failed for good owns its rejects like a committed one owns its parts.
+  const owning = heads.filter((h) => h.state !== 'retracted')
   const objects = new Set<string>()
   for await (const o of deps.curated.list('')) if (!o.key.startsWith('_') && o.key.endsWith('.parquet')) objects.add(o.key)
   const owners = new Map<string, number>()
-  for (const h of committed) for (const k of h.outputs) owners.set(k, (owners.get(k) ?? 0) + 1)
+  for (const h of owning) for (const k of h.outputs) owners.set(k, (owners.get(k) ?? 0) + 1)
 
   const stale: string[] = []
-  for (const h of committed) {
+  for (const h of owning) {
     const raw = await deps.raw.head(h.key)
     if (raw?.etag !== h.etag) stale.push(`${h.key}: ledger ${h.etag}, raw ${raw?.etag ?? 'gone'}`)
   }
@@ -47,7 +49,7 @@ export async function lakeFindings(deps: LakeDeps, rawKeys: string[]): Promise<L
   }
   const partitionOf = (key: string) => deps.curated.location(key.slice(0, key.lastIndexOf('/') + 1))
   return {
-    dangling: committed.flatMap((h) => h.outputs.filter((k) => !objects.has(k)).map((k) => `${h.key} → ${k}`)),
+    dangling: owning.flatMap((h) => h.outputs.filter((k) => !objects.has(k)).map((k) => `${h.key} → ${k}`)),
     orphans: [...objects].filter((k) => !owners.has(k)),
     shared: [...owners].filter(([, n]) => n > 1).map(([k]) => k),
     stale,

@@ -98,6 +98,35 @@ describe('a file converted as byte ranges by separate steps', () => {
     await expect(split).rejects.toThrow(/code \(bigint → string\).*declare these columns/)
   })
 
+  it('writes the same __string variant as the one-pass conversion, its count and first line summed over the ranges', async () => {
+    // Prepare: the table types qty as bigint; text values in the sample and in later ranges.
+    const rows = Array.from({ length: 400 }, (_, k) => `${k + 1},${k === 3 || k === 250 || k === 390 ? 'n/a' : k * 3}`)
+    const input = prepare(`id,qty\n${rows.join('\n')}\n`)
+    const tableColumns = [{ name: 'qty', type: 'bigint' }]
+
+    // Act
+    const split = await splitConvert(input, 4, { tableColumns })
+    const whole = await wholeConvert(input, { tableColumns })
+
+    // Assess
+    expect(await contents(split.stats)).toEqual(await contents(whole))
+    expect(split.stats.variantValues).toBe(3)
+    expect(split.stats.warnings).toEqual([expect.stringContaining('3 value(s) of column qty fit neither its type bigint nor a widening of it, first at line 5')])
+  })
+
+  it('fails the file, naming the column, when a later range needs a variant the sample did not show', async () => {
+    // Prepare
+    const rows = Array.from({ length: 400 }, (_, k) => `${k + 1},${k === 299 ? 'n/a' : k * 3}`)
+    const input = prepare(`id,qty\n${rows.join('\n')}\n`)
+
+    // Act
+    const split = splitConvert(input, 4, { sampleRows: 50, tableColumns: [{ name: 'qty', type: 'bigint' }] })
+
+    // Assess
+    await expect(split).rejects.toThrow(SplitInferenceError)
+    await expect(split).rejects.toThrow(/qty \(values that fit neither bigint nor a widening of it, for qty__string\)/)
+  })
+
   it('converts a gzip file whole in range 0, whatever its name, and nothing in the other ranges', async () => {
     // Prepare
     const input = prepare(gzipSync(Buffer.from(quotedMiddle())))

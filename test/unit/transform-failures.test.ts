@@ -44,7 +44,7 @@ function recordingSink(out: string): { sink: PartSink; opened: string[] } {
       opened.push(`${kind}-${index}`)
       return inner.openPart(kind, index)
     },
-    discard: () => inner.discard(),
+    discard: (only) => inner.discard(only),
   }
   return { sink, opened }
 }
@@ -60,7 +60,7 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
 }
 
 describe('a failed transform leaves nothing behind', () => {
-  it('throws RejectThresholdError and removes the parts already written when too many rows are rejected', async () => {
+  it('throws RejectThresholdError, removes the data parts already written and keeps the rejects when too many rows are rejected', async () => {
     // Prepare: 10% of 5000 rows have an extra field; small row groups and parts so parts exist before the end.
     const lines = ['id,name']
     for (let i = 1; i <= 5000; i++) lines.push(i % 10 === 0 ? `${i},name ${i},extra` : `${i},name ${i}`)
@@ -76,8 +76,12 @@ describe('a failed transform leaves nothing behind', () => {
     expect(error).toBeInstanceOf(RejectThresholdError)
     expect(error.name).toBe('RejectThresholdError')
     expect(error.message).toContain(input)
-    expect(error).toMatchObject({ rowsIn: 5000, rowsRejected: 500, threshold: 0.05 })
-    expect(readdirSync(outDir)).toEqual([])
+    expect(error).toMatchObject({ rowsIn: 5000, rowsRejected: 500, threshold: 0.05, rejectCodes: { column_count: 500 } })
+    expect(error.message).toContain('column_count: expected 2 fields, found 3 on 500 row(s)')
+    // Only the rejects are left: every bad line, for the failed file's report.
+    const kept = (error as RejectThresholdError).rejectParts
+    expect(kept.map((p) => p.rows)).toEqual([500])
+    expect(readdirSync(outDir).map((f) => join(outDir, f))).toEqual(kept.map((p) => p.key))
   })
 
   it('throws BinaryInputError for a binary file and writes nothing', async () => {
@@ -148,8 +152,8 @@ describe('an opening quote that is never closed', () => {
 describe('inference restarts', () => {
   it.each([
     ['bigint', '007'],
-    ['decimal(18,2)', '.5'],
-    ['decimal(18,2)', '5.'],
+    ['bigint', '+41'],
+    ['decimal(18,2)', '007.5'],
   ])('types a %s column as string when %j comes after the 20,000-row sample, as inside the sample', async (sampled, late) => {
     // Prepare: the default sample, then one value the inference rules read as text.
     const lines = ['id,value']
@@ -181,10 +185,10 @@ describe('inference restarts', () => {
     expect(stats.inference.restarts).toBe(1)
     expect(stats).toMatchObject({ rowsIn: 100, rowsOut: 100, rowsRejected: 0 })
     expect(readdirSync(outDir)).toEqual(['data.parquet'])
-    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,1)' }])
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,2)' }])
     expect(rows).toHaveLength(100)
-    expect(rows[49]).toEqual({ id: '50', qty: '2.5' })
-    expect(rows[50]).toEqual({ id: '51', qty: '2.0' })
+    expect(rows[49]).toEqual({ id: '50', qty: '2.50' })
+    expect(rows[50]).toEqual({ id: '51', qty: '2.00' })
   })
 
   it('discards what it wrote before a restart and rewrites one part with every row', async () => {
@@ -205,9 +209,9 @@ describe('inference restarts', () => {
     expect(stats).toMatchObject({ rowsIn: 20_000, rowsOut: 20_000, rowsRejected: 0 })
     expect(stats.parts).toEqual([expect.objectContaining({ key: out, rows: 20_000 })])
     expect(readdirSync(outDir)).toEqual(['data.parquet'])
-    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,1)' }])
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'qty', type: 'DECIMAL(18,2)' }])
     expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20_000 }, (_, i) => String(i + 1)))
-    expect(rows[19_989]).toEqual({ id: '19990', qty: '2.5' })
+    expect(rows[19_989]).toEqual({ id: '19990', qty: '2.50' })
   })
 })
 

@@ -138,7 +138,7 @@ function datasetPage(d: DatasetView, files: FileView[]): string {
 </dl>
 <section><h2>Schema</h2>${columns}
 <p class="note">The current definition from the catalog. Columns are only ever added and types never change; a variant column
-<code>&lt;column&gt;__&lt;type&gt;</code> holds the values that did not fit. On AWS, Glue keeps earlier table versions
+<code>&lt;column&gt;__string</code> holds, as text, the values that fit neither the column's type nor a widening of it. On AWS, Glue keeps earlier table versions
 (<code>aws glue get-table-versions</code>); the local catalog keeps only the current one, so the history below is what the run reports recorded.</p></section>
 <section><h2>Schema changes and warnings</h2>${warnings}</section>
 <section><h2>Files</h2>${fileRows}</section>

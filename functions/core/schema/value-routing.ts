@@ -1,0 +1,86 @@
+import { athenaTypeName } from '../athena-types'
+import { ColumnTypeAccumulator, classifyValue } from '../infer-column-type'
+import type { AthenaType } from '../transform-types'
+import { widenType } from './type-widening'
+
+/**
+ * One column, one type: where each value of an undeclared column goes.
+ *
+ * A column the table already has (type T) keeps every value that fits T or a widening of T
+ * (type-widening.ts): the file writes the column under its own name, typed F = T, or the
+ * widening its values need. A value that fits neither (text in a numeric column, a value in
+ * double notation in an exact one, a non-date in a date column) goes, as text, to the
+ * column's only variant `<name>__string`; the other values of the file stay in the column.
+ *
+ * A new column takes the type its values infer. Its one variant case: values in double
+ * notation next to exact numbers a double cannot hold (`7.02608E+17` among 18-digit ids) go to
+ * `<name>__string`, and the column stays exact.
+ */
+
+/** An undeclared column's type in a file, and whether it writes a `__string` variant. */
+export interface ColumnTyping {
+  type: AthenaType
+  variant: boolean
+}
+
+/** The name of a column's variant. */
+export const variantName = (column: string) => `${column}__string`
+
+/** Whether `type` is `table` or a widening of it. */
+function widens(table: AthenaType, type: AthenaType): boolean {
+  const joined = widenType(table, type)
+  return joined !== undefined && athenaTypeName(joined) === athenaTypeName(type)
+}
+
+const admits = (table: AthenaType, acc: ColumnTypeAccumulator) => !acc.lossy && widens(table, acc.type)
+
+/** Infers one undeclared column from its non-null, trimmed cell texts. */
+export class ColumnInference {
+  private acc: ColumnTypeAccumulator
+  private variant = false
+
+  /** `table`: the column's type in the table, when the table has it. */
+  constructor(private readonly table?: AthenaType) {
+    this.acc = new ColumnTypeAccumulator(table)
+  }
+
+  add(text: string): void {
+    const value = classifyValue(text)
+    if (!this.table) return this.acc.add(value)
+    if (this.table.kind === 'string') return
+    const next = this.acc.clone()
+    next.add(value)
+    if (admits(this.table, next)) this.acc = next
+    else this.variant = true
+  }
+
+  get typing(): ColumnTyping {
+    return { type: this.acc.type, variant: this.table ? this.variant : this.acc.lossy }
+  }
+}
+
+/** Where a value goes; `restart` when the file must be inferred again as a whole. */
+export type Route = { to: 'column' } | { to: 'variant' } | { to: 'restart'; typing: ColumnTyping }
+
+const COLUMN: Route = { to: 'column' }
+const VARIANT: Route = { to: 'variant' }
+
+/**
+ * Routes a non-null, trimmed value of an undeclared column typed `typing` (from a sample, or
+ * from the whole file) whose type in the table is `table`. A value that needs a wider type,
+ * or a variant the file does not write yet, asks for a restart: the whole file is then
+ * inferred with ColumnInference, under which every value has a place.
+ */
+export function routeValue(typing: ColumnTyping, table: AthenaType | undefined, text: string): Route {
+  const { type, variant } = typing
+  if (type.kind === 'string') return COLUMN
+  const acc = new ColumnTypeAccumulator(type)
+  acc.add(classifyValue(text))
+  if (!acc.lossy && athenaTypeName(acc.type) === athenaTypeName(type)) return COLUMN
+  if (table) {
+    if (admits(table, acc)) return { to: 'restart', typing: { type: acc.type, variant } }
+    return variant ? VARIANT : { to: 'restart', typing: { type, variant: true } }
+  }
+  if (acc.lossy && variant) return VARIANT
+  return { to: 'restart', typing: { type: acc.lossy ? type : acc.type, variant: variant || acc.lossy } }
+}

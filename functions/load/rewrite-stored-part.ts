@@ -1,0 +1,50 @@
+import type { AsyncBuffer } from 'hyparquet'
+import type { ObjectStore } from '../core/object-store'
+import { partColumns, readableUnder, rewritePart } from '../core/schema/rewrite-part'
+import type { AthenaType, PartSink } from '../core/transform-types'
+
+/**
+ * Puts a part at `to` in the table's types: a server-side copy when Athena reads it as it is
+ * (same types, or int under bigint), else a rewrite (rewrite-part.ts). A part is at most a
+ * part's size (the transform's part bound), so it is read whole. `to` may be `from` for a part
+ * no reader sees yet. Returns whether it was rewritten.
+ */
+export async function rewriteStoredPart(curated: ObjectStore, from: string, to: string, table: Map<string, AthenaType>): Promise<boolean> {
+  const file = await readWhole(curated, from)
+  if (readableUnder(await partColumns(file), table)) {
+    if (from !== to) await curated.copy(from, to)
+    return false
+  }
+  await rewritePart(file, table, uploadSink(curated, to))
+  return true
+}
+
+/** Whether the part at `key` needs a rewrite to be read under the table's types. */
+export async function partNeedsRewrite(curated: ObjectStore, key: string, table: Map<string, AthenaType>): Promise<boolean> {
+  return !readableUnder(await partColumns(await readWhole(curated, key)), table)
+}
+
+async function readWhole(curated: ObjectStore, key: string): Promise<AsyncBuffer> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of curated.read(key)) chunks.push(chunk)
+  const bytes = Buffer.concat(chunks)
+  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)
+  return { byteLength: buffer.byteLength, slice: (start: number, end?: number) => buffer.slice(start, end) }
+}
+
+/** A sink whose one part is uploaded to `key`. */
+function uploadSink(curated: ObjectStore, key: string): PartSink {
+  return {
+    async openPart() {
+      const upload = await curated.upload(key)
+      return {
+        write: (chunk) => upload.write(chunk),
+        async close() {
+          await upload.close()
+          return key
+        },
+      }
+    },
+    async discard() {},
+  }
+}

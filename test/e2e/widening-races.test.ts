@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import type { TaskHandler } from '../../cli/local/run-workflow'
+import { parseAthenaType } from '../../functions/core/athena-types'
+import type { ObjectStore } from '../../functions/core/object-store'
+import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
+import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
+import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
+import { liveParts, transformingBlind } from '../support/live-parts'
+
+/**
+ * Widenings racing each other and racing loads, with the interleavings forced where it
+ * matters: one execution is held in the middle of its rewrite while another runs. Every race
+ * ends as a serial order of the same runs would: each file's rows once, one type per column.
+ */
+
+const DAY2 = new Date('2024-07-02T06:00:00.000Z')
+const A = `id,amount\n${Array.from({ length: 20 }, (_, i) => `${i + 1},${i}.5`).join('\n')}\n`
+const B = 'id,amount\n101,0.125\n'
+const C = 'id,amount\n201,0.03125\n'
+const D = 'id,amount\n301,4.5\n'
+
+/** A gate: `reached` resolves once a caller waits at it; the caller goes on after `open()`. */
+function gate() {
+  let open!: () => void
+  let arrived!: () => void
+  const opened = new Promise<void>((resolve) => (open = resolve))
+  const reached = new Promise<void>((resolve) => (arrived = resolve))
+  return { open, reached, wait: async () => (arrived(), opened) }
+}
+
+/** The curated zone, holding the first upload made while `armed()` (the widening's first rewritten part). */
+function holdingFirstUpload(curated: ObjectStore, armed: () => boolean, wait: () => Promise<void>): ObjectStore {
+  let held = false
+  return {
+    ...curated,
+    async upload(key) {
+      if (armed() && !held) {
+        held = true
+        await wait()
+      }
+      return curated.upload(key)
+    },
+  }
+}
+
+/** Transform without the table; `armed()` is true while this execution's Load runs. */
+function armingLoad() {
+  let loading = false
+  const wrap = (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler): TaskHandler => {
+    const blind = transformingBlind(state, handler)
+    if (state !== 'Load') return blind
+    return async (event) => {
+      loading = true
+      try {
+        return await blind(event)
+      } finally {
+        loading = false
+      }
+    }
+  }
+  return { wrap, armed: () => loading }
+}
+
+async function lakeWithA(): Promise<E2ELake> {
+  const lake = await createLake({ seed: 'none' })
+  await lake.putRaw('meter/a.csv', A)
+  expect((await lake.run()).failure).toBeUndefined()
+  return lake
+}
+
+async function state(lake: E2ELake): Promise<{ rows: Row[]; sum: string; types: string[]; declared: string | undefined }> {
+  const rows = await lake.query('SELECT _sluice_source AS source, count(*) AS n, count(DISTINCT id) AS ids FROM meter GROUP BY ALL ORDER BY ALL')
+  const [total] = await lake.query('SELECT CAST(sum(amount) AS VARCHAR) AS s FROM meter')
+  const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
+  const declared = (await lake.deps.catalog.getTable('sluice', 'meter'))?.StorageDescriptor.Columns.find((c) => c.Name === 'amount')?.Type
+  return { rows, sum: canonicalDecimal(String(total.s)), types: [...new Set(parts.map((p) => p.types.amount))], declared }
+}
+
+describe('widenings racing', () => {
+  let lakes: E2ELake[] = []
+  afterEach(async () => {
+    await Promise.all(lakes.map((l) => l.dispose()))
+    lakes = []
+  })
+
+  it('gives the serial result when two executions widen the same column at once', async () => {
+    // Prepare
+    const serial = await lakeWithA()
+    const racing = await lakeWithA()
+    lakes.push(serial, racing)
+    for (const lake of [serial, racing]) {
+      await lake.putRaw('meter/b.csv', B)
+      await lake.putRaw('meter/c.csv', C)
+    }
+
+    // Act
+    await serial.run(undefined, { startTime: DAY2, wrap: transformingBlind })
+    const runs = await Promise.all([1, 2].map(() => racing.run(undefined, { startTime: DAY2, wrap: transformingBlind })))
+    const sweep = await racing.run(undefined, { startTime: DAY2, wrap: transformingBlind })
+
+    // Assess
+    expect(runs.map((r) => r.failure)).toEqual([undefined, undefined])
+    expect(sweep.failure).toBeUndefined()
+    expect(await state(racing)).toEqual(await state(serial))
+    expect((await state(racing)).sum).toBe(exactSum(csvColumn([A, B, C], 'amount')))
+    expect((await state(racing)).types).toEqual([(await state(serial)).declared])
+    expect(await lakeFindings(racing.deps, ['meter/a.csv', 'meter/b.csv', 'meter/c.csv'])).toEqual(CONSISTENT)
+  })
+
+  it('discards a widening whose table another widening changed meanwhile, and reconciles again', async () => {
+    // Prepare
+    const lake = await lakeWithA()
+    lakes.push(lake)
+    await lake.putRaw('meter/b.csv', B)
+    const held = gate()
+    const first = armingLoad()
+
+    // Act: the first execution is held in its rewrite (to scale 3) while a second widens to scale 5.
+    const running = lake.run(undefined, { startTime: DAY2, wrap: first.wrap, deps: { ...lake.deps, curated: holdingFirstUpload(lake.deps.curated, first.armed, held.wait) } })
+    await held.reached
+    await lake.putRaw('meter/c.csv', C)
+    const second = await lake.run(undefined, { startTime: DAY2, wrap: transformingBlind })
+    held.open()
+    const held1 = await running
+    const generations = (await lake.curatedKeys('meter/')).map((k) => /gen=([0-9a-f]+)/.exec(k)?.[1])
+
+    // Assess
+    expect(second.failure).toBeUndefined()
+    expect(held1.failure).toBeUndefined()
+    expect(held1.report.files.map((f) => [f.key, f.outcome])).toEqual([['meter/b.csv', 'skipped']])
+    expect(new Set(generations).size).toBe(1)
+    const end = await state(lake)
+    expect(end.sum).toBe(exactSum(csvColumn([A, B, C], 'amount')))
+    expect(end.types).toEqual([end.declared])
+    expect(parseAthenaType(end.declared!)).toMatchObject({ kind: 'decimal', scale: expect.toSatisfy((n: number) => n >= 5) })
+    expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv', 'meter/c.csv'])).toEqual(CONSISTENT)
+  })
+
+  it('rewrites a file another execution loaded while the widening rewrote the table', async () => {
+    // Prepare
+    const lake = await lakeWithA()
+    lakes.push(lake)
+    await lake.putRaw('meter/b.csv', B)
+    const held = gate()
+    const widening = armingLoad()
+
+    // Act: a plain load (no widening) commits meter/d.csv in the middle of the rewrite.
+    const running = lake.run(undefined, { startTime: DAY2, wrap: widening.wrap, deps: { ...lake.deps, curated: holdingFirstUpload(lake.deps.curated, widening.armed, held.wait) } })
+    await held.reached
+    await lake.putRaw('meter/d.csv', D)
+    const load = await lake.run({ trigger: 'object', key: 'meter/d.csv' }, { startTime: DAY2 })
+    held.open()
+    const widened = await running
+
+    // Assess
+    expect(load.failure).toBeUndefined()
+    expect(load.report.files.find((f) => f.key === 'meter/d.csv')?.outcome).toBe('loaded')
+    expect(widened.failure).toBeUndefined()
+    const end = await state(lake)
+    expect(end.rows).toEqual([
+      { source: 'meter/a.csv', n: 20, ids: 20 },
+      { source: 'meter/b.csv', n: 1, ids: 1 },
+      { source: 'meter/d.csv', n: 1, ids: 1 },
+    ])
+    expect(end.sum).toBe(exactSum(csvColumn([A, B, D], 'amount')))
+    expect(end.types).toEqual([end.declared])
+    expect(parseAthenaType(end.declared!)).toMatchObject({ kind: 'decimal', scale: expect.toSatisfy((n: number) => n >= 3) })
+    expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv', 'meter/d.csv'])).toEqual(CONSISTENT)
+  })
+})

@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createLake, type E2ELake } from '../support/e2e-lake'
+import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
+import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
+import { liveParts, transformingBlind } from '../support/live-parts'
+
+/**
+ * A time series of 30 daily files whose readings print 1 to 9 decimal places, arriving a few
+ * at a time. Each file is transformed in the types of its own values (as if the table were unknown),
+ * so every scale the series shows reaches the Load: the table keeps one column per source
+ * column, and rewrites happen only when a day brings a wider scale than the table has.
+ */
+
+const FILES = 30
+/** Files per load: a few days at first, then backlogs. */
+const BATCHES = [1, 1, 2, 3, 5, 8, 10]
+const batchOf = (files: { scale: number }[], load: number) => files.slice(BATCHES.slice(0, load).reduce((a, b) => a + b, 0), BATCHES.slice(0, load + 1).reduce((a, b) => a + b, 0))
+
+/** A small deterministic generator (mulberry32), so the series is the same at every run. */
+function random(seed: number): () => number {
+  let a = seed
+  return () => {
+    a = (a + 0x6d2b79f5) | 0
+    let t = Math.imul(a ^ (a >>> 15), 1 | a)
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+function series(): { key: string; csv: string; scale: number }[] {
+  const next = random(8)
+  return Array.from({ length: FILES }, (_, day) => {
+    const scale = 1 + Math.floor(next() * 9)
+    const rows = Array.from({ length: 24 }, (_, hour) => {
+      const whole = Math.floor(next() * 1000) - 200
+      const fraction = String(Math.floor(next() * 10 ** scale)).padStart(scale, '0')
+      const value = whole < 0 ? `-${-whole}.${fraction}` : `${whole}.${fraction}`
+      return `2024-05-${String(day + 1).padStart(2, '0')}T${String(hour).padStart(2, '0')}:00:00Z,st-${hour % 3},${value}`
+    })
+    return { key: `series/day-${String(day + 1).padStart(2, '0')}.csv`, csv: `observed_at,station,value\n${rows.join('\n')}\n`, scale }
+  })
+}
+
+describe('a time series with varying decimal scales', () => {
+  let lake: E2ELake | undefined
+  afterEach(async () => {
+    await lake?.dispose()
+    lake = undefined
+  })
+
+  it('keeps one column per source column, with a rewrite only when a day brings a wider scale', { timeout: 600_000 }, async () => {
+    // Prepare
+    const files = series()
+    lake = await createLake({ seed: 'none' })
+    let rewrites = 0
+
+    // Act
+    for (let load = 0; load < BATCHES.length; load++) {
+      const batch = batchOf(files, load) as typeof files
+      for (const f of batch) await lake.putRaw(f.key, f.csv)
+      const run = await lake.run(undefined, { startTime: new Date(Date.UTC(2024, 5, load + 1, 6)), wrap: transformingBlind })
+      expect(run.failure).toBeUndefined()
+      expect(run.report.totals).toMatchObject({ loaded: batch.length })
+      // One widening per load at most: the files that needed it each say so.
+      if (run.report.files.some((f) => f.warnings?.some((w) => /^column value widened .* were rewritten/.test(w)))) rewrites += 1
+    }
+    const table = await lake.deps.catalog.getTable('sluice', 'series')
+    const columns = table!.StorageDescriptor.Columns.map((c) => c.Name)
+    const declared = table!.StorageDescriptor.Columns.find((c) => c.Name === 'value')!.Type
+    const [total] = await lake.query('SELECT count(*) AS n, CAST(sum(value) AS VARCHAR) AS s FROM series')
+    const types = new Set((await liveParts(lake.deps.catalog, 'sluice', 'series', lake.deps.curated)).map((p) => p.types.value))
+    // Loads that bring a scale wider, or narrower, than every load before (an inferred decimal
+    // of a narrower scale claims more whole digits): the most rewrites the series can cause.
+    let [widest, narrowest, wider] = [0, 10, 0]
+    for (let load = 0; load < BATCHES.length; load++) {
+      const scales = batchOf(files, load).map((f) => f.scale)
+      if (load > 0 && (Math.max(...scales) > widest || Math.min(...scales) < narrowest)) wider += 1
+      widest = Math.max(widest, ...scales)
+      narrowest = Math.min(narrowest, ...scales)
+    }
+    console.log(`time series: scales ${files.map((f) => f.scale).join(',')}; value ${declared}; ${rewrites} rewrite(s) over ${BATCHES.length} loads (at most ${wider})`)
+
+    // Assess
+    expect(columns).toEqual(['observed_at', 'station', 'value', '_sluice_source', '_sluice_run_id'])
+    expect(Number(total.n)).toBe(FILES * 24)
+    expect(canonicalDecimal(String(total.s))).toBe(exactSum(csvColumn(files.map((f) => f.csv), 'value')))
+    expect([...types]).toEqual([declared])
+    expect(rewrites).toBeGreaterThanOrEqual(1)
+    expect(rewrites).toBeLessThanOrEqual(wider)
+    expect(await lakeFindings(lake.deps, files.map((f) => f.key))).toEqual(CONSISTENT)
+  })
+})

@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url'
+import { parquetMetadata } from 'hyparquet'
+import type { TaskHandler } from '../../cli/local/run-workflow'
+import type { Catalog } from '../../functions/core/catalog'
+import type { ObjectStore } from '../../functions/core/object-store'
+import { athenaTypeName } from '../../functions/core/athena-types'
+import { writtenType } from '../../functions/core/schema/cast-values'
+
+/** One live part of a table and the Athena type each of its columns was written with. */
+export interface LivePart {
+  key: string
+  /** A local path for a lake in a folder, else the object's location. */
+  path: string
+  types: Record<string, string>
+}
+
+/**
+ * The Parquet objects a query of `table` reads (those under its registered partitions) with
+ * the type of every column as its Parquet schema gives it (physical and logical).
+ */
+export async function liveParts(catalog: Catalog, database: string, table: string, curated: ObjectStore): Promise<LivePart[]> {
+  const base = curated.location('')
+  const parts: LivePart[] = []
+  for (const p of await catalog.listPartitions(database, table)) {
+    const location = p.StorageDescriptor.Location
+    if (!location.startsWith(base)) throw new Error(`partition ${location} is outside the curated zone ${base}`)
+    const keys: string[] = []
+    for await (const o of curated.list(location.slice(base.length))) if (o.key.endsWith('.parquet')) keys.push(o.key)
+    for (const key of keys.sort()) {
+      const chunks: Uint8Array[] = []
+      for await (const c of curated.read(key)) chunks.push(c)
+      const bytes = Buffer.concat(chunks)
+      const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength))
+      const types: Record<string, string> = {}
+      for (const e of meta.schema.slice(1)) {
+        const t = writtenType(e)
+        types[e.name] = t ? athenaTypeName(t) : String(e.type)
+      }
+      parts.push({ key, path: location.startsWith('file:') ? fileURLToPath(curated.location(key)) : curated.location(key), types })
+    }
+  }
+  return parts
+}
+
+/**
+ * Runs Transform as if the table did not exist yet (a Plan that read the catalog before
+ * another execution's Load created or widened the table): each file is written in the types
+ * its own values infer, and the Load reconciles them with the table.
+ */
+export const transformingBlind = (state: string, handler: TaskHandler): TaskHandler =>
+  state === 'Transform' ? async (event) => handler({ ...(event as object), tables: {} }) : handler
