@@ -1,5 +1,5 @@
 import { MAX_DECIMAL_PRECISION } from './athena-types'
-import { inferredDecimal } from './schema/type-widening'
+import { inferredDecimal, widenType } from './schema/type-widening'
 import { ISO_DATE, ISO_TIMESTAMP } from './temporal-format'
 import type { AthenaType } from './transform-types'
 
@@ -96,6 +96,9 @@ export class ColumnTypeAccumulator {
   private whole = 0
   private scale = 0
   private digits = 0
+  /** Whole and fraction digits of the values alone, without the start type's. */
+  private valueWhole = 0
+  private valueScale = 0
 
   /**
    * Starts from a type (the table's): the type stays exactly `start` while every value fits
@@ -149,6 +152,8 @@ export class ColumnTypeAccumulator {
     this.exact = joinExact(this.exact, value)
     if (value.whole > this.whole) this.whole = value.whole
     if (value.scale > this.scale) this.scale = value.scale
+    if (value.whole > this.valueWhole) this.valueWhole = value.whole
+    if (value.scale > this.valueScale) this.valueScale = value.scale
     if (value.digits > this.digits) this.digits = value.digits
     if (this.exact === 'decimal' && this.whole + this.scale > MAX_DECIMAL_PRECISION) this.kind = 'string'
   }
@@ -171,6 +176,9 @@ export class ColumnTypeAccumulator {
     if (this.exact !== 'decimal') return { kind: this.exact! }
     const start = this.start
     if (start?.kind === 'decimal' && this.whole <= start.precision - start.scale && this.scale <= start.scale) return start
+    // Values wider than the table's exact type: the table widens to hold both (type-widening.ts).
+    const own = inferredDecimal(this.valueWhole, this.valueScale)
+    if (own && (start?.kind === 'int' || start?.kind === 'bigint' || start?.kind === 'decimal')) return widenType(start, own) ?? { kind: 'string' }
     return inferredDecimal(this.whole, this.scale) ?? { kind: 'string' }
   }
 }

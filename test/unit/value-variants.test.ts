@@ -51,7 +51,7 @@ describe.each(ENGINES)('one column stays one column (%s)', (_, engine) => {
     const { stats, columns, rows } = await transform(engine, csv, { tableColumns: table({ id: 'bigint', amount: 'decimal(18,2)' }) })
 
     // Assess: widenType(decimal(18,2), decimal(18,4)) keeps 16 whole digits and 4 of scale.
-    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['amount', 'decimal(38,4)']])
+    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['amount', 'decimal(20,4)']])
     expect(columns.map((c) => c.name)).toEqual(['id', 'amount'])
     expect(rows).toEqual([{ id: '3', amount: '7.1250' }, { id: '4', amount: '1.0000' }])
     expect(stats.warnings).toEqual([])
@@ -86,7 +86,7 @@ describe.each(ENGINES)('one column stays one column (%s)', (_, engine) => {
 
     // Assess: bigint widens to a decimal holding its 19 digits; n/a is not a number.
     expect(stats.inference.restarts).toBe(1)
-    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['qty', 'decimal(38,2)'], ['qty__string', 'string']])
+    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['qty', 'decimal(21,2)'], ['qty__string', 'string']])
     expect(rows[49]).toEqual({ id: '50', qty: null, qty__string: 'n/a' })
     expect(rows[54]).toEqual({ id: '55', qty: '2.50', qty__string: null })
     expect(stats.warnings).toEqual([expect.stringContaining('first at line 51'), expect.stringContaining('inference restarted 1 time(s)')])
@@ -202,7 +202,7 @@ describe.each(ENGINES)('a contract added or changed after loads (%s)', (_, engin
     })
 
     // Assess
-    expect(columns).toEqual([{ name: 'customer_id', type: 'BIGINT' }, { name: 'items', type: 'DECIMAL(18,2)' }, { name: 'total_eur', type: 'DECIMAL(38,4)' }])
+    expect(columns).toEqual([{ name: 'customer_id', type: 'BIGINT' }, { name: 'items', type: 'DECIMAL(18,2)' }, { name: 'total_eur', type: 'DECIMAL(20,4)' }])
     expect(rows).toEqual([{ customer_id: '7', items: '2.00', total_eur: '19.9000' }])
   })
 
