@@ -6,8 +6,11 @@ import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 
 const DAY = 24 * 3600 * 1000
 const day = (n: number) => new Date(START_TIME.getTime() + n * DAY)
-/** Four data rows, three of them with the wrong number of fields (lines 3, 4 and 5). */
-const BAD = 'return_id,order_id,reason\n1,50001,damaged\n2,50002\n3,50003\n4,50004,late,x\n'
+/**
+ * Three data rows, each with the wrong number of fields (lines 2, 3 and 4): under the minimum of
+ * 10 rejected rows, a file fails its threshold only when every row is rejected.
+ */
+const BAD = 'return_id,order_id,reason\n2,50002\n3,50003\n4,50004,late,x\n'
 const GOOD = 'return_id,order_id,reason\n1,50001,damaged\n2,50002,late\n'
 const KEY = 'returns/returns.csv'
 
@@ -32,13 +35,13 @@ describe('a file over its reject threshold', () => {
     const again = await lake.run(undefined, { startTime: day(1) })
 
     // Assess
-    expect(fileRow(first)).toMatchObject({ outcome: 'quarantined', rowsIn: 4, rowsOut: 0, rowsRejected: 3 })
+    expect(fileRow(first)).toMatchObject({ outcome: 'quarantined', rowsIn: 3, rowsOut: 0, rowsRejected: 3 })
     expect(fileRow(first)!.reason).toContain('column_count: expected 3 fields, found 2 on 2 row(s)')
     expect(fileRow(first)!.queries?.rejects).toContain('returns__rejects')
     expect(await rejects()).toEqual([
+      { line: 2, error_code: 'column_count', error_message: 'csv: expected 3 fields, found 2' },
       { line: 3, error_code: 'column_count', error_message: 'csv: expected 3 fields, found 2' },
-      { line: 4, error_code: 'column_count', error_message: 'csv: expected 3 fields, found 2' },
-      { line: 5, error_code: 'column_count', error_message: 'csv: expected 3 fields, found 4' },
+      { line: 4, error_code: 'column_count', error_message: 'csv: expected 3 fields, found 4' },
     ])
     expect(fileRow(again)).toBeUndefined()
     expect((await lakeStatus(lake.deps)).find((s) => s.dataset === 'returns')!.quarantined.map((q) => q.key)).toEqual([KEY])
