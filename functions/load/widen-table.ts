@@ -66,15 +66,22 @@ export async function widenTable(deps: WidenDeps, dataset: string, current: Vers
   // Versions committed while the rewrite runs are rewritten too; any committed after the last
   // look stay in the old generation, which the planner loads again.
   const built = new Map<string, WidenedFile>()
-  for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
-    const heads = await committedHeads(deps.curated, dataset, from)
-    const todo = heads.filter((h) => built.get(h.fileId)?.from.publishId !== h.publishId)
-    for (const gone of [...built.values()].filter((b) => !heads.some((h) => h.fileId === b.file.file.fileId && h.publishId === b.from.publishId))) {
-      await dropWidened(deps.curated, dataset, generation, gone)
-      built.delete(gone.file.file.fileId)
+  try {
+    for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+      const heads = await committedHeads(deps.curated, dataset, from)
+      const todo = heads.filter((h) => built.get(h.fileId)?.from.publishId !== h.publishId)
+      for (const gone of [...built.values()].filter((b) => !heads.some((h) => h.fileId === b.file.file.fileId && h.publishId === b.from.publishId))) {
+        await dropWidened(deps.curated, dataset, generation, gone)
+        built.delete(gone.file.file.fileId)
+      }
+      if (todo.length === 0) break
+      for (const head of todo) built.set(head.fileId, await rewriteFile(deps.curated, head, from, generation, types, runId, now))
     }
-    if (todo.length === 0) break
-    for (const head of todo) built.set(head.fileId, await rewriteFile(deps.curated, head, from, generation, types, runId, now))
+  } catch (error) {
+    // Another execution building this same generation swapped it in and committed it, removing
+    // the parts this one was reading: only the finishing is left.
+    if (generationOf(await deps.catalog.getTable(deps.database, dataset)) !== generation) throw error
+    return { files: built.size, rewritten: 0, generation: await finishWidening(deps, dataset, runId, now) }
   }
   const counted = async () => ({ files: built.size, rewritten: [...built.values()].reduce((n, b) => n + b.rewritten, 0) })
   const table = relocated(deps, current.table, dataset, generation, columns)
@@ -108,8 +115,12 @@ export async function finishWidening(deps: WidenDeps, dataset: string, runId: st
   const rejects = await deps.catalog.getTable(deps.database, rejectsTable(dataset))
   if (rejects && generationOf(rejects) !== generation) {
     const moved = relocated(deps, rejects, rejectsTable(dataset), generation)
-    const old = await deps.catalog.listPartitions(deps.database, rejects.Name)
-    await deps.catalog.replaceTable(deps.database, moved, old.map((p) => relocatedPartition(moved, p)))
+    const old = (await deps.catalog.listPartitions(deps.database, rejects.Name)).map((p) => relocatedPartition(moved, p))
+    // A load that read the data table after its swap published rejects into the generation but
+    // could not register them while this table was still in the old one.
+    const found = await partitionsUnder(deps, moved, `${tableBase(rejectsTable(dataset), generation)}/`)
+    const known = new Set(old.map((p) => JSON.stringify(p.Values)))
+    await deps.catalog.replaceTable(deps.database, moved, [...old, ...found.filter((p) => !known.has(JSON.stringify(p.Values)))])
   } else if (rejects) {
     await movePartitions(deps, rejects)
   }
@@ -208,4 +219,18 @@ async function movePartitions(deps: WidenDeps, table: TableInput): Promise<void>
 async function allExist(curated: ObjectStore, keys: string[]): Promise<boolean> {
   for (const key of keys) if (!(await curated.head(key))) return false
   return true
+}
+
+/** The partitions of `table` that objects under `prefix` (`<k>=<v>/` segments in key order) are in. */
+async function partitionsUnder(deps: WidenDeps, table: TableInput, prefix: string): Promise<PartitionInput[]> {
+  const found = new Map<string, PartitionInput>()
+  for await (const o of deps.curated.list(prefix)) {
+    const segments = o.key.slice(prefix.length).split('/').slice(0, -1)
+    if (segments.length !== table.PartitionKeys.length) continue
+    const values = segments.map((segment, i) => (segment.startsWith(`${table.PartitionKeys[i].Name}=`) ? decodeURIComponent(segment.slice(table.PartitionKeys[i].Name.length + 1)) : undefined))
+    if (values.some((v) => v === undefined)) continue
+    const dir = `${prefix}${segments.join('/')}/`
+    found.set(dir, parquetPartition(table, values as string[], deps.curated.location(dir)))
+  }
+  return [...found.values()]
 }
