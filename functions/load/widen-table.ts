@@ -112,18 +112,7 @@ export async function finishWidening(deps: WidenDeps, dataset: string, runId: st
   const markerText = generation ? await deps.curated.readText(widenMarkerKey(dataset, generation)) : undefined
   if (!table || !markerText) return generation
   await movePartitions(deps, table)
-  const rejects = await deps.catalog.getTable(deps.database, rejectsTable(dataset))
-  if (rejects && generationOf(rejects) !== generation) {
-    const moved = relocated(deps, rejects, rejectsTable(dataset), generation)
-    const old = (await deps.catalog.listPartitions(deps.database, rejects.Name)).map((p) => relocatedPartition(moved, p))
-    // A load that read the data table after its swap published rejects into the generation but
-    // could not register them while this table was still in the old one.
-    const found = await partitionsUnder(deps, moved, `${tableBase(rejectsTable(dataset), generation)}/`)
-    const known = new Set(old.map((p) => JSON.stringify(p.Values)))
-    await deps.catalog.replaceTable(deps.database, moved, [...old, ...found.filter((p) => !known.has(JSON.stringify(p.Values)))])
-  } else if (rejects) {
-    await movePartitions(deps, rejects)
-  }
+  await moveRejects(deps, dataset, generation)
   const keys: string[] = []
   for await (const o of deps.curated.list(rebuildPrefix(dataset, generation))) keys.push(o.key)
   for (const key of keys.filter(isWidenedFileKey)) {
@@ -134,6 +123,35 @@ export async function finishWidening(deps: WidenDeps, dataset: string, runId: st
   }
   await deps.curated.delete(keys)
   return generation
+}
+
+/**
+ * Moves the rejects table into the generation the data table is in, by a write conditional on
+ * the version read (a stale mover must not put back partitions it listed before another mover
+ * and a load added theirs), then registers every partition the generation's rejects objects are
+ * in: a load that read the data table after its swap published rejects there, but could not
+ * register them while the rejects table was still in the old generation.
+ */
+async function moveRejects(deps: WidenDeps, dataset: string, generation: string): Promise<void> {
+  const name = rejectsTable(dataset)
+  const read = await deps.catalog.readTable(deps.database, name)
+  if (!read) return
+  if (generationOf(read.table) !== generation) {
+    const moved = relocated(deps, read.table, name, generation)
+    const old = (await deps.catalog.listPartitions(deps.database, name)).map((p) => relocatedPartition(moved, p))
+    try {
+      await deps.catalog.replaceTable(deps.database, moved, old, read.version)
+    } catch (error) {
+      if (!(error instanceof WriteConflictError)) throw error
+    }
+  }
+  const table = await deps.catalog.getTable(deps.database, name)
+  if (!table || generationOf(table) !== generation) return
+  await movePartitions(deps, table)
+  const found = await partitionsUnder(deps, table, `${tableBase(name, generation)}/`)
+  const known = new Set((await deps.catalog.listPartitions(deps.database, name)).map((p) => JSON.stringify(p.Values)))
+  const missing = found.filter((p) => !known.has(JSON.stringify(p.Values)))
+  if (missing.length > 0) await deps.catalog.addPartitions(deps.database, name, missing)
 }
 
 /** The committed heads of a dataset whose parts are in generation `generation`. */
