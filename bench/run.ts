@@ -86,11 +86,21 @@ interface Crash {
 let running: ChildProcess | undefined
 
 /**
- * Node flags per contender. sluice runs with the V8 heap cap that `npm run sluice` sets
- * (and that a 1 GB Lambda has): with the machine's default cap of several GB, V8 lets
- * garbage pile up and peak RSS reflects that rather than what the transform holds.
+ * Node flags per contender. sluice runs with the V8 flags that `npm run sluice` and the
+ * Transform Lambda (NODE_OPTIONS, infra/functions.ts) set: a heap cap, without which V8 lets
+ * garbage pile up, and a 1 MB semi-space. The engine makes few JS objects, so with V8's
+ * default young generation (growing to 16 MB semi-spaces) scavenges grow rare, and the
+ * buffers each row group leaves behind (read chunks, compressed pages) wait ever longer to be
+ * freed: peak RSS then crept up with the file's length.
  */
-const SLUICE_FLAGS = ['--max-old-space-size=1024']
+const SLUICE_FLAGS = ['--max-old-space-size=1024', '--max-semi-space-size=1']
+/**
+ * And the environment they set: glibc's mmap threshold fixed at its initial 128 KiB. By
+ * default glibc raises it to the size of each large block freed, so megabyte buffers (read
+ * chunks, row groups) come from the heap after the first one is freed, and the heap fragments:
+ * another creep of peak RSS with the file's length (about 20 MB over 12 M rows).
+ */
+const SLUICE_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' }
 const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = {
   sluice: SLUICE_FLAGS,
   'sluice-1w': SLUICE_FLAGS,
@@ -127,6 +137,7 @@ function runContender(name: ContenderName, csv: string, out: string): Promise<Co
     const args = [...(NODE_FLAGS[name] ?? []), BUNDLE, name, csv, out]
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
+      env: { ...process.env, ...(NODE_FLAGS[name] ? SLUICE_ENV : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     running = child
