@@ -30,7 +30,7 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
   const dictionary = builder.kind === 'bytes' ? buildDictionary(builder) : undefined
   if (dictionary && builder.kind === 'bytes') {
     dictionaryOffset = BigInt(fileOffset + out.offset - start)
-    const page = plainBytes(builder, dictionary.entries, dictionary.entries.length)
+    const page = plainBytes(builder, dictionary.entries, 0, dictionary.entries.length)
     uncompressed += writePage(out, page, codec, { type: 'DICTIONARY_PAGE', dictionary_page_header: { num_values: dictionary.entries.length, encoding: 'PLAIN' } })
     body = dictionaryIndexes(dictionary.indexes, dictionary.entries.length)
     encoding = 'RLE_DICTIONARY'
@@ -57,21 +57,8 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
   }
 
   const dataOffset = BigInt(fileOffset + out.offset - start)
-  let page = body
-  if (optional) {
-    const levels = scratch.page()
-    levels.appendUint32(0)
-    // No nulls: one RLE run of 1s, without looking at every level.
-    const length =
-      builder.count === builder.rows ? (levels.appendVarInt(builder.rows * 2), levels.appendUint8(1), levels.offset - 4) : writeRleBitPackedHybrid(levels, builder.defined.subarray(0, builder.rows), 1)
-    levels.view.setUint32(0, length, true)
-    levels.appendBytes(body)
-    page = levels.getBytes()
-  }
-  uncompressed += writePage(out, page, codec, {
-    type: 'DATA_PAGE',
-    data_page_header: { num_values: builder.rows, encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
-  })
+  if (builder.kind === 'bytes' && encoding === 'PLAIN') uncompressed += writePlainBytesPages(out, builder, optional, codec)
+  else uncompressed += writeDataPage(out, body, builder, 0, builder.rows, builder.count, optional, encoding, codec)
   const nulls = builder.rows - builder.count
   return {
     file_offset: BigInt(fileOffset),
@@ -140,6 +127,55 @@ function deltaValues(values: Int32Array | Float64Array, min: unknown, max: unkno
   const out = scratch.indexWriter()
   deltaBinaryPack(out, values, type)
   return out.getBytes()
+}
+
+/** A data page of rows `[from, to)`, which hold `values` values: levels (when optional), then `body`. */
+function writeDataPage(out: ByteWriter, body: Uint8Array, builder: ColumnBuilder, from: number, to: number, values: number, optional: boolean, encoding: string, codec: Codec): number {
+  let page = body
+  if (optional) {
+    const levels = scratch.page()
+    levels.appendUint32(0)
+    // No nulls: one RLE run of 1s, without looking at every level.
+    const length =
+      values === to - from ? (levels.appendVarInt((to - from) * 2), levels.appendUint8(1), levels.offset - 4) : writeRleBitPackedHybrid(levels, builder.defined.subarray(from, to), 1)
+    levels.view.setUint32(0, length, true)
+    levels.appendBytes(body)
+    page = levels.getBytes()
+  }
+  return writePage(out, page, codec, {
+    type: 'DATA_PAGE',
+    data_page_header: { num_values: to - from, encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+  })
+}
+
+/** PLAIN string values per data page, at most about this many bytes each. */
+const PAGE_BYTES = 1024 * 1024
+
+/**
+ * A PLAIN string chunk as data pages of about PAGE_BYTES each (as DuckDB and parquet-mr page
+ * theirs): a chunk of long unique strings would otherwise be one page of many megabytes, held
+ * two or three times over while it is built and compressed.
+ */
+function writePlainBytesPages(out: ByteWriter, c: BytesColumn, optional: boolean, codec: Codec): number {
+  let uncompressed = 0
+  let from = 0
+  let firstValue = 0
+  let row = 0
+  let value = 0
+  do {
+    let bytes = 0
+    while (row < c.rows && (bytes < PAGE_BYTES || row === from)) {
+      if (c.defined[row]) {
+        bytes += 4 + c.ends[value] - (value === 0 ? 0 : c.ends[value - 1])
+        value += 1
+      }
+      row += 1
+    }
+    uncompressed += writeDataPage(out, plainBytes(c, undefined, firstValue, value), c, from, row, value - firstValue, optional, 'PLAIN', codec)
+    from = row
+    firstValue = value
+  } while (from < c.rows)
+  return uncompressed
 }
 
 /** An RLE_DICTIONARY data page body: the bit width, then the indexes RLE/bit-packed. */
@@ -235,8 +271,9 @@ function plainValues(builder: ColumnBuilder, fixedWidth: number): { body: Uint8A
     case 'bigdecimal':
       return plainBigDecimals(builder, fixedWidth)
     case 'bytes': {
+      // The values go into pages of their own (writePlainBytesPages).
       const [min, max] = bytesMinMax(builder, undefined, builder.count)
-      return { body: plainBytes(builder, undefined, builder.count), min, max }
+      return { body: new Uint8Array(0), min, max }
     }
   }
 }
@@ -337,17 +374,17 @@ function plainBigDecimals(c: BigDecimalColumn, width: number) {
   return { body, min, max }
 }
 
-/** PLAIN BYTE_ARRAY: each value as a 4-byte length and its bytes. `pick` selects values by index. */
-function plainBytes(c: BytesColumn, pick: Int32Array | undefined, n: number): Uint8Array {
-  let total = n * 4
-  for (let k = 0; k < n; k++) {
+/** PLAIN BYTE_ARRAY of values `[from, to)`: each a 4-byte length and its bytes. `pick` maps them to value indexes. */
+function plainBytes(c: BytesColumn, pick: Int32Array | undefined, from: number, to: number): Uint8Array {
+  let total = (to - from) * 4
+  for (let k = from; k < to; k++) {
     const i = pick ? pick[k] : k
     total += c.ends[i] - (i === 0 ? 0 : c.ends[i - 1])
   }
   const body = scratch.values.take(total)
   const view = new DataView(body.buffer, 0, total)
   let at = 0
-  for (let k = 0; k < n; k++) {
+  for (let k = from; k < to; k++) {
     const i = pick ? pick[k] : k
     const s = i === 0 ? 0 : c.ends[i - 1]
     const e = c.ends[i]
