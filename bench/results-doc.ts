@@ -84,7 +84,7 @@ rewritten by the benchmark; edit the prose in \`bench/results-doc.ts\`.
   - Every contender runs from an esbuild bundle of \`bench/contender.ts\`, as the Lambda runs
     from its bundle. The sluice contenders run with the Node flags and environment of the
     Transform Lambda and \`npm run sluice\`: \`--max-old-space-size=1024\`,
-    \`--max-semi-space-size=1\` and \`MALLOC_MMAP_THRESHOLD_=131072\` (\`docs/transform.md\`,
+    \`--max-semi-space-size=2\` and \`MALLOC_MMAP_THRESHOLD_=131072\` (\`docs/transform.md\`,
     "Memory").
 - **Seconds** is the wall time of the conversion only, without process start-up or module loading.
   **CPU s** is the process's CPU time (user + system, every thread) over the same span: on a

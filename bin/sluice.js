@@ -14,7 +14,7 @@ const cwd = viaNpmScript ? process.env.INIT_CWD : process.cwd()
 
 // The Transform Lambda's V8 flags and glibc setting (infra/functions.ts): they keep the byte
 // engine's peak memory flat in the file's length.
-const flags = ['--max-old-space-size=1024', '--max-semi-space-size=1']
+const flags = ['--max-old-space-size=1024', '--max-semi-space-size=2']
 const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env }
 const child = spawn(process.execPath, [...flags, '--import', tsx, entry, ...process.argv.slice(2)], { cwd, env, stdio: 'inherit' })
 

@@ -38,7 +38,7 @@ const LOG_RETENTION = RetentionDays.ONE_MONTH
 export const TRANSFORM_MEMORY_MB = 1769
 
 /** V8 flags of the Transform Lambda, the bench's sluice lines and `npm run sluice`. */
-export const TRANSFORM_NODE_OPTIONS = '--max-semi-space-size=1'
+export const TRANSFORM_NODE_OPTIONS = '--max-semi-space-size=2'
 
 /** File name of the bundle inside each function's asset. */
 export const BUNDLE_FILE = 'index.mjs'
@@ -116,7 +116,7 @@ export class Functions extends Construct {
       reservedConcurrentExecutions: props.transformReservedConcurrency,
     })
     this.transform.addEnvironment('TRANSFORM_WORKERS', '1')
-    // Peak memory flat in the file's length (docs/benchmarks.md): a 1 MB semi-space, so the
+    // Peak memory flat in the file's length (docs/benchmarks.md): a 2 MB semi-space, so the
     // buffers each row group leaves behind are freed by frequent scavenges, and glibc's mmap
     // threshold fixed, so megabyte buffers never fragment the heap. Row groups are sized from
     // the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, README "Performance").

@@ -5,10 +5,7 @@ import { transformCsvReference } from '../../functions/core/transform-csv-refere
 import type { TransformOptions } from '../../functions/core/transform-types'
 import { randomUUID } from 'node:crypto'
 import { basename } from 'node:path'
-import type { ConversionOutput } from '../bench-types'
-
-/** The memory budget the sluice lines run with: the acceptance's cap on peak RSS. */
-export const BENCH_MEMORY_BUDGET_MB = 128
+import { BENCH_MEMORY_BUDGET_MB, type ConversionOutput } from '../bench-types'
 
 /**
  * What the Transform Lambda adds to every row (functions/transform/transform-step.ts): the raw

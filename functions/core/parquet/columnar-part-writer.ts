@@ -105,8 +105,8 @@ export class ColumnarPartWriter {
    */
   private constantChunks(group: EncodedRowGroup): { bytes: Uint8Array; columns: ColumnChunk[] } {
     const out = new ByteWriter(1024)
-    const columns = this.constants.map((constant, k) =>
-      writeConstantChunk(out, group.bytes.length + out.offset, this.constantValues[k], group.rows, this.constantElements[k], this.codec),
+    const columns = this.constantValues.map((value, k) =>
+      writeConstantChunk(out, group.bytes.length + out.offset, value, group.rows, this.constantElements[k], this.codec),
     )
     return { bytes: out.getBytes(), columns }
   }
