@@ -101,8 +101,9 @@ export class Functions extends Construct {
     this.plan.addEnvironment('SPLIT_BYTES', String(props.splitBytes))
 
     // Sized from the byte engine's bench (docs/benchmarks.md, 1 M rows, one worker): 44-49 MB/s
-    // of CSV per core at a peak RSS of 120-162 MB (239-282 MB with two workers), flat in file
-    // size. Memory never binds; CPU does. 1,769 MB is the smallest size with one full vCPU, and
+    // of CSV per core at a peak RSS of 110-123 MB with 16 MiB row groups (179-181 MB with two
+    // workers), flat in file size. Its memory size is also its budget: 64 MiB row groups, about
+    // 80 + 3 × 64 ≈ 270 MB (functions/core/parquet/row-group-budget.ts). Memory never binds; CPU does. 1,769 MB is the smallest size with one full vCPU, and
     // one thread per Lambda (TRANSFORM_WORKERS=1) is the cheapest CPU-second: large files get
     // their parallelism from byte ranges in Lambdas of their own (SPLIT_BYTES), not from threads.
     // The headroom holds a range's rejects, kept in memory until the range ends. A 2 GB range
