@@ -102,10 +102,11 @@ export class Functions extends Construct {
 
     // Sized from the byte engine's bench (docs/benchmarks.md, 1 M rows, one worker): 44-49 MB/s
     // of CSV per core at a peak RSS of 110-123 MB with 16 MiB row groups (179-181 MB with two
-    // workers), flat in file size. Its memory size is also its budget: 64 MiB row groups, about
-    // 80 + 3 × 64 ≈ 270 MB (functions/core/parquet/row-group-budget.ts). Memory never binds; CPU does. 1,769 MB is the smallest size with one full vCPU, and
-    // one thread per Lambda (TRANSFORM_WORKERS=1) is the cheapest CPU-second: large files get
-    // their parallelism from byte ranges in Lambdas of their own (SPLIT_BYTES), not from threads.
+    // workers; 120 MB at 12 M rows). Its memory size is also its budget: 64 MiB row groups, about
+    // 80 + 3 × 64 ≈ 270 MB (functions/core/parquet/row-group-budget.ts). Memory never binds;
+    // CPU does. 1,769 MB is the smallest size with one full vCPU, and one thread per Lambda
+    // (TRANSFORM_WORKERS=1) is the cheapest CPU-second: large files get their parallelism
+    // from byte ranges in Lambdas of their own (SPLIT_BYTES), not from threads.
     // The headroom holds a range's rejects, kept in memory until the range ends. A 2 GB range
     // takes ~45 s of the 900 s; gzip, which cannot be split, stops at about 900 s × 45 MB/s
     // ≈ 40 GB of decompressed CSV per file (README, "Large files").
