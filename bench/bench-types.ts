@@ -76,3 +76,6 @@ export const TARGETS = {
   /** sluice-1w peak RSS must stay at or under this many MiB. */
   maxPeakRssMb: 128,
 } as const
+
+/** The memory budget the sluice lines run with: the acceptance's cap on peak RSS. */
+export const BENCH_MEMORY_BUDGET_MB = 128

@@ -71,14 +71,21 @@ rewritten by the benchmark; edit the prose in \`bench/results-doc.ts\`.
     Node 22 or later only; without it the line is missing and the run goes on.
   - **sluice**: \`transformCsv\` in its default configuration (no contract, types inferred from
     a sample, worker count min(cores, size ÷ 100 MB)), writing parts through the local file sink.
+    Like the Transform Lambda, it stamps every row with the two lineage columns
+    (\`_sluice_source\`, \`_sluice_run_id\`): sluice's files hold two columns more than the other
+    contenders', and their bytes (about 150 bytes per row group: one dictionary entry each) count
+    in its size. Row groups are sized from a memory budget of 128 MB (README, "Parquet output"),
+    the acceptance's cap on peak RSS.
   - **sluice-1w** and **sluice-2w**: the same with 1 and 2 workers.
   - **sluice-v1**: the previous engine (\`transformCsvReference\`: csv-parse, string coercion,
     hyparquet-writer), one thread.
   - Not run by default: **sluice-prepass** (a full inference pass first) and **parquetjs-lite**
     (csv-parse and one \`appendRow\` per row, the original design's writer).
-  - Every sluice contender runs under tsx with \`--max-old-space-size=1024\`, as
-    \`npm run sluice\` does and as a 1 GB Lambda would (\`docs/transform.md\`, "Memory"); tsx adds
-    about 40 MB to peak RSS that a bundled Lambda does not have.
+  - Every contender runs from an esbuild bundle of \`bench/contender.ts\`, as the Lambda runs
+    from its bundle. The sluice contenders run with the Node flags and environment of the
+    Transform Lambda and \`npm run sluice\`: \`--max-old-space-size=1024\`,
+    \`--max-semi-space-size=2\` and \`MALLOC_MMAP_THRESHOLD_=131072\` (\`docs/transform.md\`,
+    "Memory").
 - **Seconds** is the wall time of the conversion only, without process start-up or module loading.
   **CPU s** is the process's CPU time (user + system, every thread) over the same span: on a
   shared machine it is steadier than wall time. **MB/s** is input CSV bytes / 10⁶ / seconds.

@@ -6,7 +6,7 @@ import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import { BENCH_FILES, CONTENDERS, DEFAULT_CONTENDERS, type BenchFile, type BenchRun, type ContenderEntry, type ContenderName, type ContenderResult } from './bench-types'
+import { BENCH_FILES, BENCH_MEMORY_BUDGET_MB, CONTENDERS, DEFAULT_CONTENDERS, type BenchFile, type BenchRun, type ContenderEntry, type ContenderName, type ContenderResult } from './bench-types'
 import { generateHardCsv, generateOrdersCsv } from './generate-csv'
 import { formatConsole } from './report'
 import { recordRun } from './results-doc'
@@ -86,11 +86,23 @@ interface Crash {
 let running: ChildProcess | undefined
 
 /**
- * Node flags per contender. sluice runs with the V8 heap cap that `npm run sluice` sets
- * (and that a 1 GB Lambda has): with the machine's default cap of several GB, V8 lets
- * garbage pile up and peak RSS reflects that rather than what the transform holds.
+ * Node flags per contender. sluice runs with the V8 flags that `npm run sluice` and the
+ * Transform Lambda (NODE_OPTIONS, infra/functions.ts) set: a heap cap, without which V8 lets
+ * garbage pile up, and a 2 MB semi-space. The engine makes few JS objects, so with V8's
+ * default young generation (growing to 16 MB semi-spaces) scavenges grow rare, and the
+ * buffers each row group leaves behind (read chunks, compressed pages) wait ever longer to be
+ * freed: peak RSS then crept up with the file's length. Not 1 MB: buffers still being written
+ * at a scavenge then get promoted and wait for a full collection (the hard file peaked at
+ * 160-170 MB, against 123 MB with 2 MB).
  */
-const SLUICE_FLAGS = ['--max-old-space-size=1024']
+const SLUICE_FLAGS = ['--max-old-space-size=1024', '--max-semi-space-size=2']
+/**
+ * And the environment they set: glibc's mmap threshold fixed at its initial 128 KiB. By
+ * default glibc raises it to the size of each large block freed, so megabyte buffers (read
+ * chunks, row groups) come from the heap after the first one is freed, and the heap fragments:
+ * another creep of peak RSS with the file's length (about 20 MB over 12 M rows).
+ */
+const SLUICE_ENV = { MALLOC_MMAP_THRESHOLD_: '131072' }
 const NODE_FLAGS: Partial<Record<ContenderName, string[]>> = {
   sluice: SLUICE_FLAGS,
   'sluice-1w': SLUICE_FLAGS,
@@ -127,6 +139,7 @@ function runContender(name: ContenderName, csv: string, out: string): Promise<Co
     const args = [...(NODE_FLAGS[name] ?? []), BUNDLE, name, csv, out]
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
+      env: { ...process.env, ...(NODE_FLAGS[name] ? SLUICE_ENV : {}) },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     running = child
@@ -222,6 +235,12 @@ async function benchFile(options: Options, file: BenchFile, csv: string, csvByte
   }
   console.log(`\n${formatConsole(run)}\n`)
   printRowCounts(run)
+  if (results.some((r) => r.name.startsWith('sluice'))) {
+    console.log(
+      `sluice lines write the two lineage columns the Transform Lambda adds (_sluice_source, _sluice_run_id), counted in their size, ` +
+        `and size row groups from a ${BENCH_MEMORY_BUDGET_MB} MB memory budget.`,
+    )
+  }
   for (const crash of crashes) {
     console.error(`\n${crash.name} crashed (${crash.how}):\n${crash.stderr.trimEnd()}`)
   }

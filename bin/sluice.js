@@ -12,7 +12,11 @@ const tsx = import.meta.resolve('tsx')
 const viaNpmScript = process.env.npm_lifecycle_event === 'sluice' && process.env.INIT_CWD
 const cwd = viaNpmScript ? process.env.INIT_CWD : process.cwd()
 
-const child = spawn(process.execPath, ['--max-old-space-size=1024', '--import', tsx, entry, ...process.argv.slice(2)], { cwd, stdio: 'inherit' })
+// The Transform Lambda's V8 flags and glibc setting (infra/functions.ts): they keep the byte
+// engine's peak memory flat in the file's length.
+const flags = ['--max-old-space-size=1024', '--max-semi-space-size=2']
+const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env }
+const child = spawn(process.execPath, [...flags, '--import', tsx, entry, ...process.argv.slice(2)], { cwd, env, stdio: 'inherit' })
 
 // Ctrl-C reaches the child from the terminal itself; other signals are passed on.
 const forward = (signal) => () => child.kill(signal)

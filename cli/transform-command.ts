@@ -5,6 +5,7 @@ import { fileByteSource, localFilePartSink } from '../functions/adapters/local-f
 import { RejectThresholdError, SluiceError } from '../functions/core/errors'
 import { TRANSFORM_DEFAULTS, transformCsv } from '../functions/core/transform-csv'
 import { workerRangeRunner } from '../functions/adapters/range-workers'
+import { DEFAULT_MEMORY_BUDGET_MB } from '../functions/core/parquet/row-group-budget'
 import type { Codec, TransformStats } from '../functions/core/transform-types'
 import { formatTransformSummary } from './transform-summary'
 
@@ -15,6 +16,7 @@ interface TransformFlags {
   codec: Codec
   rejectThreshold?: number
   workers?: number
+  memoryBudget?: number
   json?: boolean
 }
 
@@ -37,6 +39,11 @@ export function transformCommand(): Command {
     .option('--workers <n>', 'worker threads for an uncompressed file (default: min(cores, size ÷ 100 MB); 1 for one thread)', (v) => {
       const n = Number(v)
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1')
+      return n
+    })
+    .option('--memory-budget <MB>', `memory the transform may use; row groups are sized to fit it (default ${DEFAULT_MEMORY_BUDGET_MB})`, (v) => {
+      const n = Number(v)
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of megabytes')
       return n
     })
     .option('--json', 'print the stats as one JSON object on stdout')
@@ -71,6 +78,7 @@ async function runTransform(input: string, flags: TransformFlags): Promise<Trans
       codec: flags.codec,
       rejectThreshold: flags.rejectThreshold,
       workers: flags.workers,
+      memoryBudgetMb: flags.memoryBudget,
       rangeRunner: workerRangeRunner(),
     })
   } catch (e) {

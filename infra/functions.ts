@@ -37,6 +37,9 @@ const LOG_RETENTION = RetentionDays.ONE_MONTH
 /** Memory of the Transform Lambda: one full vCPU (see its sizing note below). */
 export const TRANSFORM_MEMORY_MB = 1769
 
+/** V8 flags of the Transform Lambda, the bench's sluice lines and `npm run sluice`. */
+export const TRANSFORM_NODE_OPTIONS = '--max-semi-space-size=2'
+
 /** File name of the bundle inside each function's asset. */
 export const BUNDLE_FILE = 'index.mjs'
 
@@ -98,10 +101,12 @@ export class Functions extends Construct {
     this.plan.addEnvironment('SPLIT_BYTES', String(props.splitBytes))
 
     // Sized from the byte engine's bench (docs/benchmarks.md, 1 M rows, one worker): 44-49 MB/s
-    // of CSV per core at a peak RSS of 120-162 MB (239-282 MB with two workers), flat in file
-    // size. Memory never binds; CPU does. 1,769 MB is the smallest size with one full vCPU, and
-    // one thread per Lambda (TRANSFORM_WORKERS=1) is the cheapest CPU-second: large files get
-    // their parallelism from byte ranges in Lambdas of their own (SPLIT_BYTES), not from threads.
+    // of CSV per core at a peak RSS of 110-123 MB with 16 MiB row groups (179-181 MB with two
+    // workers; 120 MB at 12 M rows). Its memory size is also its budget: 64 MiB row groups, about
+    // 80 + 3 × 64 ≈ 270 MB (functions/core/parquet/row-group-budget.ts). Memory never binds;
+    // CPU does. 1,769 MB is the smallest size with one full vCPU, and one thread per Lambda
+    // (TRANSFORM_WORKERS=1) is the cheapest CPU-second: large files get their parallelism
+    // from byte ranges in Lambdas of their own (SPLIT_BYTES), not from threads.
     // The headroom holds a range's rejects, kept in memory until the range ends. A 2 GB range
     // takes ~45 s of the 900 s; gzip, which cannot be split, stops at about 900 s × 45 MB/s
     // ≈ 40 GB of decompressed CSV per file (README, "Large files").
@@ -113,6 +118,12 @@ export class Functions extends Construct {
       reservedConcurrentExecutions: props.transformReservedConcurrency,
     })
     this.transform.addEnvironment('TRANSFORM_WORKERS', '1')
+    // Peak memory flat in the file's length (docs/benchmarks.md): a 2 MB semi-space, so the
+    // buffers each row group leaves behind are freed by frequent scavenges, and glibc's mmap
+    // threshold fixed, so megabyte buffers never fragment the heap. Row groups are sized from
+    // the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, README "Performance").
+    this.transform.addEnvironment('NODE_OPTIONS', TRANSFORM_NODE_OPTIONS)
+    this.transform.addEnvironment('MALLOC_MMAP_THRESHOLD_', '131072')
     zones.bindRawReader(this.transform)
     zones.bindStagingWriter(this.transform)
 

@@ -10,7 +10,7 @@ import { RejectsTable, recordText } from './rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
 import { transformCsvReference, transformWithRestarts } from './transform-csv-reference'
 import { transformRanges, workerCount, type RangeStart } from './transform-ranges'
-import { checkRejectThreshold, columnInferences, emptyStats, fileTyping, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
+import { checkRejectThreshold, columnInferences, emptyStats, engineRowGroupBytes, fileTyping, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
 import type { ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
 
 export { TRANSFORM_DEFAULTS } from './transform-settings'
@@ -148,6 +148,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const writer = new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     const maxRows = Math.max(1, Math.floor(MAX_GROUP_CELLS / Math.max(all.length, 1)))
+    const groupLimit = engineRowGroupBytes(settings, 1)
     let rowsIn = 0
     let groupBytes = 0
     for (let first = pass.firstRecord; ; first = 0) {
@@ -161,7 +162,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
           continue
         }
         groupBytes += batch.end[r] - batch.start[r]
-        if (groupBytes >= settings.rowGroupBytes || coercer.rows >= maxRows) {
+        if (groupBytes >= groupLimit || coercer.rows >= maxRows) {
           await writer.writeRowGroup(coercer.builders, coercer.rows)
           coercer.reset()
           groupBytes = 0

@@ -7,7 +7,7 @@ import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import type { FileRange } from './plan-files'
 import { readRangeStart, transformCsv } from './transform-csv'
 import { RANGE_PART_STRIDE } from './transform-ranges'
-import { resolveSettings, type Settings } from './transform-settings'
+import { engineRowGroupBytes, resolveSettings, type Settings } from './transform-settings'
 import type { AthenaType, ByteSource, Codec, PartInfo, PartSink, TransformOptions, TransformStats } from './transform-types'
 
 /** What every range of a split file learns from the file's head; the same in each range. */
@@ -191,7 +191,7 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     partBytes: settings.partBytes,
     rejectThreshold: settings.rejectThreshold,
     sampleRows: settings.sampleRows,
-    rowGroupBytes: settings.rowGroupBytes,
+    rowGroupBytes: engineRowGroupBytes(settings, 1),
     nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
     tableColumns: settings.options.tableColumns ?? [],
     dataset: settings.dataset,

@@ -5,7 +5,7 @@ import type { OpenedCsvBytes } from './csv/open-csv'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RejectsTable } from './rejects-table'
 import { WidenNeeded } from './row-coercer'
-import { checkRejectThreshold, tableTypesOf, transformStats, type Settings, type VariantCount } from './transform-settings'
+import { checkRejectThreshold, engineRowGroupBytes, tableTypesOf, transformStats, type Settings, type VariantCount } from './transform-settings'
 import type { AthenaType, ByteSource, PartInfo, PartSink, RangeRunner, TransformStats } from './transform-types'
 
 /** A range below this many bytes is not worth a worker (each costs about 0.25 CPU-s fixed). */
@@ -66,7 +66,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     output: start.all,
     nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
     codec: settings.codec,
-    rowGroupBytes: settings.rowGroupBytes,
+    rowGroupBytes: engineRowGroupBytes(settings, workers),
     last,
   })
   const ranges = cuts.map((from, k) => ({ from, to: k + 1 < cuts.length ? cuts[k + 1] : size }))

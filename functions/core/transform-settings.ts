@@ -4,6 +4,7 @@ import type { ColumnPlan } from './column-plan'
 import { DEFAULT_NULL_TOKENS } from './contract'
 import type { OpenedCsv } from './csv/open-csv'
 import { RejectThresholdError } from './errors'
+import { DEFAULT_MEMORY_BUDGET_MB, rowGroupBytesFor } from './parquet/row-group-budget'
 import { NullTokens } from './null-tokens'
 import type { RejectsTable } from './rejects-table'
 import type { AthenaType, Codec, ColumnInfo, PartInfo, TransformOptions, TransformStats } from './transform-types'
@@ -26,7 +27,9 @@ export interface Settings {
   sourceName: string
   codec: Codec
   rejectThreshold: number
+  /** Row-group size of the reference engine, and the cap on the sample's text. */
   rowGroupBytes: number
+  memoryBudgetMb: number
   partBytes: number
   sampleRows: number
   nullTokens: NullTokens
@@ -45,6 +48,7 @@ export function resolveSettings(options: TransformOptions): Settings {
     codec: options.codec ?? TRANSFORM_DEFAULTS.codec,
     rejectThreshold: options.rejectThreshold ?? options.contract?.rejectThreshold ?? TRANSFORM_DEFAULTS.rejectThreshold,
     rowGroupBytes: options.rowGroupBytes ?? TRANSFORM_DEFAULTS.rowGroupBytes,
+    memoryBudgetMb: options.memoryBudgetMb ?? DEFAULT_MEMORY_BUDGET_MB,
     partBytes: options.partBytes ?? TRANSFORM_DEFAULTS.partBytes,
     sampleRows: options.sampleRows ?? TRANSFORM_DEFAULTS.sampleRows,
     constants: lineageColumns(options.contract?.lineage === false ? undefined : options.lineage),
@@ -58,6 +62,11 @@ export function resolveSettings(options: TransformOptions): Settings {
     dataset: options.dataset ?? datasetOfKey(options.sourceName) ?? options.sourceName,
     options,
   }
+}
+
+/** The byte engine's row-group size with `workers` threads: the option, else from the memory budget. */
+export function engineRowGroupBytes(settings: Settings, workers: number): number {
+  return settings.options.rowGroupBytes ?? rowGroupBytesFor(settings.memoryBudgetMb, workers)
 }
 
 /**

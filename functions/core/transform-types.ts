@@ -57,8 +57,13 @@ export interface TransformOptions {
   codec?: Codec
   /** Fraction of data rows that may be rejected before the file fails. Default 0.05. */
   rejectThreshold?: number
-  /** Row groups close once this much decoded CSV text has been read into them. */
+  /**
+   * Row groups close once this much decoded CSV text has been read into them. Unset, the byte
+   * engine sizes them from `memoryBudgetMb` and the worker count (parquet/row-group-budget.ts).
+   */
   rowGroupBytes?: number
+  /** Memory, in MB, the transform may use (the Lambda's size); default 128. */
+  memoryBudgetMb?: number
   /** A new part starts once the current part holds this many Parquet bytes. */
   partBytes?: number
   /** Rows read before column types are fixed when there is no contract for a column. */

@@ -66,15 +66,22 @@ export async function widenTable(deps: WidenDeps, dataset: string, current: Vers
   // Versions committed while the rewrite runs are rewritten too; any committed after the last
   // look stay in the old generation, which the planner loads again.
   const built = new Map<string, WidenedFile>()
-  for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
-    const heads = await committedHeads(deps.curated, dataset, from)
-    const todo = heads.filter((h) => built.get(h.fileId)?.from.publishId !== h.publishId)
-    for (const gone of [...built.values()].filter((b) => !heads.some((h) => h.fileId === b.file.file.fileId && h.publishId === b.from.publishId))) {
-      await dropWidened(deps.curated, dataset, generation, gone)
-      built.delete(gone.file.file.fileId)
+  try {
+    for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
+      const heads = await committedHeads(deps.curated, dataset, from)
+      const todo = heads.filter((h) => built.get(h.fileId)?.from.publishId !== h.publishId)
+      for (const gone of [...built.values()].filter((b) => !heads.some((h) => h.fileId === b.file.file.fileId && h.publishId === b.from.publishId))) {
+        await dropWidened(deps.curated, dataset, generation, gone)
+        built.delete(gone.file.file.fileId)
+      }
+      if (todo.length === 0) break
+      for (const head of todo) built.set(head.fileId, await rewriteFile(deps.curated, head, from, generation, types, runId, now))
     }
-    if (todo.length === 0) break
-    for (const head of todo) built.set(head.fileId, await rewriteFile(deps.curated, head, from, generation, types, runId, now))
+  } catch (error) {
+    // Another execution building this same generation swapped it in and committed it, removing
+    // the parts this one was reading: only the finishing is left.
+    if (generationOf(await deps.catalog.getTable(deps.database, dataset)) !== generation) throw error
+    return { files: built.size, rewritten: 0, generation: await finishWidening(deps, dataset, runId, now) }
   }
   const counted = async () => ({ files: built.size, rewritten: [...built.values()].reduce((n, b) => n + b.rewritten, 0) })
   const table = relocated(deps, current.table, dataset, generation, columns)
@@ -105,14 +112,7 @@ export async function finishWidening(deps: WidenDeps, dataset: string, runId: st
   const markerText = generation ? await deps.curated.readText(widenMarkerKey(dataset, generation)) : undefined
   if (!table || !markerText) return generation
   await movePartitions(deps, table)
-  const rejects = await deps.catalog.getTable(deps.database, rejectsTable(dataset))
-  if (rejects && generationOf(rejects) !== generation) {
-    const moved = relocated(deps, rejects, rejectsTable(dataset), generation)
-    const old = await deps.catalog.listPartitions(deps.database, rejects.Name)
-    await deps.catalog.replaceTable(deps.database, moved, old.map((p) => relocatedPartition(moved, p)))
-  } else if (rejects) {
-    await movePartitions(deps, rejects)
-  }
+  await moveRejects(deps, dataset, generation)
   const keys: string[] = []
   for await (const o of deps.curated.list(rebuildPrefix(dataset, generation))) keys.push(o.key)
   for (const key of keys.filter(isWidenedFileKey)) {
@@ -123,6 +123,35 @@ export async function finishWidening(deps: WidenDeps, dataset: string, runId: st
   }
   await deps.curated.delete(keys)
   return generation
+}
+
+/**
+ * Moves the rejects table into the generation the data table is in, by a write conditional on
+ * the version read (a stale mover must not put back partitions it listed before another mover
+ * and a load added theirs), then registers every partition the generation's rejects objects are
+ * in: a load that read the data table after its swap published rejects there, but could not
+ * register them while the rejects table was still in the old generation.
+ */
+async function moveRejects(deps: WidenDeps, dataset: string, generation: string): Promise<void> {
+  const name = rejectsTable(dataset)
+  const read = await deps.catalog.readTable(deps.database, name)
+  if (!read) return
+  if (generationOf(read.table) !== generation) {
+    const moved = relocated(deps, read.table, name, generation)
+    const old = (await deps.catalog.listPartitions(deps.database, name)).map((p) => relocatedPartition(moved, p))
+    try {
+      await deps.catalog.replaceTable(deps.database, moved, old, read.version)
+    } catch (error) {
+      if (!(error instanceof WriteConflictError)) throw error
+    }
+  }
+  const table = await deps.catalog.getTable(deps.database, name)
+  if (!table || generationOf(table) !== generation) return
+  await movePartitions(deps, table)
+  const found = await partitionsUnder(deps, table, `${tableBase(name, generation)}/`)
+  const known = new Set((await deps.catalog.listPartitions(deps.database, name)).map((p) => JSON.stringify(p.Values)))
+  const missing = found.filter((p) => !known.has(JSON.stringify(p.Values)))
+  if (missing.length > 0) await deps.catalog.addPartitions(deps.database, name, missing)
 }
 
 /** The committed heads of a dataset whose parts are in generation `generation`. */
@@ -208,4 +237,18 @@ async function movePartitions(deps: WidenDeps, table: TableInput): Promise<void>
 async function allExist(curated: ObjectStore, keys: string[]): Promise<boolean> {
   for (const key of keys) if (!(await curated.head(key))) return false
   return true
+}
+
+/** The partitions of `table` that objects under `prefix` (`<k>=<v>/` segments in key order) are in. */
+async function partitionsUnder(deps: WidenDeps, table: TableInput, prefix: string): Promise<PartitionInput[]> {
+  const found = new Map<string, PartitionInput>()
+  for await (const o of deps.curated.list(prefix)) {
+    const segments = o.key.slice(prefix.length).split('/').slice(0, -1)
+    if (segments.length !== table.PartitionKeys.length) continue
+    const values = segments.map((segment, i) => (segment.startsWith(`${table.PartitionKeys[i].Name}=`) ? decodeURIComponent(segment.slice(table.PartitionKeys[i].Name.length + 1)) : undefined))
+    if (values.some((v) => v === undefined)) continue
+    const dir = `${prefix}${segments.join('/')}/`
+    found.set(dir, parquetPartition(table, values as string[], deps.curated.location(dir)))
+  }
+  return [...found.values()]
 }

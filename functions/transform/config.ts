@@ -10,6 +10,8 @@ export const config = {
    * the transform in one thread.
    */
   workers: intEnv('TRANSFORM_WORKERS', 0),
+  /** The function's memory size, set by Lambda: row groups are sized to fit it. */
+  memoryBudgetMb: intEnv('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 0) || undefined,
   /** A gzip file decompressing beyond either bound fails with DecompressionLimitError. */
   gzipLimits: {
     maxBytes: intEnv('GZIP_MAX_BYTES', DEFAULT_GZIP_LIMITS.maxBytes),

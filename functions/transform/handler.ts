@@ -21,6 +21,7 @@ export async function handler(event: TransformEvent): Promise<TransformResult | 
     const result = await transformStep(deps, { ...event, tables: event.tables ?? {} }, {
       gzipLimits: config.gzipLimits,
       workers: config.workers || undefined,
+      memoryBudgetMb: config.memoryBudgetMb,
       rangeRunner: workerRangeRunner(),
     })
     logger.info('transformed', result.status === 'retract' ? { status: result.status } : { status: result.status, rowsIn: result.rowsIn, rowsOut: result.rowsOut, rowsRejected: result.rowsRejected })

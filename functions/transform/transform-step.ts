@@ -19,7 +19,7 @@ import { stagingSink } from '../adapters/staging-sink'
 export async function transformStep(
   deps: Pick<LakeDeps, 'raw' | 'curated'>,
   event: TransformEvent,
-  engine: Pick<TransformOptions, 'gzipLimits' | 'workers' | 'rangeRunner'> = {},
+  engine: Pick<TransformOptions, 'gzipLimits' | 'workers' | 'rangeRunner' | 'memoryBudgetMb'> = {},
 ): Promise<TransformResult | RetractResult> {
   const { file, runId } = event
   // A raw file that is gone has nothing to read: Load retracts its rows.

@@ -142,9 +142,25 @@ describe('sluice transform', () => {
 
     // Assess
     expect(result.code).toBe(0)
-    for (const flag of ['--out', '--rejects', '--contract', '--codec', '--reject-threshold', '--json']) {
+    for (const flag of ['--out', '--rejects', '--contract', '--codec', '--reject-threshold', '--workers', '--memory-budget', '--json']) {
       expect(result.stdout).toContain(flag)
     }
+  })
+
+  it('sizes row groups from --memory-budget: a small budget writes more of them', async () => {
+    // Prepare: about 3 MB of CSV, one row group under the default budget.
+    const lines = Array.from({ length: 30_000 }, (_, i) => `${i},"customer ${i}, ${'x'.repeat(60 + (i % 40))}"`)
+    const { input, out } = prepare('wide.csv', csv(['id,name', ...lines]))
+    const tight = out.replace(/\.parquet$/, '-tight.parquet')
+
+    // Act
+    const roomy = await sluice('transform', input, '--out', out, '--workers', '1')
+    const small = await sluice('transform', input, '--out', tight, '--workers', '1', '--memory-budget', '81')
+
+    // Assess
+    expect([roomy.code, small.code]).toEqual([0, 0])
+    expect((await parquetMetadata(out)).rowGroups).toBe(1)
+    expect((await parquetMetadata(tight)).rowGroups).toBeGreaterThan(1)
   })
 
   it('writes GZIP-compressed Parquet with --codec gzip', async () => {

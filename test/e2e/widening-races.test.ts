@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TaskHandler } from '../../cli/local/run-workflow'
 import { parseAthenaType } from '../../functions/core/athena-types'
+import type { Catalog } from '../../functions/core/catalog'
 import type { ObjectStore } from '../../functions/core/object-store'
 import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
 import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
@@ -14,6 +15,7 @@ import { liveParts, transformingBlind } from '../support/live-parts'
  */
 
 const DAY2 = new Date('2024-07-02T06:00:00.000Z')
+const DAY3 = new Date('2024-07-03T06:00:00.000Z')
 const A = `id,amount\n${Array.from({ length: 20 }, (_, i) => `${i + 1},${i}.5`).join('\n')}\n`
 const B = 'id,amount\n101,0.125\n'
 const C = 'id,amount\n201,0.03125\n'
@@ -166,5 +168,42 @@ describe('widenings racing', () => {
     expect(end.types).toEqual([end.declared])
     expect(parseAthenaType(end.declared!)).toMatchObject({ kind: 'decimal', scale: expect.toSatisfy((n: number) => n >= 3) })
     expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv', 'meter/d.csv'])).toEqual(CONSISTENT)
+  })
+
+  it('keeps the rejects of a load that read the table between the swap and the move of its rejects table', async () => {
+    // Prepare
+    const lake = await lakeWithA()
+    lakes.push(lake)
+    await lake.putRaw('meter/b.csv', B)
+    const held = gate()
+    let holding = true
+    const catalog: Catalog = {
+      ...lake.deps.catalog,
+      async replaceTable(db, table, partitions, version) {
+        if (holding && table.Name === 'meter__rejects') {
+          holding = false
+          await held.wait()
+        }
+        return lake.deps.catalog.replaceTable(db, table, partitions, version)
+      },
+    }
+    const late = `id,amount\n${Array.from({ length: 30 }, (_, i) => `${400 + i},1.5`).join('\n')}\n499,1.5,extra\n`
+
+    // Act: the widening is held after its data table swap; a load on the next day runs meanwhile.
+    const running = lake.run(undefined, { startTime: DAY2, wrap: transformingBlind, deps: { ...lake.deps, catalog } })
+    await held.reached
+    await lake.putRaw('meter/e.csv', late)
+    const load = await lake.run({ trigger: 'object', key: 'meter/e.csv' }, { startTime: DAY3, wrap: transformingBlind })
+    held.open()
+    const widened = await running
+
+    // Assess
+    expect(load.failure).toBeUndefined()
+    expect(widened.failure).toBeUndefined()
+    expect(await lake.query('SELECT source, line, ingest_date FROM meter__rejects')).toEqual([{ source: 'meter/e.csv', line: 32, ingest_date: '2024-07-03' }])
+    const end = await state(lake)
+    expect(end.sum).toBe(exactSum(csvColumn([A, B, late], 'amount')))
+    expect(end.types).toEqual([end.declared])
+    expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv', 'meter/e.csv'])).toEqual(CONSISTENT)
   })
 })

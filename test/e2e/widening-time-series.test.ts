@@ -78,7 +78,6 @@ describe('a time series with varying decimal scales', () => {
       widest = Math.max(widest, ...scales)
       narrowest = Math.min(narrowest, ...scales)
     }
-    console.log(`time series: scales ${files.map((f) => f.scale).join(',')}; value ${declared}; ${rewrites} rewrite(s) over ${BATCHES.length} loads (at most ${wider})`)
 
     // Assess
     expect(columns).toEqual(['observed_at', 'station', 'value', '_sluice_source', '_sluice_run_id'])

@@ -6,6 +6,7 @@ import { fileByteSource, localFilePartSink } from '../../functions/adapters/loca
 import { transformCsv } from '../../functions/core/transform-csv'
 import type { TransformOptions, TransformStats } from '../../functions/core/transform-types'
 import { closeDuckDb, duckQuery, parquetMetadata, sqlString, type ParquetColumnMetadata } from '../support/duckdb-parquet'
+import { readParquetHyparquet } from '../support/hyparquet-parquet'
 
 const ROWS = 50_000
 const STATUSES = ['new', 'paid', 'shipped', 'cancelled', 'refunded']
@@ -100,6 +101,20 @@ describe('Parquet layout of a 50k-row file', () => {
     expect(column(meta.columns, 'status').encodings).toMatch(/RLE_DICTIONARY|PLAIN_DICTIONARY/)
   })
 
+  it('delta-packs the climbing id column, and DuckDB and hyparquet read every id back', async () => {
+    // Act
+    const { out } = await transformed({ rowGroupBytes: 256 * 1024 })
+    const meta = await parquetMetadata(out)
+    const duck = await duckQuery(`SELECT id FROM read_parquet(${sqlString(out)}) ORDER BY id`)
+    const hyparquet = await readParquetHyparquet(out)
+
+    // Assess
+    const ids = Array.from({ length: ROWS }, (_, i) => String(i + 1))
+    expect(column(meta.columns, 'id').encodings).toContain('DELTA_BINARY_PACKED')
+    expect(duck.map((r) => String(r['id']))).toEqual(ids)
+    expect(hyparquet.rows.map((r) => String(r['id']))).toEqual(ids)
+  })
+
   it('writes min/max statistics (or an all-null count) on every column chunk', async () => {
     // Act
     const { out } = await transformed({ rowGroupBytes: 256 * 1024 })
@@ -179,5 +194,28 @@ describe('Parquet layout of a 50k-row file', () => {
     // Assess
     expect(stats.bytesOut).toBe(stats.parts.reduce((n, p) => n + statSync(p.key).size, 0))
     expect(stats.rejectParts).toEqual([])
+  })
+})
+
+describe('a chunk of long unique strings', () => {
+  it('is written as several PLAIN pages that DuckDB and hyparquet both read back whole', async () => {
+    // Prepare: 40,000 unique 80-byte tokens, every 13th missing: about 3.3 MB of values in one chunk.
+    const tokens = Array.from({ length: 40_000 }, (_, i) => (i % 13 === 5 ? null : `${String(i).padStart(8, '0')}-${'abcdefghij'.repeat(7)}-${i % 7}`))
+    const csv = join(dir, 'tokens.csv')
+    writeFileSync(csv, `n,token\n${tokens.map((t, i) => `${i},${t ?? ''}`).join('\n')}\n`)
+    const out = join(dir, 'tokens', 'tokens.parquet')
+
+    // Act
+    const stats = await transformCsv(fileByteSource(csv), localFilePartSink({ out }), { sourceName: csv, workers: 1 })
+    const meta = await parquetMetadata(out)
+    const duck = await duckQuery(`SELECT token FROM read_parquet(${sqlString(out)}) ORDER BY n`)
+    const hyparquet = await readParquetHyparquet(out)
+
+    // Assess
+    expect(stats.rowsOut).toBe(tokens.length)
+    expect(meta.rowGroups).toBe(1)
+    expect(column(meta.columns, 'token').encodings).not.toMatch(/DICTIONARY/)
+    expect(duck.map((r) => r['token'] ?? null)).toEqual(tokens)
+    expect(hyparquet.rows.map((r) => r['token'] ?? null)).toEqual(tokens)
   })
 })

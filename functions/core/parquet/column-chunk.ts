@@ -1,9 +1,11 @@
 import type { ColumnChunk, SchemaElement } from 'hyparquet'
 import { ByteWriter } from 'hyparquet-writer'
 import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
+import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { gzipSync } from 'node:zlib'
 import type { BigDecimalColumn, BooleanColumn, BytesColumn, ColumnBuilder, DoubleColumn, Int32Column, Int64Column } from './column-builders'
+import { scratch } from './encode-scratch'
 import { snappyCompress } from './snappy'
 import type { Codec } from '../transform-types'
 
@@ -11,23 +13,24 @@ import type { Codec } from '../transform-types'
  * Encodes one column chunk straight from a typed-array builder: a DATA_PAGE (v1) with
  * RLE/bit-packed definition levels and PLAIN values, or for strings with enough repeats a
  * PLAIN dictionary page and RLE_DICTIONARY indexes; chunk statistics (min, max, nulls).
- * The layout is the one Athena, Trino, DuckDB and hyparquet all read.
+ * The layout is the one Athena, Trino, DuckDB and hyparquet all read. Working arrays come
+ * from `scratch`: per chunk only the compressed pages and the statistics are allocated.
  */
 export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: ColumnBuilder, element: SchemaElement, codec: Codec): ColumnChunk {
   const start = out.offset
   const optional = element.repetition_type === 'OPTIONAL'
   let dictionaryOffset: bigint | undefined
   let uncompressed = 0
-  const encodings: ('PLAIN' | 'RLE' | 'RLE_DICTIONARY')[] = ['PLAIN', 'RLE']
+  let encodings: ('PLAIN' | 'RLE' | 'RLE_DICTIONARY' | 'DELTA_BINARY_PACKED')[] = ['PLAIN', 'RLE']
   let body: Uint8Array
-  let encoding: 'PLAIN' | 'RLE_DICTIONARY' = 'PLAIN'
+  let encoding: 'PLAIN' | 'RLE_DICTIONARY' | 'DELTA_BINARY_PACKED' = 'PLAIN'
   let min: unknown
   let max: unknown
 
   const dictionary = builder.kind === 'bytes' ? buildDictionary(builder) : undefined
   if (dictionary && builder.kind === 'bytes') {
     dictionaryOffset = BigInt(fileOffset + out.offset - start)
-    const page = plainBytes(builder, dictionary.entries, dictionary.entries.length)
+    const page = plainBytes(builder, dictionary.entries, 0, dictionary.entries.length)
     uncompressed += writePage(out, page, codec, { type: 'DICTIONARY_PAGE', dictionary_page_header: { num_values: dictionary.entries.length, encoding: 'PLAIN' } })
     body = dictionaryIndexes(dictionary.indexes, dictionary.entries.length)
     encoding = 'RLE_DICTIONARY'
@@ -43,26 +46,19 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
       body = dictionaryIndexes(numeric.indexes, numeric.entries.length)
       encoding = 'RLE_DICTIONARY'
       encodings.push('RLE_DICTIONARY')
+    } else if (builder.kind === 'int32' || (builder.kind === 'int64' && !builder.big)) {
+      const delta = deltaValues(builder.values.subarray(0, builder.count), min, max, builder.kind === 'int32' ? 'INT32' : 'INT64')
+      if (delta && delta.length <= body.length / 2) {
+        body = delta
+        encoding = 'DELTA_BINARY_PACKED'
+        encodings = ['RLE', 'DELTA_BINARY_PACKED']
+      }
     }
   }
 
   const dataOffset = BigInt(fileOffset + out.offset - start)
-  let page = body
-  if (optional) {
-    const levels = new ByteWriter(builder.rows / 4 + 16)
-    levels.appendUint32(0)
-    // No nulls: one RLE run of 1s, without looking at every level.
-    const length =
-      builder.count === builder.rows ? (levels.appendVarInt(builder.rows * 2), levels.appendUint8(1), levels.offset - 4) : writeRleBitPackedHybrid(levels, builder.defined.subarray(0, builder.rows), 1)
-    levels.view.setUint32(0, length, true)
-    page = new Uint8Array(levels.offset + body.length)
-    page.set(levels.getBytes())
-    page.set(body, levels.offset)
-  }
-  uncompressed += writePage(out, page, codec, {
-    type: 'DATA_PAGE',
-    data_page_header: { num_values: builder.rows, encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
-  })
+  if (builder.kind === 'bytes' && encoding === 'PLAIN') uncompressed += writePlainBytesPages(out, builder, optional, codec)
+  else uncompressed += writeDataPage(out, body, builder, 0, builder.rows, builder.count, optional, encoding, codec)
   const nulls = builder.rows - builder.count
   return {
     file_offset: BigInt(fileOffset),
@@ -84,21 +80,124 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
   }
 }
 
+/**
+ * The chunk of a required string column with one value in every row (lineage): a dictionary
+ * page of that value and one RLE run of index 0, written without building the column.
+ */
+export function writeConstantChunk(out: ByteWriter, fileOffset: number, value: Uint8Array, rows: number, element: SchemaElement, codec: Codec): ColumnChunk {
+  const start = out.offset
+  const entry = scratch.page()
+  entry.appendUint32(value.length)
+  entry.appendBytes(value)
+  let uncompressed = writePage(out, entry.getBytes(), codec, { type: 'DICTIONARY_PAGE', dictionary_page_header: { num_values: 1, encoding: 'PLAIN' } })
+  const dataOffset = BigInt(fileOffset + out.offset - start)
+  const body = scratch.indexWriter()
+  body.appendUint8(1)
+  body.appendVarInt(rows * 2)
+  body.appendUint8(0)
+  uncompressed += writePage(out, body.getBytes(), codec, {
+    type: 'DATA_PAGE',
+    data_page_header: { num_values: rows, encoding: 'RLE_DICTIONARY', definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+  })
+  return {
+    file_offset: BigInt(fileOffset),
+    meta_data: {
+      type: element.type!,
+      encodings: ['PLAIN', 'RLE', 'RLE_DICTIONARY'],
+      path_in_schema: [element.name],
+      codec: codec === 'snappy' ? 'SNAPPY' : codec === 'gzip' ? 'GZIP' : 'UNCOMPRESSED',
+      num_values: BigInt(rows),
+      total_uncompressed_size: BigInt(uncompressed),
+      total_compressed_size: BigInt(out.offset - start),
+      data_page_offset: dataOffset,
+      dictionary_page_offset: BigInt(fileOffset),
+      statistics: { null_count: 0n, min_value: value.slice() as never, max_value: value.slice() as never },
+    },
+  }
+}
+
+/**
+ * DELTA_BINARY_PACKED values of an integer chunk whose values all fit 32 bits (hyparquet-
+ * writer's exact number path), or undefined. Ids and other values that mostly climb shrink to
+ * a few bits each, where PLAIN and Snappy keep about half of their eight bytes.
+ */
+function deltaValues(values: Int32Array | Float64Array, min: unknown, max: unknown, type: 'INT32' | 'INT64'): Uint8Array | undefined {
+  if (values.length < 2 || min === undefined || max === undefined) return undefined
+  if (Number(min) < -0x80000000 || Number(max) > 0x7fffffff) return undefined
+  const out = scratch.indexWriter()
+  deltaBinaryPack(out, values, type)
+  return out.getBytes()
+}
+
+/** A data page of rows `[from, to)`, which hold `values` values: levels (when optional), then `body`. */
+function writeDataPage(out: ByteWriter, body: Uint8Array, builder: ColumnBuilder, from: number, to: number, values: number, optional: boolean, encoding: string, codec: Codec): number {
+  let page = body
+  if (optional) {
+    const levels = scratch.page()
+    levels.appendUint32(0)
+    // No nulls: one RLE run of 1s, without looking at every level.
+    const length =
+      values === to - from ? (levels.appendVarInt((to - from) * 2), levels.appendUint8(1), levels.offset - 4) : writeRleBitPackedHybrid(levels, builder.defined.subarray(from, to), 1)
+    levels.view.setUint32(0, length, true)
+    levels.appendBytes(body)
+    page = levels.getBytes()
+  }
+  return writePage(out, page, codec, {
+    type: 'DATA_PAGE',
+    data_page_header: { num_values: to - from, encoding, definition_level_encoding: 'RLE', repetition_level_encoding: 'RLE' },
+  })
+}
+
+/** PLAIN string values per data page, at most about this many bytes each. */
+const PAGE_BYTES = 1024 * 1024
+
+/**
+ * A PLAIN string chunk as data pages of about PAGE_BYTES each (as DuckDB and parquet-mr page
+ * theirs): a chunk of long unique strings would otherwise be one page of many megabytes, held
+ * two or three times over while it is built and compressed.
+ */
+function writePlainBytesPages(out: ByteWriter, c: BytesColumn, optional: boolean, codec: Codec): number {
+  let uncompressed = 0
+  let from = 0
+  let firstValue = 0
+  let row = 0
+  let value = 0
+  do {
+    let bytes = 0
+    while (row < c.rows && (bytes < PAGE_BYTES || row === from)) {
+      if (c.defined[row]) {
+        bytes += 4 + c.ends[value] - (value === 0 ? 0 : c.ends[value - 1])
+        value += 1
+      }
+      row += 1
+    }
+    uncompressed += writeDataPage(out, plainBytes(c, undefined, firstValue, value), c, from, row, value - firstValue, optional, 'PLAIN', codec)
+    from = row
+    firstValue = value
+  } while (from < c.rows)
+  return uncompressed
+}
+
 /** An RLE_DICTIONARY data page body: the bit width, then the indexes RLE/bit-packed. */
 function dictionaryIndexes(indexes: Int32Array, entries: number): Uint8Array {
-  const values = new ByteWriter(indexes.length + 16)
+  const values = scratch.indexWriter()
   const bitWidth = Math.max(1, Math.ceil(Math.log2(entries)))
   values.appendUint8(bitWidth)
   writeRleBitPackedHybrid(values, indexes, bitWidth)
   return values.getBytes()
 }
 
-const plainInt32Values = (values: Float64Array) => new Uint8Array(Int32Array.from(values).buffer)
+function plainInt32Values(values: Float64Array): Uint8Array {
+  const body = scratch.values.take(values.length * 4)
+  const i32 = new Int32Array(body.buffer, 0, values.length)
+  for (let i = 0; i < values.length; i++) i32[i] = values[i]
+  return body
+}
 
 function plainInt64Values(values: Float64Array): Uint8Array {
-  const body = new Uint8Array(values.length * 8)
-  const u32 = new Uint32Array(body.buffer)
-  const i32 = new Int32Array(body.buffer)
+  const body = scratch.values.take(values.length * 8)
+  const u32 = new Uint32Array(body.buffer, 0, values.length * 2)
+  const i32 = new Int32Array(body.buffer, 0, values.length * 2)
   for (let i = 0; i < values.length; i++) {
     const v = values[i]
     const hi = Math.floor(v / TWO_32)
@@ -120,9 +219,9 @@ function numericDictionary(values: Int32Array | Float64Array, n: number): { entr
   let size = 1024
   while (size < Math.min(n, limit) * 2) size *= 2
   const mask = size - 1
-  const slots = new Int32Array(size).fill(-1)
-  const entries = new Float64Array(Math.min(n, limit + 1))
-  const indexes = new Int32Array(n)
+  const slots = scratch.slots.take(size).fill(-1)
+  const entries = scratch.numbers.take(Math.min(n, limit + 1))
+  const indexes = scratch.indexes.take(n)
   let count = 0
   for (let i = 0; i < n; i++) {
     const v = values[i]
@@ -172,14 +271,15 @@ function plainValues(builder: ColumnBuilder, fixedWidth: number): { body: Uint8A
     case 'bigdecimal':
       return plainBigDecimals(builder, fixedWidth)
     case 'bytes': {
+      // The values go into pages of their own (writePlainBytesPages).
       const [min, max] = bytesMinMax(builder, undefined, builder.count)
-      return { body: plainBytes(builder, undefined, builder.count), min, max }
+      return { body: new Uint8Array(0), min, max }
     }
   }
 }
 
 function plainBooleans(c: BooleanColumn) {
-  const body = new Uint8Array(Math.ceil(c.count / 8))
+  const body = scratch.values.take(Math.ceil(c.count / 8)).fill(0)
   let any = 0
   let all = 1
   for (let i = 0; i < c.count; i++) {
@@ -200,16 +300,16 @@ function plainInt32(c: Int32Column) {
     if (v < min) min = v
     if (v > max) max = v
   }
-  const body = new Uint8Array(values.buffer.slice(0, values.length * 4))
+  const body = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
   return { body, min: c.count ? min : undefined, max: c.count ? max : undefined }
 }
 
 const TWO_32 = 4294967296
 
 function plainInt64(c: Int64Column) {
-  const body = new Uint8Array(c.count * 8)
-  const u32 = new Uint32Array(body.buffer)
-  const i32 = new Int32Array(body.buffer)
+  const body = scratch.values.take(c.count * 8)
+  const u32 = new Uint32Array(body.buffer, 0, c.count * 2)
+  const i32 = new Int32Array(body.buffer, 0, c.count * 2)
   let min = Infinity
   let max = -Infinity
   for (let i = 0; i < c.count; i++) {
@@ -223,7 +323,7 @@ function plainInt64(c: Int64Column) {
   let minValue: number | bigint = min
   let maxValue: number | bigint = max
   if (c.big) {
-    const view = new DataView(body.buffer)
+    const view = new DataView(body.buffer, 0, body.length)
     // The exact values were skipped above as zeros: recompute min and max over everything.
     let bigMin: bigint | undefined
     let bigMax: bigint | undefined
@@ -254,12 +354,12 @@ function plainDoubles(c: DoubleColumn) {
   // NaN never goes into statistics; zeros are widened to -0 / +0 as the format asks.
   if (min === 0) min = -0
   if (max === 0) max = 0
-  const body = new Uint8Array(values.buffer.slice(0, values.length * 8))
+  const body = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
   return { body, min: numbers ? min : undefined, max: numbers ? max : undefined }
 }
 
 function plainBigDecimals(c: BigDecimalColumn, width: number) {
-  const body = new Uint8Array(c.count * width)
+  const body = scratch.values.take(c.count * width).fill(0)
   let min: bigint | undefined
   let max: bigint | undefined
   for (let i = 0; i < c.count; i++) {
@@ -274,17 +374,17 @@ function plainBigDecimals(c: BigDecimalColumn, width: number) {
   return { body, min, max }
 }
 
-/** PLAIN BYTE_ARRAY: each value as a 4-byte length and its bytes. `pick` selects values by index. */
-function plainBytes(c: BytesColumn, pick: Int32Array | undefined, n: number): Uint8Array {
-  let total = n * 4
-  for (let k = 0; k < n; k++) {
+/** PLAIN BYTE_ARRAY of values `[from, to)`: each a 4-byte length and its bytes. `pick` maps them to value indexes. */
+function plainBytes(c: BytesColumn, pick: Int32Array | undefined, from: number, to: number): Uint8Array {
+  let total = (to - from) * 4
+  for (let k = from; k < to; k++) {
     const i = pick ? pick[k] : k
     total += c.ends[i] - (i === 0 ? 0 : c.ends[i - 1])
   }
-  const body = new Uint8Array(total)
-  const view = new DataView(body.buffer)
+  const body = scratch.values.take(total)
+  const view = new DataView(body.buffer, 0, total)
   let at = 0
-  for (let k = 0; k < n; k++) {
+  for (let k = from; k < to; k++) {
     const i = pick ? pick[k] : k
     const s = i === 0 ? 0 : c.ends[i - 1]
     const e = c.ends[i]
@@ -337,9 +437,9 @@ function buildDictionary(c: BytesColumn): { entries: Int32Array; indexes: Int32A
   let size = 1024
   while (size < Math.min(n, limit) * 2) size *= 2
   const mask = size - 1
-  const slots = new Int32Array(size).fill(-1)
-  const entries = new Int32Array(Math.min(n, limit + 1))
-  const indexes = new Int32Array(n)
+  const slots = scratch.slots.take(size).fill(-1)
+  const entries = scratch.entries.take(Math.min(n, limit + 1))
+  const indexes = scratch.indexes.take(n)
   const ends = c.ends
   const hashes = c.hashes
   let count = 0

@@ -1,8 +1,9 @@
 import type { ColumnChunk, FileMetaData, RowGroup, SchemaElement } from 'hyparquet'
 import { ByteWriter } from 'hyparquet-writer'
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
-import { BytesColumn, type ColumnBuilder } from './column-builders'
-import { writeColumnChunk } from './column-chunk'
+import type { ColumnBuilder } from './column-builders'
+import { writeColumnChunk, writeConstantChunk } from './column-chunk'
+import { scratch } from './encode-scratch'
 import { schemaElement, type ParquetColumn } from './parquet-schema'
 import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
 import { constantSchema, type ConstantColumn } from '../lineage'
@@ -19,12 +20,16 @@ export interface EncodedRowGroup {
   rows: number
 }
 
-/** Encodes one row group of builders (every builder holds `rows` rows). */
+/**
+ * Encodes one row group of builders (every builder holds `rows` rows). The group is built in
+ * a reused buffer and copied out once, at its exact size, into bytes of its own (a worker
+ * transfers them).
+ */
 export function encodeRowGroup(builders: ColumnBuilder[], elements: SchemaElement[], codec: Codec, rows: number): EncodedRowGroup {
-  const out = new ByteWriter(1024 * 1024)
+  const out = scratch.group()
   const columns: ColumnChunk[] = []
   for (let j = 0; j < builders.length; j++) columns.push(writeColumnChunk(out, out.offset, builders[j], elements[j], codec))
-  return { bytes: out.getBytes(), columns, rows }
+  return { bytes: out.getBytes().slice(), columns, rows }
 }
 
 const shift = (offset: bigint | undefined, by: bigint) => (offset === undefined ? undefined : offset + by)
@@ -40,7 +45,7 @@ export class ColumnarPartWriter {
   private readonly elements: SchemaElement[]
   /** Schema elements of the constant columns, which follow the data columns. */
   private readonly constantElements: SchemaElement[]
-  private readonly constantBuilders: BytesColumn[]
+  private readonly constantValues: Uint8Array[]
 
   constructor(
     private readonly sink: PartSink,
@@ -53,8 +58,8 @@ export class ColumnarPartWriter {
     private readonly constants: ConstantColumn[] = [],
   ) {
     this.constantElements = constantSchema(constants).map(schemaElement)
+    this.constantValues = constants.map((c) => new TextEncoder().encode(c.value))
     this.elements = [...columns.map(schemaElement), ...this.constantElements]
-    this.constantBuilders = constants.map(() => new BytesColumn())
   }
 
   /** Encodes and writes one row group; every builder holds the same number of rows. */
@@ -64,14 +69,14 @@ export class ColumnarPartWriter {
   }
 
   /** Writes a row group encoded elsewhere (a worker), moving its offsets to where it lands. */
-  async writeEncoded(encoded: EncodedRowGroup): Promise<void> {
-    if (encoded.rows === 0) return
-    const group = this.constants.length > 0 ? this.withConstants(encoded) : encoded
+  async writeEncoded(group: EncodedRowGroup): Promise<void> {
+    if (group.rows === 0) return
+    const constants = this.constants.length > 0 ? this.constantChunks(group) : undefined
     if (!this.current) await this.openPart()
     const part = this.current!
     const by = BigInt(part.offset)
     let uncompressed = 0n
-    const columns = group.columns.map((c) => {
+    const columns = [...group.columns, ...(constants?.columns ?? [])].map((c) => {
       const m = c.meta_data!
       uncompressed += m.total_uncompressed_size
       return {
@@ -85,27 +90,25 @@ export class ColumnarPartWriter {
       total_byte_size: uncompressed,
       num_rows: BigInt(group.rows),
       file_offset: by,
-      total_compressed_size: BigInt(group.bytes.length),
+      total_compressed_size: BigInt(group.bytes.length + (constants?.bytes.length ?? 0)),
     })
     await part.output.write(group.bytes)
-    part.offset += group.bytes.length
+    if (constants) await part.output.write(constants.bytes)
+    part.offset += group.bytes.length + (constants?.bytes.length ?? 0)
     part.rows += group.rows
     if (part.offset >= this.partBytes) await this.closePart()
   }
 
-  /** The group with the constant columns' chunks appended (a dictionary of one value each). */
-  private withConstants(group: EncodedRowGroup): EncodedRowGroup {
-    const out = new ByteWriter(group.bytes.length + 1024)
-    out.appendBytes(group.bytes)
-    const columns = [...group.columns]
-    this.constants.forEach((constant, k) => {
-      const builder = this.constantBuilders[k]
-      builder.reset()
-      const bytes = Buffer.from(constant.value, 'utf8')
-      for (let r = 0; r < group.rows; r++) builder.appendBytes(bytes, 0, bytes.length)
-      columns.push(writeColumnChunk(out, out.offset, builder, this.constantElements[k], this.codec))
-    })
-    return { bytes: out.getBytes(), columns, rows: group.rows }
+  /**
+   * The constant columns' chunks of a group (a dictionary of one value each), laid out to
+   * follow the group's own bytes: offsets count from the group's first byte.
+   */
+  private constantChunks(group: EncodedRowGroup): { bytes: Uint8Array; columns: ColumnChunk[] } {
+    const out = new ByteWriter(1024)
+    const columns = this.constantValues.map((value, k) =>
+      writeConstantChunk(out, group.bytes.length + out.offset, value, group.rows, this.constantElements[k], this.codec),
+    )
+    return { bytes: out.getBytes(), columns }
   }
 
   /** Closes the open part and returns every part written. */
