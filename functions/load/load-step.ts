@@ -11,13 +11,14 @@ import { commitSchema } from './commit-schema'
 import { foldRanges } from './fold-ranges'
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { recordBuilt, swapGeneration } from './swap-generation'
+import { writeReceipts } from './write-receipts'
 import { generationOf, tableBase } from '../core/generation'
 
 /**
  * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
  * rare byte range of a split file that no Transform converted from its true start.
  */
-export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange'> }
+export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange' | 'putTags'> }
 
 /**
  * Loads one batch, dataset by dataset: commits the table schema (optimistic locking, no
@@ -25,7 +26,7 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  * the partitions, then commits each file on its ledger head, which only the version the raw
  * zone holds can win. The byte ranges of a split file are first combined into one file.
  * Retractions of deleted raw files go through the same head. Finally adds
- * the batch to the run report. Any number of executions may run this at once.
+ * the batch to the run report and writes each settled file's receipt. Any number of executions may run this at once.
  */
 export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
   return (await loadBatch(deps, event, clock)).output
@@ -77,6 +78,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)
   await writeReport(deps, event, reports)
+  await writeReceipts(deps, event.runId, reports, clock())
   await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...folded.failedIds]))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
   const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed') + count('quarantined'), quarantined: count('quarantined'), retried, superseded: count('superseded'), retracted: count('retracted') }
