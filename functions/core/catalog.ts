@@ -61,6 +61,11 @@ export interface Catalog {
    * partition calls, which are not atomic with it (see the README).
    */
   replaceTable(database: string, table: TableInput, partitions: PartitionInput[]): Promise<void>
+  /**
+   * Points an existing partition at another location, its definition otherwise unchanged: the
+   * atomic switch a compaction ends with (one UpdatePartition on Glue, one write locally).
+   */
+  movePartition(database: string, table: string, values: string[], location: string): Promise<void>
   /** Removes a table and its partitions; a missing table is not an error. */
   deleteTable(database: string, name: string): Promise<void>
   listTables(database: string): Promise<TableInput[]>

@@ -12,6 +12,8 @@ import { foldRanges } from './fold-ranges'
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { recordBuilt, swapGeneration } from './swap-generation'
 import { writeReceipts } from './write-receipts'
+import { compactAfterLoad } from './compact-dataset'
+import { DEFAULT_COMPACTION, type CompactionSettings } from '../core/compaction/merge-plan'
 import { generationOf, tableBase } from '../core/generation'
 
 /**
@@ -28,12 +30,12 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  * Retractions of deleted raw files go through the same head. Finally adds
  * the batch to the run report and writes each settled file's receipt. Any number of executions may run this at once.
  */
-export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
-  return (await loadBatch(deps, event, clock)).output
+export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<LoadOutput> {
+  return (await loadBatch(deps, event, clock, compaction)).output
 }
 
 /** `loadStep`, also giving the batch's file reports (what each file's commit came to). */
-export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date()): Promise<{ output: LoadOutput; reports: FileReport[] }> {
+export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<{ output: LoadOutput; reports: FileReport[] }> {
   // The ranges of a split file become one result: the file commits as one version, or fails whole.
   const folded = await foldRanges(deps, batch.runId, batch.results)
   const event: LoadEvent = { ...batch, results: folded.results }
@@ -63,7 +65,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
     reports.push(...schema.failed)
     retried += schema.retried
     const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()
-    for (const s of schema.loading) published.set(s, await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), schema.generation))
+    for (const s of schema.loading) published.set(s, await publishFile(deps, s, event.ingestDate, event.runId, clock(), schema.generation))
     await registerPartitions(deps, dataset, schema.loading, event.ingestDate, schema.generation)
     for (const [s, p] of published) reports.push(fileReport(s, await commitFile(deps, s, p, event.runId, clock(), schema.generation)))
     for (const r of retractions.filter((x) => x.file.dataset === dataset)) {
@@ -73,6 +75,8 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
         outputs: [], ...(record ? { rowsRetracted: record.rowsOut, note: `its ${record.rowsOut} row(s) were removed: the raw file is gone` } : { note: 'nothing to retract: the file is back or was never loaded' }),
       })
     }
+    // Small parts merged once a partition holds many; rows of replaced files cut out of merged ones.
+    await compactAfterLoad(deps, dataset, [...published.values()].flatMap((p) => p.outputs), compaction, clock)
   }
   // A file built and swapped in by the same Load is reported once, as the swap left it.
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
@@ -101,7 +105,7 @@ async function buildFiles(deps: LoadDeps, event: LoadEvent, dataset: string, fil
   const schema = await commitSchema(shadow, dataset, files, generation)
   const reports: FileReport[] = [...schema.failed]
   for (const s of schema.loading) {
-    const published = await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), generation)
+    const published = await publishFile(deps, s, event.ingestDate, event.runId, clock(), generation)
     await recordBuilt(deps, generation, { staged: s, published })
     reports.push({
       dataset, key: s.file.key, etag: s.file.etag, outcome: s.stats.outcome === 'empty' ? 'empty' : 'loaded', rowsIn: s.stats.rowsIn, rowsOut: s.stats.rowsOut,
