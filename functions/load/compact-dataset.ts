@@ -19,10 +19,20 @@ export async function compactAfterLoad(deps: CompactionDeps, dataset: string, wr
       const { layout } = await readLayout(deps.curated, dataset, home)
       if ((await countParts(deps, layout.location)) < settings.partThreshold) continue
     }
-    outcomes.push(await compactPartition(deps, dataset, home, settings, clock))
+    let outcome = await compactPartition(deps, dataset, home, settings, clock)
+    // Rows of a replaced file must not wait for the next load: a partition busy with another
+    // compaction or publish is tried again once that is likely over.
+    for (let attempt = 0; marked.has(home) && outcome.outcome === 'busy' && attempt < EXCISE_ATTEMPTS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, EXCISE_PAUSE_MS))
+      outcome = await compactPartition(deps, dataset, home, settings, clock)
+    }
+    outcomes.push(outcome)
   }
   return outcomes
 }
+
+const EXCISE_ATTEMPTS = 50
+const EXCISE_PAUSE_MS = 200
 
 /** `sluice compact`: every registered partition of the dataset's table and rejects table. */
 export async function compactDataset(deps: CompactionDeps, dataset: string, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {

@@ -2,12 +2,13 @@ import { cp } from 'node:fs/promises'
 import { parquetReadObjects } from 'hyparquet'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../../functions/core/compaction/merge-plan'
+import { layoutKey } from '../../functions/core/compaction/compaction-layout'
 import { LINEAGE_SOURCE } from '../../functions/core/lineage'
 import type { Catalog } from '../../functions/core/catalog'
 import type { ObjectStore } from '../../functions/core/object-store'
 import type { LakeDeps } from '../../functions/core/step-deps'
 import { compactDataset } from '../../functions/load/compact-dataset'
-import { localLake } from '../../cli/local/local-lake'
+import type { CompactionOutcome } from '../../functions/load/compact-partition'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 
@@ -83,7 +84,147 @@ describe('compaction', () => {
     for (const [, ofFile] of bySource) expect(ofFile.map((r) => Number(r['event_id']))).toEqual(ofFile.map((r) => Number(r['event_id'])).sort((a, b) => a - b))
     expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
   })
+
+  it('ends in the clean state after a crash at any step of a compaction and a rerun, and readers never see a row missing or twice', async () => {
+    // Prepare
+    const base = await newLake()
+    await seedEvents(base, 8)
+    await base.run(undefined, { compaction: NEVER })
+    const baseline = await base.snapshot()
+    const probe = await newLake()
+    await copyLake(base, probe)
+    const steps = dying(probe.deps, Number.MAX_SAFE_INTEGER)
+    await compactDataset(steps.deps, 'events', DEFAULT_COMPACTION, LATER)
+    expect(steps.changes()).toBeGreaterThan(8)
+
+    for (let crashAt = 0; crashAt < steps.changes(); crashAt++) {
+      const lake = await newLake()
+      await copyLake(base, lake)
+
+      // Act
+      const crashed = await compactDataset(dying(lake.deps, crashAt).deps, 'events', DEFAULT_COMPACTION, LATER).then(() => 'finished', (e: Error) => e.message)
+      const seen = await lake.snapshot()
+      const rerun = await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, () => new Date(LATER().getTime() + 60 * 60 * 1000))
+
+      // Assess
+      expect(crashed, `crash at change ${crashAt}`).toBe(`crash after ${crashAt} change(s)`)
+      expect(seen, `readers after a crash at change ${crashAt}`).toEqual(baseline)
+      expect(await lake.snapshot(), `after the rerun of a crash at change ${crashAt}`).toEqual(baseline)
+      expect(rerun.filter((o) => o.table === 'events').map((o) => o.outcome), `crash at change ${crashAt}`).toEqual([expect.stringMatching(/^(compacted|nothing)$/)])
+      expect(await partKeys(lake), `crash at change ${crashAt}`).toHaveLength(1)
+      expect(await lakeFindings(lake.deps, await rawKeys(lake)), `crash at change ${crashAt}`).toEqual(CONSISTENT)
+      expect((await lake.curatedKeys('_ledger/events/_partitions/')).filter((k) => !k.endsWith('layout.json')), `crash at change ${crashAt}`).toEqual([])
+      await lakes.splice(lakes.indexOf(lake), 1)[0]!.dispose()
+    }
+  }, 600_000)
+
+  it('removes exactly the rows of a file replaced or deleted after compaction', async () => {
+    // Prepare
+    const lake = await newLake()
+    await seedEvents(lake, 20)
+    await lake.run(undefined, { compaction: NEVER })
+    await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, LATER)
+    await lake.putRaw('events/e-005.csv', eventsCsv(900_000, 5))
+    await lake.deleteRaw('events/e-007.csv')
+    const serial = await newLake()
+    await seedEvents(serial, 20)
+    await serial.putRaw('events/e-005.csv', eventsCsv(900_000, 5))
+    await serial.deleteRaw('events/e-007.csv')
+    await serial.run(undefined, { compaction: NEVER })
+
+    // Act
+    const { report } = await lake.run(undefined, { clock: LATER })
+
+    // Assess
+    expect(report.files.map((f) => [f.key, f.outcome]).sort()).toEqual([['events/e-005.csv', 'loaded'], ['events/e-007.csv', 'retracted']])
+    expect(await lake.snapshot()).toEqual(await serial.snapshot())
+    expect(await lake.query(TOTALS)).toEqual(await serial.query(TOTALS))
+    expect(await lake.query(`SELECT count(*) AS n FROM events WHERE ${LINEAGE_SOURCE} IN ('events/e-005.csv', 'events/e-007.csv')`)).toEqual([{ n: 5 }])
+    expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
+    expect((await lake.curatedKeys('_ledger/events/_partitions/')).filter((k) => !k.endsWith('layout.json'))).toEqual([])
+  })
+
+
+  it('gives the serial result when a compaction races a load and a replacement', async () => {
+    // Prepare
+    const base = await newLake()
+    await seedEvents(base, 40)
+    await base.run(undefined, { compaction: NEVER })
+    const serial = await newLake()
+    await seedEvents(serial, 40)
+    await serial.putRaw('events/e-003.csv', eventsCsv(800_000, 4))
+    await serial.putRaw('events/e-100.csv', eventsCsv(700_000, 2))
+    await serial.run(undefined, { compaction: NEVER })
+    const expected = await serial.snapshot()
+    const home = `events/ingest_date=${START_TIME.toISOString().slice(0, 10)}/`
+
+    for (const [i, delay] of [-1, -1, 0, 0, 10, 10, 40, 40].entries()) {
+      const lake = await newLake()
+      await copyLake(base, lake)
+      if (i % 2 === 1) await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, LATER)
+      await lake.putRaw('events/e-003.csv', eventsCsv(800_000, 4))
+      await lake.putRaw('events/e-100.csv', eventsCsv(700_000, 2))
+
+      // Act: the compaction starts while Load publishes and commits.
+      let compacting: Promise<CompactionOutcome[]> | undefined
+      const run = await lake.run(undefined, {
+        deps: slow(lake.deps, i),
+        clock: LATER,
+        compaction: { ...DEFAULT_COMPACTION, partThreshold: 2 },
+        wrap: (state, handler) => (state !== 'Load' ? handler : async (event) => {
+          compacting = new Promise((resolve) => setTimeout(resolve, Math.max(0, delay))).then(() => compactDataset(slow(lake.deps, i + 100), 'events', DEFAULT_COMPACTION, LATER))
+          // A negative delay: Load starts once the compaction holds the partition.
+          while (delay < 0 && !(await lake.deps.curated.readText(layoutKey('events', home)))?.includes('"claim"')) await new Promise((resolve) => setTimeout(resolve, 1))
+          const loaded = await handler(event)
+          await compacting
+          return loaded
+        }),
+      })
+      const compacted = await compacting!
+
+      // Assess
+      expect(run.failure, `delay ${delay}`).toBeUndefined()
+      expect(compacted.map((o) => o.outcome).every((o) => ['compacted', 'nothing', 'busy'].includes(o))).toBe(true)
+      expect(await lake.snapshot(), `delay ${delay}`).toEqual(expected)
+      expect(await lakeFindings(lake.deps, await rawKeys(lake)), `delay ${delay}`).toEqual(CONSISTENT)
+      expect((await lake.curatedKeys('_ledger/events/_partitions/')).filter((k) => !k.endsWith('layout.json')), `delay ${delay}`).toEqual([])
+      await lakes.splice(lakes.indexOf(lake), 1)[0]!.dispose()
+    }
+  }, 600_000)
+
 })
+
+/** The lake's deps, dead (every change throws, as in a killed process) after `after` changes. */
+function dying(deps: LakeDeps, after: number): { deps: LakeDeps; changes: () => number } {
+  let n = 0
+  const change = () => {
+    if (n++ >= after) throw new Error(`crash after ${after} change(s)`)
+  }
+  const curated: ObjectStore = {
+    ...deps.curated,
+    writeText: async (...a) => (change(), deps.curated.writeText(...a)),
+    copy: async (...a) => (change(), deps.curated.copy(...a)),
+    delete: async (...a) => (change(), deps.curated.delete(...a)),
+    upload: async (...a) => (change(), deps.curated.upload(...a)),
+  }
+  const catalog: Catalog = { ...deps.catalog, movePartition: async (...a) => (change(), deps.catalog.movePartition(...a)) }
+  return { deps: { ...deps, curated, catalog }, changes: () => n }
+}
+
+/** The lake with a random delay of 0-3 ms before each call to the curated zone, from `seed`. */
+function slow(deps: LakeDeps, seed: number): LakeDeps {
+  let state = seed * 7919 + 1
+  const pause = () => new Promise<void>((resolve) => setTimeout(resolve, (state = (state * 48271) % 2147483647) % 4))
+  const wrapped = Object.fromEntries(
+    Object.entries(deps.curated).map(([name, fn]) => [name, name === 'list' || name === 'read' || name === 'location' ? fn : async (...a: unknown[]) => (await pause(), (fn as (...x: unknown[]) => unknown)(...a))]),
+  ) as unknown as ObjectStore
+  return { ...deps, curated: wrapped }
+}
+
+/** A copy of a lake's folder (raw, curated, catalog) as a new lake. */
+async function copyLake(from: E2ELake, into: E2ELake): Promise<void> {
+  for (const zone of ['raw', 'curated', 'catalog']) await cp(`${from.dir}/${zone}`, `${into.dir}/${zone}`, { recursive: true, force: true, preserveTimestamps: true })
+}
 
 async function partBuffer(store: ObjectStore, key: string): Promise<ArrayBuffer> {
   const chunks: Uint8Array[] = []
@@ -91,6 +232,3 @@ async function partBuffer(store: ObjectStore, key: string): Promise<ArrayBuffer>
   const bytes = Buffer.concat(chunks)
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
 }
-
-export type { Catalog, LakeDeps }
-export { cp, localLake }
