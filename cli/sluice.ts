@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { awsCommand } from './aws-command'
+import { compactCommand } from './compact-command'
 import { queryCommand, tablesCommand } from './query-command'
 import { dropCommand, reprocessCommand, runsCommand, statusCommand } from './lake-ops-command'
 import { receiptCommand } from './receipt-command'
@@ -29,6 +30,7 @@ const program = new Command('sluice')
   .addCommand(retryCommand())
   .addCommand(reprocessCommand())
   .addCommand(dropCommand())
+  .addCommand(compactCommand())
   .addCommand(siteCommand())
   .addCommand(transformCommand())
   .addCommand(awsCommand())
@@ -43,6 +45,7 @@ Examples:
   npx sluice runs                                   the run history, newest first
   npx sluice receipt orders/orders-2024-06.csv      what became of one raw file
   npx sluice reprocess orders                       rebuild a table after a contract change
+  npx sluice compact orders                         merge the small Parquet parts of a dataset
   npx sluice site --serve                           the lake's status site on http://127.0.0.1:8080/
   npx sluice transform data.csv --out data.parquet  one file, no lake
   npx sluice aws start --wait                       a run of the deployed stack

@@ -126,7 +126,7 @@ describe('the sluice command', () => {
   it('shows examples in the help of every command', async () => {
     // Prepare
     const commands = [
-      [], ['run'], ['query'], ['tables'], ['runs'], ['status'], ['receipt'], ['retry'], ['reprocess'], ['drop'], ['transform'],
+      [], ['run'], ['query'], ['tables'], ['runs'], ['status'], ['receipt'], ['compact'], ['retry'], ['reprocess'], ['drop'], ['transform'],
       ['aws'], ['aws', 'start'], ['aws', 'runs'], ['aws', 'status'], ['aws', 'reprocess'], ['aws', 'query'],
     ]
 
@@ -193,5 +193,29 @@ describe('the sluice command', () => {
     expect(typo.stderr).toMatch(/^sluice: NotFoundError: receipt: no raw key orders\/orders-2024-6\.csv and no receipt of it; nearest: orders\/orders-2024-06\.csv, orders\/orders-2024-05\.csv/)
     expect(notData.code).toBe(2)
     expect(notData.stderr).toMatch(/^sluice receipt: receipt: _contracts\/payments\.json is not a raw data key/)
+  }, 240_000)
+
+  it('compacts the small parts of a dataset, keeping its rows', async () => {
+    // Prepare
+    cpSync(join(REPO, 'sample-data'), join(home, 'compactlake', 'raw'), { recursive: true })
+    for (const copy of ['copy-1.csv', 'copy-2.csv']) cpSync(join(REPO, 'sample-data', 'customers', 'customers.csv'), join(home, 'compactlake', 'raw', 'customers', copy))
+    await sluice(home, 'run', '--lake', 'compactlake')
+    const before = await sluice(home, 'query', 'SELECT count(*) AS n, count(DISTINCT _sluice_source) AS files FROM customers', '--lake', 'compactlake', '--json')
+
+    // Act
+    const compacted = await sluice(home, 'compact', 'customers', '--lake', 'compactlake', '--json')
+    const text = await sluice(home, 'compact', '--lake', 'compactlake')
+    const after = await sluice(home, 'query', 'SELECT count(*) AS n, count(DISTINCT _sluice_source) AS files FROM customers', '--lake', 'compactlake', '--json')
+    const unknown = await sluice(home, 'compact', 'custmers', '--lake', 'compactlake')
+
+    // Assess
+    expect(compacted.code).toBe(0)
+    expect((JSON.parse(compacted.stdout) as { table: string; outcome: string; partsBefore: number; partsAfter: number }[]).filter((o) => o.table === 'customers'))
+      .toEqual([expect.objectContaining({ outcome: 'compacted', partsBefore: 3, partsAfter: 1 })])
+    expect(text.stdout).toMatch(/^table +partition +outcome +parts +note\n/)
+    expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout))
+    expect(JSON.parse(after.stdout)).toEqual([{ n: 144, files: 3 }])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^sluice: NotFoundError: compact: no dataset custmers in the lake; datasets: customers, orders, payments/)
   }, 240_000)
 })
