@@ -24,7 +24,7 @@ export function partSchema(bytes: Uint8Array): string {
 }
 
 /**
- * Concatenates Parquet parts of one schema into one part, in order, one row group per source:
+ * Concatenates Parquet parts of one schema into one part, in order, row group by row group:
  * each source's rows keep their order, and their values are copied as stored (decimals as their
  * unscaled integers, dates as days, timestamps as their integers), so nothing is rounded or
  * converted on the way. A source with `keep` contributes only the rows whose `_sluice_source`
@@ -38,21 +38,33 @@ export async function mergeParts(sources: MergeSource[]): Promise<MergedPart> {
   const bytes = new ByteWriter()
   const writer = new ParquetWriter({ writer: bytes, schema, codec, compressors: { GZIP: (input: Uint8Array) => gzipSync(input) }, statistics: true, createdBy: 'sluice' })
   let rows = 0
+  // Tiny sources' rows are gathered into row groups of a useful size.
+  let buffered: Record<string, unknown>[] = []
+  const flush = () => {
+    if (buffered.length === 0) return
+    writer.write({ columnData: leaves.map((e) => ({ name: e.name, data: buffered.map((o) => writable(e, o[e.name])) })), rowGroupSize: buffered.length })
+    rows += buffered.length
+    buffered = []
+  }
   for (const source of sources) {
     const metadata = metadataOf(source.bytes)
     if (JSON.stringify(metadata.schema.map(schemaIdentity)) !== JSON.stringify(schema.map(schemaIdentity))) {
       throw new Error('compaction: parts of different schemas cannot be merged')
     }
     const file = toArrayBuffer(source.bytes)
-    const objects = (await parquetReadObjects({ file, metadata: storedForm(metadata), utf8: true })) as Record<string, unknown>[]
-    const kept = source.keep ? objects.filter((o) => source.keep!.has(o[LINEAGE_SOURCE] as string)) : objects
-    if (kept.length === 0) continue
-    writer.write({
-      columnData: leaves.map((e) => ({ name: e.name, data: kept.map((o) => writable(e, o[e.name])) })),
-      rowGroupSize: kept.length,
-    })
-    rows += kept.length
+    const stored = storedForm(metadata)
+    // Row group by row group: only one source row group is ever decoded at a time.
+    let start = 0
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows)
+      const objects = (await parquetReadObjects({ file, metadata: stored, utf8: true, rowStart: start, rowEnd: end })) as Record<string, unknown>[]
+      start = end
+      const kept = source.keep ? objects.filter((o) => source.keep!.has(o[LINEAGE_SOURCE] as string)) : objects
+      for (const o of kept) buffered.push(o)
+      if (buffered.length >= ROW_GROUP_ROWS) flush()
+    }
   }
+  flush()
   writer.finish()
   return { bytes: new Uint8Array(bytes.getBuffer()), rows }
 }
@@ -71,6 +83,9 @@ const schemaIdentity = (e: SchemaElement) => ({
 })
 
 /** Converted types whose stored form the reader would turn into rounded or rich values. */
+/** Rows per row group of a merged part: the rows of tiny sources are gathered up to this many. */
+const ROW_GROUP_ROWS = 65_536
+
 const STORED = new Set(['DECIMAL', 'DATE', 'TIMESTAMP_MILLIS', 'TIMESTAMP_MICROS'])
 
 /** The metadata with those columns read as their stored integers. */
