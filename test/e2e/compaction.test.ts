@@ -16,9 +16,10 @@ import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 const NEVER: CompactionSettings = { ...DEFAULT_COMPACTION, partThreshold: Number.MAX_SAFE_INTEGER }
 const LATER = () => new Date(START_TIME.getTime() + 2 * 60 * 60 * 1000)
 
-/** A small CSV of `rows` events with ids from `first`: decimals, timestamps and text. */
-function eventsCsv(first: number, rows: number): string {
+/** A small CSV of `rows` events with ids from `first`: decimals, timestamps and text; `bad` rows with a field too many go to rejects. */
+function eventsCsv(first: number, rows: number, bad = 0): string {
   const lines = ['event_id,amount_eur,happened_at,note']
+  for (let i = 0; i < bad; i++) lines.push(`${first + rows + i},1.00,2024-06-01T00:00:00Z,note,surplus`)
   for (let i = 0; i < rows; i++) {
     const id = first + i
     lines.push(`${id},${(id * 37) % 1000}.${String(id % 100).padStart(2, '0')},2024-06-${String(1 + (id % 28)).padStart(2, '0')}T${String(id % 24).padStart(2, '0')}:15:30.123456Z,note ${id}`)
@@ -122,12 +123,14 @@ describe('compaction', () => {
     // Prepare
     const lake = await newLake()
     await seedEvents(lake, 20)
+    for (const f of [5, 7, 9]) await lake.putRaw(`events/e-00${f}.csv`, eventsCsv(f * 1000, 30, 1))
     await lake.run(undefined, { compaction: NEVER })
-    await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, LATER)
+    const compacted = await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, LATER)
     await lake.putRaw('events/e-005.csv', eventsCsv(900_000, 5))
     await lake.deleteRaw('events/e-007.csv')
     const serial = await newLake()
     await seedEvents(serial, 20)
+    await serial.putRaw('events/e-009.csv', eventsCsv(9000, 30, 1))
     await serial.putRaw('events/e-005.csv', eventsCsv(900_000, 5))
     await serial.deleteRaw('events/e-007.csv')
     await serial.run(undefined, { compaction: NEVER })
@@ -136,7 +139,9 @@ describe('compaction', () => {
     const { report } = await lake.run(undefined, { clock: LATER })
 
     // Assess
+    expect(compacted.map((o) => [o.table, o.outcome, o.partsAfter])).toEqual([['events', 'compacted', 1], ['events__rejects', 'compacted', 1]])
     expect(report.files.map((f) => [f.key, f.outcome]).sort()).toEqual([['events/e-005.csv', 'loaded'], ['events/e-007.csv', 'retracted']])
+    expect(await lake.query('SELECT source FROM events__rejects')).toEqual([{ source: 'events/e-009.csv' }])
     expect(await lake.snapshot()).toEqual(await serial.snapshot())
     expect(await lake.query(TOTALS)).toEqual(await serial.query(TOTALS))
     expect(await lake.query(`SELECT count(*) AS n FROM events WHERE ${LINEAGE_SOURCE} IN ('events/e-005.csv', 'events/e-007.csv')`)).toEqual([{ n: 5 }])

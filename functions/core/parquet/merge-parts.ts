@@ -3,6 +3,9 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { gzipSync } from 'node:zlib'
 import { LINEAGE_SOURCE } from '../lineage'
 
+/** The column of a rejects part naming the raw file. */
+const REJECTS_SOURCE = 'source'
+
 /** One part to merge, and, when only some of its rows stay, the sources whose rows stay. */
 export interface MergeSource {
   bytes: Uint8Array
@@ -28,12 +31,16 @@ export function partSchema(bytes: Uint8Array): string {
  * each source's rows keep their order, and their values are copied as stored (decimals as their
  * unscaled integers, dates as days, timestamps as their integers), so nothing is rounded or
  * converted on the way. A source with `keep` contributes only the rows whose `_sluice_source`
- * is in it (the rows of files a later commit replaced or retracted are dropped).
+ * (in a rejects part, `source`) is in it: the rows of files a later commit replaced or
+ * retracted are dropped.
  */
 export async function mergeParts(sources: MergeSource[]): Promise<MergedPart> {
   const first = metadataOf(sources[0]!.bytes)
   const schema = first.schema
   const leaves = schema.slice(1)
+  // Data parts name their raw file in the lineage column, rejects parts in `source`.
+  const sourceColumn = [LINEAGE_SOURCE, REJECTS_SOURCE].find((name) => leaves.some((e) => e.name === name))
+  if (sources.some((s) => s.keep) && !sourceColumn) throw new Error('compaction: a part without a source column cannot be cut by source')
   const codec = first.row_groups[0]?.columns[0]?.meta_data?.codec ?? 'SNAPPY'
   const bytes = new ByteWriter()
   const writer = new ParquetWriter({ writer: bytes, schema, codec, compressors: { GZIP: (input: Uint8Array) => gzipSync(input) }, statistics: true, createdBy: 'sluice' })
@@ -59,7 +66,7 @@ export async function mergeParts(sources: MergeSource[]): Promise<MergedPart> {
       const end = start + Number(group.num_rows)
       const objects = (await parquetReadObjects({ file, metadata: stored, utf8: true, rowStart: start, rowEnd: end })) as Record<string, unknown>[]
       start = end
-      const kept = source.keep ? objects.filter((o) => source.keep!.has(o[LINEAGE_SOURCE] as string)) : objects
+      const kept = source.keep ? objects.filter((o) => source.keep!.has(o[sourceColumn!] as string)) : objects
       for (const o of kept) buffered.push(o)
       if (buffered.length >= ROW_GROUP_ROWS) flush()
     }
