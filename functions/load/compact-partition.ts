@@ -47,6 +47,47 @@ export async function compactPartition(deps: CompactionDeps, dataset: string, ho
   const next = compactedFolder(home, cid)
   if (!(await swapLayout(curated, dataset, read, { ...read.layout, claim: { cid, next, at: clock().toISOString() } }))) return result('busy')
   const claimed = await readLayout(curated, dataset, home)
+  const progress: Progress = { phase: 'claimed' }
+  try {
+    return await compactClaimed(deps, dataset, home, settings, clock, { location, next, cid, claimed, table, values: partition.Values, result }, progress)
+  } catch (error) {
+    // A failure (not a crash) is mended now rather than when the claim expires: loads are waiting.
+    await mend(deps, dataset, home, { location, next, cid, claimed }, progress).catch(() => undefined)
+    throw error
+  }
+}
+
+interface Progress {
+  phase: 'claimed' | 'recorded' | 'switched'
+  record?: CompactionRecord
+}
+
+interface Claimed {
+  location: string
+  next: string
+  cid: string
+  claimed: Awaited<ReturnType<typeof readLayout>>
+}
+
+async function mend(deps: CompactionDeps, dataset: string, home: string, c: Claimed, progress: Progress): Promise<void> {
+  if (progress.phase === 'claimed') {
+    await deleteFolder(deps.curated, c.next)
+    await swapLayout(deps.curated, dataset, c.claimed, { home, location: c.location })
+  } else if (progress.phase === 'recorded') {
+    await rollBack(deps, progress.record!)
+  } else {
+    await swapLayout(deps.curated, dataset, c.claimed, { home, location: c.next })
+    await settleRecord(deps, progress.record!)
+  }
+}
+
+async function compactClaimed(
+  deps: CompactionDeps, dataset: string, home: string, settings: CompactionSettings, clock: () => Date,
+  c: Claimed & { table: string; values: string[]; result: (outcome: CompactionOutcome['outcome'], partsBefore?: number, partsAfter?: number, note?: string) => CompactionOutcome },
+  progress: Progress,
+): Promise<CompactionOutcome> {
+  const { curated } = deps
+  const { location, next, cid, claimed, table, result } = c
   const release = async (outcome: CompactionOutcome['outcome'], before: number, note?: string) => {
     await swapLayout(curated, dataset, claimed, { home, location })
     return result(outcome, before, before, note)
@@ -97,9 +138,10 @@ export async function compactPartition(deps: CompactionDeps, dataset: string, ho
     return { fileId: h.fileId, key: h.key, publishId: h.publishId, before, after }
   })
   const record: CompactionRecord = {
-    cid, dataset, table, home, values: partition.Values, from: location, to: next, members, removes: objects.map((o) => o.key), marks,
+    cid, dataset, table, home, values: c.values, from: location, to: next, members, removes: objects.map((o) => o.key), marks,
   }
   await curated.writeText(compactionRecordKey(dataset, home), JSON.stringify(record))
+  Object.assign(progress, { phase: 'recorded', record })
 
   for (const [key, m] of merged) await writeBytes(curated, key, m.bytes)
   for (const [from, to] of copies) await curated.copy(from, to)
@@ -109,7 +151,8 @@ export async function compactPartition(deps: CompactionDeps, dataset: string, ho
       return result('busy', objects.length, objects.length, `the head of ${member.key} changed meanwhile`)
     }
   }
-  await deps.catalog.movePartition(deps.database, table, partition.Values, curated.location(next))
+  await deps.catalog.movePartition(deps.database, table, c.values, curated.location(next))
+  progress.phase = 'switched'
   if (!(await swapLayout(curated, dataset, claimed, { home, location: next }))) return result('busy', objects.length, objects.length, 'the claim was ended by a recovery')
   await settleRecord(deps, record)
   return result('compacted', objects.length, merged.size + copies.size)

@@ -9,7 +9,11 @@ import type { ObjectStore } from '../../functions/core/object-store'
 import type { LakeDeps } from '../../functions/core/step-deps'
 import { compactDataset } from '../../functions/load/compact-dataset'
 import type { CompactionOutcome } from '../../functions/load/compact-partition'
+import { glueCatalog } from '../../functions/adapters/glue-catalog'
+import { s3ObjectStore } from '../../functions/adapters/s3-object-store'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
+import { startGlueServer } from '../support/glue-server'
+import { startS3rver } from '../support/s3rver'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 
 /** Never compacts after a load: the tests compact when they choose. */
@@ -196,6 +200,39 @@ describe('compaction', () => {
       await lakes.splice(lakes.indexOf(lake), 1)[0]!.dispose()
     }
   }, 600_000)
+
+
+  it('compacts a lake in S3 buckets with a Glue catalog, and a load after it publishes into the compacted folder', async () => {
+    // Prepare
+    const s3 = await startS3rver(['raw', 'curated'])
+    const glue = await startGlueServer()
+    try {
+      const raw = s3ObjectStore(s3.client, 'raw')
+      const curated = s3ObjectStore(s3.client, 'curated')
+      const lake = await createLake({ seed: 'none', zones: { raw, curated, buckets: { raw, curated } }, catalog: glueCatalog(glue.client) })
+      lakes.push(lake)
+      await seedEvents(lake, 40)
+      await lake.run(undefined, { compaction: NEVER })
+      const before = await lake.snapshot()
+
+      // Act
+      const compacted = await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, LATER)
+      const after = await lake.snapshot()
+      await lake.putRaw('events/e-111.csv', eventsCsv(990_000, 2))
+      await lake.run(undefined, { clock: LATER })
+
+      // Assess
+      expect(compacted.map((o) => [o.table, o.outcome, o.partsBefore, o.partsAfter])).toEqual([['events', 'compacted', 40, 1]])
+      expect(after).toEqual(before)
+      const [partition] = await lake.deps.catalog.listPartitions(lake.deps.database, 'events')
+      expect(partition?.StorageDescriptor.Location).toMatch(/^s3:\/\/curated\/events\/compacted\/[0-9a-z]+\/ingest_date=2024-07-01\/$/)
+      expect(await lake.query(TOTALS)).toEqual([expect.objectContaining({ n: 122, ids: 122, files: 41 })])
+      expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
+    } finally {
+      await s3.stop()
+      await glue.stop()
+    }
+  })
 
 })
 
