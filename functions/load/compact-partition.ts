@@ -41,7 +41,13 @@ export async function compactPartition(deps: CompactionDeps, dataset: string, ho
   if (read.layout.claim) return result('busy', 0, 0, `compaction ${read.layout.claim.cid} is running`)
   const location = read.layout.location
   const partition = (await deps.catalog.listPartitions(deps.database, table)).find((p) => p.StorageDescriptor.Location.replace(/\/?$/, '/') === curated.location(location))
-  if (!partition) return result('nothing', 0, 0, 'not a registered partition')
+  if (!partition) {
+    // A partition readers cannot see (a generation swapped out): its excise marks are moot.
+    const marks: string[] = []
+    for await (const o of curated.list(`${partitionsPrefix(dataset)}${home}`)) if (isExciseMark(o.key) && folderOf(o.key) === `${partitionsPrefix(dataset)}${home}`) marks.push(o.key)
+    await curated.delete(marks)
+    return result('nothing', 0, 0, 'not a registered partition')
+  }
 
   const cid = `${clock().getTime().toString(36)}${randomBytes(4).toString('hex')}`
   const next = compactedFolder(home, cid)
