@@ -181,8 +181,9 @@ describe('a large file split into byte ranges', () => {
     expect(outcome.report.files).toEqual([expect.objectContaining({ key: 'orders/big.csv', outcome: 'quarantined', rowsOut: 0 })])
     expect(outcome.report.files[0].reason).toMatch(/^CsvFormatError: range 3 of \d+ failed, so the file is not loaded: .*injected failure of range 2/)
     expect(outcome.failure?.error).toBe('FilesFailed')
-    // Nothing is committed; the failed version is only recorded as quarantined.
-    expect((await lake.curatedKeys('_ledger/')).filter((k) => !k.endsWith('.quarantined.json'))).toEqual([])
+    // Nothing is committed; the failed version is only recorded as quarantined, with its receipt.
+    expect((await lake.curatedKeys('_ledger/')).filter((k) => !k.endsWith('.quarantined.json') && !k.endsWith('.receipt.json'))).toEqual([])
+    expect((await lake.curatedKeys('_ledger/')).filter((k) => k.endsWith('.receipt.json'))).toHaveLength(1)
     expect((await lake.curatedKeys()).filter((k) => /^orders/.test(k))).toEqual([])
     expect(await lake.curatedKeys('_staging/')).toEqual([])
   })
