@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import {
-  claimExpired, compactedFolder, compactionRecordKey, folderOf, homeOf, isExciseMark, partitionsPrefix,
+  claimExpired, compactedFolder, compactionRecordKey, fileIdOfPart, folderOf, homeOf, isExciseMark, partitionsPrefix, sharersOf,
   type CompactionRecord, type HeadParts, type RemappedHead,
 } from '../core/compaction/compaction-layout'
 import { mergeGroups, type CompactionSettings } from '../core/compaction/merge-plan'
@@ -8,7 +8,7 @@ import { intentExpired, ledgerPrefix, parseLedgerKey, type LedgerRecord, type Pu
 import { mergeParts, partSchema } from '../core/parquet/merge-parts'
 import type { ObjectInfo, ObjectStore } from '../core/object-store'
 import { deleteFolder, recoverPartition, rollBack, settleRecord, swapHeadParts, type CompactionDeps } from './compaction-recovery'
-import { readLayout, readRecord, swapLayout } from './partition-layout'
+import { readLayout, readRecord, swapLayout, unclaimed } from './partition-layout'
 
 /** What compacting one partition came to. */
 export interface CompactionOutcome {
@@ -78,11 +78,11 @@ interface Claimed {
 async function mend(deps: CompactionDeps, dataset: string, home: string, c: Claimed, progress: Progress): Promise<void> {
   if (progress.phase === 'claimed') {
     await deleteFolder(deps.curated, c.next)
-    await swapLayout(deps.curated, dataset, c.claimed, { home, location: c.location })
+    await swapLayout(deps.curated, dataset, c.claimed, unclaimed(c.claimed.layout))
   } else if (progress.phase === 'recorded') {
     await rollBack(deps, progress.record!)
   } else {
-    await swapLayout(deps.curated, dataset, c.claimed, { home, location: c.next })
+    await swapLayout(deps.curated, dataset, c.claimed, { home, location: c.next, sharers: sharersOf(progress.record!) })
     await settleRecord(deps, progress.record!)
   }
 }
@@ -95,13 +95,14 @@ async function compactClaimed(
   const { curated } = deps
   const { location, next, cid, claimed, table, result } = c
   const release = async (outcome: CompactionOutcome['outcome'], before: number, note?: string) => {
-    await swapLayout(curated, dataset, claimed, { home, location })
+    await swapLayout(curated, dataset, claimed, unclaimed(claimed.layout))
     return result(outcome, before, before, note)
   }
 
-  const ledger = await readLedger(curated, dataset, home, clock())
-  if (ledger.inflight.length > 0) return release('busy', 0, `a publish of ${ledger.inflight[0]} is in flight`)
   const objects = await partsIn(curated, location)
+  const wanted = new Set([...objects.flatMap((o) => fileIdOfPart(o.key) ?? []), ...(claimed.layout.sharers ?? [])])
+  const ledger = await readLedger(curated, dataset, home, clock(), wanted)
+  if (ledger.inflight.length > 0) return release('busy', 0, `a publish of ${ledger.inflight[0]} is in flight`)
   const exclusive = new Map<string, LedgerRecord>()
   const slices = new Map<string, Set<string>>()
   for (const head of ledger.heads) {
@@ -159,17 +160,26 @@ async function compactClaimed(
   }
   await deps.catalog.movePartition(deps.database, table, c.values, curated.location(next))
   progress.phase = 'switched'
-  if (!(await swapLayout(curated, dataset, claimed, { home, location: next }))) return result('busy', objects.length, objects.length, 'the claim was ended by a recovery')
+  if (!(await swapLayout(curated, dataset, claimed, { home, location: next, sharers: sharersOf(record) }))) return result('busy', objects.length, objects.length, 'the claim was ended by a recovery')
   await settleRecord(deps, record)
   return result('compacted', objects.length, merged.size + copies.size)
 }
 
 /**
- * A dataset's heads (committed), its publishes in flight into `home` (intents not expired of a
- * version its head does not hold yet), and the excise marks of `home`.
+ * The committed heads of the files that may own parts of the partition (`wanted`: one read
+ * each, not one per file of the dataset), its publishes in flight into `home` (intents not
+ * expired of a version its head does not hold yet), and the excise marks of `home`.
  */
-async function readLedger(curated: ObjectStore, dataset: string, home: string, now: Date): Promise<{ heads: LedgerRecord[]; inflight: string[]; marks: string[] }> {
+async function readLedger(curated: ObjectStore, dataset: string, home: string, now: Date, wanted: Set<string>): Promise<{ heads: LedgerRecord[]; inflight: string[]; marks: string[] }> {
   const heads = new Map<string, LedgerRecord>()
+  const headKeys = new Map<string, string>()
+  const readHead = async (fileId: string) => {
+    if (heads.has(fileId) || !headKeys.has(fileId)) return heads.get(fileId)
+    const text = await curated.readText(headKeys.get(fileId)!)
+    const head = text ? (JSON.parse(text) as LedgerRecord) : undefined
+    if (head) heads.set(fileId, head)
+    return head
+  }
   const intents: string[] = []
   const marks: string[] = []
   for await (const o of curated.list(ledgerPrefix(dataset))) {
@@ -179,22 +189,20 @@ async function readLedger(curated: ObjectStore, dataset: string, home: string, n
     }
     if (o.key.includes('/_rebuild/')) continue
     const entry = parseLedgerKey(o.key)
-    if (entry?.kind === 'head') {
-      const text = await curated.readText(o.key)
-      const head = text ? (JSON.parse(text) as LedgerRecord) : undefined
-      if (head) heads.set(head.fileId, head)
-    } else if (entry?.kind === 'intent' && !intentExpired(entry.writtenAt, now)) intents.push(o.key)
+    if (entry?.kind === 'head') headKeys.set(entry.fileId, o.key)
+    else if (entry?.kind === 'intent' && !intentExpired(entry.writtenAt, now)) intents.push(o.key)
   }
   const inflight: string[] = []
   for (const key of intents) {
     const text = await curated.readText(key)
     const intent = text ? (JSON.parse(text) as PublishIntent) : undefined
     if (!intent || !intent.outputs.some((k) => homeOf(k) === home)) continue
-    const head = heads.get(key.slice(ledgerPrefix(dataset).length).split('.')[0]!)
+    const head = await readHead(key.slice(ledgerPrefix(dataset).length).split('.')[0]!)
     const settled = head?.state === 'committed' && (head.publishId === intent.publishId || (head.etag === intent.etag && (head.generation ?? '') === (intent.generation ?? '')))
     if (!settled) inflight.push(intent.key)
   }
-  return { heads: [...heads.values()].filter((h) => h.state === 'committed'), inflight, marks }
+  for (const fileId of wanted) await readHead(fileId)
+  return { heads: [...heads.values()].filter((h) => h.state === 'committed' && wanted.has(h.fileId)), inflight, marks }
 }
 
 /** A part a compaction merged (`<cid>-<n>.parquet`; a published part's name has its file and publish ids). */

@@ -1,9 +1,9 @@
-import { claimExpired, compactionRecordKey, homeOf, type CompactionRecord, type HeadParts, type PartitionLayout } from '../core/compaction/compaction-layout'
+import { claimExpired, compactionRecordKey, homeOf, sharersOf, type CompactionRecord, type HeadParts, type PartitionLayout } from '../core/compaction/compaction-layout'
 import { WriteConflictError } from '../core/errors'
 import { headKey, type LedgerRecord } from '../core/ledger'
 import type { ObjectStore } from '../core/object-store'
 import type { Catalog } from '../core/catalog'
-import { markExcise, readLayout, readRecord, swapLayout, type ReadLayout } from './partition-layout'
+import { markExcise, readLayout, readRecord, swapLayout, unclaimed, type ReadLayout } from './partition-layout'
 
 export interface CompactionDeps {
   curated: ObjectStore
@@ -53,13 +53,13 @@ export async function recoverPartition(deps: CompactionDeps, dataset: string, ho
   const record = await readRecord(deps.curated, dataset, home)
   if (claim && claimExpired(claim, now)) {
     if (record?.cid === claim.cid && (await catalogLocation(deps, record)) === deps.curated.location(record.to)) {
-      await swapLayout(deps.curated, dataset, read, { home, location: record.to })
+      await swapLayout(deps.curated, dataset, read, { home, location: record.to, sharers: sharersOf(record) })
     } else if (record?.cid === claim.cid) {
       await rollBack(deps, record)
       return
     } else {
       await deleteFolder(deps.curated, claim.next)
-      await swapLayout(deps.curated, dataset, read, { home, location: read.layout.location })
+      await swapLayout(deps.curated, dataset, read, unclaimed(read.layout))
       return
     }
   }
@@ -96,7 +96,7 @@ export async function rollBack(deps: CompactionDeps, record: CompactionRecord): 
   }
   await deleteFolder(curated, record.to)
   const read = await readLayout(curated, record.dataset, record.home)
-  if (read.layout.claim?.cid === record.cid) await swapLayout(curated, record.dataset, read, { home: record.home, location: record.from })
+  if (read.layout.claim?.cid === record.cid) await swapLayout(curated, record.dataset, read, unclaimed(read.layout))
   await curated.delete([compactionRecordKey(record.dataset, record.home)])
 }
 

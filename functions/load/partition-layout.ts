@@ -25,6 +25,12 @@ export async function swapLayout(curated: ObjectStore, dataset: string, read: Re
   }
 }
 
+/** The layout without its claim: where a compaction that gives up or is undone leaves it. */
+export function unclaimed(layout: PartitionLayout): PartitionLayout {
+  const { claim: _claim, ...rest } = layout
+  return rest
+}
+
 export async function readRecord(curated: ObjectStore, dataset: string, home: string): Promise<CompactionRecord | undefined> {
   const text = await curated.readText(compactionRecordKey(dataset, home))
   return text ? (JSON.parse(text) as CompactionRecord) : undefined

@@ -23,6 +23,11 @@ export interface PartitionLayout {
   /** The current folder; the home until a compaction moves it. */
   location: string
   claim?: LayoutClaim
+  /**
+   * File ids whose heads name merged parts in `location` (set by the compaction that made it):
+   * with the file ids in the names of the other parts, the only heads a compaction reads.
+   */
+  sharers?: string[]
 }
 
 /** A compaction in progress. */
@@ -45,6 +50,13 @@ export const compactionRecordKey = (dataset: string, home: string) => `${ledgerP
 export const exciseKey = (dataset: string, home: string, id: string) => `${ledgerPrefix(dataset)}${PARTITIONS}${home}excise-${id}.json`
 /** Prefix of a dataset's partition layouts and marks. */
 export const partitionsPrefix = (dataset: string) => `${ledgerPrefix(dataset)}${PARTITIONS}`
+
+/** The file ids with merged parts in the folder a compaction switched to. */
+export const sharersOf = (record: CompactionRecord): string[] =>
+  record.members.filter((m) => m.after.shared.some((k) => folderOf(k) === record.to)).map((m) => m.fileId)
+
+/** The file id in the name of a published part (`<file id>-<publish id>-<n>.parquet`), kept by its copies. */
+export const fileIdOfPart = (key: string) => /^([0-9a-f]{20})-[0-9a-f]{12}-\d{5}\.parquet$/.exec(key.slice(key.lastIndexOf('/') + 1))?.[1]
 
 /** The home folder a layout, record or mark key belongs to. */
 export function homeOfMark(dataset: string, key: string): string | undefined {
