@@ -91,7 +91,7 @@ export async function rollBack(deps: CompactionDeps, record: CompactionRecord): 
       const now = await curated.readText(headKey(record.dataset, member.fileId))
       const owned = new Set((now ? (JSON.parse(now) as LedgerRecord).outputs : []))
       await curated.delete(member.before.outputs.filter((k) => homeOf(k) === record.home && !owned.has(k)))
-      await markExcise(curated, record.dataset, member.before.shared)
+      await markExcise(curated, record.dataset, member.fileId, member.before.shared, new Date())
     }
   }
   await deleteFolder(curated, record.to)

@@ -40,10 +40,12 @@ export async function readRecord(curated: ObjectStore, dataset: string, home: st
  * Marks the partitions of compacted parts that hold rows of a file version about to be replaced
  * or retracted: the next compaction of each rewrites them without those rows. Written before
  * the head swap, so a crash cannot lose it; a mark whose swap then lost only costs a rewrite.
+ * The planner plans the file again when a mark outlives any Load (see plan-step.ts), so the Load
+ * that follows takes the mark up even if the one that wrote it crashed.
  */
-export async function markExcise(curated: ObjectStore, dataset: string, shared: string[] | undefined): Promise<void> {
+export async function markExcise(curated: ObjectStore, dataset: string, fileId: string, shared: string[] | undefined, now: Date): Promise<void> {
   for (const home of new Set((shared ?? []).map(homeOf))) {
-    await curated.writeText(exciseKey(dataset, home, randomBytes(6).toString('hex')), JSON.stringify({ home, at: new Date().toISOString() }))
+    await curated.writeText(exciseKey(dataset, home, fileId, now, randomBytes(6).toString('hex')), JSON.stringify({ home, fileId, at: now.toISOString() }))
   }
 }
 

@@ -140,7 +140,7 @@ export async function commitFile(deps: PublishDeps, staged: StagedFile, publishe
       return finish(deps, head, now, 'already')
     }
     const next: LedgerRecord = { ...record, replaced: await replacedKeys(deps.curated, dataset, fileId, head) }
-    await markExcise(deps.curated, dataset, head?.shared)
+    await markExcise(deps.curated, dataset, fileId, head?.shared, now)
     if (await swapHead(deps.curated, next, read)) return finish(deps, next, now, 'committed')
   }
   throw new WriteConflictError(`ledger: commit of ${key} lost ${MAX_ATTEMPTS} races in a row`)
@@ -167,7 +167,7 @@ export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: s
       key, dataset, fileId, state: 'retracted', etag: '', publishId: '', runId, committedAt: now.toISOString(), outputs: [], replaced,
       rowsIn: head?.rowsIn ?? 0, rowsOut: head?.rowsOut ?? 0, rowsRejected: head?.rowsRejected ?? 0,
     }
-    await markExcise(deps.curated, dataset, head?.shared)
+    await markExcise(deps.curated, dataset, fileId, head?.shared, now)
     if (await swapHead(deps.curated, next, read)) {
       await finish(deps, next, now, 'committed')
       return next

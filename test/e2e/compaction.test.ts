@@ -234,6 +234,36 @@ describe('compaction', () => {
     }
   })
 
+
+  it('removes the rows of a file replaced after compaction even when the Load crashed before rewriting the merged part', async () => {
+    // Prepare
+    const lake = await newLake()
+    await seedEvents(lake, 12)
+    await lake.run(undefined, { compaction: NEVER })
+    await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, LATER)
+    await lake.putRaw('events/e-005.csv', eventsCsv(900_000, 5))
+    const serial = await newLake()
+    await seedEvents(serial, 12)
+    await serial.putRaw('events/e-005.csv', eventsCsv(900_000, 5))
+    await serial.run(undefined, { compaction: NEVER })
+    const broken: LakeDeps = { ...lake.deps, catalog: { ...lake.deps.catalog, movePartition: async () => { throw new Error('catalog unreachable') } } }
+    const crashed = await lake.run(undefined, { deps: broken, clock: LATER }).then(() => 'finished', (e: Error) => e.message)
+    const doubled = await lake.query(`SELECT count(*) AS n FROM events WHERE ${LINEAGE_SOURCE} = 'events/e-005.csv'`)
+
+    // Act: a sweep after any Load could have run finishes the file again.
+    const hourLater = new Date(LATER().getTime() + 2 * 60 * 60 * 1000)
+    const rerun = await lake.run(undefined, { startTime: new Date(START_TIME.getTime() + 60 * 60 * 1000), clock: () => hourLater })
+
+    // Assess
+    expect(crashed).toMatch(/catalog unreachable/)
+    expect(doubled).toEqual([{ n: 8 }])
+    expect(rerun.failure).toBeUndefined()
+    expect(rerun.report.files.map((f) => [f.key, f.outcome])).toEqual([['events/e-005.csv', 'skipped']])
+    expect(await lake.snapshot()).toEqual(await serial.snapshot())
+    expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
+    expect((await lake.curatedKeys('_ledger/events/_partitions/')).filter((k) => !k.endsWith('layout.json'))).toEqual([])
+  })
+
 })
 
 /** The lake's deps, dead (every change throws, as in a killed process) after `after` changes. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compactedFolder, homeOf, homeOfMark, isExciseMark, exciseKey, layoutKey } from '../../functions/core/compaction/compaction-layout'
+import { compactedFolder, homeOf, homeOfMark, isExciseMark, exciseKey, layoutKey, parseExciseMark } from '../../functions/core/compaction/compaction-layout'
 import { mergeGroups, type PartCandidate } from '../../functions/core/compaction/merge-plan'
 
 const MB = 1024 * 1024
@@ -16,7 +16,10 @@ describe('compaction rules', () => {
     expect(homeOf(`${folder}m1x2-00000.parquet`)).toBe('orders/gen=ab12/ingest_date=2024-07-01/region=eu/')
     expect(homeOf('orders__rejects/ingest_date=2024-07-01/f-p-00000.parquet')).toBe('orders__rejects/ingest_date=2024-07-01/')
     expect(homeOfMark('orders', layoutKey('orders', 'orders/ingest_date=2024-07-01/'))).toBe('orders/ingest_date=2024-07-01/')
-    expect(isExciseMark(exciseKey('orders', 'orders/ingest_date=2024-07-01/', 'a1b2'))).toBe(true)
+    const mark = exciseKey('orders', 'orders/ingest_date=2024-07-01/', 'ab12cd34ef56ab12cd34', new Date('2024-07-01T06:00:00Z'), 'x9y8')
+    expect(isExciseMark(mark)).toBe(true)
+    expect(homeOfMark('orders', mark)).toBe('orders/ingest_date=2024-07-01/')
+    expect(parseExciseMark(mark)).toEqual({ fileId: 'ab12cd34ef56ab12cd34', writtenAt: Date.parse('2024-07-01T06:00:00Z') })
     expect(isExciseMark(layoutKey('orders', 'orders/ingest_date=2024-07-01/'))).toBe(false)
   })
 

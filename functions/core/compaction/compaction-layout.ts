@@ -14,7 +14,7 @@ import { ledgerPrefix } from '../ledger'
  * - The record, `…/<home>compaction.json`, names what a compaction in progress changes (heads
  *   before and after, the keys it removes once switched), so that a crash at any step is undone,
  *   or finished, by whoever finds the claim expired.
- * - An excise mark, `…/<home>excise-<id>.json`: a commit replaced or retracted a file that has rows in
+ * - An excise mark, `…/<home>excise-<file id>-<seconds>-<nonce>.json`: a commit replaced or retracted a file that has rows in
  *   compacted parts here; the next compaction of the partition rewrites them without those rows.
  */
 export interface PartitionLayout {
@@ -47,7 +47,15 @@ export const claimExpired = (claim: LayoutClaim, now: Date) => !(now.getTime() -
 const PARTITIONS = '_partitions/'
 export const layoutKey = (dataset: string, home: string) => `${ledgerPrefix(dataset)}${PARTITIONS}${home}layout.json`
 export const compactionRecordKey = (dataset: string, home: string) => `${ledgerPrefix(dataset)}${PARTITIONS}${home}compaction.json`
-export const exciseKey = (dataset: string, home: string, id: string) => `${ledgerPrefix(dataset)}${PARTITIONS}${home}excise-${id}.json`
+/** An excise mark: the file whose old rows must go, when (seconds), and a nonce. */
+export const exciseKey = (dataset: string, home: string, fileId: string, at: Date, nonce: string) =>
+  `${ledgerPrefix(dataset)}${PARTITIONS}${home}excise-${fileId}-${Math.floor(at.getTime() / 1000)}-${nonce}.json`
+
+/** The file and time (ms) of an excise mark, or undefined for another key. */
+export function parseExciseMark(key: string): { fileId: string; writtenAt: number } | undefined {
+  const m = /\/excise-([0-9a-f]+)-(\d+)-[0-9a-z]+\.json$/.exec(key)
+  return m ? { fileId: m[1]!, writtenAt: Number(m[2]) * 1000 } : undefined
+}
 /** Prefix of a dataset's partition layouts and marks. */
 export const partitionsPrefix = (dataset: string) => `${ledgerPrefix(dataset)}${PARTITIONS}`
 
