@@ -27,8 +27,9 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  * update when nothing changed), publishes each file's parts under keys of their own, registers
  * the partitions, then commits each file on its ledger head, which only the version the raw
  * zone holds can win. The byte ranges of a split file are first combined into one file.
- * Retractions of deleted raw files go through the same head. Finally adds
- * the batch to the run report and writes each settled file's receipt. Any number of executions may run this at once.
+ * Retractions of deleted raw files go through the same head. Then compacts the partitions
+ * that need it, adds the batch to the run report and writes each settled file's receipt. Any
+ * number of executions may run this at once.
  */
 export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<LoadOutput> {
   return (await loadBatch(deps, event, clock, compaction)).output
