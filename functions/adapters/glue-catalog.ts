@@ -114,10 +114,11 @@ export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
       }
     },
 
-    async movePartition(database, table, values, location) {
+    async movePartition(database, table, values, location, from) {
       const target = `${database}.${table}`
       const current = (await this.listPartitions(database, table)).find((p) => JSON.stringify(p.Values) === JSON.stringify(values))
       if (!current) throw new Error(`glue: no partition ${values.join('/')} of ${target}`)
+      if (current.StorageDescriptor.Location !== from) throw new WriteConflictError(`glue: partition ${values.join('/')} of ${target} is at ${current.StorageDescriptor.Location}, not ${from}`)
       const PartitionInput = { ...current, StorageDescriptor: { ...current.StorageDescriptor, Location: location } }
       try {
         await client.send(new UpdatePartitionCommand({ ...inCatalog, DatabaseName: database, TableName: table, PartitionValueList: values, PartitionInput }))

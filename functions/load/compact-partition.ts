@@ -1,3 +1,4 @@
+import { WriteConflictError } from '../core/errors'
 import { randomBytes } from 'node:crypto'
 import {
   claimExpired, compactedFolder, compactionRecordKey, fileIdOfPart, folderOf, homeOf, isExciseMark, partitionsPrefix, sharersOf,
@@ -55,7 +56,7 @@ export async function compactPartition(deps: CompactionDeps, dataset: string, ho
   const claimed = await readLayout(curated, dataset, home)
   const progress: Progress = { phase: 'claimed' }
   try {
-    return await compactClaimed(deps, dataset, home, settings, clock, { location, next, cid, claimed, table, values: partition.Values, result }, progress)
+    return await compactClaimed(deps, dataset, home, settings, clock, { location, next, cid, claimed, table, values: partition.Values, partitionLocation: partition.StorageDescriptor.Location, result }, progress)
   } catch (error) {
     // A failure (not a crash) is mended now rather than when the claim expires: loads are waiting.
     await mend(deps, dataset, home, { location, next, cid, claimed }, progress).catch(() => undefined)
@@ -89,11 +90,11 @@ async function mend(deps: CompactionDeps, dataset: string, home: string, c: Clai
 
 async function compactClaimed(
   deps: CompactionDeps, dataset: string, home: string, settings: CompactionSettings, clock: () => Date,
-  c: Claimed & { table: string; values: string[]; result: (outcome: CompactionOutcome['outcome'], partsBefore?: number, partsAfter?: number, note?: string) => CompactionOutcome },
+  c: Claimed & { table: string; values: string[]; partitionLocation: string; result: (outcome: CompactionOutcome['outcome'], partsBefore?: number, partsAfter?: number, note?: string) => CompactionOutcome },
   progress: Progress,
 ): Promise<CompactionOutcome> {
   const { curated } = deps
-  const { location, next, cid, claimed, table, result } = c
+  const { location, next, cid, claimed, table, result, partitionLocation } = c
   const release = async (outcome: CompactionOutcome['outcome'], before: number, note?: string) => {
     await swapLayout(curated, dataset, claimed, unclaimed(claimed.layout))
     return result(outcome, before, before, note)
@@ -158,7 +159,13 @@ async function compactClaimed(
       return result('busy', objects.length, objects.length, `the head of ${member.key} changed meanwhile`)
     }
   }
-  await deps.catalog.movePartition(deps.database, table, c.values, curated.location(next))
+  try {
+    await deps.catalog.movePartition(deps.database, table, c.values, curated.location(next), partitionLocation)
+  } catch (error) {
+    if (!(error instanceof WriteConflictError)) throw error
+    await rollBack(deps, record)
+    return result('busy', objects.length, objects.length, 'the partition moved meanwhile: its table was swapped to another generation')
+  }
   progress.phase = 'switched'
   if (!(await swapLayout(curated, dataset, claimed, { home, location: next, sharers: sharersOf(record) }))) return result('busy', objects.length, objects.length, 'the claim was ended by a recovery')
   await settleRecord(deps, record)
