@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { awsCommand } from './aws-command'
+import { compactCommand } from './compact-command'
 import { queryCommand, tablesCommand } from './query-command'
 import { dropCommand, reprocessCommand, runsCommand, statusCommand } from './lake-ops-command'
+import { receiptCommand } from './receipt-command'
 import { retryCommand } from './retry-command'
 import { runCommand } from './run-command'
 import { siteCommand } from './site-command'
@@ -24,9 +26,11 @@ const program = new Command('sluice')
   .addCommand(tablesCommand())
   .addCommand(runsCommand())
   .addCommand(statusCommand())
+  .addCommand(receiptCommand())
   .addCommand(retryCommand())
   .addCommand(reprocessCommand())
   .addCommand(dropCommand())
+  .addCommand(compactCommand())
   .addCommand(siteCommand())
   .addCommand(transformCommand())
   .addCommand(awsCommand())
@@ -39,7 +43,9 @@ Examples:
   npx sluice query "SELECT * FROM orders LIMIT 5"   SQL over the lake with DuckDB
   npx sluice status                                 what is loaded, pending, failed, quarantined
   npx sluice runs                                   the run history, newest first
+  npx sluice receipt orders/orders-2024-06.csv      what became of one raw file
   npx sluice reprocess orders                       rebuild a table after a contract change
+  npx sluice compact orders                         merge the small Parquet parts of a dataset
   npx sluice site --serve                           the lake's status site on http://127.0.0.1:8080/
   npx sluice transform data.csv --out data.parquet  one file, no lake
   npx sluice aws start --wait                       a run of the deployed stack

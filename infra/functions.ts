@@ -135,6 +135,8 @@ export class Functions extends Construct {
     // A commit heads the raw key: only the version the raw zone holds may win. (HeadObject is
     // authorized as s3:GetObject; there is no head-only permission.)
     zones.bindRawReader(this.load)
+    // Receipts: the raw object of each settled file is tagged with its status and counts.
+    zones.bindRawTagger(this.load)
 
     // Starts the successor of a run at its file cap (the Workflow grants it that one state
     // machine) and notes it in the run report.

@@ -110,6 +110,19 @@ export class Zones extends Construct {
     )
   }
 
+  /**
+   * Load: tag raw objects with their receipt (sluice-status, rows, run), and read their tags to
+   * keep the uploader's own. Tags only: no other write on the raw zone. The version actions
+   * because the tags go on the exact version the receipt is about.
+   */
+  bindRawTagger(fn: LambdaFunction): void {
+    allow(
+      fn,
+      new PolicyStatement({ actions: [...RAW_TAG_ACTIONS], resources: [this.raw.arnForObjects('*')] }),
+      'Tags any raw object Load settled with its receipt: the keys are the uploaders\', known only when Plan lists them.',
+    )
+  }
+
   /** Plan: list the ledger and read it and the run reports, nothing else of the curated zone. Sets CURATED_BUCKET. */
   bindLedgerReader(fn: LambdaFunction): void {
     fn.addEnvironment('CURATED_BUCKET', this.curated.bucketName)
@@ -192,6 +205,9 @@ export class Zones extends Construct {
     )
   }
 }
+
+/** What tagging a raw version with its receipt needs, and all Load may write on the raw zone. */
+export const RAW_TAG_ACTIONS = ['s3:GetObjectTagging', 's3:GetObjectVersionTagging', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'] as const
 
 /** Adds `statement` to the function's role; `reason` acknowledges its wildcard resources (object keys). */
 function allow(fn: LambdaFunction, statement: PolicyStatement, reason?: string): void {

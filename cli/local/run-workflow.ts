@@ -8,6 +8,7 @@ import { transformStep } from '../../functions/transform/transform-step'
 import { handOffStep, type HandOffEvent } from '../../functions/handoff/handoff-step'
 import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/step-deps'
 import type { LoadEvent, TransformEvent } from '../../functions/core/workflow-types'
+import type { CompactionSettings } from '../../functions/core/compaction/merge-plan'
 
 /** The workflow definition, resolved next to this file rather than the working directory. */
 export const ASL_PATH = new URL('../../statemachine/etl.asl.json', import.meta.url)
@@ -51,6 +52,8 @@ export interface RunOptions {
   onSuccessor?: (name: string, input: unknown) => void
   /** The clock of Load's commits (tests move it to age intents). */
   clock?: () => Date
+  /** Compaction settings of Load (its part threshold, target size and small fraction). */
+  compaction?: CompactionSettings
   /** The UpdateSite step: regenerates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
   site?: TaskHandler
 }
@@ -81,7 +84,7 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
       return planStep(deps, settings, options.startTime ? { ...e, startTime: options.startTime.toISOString() } : e)
     }),
     Transform: wrap('Transform', (event) => transformStep(deps, event as TransformEvent)),
-    Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent, options.clock)),
+    Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent, options.clock, options.compaction)),
     UpdateSite: options.site ?? (async () => ({ pages: 0, datasets: 0, files: 0 })),
     HandOff: wrap('HandOff', (event) =>
       handOffStep({ curated: deps.curated, startExecution: async (_arn, name, next) => options.onSuccessor?.(name, next) }, event as HandOffEvent),

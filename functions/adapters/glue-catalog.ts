@@ -114,6 +114,19 @@ export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
       }
     },
 
+    async movePartition(database, table, values, location, from) {
+      const target = `${database}.${table}`
+      const current = (await this.listPartitions(database, table)).find((p) => JSON.stringify(p.Values) === JSON.stringify(values))
+      if (!current) throw new Error(`glue: no partition ${values.join('/')} of ${target}`)
+      if (current.StorageDescriptor.Location !== from) throw new WriteConflictError(`glue: partition ${values.join('/')} of ${target} is at ${current.StorageDescriptor.Location}, not ${from}`)
+      const PartitionInput = { ...current, StorageDescriptor: { ...current.StorageDescriptor, Location: location } }
+      try {
+        await client.send(new UpdatePartitionCommand({ ...inCatalog, DatabaseName: database, TableName: table, PartitionValueList: values, PartitionInput }))
+      } catch (error) {
+        throw failed('updatePartition', target, error)
+      }
+    },
+
     /**
      * The table first, in one UpdateTable (or CreateTable) at the VersionId just read, so a load
      * that read the old definition loses its own update and reads again; then the partitions

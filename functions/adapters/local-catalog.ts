@@ -87,6 +87,17 @@ export function localCatalog(dir: string, root = dirname(resolve(dir))): Catalog
         if (added.length > 0) await write(db, { ...stored, partitions: [...stored.partitions, ...added] })
       })
     },
+    async movePartition(db, name, values, location, from) {
+      await locked(db, name, async () => {
+        const stored = await read(db, name)
+        const at = stored?.partitions.findIndex((p) => JSON.stringify(p.Values) === JSON.stringify(values)) ?? -1
+        if (!stored || at < 0) throw new Error(`catalog: no partition ${values.join('/')} of ${db}.${name}`)
+        const now = stored.partitions[at].StorageDescriptor.Location
+        if (now !== from) throw new WriteConflictError(`catalog: partition ${values.join('/')} of ${db}.${name} is at ${now}, not ${from}`)
+        const partitions = stored.partitions.map((p, i) => (i === at ? { ...p, StorageDescriptor: { ...p.StorageDescriptor, Location: location } } : p))
+        await write(db, { ...stored, partitions })
+      })
+    },
     async replaceTable(db, table, partitions, version) {
       await locked(db, table.Name, async () => {
         const stored = await read(db, table.Name)

@@ -13,6 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { SluiceError, TransientStorageError, WriteConflictError } from '../core/errors'
 import type { ObjectInfo, ObjectStore, ObjectUpload, WriteCondition } from '../core/object-store'
 import { awsStorageError, isTransientAwsError } from './aws-errors'
+import { tagRawVersion } from './raw-tags'
 
 /** `read` of a key that does not exist. */
 export class ObjectNotFoundError extends SluiceError {}
@@ -64,6 +65,8 @@ export function s3ObjectStore(client: S3Client, bucket: string, options: S3Objec
         throw failed('list', prefix, error)
       }
     },
+
+    putTags: (key, etag, tags) => tagRawVersion(client, bucket, key, etag, tags),
 
     async head(key) {
       try {

@@ -74,6 +74,9 @@ export function shadowCatalog(curated: ObjectStore, dataset: string, generation:
         return added.length > 0
       })
     },
+    async movePartition() {
+      throw new Error('rebuild: a shadow catalog is never compacted')
+    },
     async replaceTable() {
       throw new Error('rebuild: a shadow catalog is never swapped into')
     },

@@ -62,6 +62,14 @@ export interface Catalog {
    * definition read at that version is replaced: WriteConflictError when it has changed since.
    */
   replaceTable(database: string, table: TableInput, partitions: PartitionInput[], version?: string): Promise<void>
+  /**
+   * Points an existing partition at another location, its definition otherwise unchanged: the
+   * atomic switch a compaction ends with (one UpdatePartition on Glue, one write locally). Only
+   * from location `from`: WriteConflictError when the partition is elsewhere now (its table was
+   * swapped to another generation meanwhile). Glue cannot make UpdatePartition conditional, so
+   * there the check is a read just before it.
+   */
+  movePartition(database: string, table: string, values: string[], location: string, from: string): Promise<void>
   /** Removes a table and its partitions; a missing table is not an error. */
   deleteTable(database: string, name: string): Promise<void>
   listTables(database: string): Promise<TableInput[]>

@@ -8,6 +8,7 @@ import { normalizeColumnName } from './column-names'
  *                _contracts/<dataset>.json                       (optional contract)
  * Curated zone:  <dataset>/ingest_date=YYYY-MM-DD/<file id>-<publish id>-<n>.parquet
  *                <dataset>__rejects/ingest_date=YYYY-MM-DD/<file id>-<publish id>-<n>.parquet
+ *                <table>/compacted/<compaction id>/ingest_date=…/   (a compacted partition; see compaction-layout.ts)
  *                _ledger/<dataset>/<file id>.json (and see ledger.ts)   _runs/<run id>.json   _staging/<run id>/…
  * Any key with a path segment starting with `_` or `.` is never data.
  */

@@ -46,6 +46,12 @@ export interface LedgerRecord {
   rowsRejected: number
   /** The generation of the table its parts belong to (generation.ts); absent for the first. */
   generation?: string
+  /**
+   * Compacted parts holding this version's rows among other files' (compaction-layout.ts): its
+   * rows there are those whose `_sluice_source` is `key`. Never in `outputs` or `replaced`, so
+   * a replacement or retraction never deletes them; it marks them for excision instead.
+   */
+  shared?: string[]
 }
 
 /** What a publish in progress may have written. */

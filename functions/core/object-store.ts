@@ -17,6 +17,9 @@ export interface VersionedText {
  */
 export type WriteCondition = { ifNoneMatch: '*' } | { ifMatch: string }
 
+/** How tagging a version of an object ended: tagged, or the key holds another version or none. */
+export type TagOutcome = 'tagged' | 'changed' | 'gone'
+
 /** A streaming upload; `close()` completes it. */
 export interface ObjectUpload {
   write(chunk: Uint8Array): Promise<void>
@@ -49,4 +52,9 @@ export interface ObjectStore {
   copy(from: string, to: string): Promise<void>
   /** Deletes the keys; missing keys are not an error. */
   delete(keys: string[]): Promise<void>
+  /**
+   * Puts these tags on the object while it is the version `etag`, leaving tags of other
+   * owners; without changing its content or etag. Optional: a local folder keeps no tags.
+   */
+  putTags?(key: string, etag: string, tags: [string, string][]): Promise<TagOutcome>
 }

@@ -15,7 +15,7 @@ export async function handler(event: LoadEvent): Promise<LoadOutput> {
     throw new InvalidInputError(`load: expected { runId, ingestDate, results, … }, got ${JSON.stringify(event)?.slice(0, 200)}`)
   }
   logger.appendKeys({ runId: event.runId })
-  const { output, reports } = await loadBatch(deps, event)
+  const { output, reports } = await loadBatch(deps, event, undefined, config.compaction)
   logger.info('loaded', { ...output })
   const { perDataset, overall } = loadMetrics(event, reports)
   publishDatasetMetrics(perDataset, overall)

@@ -12,28 +12,32 @@ import { failedStats } from '../core/transform-settings'
 import { foldRanges } from './fold-ranges'
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { recordBuilt, swapGeneration } from './swap-generation'
+import { writeReceipts } from './write-receipts'
+import { compactAfterLoad } from './compact-dataset'
+import { DEFAULT_COMPACTION, type CompactionSettings } from '../core/compaction/merge-plan'
 import { generationOf, tableBase } from '../core/generation'
 
 /**
  * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
  * rare byte range of a split file that no Transform converted from its true start.
  */
-export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange'> }
+export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange' | 'putTags'> }
 
 /**
  * Loads one batch, dataset by dataset: commits the table schema (optimistic locking, no
  * update when nothing changed), publishes each file's parts under keys of their own, registers
  * the partitions, then commits each file on its ledger head, which only the version the raw
  * zone holds can win. The byte ranges of a split file are first combined into one file.
- * Retractions of deleted raw files go through the same head. Finally adds
- * the batch to the run report. Any number of executions may run this at once.
+ * Retractions of deleted raw files go through the same head. Then compacts the partitions
+ * that need it, adds the batch to the run report and writes each settled file's receipt. Any
+ * number of executions may run this at once.
  */
-export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
-  return (await loadBatch(deps, event, clock)).output
+export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<LoadOutput> {
+  return (await loadBatch(deps, event, clock, compaction)).output
 }
 
 /** `loadStep`, also giving the batch's file reports (what each file's commit came to). */
-export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date()): Promise<{ output: LoadOutput; reports: FileReport[] }> {
+export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<{ output: LoadOutput; reports: FileReport[] }> {
   // The ranges of a split file become one result: the file commits as one version, or fails whole.
   const folded = await foldRanges(deps, batch.runId, batch.results)
   const event: LoadEvent = { ...batch, results: folded.results }
@@ -65,7 +69,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
     reports.push(...schema.failed)
     retried += schema.retried
     const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()
-    for (const s of schema.loading) published.set(s, await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), schema.generation))
+    for (const s of schema.loading) published.set(s, await publishFile(deps, s, event.ingestDate, event.runId, clock(), schema.generation))
     await registerPartitions(deps, dataset, schema.loading, event.ingestDate, schema.generation)
     for (const [s, p] of published) reports.push(fileReport(s, await commitFile(deps, s, p, event.runId, clock(), schema.generation)))
     for (const r of retractions.filter((x) => x.file.dataset === dataset)) {
@@ -75,11 +79,14 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
         outputs: [], ...(record ? { rowsRetracted: record.rowsOut, note: `its ${record.rowsOut} row(s) and ${record.rowsRejected} reject(s) were removed: the raw file is gone` } : { note: 'nothing to retract: the file is back or was never loaded' }),
       })
     }
+    // Small parts merged once a partition holds many; rows of replaced files cut out of merged ones.
+    await compactAfterLoad(deps, dataset, [...published.values()].flatMap((p) => p.outputs), compaction, clock)
   }
   // A file built and swapped in by the same Load is reported once, as the swap left it.
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)
   await writeReport(deps, event, reports)
+  await writeReceipts(deps, event.runId, reports, clock())
   await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...failures.map((r) => r.file.fileId), ...folded.failedIds]))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
   const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed') + count('quarantined'), quarantined: count('quarantined'), retried, superseded: count('superseded'), retracted: count('retracted') }
@@ -102,7 +109,7 @@ async function buildFiles(deps: LoadDeps, event: LoadEvent, dataset: string, fil
   const schema = await commitSchema(shadow, dataset, files, generation)
   const reports: FileReport[] = [...schema.failed]
   for (const s of schema.loading) {
-    const published = await publishFile(deps.curated, s, event.ingestDate, event.runId, clock(), generation)
+    const published = await publishFile(deps, s, event.ingestDate, event.runId, clock(), generation)
     await recordBuilt(deps, generation, { staged: s, published })
     reports.push({
       dataset, key: s.file.key, etag: s.file.etag, outcome: s.stats.outcome === 'empty' ? 'empty' : 'loaded', rowsIn: s.stats.rowsIn, rowsOut: s.stats.rowsOut,
@@ -201,7 +208,7 @@ async function quarantine(deps: LoadDeps, event: LoadEvent, result: FailedResult
     const table = await deps.catalog.getTable(deps.database, file.dataset)
     const generation = generationOf(table)
     if (staged.stats.rejectParts.length > 0) await ensureRejectsTable(deps, file.dataset, generation)
-    const published = await publishFile(deps.curated, staged, event.ingestDate, event.runId, clock(), generation)
+    const published = await publishFile(deps, staged, event.ingestDate, event.runId, clock(), generation)
     await registerPartitions(deps, file.dataset, [staged], event.ingestDate, generation)
     const commit = await commitFile(deps, staged, published, event.runId, clock(), generation, report.reason ?? result.error)
     if (commit.outcome === 'superseded') return fileReport(staged, commit)

@@ -17,6 +17,10 @@ import {
 import type { ObjectInfo, ObjectStore, VersionedText } from '../core/object-store'
 import type { PlannedFile } from '../core/plan-files'
 import type { PartInfo, TransformStats } from '../core/transform-types'
+import type { Catalog } from '../core/catalog'
+import { homeOf } from '../core/compaction/compaction-layout'
+import { layoutsForPublish } from './compaction-recovery'
+import { markExcise, readLayout, relocate } from './partition-layout'
 
 /** One file's staged output on its way to the curated zone. */
 export interface StagedFile {
@@ -78,19 +82,39 @@ export function finalKeys(staged: StagedFile, ingestDate: string, publishId: str
   }
 }
 
+/** What a publish needs: the curated zone, and the catalog to end a crashed compaction's claim. */
+export interface PublishTarget {
+  curated: ObjectStore
+  catalog: Catalog
+  database: string
+}
+
 /**
  * Publishes a staged file: records an intent naming the parts, then copies them to keys no
- * other publish uses. Rerunnable: a retry of the same execution writes the same keys. Nothing
- * is committed yet; readers may see the parts before `commitFile` decides whether they stay.
+ * other publish uses, in each partition's current folder (a compaction may have moved it; see
+ * compact-partition.ts). The folders are read before the intent and again after it: a
+ * compaction claiming a partition in between makes the publish start over, and one claiming it
+ * later finds the intent and yields. Rerunnable: a retry of the same execution writes the same
+ * keys. Nothing is committed yet; readers may see the parts before `commitFile` decides whether
+ * they stay.
  */
-export async function publishFile(curated: ObjectStore, staged: StagedFile, ingestDate: string, runId: string, now: Date, generation = ''): Promise<Published> {
+export async function publishFile(target: PublishTarget, staged: StagedFile, ingestDate: string, runId: string, now: Date, generation = ''): Promise<Published> {
+  const { curated } = target
   const { dataset, fileId, key, etag } = staged.file
   const publishId = publishIdOf(runId, etag, generation)
   const keys = finalKeys(staged, ingestDate, publishId, generation)
-  const outputs = [...keys.data, ...keys.rejects]
-  const intent: PublishIntent = { key, etag, runId, publishId, outputs, writtenAt: now.toISOString(), ...(generation ? { generation } : {}) }
+  const homes = [...new Set([...keys.data, ...keys.rejects].map(homeOf))]
   const intentAt = intentKey(dataset, fileId, publishId, now)
-  await curated.writeText(intentAt, JSON.stringify(intent))
+  let outputs: string[] = []
+  for (let attempt = 0; ; attempt++) {
+    const layouts = await layoutsForPublish(target, dataset, homes, now)
+    outputs = [...keys.data, ...keys.rejects].map((k) => relocate(k, new Map([...layouts].map(([h, r]) => [h, r.layout]))))
+    const intent: PublishIntent = { key, etag, runId, publishId, outputs, writtenAt: now.toISOString(), ...(generation ? { generation } : {}) }
+    await curated.writeText(intentAt, JSON.stringify(intent))
+    const moved = await Promise.all(homes.map(async (h) => (await readLayout(curated, dataset, h)).etag !== layouts.get(h)!.etag))
+    if (!moved.some(Boolean)) break
+    if (attempt >= MAX_ATTEMPTS) throw new WriteConflictError(`compaction: the partitions of ${key} kept moving while it was published`)
+  }
   const sources = [...staged.stats.parts, ...staged.stats.rejectParts].map((p) => p.key)
   for (let i = 0; i < sources.length; i++) await curated.copy(sources[i], outputs[i])
   return { publishId, outputs, intent: intentAt }
@@ -127,6 +151,7 @@ export async function commitFile(deps: PublishDeps, staged: CommittableFile, pub
       return finish(deps, head, now, 'already')
     }
     const next: LedgerRecord = { ...record, replaced: await replacedKeys(deps.curated, dataset, fileId, head) }
+    await markExcise(deps.curated, dataset, fileId, head?.shared, now)
     if (await swapHead(deps.curated, next, read)) return finish(deps, next, now, 'committed')
   }
   throw new WriteConflictError(`ledger: commit of ${key} lost ${MAX_ATTEMPTS} races in a row`)
@@ -160,6 +185,7 @@ export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: s
       key, dataset, fileId, state: 'retracted', etag: '', publishId: '', runId, committedAt: now.toISOString(), outputs: [], replaced,
       rowsIn: head?.rowsIn ?? 0, rowsOut: head?.rowsOut ?? 0, rowsRejected: head?.rowsRejected ?? 0,
     }
+    await markExcise(deps.curated, dataset, fileId, head?.shared, now)
     if (await swapHead(deps.curated, next, read)) {
       await finish(deps, next, now, 'committed')
       return next

@@ -1,5 +1,6 @@
 import type { AsyncBuffer } from 'hyparquet'
 import type { ObjectStore } from '../core/object-store'
+import { mergeParts } from '../core/parquet/merge-parts'
 import { partColumns, readableUnder, rewritePart } from '../core/schema/rewrite-part'
 import type { AthenaType, PartSink } from '../core/transform-types'
 
@@ -16,6 +17,26 @@ export async function rewriteStoredPart(curated: ObjectStore, from: string, to: 
     return false
   }
   await rewritePart(file, table, uploadSink(curated, to))
+  return true
+}
+
+/**
+ * Cuts the rows of one raw file (`source`: its `_sluice_source`, or `source` in a rejects part)
+ * out of a compacted part shared with other files, into a part of its own at `to`, in the
+ * table's types. Returns whether a cast was needed.
+ */
+export async function cutSharedPart(curated: ObjectStore, from: string, to: string, source: string, table: Map<string, AthenaType>): Promise<boolean> {
+  const whole = await readWhole(curated, from)
+  const own = (await mergeParts([{ bytes: new Uint8Array(whole.slice(0, whole.byteLength) as ArrayBuffer), keep: new Set([source]) }])).bytes
+  const buffer = own.buffer.slice(own.byteOffset, own.byteOffset + own.byteLength) as ArrayBuffer
+  const cut: AsyncBuffer = { byteLength: buffer.byteLength, slice: (start: number, end?: number) => buffer.slice(start, end) }
+  if (readableUnder(await partColumns(cut), table)) {
+    const upload = await curated.upload(to)
+    await upload.write(own)
+    await upload.close()
+    return false
+  }
+  await rewritePart(cut, table, uploadSink(curated, to))
   return true
 }
 

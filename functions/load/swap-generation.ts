@@ -4,6 +4,7 @@ import type { FileReport } from '../core/run-report'
 import type { LakeDeps } from '../core/step-deps'
 import { commitFile, type Published, type PublishDeps, type StagedFile } from './publish-file'
 import { shadowCatalog } from '../adapters/shadow-catalog'
+import { removeStaleCompacted } from './widen-table'
 import { conformBuilt } from './conform-staged'
 
 /** A file version built into a generation: what its commit needs once the generation is live. */
@@ -63,5 +64,7 @@ export async function swapGeneration(deps: Omit<LakeDeps, 'raw'> & PublishDeps, 
     }
   }
   await deps.curated.delete(keys)
+  // Compacted parts of the old generation: no partition points into them any more.
+  await removeStaleCompacted(deps.curated, dataset, generation)
   return reports
 }

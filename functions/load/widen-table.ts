@@ -5,11 +5,12 @@ import { rejectsTable } from '../core/lake-layout'
 import { headKey, intentKey, ledgerPrefix, parseLedgerKey, publishIdOf, type LedgerRecord, type PublishIntent } from '../core/ledger'
 import type { ObjectStore } from '../core/object-store'
 import type { LakeDeps } from '../core/step-deps'
-import { isWidenedFileKey, relocatedKey, widenedFileKey, widenGeneration, widenMarkerKey } from '../core/schema/widen-layout'
+import { isWidenedFileKey, widenedPartKey, widenedFileKey, widenGeneration, widenMarkerKey } from '../core/schema/widen-layout'
 import type { AthenaType } from '../core/transform-types'
 import { rebuildPrefix } from '../core/generation'
+import { homeOf } from '../core/compaction/compaction-layout'
 import { commitFile, type CommittableFile, type Published, type PublishDeps } from './publish-file'
-import { rewriteStoredPart } from './rewrite-stored-part'
+import { cutSharedPart, rewriteStoredPart } from './rewrite-stored-part'
 import { tableTypes } from './conform-staged'
 
 /** What a widening needs: the lake, and the raw zone's heads for the commits. */
@@ -23,6 +24,8 @@ interface WidenedFile {
   from: { publishId: string; etag: string }
   /** Data parts rewritten (the others were copied). */
   rewritten: number
+  /** Compacted parts of the old generation it had rows in, removed once it is committed. */
+  shared?: string[]
 }
 
 interface WidenMarker {
@@ -115,12 +118,17 @@ export async function finishWidening(deps: WidenDeps, dataset: string, runId: st
   await moveRejects(deps, dataset, generation)
   const keys: string[] = []
   for await (const o of deps.curated.list(rebuildPrefix(dataset, generation))) keys.push(o.key)
+  const stale: string[] = []
   for (const key of keys.filter(isWidenedFileKey)) {
     const text = await deps.curated.readText(key)
     if (!text) continue
     const widened = JSON.parse(text) as WidenedFile
     await commitFile(deps, widened.file, widened.published, runId, now, generation)
+    stale.push(...(widened.shared ?? []))
   }
+  // The old generation's compacted parts: every sharer's rows were cut out into the new one.
+  await deps.curated.delete([...new Set(stale)])
+  await removeStaleCompacted(deps.curated, dataset, generation)
   await deps.curated.delete(keys)
   return generation
 }
@@ -179,19 +187,30 @@ async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: strin
   const previous = done ? (JSON.parse(done) as WidenedFile) : undefined
   if (previous?.from.publishId === head.publishId && (await allExist(curated, previous.published.outputs))) return previous
   const publishId = publishIdOf(`widen\n${generation}`, head.etag, generation)
+  const at = (key: string, name: string) => {
+    const to = widenedPartKey(key, dataset, from, generation, name)
+    if (!to) throw new Error(`widen: part ${key} of ${head.key} is not in generation '${from}' of ${dataset}`)
+    return to
+  }
+  // Own parts keep their numbers; the file's rows in compacted parts shared with other files
+  // are cut out into parts of its own (numbered from 90000), so that the new generation holds
+  // each file's rows under its own head.
   const moves = head.outputs.map((key) => {
-    const data = relocatedKey(key, tableBase(dataset, from), tableBase(dataset, generation), `${fileId}-${head.publishId}`, `${fileId}-${publishId}`)
-    const rejects = relocatedKey(key, tableBase(rejectsTable(dataset), from), tableBase(rejectsTable(dataset), generation), `${fileId}-${head.publishId}`, `${fileId}-${publishId}`)
-    if (!data && !rejects) throw new Error(`widen: part ${key} of ${head.key} is not in generation '${from}' of ${dataset}`)
-    return { key, to: (data ?? rejects)!, data: data !== undefined }
+    const file = key.slice(key.lastIndexOf('/') + 1)
+    const own = `${fileId}-${head.publishId}-`
+    if (!file.startsWith(own)) throw new Error(`widen: part ${key} is not named after ${head.key}'s publish ${head.publishId}`)
+    return { key, to: at(key, `${fileId}-${publishId}-${file.slice(own.length)}`), data: !isRejectsPart(key, dataset), shared: false }
   })
-  const outputs = moves.map((m) => m.to)
+  const cuts = (head.shared ?? []).map((key, i) => ({ key, to: at(key, `${fileId}-${publishId}-${String(90000 + i).padStart(5, '0')}.parquet`), data: !isRejectsPart(key, dataset), shared: true }))
+  const outputs = [...moves, ...cuts].map((m) => m.to)
   const intent: PublishIntent = { key: head.key, etag: head.etag, runId, publishId, outputs, writtenAt: now.toISOString(), generation }
   const intentAt = intentKey(dataset, fileId, publishId, now)
   await curated.writeText(intentAt, JSON.stringify(intent))
   let rewritten = 0
-  for (const m of moves) {
-    if (!m.data) await curated.copy(m.key, m.to)
+  for (const m of [...moves, ...cuts]) {
+    if (m.shared) {
+      if (await cutSharedPart(curated, m.key, m.to, head.key, m.data ? types : new Map())) rewritten += 1
+    } else if (!m.data) await curated.copy(m.key, m.to)
     else if (await rewriteStoredPart(curated, m.key, m.to, types)) rewritten += 1
   }
   const widened: WidenedFile = {
@@ -199,6 +218,7 @@ async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: strin
     published: { publishId, outputs, intent: intentAt },
     from: { publishId: head.publishId, etag: head.etag },
     rewritten,
+    ...(head.shared?.length ? { shared: head.shared } : {}),
   }
   await curated.writeText(widenedFileKey(dataset, generation, fileId, head.etag), JSON.stringify(widened))
   return widened
@@ -251,4 +271,24 @@ async function partitionsUnder(deps: WidenDeps, table: TableInput, prefix: strin
     found.set(dir, parquetPartition(table, values as string[], deps.curated.location(dir)))
   }
   return [...found.values()]
+}
+
+/** Whether a curated key is a part of the dataset's rejects table (in any folder of it). */
+const isRejectsPart = (key: string, dataset: string) => key.startsWith(`${rejectsTable(dataset)}/`)
+
+/**
+ * Removes the compacted parts of a dataset (and of its rejects table) that lie in a generation
+ * other than the live one: a swap (a widening, a reprocess) left them behind, and no partition
+ * location points into them any more.
+ */
+export async function removeStaleCompacted(curated: ObjectStore, dataset: string, live: string): Promise<void> {
+  for (const table of [dataset, rejectsTable(dataset)]) {
+    const stale: string[] = []
+    for await (const o of curated.list(`${table}/compacted/`)) {
+      const home = homeOf(o.key)
+      const inLive = live ? home.startsWith(`${tableBase(table, live)}/`) : !home.slice(table.length + 1).startsWith('gen=')
+      if (!inLive) stale.push(o.key)
+    }
+    await curated.delete(stale)
+  }
 }

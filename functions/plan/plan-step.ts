@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../core/errors'
 import { generationFor, generationOf, parseBuiltKey, rebuildPrefix } from '../core/generation'
 import { intentExpired, ledgerPrefix, parseLedgerKey, versionId, type LedgerRecord } from '../core/ledger'
+import { parseExciseMark } from '../core/compaction/compaction-layout'
 import { contractKey, datasetOfKey, fileId, runReportKey } from '../core/lake-layout'
 import { parseWorkflowInput, planBatch, type PlannedFile, type PlanSources } from '../core/plan-files'
 import { shadowCatalog } from '../adapters/shadow-catalog'
@@ -161,6 +162,10 @@ async function readLedgerIndex(deps: LakeDeps, now: Date, generations: Map<strin
   const index: LedgerIndex = { committed: new Set(), stale: new Set(), expired: new Set(), entries: new Map(), quarantined: new Set() }
   for await (const entry of deps.curated.list(dataset ? ledgerPrefix(dataset) : '_ledger/')) {
     if (entry.key.includes('/_rebuild/')) continue
+    // A compaction's excise mark that outlived any Load: its file is finished again, and that
+    // Load rewrites the partition without the replaced rows (compaction-layout.ts).
+    const mark = parseExciseMark(entry.key)
+    if (mark && intentExpired(mark.writtenAt, now)) index.expired.add(mark.fileId)
     const parsed = parseLedgerKey(entry.key)
     if (parsed?.kind === 'committed') {
       index.committed.add(`${parsed.fileId}--${parsed.version}`)

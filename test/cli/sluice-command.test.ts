@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -126,7 +126,7 @@ describe('the sluice command', () => {
   it('shows examples in the help of every command', async () => {
     // Prepare
     const commands = [
-      [], ['run'], ['query'], ['tables'], ['runs'], ['status'], ['retry'], ['reprocess'], ['drop'], ['transform'],
+      [], ['run'], ['query'], ['tables'], ['runs'], ['status'], ['receipt'], ['compact'], ['retry'], ['reprocess'], ['drop'], ['transform'],
       ['aws'], ['aws', 'start'], ['aws', 'runs'], ['aws', 'status'], ['aws', 'reprocess'], ['aws', 'query'],
     ]
 
@@ -165,5 +165,57 @@ describe('the sluice command', () => {
     expect(dropped.code).toBe(0)
     expect(dropped.stdout).toMatch(/^dropped table sluice\.orders, table sluice\.orders__rejects, .*raw files stay/)
     expect((JSON.parse(tables.stdout) as { table: string }[]).map((t) => t.table)).toEqual(['sluice.customers', 'sluice.customers__rejects', 'sluice.payments', 'sluice.payments__rejects'])
+  }, 240_000)
+
+  it('prints the receipt of a loaded and of a quarantined file, and says why a key has none', async () => {
+    // Prepare
+    cpSync(join(REPO, 'sample-data'), join(home, 'receiptlake', 'raw'), { recursive: true })
+    writeFileSync(join(home, 'receiptlake', 'raw', 'orders', 'broken.csv'), Buffer.from([0x69, 0x64, 0x0a, 0x00, 0x01, 0x02, 0x0a]))
+    await sluice(home, 'run', '--lake', 'receiptlake')
+
+    // Act
+    const text = await sluice(home, 'receipt', 'orders/orders-2024-06.csv', '--lake', 'receiptlake')
+    const json = await sluice(home, 'receipt', 'orders/orders-2024-06.csv', '--lake', 'receiptlake', '--json')
+    const broken = await sluice(home, 'receipt', 'orders/broken.csv', '--lake', 'receiptlake', '--json')
+    const typo = await sluice(home, 'receipt', 'orders/orders-2024-6.csv', '--lake', 'receiptlake')
+    const notData = await sluice(home, 'receipt', '_contracts/payments.json', '--lake', 'receiptlake')
+    const receipt = JSON.parse(json.stdout) as { status: string; rowsLoaded: number; rowsRejected: number; queries: { rows: string; rejects: string } }
+    const rows = await sluice(home, 'query', receipt.queries.rows, '--lake', 'receiptlake', '--json')
+
+    // Assess
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(/^orders\/orders-2024-06\.csv: loaded by run \S+ at \S+\n  version   \S+\n  rows      \d+ in, \d+ loaded, \d+ rejected\n/)
+    expect(text.stdout).toContain(`rows:     sluice query "${receipt.queries.rows}"`)
+    expect(receipt.status).toBe('loaded')
+    expect((JSON.parse(rows.stdout) as unknown[]).length).toBe(receipt.rowsLoaded)
+    expect(JSON.parse(broken.stdout)).toMatchObject({ key: 'orders/broken.csv', status: 'quarantined', rowsLoaded: 0, reason: expect.stringMatching(/^BinaryInputError: /) })
+    expect(typo.code).toBe(1)
+    expect(typo.stderr).toMatch(/^sluice: NotFoundError: receipt: no raw key orders\/orders-2024-6\.csv and no receipt of it; nearest: orders\/orders-2024-06\.csv, orders\/orders-2024-05\.csv/)
+    expect(notData.code).toBe(2)
+    expect(notData.stderr).toMatch(/^sluice receipt: receipt: _contracts\/payments\.json is not a raw data key/)
+  }, 240_000)
+
+  it('compacts the small parts of a dataset, keeping its rows', async () => {
+    // Prepare
+    cpSync(join(REPO, 'sample-data'), join(home, 'compactlake', 'raw'), { recursive: true })
+    for (const copy of ['copy-1.csv', 'copy-2.csv']) cpSync(join(REPO, 'sample-data', 'customers', 'customers.csv'), join(home, 'compactlake', 'raw', 'customers', copy))
+    await sluice(home, 'run', '--lake', 'compactlake')
+    const before = await sluice(home, 'query', 'SELECT count(*) AS n, count(DISTINCT _sluice_source) AS files FROM customers', '--lake', 'compactlake', '--json')
+
+    // Act
+    const compacted = await sluice(home, 'compact', 'customers', '--lake', 'compactlake', '--json')
+    const text = await sluice(home, 'compact', '--lake', 'compactlake')
+    const after = await sluice(home, 'query', 'SELECT count(*) AS n, count(DISTINCT _sluice_source) AS files FROM customers', '--lake', 'compactlake', '--json')
+    const unknown = await sluice(home, 'compact', 'custmers', '--lake', 'compactlake')
+
+    // Assess
+    expect(compacted.code).toBe(0)
+    expect((JSON.parse(compacted.stdout) as { table: string; outcome: string; partsBefore: number; partsAfter: number }[]).filter((o) => o.table === 'customers'))
+      .toEqual([expect.objectContaining({ outcome: 'compacted', partsBefore: 3, partsAfter: 1 })])
+    expect(text.stdout).toMatch(/^table +partition +outcome +parts +note\n/)
+    expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout))
+    expect(JSON.parse(after.stdout)).toEqual([{ n: 144, files: 3 }])
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toMatch(/^sluice: NotFoundError: compact: no dataset custmers in the lake; datasets: customers, orders, payments/)
   }, 240_000)
 })

@@ -1,6 +1,9 @@
+import { GetObjectTaggingCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LocalRunOutcome } from '../../cli/local-run'
 import { s3ObjectStore } from '../../functions/adapters/s3-object-store'
+import { fileId } from '../../functions/core/lake-layout'
+import { receiptKey, type Receipt } from '../../functions/core/receipt'
 import { createLake, type E2ELake } from '../support/e2e-lake'
 import { startS3rver, type LocalS3 } from '../support/s3rver'
 
@@ -46,6 +49,31 @@ describe('a sweep of a lake in S3 buckets', () => {
     expect(s3Results.tables).toHaveLength(6)
     expect(s3Results).toEqual(folderResults)
     expect(await s3Lake.query(totals)).toEqual(await folderLake.query(totals))
+  })
+
+  it('tags each raw object with its receipt and writes the receipt JSON, leaving the raw version as it was', async () => {
+    // Act
+    const files = await Promise.all(
+      inS3.report.files.map(async (f) => {
+        const tags = (await s3.client.send(new GetObjectTaggingCommand({ Bucket: 'raw', Key: f.key }))).TagSet ?? []
+        const receipt = JSON.parse((await s3Lake.deps.curated.readText(receiptKey(f.dataset, fileId(f.key))))!) as Receipt
+        return { f, tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value])), receipt, etag: (await s3Lake.deps.raw.head(f.key))?.etag }
+      }),
+    )
+
+    // Assess
+    expect(files).toHaveLength(4)
+    for (const { f, tags, receipt, etag } of files) {
+      expect(tags).toEqual({
+        'sluice-status': f.outcome, 'sluice-rows-loaded': String(f.rowsOut), 'sluice-rows-rejected': String(f.rowsRejected), 'sluice-run': inS3.report.runId, 'sluice-version': f.etag.replace(/"/g, '_'),
+      })
+      expect(receipt).toMatchObject({ key: f.key, etag: f.etag, status: f.outcome, runId: inS3.report.runId, rowsLoaded: f.rowsOut, rowsRejected: f.rowsRejected })
+      expect(etag).toBe(f.etag)
+    }
+    const orders = files.find((x) => x.f.key === 'orders/orders-2024-06.csv')!.receipt
+    const rows = await s3Lake.query(orders.queries!.rows!)
+    const rejects = await s3Lake.query(orders.queries!.rejects)
+    expect([rows.length, rejects.length]).toEqual([orders.rowsLoaded, orders.rowsRejected])
   })
 
   it('skips every file on a rerun over S3 and leaves the results unchanged', async () => {

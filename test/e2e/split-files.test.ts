@@ -186,6 +186,7 @@ describe('a large file split into byte ranges', () => {
     expect(ledger.filter((k) => !k.endsWith('.quarantined.json'))).toEqual([expect.stringMatching(/^_ledger\/orders\/[0-9a-f]+\.json$/)])
     const head = JSON.parse((await lake.deps.curated.readText(ledger.find((k) => !k.endsWith('.quarantined.json'))!))!)
     expect(head).toMatchObject({ key: 'orders/big.csv', state: 'failed', outputs: [] })
+    expect((await lake.curatedKeys('_ledger/')).filter((k) => k.endsWith('.receipt.json'))).toHaveLength(1)
     expect((await lake.curatedKeys()).filter((k) => /^orders/.test(k))).toEqual([])
     expect(await lake.curatedKeys('_staging/')).toEqual([])
   })

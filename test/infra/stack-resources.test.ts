@@ -207,7 +207,7 @@ describe('the synthesized sluice stack', () => {
       expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('glue:'))).toEqual([])
     })
 
-    it('lets Load own the curated zone and the tables of its database (swapping a reprocessed table\'s partitions too), and only read the raw zone', () => {
+    it('lets Load own the curated zone and the tables of its database (swapping a reprocessed table\'s partitions too), and only read and tag the raw zone', () => {
       // Prepare
       const statements = statementsOfFunction(json, 'sluice-load')
       const glue = statements.filter((s) => s.Action.some((a) => a.startsWith('glue:')))
@@ -220,10 +220,26 @@ describe('the synthesized sluice stack', () => {
       expect(glueArns).toEqual([expect.stringContaining(':catalog"'), expect.stringContaining(':database/sluice"'), expect.stringContaining(':table/sluice/*"')])
       const s3 = statements.filter((s) => s.Action.some((a) => a.startsWith('s3:')))
       const onRaw = s3.filter((s) => s.Resource.some((r) => refOf(r) === ids.raw || objectArn(r)?.[0] === ids.raw))
-      expect(onRaw.flatMap((s) => s.Action).sort()).toEqual(['s3:GetObject', 's3:ListBucket'])
+      expect(onRaw.flatMap((s) => s.Action).sort()).toEqual(['s3:GetObject', 's3:GetObjectTagging', 's3:GetObjectVersionTagging', 's3:ListBucket', 's3:PutObjectTagging', 's3:PutObjectVersionTagging'])
       const onCurated = s3.filter((s) => !onRaw.includes(s))
       expect(onCurated.flatMap((s) => s.Resource).every((r) => refOf(r) === ids.curated || objectArn(r)?.[0] === ids.curated)).toBe(true)
       expect(onCurated.flatMap((s) => s.Resource.map(objectArn)).filter(Boolean)).toEqual([[ids.curated, '/*']])
+    })
+
+    it('grants tagging as the only write on the raw zone, to Load alone', () => {
+      // Prepare
+      const functions = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function').map((r) => r.Properties!.FunctionName as string)
+      const rawWrites = (name: string) =>
+        statementsOfFunction(json, name)
+          .filter((s) => s.Resource.some((r) => refOf(r) === ids.raw || objectArn(r)?.[0] === ids.raw))
+          .flatMap((s) => s.Action)
+          .filter((a) => WRITE_ACTION.test(a))
+
+      // Act
+      const writers = Object.fromEntries(functions.filter((f) => typeof f === 'string').map((f) => [f, rawWrites(f).sort()]).filter(([, a]) => a.length > 0))
+
+      // Assess
+      expect(writers).toEqual({ 'sluice-load': ['s3:PutObjectTagging', 's3:PutObjectVersionTagging'] })
     })
 
     it('grants s3:ListBucket with every read, so that a missing key answers 404 rather than 403', () => {

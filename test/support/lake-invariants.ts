@@ -5,7 +5,7 @@ import type { LakeDeps } from '../../functions/core/step-deps'
 export interface LakeFindings {
   /** Committed (or failed) heads naming a curated object that does not exist. */
   dangling: string[]
-  /** Parquet objects no committed or failed head names: rows no ledger entry accounts for. */
+  /** Parquet objects no committed or failed head names (in its outputs or, compacted, its shared parts): rows no ledger entry accounts for. */
   orphans: string[]
   /** Parquet objects named by more than one head. */
   shared: string[]
@@ -36,6 +36,8 @@ export async function lakeFindings(deps: LakeDeps, rawKeys: string[]): Promise<L
   for await (const o of deps.curated.list('')) if (!o.key.startsWith('_') && o.key.endsWith('.parquet')) objects.add(o.key)
   const owners = new Map<string, number>()
   for (const h of owning) for (const k of h.outputs) owners.set(k, (owners.get(k) ?? 0) + 1)
+  // A compacted part holds rows of several files, each head naming it among its shared parts.
+  const sharers = new Set(committed.flatMap((h) => h.shared ?? []))
 
   const stale: string[] = []
   for (const h of owning) {
@@ -49,8 +51,8 @@ export async function lakeFindings(deps: LakeDeps, rawKeys: string[]): Promise<L
   }
   const partitionOf = (key: string) => deps.curated.location(key.slice(0, key.lastIndexOf('/') + 1))
   return {
-    dangling: owning.flatMap((h) => h.outputs.filter((k) => !objects.has(k)).map((k) => `${h.key} → ${k}`)),
-    orphans: [...objects].filter((k) => !owners.has(k)),
+    dangling: owning.flatMap((h) => [...h.outputs, ...(h.shared ?? [])].filter((k) => !objects.has(k)).map((k) => `${h.key} → ${k}`)),
+    orphans: [...objects].filter((k) => !owners.has(k) && !sharers.has(k)),
     shared: [...owners].filter(([, n]) => n > 1).map(([k]) => k),
     stale,
     unloaded: rawKeys.filter((k) => !loaded.has(k)),

@@ -58,6 +58,21 @@ describe('the status site model', () => {
     expect(model.rowsOverTime).toEqual({ times: [Date.parse('2024-07-01T06:00:00Z') / 1000, Date.parse('2024-07-02T06:00:00Z') / 1000], datasets: { orders: [13, 15] } })
   })
 
+  it('gives a compacted file a query by its lineage column over the parts its head names', () => {
+    // Prepare
+    const merged = 'orders/compacted/c1/ingest_date=2024-07-01/c1-00000.parquet'
+    const rejects = `orders__rejects/ingest_date=2024-07-01/${fileId('orders/a.csv')}-abc123abc123-00000.parquet`
+    const compacted = head('orders/a.csv', 'e1', 10, { outputs: [rejects], shared: [merged] })
+
+    // Act
+    const model = buildSiteModel(sources({ heads: [compacted, head('orders/b.csv', 'e1', 5)], queries: { athena: true, localCurated: '/lake/curated/' } }))
+    const a = model.files.find((f) => f.key === 'orders/a.csv')!
+
+    // Assess
+    expect(a.athenaQuery).toBe(`SELECT * FROM "sluice"."orders" WHERE "_sluice_source" = 'orders/a.csv'`)
+    expect(a.localQuery).toBe(`SELECT * FROM read_parquet(['/lake/curated/${merged}'], hive_partitioning = true, union_by_name = true) WHERE "_sluice_source" = 'orders/a.csv'`)
+  })
+
   it('names variant columns and gives a committed file a query on its own parts', () => {
     // Act
     const model = buildSiteModel(sources({ queries: { athena: true, localCurated: '/lake/curated/' } }))

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { CatalogColumn } from '../catalog'
-import { rebuildPrefix } from '../generation'
+import { homeOf } from '../compaction/compaction-layout'
+import { rebuildPrefix, tableBase } from '../generation'
+import { rejectsTable } from '../lake-layout'
 import { versionId } from '../ledger'
 
 /**
@@ -36,4 +38,23 @@ export function relocatedKey(key: string, fromBase: string, toBase: string, oldN
   const file = rest.slice(slash + 1)
   if (!file.startsWith(`${oldName}-`)) return undefined
   return `${toBase}/${rest.slice(0, slash + 1)}${newName}${file.slice(oldName.length)}`
+}
+
+/**
+ * Where a part of the dataset (or of its rejects table) in generation `from` goes in generation
+ * `to`, named `name`: its partition's home folder there, whichever folder it is in now (a
+ * compaction may have moved the partition, compaction-layout.ts). Undefined for a key outside
+ * generation `from`.
+ */
+export function widenedPartKey(key: string, dataset: string, from: string, to: string, name: string): string | undefined {
+  const home = homeOf(key)
+  for (const table of [dataset, rejectsTable(dataset)]) {
+    const base = `${tableBase(table, from)}/`
+    if (!home.startsWith(base)) continue
+    const rest = home.slice(base.length)
+    // The first generation's base is the table's own folder, which holds the later ones too.
+    if (from === '' && rest.startsWith('gen=')) return undefined
+    return `${tableBase(table, to)}/${rest}${name}`
+  }
+  return undefined
 }

@@ -182,6 +182,7 @@ function filePage(f: FileView): string {
 <dt>committed version</dt><dd><code>${escape(h?.etag || '—')}</code></dd>
 <dt>raw version now</dt><dd><code>${escape(f.rawEtag ?? 'gone from the raw zone')}</code></dd>
 <dt>committed</dt><dd>${when(h?.committedAt)}</dd>
+<dt>receipt</dt><dd><code>npx sluice receipt ${escape(f.key)}</code> (the raw object's <code>sluice-*</code> tags on S3)</dd>
 </dl>
 <section><h2>Versions and outcomes</h2>${versions}</section>
 <section><h2>Query its rows</h2>${queries || '<p class="empty">No committed rows.</p>'}

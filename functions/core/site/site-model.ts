@@ -1,6 +1,7 @@
 import type { TableInput } from '../catalog'
-import { datasetOfKey, fileId } from '../lake-layout'
+import { datasetOfKey, fileId, rejectsTable } from '../lake-layout'
 import type { LedgerRecord } from '../ledger'
+import { LINEAGE_SOURCE } from '../lineage'
 import type { FileReport, RunReport } from '../run-report'
 
 /** One rejected row as the rejects table holds it. */
@@ -152,7 +153,16 @@ export function buildSiteModel(sources: SiteSources): SiteModel {
             ? 'pending'
             : (head?.state ?? 'gone')
     const view: FileView = { key, dataset, fileId: fileId(key), status, ...(head ? { head } : {}), ...(raw ? { rawEtag: raw.etag } : {}), versions }
-    if (head?.state === 'committed') {
+    if (head?.state === 'committed' && (head.shared ?? []).length > 0) {
+      // Compacted: its rows share merged parts with other files' and are told apart by lineage.
+      const source = `${ident(LINEAGE_SOURCE)} = ${sqlString(key)}`
+      if (sources.queries.athena) view.athenaQuery = `SELECT * FROM ${ident(sources.database)}.${ident(dataset)} WHERE ${source}`
+      if (sources.queries.localCurated) {
+        const root = sources.queries.localCurated.replace(/\/$/, '')
+        const parts = [...head.outputs, ...(head.shared ?? [])].filter((k) => !k.startsWith(rejectsTable(dataset))).map((k) => sqlString(`${root}/${k}`))
+        view.localQuery = `SELECT * FROM read_parquet([${parts.join(', ')}], hive_partitioning = true, union_by_name = true) WHERE ${source}`
+      }
+    } else if (head?.state === 'committed') {
       const pattern = `%/${head.fileId}-${head.publishId}-%`
       if (sources.queries.athena) view.athenaQuery = `SELECT * FROM ${ident(sources.database)}.${ident(dataset)} WHERE "$path" LIKE ${sqlString(pattern)}`
       if (sources.queries.localCurated) {

@@ -1,0 +1,70 @@
+import { folderOf, homeOf, homeOfMark, isExciseMark, partitionsPrefix } from '../core/compaction/compaction-layout'
+import type { CompactionSettings } from '../core/compaction/merge-plan'
+import { rejectsTable } from '../core/lake-layout'
+import type { CompactionDeps } from './compaction-recovery'
+import { compactPartition, type CompactionOutcome } from './compact-partition'
+import { readLayout } from './partition-layout'
+
+/**
+ * After a Load: compacts each partition the batch wrote into whose folder now holds at least
+ * `partThreshold` parts, and each partition of the dataset marked for excision (a file with
+ * rows in compacted parts was replaced or retracted). A partition another compaction holds is
+ * left to it.
+ */
+export async function compactAfterLoad(deps: CompactionDeps, dataset: string, written: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+  const marked = await markedHomes(deps, dataset)
+  const outcomes: CompactionOutcome[] = []
+  for (const home of [...new Set([...written.map(homeOf), ...marked])].sort()) {
+    if (!marked.has(home)) {
+      const { layout } = await readLayout(deps.curated, dataset, home)
+      if ((await countParts(deps, layout.location)) < settings.partThreshold) continue
+    }
+    let outcome = await compactPartition(deps, dataset, home, settings, clock)
+    // Rows of a replaced file must not wait for the next load: a partition busy with another
+    // compaction or publish is tried again once that is likely over.
+    for (let attempt = 0; marked.has(home) && outcome.outcome === 'busy' && attempt < EXCISE_ATTEMPTS; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, EXCISE_PAUSE_MS))
+      outcome = await compactPartition(deps, dataset, home, settings, clock)
+    }
+    outcomes.push(outcome)
+  }
+  return outcomes
+}
+
+const EXCISE_ATTEMPTS = 50
+const EXCISE_PAUSE_MS = 200
+
+/** `sluice compact`: every registered partition of the dataset's table and rejects table. */
+export async function compactDataset(deps: CompactionDeps, dataset: string, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+  const outcomes: CompactionOutcome[] = []
+  for (const table of [dataset, rejectsTable(dataset)]) {
+    for (const p of await deps.catalog.listPartitions(deps.database, table)) {
+      const prefix = curatedPrefix(deps, p.StorageDescriptor.Location)
+      if (prefix === undefined) continue
+      outcomes.push(await compactPartition(deps, dataset, homeOf(`${prefix}x`), settings, clock))
+    }
+  }
+  return outcomes
+}
+
+async function markedHomes(deps: CompactionDeps, dataset: string): Promise<Set<string>> {
+  const homes = new Set<string>()
+  for await (const o of deps.curated.list(partitionsPrefix(dataset))) {
+    const home = isExciseMark(o.key) ? homeOfMark(dataset, o.key) : undefined
+    if (home) homes.add(home)
+  }
+  return homes
+}
+
+async function countParts(deps: CompactionDeps, folder: string): Promise<number> {
+  let n = 0
+  for await (const o of deps.curated.list(folder)) if (folderOf(o.key) === folder && o.key.endsWith('.parquet')) n++
+  return n
+}
+
+/** The curated key prefix of a catalog location in this zone, or undefined when it lies elsewhere. */
+function curatedPrefix(deps: CompactionDeps, location: string): string | undefined {
+  const root = deps.curated.location('')
+  const normalized = location.replace(/\/?$/, '/')
+  return normalized.startsWith(root) ? normalized.slice(root.length) : undefined
+}
