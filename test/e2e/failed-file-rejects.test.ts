@@ -92,7 +92,10 @@ describe('a file over its reject threshold', () => {
     expect(fileRow(swept)).toMatchObject({ outcome: 'retracted' })
     expect(await rejects()).toEqual([])
     expect(fileRow(later)).toBeUndefined()
-    expect(await lake.curatedKeys('_ledger/returns/')).toEqual([expect.stringMatching(/^_ledger\/returns\/[0-9a-f]+\.json$/)])
+    const ledger = await lake.curatedKeys('_ledger/returns/')
+    // The head (retracted) and the file's receipt are all that stay: no quarantine record.
+    expect(ledger).toEqual([expect.stringMatching(/^_ledger\/returns\/[0-9a-f]+\.json$/), expect.stringMatching(/\.receipt\.json$/)])
+    expect(JSON.parse((await lake.deps.curated.readText(ledger[1]!))!)).toMatchObject({ key: KEY, status: 'retracted' })
     expect(await lakeFindings(lake.deps, [])).toEqual(CONSISTENT)
   })
 })

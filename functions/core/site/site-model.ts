@@ -44,7 +44,7 @@ export interface ColumnView {
   name: string
   type: string
   partition: boolean
-  /** For a variant column `<column>__<type>`: the column whose values did not fit. */
+  /** For a variant column `<column>__string`: the column whose values did not fit. */
   variantOf?: string
 }
 
