@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { DEFAULT_STACK_NAME } from '../functions/core/stack-outputs'
+import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
 import { opsClients, type OpsClients } from './aws/aws-clients'
 import { athenaQuery } from './aws/athena-query'
 import { listExecutions, readRunReport, startExecution, waitForExecution } from './aws/executions'

@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SluiceError } from '../functions/core/errors'
-import { datasetOfKey, fileId } from '../functions/core/lake-layout'
-import { headKey, type LedgerRecord } from '../functions/core/ledger'
-import type { ObjectStore } from '../functions/core/object-store'
+import { datasetOfKey, fileId } from '../functions/core/lake/lake-layout'
+import { headKey, type LedgerRecord } from '../functions/core/lake/ledger'
+import type { ObjectStore } from '../functions/core/lake/object-store'
 
 /** A command named something that is not there: a lake folder, a raw key, a table. */
 export class NotFoundError extends SluiceError {}

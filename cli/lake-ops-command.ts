@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises'
 import { Command, InvalidArgumentError } from 'commander'
-import { datasetName } from '../functions/core/lake-layout'
+import { datasetName } from '../functions/core/lake/lake-layout'
 import { formatTable } from './format-table'
 import { assertLakeFolder, NotFoundError } from './lake-checks'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'

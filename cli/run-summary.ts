@@ -1,4 +1,4 @@
-import { variantValuesOf, type RunReport } from '../functions/core/run-report'
+import { variantValuesOf, type RunReport } from '../functions/core/lake/run-report'
 import { formatTable } from './format-table'
 
 type FileEntry = RunReport['files'][number]

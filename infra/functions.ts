@@ -6,7 +6,7 @@ import { NodejsFunction, OutputFormat, type BundlingOptions, type NodejsFunction
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import { METRICS_NAMESPACE } from '../functions/adapters/metric-names'
-import { DEFAULT_PLAN_SETTINGS } from '../functions/core/step-deps'
+import { DEFAULT_PLAN_SETTINGS } from '../functions/core/lake/step-deps'
 import type { Catalog } from './catalog'
 import type { StatusSite } from './status-site'
 import type { Zones } from './zones'

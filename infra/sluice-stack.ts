@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib'
 import type { Construct } from 'constructs'
-import { STACK_OUTPUTS } from '../functions/core/stack-outputs'
+import { STACK_OUTPUTS } from '../functions/core/lake/stack-outputs'
 import { Alarms } from './alarms'
 import { Catalog } from './catalog'
 import { OperationsDashboard } from './dashboard'

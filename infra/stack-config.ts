@@ -1,6 +1,6 @@
 import type { Node } from 'constructs'
-import { DEFAULT_STACK_NAME } from '../functions/core/stack-outputs'
-import { DEFAULT_SPLIT_BYTES } from '../functions/core/step-deps'
+import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
+import { DEFAULT_SPLIT_BYTES } from '../functions/core/lake/step-deps'
 
 /** Every setting of the stack, read once from CDK context (`cdk.json`, or `cdk synth -c key=value`). */
 export interface StackConfig {

@@ -1,5 +1,5 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation'
-import { STACK_OUTPUTS } from '../../functions/core/stack-outputs'
+import { STACK_OUTPUTS } from '../../functions/core/lake/stack-outputs'
 import type { OpsClients } from './aws-clients'
 import { OpsError, explainAwsError } from './ops-errors'
 

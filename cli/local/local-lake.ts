@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path'
 import { localCatalog } from '../../functions/adapters/local-catalog'
 import { localObjectStore } from '../../functions/adapters/local-object-store'
-import type { LakeDeps } from '../../functions/core/step-deps'
+import type { LakeDeps } from '../../functions/core/lake/step-deps'
 
 /** Default folder of the local lake, and the catalog database. */
 export const DEFAULT_LAKE = './lake'

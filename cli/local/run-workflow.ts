@@ -6,8 +6,8 @@ import { loadStep } from '../../functions/load/load-step'
 import { planStep, type PlanEvent } from '../../functions/plan/plan-step'
 import { transformStep } from '../../functions/transform/transform-step'
 import { handOffStep, type HandOffEvent } from '../../functions/handoff/handoff-step'
-import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/step-deps'
-import type { LoadEvent, TransformEvent } from '../../functions/core/workflow-types'
+import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/lake/step-deps'
+import type { LoadEvent, TransformEvent } from '../../functions/core/lake/workflow-types'
 import type { CompactionSettings } from '../../functions/core/compaction/merge-plan'
 
 /** The workflow definition, resolved next to this file rather than the working directory. */

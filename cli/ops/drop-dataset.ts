@@ -1,7 +1,7 @@
-import type { Catalog } from '../../functions/core/catalog'
-import { ledgerPrefix } from '../../functions/core/ledger'
-import { rejectsTable } from '../../functions/core/lake-layout'
-import type { ObjectStore } from '../../functions/core/object-store'
+import type { Catalog } from '../../functions/core/lake/catalog'
+import { ledgerPrefix } from '../../functions/core/lake/ledger'
+import { rejectsTable } from '../../functions/core/lake/lake-layout'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
 
 /** What a drop removes (or, before it, would remove). */
 export interface DropPlan {

@@ -1,9 +1,9 @@
-import type { Catalog } from '../../functions/core/catalog'
-import { generationOf } from '../../functions/core/generation'
-import { datasetOfKey, fileId } from '../../functions/core/lake-layout'
-import { parseLedgerKey, versionId, type LedgerRecord } from '../../functions/core/ledger'
-import type { ObjectInfo, ObjectStore } from '../../functions/core/object-store'
-import type { QuarantineRecord } from '../../functions/core/quarantine'
+import type { Catalog } from '../../functions/core/lake/catalog'
+import { generationOf } from '../../functions/core/lake/generation'
+import { datasetOfKey, fileId } from '../../functions/core/lake/lake-layout'
+import { parseLedgerKey, versionId, type LedgerRecord } from '../../functions/core/lake/ledger'
+import type { ObjectInfo, ObjectStore } from '../../functions/core/lake/object-store'
+import type { QuarantineRecord } from '../../functions/core/lake/quarantine'
 import { readRunReports } from './run-history'
 
 /** A file that needs attention, with why. */

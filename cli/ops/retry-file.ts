@@ -1,7 +1,7 @@
-import { datasetOfKey, fileId } from '../../functions/core/lake-layout'
-import { ledgerPrefix, parseLedgerKey } from '../../functions/core/ledger'
-import type { ObjectStore } from '../../functions/core/object-store'
-import type { QuarantineRecord } from '../../functions/core/quarantine'
+import { datasetOfKey, fileId } from '../../functions/core/lake/lake-layout'
+import { ledgerPrefix, parseLedgerKey } from '../../functions/core/lake/ledger'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
+import type { QuarantineRecord } from '../../functions/core/lake/quarantine'
 import { NotFoundError } from '../lake-checks'
 
 /**

@@ -1,5 +1,5 @@
-import type { ObjectStore } from '../../functions/core/object-store'
-import type { RunReport } from '../../functions/core/run-report'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
+import type { RunReport } from '../../functions/core/lake/run-report'
 
 /** A run as `sluice runs` lists it: the report without its file list. */
 export type RunSummary = Omit<RunReport, 'files'>

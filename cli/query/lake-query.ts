@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
-import type { Catalog, TableInput } from '../../functions/core/catalog'
+import type { Catalog, TableInput } from '../../functions/core/lake/catalog'
 import { NotFoundError } from '../lake-checks'
 import type { PartitionFiles } from './partition-files'
 

@@ -3,7 +3,7 @@ import { mkdir, readdir, rename, stat } from 'node:fs/promises'
 import { once } from 'node:events'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ObjectStore } from '../../functions/core/object-store'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
 
 /**
  * Local Parquet paths for a catalog location. `file://` locations are read where they are;

@@ -2,7 +2,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { CHART_LIBRARY } from '../../functions/core/site/render-site'
-import type { LakeDeps } from '../../functions/core/step-deps'
+import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { siteStep, type SiteAsset, type SiteResult, type SiteWriter } from '../../functions/site/site-step'
 
 /** uPlot's browser build and stylesheet, read from node_modules: the site never loads them from a CDN. */

@@ -1,5 +1,5 @@
-import type { Catalog } from '../core/catalog'
-import type { ObjectStore } from '../core/object-store'
+import type { Catalog } from '../core/lake/catalog'
+import type { ObjectStore } from '../core/lake/object-store'
 import { glueClient, s3Client } from './aws-clients'
 import { glueCatalog } from './glue-catalog'
 import { s3ObjectStore } from './s3-object-store'

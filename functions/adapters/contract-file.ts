@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { parseContractText, type Contract } from '../core/contract'
+import { parseContractText, type Contract } from '../core/schema/contract'
 import { ContractInvalidError } from '../core/errors'
 
 /** Reads and validates a contract JSON file. */

@@ -16,7 +16,7 @@ import {
   type StorageDescriptor as GlueStorageDescriptor,
   type Table,
 } from '@aws-sdk/client-glue'
-import type { Catalog, CatalogColumn, PartitionInput, StorageDescriptor, TableInput, VersionedTable } from '../core/catalog'
+import type { Catalog, CatalogColumn, PartitionInput, StorageDescriptor, TableInput, VersionedTable } from '../core/lake/catalog'
 import { SluiceError, TransientStorageError, WriteConflictError } from '../core/errors'
 import { awsStorageError, isTransientAwsError } from './aws-errors'
 

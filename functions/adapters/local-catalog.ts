@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { randomBytes } from 'node:crypto'
 import { dirname, isAbsolute, join, posix, relative, resolve, sep } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import type { Catalog, PartitionInput, TableInput } from '../core/catalog'
+import type { Catalog, PartitionInput, TableInput } from '../core/lake/catalog'
 import { WriteConflictError } from '../core/errors'
 import { retryMissingDir, withFileLock } from './local-lock'
 

@@ -1,6 +1,6 @@
 import { createReadStream, createWriteStream, statSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
-import { partitionSegments } from '../core/lake-layout'
+import { partitionSegments } from '../core/lake/lake-layout'
 import { fileWriter, type FileWriter } from './file-writer'
 import { dirname } from 'node:path'
 import type { ByteSource, PartOutput, PartSink } from '../core/transform-types'

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { WriteConflictError } from '../core/errors'
-import type { ObjectInfo, ObjectStore, ObjectUpload, VersionedText, WriteCondition } from '../core/object-store'
+import type { ObjectInfo, ObjectStore, ObjectUpload, VersionedText, WriteCondition } from '../core/lake/object-store'
 import { fileWriter } from './file-writer'
 import { retryMissingDir, withFileLock } from './local-lock'
 

@@ -1,5 +1,5 @@
-import type { ObjectStore } from '../core/object-store'
-import type { PlannedFile } from '../core/plan-files'
+import type { ObjectStore } from '../core/lake/object-store'
+import type { PlannedFile } from '../core/lake/plan-files'
 import type { RangedSource } from '../core/transform-file-range'
 
 /**

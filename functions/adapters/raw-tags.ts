@@ -1,6 +1,6 @@
 import { GetObjectTaggingCommand, HeadObjectCommand, PutObjectTaggingCommand, type S3Client } from '@aws-sdk/client-s3'
-import { mergeTags } from '../core/receipt'
-import type { TagOutcome } from '../core/object-store'
+import { mergeTags } from '../core/lake/receipt'
+import type { TagOutcome } from '../core/lake/object-store'
 import { awsStorageError } from './aws-errors'
 
 /**

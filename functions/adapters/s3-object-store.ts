@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
 import { SluiceError, TransientStorageError, WriteConflictError } from '../core/errors'
-import type { ObjectInfo, ObjectStore, ObjectUpload, WriteCondition } from '../core/object-store'
+import type { ObjectInfo, ObjectStore, ObjectUpload, WriteCondition } from '../core/lake/object-store'
 import { awsStorageError, isTransientAwsError } from './aws-errors'
 import { tagRawVersion } from './raw-tags'
 

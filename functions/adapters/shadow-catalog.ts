@@ -1,7 +1,7 @@
-import type { Catalog, PartitionInput, TableInput } from '../core/catalog'
+import type { Catalog, PartitionInput, TableInput } from '../core/lake/catalog'
 import { WriteConflictError } from '../core/errors'
-import { shadowCatalogKey } from '../core/generation'
-import type { ObjectStore } from '../core/object-store'
+import { shadowCatalogKey } from '../core/lake/generation'
+import type { ObjectStore } from '../core/lake/object-store'
 
 interface ShadowTables {
   tables: Record<string, { table: TableInput; partitions: PartitionInput[]; version: number }>

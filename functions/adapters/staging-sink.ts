@@ -1,5 +1,5 @@
-import { partitionSegments } from '../core/lake-layout'
-import type { ObjectStore, ObjectUpload } from '../core/object-store'
+import { partitionSegments } from '../core/lake/lake-layout'
+import type { ObjectStore, ObjectUpload } from '../core/lake/object-store'
 import type { PartSink } from '../core/transform-types'
 
 /**

@@ -1,5 +1,5 @@
-import { variantValuesOf, type FileReport } from '../core/run-report'
-import type { LoadEvent, PlanOutput } from '../core/workflow-types'
+import { variantValuesOf, type FileReport } from '../core/lake/run-report'
+import type { LoadEvent, PlanOutput } from '../core/lake/workflow-types'
 import { METRIC, type MetricName } from './metric-names'
 import { addTo, type DatasetValues } from './metrics'
 

@@ -1,10 +1,10 @@
-import { athenaTypeName } from './athena-types'
-import type { ColumnPlan } from './column-plan'
+import { athenaTypeName } from './schema/athena-types'
+import type { ColumnPlan } from './schema/column-plan'
 import { SluiceError } from './errors'
 import { foldRanges } from './transform-ranges'
 import { variantName } from './schema/value-routing'
 import { resolveSettings, transformStats } from './transform-settings'
-import type { FileRange } from './plan-files'
+import type { FileRange } from './lake/plan-files'
 import type { FileHead, RangeVariant, StagedRange } from './transform-file-range'
 import type { PartSink, TransformStats } from './transform-types'
 

@@ -1,7 +1,7 @@
-import type { Lineage } from './lineage'
+import type { Lineage } from './lake/lineage'
 import type { RangeJob, RangeResult } from './convert-range'
 import type { EncodedRowGroup } from './parquet/columnar-part-writer'
-import type { Contract } from './contract'
+import type { Contract } from './schema/contract'
 
 /** Athena column types that sluice writes. */
 export type AthenaType =

@@ -1,7 +1,7 @@
-import { runReportKey } from '../core/lake-layout'
-import type { ObjectStore } from '../core/object-store'
-import type { RunReport } from '../core/run-report'
-import { successorName } from '../core/successor'
+import { runReportKey } from '../core/lake/lake-layout'
+import type { ObjectStore } from '../core/lake/object-store'
+import type { RunReport } from '../core/lake/run-report'
+import { successorName } from '../core/lake/successor'
 
 /** What the state machine passes to HandOff when a run reaches its file cap with work left. */
 export interface HandOffEvent {

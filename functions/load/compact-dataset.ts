@@ -1,6 +1,6 @@
 import { folderOf, homeOf, homeOfMark, isExciseMark, partitionsPrefix } from '../core/compaction/compaction-layout'
 import type { CompactionSettings } from '../core/compaction/merge-plan'
-import { rejectsTable } from '../core/lake-layout'
+import { rejectsTable } from '../core/lake/lake-layout'
 import type { CompactionDeps } from './compaction-recovery'
 import { compactPartition, type CompactionOutcome } from './compact-partition'
 import { readLayout } from './partition-layout'

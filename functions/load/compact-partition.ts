@@ -5,9 +5,9 @@ import {
   type CompactionRecord, type HeadParts, type RemappedHead,
 } from '../core/compaction/compaction-layout'
 import { mergeGroups, type CompactionSettings } from '../core/compaction/merge-plan'
-import { intentExpired, ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } from '../core/ledger'
+import { intentExpired, ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } from '../core/lake/ledger'
 import { mergeParts, partSchema } from '../core/parquet/merge-parts'
-import type { ObjectInfo, ObjectStore } from '../core/object-store'
+import type { ObjectInfo, ObjectStore } from '../core/lake/object-store'
 import { deleteFolder, recoverPartition, rollBack, settleRecord, swapHeadParts, type CompactionDeps } from './compaction-recovery'
 import { readLayout, readRecord, swapLayout, unclaimed } from './partition-layout'
 

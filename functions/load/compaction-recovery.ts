@@ -1,8 +1,8 @@
 import { claimExpired, compactionRecordKey, homeOf, sharersOf, type CompactionRecord, type HeadParts, type PartitionLayout } from '../core/compaction/compaction-layout'
 import { WriteConflictError } from '../core/errors'
-import { headKey, type LedgerRecord } from '../core/ledger'
-import type { ObjectStore } from '../core/object-store'
-import type { Catalog } from '../core/catalog'
+import { headKey, type LedgerRecord } from '../core/lake/ledger'
+import type { ObjectStore } from '../core/lake/object-store'
+import type { Catalog } from '../core/lake/catalog'
 import { markExcise, readLayout, readRecord, swapLayout, unclaimed, type ReadLayout } from './partition-layout'
 
 export interface CompactionDeps {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { compactionRecordKey, exciseKey, homeLayout, homeOf, layoutKey, type CompactionRecord, type PartitionLayout } from '../core/compaction/compaction-layout'
 import { WriteConflictError } from '../core/errors'
-import type { ObjectStore } from '../core/object-store'
+import type { ObjectStore } from '../core/lake/object-store'
 
 /** A partition's layout and the etag it was read at (none while it was never moved or claimed). */
 export interface ReadLayout {

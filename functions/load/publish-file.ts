@@ -1,7 +1,7 @@
-import { INGEST_DATE } from '../core/catalog'
+import { INGEST_DATE } from '../core/lake/catalog'
 import { WriteConflictError } from '../core/errors'
-import { tableBase } from '../core/generation'
-import { curatedPartKey, rejectsTable } from '../core/lake-layout'
+import { tableBase } from '../core/lake/generation'
+import { curatedPartKey, rejectsTable } from '../core/lake/lake-layout'
 import {
   committedKey,
   headKey,
@@ -13,11 +13,11 @@ import {
   publishIdOf,
   type LedgerRecord,
   type PublishIntent,
-} from '../core/ledger'
-import type { ObjectInfo, ObjectStore, VersionedText } from '../core/object-store'
-import type { PlannedFile } from '../core/plan-files'
+} from '../core/lake/ledger'
+import type { ObjectInfo, ObjectStore, VersionedText } from '../core/lake/object-store'
+import type { PlannedFile } from '../core/lake/plan-files'
 import type { PartInfo, TransformStats } from '../core/transform-types'
-import type { Catalog } from '../core/catalog'
+import type { Catalog } from '../core/lake/catalog'
 import { homeOf } from '../core/compaction/compaction-layout'
 import { layoutsForPublish } from './compaction-recovery'
 import { markExcise, readLayout, relocate } from './partition-layout'

@@ -1,5 +1,5 @@
 import type { AsyncBuffer } from 'hyparquet'
-import type { ObjectStore } from '../core/object-store'
+import type { ObjectStore } from '../core/lake/object-store'
 import { mergeParts } from '../core/parquet/merge-parts'
 import { partColumns, readableUnder, rewritePart } from '../core/schema/rewrite-part'
 import type { AthenaType, PartSink } from '../core/transform-types'

@@ -1,7 +1,7 @@
-import { fileId } from '../core/lake-layout'
-import type { ObjectStore } from '../core/object-store'
-import { receiptKey, receiptOf, receiptTags, type Receipt } from '../core/receipt'
-import type { FileReport } from '../core/run-report'
+import { fileId } from '../core/lake/lake-layout'
+import type { ObjectStore } from '../core/lake/object-store'
+import { receiptKey, receiptOf, receiptTags, type Receipt } from '../core/lake/receipt'
+import type { FileReport } from '../core/lake/run-report'
 
 /** What writing receipts needs: the curated zone for the JSON, the raw zone to check and tag. */
 export interface ReceiptDeps {

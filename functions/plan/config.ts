@@ -1,5 +1,5 @@
 import { ConfigError, intEnv, requireEnv } from '../adapters/env-config'
-import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../core/step-deps'
+import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../core/lake/step-deps'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {

@@ -1,6 +1,6 @@
 import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
-import type { PlanOutput } from '../core/workflow-types'
+import type { PlanOutput } from '../core/lake/workflow-types'
 import { logger } from '../adapters/logger'
 import { publishDatasetMetrics } from '../adapters/metrics'
 import { planMetrics } from '../adapters/step-metrics'

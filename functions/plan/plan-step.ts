@@ -1,14 +1,14 @@
 import { InvalidInputError } from '../core/errors'
-import { generationFor, generationOf, parseBuiltKey, rebuildPrefix } from '../core/generation'
-import { intentExpired, ledgerPrefix, parseLedgerKey, versionId, type LedgerRecord } from '../core/ledger'
+import { generationFor, generationOf, parseBuiltKey, rebuildPrefix } from '../core/lake/generation'
+import { intentExpired, ledgerPrefix, parseLedgerKey, versionId, type LedgerRecord } from '../core/lake/ledger'
 import { parseExciseMark } from '../core/compaction/compaction-layout'
-import { contractKey, datasetOfKey, fileId, runReportKey } from '../core/lake-layout'
-import { parseWorkflowInput, planBatch, type PlannedFile, type PlanSources } from '../core/plan-files'
+import { contractKey, datasetOfKey, fileId, runReportKey } from '../core/lake/lake-layout'
+import { parseWorkflowInput, planBatch, type PlannedFile, type PlanSources } from '../core/lake/plan-files'
 import { shadowCatalog } from '../adapters/shadow-catalog'
-import { failureCause, type RunReport } from '../core/run-report'
-import type { LakeDeps, PlanSettings } from '../core/step-deps'
-import type { ObjectInfo } from '../core/object-store'
-import type { PlanOutput, TableColumns } from '../core/workflow-types'
+import { failureCause, type RunReport } from '../core/lake/run-report'
+import type { LakeDeps, PlanSettings } from '../core/lake/step-deps'
+import type { ObjectInfo } from '../core/lake/object-store'
+import type { PlanOutput, TableColumns } from '../core/lake/workflow-types'
 
 /**
  * S3 event notifications URL-encode object keys (a space as `+`). When the key as given is

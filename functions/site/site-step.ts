@@ -1,11 +1,11 @@
 import { parquetReadObjects } from 'hyparquet'
-import { datasetOfKey, rejectsTable } from '../core/lake-layout'
-import { parseLedgerKey, type LedgerRecord } from '../core/ledger'
-import type { RunReport } from '../core/run-report'
+import { datasetOfKey, rejectsTable } from '../core/lake/lake-layout'
+import { parseLedgerKey, type LedgerRecord } from '../core/lake/ledger'
+import type { RunReport } from '../core/lake/run-report'
 import { buildSiteModel, type QuarantineNote, type RejectSample, type SiteSources } from '../core/site/site-model'
 import { renderSite } from '../core/site/render-site'
-import type { LakeDeps } from '../core/step-deps'
-import type { ObjectStore } from '../core/object-store'
+import type { LakeDeps } from '../core/lake/step-deps'
+import type { ObjectStore } from '../core/lake/object-store'
 
 /** Where the site's files go: a local folder or the site bucket. */
 export interface SiteWriter {

@@ -1,6 +1,6 @@
 import { s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
-import type { RetractResult, TransformEvent, TransformResult } from '../core/workflow-types'
+import type { RetractResult, TransformEvent, TransformResult } from '../core/lake/workflow-types'
 import { logger } from '../adapters/logger'
 import { publishDatasetMetrics } from '../adapters/metrics'
 import { transformMetrics } from '../adapters/step-metrics'

@@ -22,7 +22,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { glueCatalog } from '../../functions/adapters/glue-catalog'
-import { parquetPartition, parquetTable, type PartitionInput, type TableInput } from '../../functions/core/catalog'
+import { parquetPartition, parquetTable, type PartitionInput, type TableInput } from '../../functions/core/lake/catalog'
 import { TransientStorageError } from '../../functions/core/errors'
 
 const glue = mockClient(GlueClient)

@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import type { PlannedFile } from '../../functions/core/plan-files'
-import type { FileReport } from '../../functions/core/run-report'
-import type { LoadEvent, PlanOutput } from '../../functions/core/workflow-types'
+import type { PlannedFile } from '../../functions/core/lake/plan-files'
+import type { FileReport } from '../../functions/core/lake/run-report'
+import type { LoadEvent, PlanOutput } from '../../functions/core/lake/workflow-types'
 
 // The steps' logic is tested elsewhere; here it stands still so that the handler's metrics
 // are what is looked at.

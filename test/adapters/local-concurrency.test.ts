@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { localLake } from '../../cli/local/local-lake'
 import { localCatalog } from '../../functions/adapters/local-catalog'
 import { localObjectStore } from '../../functions/adapters/local-object-store'
-import { parquetPartition, parquetTable } from '../../functions/core/catalog'
+import { parquetPartition, parquetTable } from '../../functions/core/lake/catalog'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url))

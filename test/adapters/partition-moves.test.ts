@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { glueCatalog } from '../../functions/adapters/glue-catalog'
 import { localCatalog } from '../../functions/adapters/local-catalog'
-import { parquetPartition, parquetTable, type Catalog } from '../../functions/core/catalog'
+import { parquetPartition, parquetTable, type Catalog } from '../../functions/core/lake/catalog'
 import { WriteConflictError } from '../../functions/core/errors'
 import { startGlueServer, type GlueServer } from '../support/glue-server'
 

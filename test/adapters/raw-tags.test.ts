@@ -1,7 +1,7 @@
 import { GetObjectTaggingCommand, PutObjectTaggingCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { s3ObjectStore } from '../../functions/adapters/s3-object-store'
-import type { ObjectStore } from '../../functions/core/object-store'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { startS3rver, type LocalS3 } from '../support/s3rver'
 
 async function put(store: ObjectStore, key: string, text: string): Promise<string> {

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { s3Client } from '../../functions/adapters/aws-clients'
 import { ObjectNotFoundError, s3ObjectStore } from '../../functions/adapters/s3-object-store'
 import { TransientStorageError } from '../../functions/core/errors'
-import type { ObjectStore } from '../../functions/core/object-store'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { S3rver, letS3rverPaginate, type S3rverServer } from '../support/s3rver'
 
 const BUCKET = 'raw'

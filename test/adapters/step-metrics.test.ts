@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { loadMetrics } from '../../functions/adapters/step-metrics'
-import type { FileReport } from '../../functions/core/run-report'
-import type { LoadEvent } from '../../functions/core/workflow-types'
+import type { FileReport } from '../../functions/core/lake/run-report'
+import type { LoadEvent } from '../../functions/core/lake/workflow-types'
 
 describe('Load metrics of a split file', () => {
   const file = { key: 'orders/big.csv', etag: 'e1', size: 3000, dataset: 'orders', fileId: 'f1' }

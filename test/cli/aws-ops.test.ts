@@ -3,8 +3,8 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue'
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3'
 import { awsLakeStatus } from '../../cli/aws/lake-status'
-import { fileId } from '../../functions/core/lake-layout'
-import { quarantineKey } from '../../functions/core/ledger'
+import { fileId } from '../../functions/core/lake/lake-layout'
+import { quarantineKey } from '../../functions/core/lake/ledger'
 import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn'
 import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
@@ -12,7 +12,7 @@ import { opsClients } from '../../cli/aws/aws-clients'
 import { athenaQuery } from '../../cli/aws/athena-query'
 import { listExecutions, startExecution, waitForExecution } from '../../cli/aws/executions'
 import { findStack, type StackInfo } from '../../cli/aws/stack-info'
-import { STACK_OUTPUTS } from '../../functions/core/stack-outputs'
+import { STACK_OUTPUTS } from '../../functions/core/lake/stack-outputs'
 
 const cfn = mockClient(CloudFormationClient)
 const sfn = mockClient(SFNClient)

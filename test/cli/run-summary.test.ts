@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatRunSummary } from '../../cli/run-summary'
-import type { FileReport, RunReport } from '../../functions/core/run-report'
+import type { FileReport, RunReport } from '../../functions/core/lake/run-report'
 
 const file = (key: string, outcome: FileReport['outcome'], rowsIn: number, rowsRejected = 0, reason?: string): FileReport => ({
   dataset: key.split('/')[0]!,

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
-import { DEFAULT_NULL_TOKENS } from '../../functions/core/contract'
+import { DEFAULT_NULL_TOKENS } from '../../functions/core/schema/contract'
 import { transformCsv } from '../../functions/core/transform-csv'
 import { closeDuckDb, duckQuery, readParquet, sqlString } from '../support/duckdb-parquet'
 

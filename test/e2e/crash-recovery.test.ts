@@ -1,8 +1,8 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { TaskHandler } from '../../cli/local/run-workflow'
 import { TransientStorageError } from '../../functions/core/errors'
-import type { ObjectStore } from '../../functions/core/object-store'
-import type { TransformEvent } from '../../functions/core/workflow-types'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
+import type { TransformEvent } from '../../functions/core/lake/workflow-types'
 import { createLake, type E2ELake, type Row, type RunOptions } from '../support/e2e-lake'
 
 type State = 'Plan' | 'Transform' | 'Load' | 'HandOff'

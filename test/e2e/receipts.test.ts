@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { fileId } from '../../functions/core/lake-layout'
-import { receiptKey, type Receipt } from '../../functions/core/receipt'
+import { fileId } from '../../functions/core/lake/lake-layout'
+import { receiptKey, type Receipt } from '../../functions/core/lake/receipt'
 import { createLake, type E2ELake } from '../support/e2e-lake'
 
 describe('receipts of a folder lake', () => {

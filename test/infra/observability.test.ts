@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Match } from 'aws-cdk-lib/assertions'
-import { STACK_OUTPUTS } from '../../functions/core/stack-outputs'
+import { STACK_OUTPUTS } from '../../functions/core/lake/stack-outputs'
 import { refOf, removeSyntheses, synthSluice, type SynthesizedSluice, type TemplateJson } from '../support/infra-synth'
 
 const STEPS = ['plan', 'transform', 'load']

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { SITE_CSP } from '../../functions/core/site/site-assets'
-import { STACK_OUTPUTS } from '../../functions/core/stack-outputs'
+import { STACK_OUTPUTS } from '../../functions/core/lake/stack-outputs'
 import { policyStatements, refOf, resourceIds, removeSyntheses, synthSluice, type SynthesizedSluice, type TemplateJson } from '../support/infra-synth'
 
 afterAll(removeSyntheses)

@@ -8,7 +8,7 @@ import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { writeLocalSite } from '../../cli/site/local-site'
 import { serveFolder } from '../../cli/site/serve-site'
-import { fileId } from '../../functions/core/lake-layout'
+import { fileId } from '../../functions/core/lake/lake-layout'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 
 /** Debian's package; `apt-get install -y chromium` (the README and .ci/run do). */

@@ -6,9 +6,9 @@ import { localLake } from '../../cli/local/local-lake'
 import { runLocally, type LocalRunOutcome } from '../../cli/local-run'
 import { openLakeQuery } from '../../cli/query/lake-query'
 import { partitionFiles } from '../../cli/query/partition-files'
-import type { Catalog } from '../../functions/core/catalog'
-import type { ObjectStore } from '../../functions/core/object-store'
-import type { LakeDeps } from '../../functions/core/step-deps'
+import type { Catalog } from '../../functions/core/lake/catalog'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
+import type { LakeDeps } from '../../functions/core/lake/step-deps'
 
 /** The sample raw zone shipped with the project. */
 export const SAMPLE_DATA = fileURLToPath(new URL('../../sample-data/', import.meta.url))

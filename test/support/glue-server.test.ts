@@ -22,7 +22,7 @@ import {
 } from '@aws-sdk/client-glue'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { glueCatalog } from '../../functions/adapters/glue-catalog'
-import { parquetPartition, parquetTable, type TableInput } from '../../functions/core/catalog'
+import { parquetPartition, parquetTable, type TableInput } from '../../functions/core/lake/catalog'
 import { startGlueServer, type GlueServer } from './glue-server'
 import { seededLatency } from './latency'
 

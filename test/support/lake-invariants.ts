@@ -1,5 +1,5 @@
-import { parseLedgerKey, type LedgerRecord } from '../../functions/core/ledger'
-import type { LakeDeps } from '../../functions/core/step-deps'
+import { parseLedgerKey, type LedgerRecord } from '../../functions/core/lake/ledger'
+import type { LakeDeps } from '../../functions/core/lake/step-deps'
 
 /** What is wrong with a lake's end state; every list empty means the lake is consistent. */
 export interface LakeFindings {

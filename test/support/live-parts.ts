@@ -1,9 +1,9 @@
 import { fileURLToPath } from 'node:url'
 import { parquetMetadata } from 'hyparquet'
 import type { TaskHandler } from '../../cli/local/run-workflow'
-import type { Catalog } from '../../functions/core/catalog'
-import type { ObjectStore } from '../../functions/core/object-store'
-import { athenaTypeName } from '../../functions/core/athena-types'
+import type { Catalog } from '../../functions/core/lake/catalog'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
+import { athenaTypeName } from '../../functions/core/schema/athena-types'
 import { writtenType } from '../../functions/core/schema/cast-values'
 
 /** One live part of a table and the Athena type each of its columns was written with. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_COLUMN_NAME_LENGTH, normalizeColumnName, normalizeHeader } from '../../functions/core/column-names'
+import { MAX_COLUMN_NAME_LENGTH, normalizeColumnName, normalizeHeader } from '../../functions/core/schema/column-names'
 
 describe('normalizeColumnName', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseContract } from '../../functions/core/contract'
+import { parseContract } from '../../functions/core/schema/contract'
 import { ContractInvalidError } from '../../functions/core/errors'
 
 describe('parseContract', () => {

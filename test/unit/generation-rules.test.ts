@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { builtKey, generationFor, parseBuiltKey, tableBase } from '../../functions/core/generation'
-import { committedKey, intentFate, parseLedgerKey, publishIdOf, versionId, type PublishIntent } from '../../functions/core/ledger'
-import { fileId } from '../../functions/core/lake-layout'
-import { parseWorkflowInput, planBatch } from '../../functions/core/plan-files'
+import { builtKey, generationFor, parseBuiltKey, tableBase } from '../../functions/core/lake/generation'
+import { committedKey, intentFate, parseLedgerKey, publishIdOf, versionId, type PublishIntent } from '../../functions/core/lake/ledger'
+import { fileId } from '../../functions/core/lake/lake-layout'
+import { parseWorkflowInput, planBatch } from '../../functions/core/lake/plan-files'
 import { InvalidInputError } from '../../functions/core/errors'
 
 const NOW = new Date('2024-07-01T12:00:00.000Z')

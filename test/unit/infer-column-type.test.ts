@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { athenaTypeName } from '../../functions/core/athena-types'
-import { ColumnTypeAccumulator, classifyValue } from '../../functions/core/infer-column-type'
+import { athenaTypeName } from '../../functions/core/schema/athena-types'
+import { ColumnTypeAccumulator, classifyValue } from '../../functions/core/schema/infer-column-type'
 
 /** Infers a column from its cell texts, as the engine does for non-null cells. */
 function infer(values: string[]): string {

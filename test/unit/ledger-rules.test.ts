@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../../functions/core/errors'
-import { intentFate, intentKey, parseLedgerKey, publishIdOf, type PublishIntent } from '../../functions/core/ledger'
-import { fileId } from '../../functions/core/lake-layout'
-import { MAX_RANGES, parseWorkflowInput, planBatch, rangeCount } from '../../functions/core/plan-files'
-import { successorName } from '../../functions/core/successor'
+import { intentFate, intentKey, parseLedgerKey, publishIdOf, type PublishIntent } from '../../functions/core/lake/ledger'
+import { fileId } from '../../functions/core/lake/lake-layout'
+import { MAX_RANGES, parseWorkflowInput, planBatch, rangeCount } from '../../functions/core/lake/plan-files'
+import { successorName } from '../../functions/core/lake/successor'
 
 const NOW = new Date('2024-07-01T12:00:00.000Z')
 const intent = (etag: string, minutesAgo: number): PublishIntent => ({

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ParquetPartWriter } from '../../functions/core/parquet/parquet-part-writer'
 import type { ParquetColumn } from '../../functions/core/parquet/parquet-schema'
 import { mergeParts, partSchema } from '../../functions/core/parquet/merge-parts'
-import type { CellValue } from '../../functions/core/value-codecs'
+import type { CellValue } from '../../functions/core/schema/value-codecs'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 
 const COLUMNS: ParquetColumn[] = [

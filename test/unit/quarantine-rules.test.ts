@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { fileId } from '../../functions/core/lake-layout'
-import { parseLedgerKey, quarantineKey, versionId } from '../../functions/core/ledger'
-import { planBatch } from '../../functions/core/plan-files'
-import { failureFacts, isQuarantined } from '../../functions/core/quarantine'
+import { fileId } from '../../functions/core/lake/lake-layout'
+import { parseLedgerKey, quarantineKey, versionId } from '../../functions/core/lake/ledger'
+import { planBatch } from '../../functions/core/lake/plan-files'
+import { failureFacts, isQuarantined } from '../../functions/core/lake/quarantine'
 
 const sources = (quarantined: string[]) => ({
   objects: [{ key: 'returns/a.csv', etag: 'e1', size: 10 }, { key: 'returns/b.csv', etag: 'e2', size: 10 }],

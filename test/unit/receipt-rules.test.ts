@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MAX_TAGS, mergeTags, receiptOf, receiptTags, tagValue } from '../../functions/core/receipt'
-import type { FileReport } from '../../functions/core/run-report'
+import { MAX_TAGS, mergeTags, receiptOf, receiptTags, tagValue } from '../../functions/core/lake/receipt'
+import type { FileReport } from '../../functions/core/lake/run-report'
 
 const AT = new Date('2024-07-01T06:00:00.000Z')
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { mergeRunReport, type FileReport } from '../../functions/core/run-report'
+import { mergeRunReport, type FileReport } from '../../functions/core/lake/run-report'
 import { variantWarning } from '../../functions/core/transform-settings'
 
 const base = { runId: 'r1', trigger: 'schedule' as const, ingestDate: '2024-07-01', startedAt: '2024-07-01T06:00:00Z', updatedAt: '2024-07-01T06:01:00Z' }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ISO_DATE, ISO_TIMESTAMP, compileTemporalFormat } from '../../functions/core/temporal-format'
+import { ISO_DATE, ISO_TIMESTAMP, compileTemporalFormat } from '../../functions/core/schema/temporal-format'
 
 const iso = (micros: number | bigint | undefined) => (micros === undefined ? undefined : new Date(Number(BigInt(micros) / 1000n)).toISOString())
 /** Microseconds compared exactly, whether the parser gave a number or a bigint. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { athenaTypeName, parseAthenaType } from '../../functions/core/athena-types'
+import { athenaTypeName, parseAthenaType } from '../../functions/core/schema/athena-types'
 import { holds, inferredDecimal, readableAs, widenType } from '../../functions/core/schema/type-widening'
 
 const t = (name: string) => parseAthenaType(name)!

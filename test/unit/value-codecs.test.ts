@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { INVALID, parseBoolean, parseDecimal, parseDouble, parseInt32, parseInt64 } from '../../functions/core/value-codecs'
+import { INVALID, parseBoolean, parseDecimal, parseDouble, parseInt32, parseInt64 } from '../../functions/core/schema/value-codecs'
 
 /** 64-bit values come as numbers while exact: compare them as bigints. */
 const exact = (v: unknown) => (typeof v === 'number' ? BigInt(v) : v)

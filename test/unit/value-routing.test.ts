@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { athenaTypeName, parseAthenaType } from '../../functions/core/athena-types'
+import { athenaTypeName, parseAthenaType } from '../../functions/core/schema/athena-types'
 import { ColumnInference, routeValue } from '../../functions/core/schema/value-routing'
 import { contractWriteType, convertValue } from '../../functions/core/schema/contract-on-table'
 import { ContractViolationError } from '../../functions/core/errors'

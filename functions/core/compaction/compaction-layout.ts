@@ -1,4 +1,4 @@
-import { ledgerPrefix } from '../ledger'
+import { ledgerPrefix } from '../lake/ledger'
 
 /**
  * Compaction moves a partition from one folder to another: readers see a partition only through

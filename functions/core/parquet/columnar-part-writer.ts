@@ -6,7 +6,7 @@ import { writeColumnChunk, writeConstantChunk } from './column-chunk'
 import { scratch } from './encode-scratch'
 import { schemaElement, type ParquetColumn } from './parquet-schema'
 import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
-import { constantSchema, type ConstantColumn } from '../lineage'
+import { constantSchema, type ConstantColumn } from '../lake/lineage'
 
 const MAGIC = new TextEncoder().encode('PAR1')
 

@@ -1,8 +1,8 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { gzipSync } from 'node:zlib'
 import { parquetCodec, schemaElement, type ParquetColumn } from './parquet-schema'
-import type { CellValue } from '../value-codecs'
-import { constantSchema, type ConstantColumn } from '../lineage'
+import type { CellValue } from '../schema/value-codecs'
+import { constantSchema, type ConstantColumn } from '../lake/lineage'
 import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
 
 /** Initial size of the write buffer; it grows to one row group's encoded size. */

@@ -1,6 +1,6 @@
 import type { ParquetPartWriter } from './parquet-part-writer'
-import type { RowTarget } from '../partitioned-rows'
-import type { CellValue } from '../value-codecs'
+import type { RowTarget } from './partitioned-rows'
+import type { CellValue } from '../schema/value-codecs'
 import type { PartInfo } from '../transform-types'
 
 /** A row group also closes at this many cells, so narrow files cannot pile up rows. */

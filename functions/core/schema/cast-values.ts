@@ -1,6 +1,6 @@
 import type { SchemaElement } from 'hyparquet'
 import type { AthenaType } from '../transform-types'
-import type { CellValue } from '../value-codecs'
+import type { CellValue } from './value-codecs'
 
 /** Microseconds in a day: a date widened to a timestamp is midnight UTC of that day. */
 const MICROS_PER_DAY = 86_400_000_000n

@@ -1,7 +1,7 @@
-import { athenaTypeName } from '../athena-types'
+import { athenaTypeName } from './athena-types'
 import { ContractViolationError } from '../errors'
 import type { AthenaType } from '../transform-types'
-import { INVALID, type CellValue, type ValueParser } from '../value-codecs'
+import { INVALID, type CellValue, type ValueParser } from './value-codecs'
 import { holds, widenType } from './type-widening'
 
 /**

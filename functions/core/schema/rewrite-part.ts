@@ -1,5 +1,5 @@
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from 'hyparquet'
-import { athenaTypeName } from '../athena-types'
+import { athenaTypeName } from './athena-types'
 import { ParquetPartWriter } from '../parquet/parquet-part-writer'
 import type { ParquetColumn } from '../parquet/parquet-schema'
 import type { AthenaType, Codec, PartInfo, PartSink } from '../transform-types'

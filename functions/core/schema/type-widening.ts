@@ -1,4 +1,4 @@
-import { athenaTypeName, MAX_DECIMAL_PRECISION } from '../athena-types'
+import { athenaTypeName, MAX_DECIMAL_PRECISION } from './athena-types'
 import type { AthenaType } from '../transform-types'
 
 /**

@@ -1,5 +1,5 @@
-import { athenaTypeName } from '../athena-types'
-import { ColumnTypeAccumulator, classifyValue } from '../infer-column-type'
+import { athenaTypeName } from './athena-types'
+import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
 import type { AthenaType } from '../transform-types'
 import { widenType } from './type-widening'
 

@@ -1,8 +1,8 @@
-import type { TableInput } from '../catalog'
-import { datasetOfKey, fileId, rejectsTable } from '../lake-layout'
-import type { LedgerRecord } from '../ledger'
-import { LINEAGE_SOURCE } from '../lineage'
-import type { FileReport, RunReport } from '../run-report'
+import type { TableInput } from '../lake/catalog'
+import { datasetOfKey, fileId, rejectsTable } from '../lake/lake-layout'
+import type { LedgerRecord } from '../lake/ledger'
+import { LINEAGE_SOURCE } from '../lake/lineage'
+import type { FileReport, RunReport } from '../lake/run-report'
 
 /** One rejected row as the rejects table holds it. */
 export interface RejectSample {

@@ -1,8 +1,8 @@
 import { athenaTypeName, parseAthenaType } from './athena-types'
 import { normalizeColumnName } from './column-names'
-import { ContractInvalidError } from './errors'
+import { ContractInvalidError } from '../errors'
 import { compileTemporalFormat, type TemporalParser } from './temporal-format'
-import type { AthenaType } from './transform-types'
+import type { AthenaType } from '../transform-types'
 
 /** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
 export const DEFAULT_NULL_TOKENS = ['NULL', 'null', 'NA', 'N/A', '\\N']

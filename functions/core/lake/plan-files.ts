@@ -1,4 +1,4 @@
-import { InvalidInputError } from './errors'
+import { InvalidInputError } from '../errors'
 import { datasetName, datasetOfKey, fileId } from './lake-layout'
 import { versionId } from './ledger'
 import type { ObjectInfo } from './object-store'

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { normalizeColumnName } from './column-names'
+import { normalizeColumnName } from '../schema/column-names'
 
 /**
  * The key layout of the lake, identical in a local folder and in S3.

@@ -1,7 +1,7 @@
 import { MAX_DECIMAL_PRECISION } from './athena-types'
-import { inferredDecimal, widenType } from './schema/type-widening'
+import { inferredDecimal, widenType } from './type-widening'
 import { ISO_DATE, ISO_TIMESTAMP } from './temporal-format'
-import type { AthenaType } from './transform-types'
+import type { AthenaType } from '../transform-types'
 
 /**
  * Type inference for columns without a declared type.

@@ -1,15 +1,15 @@
 import { athenaTypeName } from './athena-types'
 import type { ColumnPlan } from './column-plan'
-import { declaredParser } from './schema/contract-on-table'
-import { routeValue, type ColumnTyping } from './schema/value-routing'
-import type { CsvEvent } from './csv/read-csv-records'
-import { endsWithEmptyField } from './csv/sniff-dialect'
-import { recordText, type Reject } from './rejects-table'
-import { lineBreaks } from './csv/read-csv-records'
+import { declaredParser } from './contract-on-table'
+import { routeValue, type ColumnTyping } from './value-routing'
+import type { CsvEvent } from '../csv/read-csv-records'
+import { endsWithEmptyField } from '../csv/sniff-dialect'
+import { recordText, type Reject } from '../lake/rejects-table'
+import { lineBreaks } from '../csv/read-csv-records'
 import type { NullTokens } from './null-tokens'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
-import type { AthenaType } from './transform-types'
-import { countVariant, type FileTyping, type VariantCount } from './transform-settings'
+import type { AthenaType } from '../transform-types'
+import { countVariant, type FileTyping, type VariantCount } from '../transform-settings'
 
 /**
  * Thrown when a value does not fit a type inferred from the sample (it needs a wider type, or
