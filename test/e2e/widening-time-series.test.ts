@@ -88,4 +88,34 @@ describe('a time series with varying decimal scales', () => {
     expect(rewrites).toBeLessThanOrEqual(wider)
     expect(await lakeFindings(lake.deps, files.map((f) => f.key))).toEqual(CONSISTENT)
   })
+
+  it('keeps one column and one __string variant when the days also hold a few text values, each transformed knowing the table', { timeout: 600_000 }, async () => {
+    // Prepare: every fifth day has one reading that is not a number.
+    const files = series().map((f, day) => (day % 5 === 2 ? { ...f, csv: f.csv.replace(/,st-1,[^\n]+\n/, day % 10 === 2 ? ',st-1,--\n' : ',st-1,n/a\n') } : f))
+    const texts = files.flatMap((f) => csvColumn([f.csv], 'value').filter((v) => !/^-?\d+\.\d+$/.test(v)))
+    lake = await createLake({ seed: 'none' })
+    let rewrites = 0
+
+    // Act: the plain workflow, whose Transform reads the table's types
+    for (let load = 0; load < BATCHES.length; load++) {
+      const batch = batchOf(files, load) as typeof files
+      for (const f of batch) await lake.putRaw(f.key, f.csv)
+      const run = await lake.run(undefined, { startTime: new Date(Date.UTC(2024, 5, load + 1, 6)) })
+      expect(run.failure).toBeUndefined()
+      if (run.report.files.some((f) => f.warnings?.some((w) => /column value widened .* were rewritten/.test(w)))) rewrites += 1
+    }
+    const table = await lake.deps.catalog.getTable('sluice', 'series')
+    const [total] = await lake.query('SELECT count(*) AS n, count(value) AS numbers, count(value__string) AS texts, CAST(sum(value) AS VARCHAR) AS s FROM series')
+    const types = new Set((await liveParts(lake.deps.catalog, 'sluice', 'series', lake.deps.curated)).map((p) => p.types.value))
+
+    // Assess
+    expect(texts.length).toBe(6)
+    expect(table!.StorageDescriptor.Columns.map((c) => c.Name)).toEqual(['observed_at', 'station', 'value', '_sluice_source', '_sluice_run_id', 'value__string'])
+    expect(total).toMatchObject({ n: FILES * 24, numbers: FILES * 24 - texts.length, texts: texts.length })
+    const numbers = csvColumn(files.map((f) => f.csv), 'value').filter((v) => /^-?\d+\.\d+$/.test(v))
+    expect(canonicalDecimal(String(total.s))).toBe(exactSum(numbers))
+    expect(types.size).toBe(1)
+    expect(rewrites).toBeLessThanOrEqual(BATCHES.length - 1)
+    expect(await lakeFindings(lake.deps, files.map((f) => f.key))).toEqual(CONSISTENT)
+  })
 })
