@@ -202,7 +202,8 @@ async function* decompress(
   }
 }
 
-async function* skipBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+/** The chunks after their first `n` bytes. */
+export async function* skipBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
   let left = n
   for await (const chunk of chunks) {
     if (left >= chunk.length) {

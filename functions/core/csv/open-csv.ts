@@ -1,5 +1,5 @@
 import { peekBytes } from './byte-stream'
-import { decodeInput, type DecodedInput, type GzipLimits } from './decode-input'
+import { decodeInput, skipBytes, type DecodedInput, type GzipLimits } from './decode-input'
 import { readCsvRecords, type CsvEvent } from './read-csv-records'
 import { sniffCsv, type DeclaredDialect, type Dialect } from './sniff-dialect'
 
@@ -95,14 +95,3 @@ function lineStart(head: Buffer, lines: number): number {
   return head.length
 }
 
-async function* skipBytes(chunks: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
-  let left = n
-  for await (const chunk of chunks) {
-    if (left >= chunk.length) {
-      left -= chunk.length
-      continue
-    }
-    yield left > 0 ? chunk.subarray(left) : chunk
-    left = 0
-  }
-}
