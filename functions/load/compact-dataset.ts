@@ -1,5 +1,6 @@
-import { folderOf, homeOf, homeOfMark, isExciseMark, partitionsPrefix } from '../core/compaction/compaction-layout'
+import { folderOf, homeInGeneration, homeOf, homeOfMark, isExciseMark, partitionsPrefix } from '../core/compaction/compaction-layout'
 import type { CompactionSettings } from '../core/compaction/merge-plan'
+import type { ObjectStore } from '../core/lake/object-store'
 import { rejectsTable } from '../core/lake/lake-layout'
 import type { CompactionDeps } from './compaction-recovery'
 import { compactPartition, type CompactionOutcome } from './compact-partition'
@@ -67,4 +68,17 @@ function curatedPrefix(deps: CompactionDeps, location: string): string | undefin
   const root = deps.curated.location('')
   const normalized = location.replace(/\/?$/, '/')
   return normalized.startsWith(root) ? normalized.slice(root.length) : undefined
+}
+
+/**
+ * Removes the compacted parts of a dataset (and of its rejects table) that lie in a generation
+ * other than the live one: a swap (a widening, a reprocess) left them behind, and no partition
+ * location points into them any more.
+ */
+export async function removeStaleCompacted(curated: ObjectStore, dataset: string, live: string): Promise<void> {
+  for (const table of [dataset, rejectsTable(dataset)]) {
+    const stale: string[] = []
+    for await (const o of curated.list(`${table}/compacted/`)) if (!homeInGeneration(homeOf(o.key), table, live)) stale.push(o.key)
+    await curated.delete(stale)
+  }
 }

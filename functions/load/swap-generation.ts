@@ -4,7 +4,7 @@ import type { FileReport } from '../core/lake/run-report'
 import type { LakeDeps } from '../core/lake/step-deps'
 import { commitFile, type Published, type PublishDeps, type StagedFile } from './publish-file'
 import { shadowCatalog } from '../adapters/shadow-catalog'
-import { removeStaleCompacted } from './widen-table'
+import { removeStaleCompacted } from './compact-dataset'
 import { conformBuilt } from './conform-staged'
 
 /** A file version built into a generation: what its commit needs once the generation is live. */

@@ -1,17 +1,16 @@
 import { parquetPartition, type CatalogColumn, type PartitionInput, type TableInput, type VersionedTable } from '../core/lake/catalog'
 import { WriteConflictError } from '../core/errors'
-import { GENERATION_PARAMETER, generationOf, tableBase } from '../core/lake/generation'
+import { GENERATION_PARAMETER, generationOf, rebuildPrefix, tableBase } from '../core/lake/generation'
 import { rejectsTable } from '../core/lake/lake-layout'
 import { headKey, intentKey, ledgerPrefix, parseLedgerKey, publishIdOf, type LedgerRecord, type PublishIntent } from '../core/lake/ledger'
 import type { ObjectStore } from '../core/lake/object-store'
 import type { LakeDeps } from '../core/lake/step-deps'
 import { isWidenedFileKey, widenedPartKey, widenedFileKey, widenGeneration, widenMarkerKey } from '../core/schema/widen-layout'
 import type { AthenaType } from '../core/transform-types'
-import { rebuildPrefix } from '../core/lake/generation'
-import { homeOf } from '../core/compaction/compaction-layout'
 import { commitFile, type CommittableFile, type Published, type PublishDeps } from './publish-file'
 import { cutSharedPart, rewriteStoredPart } from './rewrite-stored-part'
 import { tableTypes } from './conform-staged'
+import { removeStaleCompacted } from './compact-dataset'
 
 /** What a widening needs: the lake, and the raw zone's heads for the commits. */
 export type WidenDeps = Pick<LakeDeps, 'catalog' | 'curated' | 'database'> & PublishDeps
@@ -24,8 +23,6 @@ interface WidenedFile {
   from: { publishId: string; etag: string }
   /** Data parts rewritten (the others were copied). */
   rewritten: number
-  /** Compacted parts of the old generation it had rows in, removed once it is committed. */
-  shared?: string[]
 }
 
 interface WidenMarker {
@@ -118,16 +115,13 @@ export async function finishWidening(deps: WidenDeps, dataset: string, runId: st
   await moveRejects(deps, dataset, generation)
   const keys: string[] = []
   for await (const o of deps.curated.list(rebuildPrefix(dataset, generation))) keys.push(o.key)
-  const stale: string[] = []
   for (const key of keys.filter(isWidenedFileKey)) {
     const text = await deps.curated.readText(key)
     if (!text) continue
     const widened = JSON.parse(text) as WidenedFile
     await commitFile(deps, widened.file, widened.published, runId, now, generation)
-    stale.push(...(widened.shared ?? []))
   }
   // The old generation's compacted parts: every sharer's rows were cut out into the new one.
-  await deps.curated.delete([...new Set(stale)])
   await removeStaleCompacted(deps.curated, dataset, generation)
   await deps.curated.delete(keys)
   return generation
@@ -218,7 +212,6 @@ async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: strin
     published: { publishId, outputs, intent: intentAt },
     from: { publishId: head.publishId, etag: head.etag },
     rewritten,
-    ...(head.shared?.length ? { shared: head.shared } : {}),
   }
   await curated.writeText(widenedFileKey(dataset, generation, fileId, head.etag), JSON.stringify(widened))
   return widened
@@ -275,20 +268,3 @@ async function partitionsUnder(deps: WidenDeps, table: TableInput, prefix: strin
 
 /** Whether a curated key is a part of the dataset's rejects table (in any folder of it). */
 const isRejectsPart = (key: string, dataset: string) => key.startsWith(`${rejectsTable(dataset)}/`)
-
-/**
- * Removes the compacted parts of a dataset (and of its rejects table) that lie in a generation
- * other than the live one: a swap (a widening, a reprocess) left them behind, and no partition
- * location points into them any more.
- */
-export async function removeStaleCompacted(curated: ObjectStore, dataset: string, live: string): Promise<void> {
-  for (const table of [dataset, rejectsTable(dataset)]) {
-    const stale: string[] = []
-    for await (const o of curated.list(`${table}/compacted/`)) {
-      const home = homeOf(o.key)
-      const inLive = live ? home.startsWith(`${tableBase(table, live)}/`) : !home.slice(table.length + 1).startsWith('gen=')
-      if (!inLive) stale.push(o.key)
-    }
-    await curated.delete(stale)
-  }
-}

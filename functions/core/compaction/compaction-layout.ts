@@ -125,3 +125,8 @@ export function homeOf(key: string): string {
 
 /** The layout of a partition no compaction has moved. */
 export const homeLayout = (home: string): PartitionLayout => ({ home, location: home })
+
+/** Whether a partition home of `table` lies in table generation `generation` ('' for the first). */
+export function homeInGeneration(home: string, table: string, generation: string): boolean {
+  return generation ? home.startsWith(`${table}/gen=${generation}/`) : !home.slice(table.length + 1).startsWith('gen=')
+}
