@@ -70,7 +70,7 @@ rewritten by the benchmark; edit the prose in \`bench/results-doc.ts\`.
     whole file into memory. Its linux-x64 binding is an optional dependency that npm installs on
     Node 22 or later only; without it the line is missing and the run goes on.
   - **sluice**: \`transformCsv\` in its default configuration (no contract, types inferred from
-    a sample, worker count min(cores, size ÷ 100 MB)), writing parts through the local file sink.
+    a sample, worker count min(cores, size ÷ 50 MB)), writing parts through the local file sink.
     Like the Transform Lambda, it stamps every row with the two lineage columns
     (\`_sluice_source\`, \`_sluice_run_id\`): sluice's files hold two columns more than the other
     contenders', and their bytes (about 150 bytes per row group: one dictionary entry each) count

@@ -36,7 +36,7 @@ export function transformCommand(): Command {
     .option('--contract <file.json>', 'contract declaring columns, types, formats and dialect (see README, "Contracts")')
     .addOption(new Option('--codec <codec>', 'Parquet compression').choices(['snappy', 'gzip', 'none']).default(TRANSFORM_DEFAULTS.codec))
     .option('--reject-threshold <fraction>', `fail the file when more than this fraction of rows is rejected (default: the contract's, else ${TRANSFORM_DEFAULTS.rejectThreshold})`, fraction)
-    .option('--workers <n>', 'worker threads for an uncompressed file (default: min(cores, size ÷ 100 MB); 1 for one thread)', (v) => {
+    .option('--workers <n>', 'worker threads for an uncompressed file (default: min(cores, size ÷ 50 MB); 1 for one thread)', (v) => {
       const n = Number(v)
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1')
       return n

@@ -7,6 +7,7 @@ import { NullTokens } from './schema/null-tokens'
 import { encodeRowGroup, type EncodedRowGroup } from './parquet/columnar-part-writer'
 import { schemaElement } from './parquet/parquet-schema'
 import { RecordCoercer } from './schema/record-coercer'
+import { RowGroupFiller } from './row-group-filler'
 import type { Reject } from './lake/rejects-table'
 import { WidenNeeded } from './schema/row-coercer'
 import { compileTemporalFormat } from './schema/temporal-format'
@@ -98,23 +99,14 @@ export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Arra
   const tail = { open: !job.last, line: 1, leftover: 0 }
   const pool: RecordBatch[] = []
   const scan = scanRecords(validated, job.dialect, job.sourceName, counters, 1, tail, pool)
-  let groupBytes = 0
+  const flush = async () => {
+    await emit(encodeRowGroup(coercer.builders, elements, job.codec, coercer.rows))
+    coercer.reset()
+  }
+  const groups = new RowGroupFiller(coercer, { groupBytes: job.rowGroupBytes, maxRows }, flush, (reject) => void result.rejects.push(reject))
   try {
     for await (const batch of scan) {
-      for (let r = 0; r < batch.count; r++) {
-        result.rowsIn += 1
-        const reject = coercer.coerce(batch, r)
-        if (reject) {
-          result.rejects.push(reject)
-          continue
-        }
-        groupBytes += batch.end[r] - batch.start[r]
-        if (groupBytes >= job.rowGroupBytes || coercer.rows >= maxRows) {
-          await emit(encodeRowGroup(coercer.builders, elements, job.codec, coercer.rows))
-          coercer.reset()
-          groupBytes = 0
-        }
-      }
+      result.rowsIn += await groups.add(batch, 0)
       pool.push(batch)
     }
   } catch (e) {

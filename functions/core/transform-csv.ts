@@ -6,6 +6,7 @@ import { scanRecords, type RecordBatch } from './csv/scan-records'
 import { CsvFormatError } from './errors'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RecordCoercer } from './schema/record-coercer'
+import { RowGroupFiller } from './row-group-filler'
 import { RejectsTable, recordText } from './lake/rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
 import { transformCsvReference, transformWithRestarts } from './transform-csv-reference'
@@ -100,12 +101,15 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> 
         const event = batch.fallback.get(r)
         if (event?.kind === 'broken' || !hasPlanWidth(pass.plan, batch, r)) continue
         if (invalid.size > 0 && hasInvalidLine(batch, r, invalid)) continue
-        pass.plan.columns.forEach((column, j) => {
+        const columns = pass.plan.columns
+        for (let j = 0; j < columns.length; j++) {
           const acc = accumulators[j]
-          if (!acc || column.field < 0) return
-          const text = event?.kind === 'record' ? event.fields[column.field] : batch.text(batch.firstField[r] + column.field)
+          const field = columns[j].field
+          // A column already string reads no more text.
+          if (!acc || field < 0 || acc.settled) continue
+          const text = event?.kind === 'record' ? event.fields[field] : batch.text(batch.firstField[r] + field)
           if (!settings.nullTokens.isNull(text, true)) acc.add(text.trim())
-        })
+        }
       }
     }
   }
@@ -134,10 +138,12 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
   const pass = await beginPass(source, settings)
   if (!pass) return emptyStats(settings)
   const { plan, opened } = pass
+  const workers = workerCount(settings, source, opened)
+  const runner = settings.options.rangeRunner
+  if (workers > 1) runner?.prepare?.(workers - 1)
   try {
     const typing = fixedTypes ?? (await sampleTypes(pass, settings))
     const { types, variants } = typing
-    const workers = workerCount(settings, source, opened)
     if (workers > 1) {
       await pass.batches.return?.(undefined)
       return await transformRanges(source, sink, settings, rangeStart(pass, typing, !fixedTypes), workers)
@@ -149,25 +155,16 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     const maxRows = Math.max(1, Math.floor(MAX_GROUP_CELLS / Math.max(all.length, 1)))
     const groupLimit = engineRowGroupBytes(settings, 1)
+    const flush = async () => {
+      await writer.writeRowGroup(coercer.builders, coercer.rows)
+      coercer.reset()
+    }
+    const groups = new RowGroupFiller(coercer, { groupBytes: groupLimit, maxRows }, flush, (reject) => rejects.add(reject))
     let rowsIn = 0
-    let groupBytes = 0
     for (let first = pass.firstRecord; ; first = 0) {
       const batch = pass.pending.shift() ?? (await nextBatch(pass))
       if (!batch) break
-      for (let r = first; r < batch.count; r++) {
-        rowsIn += 1
-        const reject = coercer.coerce(batch, r)
-        if (reject) {
-          await rejects.add(reject)
-          continue
-        }
-        groupBytes += batch.end[r] - batch.start[r]
-        if (groupBytes >= groupLimit || coercer.rows >= maxRows) {
-          await writer.writeRowGroup(coercer.builders, coercer.rows)
-          coercer.reset()
-          groupBytes = 0
-        }
-      }
+      rowsIn += await groups.add(batch, first)
       pass.pool.push(batch)
     }
     await checkRejectThreshold(settings, rowsIn, rejects)
@@ -177,6 +174,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const rejectParts = await rejects.finish()
     return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {
+    runner?.release?.()
     await pass.batches.return?.(undefined)
   }
 }

@@ -8,8 +8,12 @@ import { WidenNeeded } from './schema/row-coercer'
 import { checkRejectThreshold, engineRowGroupBytes, tableTypesOf, transformStats, type Settings, type VariantCount } from './transform-settings'
 import type { AthenaType, ByteSource, PartInfo, PartSink, RangeRunner, TransformStats } from './transform-types'
 
-/** A range below this many bytes is not worth a worker (each costs about 0.25 CPU-s fixed). */
-export const BYTES_PER_WORKER = 100 * 1000 * 1000
+/**
+ * Bytes per converting thread: below about this many a thread gains nothing. Measured on the
+ * orders bench file (2 cores): two threads against one took as long at 52 MB and 15 % less
+ * time at 104 MB, and more at 26 MB (docs/transform.md, "Byte ranges and worker threads").
+ */
+export const BYTES_PER_WORKER = 50 * 1000 * 1000
 /** Parts of range k are numbered from k × this, so ranges never share a part. */
 export const RANGE_PART_STRIDE = 1000
 /** How far past an approximate cut a line break is looked for. */
@@ -33,7 +37,7 @@ export interface RangeStart {
 
 /**
  * Worker count for a file: `options.workers` when given, else min(runner threads, size ÷
- * 100 MB); 1 (this thread, no ranges) for gzip, other encodings, or a source that cannot be
+ * 50 MB); 1 (this thread, no ranges) for gzip, other encodings, or a source that cannot be
  * read by range.
  */
 export function workerCount(settings: Settings, source: ByteSource, opened: OpenedCsvBytes): number {
@@ -54,7 +58,8 @@ export function workerCount(settings: Settings, source: ByteSource, opened: Open
 export async function transformRanges(source: ByteSource, sink: PartSink, settings: Settings, start: RangeStart, workers: number): Promise<TransformStats> {
   const size = source.size!
   const cuts = await findCuts(source, start, workers)
-  const runner: RangeRunner = settings.options.rangeRunner ?? { maxWorkers: 1, run: convertRange }
+  const here: RangeRunner = { maxWorkers: 1, run: convertRange }
+  const runner: RangeRunner = settings.options.rangeRunner ?? here
   const job = (last: boolean): RangeJob => ({
     sourceName: settings.sourceName,
     dialect: start.opened.dialect,
@@ -77,7 +82,9 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     const parts = await writer.finish()
     return { result, parts }
   }
-  const done = await Promise.all(ranges.map((r, k) => convert(k, r.from, runner)))
+  // The first range is converted in this thread, which would otherwise only wait: one thread
+  // fewer to start, and its compiled code is warm from the sample.
+  const done = await Promise.all(ranges.map((r, k) => convert(k, r.from, k === 0 ? here : runner)))
   // A range that ended inside a record: the next one started inside it. Redo from the truth.
   for (let k = 0; k + 1 < done.length; k++) {
     const leftover = done[k].result.leftover
@@ -161,16 +168,26 @@ export function shiftLines<T extends { line: number; message: string }>(reject: 
 }
 
 /**
- * Range starts: the data start, then one just after the first line break past each
- * 1/workers of the body. A cut inside a quoted field is caught later, by the leftover.
+ * The calling thread's range is this much longer than a worker's: the worker starts colder
+ * (its compiled code is not warm from the sample) and its bytes and row groups pass through
+ * messages. Measured on the orders bench file with two threads: equal halves left the calling
+ * thread waiting for the worker for a sixth of the conversion.
+ */
+const CALLING_THREAD_WEIGHT = 1.25
+
+/**
+ * Range starts: the data start, then one just after the first line break past each range's
+ * share of the body (the first range, the calling thread's, weighs CALLING_THREAD_WEIGHT, the
+ * others 1). A cut inside a quoted field is caught later, by the leftover.
  */
 async function findCuts(source: ByteSource, start: RangeStart, workers: number): Promise<number[]> {
   const size = source.size!
   const eol = start.opened.dialect.lineBreak === 'CR' ? 13 : 10
   const cuts = [start.dataStart]
   const body = size - start.dataStart
+  const weights = CALLING_THREAD_WEIGHT + workers - 1
   for (let k = 1; k < workers; k++) {
-    const approx = start.dataStart + Math.floor((k * body) / workers)
+    const approx = start.dataStart + Math.floor(((CALLING_THREAD_WEIGHT + k - 1) * body) / weights)
     if (approx <= cuts[cuts.length - 1]) continue
     let at = approx
     let found = -1

@@ -90,8 +90,9 @@ export interface TransformOptions {
    */
   gzipLimits?: { maxBytes?: number; maxRatio?: number; ratioAfterBytes?: number }
   /**
-   * Worker threads for one uncompressed file: 1 converts in the calling thread; undefined
-   * picks min(available, size ÷ 100 MB). Needs a source with `size` and `openRange`.
+   * Threads converting one uncompressed file: 1 converts in the calling thread alone; with
+   * more, the calling thread converts the first range and worker threads the others.
+   * Undefined picks min(available, size ÷ 50 MB). Needs a source with `size` and `openRange`.
    */
   workers?: number
   /**
@@ -108,6 +109,10 @@ export interface RangeRunner {
   /** Threads it can use at once: the default worker count never exceeds it. */
   readonly maxWorkers: number
   run(job: RangeJob, bytes: AsyncIterable<Uint8Array>, emit: (group: EncodedRowGroup) => Promise<void>): Promise<RangeResult>
+  /** Starts `workers` threads ahead, while the file's head is still being read. */
+  prepare?(workers: number): void
+  /** Stops the threads started ahead that no range took. */
+  release?(): void
 }
 
 export interface ColumnInfo {

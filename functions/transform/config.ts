@@ -6,7 +6,7 @@ export const config = {
   rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
   /**
-   * Worker threads per uncompressed file; 0 (default) picks min(vCPUs, size ÷ 100 MB). 1 keeps
+   * Worker threads per uncompressed file; 0 (default) picks min(vCPUs, size ÷ 50 MB). 1 keeps
    * the transform in one thread.
    */
   workers: intEnv('TRANSFORM_WORKERS', 0),

@@ -174,6 +174,10 @@ class Scanner {
   /** Spaces before fields are trimmed: a field starting with one goes to csv-parse. */
   private readonly trim: boolean
   private readonly options: ReturnType<typeof parserOptions>
+  /** 1 for the bytes that end an unquoted field: the delimiter, LF, CR and the quote. */
+  private readonly stops = new Uint8Array(256)
+  /** 1 for the bytes a quoted field's loop must look at: the quote, LF, CR and backslash. */
+  private readonly quotedStops = new Uint8Array(256)
   line: number
 
   constructor(
@@ -188,6 +192,8 @@ class Scanner {
     this.trim = dialect.trimSpaces
     this.options = parserOptions(dialect)
     this.line = firstLine
+    for (const b of [this.delim, LF, CR, this.quote]) if (b >= 0) this.stops[b] = 1
+    for (const b of [QUOTE, LF, CR, BACKSLASH]) this.quotedStops[b] = 1
   }
 
   /**
@@ -240,25 +246,33 @@ class Scanner {
       }
       if (p < n && buf[p] === quote) {
         // Quoted field: runs to the quote that is not doubled.
+        // A byte loop, not Buffer#indexOf: quoted fields are short, and a native call per
+        // field costs more than the bytes. Line breaks inside are counted on the way.
         const s = p + 1
         let q = s
         let escaped = 0
+        let backslash = false
+        const inner = this.quotedStops
         for (;;) {
-          q = buf.indexOf(QUOTE, q)
-          if (q < 0) return eof ? -1 : 0
-          if (q + 1 < n && buf[q + 1] === QUOTE) {
-            escaped = 1
-            q += 2
-            continue
+          // Four bytes a step while none is a quote, a line break or a backslash.
+          while (q + 4 <= n && (inner[buf[q]] | inner[buf[q + 1]] | inner[buf[q + 2]] | inner[buf[q + 3]]) === 0) q += 4
+          if (q >= n) return eof ? -1 : 0
+          const b = buf[q]
+          if (b === QUOTE) {
+            if (q + 1 < n && buf[q + 1] === QUOTE) {
+              escaped = 1
+              q += 2
+              continue
+            }
+            if (q + 1 >= n && !eof) return 0
+            break
           }
-          if (q + 1 >= n && !eof) return 0
-          break
+          if (b === LF) breaks += 1
+          else if (b === CR && (q + 1 >= n || buf[q + 1] !== LF)) breaks += 1
+          else if (b === BACKSLASH) backslash = true
+          q += 1
         }
-        if (this.backslash) {
-          const b = buf.indexOf(BACKSLASH, s)
-          if (b >= 0 && b < q) return -1
-        }
-        breaks += countBreaks(buf, s, q)
+        if (backslash && this.backslash) return -1
         fs[fields] = s
         fe[fields] = q
         fq[fields] = 1 + escaped
@@ -279,10 +293,13 @@ class Scanner {
       }
       // Unquoted field: up to the delimiter or the end of the record.
       const s = p
+      const stops = this.stops
+      // Four bytes a step while none of them ends the field, then byte by byte.
+      while (p + 4 <= n && (stops[buf[p]] | stops[buf[p + 1]] | stops[buf[p + 2]] | stops[buf[p + 3]]) === 0) p += 4
       let c = 0
       while (p < n) {
         c = buf[p]
-        if (c === delim || c === LF || c === CR || c === quote) break
+        if (stops[c] === 1) break
         p += 1
       }
       if (this.trim && p > s && isSpace(buf[s])) return -1
@@ -398,14 +415,3 @@ class Scanner {
 
 /** Latin-1 text (one character per byte) back to the UTF-8 it holds. */
 const utf8 = (latin: string) => Buffer.from(latin, 'latin1').toString('utf8')
-
-/** Line breaks inside `buf[s, e)`: LF, CRLF and a lone CR each count one. */
-function countBreaks(buf: Buffer, s: number, e: number): number {
-  let n = 0
-  for (let i = s; i < e; i++) {
-    const b = buf[i]
-    if (b === LF) n += 1
-    else if (b === CR && (i + 1 >= e || buf[i + 1] !== LF)) n += 1
-  }
-  return n
-}

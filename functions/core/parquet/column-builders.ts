@@ -14,24 +14,7 @@ abstract class BaseColumn {
   /** 1 where the row has a value. */
   defined = new Uint8Array(1024)
 
-  protected growRows(): void {
-    if (this.rows < this.defined.length) return
-    const next = new Uint8Array(this.defined.length * 2)
-    next.set(this.defined)
-    this.defined = next
-  }
-
-  appendNull(): void {
-    this.growRows()
-    this.defined[this.rows++] = 0
-  }
-
-  /** Marks one more row as holding the value just stored at index `count`. */
-  protected mark(): void {
-    this.growRows()
-    this.defined[this.rows++] = 1
-    this.count += 1
-  }
+  abstract appendNull(): void
 
   reset(): void {
     this.rows = 0
@@ -39,14 +22,27 @@ abstract class BaseColumn {
   }
 }
 
+/*
+ * Each class below spells out its own row bookkeeping (`defined`, `rows`, `count`) rather
+ * than calling a shared method: V8 keeps type feedback per function, so a method shared by
+ * six classes sees six shapes at every property access of every cell.
+ */
+
 export class BooleanColumn extends BaseColumn {
   readonly kind = 'boolean'
   values = new Uint8Array(1024)
 
+  appendNull(): void {
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 0
+  }
+
   append(value: boolean): void {
     if (this.count === this.values.length) this.values = grow(this.values)
     this.values[this.count] = value ? 1 : 0
-    this.mark()
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 1
+    this.count += 1
   }
 }
 
@@ -55,10 +51,17 @@ export class Int32Column extends BaseColumn {
   readonly kind = 'int32'
   values = new Int32Array(1024)
 
+  appendNull(): void {
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 0
+  }
+
   append(value: number): void {
     if (this.count === this.values.length) this.values = grow(this.values)
     this.values[this.count] = value
-    this.mark()
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 1
+    this.count += 1
   }
 }
 
@@ -70,6 +73,11 @@ export class Int64Column extends BaseColumn {
   readonly kind = 'int64'
   values = new Float64Array(1024)
   big: Map<number, bigint> | undefined
+
+  appendNull(): void {
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 0
+  }
 
   append(value: number | bigint): void {
     if (this.count === this.values.length) this.values = grow(this.values)
@@ -83,7 +91,9 @@ export class Int64Column extends BaseColumn {
     } else {
       this.values[this.count] = value
     }
-    this.mark()
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 1
+    this.count += 1
   }
 
   override reset(): void {
@@ -96,10 +106,17 @@ export class DoubleColumn extends BaseColumn {
   readonly kind = 'double'
   values = new Float64Array(1024)
 
+  appendNull(): void {
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 0
+  }
+
   append(value: number): void {
     if (this.count === this.values.length) this.values = grow(this.values)
     this.values[this.count] = value
-    this.mark()
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 1
+    this.count += 1
   }
 }
 
@@ -108,9 +125,16 @@ export class BigDecimalColumn extends BaseColumn {
   readonly kind = 'bigdecimal'
   values: bigint[] = []
 
+  appendNull(): void {
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 0
+  }
+
   append(value: number | bigint): void {
     this.values[this.count] = BigInt(value)
-    this.mark()
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 1
+    this.count += 1
   }
 
   override reset(): void {
@@ -119,46 +143,90 @@ export class BigDecimalColumn extends BaseColumn {
   }
 }
 
-/** Strings as UTF-8 bytes, end to end: `ends[i]` is where value i ends in `bytes`. */
+/**
+ * Strings as UTF-8 bytes, each distinct value stored once while the column looks like a
+ * dictionary: value i is entry `indexes[i]`, and entry k lies in `bytes[ends[k-1], ends[k])`.
+ * A value is looked up (a hash of its bytes, open addressing) before it is copied, so a
+ * repeated value costs no copy, and the encoder gets the dictionary as it stands. Once more
+ * than DISTINCT_SHARE of LOOKUP_VALUES or more values are distinct, lookups stop for the
+ * rest of the row group: every further value gets an entry of its own, and the chunk is
+ * written PLAIN. An entry whose values were all dropped (rejected rows) stays, unused.
+ */
 export class BytesColumn extends BaseColumn {
   readonly kind = 'bytes'
   bytes = new Uint8Array(64 * 1024)
   /** Bytes used in `bytes`. */
   size = 0
+  /** Entries stored. */
+  entries = 0
   ends = new Int32Array(1024)
+  /** Each value's entry. */
+  indexes = new Int32Array(1024)
+  /** Values are still looked up among the entries: the chunk may be a dictionary. */
+  dictionary = true
+  private hashes = new Int32Array(1024)
+  private slots = new Int32Array(4096).fill(-1)
 
-  /** FNV-1a hash of each value's bytes, made while copying them: the dictionary uses it. */
-  hashes = new Int32Array(1024)
+  appendNull(): void {
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 0
+  }
 
-  /** Copies `source[start, end)` as one value. */
+  /** Appends `source[start, end)` as one value. */
   appendBytes(source: Uint8Array, start: number, end: number): void {
     const n = end - start
+    if (!this.dictionary) {
+      this.reserve(n)
+      const bytes = this.bytes
+      const at = this.size
+      for (let k = 0; k < n; k++) bytes[at + k] = source[start + k]
+      this.size = at + n
+      this.value(this.entry(0))
+      return
+    }
+    const h = hashBytes(source, start, end)
+    const slots = this.slots
+    const mask = slots.length - 1
+    let slot = (h ^ (h >>> 15)) & mask
+    for (let e = slots[slot]; e !== -1; e = slots[slot]) {
+      if (this.hashes[e] === h && this.holds(e, source, start, n)) return this.value(e)
+      slot = (slot + 1) & mask
+    }
     this.reserve(n)
     const bytes = this.bytes
     const at = this.size
-    let h = 0x811c9dc5
-    for (let k = 0; k < n; k++) {
-      const b = source[start + k]
-      bytes[at + k] = b
-      h = Math.imul(h ^ b, 16777619)
-    }
+    for (let k = 0; k < n; k++) bytes[at + k] = source[start + k]
     this.size = at + n
-    this.close(h)
+    this.added(slot, h)
   }
 
-  /** Copies a quoted field's bytes, turning each doubled quote into one. */
+  /** Appends a quoted field's bytes as one value, each doubled quote made one. */
   appendUnescaped(source: Uint8Array, start: number, end: number, quote: number): void {
+    // Unescaped where a new entry would go, then looked up: kept only if it is new.
     this.reserve(end - start)
-    let at = this.size
-    let h = 0x811c9dc5
+    const bytes = this.bytes
+    const from = this.size
+    let at = from
     for (let k = start; k < end; k++) {
       const b = source[k]
-      this.bytes[at++] = b
-      h = Math.imul(h ^ b, 16777619)
+      bytes[at++] = b
       if (b === quote && source[k + 1] === quote) k += 1
     }
+    if (!this.dictionary) {
+      this.size = at
+      this.value(this.entry(0))
+      return
+    }
+    const h = hashBytes(bytes, from, at)
+    const slots = this.slots
+    const mask = slots.length - 1
+    let slot = (h ^ (h >>> 15)) & mask
+    for (let e = slots[slot]; e !== -1; e = slots[slot]) {
+      if (this.hashes[e] === h && this.holds(e, bytes, from, at - from)) return this.value(e)
+      slot = (slot + 1) & mask
+    }
     this.size = at
-    this.close(h)
+    this.added(slot, h)
   }
 
   appendString(text: string): void {
@@ -166,9 +234,69 @@ export class BytesColumn extends BaseColumn {
     this.appendBytes(bytes, 0, bytes.length)
   }
 
+  /** Where entry k starts in `bytes`. */
+  entryStart(k: number): number {
+    return k === 0 ? 0 : this.ends[k - 1]
+  }
+
   override reset(): void {
     super.reset()
     this.size = 0
+    this.entries = 0
+    if (this.slots.length === 0) this.slots = new Int32Array(4096)
+    this.slots.fill(-1)
+    this.dictionary = true
+  }
+
+  /** Entry e holds exactly `source[start, start + n)`. */
+  private holds(e: number, source: Uint8Array, start: number, n: number): boolean {
+    const s = e === 0 ? 0 : this.ends[e - 1]
+    if (this.ends[e] - s !== n) return false
+    const bytes = this.bytes
+    for (let k = 0; k < n; k++) if (bytes[s + k] !== source[start + k]) return false
+    return true
+  }
+
+  /** Closes the bytes just stored as a new entry (with its hash, for lookups); returns it. */
+  private entry(hash: number): number {
+    const e = this.entries++
+    if (e === this.ends.length) {
+      this.ends = grow(this.ends)
+      this.hashes = grow(this.hashes)
+    }
+    this.ends[e] = this.size
+    this.hashes[e] = hash
+    return e
+  }
+
+  /** A new entry found free at `slot`: stored, looked up from now on, and the value added. */
+  private added(slot: number, hash: number): void {
+    const e = this.entry(hash)
+    this.slots[slot] = e
+    this.value(e)
+    if (this.count >= LOOKUP_VALUES && this.entries > this.count * DISTINCT_SHARE) {
+      this.dictionary = false
+      this.slots = new Int32Array(0)
+    } else if (this.entries * 2 > this.slots.length) this.rehash()
+  }
+
+  private value(e: number): void {
+    if (this.count === this.indexes.length) this.indexes = grow(this.indexes)
+    this.indexes[this.count++] = e
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 1
+  }
+
+  private rehash(): void {
+    const slots = new Int32Array(this.slots.length * 2).fill(-1)
+    const mask = slots.length - 1
+    for (let e = 0; e < this.entries; e++) {
+      const h = this.hashes[e]
+      let slot = (h ^ (h >>> 15)) & mask
+      while (slots[slot] !== -1) slot = (slot + 1) & mask
+      slots[slot] = e
+    }
+    this.slots = slots
   }
 
   private reserve(n: number): void {
@@ -177,17 +305,27 @@ export class BytesColumn extends BaseColumn {
     next.set(this.bytes.subarray(0, this.size))
     this.bytes = next
   }
-
-  private close(hash: number): void {
-    if (this.count === this.ends.length) {
-      this.ends = grow(this.ends)
-      this.hashes = grow(this.hashes)
-    }
-    this.ends[this.count] = this.size
-    this.hashes[this.count] = hash
-    this.mark()
-  }
 }
+
+/**
+ * A hash of `bytes[s, e)` for the lookup table, four bytes a step: each step's multiply waits
+ * for the last, so four bytes a step make that chain four times shorter than FNV-1a's byte a step.
+ */
+function hashBytes(bytes: Uint8Array, s: number, e: number): number {
+  let h = e - s
+  let k = s
+  for (; k + 4 <= e; k += 4) {
+    h = Math.imul(h ^ (bytes[k] | (bytes[k + 1] << 8) | (bytes[k + 2] << 16) | (bytes[k + 3] << 24)), 0x9e3779b1)
+    h ^= h >>> 15
+  }
+  for (; k < e; k++) h = Math.imul(h ^ bytes[k], 0x01000193)
+  return h ^ (h >>> 13)
+}
+
+/** Lookups go on while distinct values are at most this share of the values… */
+export const DISTINCT_SHARE = 0.4
+/** …counted from this many values on. */
+const LOOKUP_VALUES = 16384
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 

@@ -4,7 +4,7 @@ import { writePageHeader } from 'hyparquet-writer/src/datapage.js'
 import { deltaBinaryPack } from 'hyparquet-writer/src/delta.js'
 import { writeRleBitPackedHybrid } from 'hyparquet-writer/src/encoding.js'
 import { gzipSync } from 'node:zlib'
-import type { BigDecimalColumn, BooleanColumn, BytesColumn, ColumnBuilder, DoubleColumn, Int32Column, Int64Column } from './column-builders'
+import { DISTINCT_SHARE, type BigDecimalColumn, type BooleanColumn, type BytesColumn, type ColumnBuilder, type DoubleColumn, type Int32Column, type Int64Column } from './column-builders'
 import { scratch } from './encode-scratch'
 import { snappyCompress } from './snappy'
 import type { Codec } from '../transform-types'
@@ -27,15 +27,15 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
   let min: unknown
   let max: unknown
 
-  const dictionary = builder.kind === 'bytes' ? buildDictionary(builder) : undefined
-  if (dictionary && builder.kind === 'bytes') {
+  if (builder.kind === 'bytes' && isDictionary(builder)) {
     dictionaryOffset = BigInt(fileOffset + out.offset - start)
-    const page = plainBytes(builder, dictionary.entries, 0, dictionary.entries.length)
-    uncompressed += writePage(out, page, codec, { type: 'DICTIONARY_PAGE', dictionary_page_header: { num_values: dictionary.entries.length, encoding: 'PLAIN' } })
-    body = dictionaryIndexes(dictionary.indexes, dictionary.entries.length)
+    const page = plainBytes(builder, undefined, 0, builder.entries)
+    uncompressed += writePage(out, page, codec, { type: 'DICTIONARY_PAGE', dictionary_page_header: { num_values: builder.entries, encoding: 'PLAIN' } })
+    body = dictionaryIndexes(builder.indexes.subarray(0, builder.count), builder.entries)
     encoding = 'RLE_DICTIONARY'
     encodings.push('RLE_DICTIONARY')
-    ;[min, max] = bytesMinMax(builder, dictionary.entries, dictionary.entries.length)
+    const used = usedEntries(builder)
+    ;[min, max] = bytesMinMax(builder, used, used.length)
   } else {
     ;({ body, min, max } = plainValues(builder, element.type_length ?? 16))
     const numeric = builder.kind === 'int32' || (builder.kind === 'int64' && !builder.big) ? numericDictionary(builder.values, builder.count) : undefined
@@ -166,12 +166,13 @@ function writePlainBytesPages(out: ByteWriter, c: BytesColumn, optional: boolean
     let bytes = 0
     while (row < c.rows && (bytes < PAGE_BYTES || row === from)) {
       if (c.defined[row]) {
-        bytes += 4 + c.ends[value] - (value === 0 ? 0 : c.ends[value - 1])
+        const e = c.indexes[value]
+        bytes += 4 + c.ends[e] - c.entryStart(e)
         value += 1
       }
       row += 1
     }
-    uncompressed += writeDataPage(out, plainBytes(c, undefined, firstValue, value), c, from, row, value - firstValue, optional, 'PLAIN', codec)
+    uncompressed += writeDataPage(out, plainBytes(c, c.indexes, firstValue, value), c, from, row, value - firstValue, optional, 'PLAIN', codec)
     from = row
     firstValue = value
   } while (from < c.rows)
@@ -272,7 +273,8 @@ function plainValues(builder: ColumnBuilder, fixedWidth: number): { body: Uint8A
       return plainBigDecimals(builder, fixedWidth)
     case 'bytes': {
       // The values go into pages of their own (writePlainBytesPages).
-      const [min, max] = bytesMinMax(builder, undefined, builder.count)
+      const used = usedEntries(builder)
+      const [min, max] = bytesMinMax(builder, used, used.length)
       return { body: new Uint8Array(0), min, max }
     }
   }
@@ -427,51 +429,20 @@ function compareValues(c: BytesColumn, a: number, b: number): number {
 }
 
 /**
- * Dictionary of a string chunk on its bytes (an open-addressing table of FNV-1a hashes), or
- * undefined when the values are mostly distinct: PLAIN is smaller then.
+ * A string chunk is written as a dictionary while its builder kept looking values up and at
+ * most DISTINCT_SHARE of them are distinct (entries unused after a dropped row included):
+ * PLAIN is smaller otherwise.
  */
-function buildDictionary(c: BytesColumn): { entries: Int32Array; indexes: Int32Array } | undefined {
-  const n = c.count
-  if (n === 0) return undefined
-  const limit = Math.max(16, Math.floor(n * 0.4))
-  let size = 1024
-  while (size < Math.min(n, limit) * 2) size *= 2
-  const mask = size - 1
-  const slots = scratch.slots.take(size).fill(-1)
-  const entries = scratch.entries.take(Math.min(n, limit + 1))
-  const indexes = scratch.indexes.take(n)
-  const ends = c.ends
-  const hashes = c.hashes
-  let count = 0
-  let s = 0
-  for (let i = 0; i < n; i++) {
-    const e = ends[i]
-    const h = hashes[i]
-    let slot = (h ^ (h >>> 15)) & mask
-    for (;;) {
-      const entry = slots[slot]
-      if (entry === -1) {
-        if (count >= limit) return undefined
-        slots[slot] = count
-        entries[count] = i
-        indexes[i] = count++
-        break
-      }
-      if (hashes[entries[entry]] === h && sameBytes(c, entries[entry], s, e)) {
-        indexes[i] = entry
-        break
-      }
-      slot = (slot + 1) & mask
-    }
-    s = e
-  }
-  return { entries: entries.subarray(0, count), indexes }
+function isDictionary(c: BytesColumn): boolean {
+  return c.count > 0 && c.dictionary && c.entries <= Math.max(16, Math.floor(c.count * DISTINCT_SHARE))
 }
 
-function sameBytes(c: BytesColumn, value: number, s: number, e: number): boolean {
-  const vs = value === 0 ? 0 : c.ends[value - 1]
-  if (c.ends[value] - vs !== e - s) return false
-  const bytes = c.bytes
-  for (let k = 0; k < e - s; k++) if (bytes[vs + k] !== bytes[s + k]) return false
-  return true
+/** The entries some value uses, in entry order (for statistics: an unused one is no value). */
+function usedEntries(c: BytesColumn): Int32Array {
+  const used = scratch.values.take(c.entries).fill(0)
+  for (let i = 0; i < c.count; i++) used[c.indexes[i]] = 1
+  const out = scratch.entries.take(c.entries)
+  let n = 0
+  for (let e = 0; e < c.entries; e++) if (used[e] === 1) out[n++] = e
+  return out.subarray(0, n)
 }

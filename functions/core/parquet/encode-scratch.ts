@@ -33,7 +33,7 @@ const writers = { levels: new ByteWriter(64 * 1024), indexes: new ByteWriter(64 
 export const scratch = {
   /** Open-addressing table of a dictionary. */
   slots: new Slot((n) => new Int32Array(n)),
-  /** Dictionary entries: value indexes of a string chunk. */
+  /** The entries a string chunk uses. */
   entries: new Slot((n) => new Int32Array(n)),
   /** Dictionary entries: values of an integer chunk. */
   numbers: new Slot((n) => new Float64Array(n)),

@@ -60,6 +60,11 @@ export function classifyValue(text: string): ValueClass {
   if (INT_RE.test(text)) {
     const digits = text.charCodeAt(0) === 45 ? text.slice(1) : text
     const whole = digits.length
+    // Up to 15 digits a double is exact, and the BigInt below is not needed.
+    if (whole <= 15) {
+      const n = Number(text)
+      return { kind: 'bigint', whole, scale: 0, digits: significant(digits), small: n >= -2147483648 && n <= 2147483647 }
+    }
     if (whole <= 19) {
       const n = BigInt(text)
       if (n >= INT64_MIN && n <= INT64_MAX) return { kind: 'bigint', whole, scale: 0, digits: significant(digits), small: n >= -2147483648n && n <= 2147483647n }
@@ -129,6 +134,11 @@ export class ColumnTypeAccumulator {
       default:
         this.kind = start.kind
     }
+  }
+
+  /** No value can change the type any more: it is string. */
+  get settled(): boolean {
+    return this.kind === 'string'
   }
 
   /** Adds one classified value. */

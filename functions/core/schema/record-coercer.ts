@@ -58,6 +58,8 @@ export class RecordCoercer {
   private readonly tokenStart: Uint8Array
   /** A null token holds a quote: unescaped text must then be compared with it. */
   private readonly tokenQuote: boolean
+  /** Every column read from the file has a byte fast path: records may go column by column. */
+  private readonly columnRuns: boolean
 
   constructor(
     private readonly plan: ColumnPlan,
@@ -98,6 +100,7 @@ export class RecordCoercer {
       if (t.kind === 'double') return Path.Double
       return Path.Text
     })
+    this.columnRuns = this.paths.every((p, j) => p !== Path.Text || this.fields[j] < 0)
   }
 
   /** Rows held by the builders. */
@@ -189,6 +192,139 @@ export class RecordCoercer {
     if (sent) for (const j of sent) countVariant(this.variantCounts, j, batch.line[r])
     if (n === 0) this.emptyRows += 1
     return undefined
+  }
+
+  /**
+   * Coerces records [from, to) of the batch; returns the rejected ones' indexes (in order)
+   * with their rejects. Runs of plain records (no fallback event, the plan's width) go column
+   * by column through the byte fast paths; the first cell of a run that needs more (the
+   * reference parsers, a reject, a variant, a wider type) ends the run before its record, and
+   * that record goes through `coerce`. So the builders end as if each record had been coerced
+   * in turn.
+   */
+  coerceRange(batch: RecordBatch, from: number, to: number, rejected: { record: number; reject: Reject }[]): void {
+    // Runs only pay while they are long: a run that stops early wastes the cells its earlier
+    // columns took past the stop. The next run is sized from the last one, and a batch whose
+    // runs keep stopping goes on record by record.
+    let runs = this.columnRuns && batch.fallback.size === 0 && this.invalidLines.size === 0
+    let window = MIN_RUN
+    let stops = 0
+    let ran = 0
+    let r = from
+    while (r < to) {
+      if (runs) {
+        let end = r
+        const cap = Math.min(to, r + window)
+        while (end < cap && this.plainWidth(batch, end)) end += 1
+        if (end > r) {
+          const stop = this.run(batch, r, end)
+          ran += stop - r
+          if (stop === end) {
+            window = Math.min(2 * window, MAX_RUN)
+            r = stop
+            continue
+          }
+          stops += 1
+          window = Math.max(MIN_RUN, 2 * (stop - r))
+          if (stops * 8 > ran + 64) runs = false
+          r = stop
+        }
+      }
+      const reject = this.coerce(batch, r)
+      if (reject) rejected.push({ record: r, reject })
+      r += 1
+    }
+  }
+
+  private plainWidth(batch: RecordBatch, r: number): boolean {
+    const width = batch.fieldCount[r]
+    return width === this.plan.width || (this.plan.trailingDelimiter !== undefined && width === this.plan.width + 1 && this.emptyLast(batch, r, undefined))
+  }
+
+  /** Records [a, b) column by column; returns where the run stopped (b when it did not). */
+  private run(batch: RecordBatch, a: number, b: number): number {
+    const before = this.rows
+    const n = this.types.length
+    let limit = b
+    for (let j = 0; j < n && limit > a; j++) limit = this.column(batch, a, limit, j)
+    const keep = before + (limit - a)
+    for (let j = 0; j < n; j++) {
+      if (this.builders[j].rows > keep) truncate(this.builders[j], keep)
+      const variant = this.variantAt[j]
+      if (variant >= 0) for (let k = a; k < limit; k++) this.builders[variant].appendNull()
+    }
+    if (n === 0) this.emptyRows += limit - a
+    return limit
+  }
+
+  /** Column j of records [a, b) through its fast path; returns the first record it cannot take. */
+  private column(batch: RecordBatch, a: number, b: number, j: number): number {
+    const field = this.fields[j]
+    const builder = this.builders[j]
+    if (field < 0) {
+      for (let r = a; r < b; r++) builder.appendNull()
+      return b
+    }
+    const path = this.paths[j]
+    if (path === Path.Text) return a
+    const buf = batch.buf
+    const first = batch.firstField
+    const starts = batch.fieldStart
+    const ends = batch.fieldEnd
+    const quotes = batch.fieldQuote
+    const nullable = this.nullable[j]
+    const longest = this.longest
+    if (path === Path.String) {
+      const bytes = builder as BytesColumn
+      for (let r = a; r < b; r++) {
+        const f = first[r] + field
+        const s = starts[f]
+        const e = ends[f]
+        if (quotes[f] === 2) {
+          if (this.tokenQuote) return r
+          bytes.appendUnescaped(buf, s, e, 34)
+        } else if (e === s || (e - s <= longest && this.isToken(buf, s, e))) {
+          if (!nullable) return r
+          bytes.appendNull()
+        } else bytes.appendBytes(buf, s, e)
+      }
+      return b
+    }
+    for (let r = a; r < b; r++) {
+      const f = first[r] + field
+      if (quotes[f] === 2) return r
+      let s = starts[f]
+      let e = ends[f]
+      while (s < e && isSpace(buf[s])) s += 1
+      while (e > s && isSpace(buf[e - 1])) e -= 1
+      if (e === s || (e - s <= longest && this.isToken(buf, s, e))) {
+        if (!nullable) return r
+        builder.appendNull()
+        continue
+      }
+      let ok: boolean
+      switch (path) {
+        case Path.Bigint:
+          ok = this.bigint(buf, s, e, j)
+          break
+        case Path.Decimal:
+          ok = this.decimal(buf, s, e, j)
+          break
+        case Path.Date:
+          ok = this.date(buf, s, e, j)
+          break
+        case Path.Timestamp:
+          ok = this.timestamp(buf, s, e, j)
+          break
+        case Path.Double:
+          ok = this.double(buf, s, e, j)
+          break
+        default:
+          ok = this.boolean(buf, s, e, j)
+      }
+      if (!ok) return r
+    }
+    return b
   }
 
   /** The byte fast path for one cell; false when the cell needs the reference path. */
@@ -390,6 +526,10 @@ export class RecordCoercer {
   }
 }
 
+/** Records in a column run: the first, and the most. */
+const MIN_RUN = 16
+const MAX_RUN = 1 << 16
+
 const isSpace = (b: number) => b === 32 || (b >= 9 && b <= 13)
 
 const clip = (text: string) => (text.length > 100 ? `${text.slice(0, 100)}…` : text)
@@ -411,11 +551,19 @@ function append(b: ColumnBuilder, value: CellValue): void {
   }
 }
 
+/** Cuts the builder back to its first `rows` rows. */
+function truncate(b: ColumnBuilder, rows: number): void {
+  let dropped = 0
+  for (let r = rows; r < b.rows; r++) dropped += b.defined[r]
+  b.rows = rows
+  b.count -= dropped
+  if (b.kind === 'int64' && b.big) for (const k of [...b.big.keys()]) if (k >= b.count) b.big.delete(k)
+}
+
 /** Removes the last row (a row that turned out to be rejected). */
 function dropLast(b: ColumnBuilder): void {
   b.rows -= 1
   if (b.defined[b.rows] !== 1) return
   b.count -= 1
-  if (b.kind === 'bytes') b.size = b.count === 0 ? 0 : b.ends[b.count - 1]
-  else if (b.kind === 'int64') b.big?.delete(b.count)
+  if (b.kind === 'int64') b.big?.delete(b.count)
 }

@@ -54,6 +54,11 @@ export class ColumnInference {
     else this.variant = true
   }
 
+  /** No further value can change the typing: the sample may stop reading this column. */
+  get settled(): boolean {
+    return this.table ? this.table.kind === 'string' : this.acc.settled
+  }
+
   get typing(): ColumnTyping {
     return { type: this.acc.type, variant: this.table ? this.variant : this.acc.lossy }
   }
