@@ -176,21 +176,44 @@ interface SampleRow {
 
 /** Reads the sample as the engines would, leaving out a cut-off last record. */
 function readSample(whole: string, wholeComplete: boolean, dialect: Dialect, limit: number): SampleRow[] {
-  // csv-parse's `to` stops the output, not the parsing: the text is cut after twice as many
-  // line breaks as records wanted (quoted fields may hold some).
-  let cut = 0
-  for (let breaks = 0; cut < whole.length && breaks < 2 * limit + 2; cut++) if (whole[cut] === '\n' || (whole[cut] === '\r' && whole[cut + 1] !== '\n')) breaks += 1
-  const sample = whole.slice(0, cut)
-  const complete = wholeComplete && cut === whole.length
-  const out = parseSync(sample, { ...parserOptions(dialect), to: limit + 1 }) as unknown as { record: string[]; raw: string }[]
-  if (!complete && out.length > 0) out.pop()
+  // csv-parse's `to` stops the output, not the parsing: the text is cut after as many line
+  // breaks as records wanted, plus one, and when quoted fields held some of them (too few
+  // records came out), after twice as many. Either way the records kept are the same: whole
+  // records before the cut.
+  let out = parseCut(whole, wholeComplete, dialect, limit, limit + 2)
+  if (out.records.length < limit + 1 && !out.complete) out = parseCut(whole, wholeComplete, dialect, limit, 2 * limit + 2)
+  const { records: parsed, complete } = out
+  if (!complete && parsed.length > 0) parsed.pop()
   const rows: SampleRow[] = []
   let line = 1
-  for (const { record, raw } of out.slice(0, limit)) {
+  for (const { record, raw } of parsed.slice(0, limit)) {
     rows.push({ fields: trimQuoted(record, dialect), line, blank: record.length === 1 && record[0] === '' && raw.trim() === '', emptyLast: endsWithEmptyField(raw, dialect) })
     line += countLineBreaks(raw)
   }
   return rows
+}
+
+/** Parses the text up to its `breaks`-th line break, at most `limit + 1` records. */
+function parseCut(whole: string, wholeComplete: boolean, dialect: Dialect, limit: number, breaks: number) {
+  let cut = 0
+  for (let seen = 0; cut < whole.length && seen < breaks; cut++) if (whole[cut] === '\n' || (whole[cut] === '\r' && whole[cut + 1] !== '\n')) seen += 1
+  const sample = whole.slice(0, cut)
+  const records = withoutStacks(() => parseSync(sample, { ...parserOptions(dialect), to: limit + 1 }) as unknown as { record: string[]; raw: string }[])
+  return { records, complete: wholeComplete && cut === whole.length }
+}
+
+/**
+ * Runs `read` with no stack traces captured: a wrong candidate's reading makes csv-parse build
+ * an error for every record it skips, and capturing their stacks was most of the sniffer's time.
+ */
+function withoutStacks<T>(read: () => T): T {
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return read()
+  } finally {
+    Error.stackTraceLimit = limit
+  }
 }
 
 /** Whether a record's text ends with a delimiter (an empty, unquoted last field). */

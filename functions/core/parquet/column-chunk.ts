@@ -36,9 +36,12 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
     encodings.push('RLE_DICTIONARY')
     const used = usedEntries(builder)
     ;[min, max] = bytesMinMax(builder, used, used.length)
-  } else {
-    ;({ body, min, max } = plainValues(builder, element.type_length ?? 16))
-    const numeric = builder.kind === 'int32' || (builder.kind === 'int64' && !builder.big) ? numericDictionary(builder.values, builder.count) : undefined
+  } else if (builder.kind === 'int32' || (builder.kind === 'int64' && !builder.big)) {
+    // Integers: a dictionary, else DELTA_BINARY_PACKED when that halves PLAIN, else PLAIN,
+    // whose bytes are made only then.
+    ;[min, max] = integerStats(builder)
+    const numeric = numericDictionary(builder.values, builder.count)
+    const delta = numeric ? undefined : deltaValues(builder.values.subarray(0, builder.count), min, max, builder.kind === 'int32' ? 'INT32' : 'INT64')
     if (numeric) {
       dictionaryOffset = BigInt(fileOffset + out.offset - start)
       const page = builder.kind === 'int32' ? plainInt32Values(numeric.entries) : plainInt64Values(numeric.entries)
@@ -46,14 +49,13 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
       body = dictionaryIndexes(numeric.indexes, numeric.entries.length)
       encoding = 'RLE_DICTIONARY'
       encodings.push('RLE_DICTIONARY')
-    } else if (builder.kind === 'int32' || (builder.kind === 'int64' && !builder.big)) {
-      const delta = deltaValues(builder.values.subarray(0, builder.count), min, max, builder.kind === 'int32' ? 'INT32' : 'INT64')
-      if (delta && delta.length <= body.length / 2) {
-        body = delta
-        encoding = 'DELTA_BINARY_PACKED'
-        encodings = ['RLE', 'DELTA_BINARY_PACKED']
-      }
-    }
+    } else if (delta && delta.length <= (builder.count * (builder.kind === 'int32' ? 4 : 8)) / 2) {
+      body = delta
+      encoding = 'DELTA_BINARY_PACKED'
+      encodings = ['RLE', 'DELTA_BINARY_PACKED']
+    } else body = plainValues(builder, 0).body
+  } else {
+    ;({ body, min, max } = plainValues(builder, element.type_length ?? 16))
   }
 
   const dataOffset = BigInt(fileOffset + out.offset - start)
@@ -257,6 +259,20 @@ function writePage(out: ByteWriter, page: Uint8Array, codec: Codec, header: Reco
   const headerBytes = out.offset - before
   out.appendBytes(compressed)
   return headerBytes + page.length
+}
+
+/** Chunk statistics of an integer chunk held as numbers: as plainInt32 and plainInt64 give them. */
+function integerStats(c: Int32Column | Int64Column): [unknown, unknown] {
+  if (c.count === 0) return [undefined, undefined]
+  const values = c.values
+  let min = Infinity
+  let max = -Infinity
+  for (let i = 0; i < c.count; i++) {
+    const v = values[i]
+    if (v < min) min = v
+    if (v > max) max = v
+  }
+  return c.kind === 'int64' ? [BigInt(min), BigInt(max)] : [min, max]
 }
 
 function plainValues(builder: ColumnBuilder, fixedWidth: number): { body: Uint8Array; min: unknown; max: unknown } {
