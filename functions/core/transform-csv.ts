@@ -6,6 +6,9 @@ import { scanRecords, type RecordBatch } from './csv/scan-records'
 import { CsvFormatError } from './errors'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RecordCoercer } from './schema/record-coercer'
+import { classifyBytes } from './schema/classify-bytes'
+import type { ValueClass } from './schema/infer-column-type'
+import type { NullTokens } from './schema/null-tokens'
 import { RowGroupFiller } from './row-group-filler'
 import { RejectsTable, recordText } from './lake/rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
@@ -107,6 +110,15 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> 
           const field = columns[j].field
           // A column already string reads no more text.
           if (!acc || field < 0 || acc.settled) continue
+          if (!event) {
+            const f = batch.firstField[r] + field
+            const sampled = batch.fieldQuote[f] === 2 ? undefined : sampleCell(batch.buf, batch.fieldStart[f], batch.fieldEnd[f], settings.nullTokens)
+            if (sampled === NULL_CELL) continue
+            if (sampled) {
+              acc.addClass(sampled)
+              continue
+            }
+          }
           const text = event?.kind === 'record' ? event.fields[field] : batch.text(batch.firstField[r] + field)
           if (!settings.nullTokens.isNull(text, true)) acc.add(text.trim())
         }
@@ -115,6 +127,30 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> 
   }
   return fileTyping(pass.plan, settings, accumulators)
 }
+
+const NULL_CELL = 'null'
+
+/**
+ * A sampled cell read on its bytes: NULL_CELL when it is null, its class when classifyBytes
+ * knows its shape, undefined when its text must decide (non-ASCII bytes, a shape it does not
+ * know, whitespace around a possible null token).
+ */
+function sampleCell(buf: Buffer, s: number, e: number, nullTokens: NullTokens): ValueClass | typeof NULL_CELL | undefined {
+  for (let k = s; k < e; k++) if (buf[k] >= 0x80) return undefined
+  const length = e - s
+  let a = s
+  let b = e
+  while (a < b && isAsciiSpace(buf[a])) a += 1
+  while (b > a && isAsciiSpace(buf[b - 1])) b -= 1
+  if (a === b) return NULL_CELL
+  if (length <= nullTokens.longest) {
+    if (nullTokens.isNull(buf.toString('latin1', s, e), true)) return NULL_CELL
+  } else if (b - a <= nullTokens.longest && (a > s || b < e)) return undefined
+  return classifyBytes(buf, a, b)
+}
+
+/** The whitespace String.prototype.trim removes, in ASCII. */
+const isAsciiSpace = (c: number) => c === 32 || (c >= 9 && c <= 13)
 
 /** The record has the plan's width (a trailing empty field not counted): it is sampled. */
 function hasPlanWidth(plan: ColumnPlan, batch: RecordBatch, r: number): boolean {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ISO_DATE, ISO_TIMESTAMP, compileTemporalFormat } from '../../functions/core/schema/temporal-format'
+import { isoDateDays } from '../../functions/core/schema/temporal-bytes'
 
 const iso = (micros: number | bigint | undefined) => (micros === undefined ? undefined : new Date(Number(BigInt(micros) / 1000n)).toISOString())
 /** Microseconds compared exactly, whether the parser gave a number or a bigint. */
@@ -66,5 +67,26 @@ describe('contract formats', () => {
 
   it('rejects a pattern without a full date', () => {
     expect(() => compileTemporalFormat('MM/YYYY')).toThrow(/needs a year/)
+  })
+})
+
+describe('dates on bytes', () => {
+  it('give what ISO_DATE gives for every YYYY-MM-DD from 1850 to 2199, invalid months and days included', () => {
+    let checked = 0
+    let valid = 0
+    for (let y = 1850; y < 2200; y++) {
+      for (let m = 0; m <= 13; m++) {
+        for (let d = 0; d <= 32; d++) {
+          const text = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`
+          const days = isoDateDays(Buffer.from(text), 0)
+          if (days !== ISO_DATE.parseDays(text)) expect.fail(`${text}: ${days} on bytes, ${ISO_DATE.parseDays(text)} as text`)
+          checked += 1
+          if (days !== undefined) valid += 1
+        }
+      }
+    }
+    expect(checked).toBe(350 * 14 * 33)
+    // 350 years of 365 or 366 days: 85 leap years (2000 is one, 1900 and 2100 are not).
+    expect(valid).toBe(350 * 365 + 85)
   })
 })

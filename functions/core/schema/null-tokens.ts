@@ -5,7 +5,8 @@
  */
 export class NullTokens {
   private readonly tokens: Set<string>
-  private readonly longest: number
+  /** Characters of the longest token. */
+  readonly longest: number
 
   constructor(tokens: Iterable<string>) {
     this.tokens = new Set(['', ...tokens])

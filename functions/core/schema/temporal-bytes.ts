@@ -20,7 +20,29 @@ export function isoDateDays(buf: Uint8Array, s: number): number | undefined {
   const day = two(buf, s + 8)
   if (hi < 0 || lo < 0 || month < 0 || day < 0) return undefined
   const year = hi * 100 + lo
+  if (year >= TABLE_FIRST_YEAR && year < TABLE_FIRST_YEAR + TABLE_YEARS && month >= 1 && month <= 12) {
+    const k = (year - TABLE_FIRST_YEAR) * 12 + month - 1
+    return day >= 1 && day <= MONTH_DAYS[k] ? MONTH_START[k] + day - 1 : undefined
+  }
   return validDate(year, month, day) ? daysFromCivil(year, month, day) : undefined
+}
+
+/**
+ * Each month's first day (epoch days) and length, 1900 to 2155: a date in them is a lookup
+ * and an addition instead of daysFromCivil's divisions. Others are computed.
+ */
+const TABLE_FIRST_YEAR = 1900
+const TABLE_YEARS = 256
+const MONTH_START = new Int32Array(TABLE_YEARS * 12)
+const MONTH_DAYS = new Uint8Array(TABLE_YEARS * 12)
+for (let y = 0; y < TABLE_YEARS; y++) {
+  for (let m = 1; m <= 12; m++) {
+    const year = TABLE_FIRST_YEAR + y
+    MONTH_START[y * 12 + m - 1] = daysFromCivil(year, m, 1)
+    let days = 28
+    while (days < 31 && validDate(year, m, days + 1)) days += 1
+    MONTH_DAYS[y * 12 + m - 1] = days
+  }
 }
 
 /** `YYYY-MM-DDTHH:MM:SSZ` (or a space for `T`) at `buf[s, s+20)`: epoch µs, or undefined. */

@@ -1,5 +1,5 @@
 import { athenaTypeName } from './athena-types'
-import { ColumnTypeAccumulator, classifyValue } from './infer-column-type'
+import { ColumnTypeAccumulator, classifyValue, type ValueClass } from './infer-column-type'
 import type { AthenaType } from '../transform-types'
 import { widenType } from './type-widening'
 
@@ -45,7 +45,11 @@ export class ColumnInference {
   }
 
   add(text: string): void {
-    const value = classifyValue(text)
+    this.addClass(classifyValue(text))
+  }
+
+  /** Adds a value already classified (classifyValue, or classifyBytes on its bytes). */
+  addClass(value: ValueClass): void {
     if (!this.table) return this.acc.add(value)
     if (this.table.kind === 'string') return
     const next = this.acc.clone()
