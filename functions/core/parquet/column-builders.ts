@@ -145,12 +145,13 @@ export class BigDecimalColumn extends BaseColumn {
 
 /**
  * Strings as UTF-8 bytes, each distinct value stored once while the column looks like a
- * dictionary: value i is entry `indexes[i]`, and entry k lies in `bytes[ends[k-1], ends[k])`.
+ * dictionary: value i is entry `entryOf(i)`, and entry k lies in `bytes[ends[k-1], ends[k])`.
  * A value is looked up (a hash of its bytes, open addressing) before it is copied, so a
  * repeated value costs no copy, and the encoder gets the dictionary as it stands. Once more
  * than DISTINCT_SHARE of LOOKUP_VALUES or more values are distinct, lookups stop for the
- * rest of the row group: every further value gets an entry of its own, and the chunk is
- * written PLAIN. An entry whose values were all dropped (rejected rows) stays, unused.
+ * rest of the row group: every further value gets the next entry (no index is kept for it),
+ * and the chunk is written PLAIN. An entry whose values were all dropped (rejected rows)
+ * stays, unused, while lookups go on.
  */
 export class BytesColumn extends BaseColumn {
   readonly kind = 'bytes'
@@ -160,10 +161,13 @@ export class BytesColumn extends BaseColumn {
   /** Entries stored. */
   entries = 0
   ends = new Int32Array(1024)
-  /** Each value's entry. */
+  /** Each value's entry, for the values before `plainFrom`. */
   indexes = new Int32Array(1024)
   /** Values are still looked up among the entries: the chunk may be a dictionary. */
   dictionary = true
+  /** The first value after lookups stopped (-1 while they go on), and its entry. */
+  private plainFrom = -1
+  private plainEntry = 0
   private hashes = new Int32Array(1024)
   private slots = new Int32Array(4096).fill(-1)
 
@@ -181,7 +185,7 @@ export class BytesColumn extends BaseColumn {
       const at = this.size
       for (let k = 0; k < n; k++) bytes[at + k] = source[start + k]
       this.size = at + n
-      this.value(this.entry(0))
+      this.plainValue()
       return
     }
     const h = hashBytes(source, start, end)
@@ -214,7 +218,7 @@ export class BytesColumn extends BaseColumn {
     }
     if (!this.dictionary) {
       this.size = at
-      this.value(this.entry(0))
+      this.plainValue()
       return
     }
     const h = hashBytes(bytes, from, at)
@@ -239,10 +243,28 @@ export class BytesColumn extends BaseColumn {
     return k === 0 ? 0 : this.ends[k - 1]
   }
 
+  /** The entry of value i. */
+  entryOf(i: number): number {
+    return this.plainFrom < 0 || i < this.plainFrom ? this.indexes[i] : this.plainEntry + (i - this.plainFrom)
+  }
+
+  /**
+   * Called once `count` was cut back (rejected rows): after lookups stopped, the entries of the
+   * values cut are dropped too, so the next value's entry follows on.
+   */
+  valuesCut(): void {
+    if (this.plainFrom < 0) return
+    if (this.count < this.plainFrom) this.plainFrom = this.count
+    this.entries = this.plainEntry + (this.count - this.plainFrom)
+    this.size = this.entries === 0 ? 0 : this.ends[this.entries - 1]
+  }
+
   override reset(): void {
     super.reset()
     this.size = 0
     this.entries = 0
+    this.plainFrom = -1
+    this.plainEntry = 0
     if (this.slots.length === 0) this.slots = new Int32Array(4096)
     this.slots.fill(-1)
     this.dictionary = true
@@ -260,12 +282,13 @@ export class BytesColumn extends BaseColumn {
   /** Closes the bytes just stored as a new entry (with its hash, for lookups); returns it. */
   private entry(hash: number): number {
     const e = this.entries++
-    if (e === this.ends.length) {
-      this.ends = grow(this.ends)
-      this.hashes = grow(this.hashes)
-    }
+    if (e === this.ends.length) this.ends = grow(this.ends)
     this.ends[e] = this.size
-    this.hashes[e] = hash
+    // Hashes only while values are looked up: a PLAIN chunk of unique values needs none.
+    if (this.dictionary) {
+      if (e === this.hashes.length) this.hashes = grow(this.hashes)
+      this.hashes[e] = hash
+    }
     return e
   }
 
@@ -277,7 +300,17 @@ export class BytesColumn extends BaseColumn {
     if (this.count >= LOOKUP_VALUES && this.entries > this.count * DISTINCT_SHARE) {
       this.dictionary = false
       this.slots = new Int32Array(0)
+      this.plainFrom = this.count
+      this.plainEntry = this.entries
     } else if (this.entries * 2 > this.slots.length) this.rehash()
+  }
+
+  /** The bytes just stored, as a value of their own (lookups have stopped). */
+  private plainValue(): void {
+    this.entry(0)
+    this.count += 1
+    if (this.rows === this.defined.length) this.defined = grow(this.defined)
+    this.defined[this.rows++] = 1
   }
 
   private value(e: number): void {

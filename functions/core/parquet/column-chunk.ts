@@ -159,6 +159,7 @@ const PAGE_BYTES = 1024 * 1024
  * two or three times over while it is built and compressed.
  */
 function writePlainBytesPages(out: ByteWriter, c: BytesColumn, optional: boolean, codec: Codec): number {
+  const pick = valueEntries(c)
   let uncompressed = 0
   let from = 0
   let firstValue = 0
@@ -168,13 +169,13 @@ function writePlainBytesPages(out: ByteWriter, c: BytesColumn, optional: boolean
     let bytes = 0
     while (row < c.rows && (bytes < PAGE_BYTES || row === from)) {
       if (c.defined[row]) {
-        const e = c.indexes[value]
+        const e = pick[value]
         bytes += 4 + c.ends[e] - c.entryStart(e)
         value += 1
       }
       row += 1
     }
-    uncompressed += writeDataPage(out, plainBytes(c, c.indexes, firstValue, value), c, from, row, value - firstValue, optional, 'PLAIN', codec)
+    uncompressed += writeDataPage(out, plainBytes(c, pick, firstValue, value), c, from, row, value - firstValue, optional, 'PLAIN', codec)
     from = row
     firstValue = value
   } while (from < c.rows)
@@ -453,10 +454,17 @@ function isDictionary(c: BytesColumn): boolean {
   return c.count > 0 && c.dictionary && c.entries <= Math.max(16, Math.floor(c.count * DISTINCT_SHARE))
 }
 
+/** Each value's entry. */
+function valueEntries(c: BytesColumn): Int32Array {
+  const pick = scratch.indexes.take(c.count)
+  for (let i = 0; i < c.count; i++) pick[i] = c.entryOf(i)
+  return pick
+}
+
 /** The entries some value uses, in entry order (for statistics: an unused one is no value). */
 function usedEntries(c: BytesColumn): Int32Array {
   const used = scratch.values.take(c.entries).fill(0)
-  for (let i = 0; i < c.count; i++) used[c.indexes[i]] = 1
+  for (let i = 0; i < c.count; i++) used[c.entryOf(i)] = 1
   const out = scratch.entries.take(c.entries)
   let n = 0
   for (let e = 0; e < c.entries; e++) if (used[e] === 1) out[n++] = e

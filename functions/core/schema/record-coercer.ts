@@ -558,6 +558,7 @@ function truncate(b: ColumnBuilder, rows: number): void {
   b.rows = rows
   b.count -= dropped
   if (b.kind === 'int64' && b.big) for (const k of [...b.big.keys()]) if (k >= b.count) b.big.delete(k)
+  if (b.kind === 'bytes') b.valuesCut()
 }
 
 /** Removes the last row (a row that turned out to be rejected). */
@@ -566,4 +567,5 @@ function dropLast(b: ColumnBuilder): void {
   if (b.defined[b.rows] !== 1) return
   b.count -= 1
   if (b.kind === 'int64') b.big?.delete(b.count)
+  if (b.kind === 'bytes') b.valuesCut()
 }
