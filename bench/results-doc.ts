@@ -76,7 +76,10 @@ rewritten by the benchmark; edit the prose in \`bench/results-doc.ts\`.
     contenders', and their bytes (about 150 bytes per row group: one dictionary entry each) count
     in its size. Row groups are sized from a memory budget of 128 MB (README, "Parquet output"),
     the acceptance's cap on peak RSS.
-  - **sluice-1w** and **sluice-2w**: the same with 1 and 2 workers.
+    On a 2-core machine both bench files (104 MB and 173 MB) get 2 threads.
+  - **sluice-1w** and **sluice-2w**: the same with 1 and 2 threads. With 2, the calling thread
+    converts the first byte range and a worker thread the second (\`docs/transform.md\`, "Byte
+    ranges and worker threads").
   - **sluice-v1**: the previous engine (\`transformCsvReference\`: csv-parse, string coercion,
     hyparquet-writer), one thread.
   - Not run by default: **sluice-prepass** (a full inference pass first) and **parquetjs-lite**
