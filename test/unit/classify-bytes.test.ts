@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { classifyBytes } from '../../functions/core/schema/classify-bytes'
 import { classifyValue } from '../../functions/core/schema/infer-column-type'
+import { prng } from '../support/prng'
 
 /**
  * classifyBytes answers only for shapes it knows, and then exactly as classifyValue does on the
  * same text: the sample may read a cell on its bytes or on its text and infer the same types.
  */
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const EDGES = [
   '0', '-0', '00', '007', '7', '-7', '+7', '2147483647', '2147483648', '-2147483648', '-2147483649', '999999999999999', '1000000000000000',

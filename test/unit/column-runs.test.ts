@@ -8,6 +8,7 @@ import { NullTokens } from '../../functions/core/schema/null-tokens'
 import { RecordCoercer } from '../../functions/core/schema/record-coercer'
 import type { AthenaType } from '../../functions/core/transform-types'
 import type { Reject } from '../../functions/core/lake/rejects-table'
+import { prng } from '../support/prng'
 
 /**
  * Column runs (RecordCoercer.coerceRange) must leave the builders and the rejects exactly as
@@ -42,17 +43,6 @@ const COLUMNS: Column[] = [
   // Mostly distinct: past 16,384 values its builder stops looking values up.
   { name: 'token', type: { kind: 'string' }, declared: true, nullable: false, values: (r) => (r() < 0.02 ? pick(r, ['', 'NULL']) : `tok${Math.floor(r() * 1e9)}`) },
 ]
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function csv(seed: number, rows: number, badRate: number): string {
   const rnd = prng(seed)

@@ -8,6 +8,7 @@ import { transformCsv } from '../../functions/core/transform-csv'
 import { transformCsvReference } from '../../functions/core/transform-csv-reference'
 import type { ByteSource, TransformOptions, TransformStats } from '../../functions/core/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
+import { prng } from '../support/prng'
 
 /**
  * Differential fuzzing: seeded random CSV files through the byte engine and through the
@@ -17,17 +18,6 @@ import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
  */
 
 const FILES = 240
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Rnd = () => number
 const pick = <T,>(rnd: Rnd, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]

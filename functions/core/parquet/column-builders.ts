@@ -189,19 +189,14 @@ export class BytesColumn extends BaseColumn {
       return
     }
     const h = hashBytes(source, start, end)
-    const slots = this.slots
-    const mask = slots.length - 1
-    let slot = (h ^ (h >>> 15)) & mask
-    for (let e = slots[slot]; e !== -1; e = slots[slot]) {
-      if (this.hashes[e] === h && this.holds(e, source, start, n)) return this.value(e)
-      slot = (slot + 1) & mask
-    }
+    const found = this.find(h, source, start, n)
+    if (found >= 0) return this.value(found)
     this.reserve(n)
     const bytes = this.bytes
     const at = this.size
     for (let k = 0; k < n; k++) bytes[at + k] = source[start + k]
     this.size = at + n
-    this.added(slot, h)
+    this.added(-found - 1, h)
   }
 
   /** Appends a quoted field's bytes as one value, each doubled quote made one. */
@@ -222,15 +217,22 @@ export class BytesColumn extends BaseColumn {
       return
     }
     const h = hashBytes(bytes, from, at)
+    const found = this.find(h, bytes, from, at - from)
+    if (found >= 0) return this.value(found)
+    this.size = at
+    this.added(-found - 1, h)
+  }
+
+  /** The entry holding `source[start, start + n)` (hash `h`), or -(free slot + 1). */
+  private find(h: number, source: Uint8Array, start: number, n: number): number {
     const slots = this.slots
     const mask = slots.length - 1
     let slot = (h ^ (h >>> 15)) & mask
     for (let e = slots[slot]; e !== -1; e = slots[slot]) {
-      if (this.hashes[e] === h && this.holds(e, bytes, from, at - from)) return this.value(e)
+      if (this.hashes[e] === h && this.holds(e, source, start, n)) return e
       slot = (slot + 1) & mask
     }
-    this.size = at
-    this.added(slot, h)
+    return -slot - 1
   }
 
   appendString(text: string): void {
