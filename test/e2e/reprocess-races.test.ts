@@ -9,6 +9,7 @@ import { createLake, type E2ELake } from '../support/e2e-lake'
 import { startGlueServer, type GlueServer } from '../support/glue-server'
 import { startS3rver, type LocalS3 } from '../support/s3rver'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
+import { gate } from '../support/gate'
 
 /**
  * A reprocess racing a drop of a new file, with the interleavings forced: the drop's Load is
@@ -26,15 +27,6 @@ const JULY_FIXED = `${HEADER}\n50200,1001,2024-07-01T10:00:00Z,pending,2,10.50,\
 const DROPPED = 'orders/orders-2024-08.csv'
 const AUGUST = `${HEADER}\n50300,1003,2024-08-01T10:00:00Z,pending,1,20.00,\n50301,1004,2024-08-02T10:00:00Z,shipped,2,30.00,\n`
 const ALL_FILES = [...ORDER_FILES, 'orders/orders-2024-07.csv', DROPPED]
-
-/** A gate: `reached` resolves once a caller waits at it; the caller goes on after `open()`. */
-function gate() {
-  let open!: () => void
-  let arrived!: () => void
-  const opened = new Promise<void>((resolve) => (open = resolve))
-  const reached = new Promise<void>((resolve) => (arrived = resolve))
-  return { open, reached, wait: async () => (arrived(), opened) }
-}
 
 /** The curated zone, holding the first copy of a part (a publish) at `wait`. */
 function holdingFirstCopy(curated: ObjectStore, wait: () => Promise<void>): ObjectStore {

@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { TaskHandler } from '../../cli/local/run-workflow'
 import type { Catalog } from '../../functions/core/lake/catalog'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { createLake, type E2ELake } from '../support/e2e-lake'
 import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
-import { liveParts, transformingBlind } from '../support/live-parts'
+import { armingLoad, liveParts, transformingBlind } from '../support/live-parts'
 
 /**
  * The rewrite of a widening crash-tested like a publish: the Load that widens fails at each
@@ -55,26 +54,6 @@ function faulty(deps: LakeDeps, armed: () => boolean, at = 0, mode: Mode = 'befo
     addPartitions: (db, t, p) => step(`adding partitions to ${t}`, () => deps.catalog.addPartitions(db, t, p)),
   }
   return { deps: { ...deps, curated, catalog }, count: () => n }
-}
-
-/** Transform without the table (see transformingBlind); `armed()` is true while Load runs. */
-function armingLoad(): { wrap: (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler) => TaskHandler; armed: () => boolean } {
-  let loading = false
-  return {
-    armed: () => loading,
-    wrap: (state, handler) => {
-      const blind = transformingBlind(state, handler)
-      if (state !== 'Load') return blind
-      return async (event) => {
-        loading = true
-        try {
-          return await blind(event)
-        } finally {
-          loading = false
-        }
-      }
-    },
-  }
 }
 
 async function loadedOnce(): Promise<E2ELake> {

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import type { TaskHandler } from '../../cli/local/run-workflow'
 import { parseAthenaType } from '../../functions/core/schema/athena-types'
 import type { Catalog } from '../../functions/core/lake/catalog'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
 import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
-import { liveParts, transformingBlind } from '../support/live-parts'
+import { armingLoad, liveParts, transformingBlind } from '../support/live-parts'
+import { gate } from '../support/gate'
 
 /**
  * Widenings racing each other and racing loads, with the interleavings forced where it
@@ -21,15 +21,6 @@ const B = 'id,amount\n101,0.125\n'
 const C = 'id,amount\n201,0.03125\n'
 const D = 'id,amount\n301,4.5\n'
 
-/** A gate: `reached` resolves once a caller waits at it; the caller goes on after `open()`. */
-function gate() {
-  let open!: () => void
-  let arrived!: () => void
-  const opened = new Promise<void>((resolve) => (open = resolve))
-  const reached = new Promise<void>((resolve) => (arrived = resolve))
-  return { open, reached, wait: async () => (arrived(), opened) }
-}
-
 /** The curated zone, holding the first upload made while `armed()` (the widening's first rewritten part). */
 function holdingFirstUpload(curated: ObjectStore, armed: () => boolean, wait: () => Promise<void>): ObjectStore {
   let held = false
@@ -43,24 +34,6 @@ function holdingFirstUpload(curated: ObjectStore, armed: () => boolean, wait: ()
       return curated.upload(key)
     },
   }
-}
-
-/** Transform without the table; `armed()` is true while this execution's Load runs. */
-function armingLoad() {
-  let loading = false
-  const wrap = (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler): TaskHandler => {
-    const blind = transformingBlind(state, handler)
-    if (state !== 'Load') return blind
-    return async (event) => {
-      loading = true
-      try {
-        return await blind(event)
-      } finally {
-        loading = false
-      }
-    }
-  }
-  return { wrap, armed: () => loading }
 }
 
 async function lakeWithA(): Promise<E2ELake> {

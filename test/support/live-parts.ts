@@ -49,3 +49,24 @@ export async function liveParts(catalog: Catalog, database: string, table: strin
  */
 export const transformingBlind = (state: string, handler: TaskHandler): TaskHandler =>
   state === 'Transform' ? async (event) => handler({ ...(event as object), tables: {} }) : handler
+
+/**
+ * transformingBlind, and `armed()` true while this execution's Load runs: a fault injected
+ * elsewhere can then strike the Load alone.
+ */
+export function armingLoad(): { wrap: (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler) => TaskHandler; armed: () => boolean } {
+  let loading = false
+  const wrap = (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler): TaskHandler => {
+    const blind = transformingBlind(state, handler)
+    if (state !== 'Load') return blind
+    return async (event) => {
+      loading = true
+      try {
+        return await blind(event)
+      } finally {
+        loading = false
+      }
+    }
+  }
+  return { wrap, armed: () => loading }
+}

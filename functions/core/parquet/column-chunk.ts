@@ -53,7 +53,10 @@ export function writeColumnChunk(out: ByteWriter, fileOffset: number, builder: C
       body = delta
       encoding = 'DELTA_BINARY_PACKED'
       encodings = ['RLE', 'DELTA_BINARY_PACKED']
-    } else body = plainValues(builder, 0).body
+    } else {
+      const values = builder.values.subarray(0, builder.count)
+      body = builder.kind === 'int32' ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : plainInt64Values(values as Float64Array)
+    }
   } else {
     ;({ body, min, max } = plainValues(builder, element.type_length ?? 16))
   }
@@ -262,7 +265,7 @@ function writePage(out: ByteWriter, page: Uint8Array, codec: Codec, header: Reco
   return headerBytes + page.length
 }
 
-/** Chunk statistics of an integer chunk held as numbers: as plainInt32 and plainInt64 give them. */
+/** Chunk statistics of an integer chunk held as numbers (an INT64 one as bigints, as plainInt64 gives them). */
 function integerStats(c: Int32Column | Int64Column): [unknown, unknown] {
   if (c.count === 0) return [undefined, undefined]
   const values = c.values
@@ -276,12 +279,11 @@ function integerStats(c: Int32Column | Int64Column): [unknown, unknown] {
   return c.kind === 'int64' ? [BigInt(min), BigInt(max)] : [min, max]
 }
 
-function plainValues(builder: ColumnBuilder, fixedWidth: number): { body: Uint8Array; min: unknown; max: unknown } {
+/** PLAIN values and statistics of a chunk that is not an int32 one (those go by integerStats). */
+function plainValues(builder: Exclude<ColumnBuilder, Int32Column>, fixedWidth: number): { body: Uint8Array; min: unknown; max: unknown } {
   switch (builder.kind) {
     case 'boolean':
       return plainBooleans(builder)
-    case 'int32':
-      return plainInt32(builder)
     case 'int64':
       return plainInt64(builder)
     case 'double':
@@ -308,19 +310,6 @@ function plainBooleans(c: BooleanColumn) {
     all &= v
   }
   return { body, min: all === 1, max: any === 1 }
-}
-
-function plainInt32(c: Int32Column) {
-  const values = c.values.subarray(0, c.count)
-  let min = Infinity
-  let max = -Infinity
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]
-    if (v < min) min = v
-    if (v > max) max = v
-  }
-  const body = new Uint8Array(values.buffer, values.byteOffset, values.byteLength)
-  return { body, min: c.count ? min : undefined, max: c.count ? max : undefined }
 }
 
 const TWO_32 = 4294967296
