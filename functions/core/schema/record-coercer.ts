@@ -302,27 +302,7 @@ export class RecordCoercer {
         builder.appendNull()
         continue
       }
-      let ok: boolean
-      switch (path) {
-        case Path.Bigint:
-          ok = this.bigint(buf, s, e, j)
-          break
-        case Path.Decimal:
-          ok = this.decimal(buf, s, e, j)
-          break
-        case Path.Date:
-          ok = this.date(buf, s, e, j)
-          break
-        case Path.Timestamp:
-          ok = this.timestamp(buf, s, e, j)
-          break
-        case Path.Double:
-          ok = this.double(buf, s, e, j)
-          break
-        default:
-          ok = this.boolean(buf, s, e, j)
-      }
-      if (!ok) return r
+      if (!this.typed(path, buf, s, e, j)) return r
     }
     return b
   }
@@ -354,12 +334,25 @@ export class RecordCoercer {
     while (s < e && isSpace(buf[s])) s += 1
     while (e > s && isSpace(buf[e - 1])) e -= 1
     if (e === s || (e - s <= this.longest && this.isToken(buf, s, e))) return false
-    if (path === Path.Bigint) return this.bigint(buf, s, e, j)
-    if (path === Path.Decimal) return this.decimal(buf, s, e, j)
-    if (path === Path.Date) return this.date(buf, s, e, j)
-    if (path === Path.Timestamp) return this.timestamp(buf, s, e, j)
-    if (path === Path.Double) return this.double(buf, s, e, j)
-    return this.boolean(buf, s, e, j)
+    return this.typed(path, buf, s, e, j)
+  }
+
+  /** A trimmed, non-null cell of a typed column on its path; false when the path cannot take it. */
+  private typed(path: Path, buf: Buffer, s: number, e: number, j: number): boolean {
+    switch (path) {
+      case Path.Bigint:
+        return this.bigint(buf, s, e, j)
+      case Path.Decimal:
+        return this.decimal(buf, s, e, j)
+      case Path.Date:
+        return this.date(buf, s, e, j)
+      case Path.Timestamp:
+        return this.timestamp(buf, s, e, j)
+      case Path.Double:
+        return this.double(buf, s, e, j)
+      default:
+        return this.boolean(buf, s, e, j)
+    }
   }
 
   private bigint(buf: Buffer, s: number, e: number, j: number): boolean {
