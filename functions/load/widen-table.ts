@@ -11,6 +11,8 @@ import { commitFile, type CommittableFile, type Published, type PublishDeps } fr
 import { cutSharedPart, rewriteStoredPart } from './rewrite-stored-part'
 import { tableTypes } from './conform-staged'
 import { removeStaleCompacted } from './compact-dataset'
+import { homeOf } from '../core/compaction/compaction-layout'
+import { markInflight } from './partition-layout'
 
 /** What a widening needs: the lake, and the raw zone's heads for the commits. */
 export type WidenDeps = Pick<LakeDeps, 'catalog' | 'curated' | 'database'> & PublishDeps
@@ -199,6 +201,7 @@ async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: strin
   const outputs = [...moves, ...cuts].map((m) => m.to)
   const intent: PublishIntent = { key: head.key, etag: head.etag, runId, publishId, outputs, writtenAt: now.toISOString(), generation }
   const intentAt = intentKey(dataset, fileId, publishId, now)
+  await markInflight(curated, dataset, fileId, publishId, intentAt, [...new Set(outputs.map(homeOf))])
   await curated.writeText(intentAt, JSON.stringify(intent))
   let rewritten = 0
   for (const m of [...moves, ...cuts]) {
