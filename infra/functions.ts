@@ -113,8 +113,10 @@ export class Functions extends Construct {
     this.transform = this.step('Transform', props.prefix, 'transform', {
       memorySize: TRANSFORM_MEMORY_MB,
       timeout: Duration.seconds(900),
-      // Caps Transform so that a flood of drops cannot take the account's whole concurrency,
-      // and guarantees it that much; a throttled Transform is retried by the workflow.
+      // When set (sluice:transformReservedConcurrency; none by default, as a new account has
+      // none to reserve), caps Transform so that a flood of drops cannot take the account's
+      // whole concurrency, and guarantees it that much; a throttled Transform is retried by the
+      // workflow (infra/retry-policy.ts).
       reservedConcurrentExecutions: props.transformReservedConcurrency,
     })
     this.transform.addEnvironment('TRANSFORM_WORKERS', '1')
