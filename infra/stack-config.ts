@@ -1,4 +1,5 @@
 import type { Node } from 'constructs'
+import { DEFAULT_MAX_RUNNING_EXECUTIONS } from '../functions/core/lake/drop-admission'
 import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
 import { DEFAULT_SPLIT_BYTES, MAX_MAP_CONCURRENCY } from '../functions/core/lake/step-deps'
 
@@ -18,6 +19,11 @@ export interface StackConfig {
   dropBatchSeconds: number
   /** `sluice:dropBatchSize`: most queued drops one execution takes (1-100). */
   dropBatchSize: number
+  /**
+   * `sluice:maxRunningExecutions`: drops start no execution while this many executions of the
+   * workflow (of any trigger) run; they wait in the queue (1-1000).
+   */
+  maxRunningExecutions: number
   /** `sluice:mapConcurrency`: Transform Lambdas one execution runs at once (Plan's MAX_CONCURRENCY), 0 for no limit. */
   mapConcurrency: number
   /** `sluice:alarmEmail`: address subscribed to the alarm topic, if any. */
@@ -60,6 +66,7 @@ export const DEFAULT_STACK_CONFIG = {
   onDelete: 'retract',
   dropBatchSeconds: 20,
   dropBatchSize: 100,
+  maxRunningExecutions: DEFAULT_MAX_RUNNING_EXECUTIONS,
   mapConcurrency: 8,
   database: 'sluice',
   athenaResultsDays: 30,
@@ -94,6 +101,7 @@ export function readStackConfig(node: Node): StackConfig {
     onDelete: text(get, 'onDelete', d.onDelete, /^(retract|keep)$/, 'retract or keep') as StackConfig['onDelete'],
     dropBatchSeconds: whole(get, 'dropBatchSeconds', d.dropBatchSeconds, 0, 300),
     dropBatchSize: whole(get, 'dropBatchSize', d.dropBatchSize, 1, 100),
+    maxRunningExecutions: whole(get, 'maxRunningExecutions', d.maxRunningExecutions, 1, 1000),
     mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 0, MAX_MAP_CONCURRENCY),
     alarmEmail: optionalText(get, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     database: text(get, 'database', d.database, /^[a-z0-9_]{1,255}$/, 'lower-case letters, digits or _ (a name Athena needs no quotes for)'),

@@ -19,7 +19,7 @@ describe('stack settings from CDK context', () => {
     // Assess
     expect(configOf(settings)).toEqual(configOf({}))
     expect(Object.keys(settings).sort()).toEqual(
-      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff', 'transformReservedConcurrency', 'rejectRateAlarm', 'splitBytes']
+      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'maxRunningExecutions', 'mapConcurrency', 'alarmEmail', 'database', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff', 'transformReservedConcurrency', 'rejectRateAlarm', 'splitBytes']
         .map((k) => `sluice:${k}`)
         .sort(),
     )
@@ -33,6 +33,11 @@ describe('stack settings from CDK context', () => {
   it('reads the Transform reserved concurrency and the reject-rate alarm threshold, or none for no reservation', () => {
     expect(configOf({ 'sluice:transformReservedConcurrency': '50', 'sluice:rejectRateAlarm': '0.002' })).toMatchObject({ transformReservedConcurrency: 50, rejectRateAlarm: 0.002 })
     expect(configOf({ 'sluice:transformReservedConcurrency': 'none' }).transformReservedConcurrency).toBeUndefined()
+  })
+
+  it('lets drops start executions while fewer than 4 run, or as many as sluice:maxRunningExecutions says', () => {
+    expect(configOf({}).maxRunningExecutions).toBe(4)
+    expect(configOf({ 'sluice:maxRunningExecutions': '12' }).maxRunningExecutions).toBe(12)
   })
 
   it('reserves no Transform concurrency by default, so that the stack deploys on an account with a limit of 10', () => {
@@ -66,6 +71,8 @@ describe('stack settings from CDK context', () => {
     ['sluice:stackName', '1stack', /sluice:stackName must be a letter/],
     ['sluice:onDelete', 'archive', /sluice:onDelete must be retract or keep, got "archive"/],
     ['sluice:dropBatchSize', 500, /sluice:dropBatchSize must be a whole number from 1 to 100/],
+    ['sluice:maxRunningExecutions', 0, /sluice:maxRunningExecutions must be a whole number from 1 to 1000, got 0/],
+    ['sluice:maxRunningExecutions', '2.5', /sluice:maxRunningExecutions must be a whole number from 1 to 1000, got "2.5"/],
     ['sluice:transformReservedConcurrency', 4, /sluice:transformReservedConcurrency must be none, or at least sluice:mapConcurrency \(8\), got 4/],
     ['sluice:rejectRateAlarm', '5%', /sluice:rejectRateAlarm must be a fraction above 0 and at most 1/],
     ['sluice:rejectRateAlarm', 0, /sluice:rejectRateAlarm must be a fraction/],
