@@ -7,9 +7,9 @@
  * (`Lambda.*`), and the S3, Glue and Step Functions throttles, 5xx and timeouts the adapters
  * raise as TransientStorageError (functions/adapters/aws-errors.ts). Both are cured by waiting,
  * and a Task cannot tell one from the other by name, so a second, shorter retrier would
- * never match first. Ten attempts with delays of 2, 4, 8, 16, 32, then 60 s (each drawn in full
- * jitter from 0 to that) wait up to about 6 minutes in all: a file is recorded as failed only
- * after a throttle outlasts that.
+ * never match first. Ten retries after the first attempt, waiting 2, 4, 8, 16, 32, then 60 s
+ * (each drawn in full jitter from 0 to that), wait up to about 6 minutes in all: a file is
+ * recorded as failed only after a throttle outlasts that.
  */
 export const THROTTLE_RETRIER = {
   ErrorEquals: ['TransientStorageError', 'Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
