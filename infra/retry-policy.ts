@@ -12,7 +12,7 @@
  * recorded as failed only after a throttle outlasts that.
  */
 export const THROTTLE_RETRIER = {
-  ErrorEquals: ['TransientStorageError', 'Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException'],
+  ErrorEquals: ['TransientStorageError', 'Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException'],
   IntervalSeconds: 2,
   BackoffRate: 2,
   MaxAttempts: 10,
