@@ -54,6 +54,12 @@ export interface RunOptions {
   clock?: () => Date
   /** Compaction settings of Load (its part threshold, target size and small fraction). */
   compaction?: CompactionSettings
+  /**
+   * Milliseconds to wait before each retry of the named state (one for every retrier, or one
+   * per retrier), instead of its Retry's backoff: the interpreter really sleeps, up to a minute
+   * between a throttle's attempts. Tests set 0.
+   */
+  retryIntervals?: Record<string, number | number[]>
   /** The UpdateSite step: regenerates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
   site?: TaskHandler
 }
@@ -93,7 +99,7 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true } })
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never },
+    overrides: { taskResourceLocalHandlers: handlers as never, ...(options.retryIntervals ? { retryIntervalOverrides: options.retryIntervals } : {}) },
     context: { Execution: { Name: runId, Input: input as never }, StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'sluice-local-etl' } } as never,
   })
   options.signal?.addEventListener('abort', () => execution.abort(), { once: true })

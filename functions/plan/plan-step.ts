@@ -3,7 +3,7 @@ import { generationFor, generationOf, parseBuiltKey, rebuildPrefix } from '../co
 import { versionId } from '../core/lake/ledger'
 import { ledgerOfKeys, listLedger } from './ledger-index'
 import { contractKey, datasetOfKey, fileId, runReportKey } from '../core/lake/lake-layout'
-import { parseWorkflowInput, planBatch, type PlannedFile } from '../core/lake/plan-files'
+import { parseWorkflowInput, planBatch, requestedConcurrency, type PlannedFile } from '../core/lake/plan-files'
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { failureCause, type RunReport } from '../core/lake/run-report'
 import type { LakeDeps, PlanSettings } from '../core/lake/step-deps'
@@ -39,7 +39,7 @@ export interface PlanEvent {
  */
 export async function planStep(deps: LakeDeps, settings: PlanSettings, event: PlanEvent, now = new Date()): Promise<PlanOutput> {
   const trigger = parseWorkflowInput(event.input)
-  const requested = (event.input as { maxConcurrency?: unknown }).maxConcurrency
+  const requested = requestedConcurrency(event.input)
   const objects: ObjectInfo[] = []
   const missing: string[] = []
   if (trigger.trigger === 'object') {
@@ -60,7 +60,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
     trigger: trigger.trigger,
     ingestDate: event.startTime.slice(0, 10),
     startedAt: event.startTime,
-    maxConcurrency: typeof requested === 'number' && requested >= 0 ? Math.floor(requested) : settings.maxConcurrency,
+    maxConcurrency: requested ?? settings.maxConcurrency,
     reported,
     failed: (report?.totals.failed ?? 0) + (report?.totals.quarantined ?? 0),
     failedCause: report ? failureCause(report) : '',
