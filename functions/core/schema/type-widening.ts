@@ -18,9 +18,9 @@ import type { AthenaType } from '../transform-types'
 
 /**
  * Scales an inferred decimal rounds up to. Files of one dataset often differ in how many
- * decimal places they print (`1.5`, `1.25`, `1.125`); rounding up to the next step keeps the
- * table's type stable across them, so a widening (which rewrites published files) happens at
- * most once per step instead of once per new scale. Beyond the last step the scale is exact.
+ * decimal places they print (`1.5`, `1.25`, `1.125`); rounding up to the next step lets a
+ * table created from one of them hold the others without a widening (which rewrites published
+ * files). Beyond the last step the scale is exact.
  */
 export const DECIMAL_SCALE_STEPS = [0, 2, 4, 6, 9, 12, 18] as const
 
