@@ -19,7 +19,7 @@ describe('the workflow\'s UpdateSite step', () => {
     const step = localSiteStep(lake.deps, lake.dir, join(lake.dir, 'curated'))
 
     // Act
-    const { report, failure } = await lake.run(undefined, { site: async (event) => (calls.push(event), step()) })
+    const { report, failure } = await lake.run(undefined, { site: async (event) => (calls.push(event), step(event)) })
     const index = await readFile(join(lake.dir, 'site', 'index.html'), 'utf8')
 
     // Assess
