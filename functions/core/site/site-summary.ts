@@ -19,7 +19,8 @@ import type { FileReport } from '../lake/run-report'
 export const SITE_PREFIX = '_site/'
 export const SUMMARY_PREFIX = `${SITE_PREFIX}datasets/`
 export const summaryKey = (dataset: string) => `${SUMMARY_PREFIX}${dataset}.json`
-export const shardKey = (dataset: string, shard: string) => `${SITE_PREFIX}files/${dataset}/${shard}.json`
+export const shardPrefix = (dataset: string) => `${SITE_PREFIX}files/${dataset}/`
+export const shardKey = (dataset: string, shard: string) => `${shardPrefix(dataset)}${shard}.json`
 /** The shard of a file: 256 per dataset, so 100,000 files make shards of about 400. */
 export const shardOf = (fileId: string) => fileId.slice(0, 2)
 
