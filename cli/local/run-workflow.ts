@@ -54,7 +54,7 @@ export interface RunOptions {
   clock?: () => Date
   /** Compaction settings of Load (its part threshold, target size and small fraction). */
   compaction?: CompactionSettings
-  /** The UpdateSite step: regenerates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
+  /** The UpdateSite step: updates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
   site?: TaskHandler
 }
 

@@ -12,7 +12,7 @@ describe('the workflow\'s UpdateSite step', () => {
     lake = undefined
   })
 
-  it('regenerates the site after each Load with the loaded files\' numbers', async () => {
+  it('updates the site after each Load with the loaded files\' numbers', async () => {
     // Prepare
     lake = await createLake({ seed: ['orders/orders-2024-05.csv'] })
     const calls: unknown[] = []
