@@ -41,12 +41,13 @@ export async function updateSummaries(deps: LoadDeps, report: RunReport, batch: 
   const touched = new Map<string, DatasetSummary>()
   for (const dataset of [...new Set(settled.map((r) => r.dataset))].sort()) {
     const reports = settled.filter((r) => r.dataset === dataset)
-    const updates: FileUpdate[] = []
-    for (const r of reports) {
-      const head = await readJson<LedgerRecord>(deps.curated, headKey(dataset, fileId(r.key)))
-      const stats = staged.find((s) => s.file.key === r.key && s.file.etag === head?.etag)?.stats
-      updates.push({ report: r, runId: report.runId, at: report.startedAt, ...(head ? { head } : {}), ...(stats ? { rejectCodes: stats.rejectCodes } : {}) })
-    }
+    const updates: FileUpdate[] = await Promise.all(
+      reports.map(async (r) => {
+        const head = await readJson<LedgerRecord>(deps.curated, headKey(dataset, fileId(r.key)))
+        const stats = staged.find((s) => s.file.key === r.key && s.file.etag === head?.etag)?.stats
+        return { report: r, runId: report.runId, at: report.startedAt, ...(head ? { head } : {}), ...(stats ? { rejectCodes: stats.rejectCodes } : {}) }
+      }),
+    )
     const entries: FileEntry[] = []
     const shards: Record<string, ShardTotals> = {}
     for (const shard of [...new Set(updates.map((u) => shardOf(fileId(u.report.key))))].sort()) {

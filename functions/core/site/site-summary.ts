@@ -155,7 +155,9 @@ export function mergeFileEntry(previous: FileEntry | undefined, update: FileUpda
   const given: HeadState | undefined = update.head ? withoutReplaced(update.head) : undefined
   const kept = previous?.head && (!given || previous.head.committedAt > given.committedAt) ? previous.head : given
   const sameVersion = !!kept && previous?.head?.publishId === kept.publishId && previous.head.state === kept.state
-  const rejectCodes = !counted(kept) ? {} : kept === given && update.rejectCodes ? update.rejectCodes : sameVersion ? previous!.rejectCodes : (update.rejectCodes ?? {})
+  // A version whose rejects Load did not have in hand (a reprocess swapped in) keeps the counts of the same raw version.
+  const sameSource = !!kept && !update.rejectCodes && previous?.head?.state === 'committed' && previous.head.etag === kept.etag
+  const rejectCodes = !counted(kept) ? {} : kept === given && update.rejectCodes ? update.rejectCodes : sameVersion || sameSource ? previous!.rejectCodes : (update.rejectCodes ?? {})
   const version: FileVersion = {
     runId: update.runId, at: update.at, etag: report.etag, outcome: report.outcome, rowsIn: report.rowsIn, rowsOut: report.rowsOut, rowsRejected: report.rowsRejected,
     ...((report.reason ?? report.note) ? { detail: report.reason ?? report.note } : {}),
