@@ -77,6 +77,23 @@ describe('the status site kept up to date by Load', () => {
     expect(reads).toBeGreaterThan(2)
   })
 
+  it('counts every dataset\'s rows as the lake holds them after two executions load the same files at once', async () => {
+    // Prepare
+    lake = await createLake()
+
+    // Act
+    const runs = await Promise.all([lake.run(), lake.run()])
+    const summaries = await Promise.all(['customers', 'orders', 'payments'].map(async (d) => JSON.parse((await lake!.deps.curated.readText(summaryKey(d)))!) as DatasetSummary))
+
+    // Assess
+    expect(runs.map((r) => r.failure)).toEqual([undefined, undefined])
+    for (const summary of summaries) {
+      const [{ n }] = await lake.query(`SELECT count(*) AS n FROM ${summary.dataset}`)
+      const [{ r }] = await lake.query(`SELECT count(*) AS r FROM ${summary.dataset}__rejects`)
+      expect(datasetTotals(summary), summary.dataset).toMatchObject({ rows: n, rowsRejected: r })
+    }
+  })
+
   it('writes, run after run, the pages a full regeneration of the lake writes', async () => {
     // Prepare: the sample lake loaded, then a new orders file with a rejected row, then a file
     // deleted (its rows retracted), the site updated by the workflow after each run.
