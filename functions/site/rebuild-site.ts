@@ -87,7 +87,8 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
     }
     let summary = emptySummary(dataset)
     for (const run of runs) summary = mergeSummary(summary, { entries: [], shards: {}, samples: [], warnings: batchWarnings(settledFiles(run).filter((f) => f.dataset === dataset), run.runId, run.startedAt) })
-    summary = mergeSummary(summary, { entries: files, shards, samples: samples.filter((s) => files.some((e) => e.key === s.source)), warnings: [] })
+    const keys = new Set(files.map((e) => e.key))
+    summary = mergeSummary(summary, { entries: files, shards, samples: samples.filter((s) => keys.has(s.source)), warnings: [] })
     summaries.push(await updateJson<DatasetSummary>(deps.curated, summaryKey(dataset), () => summary))
   }
 

@@ -66,7 +66,8 @@ export async function siteStep(deps: SiteDeps, runId: string): Promise<SiteResul
     tables: await deps.catalog.listTables(deps.database),
     summaries: await readSummaries(deps),
     files,
-    history,
+    // A page of older runs is written by the update of the run that cut it, and never again.
+    history: { ...history, archived: history.archived.filter((p) => p.cutBy === runId) },
     changed: [...new Set(reported.map((f) => f.dataset))].sort(),
     queries: deps.queries,
   })

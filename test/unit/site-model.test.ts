@@ -80,6 +80,24 @@ describe('the status site model', () => {
     expect(model.runs.map((r) => r.runId)).toEqual(['r1', 'r2'])
   })
 
+  it('links the index to the pages of older runs, and renders the page a run just cut', () => {
+    // Prepare
+    let history = emptyHistory()
+    for (let n = 1; n <= 50; n++) history = recordRun(history, runRow(run(`r${String(n).padStart(2, '0')}`, new Date(Date.UTC(2024, 6, 1, n)).toISOString(), []), { orders: n }))
+
+    // Act
+    const pages = renderSite(buildSiteModel(sources([loadedA], [], { history, changed: [] })))
+    const index = pages.find((p) => p.path === 'index.html')!.content
+    const older = pages.find((p) => p.path === 'runs/1.html')!.content
+
+    // Assess
+    expect(index).toContain('<a href="runs/1.html">1</a>')
+    expect(index).not.toContain('<td>r20</td>')
+    expect(index).toContain('<td>r21</td>')
+    expect(older).toContain('<td>r01</td>')
+    expect(older).toContain('<td>r20</td>')
+  })
+
   it('gives a compacted file a query by its lineage column over the parts its head names', () => {
     // Prepare
     const merged = 'orders/compacted/c1/ingest_date=2024-07-01/c1-00000.parquet'

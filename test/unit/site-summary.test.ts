@@ -117,7 +117,7 @@ describe('the run history', () => {
 
     // Assess
     expect(history.pages).toBe(2)
-    expect(history.archived.map((p) => [p.page, p.runs[0]!.runId, p.runs.length])).toEqual([[1, 'r001', page], [2, `r0${page + 1}`, page]])
+    expect(history.archived.map((p) => [p.page, p.runs[0]!.runId, p.runs.length, p.cutBy])).toEqual([[1, 'r001', page, `r0${latest + page}`], [2, `r0${page + 1}`, page, `r0${latest + 2 * page}`]])
     expect(history.runs).toHaveLength(latest)
     expect(history.runs[0]!.runId).toBe(`r0${2 * page + 1}`)
   })

@@ -18,10 +18,12 @@ export interface RunRow {
   rows: Record<string, number>
 }
 
-/** A page of older runs: written once by the site from here, never read back. */
+/** A page of older runs: written once, by the site update of the run that cut it, never read back. */
 export interface RunPage {
   page: number
   runs: RunRow[]
+  /** The run whose row made the history cut this page. */
+  cutBy: string
 }
 
 export interface RunHistory {
@@ -29,7 +31,7 @@ export interface RunHistory {
   runs: RunRow[]
   /** Pages of older runs so far: `runs/1.html` … */
   pages: number
-  /** The newest pages, so the site can write one even when two were cut between its updates. */
+  /** The newest pages cut, until the site update of the run that cut each has written it. */
   archived: RunPage[]
 }
 
@@ -55,7 +57,7 @@ export function recordRun(history: RunHistory, row: RunRow): RunHistory {
   let { pages, archived } = history
   while (runs.length >= RUN_HISTORY_LIMITS.latest + RUN_HISTORY_LIMITS.page) {
     pages++
-    archived = [...archived, { page: pages, runs: runs.splice(0, RUN_HISTORY_LIMITS.page) }].slice(-RUN_HISTORY_LIMITS.keptPages)
+    archived = [...archived, { page: pages, runs: runs.splice(0, RUN_HISTORY_LIMITS.page), cutBy: row.runId }].slice(-RUN_HISTORY_LIMITS.keptPages)
   }
   return { runs, pages, archived }
 }
