@@ -45,7 +45,7 @@ export async function updateSummaries(deps: LoadDeps, report: RunReport, batch: 
       reports.map(async (r) => {
         const head = await readJson<LedgerRecord>(deps.curated, headKey(dataset, fileId(r.key)))
         const stats = staged.find((s) => s.file.key === r.key && s.file.etag === head?.etag)?.stats
-        return { report: r, runId: report.runId, at: report.startedAt, ...(head ? { head } : {}), ...(stats ? { rejectCodes: stats.rejectCodes } : {}) }
+        return { report: r, runId: report.runId, at: report.startedAt, batchAt: report.updatedAt, ...(head ? { head } : {}), ...(stats ? { rejectCodes: stats.rejectCodes } : {}) }
       }),
     )
     const entries: FileEntry[] = []

@@ -115,7 +115,7 @@ function replayFiles(runs: RunReport[], heads: Map<string, LedgerRecord>, codes:
     for (const report of settledFiles(run)) {
       const head = heads.get(report.key)
       const rejectCodes = codes.get(report.key)
-      entries.set(report.key, mergeFileEntry(entries.get(report.key), { report, runId: run.runId, at: run.startedAt, ...(head ? { head } : {}), ...(rejectCodes ? { rejectCodes } : {}) }))
+      entries.set(report.key, mergeFileEntry(entries.get(report.key), { report, runId: run.runId, at: run.startedAt, batchAt: run.updatedAt, ...(head ? { head } : {}), ...(rejectCodes ? { rejectCodes } : {}) }))
     }
   }
   for (const [key, head] of heads) {

@@ -45,19 +45,24 @@ export async function readSummaries(deps: Pick<SiteDeps, 'curated'>): Promise<Da
 }
 
 /**
- * Updates the site after a run's Load: reads the run's report, the shards of its files and
- * every dataset's summary, and writes only the pages of the run's files and datasets, the pages
- * of runs just cut from the index, and the index. Its work follows the batch, not the lake.
+ * Updates the site after a Load of a run: reads the run's report, the shards of its files and
+ * every dataset's summary, and writes only the pages of the files the run's latest batch merged
+ * and of their datasets, the page of runs this run cut from the index, and the index. Its writes
+ * follow the batch, not the lake.
  */
 export async function siteStep(deps: SiteDeps, runId: string): Promise<SiteResult> {
   const report = await readJson<RunReport>(deps.curated, runReportKey(runId))
   const reported = (report?.files ?? []).filter((f) => !f.note?.startsWith('rebuilt into generation'))
-  const files: FileEntry[] = []
   const shards = new Map<string, string[]>()
-  for (const f of reported) shards.set(shardKey(f.dataset, shardOf(fileId(f.key))), [...(shards.get(shardKey(f.dataset, shardOf(fileId(f.key)))) ?? []), f.key])
+  for (const f of reported) {
+    const key = shardKey(f.dataset, shardOf(fileId(f.key)))
+    shards.set(key, [...(shards.get(key) ?? []), f.key])
+  }
+  const files: FileEntry[] = []
   for (const [key, keys] of shards) {
     const shard = await readJson<FileShard>(deps.curated, key)
-    for (const k of keys) if (shard?.files[k]) files.push(shard.files[k])
+    // Files of the run's earlier batches had their pages written by those batches' updates.
+    for (const k of keys) if (shard?.files[k]?.mergedBy?.runId === runId && shard.files[k].mergedBy.batchAt === report!.updatedAt) files.push(shard.files[k])
   }
   const history = (await readJson<RunHistory>(deps.curated, RUN_HISTORY_KEY)) ?? emptyHistory()
   const model = buildSiteModel({
@@ -68,7 +73,7 @@ export async function siteStep(deps: SiteDeps, runId: string): Promise<SiteResul
     files,
     // A page of older runs is written by the update of the run that cut it, and never again.
     history: { ...history, archived: history.archived.filter((p) => p.cutBy === runId) },
-    changed: [...new Set(reported.map((f) => f.dataset))].sort(),
+    changed: [...new Set(files.map((f) => f.dataset))].sort(),
     queries: deps.queries,
   })
   return writeSite(deps, model)

@@ -76,6 +76,8 @@ export interface FileEntry {
   versions: FileVersion[]
   /** When the file last changed: its commit, or the run that reported it. */
   at: string
+  /** The run and batch (its report's `updatedAt`) that merged it last: the site update of that batch writes its page. */
+  mergedBy?: { runId: string; batchAt: string }
 }
 
 /** A shard of a dataset's files; `seq` counts its writes, so a summary keeps the newest totals. */
@@ -135,6 +137,8 @@ export interface FileUpdate {
   head?: LedgerRecord
   /** Rejected rows by code of the reported version, when Load had them in hand. */
   rejectCodes?: Record<string, number>
+  /** The run report's `updatedAt` after the batch's merge. */
+  batchAt?: string
 }
 
 const counted = (head: HeadState | undefined) => head?.state === 'committed'
@@ -169,7 +173,7 @@ export function mergeFileEntry(previous: FileEntry | undefined, update: FileUpda
   return {
     key: report.key, dataset: report.dataset, fileId: fileId(report.key),
     status: statusOf(report.outcome, kept), ...(kept ? { head: kept } : {}), ...(rawEtag ? { rawEtag } : {}),
-    rejectCodes, versions, at: kept?.committedAt ?? update.at,
+    rejectCodes, versions, at: kept?.committedAt ?? update.at, ...(update.batchAt ? { mergedBy: { runId: update.runId, batchAt: update.batchAt } } : {}),
   }
 }
 
