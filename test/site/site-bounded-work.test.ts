@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { chartAssets, localSiteStep } from '../../cli/site/local-site'
 import { siteStep, type SiteWriter } from '../../functions/site/site-step'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { countingStore, type StoreCounts } from '../support/counting-store'
 
 const HOUR = 3_600_000
@@ -13,7 +14,7 @@ const csv = (i: number) => `event_id,kind,amount\n${i * 10 + 1},click,1.5\n${i *
  * The UpdateSite step's reads and writes after one new file lands in a lake of `files` files,
  * loaded in a few sweeps with the site kept up to date after each.
  */
-async function updateAfterOneDrop(files: number): Promise<{ curated: StoreCounts; raw: StoreCounts; siteFiles: string[]; lake: E2ELake }> {
+async function updateAfterOneDrop(files: number): Promise<{ curated: StoreCounts; raw: StoreCounts; siteFiles: string[]; loadSummaryIO: string[]; lake: E2ELake }> {
   const lake = await createLake({ seed: 'none' })
   const step = localSiteStep(lake.deps, lake.dir)
   for (let sweep = 0; sweep < SWEEPS; sweep++) {
@@ -27,11 +28,22 @@ async function updateAfterOneDrop(files: number): Promise<{ curated: StoreCounts
   const assets = await chartAssets()
   const counted = async (event: unknown) => siteStep({ ...lake.deps, curated: curated.store, site: writer, assets, queries: { athena: true } }, (event as { runId: string }).runId)
 
+  // What the workflow's own steps (Load) read and write of the site's summaries.
+  const loadSummaryIO: string[] = []
+  const store = lake.deps.curated
+  const note = (call: string, key: string) => void (key.startsWith('_site/') && loadSummaryIO.push(`${call} ${key}`))
+  const workflowCurated: ObjectStore = {
+    ...store,
+    readText: (k) => (note('readText', k), store.readText(k)),
+    readVersioned: (k) => (note('readVersioned', k), store.readVersioned(k)),
+    writeText: (k, text, condition) => (note('writeText', k), store.writeText(k, text, condition)),
+  }
+
   const key = 'events/late.csv'
   await lake.putRaw(key, csv(9999))
-  const { report } = await lake.run({ trigger: 'object', key }, { site: counted, startTime: new Date(START_TIME.getTime() + SWEEPS * HOUR) })
+  const { report } = await lake.run({ trigger: 'object', key }, { site: counted, startTime: new Date(START_TIME.getTime() + SWEEPS * HOUR), deps: { ...lake.deps, curated: workflowCurated } })
   expect(report.totals).toMatchObject({ loaded: 1 })
-  return { curated: curated.counts, raw: raw.counts, siteFiles, lake }
+  return { curated: curated.counts, raw: raw.counts, siteFiles, loadSummaryIO, lake }
 }
 
 describe('the UpdateSite step\'s work', () => {
@@ -41,7 +53,7 @@ describe('the UpdateSite step\'s work', () => {
     for (const lake of lakes.splice(0)) await lake.dispose()
   })
 
-  it('reads and writes as much after one new file in a lake of 120 files as in one of 30, and writes at most 20 site files', async () => {
+  it('reads and writes as much after one new file in a lake of 120 files as in one of 30, Load\'s summary update too, and writes at most 20 site files', async () => {
     // Act
     const small = await updateAfterOneDrop(30)
     lakes.push(small.lake)
@@ -57,5 +69,7 @@ describe('the UpdateSite step\'s work', () => {
     expect(large.siteFiles.length).toBeLessThanOrEqual(20)
     expect(large.curated.list).toBeLessThanOrEqual(1)
     expect(large.curated.read).toBe(0)
+    expect(large.loadSummaryIO).toEqual(small.loadSummaryIO)
+    expect(large.loadSummaryIO.length).toBeLessThanOrEqual(6)
   }, 240_000)
 })
