@@ -177,11 +177,12 @@ export class Zones extends Construct {
 
   /**
    * Site: read the run reports and the site's summaries that Load keeps under `_site/`, and list
-   * the dataset summaries; nothing of the raw zone, the ledger or the data. Sets CURATED_BUCKET.
+   * them; nothing of the raw zone, the ledger or the data. Sets CURATED_BUCKET.
    */
   bindSiteReader(fn: LambdaFunction): void {
     fn.addEnvironment('CURATED_BUCKET', this.curated.bucketName)
-    this.allowPrefixList(fn, [SITE_PREFIX])
+    // Listed for the summaries, and so that a missing run report or summary reads as 404, not 403.
+    this.allowPrefixList(fn, ['_runs/', SITE_PREFIX])
     allow(
       fn,
       new PolicyStatement({ actions: ['s3:GetObject'], resources: ['_runs/', SITE_PREFIX].map((p) => this.curated.arnForObjects(`${p}*`)) }),
