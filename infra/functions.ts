@@ -151,8 +151,8 @@ export class Functions extends Construct {
     this.handOff = this.step('HandOff', props.prefix, 'handoff', { memorySize: 256, timeout: Duration.seconds(60) })
     zones.bindRunReportWriter(this.handOff)
 
-    // Regenerates the status site after each Load: reads heads, run reports and rejects parts,
-    // writes a few pages per dataset and raw file. The chart library goes into the bundle.
+    // Updates the status site after each Load: reads the run report and the summaries Load keeps,
+    // writes the pages of the run's files and datasets and the index. The chart library goes into the bundle.
     this.site = this.step('Site', props.prefix, 'site', { memorySize: 1024, timeout: Duration.seconds(300) }, SITE_BUNDLING)
     zones.bindSiteReader(this.site)
     catalog.bindTableLister(this.site)

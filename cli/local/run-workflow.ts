@@ -60,7 +60,7 @@ export interface RunOptions {
    * between a throttle's attempts. Tests set 0.
    */
   retryIntervals?: Record<string, number | number[]>
-  /** The UpdateSite step: regenerates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
+  /** The UpdateSite step: updates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
   site?: TaskHandler
 }
 

@@ -13,6 +13,7 @@ import { foldRanges } from './fold-ranges'
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { recordBuilt, swapGeneration } from './swap-generation'
 import { writeReceipts } from './write-receipts'
+import { updateSummaries } from './update-summaries'
 import { compactAfterLoad } from './compact-dataset'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../core/compaction/merge-plan'
 import { generationOf, tableBase } from '../core/lake/generation'
@@ -29,7 +30,8 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  * the partitions, then commits each file on its ledger head, which only the version the raw
  * zone holds can win. The byte ranges of a split file are first combined into one file.
  * Retractions of deleted raw files go through the same head. Then compacts the partitions
- * that need it, adds the batch to the run report and writes each settled file's receipt. Any
+ * that need it, adds the batch to the run report and to the status site's summaries, and writes
+ * each settled file's receipt. Any
  * number of executions may run this at once.
  */
 export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<LoadOutput> {
@@ -96,7 +98,8 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   // A file built and swapped in by the same Load is reported once, as the swap left it.
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)
-  await writeReport(deps, event, reports)
+  const report = await writeReport(deps, event, reports)
+  await updateSummaries(deps, report, reports, staged)
   await writeReceipts(deps, event.runId, reports, clock())
   await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...failures.map((r) => r.file.fileId), ...folded.failedIds]))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
@@ -244,12 +247,14 @@ function causeMessage(cause: string): string {
   }
 }
 
-async function writeReport(deps: LoadDeps, event: LoadEvent, batch: FileReport[]): Promise<void> {
+async function writeReport(deps: LoadDeps, event: LoadEvent, batch: FileReport[]): Promise<RunReport> {
   const key = runReportKey(event.runId)
   const text = await deps.curated.readText(key)
   const previous = text ? (JSON.parse(text) as RunReport) : undefined
   const base = { runId: event.runId, trigger: event.trigger, ingestDate: event.ingestDate, startedAt: event.startedAt, updatedAt: new Date().toISOString() }
-  await deps.curated.writeText(key, `${JSON.stringify(mergeRunReport(previous, base, batch, event.skipped, event.pending ?? 0), null, 2)}\n`)
+  const report = mergeRunReport(previous, base, batch, event.skipped, event.pending ?? 0)
+  await deps.curated.writeText(key, `${JSON.stringify(report, null, 2)}\n`)
+  return report
 }
 
 async function stagingKeys(deps: LoadDeps, runId: string, fileIds: string[]): Promise<string[]> {

@@ -6,6 +6,7 @@ import type { ObjectStore } from '../../functions/core/lake/object-store'
  * counts one request per 1,000 keys it returns (a ListObjectsV2 page), at least one.
  */
 export type RequestCounts = Record<string, number>
+export type StoreCounts = RequestCounts
 
 export interface Counted<T> {
   store: T
