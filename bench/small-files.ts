@@ -57,25 +57,7 @@ function timed(command: string, args: string[], cwd: string): Promise<number> {
 }
 
 /** DuckDB converting each file on its own, one after another, in one process. */
-const DUCKDB_SCRIPT = `
-import { readdir } from 'node:fs/promises'
-import { join } from 'node:path'
-import { DuckDBInstance } from '@duckdb/node-api'
-const [raw, out] = process.argv.slice(2)
-const instance = await DuckDBInstance.create(':memory:')
-const connection = await instance.connect()
-const q = (s) => "'" + s.replace(/'/g, "''") + "'"
-let n = 0
-for (const dataset of (await readdir(raw)).sort()) {
-  for (const file of (await readdir(join(raw, dataset))).sort()) {
-    await connection.run('COPY (SELECT * FROM read_csv(' + q(join(raw, dataset, file)) + ')) TO ' + q(join(out, dataset + '-' + file + '.parquet')) + ' (FORMAT parquet)')
-    n++
-  }
-}
-connection.closeSync()
-instance.closeSync()
-if (n === 0) process.exit(1)
-`
+const DUCKDB_SCRIPT = join(ROOT, 'bench', 'duckdb-one-by-one.mjs')
 
 interface SizeResult {
   files: number
@@ -93,8 +75,6 @@ async function measure(files: number, rows: number, runs: number, work: string):
     await mkdir(dir, { recursive: true })
     await writeFile(join(dir, `orders-${String(i).padStart(6, '0')}.csv`), smallCsv(i, rows))
   }
-  const script = join(work, 'duckdb-one-by-one.mjs')
-  await writeFile(script, DUCKDB_SCRIPT)
   const sluice: number[] = []
   const duckdb: number[] = []
   for (let round = 0; round < runs; round++) {
@@ -106,7 +86,7 @@ async function measure(files: number, rows: number, runs: number, work: string):
     const out = join(work, `duckdb-${files}`)
     await rm(out, { recursive: true, force: true })
     await mkdir(out, { recursive: true })
-    duckdb.push(await timed(process.execPath, [script, raw, out], ROOT))
+    duckdb.push(await timed(process.execPath, [DUCKDB_SCRIPT, raw, out], ROOT))
     console.log(`  ${files} files, round ${round + 1}: sluice run ${sluice.at(-1)!.toFixed(2)} s, DuckDB ${duckdb.at(-1)!.toFixed(2)} s`)
   }
   return { files, sluice: median(sluice), duckdb: median(duckdb) }

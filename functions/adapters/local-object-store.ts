@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
+import { copyFile, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
 import { createHash, randomBytes } from 'node:crypto'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -49,7 +49,7 @@ export function localObjectStore(root: string): ObjectStore {
     async *list(prefix) {
       // Only the folder the prefix names is walked: a listing costs what it finds, not the zone.
       const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1)
-      const keys = (await walk(pathOf(folder))).map((p) => relative(base, p).split(sep).join('/'))
+      const keys = (await walk(pathOf(folder), folder, prefix)).map((p) => relative(base, p).split(sep).join('/'))
       for (const key of keys.filter((k) => k.startsWith(prefix) && !/\.tmp-[0-9a-f]{12}$/.test(k)).sort()) {
         const found = await info(key)
         if (found) yield found
@@ -66,8 +66,8 @@ export function localObjectStore(root: string): ObjectStore {
     async writeText(key, text, condition) {
       const path = pathOf(key)
       const put = () =>
+        // The folder is made only when the write finds it missing (retryMissingDir).
         retryMissingDir(path, async () => {
-          await mkdir(dirname(path), { recursive: true })
           const tmp = temp(path)
           await writeFile(tmp, text)
           await rename(tmp, path)
@@ -82,7 +82,6 @@ export function localObjectStore(root: string): ObjectStore {
       const path = pathOf(key)
       const tmp = temp(path)
       const writer = await retryMissingDir(path, async () => {
-        await mkdir(dirname(path), { recursive: true })
         const stream = createWriteStream(tmp)
         await once(stream, 'open')
         return fileWriter(stream)
@@ -91,10 +90,7 @@ export function localObjectStore(root: string): ObjectStore {
         write: (chunk) => writer.write(chunk),
         async close() {
           await writer.end()
-          await retryMissingDir(path, async () => {
-            await mkdir(dirname(path), { recursive: true })
-            await rename(tmp, path)
-          })
+          await retryMissingDir(path, () => rename(tmp, path))
         },
         async abort() {
           await writer.destroy()
@@ -105,7 +101,6 @@ export function localObjectStore(root: string): ObjectStore {
     async copy(from, to) {
       const target = pathOf(to)
       await retryMissingDir(target, async () => {
-        await mkdir(dirname(target), { recursive: true })
         const tmp = temp(target)
         await copyFile(pathOf(from), tmp)
         await rename(tmp, target)
@@ -121,19 +116,26 @@ export function localObjectStore(root: string): ObjectStore {
   }
 }
 
-async function walk(dir: string): Promise<string[]> {
+/**
+ * The files under `dir` (whose key prefix is `key`) whose keys may start with `prefix`: a
+ * folder is entered only when its keys can, as S3 lists a prefix without reading the rest.
+ */
+async function walk(dir: string, key: string, prefix: string): Promise<string[]> {
   let entries
   try {
     entries = await readdir(dir, { withFileTypes: true })
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' || (e as NodeJS.ErrnoException).code === 'ENOTDIR') return []
     throw e
   }
   const files: string[] = []
   for (const entry of entries) {
+    const name = `${key}${entry.name}`
     const path = join(dir, entry.name)
-    if (entry.isDirectory()) files.push(...(await walk(path)))
-    else if (entry.isFile()) files.push(path)
+    if (entry.isDirectory()) {
+      const folder = `${name}/`
+      if (folder.startsWith(prefix) || prefix.startsWith(folder)) files.push(...(await walk(path, folder, prefix)))
+    } else if (entry.isFile() && name.startsWith(prefix)) files.push(path)
   }
   return files
 }

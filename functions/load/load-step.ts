@@ -17,6 +17,7 @@ import { updateSummaries } from './update-summaries'
 import { compactAfterLoad } from './compact-dataset'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../core/compaction/merge-plan'
 import { generationOf, tableBase } from '../core/lake/generation'
+import pLimit from 'p-limit'
 
 /**
  * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
@@ -58,43 +59,23 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
     if (reports[i].outcome === 'quarantined') reports[i] = await quarantine(deps, event, r, reports[i], clock, excise)
   }
   const rebuilds = new Map(event.results.flatMap((r) => (r.file.rebuild ? [[r.file.dataset, r.file.rebuild] as const] : [])))
-  const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])
-  for (const dataset of [...datasets].sort()) {
-    const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
-    const rebuild = rebuilds.get(dataset)
-    if (rebuild) {
-      const built = await buildFiles(deps, event, dataset, files, rebuild.generation, clock)
-      reports.push(...built.reports)
-      retried += built.retried
-      if (event.results.some((r) => r.file.dataset === dataset && r.file.rebuild?.last)) {
-        reports.push(...(await swapGeneration(deps, dataset, rebuild.generation, event.runId, clock)))
-      }
-      continue
-    }
-    const schema = await commitSchema(deps, dataset, files, '', { runId: event.runId, now: clock })
-    reports.push(...schema.failed)
-    retried += schema.retried
-    const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()
-    for (const s of schema.loading) published.set(s, await publishFile(deps, s, event.ingestDate, event.runId, clock(), schema.generation))
-    await registerPartitions(deps, dataset, schema.loading, event.ingestDate, schema.generation)
-    for (const [s, p] of published) {
-      const commit = await commitFile(deps, s, p, event.runId, clock(), schema.generation)
-      excise(dataset, commit.excised)
-      reports.push(fileReport(s, commit))
-    }
-    for (const r of retractions.filter((x) => x.file.dataset === dataset)) {
-      const { record, excised } = await retractFile(deps, r.file, event.runId, clock())
-      excise(dataset, excised)
-      reports.push({
-        dataset, key: r.file.key, etag: '', outcome: record ? 'retracted' : 'skipped', rowsIn: 0, rowsOut: 0, rowsRejected: 0,
-        outputs: [], ...(record ? { rowsRetracted: record.rowsOut, note: `its ${record.rowsOut} row(s) and ${record.rowsRejected} reject(s) were removed: the raw file is gone` } : { note: 'nothing to retract: the file is back or was never loaded' }),
-      })
-    }
-    // Small parts merged once a partition holds many; rows of replaced files cut out of merged ones.
-    await compactAfterLoad(deps, dataset, [...published.values()].flatMap((p) => p.outputs), [...(excised.get(dataset) ?? [])], compaction, clock)
+  const datasets = [...new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])].sort()
+  // Each dataset commits on its own, several at once; its reports keep the datasets' order.
+  const loaded = await Promise.all(
+    datasets.map((dataset) =>
+      datasetSlots(() => {
+        const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
+        const gone = retractions.filter((x) => x.file.dataset === dataset)
+        return loadDataset(deps, event, dataset, files, gone, rebuilds.get(dataset), { clock, compaction, excise, excisedOf: (d) => [...(excised.get(d) ?? [])] })
+      }),
+    ),
+  )
+  for (const one of loaded) {
+    reports.push(...one.reports)
+    retried += one.retried
   }
   // A quarantined version may have replaced one with rows in compacted parts.
-  for (const [dataset, homes] of excised) if (!datasets.has(dataset)) await compactAfterLoad(deps, dataset, [], [...homes], compaction, clock)
+  for (const [dataset, homes] of excised) if (!datasets.includes(dataset)) await compactAfterLoad(deps, dataset, [], [...homes], compaction, clock)
   // A file built and swapped in by the same Load is reported once, as the swap left it.
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)
@@ -105,6 +86,68 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
   const output = { loaded: count('loaded'), empty: count('empty'), failed: count('failed') + count('quarantined'), quarantined: count('quarantined'), retried, superseded: count('superseded'), retracted: count('retracted') }
   return { output, reports }
+}
+
+/** Datasets a Load commits at once, and files of one dataset it publishes or commits at once. */
+const DATASETS_AT_ONCE = 4
+const FILES_AT_ONCE = 8
+const datasetSlots = pLimit(DATASETS_AT_ONCE)
+
+/** Runs `work` over the items, `limit` at a time, its results in the items' order. */
+function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const slots = pLimit(limit)
+  return Promise.all(items.map((item) => slots(() => work(item))))
+}
+
+interface DatasetLoad {
+  clock: () => Date
+  compaction: CompactionSettings
+  /** Records homes a commit marked for excision. */
+  excise: (dataset: string, homes?: string[]) => void
+  /** The homes marked for excision so far (and those the planner handed over), of a dataset. */
+  excisedOf: (dataset: string) => string[]
+}
+
+/**
+ * Loads one dataset's part of the batch: its schema, the publishes and commits of its files
+ * (several at once: each file has a head of its own), its retractions, then the compaction of
+ * the partitions it touched. A dataset being rebuilt is built into its generation instead.
+ */
+async function loadDataset(
+  deps: LoadDeps, event: LoadEvent, dataset: string, files: StagedFile[], retractions: RetractResult[], rebuild: { generation: string } | undefined, settings: DatasetLoad,
+): Promise<{ reports: FileReport[]; retried: number }> {
+  const { clock, compaction, excise, excisedOf } = settings
+  const reports: FileReport[] = []
+  if (rebuild) {
+    const built = await buildFiles(deps, event, dataset, files, rebuild.generation, clock)
+    reports.push(...built.reports)
+    if (event.results.some((r) => r.file.dataset === dataset && r.file.rebuild?.last)) {
+      reports.push(...(await swapGeneration(deps, dataset, rebuild.generation, event.runId, clock)))
+    }
+    return { reports, retried: built.retried }
+  }
+  const schema = await commitSchema(deps, dataset, files, '', { runId: event.runId, now: clock })
+  reports.push(...schema.failed)
+  const published = await eachLimited(schema.loading, FILES_AT_ONCE, async (s) => ({ s, p: await publishFile(deps, s, event.ingestDate, event.runId, clock(), schema.generation) }))
+  await registerPartitions(deps, dataset, schema.loading, event.ingestDate, schema.generation)
+  const commits = await eachLimited(published, FILES_AT_ONCE, async ({ s, p }) => {
+    const commit = await commitFile(deps, s, p, event.runId, clock(), schema.generation)
+    excise(dataset, commit.excised)
+    return fileReport(s, commit)
+  })
+  reports.push(...commits)
+  const retracted = await eachLimited(retractions, FILES_AT_ONCE, async (r): Promise<FileReport> => {
+    const { record, excised } = await retractFile(deps, r.file, event.runId, clock())
+    excise(dataset, excised)
+    return {
+      dataset, key: r.file.key, etag: '', outcome: record ? 'retracted' : 'skipped', rowsIn: 0, rowsOut: 0, rowsRejected: 0,
+      outputs: [], ...(record ? { rowsRetracted: record.rowsOut, note: `its ${record.rowsOut} row(s) and ${record.rowsRejected} reject(s) were removed: the raw file is gone` } : { note: 'nothing to retract: the file is back or was never loaded' }),
+    }
+  })
+  reports.push(...retracted)
+  // Small parts merged once a partition holds many; rows of replaced files cut out of merged ones.
+  await compactAfterLoad(deps, dataset, published.flatMap(({ p }) => p.outputs), excisedOf(dataset), compaction, clock)
+  return { reports, retried: schema.retried }
 }
 
 async function readStaged(deps: LoadDeps, runId: string, result: TransformResult): Promise<StagedFile> {
