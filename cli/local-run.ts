@@ -5,6 +5,7 @@ import type { PlannedFile } from '../functions/core/lake/plan-files'
 import type { LakeDeps, PlanSettings } from '../functions/core/lake/step-deps'
 import type { LoadEvent, PlanOutput, RetractResult, TransformEvent, TransformResult } from '../functions/core/lake/workflow-types'
 import { runWorkflow, type RunOptions } from './local/run-workflow'
+import { lambdaErrorMessage } from './local/execution-limits'
 import type { ProgressBoard } from './progress-board'
 
 export interface LocalRunOutcome {
@@ -72,7 +73,7 @@ export async function runLocally(
   } catch (e) {
     const error = e as Error & { cause?: { Error?: string; name?: string; message?: string; Cause?: string } }
     const cause = error.cause
-    failure = { error: cause?.Error ?? cause?.name ?? error.name, cause: cause?.Cause ?? cause?.message ?? error.message }
+    failure = { error: cause?.Error ?? cause?.name ?? error.name, cause: lambdaErrorMessage(cause?.Cause ?? cause?.message ?? error.message) }
   }
   const text = await deps.curated.readText(runReportKey(run.runId))
   if (text) return { report: JSON.parse(text) as RunReport, failure }

@@ -1,7 +1,6 @@
 import './promise-polyfill'
 import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
-import { StateMachine } from 'aws-local-stepfunctions'
 import { loadStep } from '../../functions/load/load-step'
 import { planStep, type PlanEvent } from '../../functions/plan/plan-step'
 import { transformStep } from '../../functions/transform/transform-step'
@@ -9,6 +8,7 @@ import { handOffStep, type HandOffEvent } from '../../functions/handoff/handoff-
 import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/lake/step-deps'
 import type { LoadEvent, TransformEvent } from '../../functions/core/lake/workflow-types'
 import type { CompactionSettings } from '../../functions/core/compaction/merge-plan'
+import { asLambda, limitedStateMachine } from './execution-limits'
 
 /** The workflow definition, resolved next to this file rather than the working directory. */
 export const ASL_PATH = new URL('../../statemachine/etl.asl.json', import.meta.url)
@@ -79,19 +79,19 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
   const handlers = {
     // The interpreter always sets $$.Execution.StartTime to the wall clock: a pinned start time
     // (tests, backfills) is handed to Plan here instead.
-    Plan: wrap('Plan', (event) => {
+    Plan: asLambda(wrap('Plan', (event) => {
       const e = event as PlanEvent
       return planStep(deps, settings, options.startTime ? { ...e, startTime: options.startTime.toISOString() } : e)
-    }),
-    Transform: wrap('Transform', (event) => transformStep(deps, event as TransformEvent)),
-    Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent, options.clock, options.compaction)),
+    })),
+    Transform: asLambda(wrap('Transform', (event) => transformStep(deps, event as TransformEvent))),
+    Load: asLambda(wrap('Load', (event) => loadStep(deps, event as LoadEvent, options.clock, options.compaction))),
     UpdateSite: options.site ?? (async () => ({ pages: 0, datasets: 0, files: 0 })),
-    HandOff: wrap('HandOff', (event) =>
+    HandOff: asLambda(wrap('HandOff', (event) =>
       handOffStep({ curated: deps.curated, startExecution: async (_arn, name, next) => options.onSuccessor?.(name, next) }, event as HandOffEvent),
-    ),
+    )),
   }
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true } })
+  const machine = limitedStateMachine(definition as never, { validationOptions: { checkArn: true } })
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: { Execution: { Name: runId, Input: input as never }, StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'sluice-local-etl' } } as never,
