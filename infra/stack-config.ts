@@ -18,7 +18,11 @@ export interface StackConfig {
   dropBatchSeconds: number
   /** `sluice:dropBatchSize`: most queued drops one execution takes (1-100). */
   dropBatchSize: number
-  /** `sluice:mapConcurrency`: Transform Lambdas one execution runs at once (Plan's MAX_CONCURRENCY). */
+  /**
+   * `sluice:mapConcurrency`: Transform invocations one execution runs at once, each a child
+   * execution of the Distributed Map converting up to 10 files (Plan's MAX_CONCURRENCY; at most
+   * 10,000, the Distributed Map's own limit).
+   */
   mapConcurrency: number
   /** `sluice:alarmEmail`: address subscribed to the alarm topic, if any. */
   alarmEmail?: string
@@ -57,11 +61,11 @@ export const DEFAULT_STACK_CONFIG = {
   onDelete: 'retract',
   dropBatchSeconds: 20,
   dropBatchSize: 100,
-  mapConcurrency: 8,
+  mapConcurrency: 50,
   database: 'sluice',
   athenaResultsDays: 30,
   bytesScannedCutoff: 10 * 1024 ** 3,
-  transformReservedConcurrency: 32,
+  transformReservedConcurrency: 100,
   rejectRateAlarm: 0.01,
   splitBytes: DEFAULT_SPLIT_BYTES,
 } as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays'>
@@ -92,7 +96,7 @@ export function readStackConfig(node: Node): StackConfig {
     onDelete: text(get, 'onDelete', d.onDelete, /^(retract|keep)$/, 'retract or keep') as StackConfig['onDelete'],
     dropBatchSeconds: whole(get, 'dropBatchSeconds', d.dropBatchSeconds, 0, 300),
     dropBatchSize: whole(get, 'dropBatchSize', d.dropBatchSize, 1, 100),
-    mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 1, 1000),
+    mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 1, 10000),
     alarmEmail: optionalText(get, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     database: text(get, 'database', d.database, /^[a-z0-9_]{1,255}$/, 'lower-case letters, digits or _ (a name Athena needs no quotes for)'),
     athenaResultsDays: whole(get, 'athenaResultsDays', d.athenaResultsDays, 1, 3650),

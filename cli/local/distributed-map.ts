@@ -150,11 +150,12 @@ export function batches(items: unknown[], request: Pick<MapRequest, 'batchInput'
   const out: { Items: unknown[]; BatchInput: unknown }[] = []
   let bytes = base
   for (const item of items) {
-    const size = Buffer.byteLength(JSON.stringify(item)) + 1
+    const size = Buffer.byteLength(JSON.stringify(item))
     const last = out.at(-1)
-    if (last && last.Items.length < maxItems && bytes + size <= maxBytes) {
+    // After the first item, each takes its comma too.
+    if (last && last.Items.length < maxItems && bytes + size + 1 <= maxBytes) {
       last.Items.push(item)
-      bytes += size
+      bytes += size + 1
     } else {
       out.push({ Items: [item], BatchInput: request.batchInput ?? {} })
       bytes = base + size

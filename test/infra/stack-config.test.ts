@@ -44,7 +44,7 @@ describe('stack settings from CDK context', () => {
   it.each([
     ['sluice:splitBytes', '2GB', /sluice:splitBytes must be a whole number/],
     ['sluice:onDrop', 'yes', /sluice:onDrop must be true or false, got "yes"/],
-    ['sluice:mapConcurrency', 0, /sluice:mapConcurrency must be a whole number from 1 to 1000, got 0/],
+    ['sluice:mapConcurrency', 0, /sluice:mapConcurrency must be a whole number from 1 to 10000, got 0/],
     ['sluice:mapConcurrency', '2.5', /sluice:mapConcurrency must be a whole number/],
     ['sluice:database', 'My-Lake', /sluice:database must be lower-case letters, digits or _/],
     ['sluice:schedule', '0 2 * * *', /sluice:schedule must be an EventBridge Scheduler expression/],
@@ -54,7 +54,7 @@ describe('stack settings from CDK context', () => {
     ['sluice:stackName', '1stack', /sluice:stackName must be a letter/],
     ['sluice:onDelete', 'archive', /sluice:onDelete must be retract or keep, got "archive"/],
     ['sluice:dropBatchSize', 500, /sluice:dropBatchSize must be a whole number from 1 to 100/],
-    ['sluice:transformReservedConcurrency', 4, /sluice:transformReservedConcurrency must be none, or at least sluice:mapConcurrency \(8\), got 4/],
+    ['sluice:transformReservedConcurrency', 4, /sluice:transformReservedConcurrency must be none, or at least sluice:mapConcurrency \(50\), got 4/],
     ['sluice:rejectRateAlarm', '5%', /sluice:rejectRateAlarm must be a fraction above 0 and at most 1/],
     ['sluice:rejectRateAlarm', 0, /sluice:rejectRateAlarm must be a fraction/],
   ])('refuses %s = %j, naming the key and the value', (key, value, message) => {
