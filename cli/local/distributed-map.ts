@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { StateMachine } from 'aws-local-stepfunctions'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import type { ChildExecutionRecord, ResultWriterManifest } from '../../functions/load/map-run-results'
 import { limitedStateMachine, StatesLimitError } from './execution-limits'
@@ -64,6 +65,9 @@ export interface DistributedMapOptions {
  * (aws-local-stepfunctions validates these fields but runs a Map from ItemsPath only.)
  */
 export function standInForDistributedMaps(definition: { States: Record<string, State> }, options: DistributedMapOptions): { definition: object; handlers: Record<string, Handler>; distributed: Set<string> } {
+  // The definition as Step Functions gets it is validated (the Map's reader, batcher and writer
+  // too); the stand-in and the child executions then need no validation of their own.
+  new StateMachine(definition as never, { validationOptions: { checkArn: true } })
   const states: Record<string, State> = {}
   const handlers: Record<string, Handler> = {}
   for (const [name, state] of Object.entries(definition.States)) {
@@ -190,7 +194,7 @@ interface ChildNames {
 /** One child execution of the ItemProcessor, as its record in the ResultWriter's files. */
 async function runChild(processor: object, input: unknown, names: ChildNames, options: DistributedMapOptions): Promise<ChildExecutionRecord> {
   const started = new Date().toISOString()
-  const execution = limitedStateMachine(processor as never, { validationOptions: { checkArn: true } }).run(input as never, {
+  const execution = limitedStateMachine(processor as never, { validationOptions: { noValidate: true } }).run(input as never, {
     overrides: { taskResourceLocalHandlers: options.handlers as never },
     context: { Execution: { Name: names.childName, Input: input as never }, StateMachine: { Id: names.stateMachineArn, Name: names.machine } } as never,
   })
