@@ -95,7 +95,7 @@ describe('observability of the synthesized stack', () => {
   })
 
   it('reserves concurrency for Transform only, as sluice:transformReservedConcurrency says', () => {
-    expect(functionNamed(synth.json, 'sluice-transform')['ReservedConcurrentExecutions']).toBe(32)
+    expect(functionNamed(synth.json, 'sluice-transform')['ReservedConcurrentExecutions']).toBe(100)
     expect(functionNamed(synth.json, 'sluice-plan')['ReservedConcurrentExecutions']).toBeUndefined()
     expect(functionNamed(synthSluice({ 'sluice:transformReservedConcurrency': '50' }, { bundle: false }).json, 'sluice-transform')['ReservedConcurrentExecutions']).toBe(50)
     expect(functionNamed(synthSluice({ 'sluice:transformReservedConcurrency': 'none' }, { bundle: false }).json, 'sluice-transform')['ReservedConcurrentExecutions']).toBeUndefined()
