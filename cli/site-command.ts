@@ -23,7 +23,7 @@ function parsePort(value: string): number {
 export function siteCommand(): Command {
   return withLakeOptions(
     new Command('site')
-      .description('Generate the status site of the lake (datasets, schemas, freshness, rows over time, runs, rejects, a page per raw file) as static HTML in <lake>/site/. It works from file:// and from any static host.')
+      .description('Generate the status site of the lake (datasets, schemas, freshness, rows over time, runs, rejects, a page per raw file) as static HTML in <lake>/site/, from scratch: it reads the whole ledger, the run reports, the raw listing and the rejects, and rebuilds the summaries that each Load keeps up to date. It works from file:// and from any static host.')
       .option('--serve', 'then serve it on http://127.0.0.1:<port> until interrupted')
       .option('--port <n>', `port for --serve (default ${DEFAULT_PORT})`, parsePort)
       .addHelpText('after', `

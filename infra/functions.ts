@@ -26,6 +26,11 @@ export interface FunctionsProps {
   splitBytes: number
   /** The status site the Site step writes. */
   site: StatusSite
+  /**
+   * Executions of the workflow past which drops wait in the queue (the Drops Lambda's
+   * MAX_RUNNING_EXECUTIONS); no Drops Lambda when undefined (drops start nothing).
+   */
+  maxRunningExecutions?: number
 }
 
 /** Paths from this file, never from the working directory, so `cdk synth` works from anywhere. */
@@ -85,6 +90,7 @@ export class Functions extends Construct {
   readonly load: NodejsFunction
   readonly handOff: NodejsFunction
   readonly site: NodejsFunction
+  readonly drops?: NodejsFunction
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id)
@@ -114,8 +120,10 @@ export class Functions extends Construct {
     this.transform = this.step('Transform', props.prefix, 'transform', {
       memorySize: TRANSFORM_MEMORY_MB,
       timeout: Duration.seconds(900),
-      // Caps Transform so that a flood of drops cannot take the account's whole concurrency,
-      // and guarantees it that much; a throttled Transform is retried by the workflow.
+      // When set (sluice:transformReservedConcurrency; none by default, as a new account has
+      // none to reserve), caps Transform so that a flood of drops cannot take the account's
+      // whole concurrency, and guarantees it that much; a throttled Transform is retried by the
+      // workflow (infra/retry-policy.ts).
       reservedConcurrentExecutions: props.transformReservedConcurrency,
     })
     this.transform.addEnvironment('TRANSFORM_WORKERS', '1')
@@ -146,12 +154,20 @@ export class Functions extends Construct {
     this.handOff = this.step('HandOff', props.prefix, 'handoff', { memorySize: 256, timeout: Duration.seconds(60) })
     zones.bindRunReportWriter(this.handOff)
 
-    // Regenerates the status site after each Load: reads heads, run reports and rejects parts,
-    // writes a few pages per dataset and raw file. The chart library goes into the bundle.
+    // Updates the status site after each Load: reads the run report and the summaries Load keeps,
+    // writes the pages of the run's files and datasets and the index. The chart library goes into the bundle.
     this.site = this.step('Site', props.prefix, 'site', { memorySize: 1024, timeout: Duration.seconds(300) }, SITE_BUNDLING)
     zones.bindSiteReader(this.site)
     catalog.bindTableLister(this.site)
     props.site.bindWriter(this.site)
+
+    // The drops pipe's target: counts running executions and starts one per batch of queued
+    // drops, or leaves the batch in the queue. Two ListExecutions pages and a StartExecution.
+    // No reserved concurrency: a new account has none to reserve (Lambda keeps 100 unreserved).
+    if (props.maxRunningExecutions !== undefined) {
+      this.drops = this.step('Drops', props.prefix, 'drops', { memorySize: 256, timeout: Duration.seconds(30) })
+      this.drops.addEnvironment('MAX_RUNNING_EXECUTIONS', String(props.maxRunningExecutions))
+    }
   }
 
   private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout' | 'reservedConcurrentExecutions'>, bundling: BundlingOptions = BUNDLING): NodejsFunction {

@@ -52,12 +52,13 @@ export class SluiceStack extends Stack {
       catalog: this.catalog,
       onDelete: config.onDelete,
       site: this.site,
+      ...(config.onDrop ? { maxRunningExecutions: config.maxRunningExecutions } : {}),
     })
     const { plan, transform, load, handOff, site } = this.functions
     this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff, site, zones: this.zones })
     const { stateMachine } = this.workflow
     this.triggers = new Triggers(this, 'Triggers', {
-      prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, onDrop: config.onDrop, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,
+      prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, drops: this.functions.drops, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,
     })
     this.alarms = new Alarms(this, 'Alarms', { prefix, stateMachine, email: config.alarmEmail, rejectRate: config.rejectRateAlarm })
     this.dashboard = new OperationsDashboard(this, 'Dashboard', { prefix, stateMachine, functions: [plan, transform, load, handOff] })

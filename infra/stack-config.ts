@@ -1,6 +1,7 @@
 import type { Node } from 'constructs'
+import { DEFAULT_MAX_RUNNING_EXECUTIONS } from '../functions/core/lake/drop-admission'
 import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
-import { DEFAULT_SPLIT_BYTES } from '../functions/core/lake/step-deps'
+import { DEFAULT_SPLIT_BYTES, MAX_MAP_CONCURRENCY } from '../functions/core/lake/step-deps'
 
 /** Every setting of the stack, read once from CDK context (`cdk.json`, or `cdk synth -c key=value`). */
 export interface StackConfig {
@@ -19,9 +20,14 @@ export interface StackConfig {
   /** `sluice:dropBatchSize`: most queued drops one execution takes (1-100). */
   dropBatchSize: number
   /**
+   * `sluice:maxRunningExecutions`: drops start no execution while this many executions of the
+   * workflow (of any trigger) run; they wait in the queue (1-1000).
+   */
+  maxRunningExecutions: number
+  /**
    * `sluice:mapConcurrency`: Transform invocations one execution runs at once, each a child
-   * execution of the Distributed Map converting up to 10 files (Plan's MAX_CONCURRENCY; at most
-   * 10,000, the Distributed Map's own limit).
+   * execution of the Distributed Map converting up to 10 files (Plan's MAX_CONCURRENCY), 0 for
+   * no limit (the Distributed Map's own, 10,000).
    */
   mapConcurrency: number
   /** `sluice:alarmEmail`: address subscribed to the alarm topic, if any. */
@@ -36,7 +42,10 @@ export interface StackConfig {
   bytesScannedCutoff: number
   /**
    * `sluice:transformReservedConcurrency`: concurrent Transform Lambdas at most, reserved for it,
-   * so that a flood of drops cannot take the account's whole concurrency; `none` for no limit.
+   * so that a flood of drops cannot take the account's whole concurrency; `none` (the default)
+   * for no reservation. Lambda keeps 100 of an account's concurrency unreserved, so a
+   * reservation of n deploys only where the account's limit is at least n + 100 (new accounts
+   * may start at 10).
    */
   transformReservedConcurrency?: number
   /** `sluice:rejectRateAlarm`: the alarm fires when more than this fraction of rows in 5 minutes is rejected. */
@@ -61,14 +70,14 @@ export const DEFAULT_STACK_CONFIG = {
   onDelete: 'retract',
   dropBatchSeconds: 20,
   dropBatchSize: 100,
+  maxRunningExecutions: DEFAULT_MAX_RUNNING_EXECUTIONS,
   mapConcurrency: 50,
   database: 'sluice',
   athenaResultsDays: 30,
   bytesScannedCutoff: 10 * 1024 ** 3,
-  transformReservedConcurrency: 100,
   rejectRateAlarm: 0.01,
   splitBytes: DEFAULT_SPLIT_BYTES,
-} as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays'>
+} as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays' | 'transformReservedConcurrency'>
 
 /** A context value that cannot configure the stack. */
 export class StackConfigError extends Error {
@@ -96,7 +105,8 @@ export function readStackConfig(node: Node): StackConfig {
     onDelete: text(get, 'onDelete', d.onDelete, /^(retract|keep)$/, 'retract or keep') as StackConfig['onDelete'],
     dropBatchSeconds: whole(get, 'dropBatchSeconds', d.dropBatchSeconds, 0, 300),
     dropBatchSize: whole(get, 'dropBatchSize', d.dropBatchSize, 1, 100),
-    mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 1, 10000),
+    maxRunningExecutions: whole(get, 'maxRunningExecutions', d.maxRunningExecutions, 1, 1000),
+    mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 0, MAX_MAP_CONCURRENCY),
     alarmEmail: optionalText(get, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     database: text(get, 'database', d.database, /^[a-z0-9_]{1,255}$/, 'lower-case letters, digits or _ (a name Athena needs no quotes for)'),
     athenaResultsDays: whole(get, 'athenaResultsDays', d.athenaResultsDays, 1, 3650),
@@ -104,9 +114,9 @@ export function readStackConfig(node: Node): StackConfig {
     bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
     splitBytes: whole(get, 'splitBytes', d.splitBytes, 0, Number.MAX_SAFE_INTEGER),
   }
-  const reserved = get('transformReservedConcurrency') === 'none' ? undefined : whole(get, 'transformReservedConcurrency', d.transformReservedConcurrency, 1, 10000)
+  const reserved = get('transformReservedConcurrency') === 'none' ? undefined : optionalWhole(get, 'transformReservedConcurrency', 1, 10000)
   // Fewer than the Map runs at once would throttle a run's own Transform tasks.
-  if (reserved !== undefined && reserved < config.mapConcurrency) {
+  if (reserved !== undefined && config.mapConcurrency > 0 && reserved < config.mapConcurrency) {
     fail('transformReservedConcurrency', reserved, `none, or at least sluice:mapConcurrency (${config.mapConcurrency})`)
   }
   const countries = optionalText(get, 'siteAllowedCountries', /^[A-Z]{2}( *, *[A-Z]{2})*$/, 'comma-separated ISO country codes such as DE,FR')

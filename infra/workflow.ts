@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
@@ -6,6 +7,7 @@ import type { Zones } from './zones'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
+import { tasksWithoutRetrier } from './retry-policy'
 
 export interface WorkflowProps {
   /** Prefix of the state machine's name. */
@@ -31,6 +33,9 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id)
+    // A Task without the throttle retrier would record a file as failed on the first throttle.
+    const unguarded = tasksWithoutRetrier(JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')) as object)
+    if (unguarded.length > 0) throw new Error(`statemachine: Task(s) ${unguarded.join(', ')} of ${DEFINITION_PATH} lack the throttle retrier of infra/retry-policy.ts`)
     const functions = [props.plan, props.transform, props.load, props.handOff, props.site]
     const stateMachineName = `${props.prefix}-etl`
     this.stateMachine = new StateMachine(this, 'StateMachine', {

@@ -18,6 +18,8 @@ const STAGING_EXPIRY = Duration.days(2)
 const INCOMPLETE_UPLOAD_EXPIRY = Duration.days(1)
 /** Key prefixes of the curated zone that Plan reads: the ledger and the run reports. */
 const PLAN_PREFIXES = ['_ledger/', '_runs/']
+/** The status site's summaries, kept by Load (functions/core/site/site-summary.ts). */
+const SITE_PREFIX = '_site/'
 const STAGING_PREFIX = '_staging/'
 /** Each loop's batch: Plan's manifest and shared fields, and the Distributed Map's result files. */
 const BATCH_PREFIX = '_batches/'
@@ -210,18 +212,17 @@ export class Zones extends Construct {
   }
 
   /**
-   * Site: list the raw zone (no reads: a file's version is in the listing), and read the ledger,
-   * the run reports and the rejects parts. Sets RAW_BUCKET and CURATED_BUCKET.
+   * Site: read the run reports and the site's summaries that Load keeps under `_site/`, and list
+   * them; nothing of the raw zone, the ledger or the data. Sets CURATED_BUCKET.
    */
   bindSiteReader(fn: LambdaFunction): void {
-    fn.addEnvironment('RAW_BUCKET', this.raw.bucketName)
     fn.addEnvironment('CURATED_BUCKET', this.curated.bucketName)
-    allow(fn, new PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.raw.bucketArn] }))
-    this.allowPrefixList(fn, PLAN_PREFIXES)
+    // Listed for the summaries, and so that a missing run report or summary reads as 404, not 403.
+    this.allowPrefixList(fn, ['_runs/', SITE_PREFIX])
     allow(
       fn,
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [...PLAN_PREFIXES.map((p) => this.curated.arnForObjects(`${p}*`)), this.curated.arnForObjects('*__rejects/*')] }),
-      'Reads the ledger heads, the run reports and the rejects parts only (for the rejects pages), named by ids and datasets not known in advance; no data rows.',
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: ['_runs/', SITE_PREFIX].map((p) => this.curated.arnForObjects(`${p}*`)) }),
+      'Reads the run reports and the site summaries only, one object per run, dataset and file shard, named by ids not known in advance; no data rows.',
     )
   }
 

@@ -52,6 +52,8 @@ export interface DistributedMapOptions {
   stateMachineArn: string
   /** Aborting it aborts the running child executions and starts no more. */
   signal?: AbortSignal
+  /** Milliseconds before each retry of a child's state, by state name, instead of its backoff. */
+  retryIntervals?: Record<string, number | number[]>
 }
 
 /**
@@ -195,7 +197,7 @@ interface ChildNames {
 async function runChild(processor: object, input: unknown, names: ChildNames, options: DistributedMapOptions): Promise<ChildExecutionRecord> {
   const started = new Date().toISOString()
   const execution = limitedStateMachine(processor as never, { validationOptions: { noValidate: true } }).run(input as never, {
-    overrides: { taskResourceLocalHandlers: options.handlers as never },
+    overrides: { taskResourceLocalHandlers: options.handlers as never, ...(options.retryIntervals ? { retryIntervalOverrides: options.retryIntervals } : {}) },
     context: { Execution: { Name: names.childName, Input: input as never }, StateMachine: { Id: names.stateMachineArn, Name: names.machine } } as never,
   })
   const abort = () => execution.abort()

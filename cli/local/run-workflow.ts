@@ -10,6 +10,7 @@ import { handOffStep, type HandOffEvent } from '../../functions/handoff/handoff-
 import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/lake/step-deps'
 import type { LoadRequest, PlannedBatch, TransformBatchEvent, TransformEvent } from '../../functions/core/lake/workflow-types'
 import type { CompactionSettings } from '../../functions/core/compaction/merge-plan'
+import { TransientStorageError } from '../../functions/core/errors'
 import { asLambda, limitedStateMachine } from './execution-limits'
 import { standInForDistributedMaps } from './distributed-map'
 
@@ -54,8 +55,9 @@ export interface RunOptions {
   signal?: AbortSignal
   /**
    * Wraps each step's handler, e.g. to inject a crash in tests: Plan's planner (its batch before
-   * it is written), Transform's conversion of one file (a batch converts its files in turn),
-   * Load and HandOff as the workflow calls them.
+   * it is written), Transform's conversion of one file (a batch converts its files in turn; a
+   * transient or `Lambda.*` error thrown there fails the whole invocation, and the workflow
+   * retries it), Load and HandOff as the workflow calls them.
    */
   wrap?: (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler) => TaskHandler
   /** Called when the run hands its backlog to a successor; the caller runs it (the CLI does, after this run). */
@@ -64,7 +66,13 @@ export interface RunOptions {
   clock?: () => Date
   /** Compaction settings of Load (its part threshold, target size and small fraction). */
   compaction?: CompactionSettings
-  /** The UpdateSite step: regenerates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
+  /**
+   * Milliseconds to wait before each retry of the named state (one for every retrier, or one
+   * per retrier), instead of its Retry's backoff: the interpreter really sleeps, up to a minute
+   * between a throttle's attempts. Tests set 0.
+   */
+  retryIntervals?: Record<string, number | number[]>
+  /** The UpdateSite step: updates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
   site?: TaskHandler
 }
 
@@ -77,6 +85,13 @@ export async function loadDefinition(arns: Record<string, string> = LOCAL_ARNS):
   })
   return JSON.parse(resolved) as object
 }
+
+/**
+ * Errors that fail a whole Transform invocation: transient ones, which the workflow retries,
+ * and a Lambda error (`Lambda.TooManyRequestsException`, …) that a wrapped conversion throws
+ * to stand for its invocation's, as only the invocation can fail so on AWS.
+ */
+const invocationError = (error: Error) => error instanceof TransientStorageError || error.name.startsWith('Lambda.')
 
 /**
  * Runs the real workflow definition with aws-local-stepfunctions, with the real step
@@ -95,7 +110,7 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
   })
   const handlers = {
     Plan: asLambda(async (event) => writeBatch(deps.curated, LOCAL_CURATED_BUCKET, (await plan(event)) as PlannedBatch)),
-    Transform: asLambda((event) => transformBatch(deps.curated, event as TransformBatchEvent, (e) => transformFile(e) as ReturnType<typeof transformStep>)),
+    Transform: asLambda((event) => transformBatch(deps.curated, event as TransformBatchEvent, (e) => transformFile(e) as ReturnType<typeof transformStep>, invocationError)),
     Load: asLambda(wrap('Load', async (event) => (await loadRequest(deps, event as LoadRequest, options.clock, options.compaction)).output)),
     UpdateSite: options.site ?? (async () => ({ pages: 0, datasets: 0, files: 0 })),
     HandOff: asLambda(wrap('HandOff', (event) =>
@@ -108,11 +123,12 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
     handlers,
     stateMachineArn: LOCAL_STATE_MACHINE_ARN,
     signal: stopped.signal,
+    retryIntervals: options.retryIntervals,
   })
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
   const machine = limitedStateMachine(maps.definition as never, { validationOptions: { noValidate: true } }, maps.distributed)
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: { ...handlers, ...maps.handlers } as never },
+    overrides: { taskResourceLocalHandlers: { ...handlers, ...maps.handlers } as never, ...(options.retryIntervals ? { retryIntervalOverrides: options.retryIntervals } : {}) },
     context: { Execution: { Name: runId, Input: input as never }, StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'sluice-local-etl' } } as never,
   })
   const abort = () => {

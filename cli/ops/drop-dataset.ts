@@ -2,6 +2,7 @@ import type { Catalog } from '../../functions/core/lake/catalog'
 import { ledgerPrefix } from '../../functions/core/lake/ledger'
 import { rejectsTable } from '../../functions/core/lake/lake-layout'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
+import { shardPrefix, summaryKey } from '../../functions/core/site/site-summary'
 
 /** What a drop removes (or, before it, would remove). */
 export interface DropPlan {
@@ -10,7 +11,7 @@ export interface DropPlan {
   tables: string[]
   /** Curated objects: Parquet of both tables, in every generation. */
   objects: string[]
-  /** Ledger objects: heads, index, intents, quarantines, a rebuild's state. */
+  /** Ledger objects: heads, index, intents, quarantines, a rebuild's state; and the status site's summary and file shards. */
   ledger: string[]
 }
 
@@ -23,7 +24,7 @@ export async function planDrop(deps: { curated: ObjectStore; catalog: Catalog; d
     for await (const o of deps.curated.list(prefix)) keys.push(o.key)
     return keys
   }
-  return { dataset, tables, objects: [...(await list(`${dataset}/`)), ...(await list(`${rejectsTable(dataset)}/`))], ledger: await list(ledgerPrefix(dataset)) }
+  return { dataset, tables, objects: [...(await list(`${dataset}/`)), ...(await list(`${rejectsTable(dataset)}/`))], ledger: [...(await list(ledgerPrefix(dataset))), ...(await list(summaryKey(dataset))), ...(await list(shardPrefix(dataset)))] }
 }
 
 /**

@@ -1,8 +1,10 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { InvalidInputError } from '../../functions/core/errors'
 import { CHART_LIBRARY } from '../../functions/core/site/render-site'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
+import { rebuildSite } from '../../functions/site/rebuild-site'
 import { siteStep, type SiteAsset, type SiteResult, type SiteWriter } from '../../functions/site/site-step'
 
 /** uPlot's browser build and stylesheet, read from node_modules: the site never loads them from a CDN. */
@@ -26,14 +28,15 @@ export function folderWriter(root: string): SiteWriter {
 }
 
 /**
- * Generates the status site of a lake into `<lake>/site/`, afresh: pages of files the lake no
- * longer knows do not linger. `curatedFolder` is the local curated zone, for the DuckDB query of
- * a file's rows (absent when the zones are S3 buckets).
+ * Generates the status site of a lake into `<lake>/site/`, afresh, from everything the lake
+ * holds: its summaries are rebuilt first (rebuild-site.ts), then every page is written; pages
+ * of files the lake no longer knows do not linger. `curatedFolder` is the local curated zone,
+ * for the DuckDB query of a file's rows (absent when the zones are S3 buckets).
  */
 export async function writeLocalSite(deps: LakeDeps, root: string, curatedFolder?: string): Promise<SiteResult & { folder: string }> {
   const folder = join(root, 'site')
   await rm(folder, { recursive: true, force: true })
-  const result = await siteStep({
+  const result = await rebuildSite({
     ...deps,
     site: folderWriter(folder),
     assets: await chartAssets(),
@@ -44,15 +47,18 @@ export async function writeLocalSite(deps: LakeDeps, root: string, curatedFolder
 
 /**
  * The workflow's UpdateSite step on the local lake: the same step as the Site Lambda, writing
- * `<lake>/site/` in place (pages are rewritten, none removed, so a reader never meets an empty
- * folder; `sluice site` regenerates it afresh).
+ * the pages of the run's files and datasets and the index into `<lake>/site/` in place (none
+ * removed, so a reader never meets an empty folder; `sluice site` regenerates it afresh).
  */
-export function localSiteStep(deps: LakeDeps, root: string, curatedFolder?: string): () => Promise<SiteResult> {
-  return async () =>
-    siteStep({
+export function localSiteStep(deps: LakeDeps, root: string, curatedFolder?: string): (event: unknown) => Promise<SiteResult> {
+  return async (event) => {
+    const runId = (event as { runId?: unknown } | undefined)?.runId
+    if (typeof runId !== 'string') throw new InvalidInputError(`site: expected { runId }, got ${JSON.stringify(event)?.slice(0, 200)}`)
+    return siteStep({
       ...deps,
       site: folderWriter(join(root, 'site')),
       assets: await chartAssets(),
       queries: { athena: true, ...(curatedFolder ? { localCurated: curatedFolder } : {}) },
-    })
+    }, runId)
+  }
 }

@@ -7,6 +7,14 @@ import { SFNClient } from '@aws-sdk/client-sfn'
  * once at module load; adapters receive a client and never build their own.
  */
 
+/**
+ * How every client retries a throttle, a 5xx or a timeout before the adapter reports it as
+ * TransientStorageError (and the workflow's retrier takes over): adaptive mode also slows the
+ * client's own request rate once the service throttles it. Between its eight attempts the SDK
+ * waits a doubling delay in full jitter, longer after a throttle, at most 20 s each.
+ */
+export const SDK_RETRY = { maxAttempts: 8, retryMode: 'adaptive' } as const
+
 /** Used with a custom endpoint (s3rver, MinIO, LocalStack) when no region is given. */
 const LOCAL_ENDPOINT_REGION = 'us-east-1'
 
@@ -27,6 +35,7 @@ export interface GlueClientOptions {
 /** An S3 client. Whatever is not given comes from the SDK's default region and credential chains. */
 export function s3Client(options: S3ClientOptions = {}): S3Client {
   return new S3Client({
+    ...SDK_RETRY,
     ...endpointAndRegion(options),
     ...(options.forcePathStyle !== undefined ? { forcePathStyle: options.forcePathStyle } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -35,12 +44,12 @@ export function s3Client(options: S3ClientOptions = {}): S3Client {
 
 /** A Glue client. Whatever is not given comes from the SDK's default region and credential chains. */
 export function glueClient(options: GlueClientOptions = {}): GlueClient {
-  return new GlueClient(endpointAndRegion(options))
+  return new GlueClient({ ...SDK_RETRY, ...endpointAndRegion(options) })
 }
 
 /** A Step Functions client, from the SDK's default region and credential chains. */
 export function sfnClient(options: { region?: string } = {}): SFNClient {
-  return new SFNClient(options.region ? { region: options.region } : {})
+  return new SFNClient({ ...SDK_RETRY, ...(options.region ? { region: options.region } : {}) })
 }
 
 /** Keys are left out rather than set to undefined, so the SDK's defaults apply. */

@@ -8,13 +8,25 @@ import { SluiceError, TransientStorageError } from '../core/errors'
  * error as `cause`. Errors sluice raised itself (SluiceError) pass through untouched.
  */
 
-/** Service error names worth retrying: throttling, timeouts, server-side hiccups, lost races. */
+/**
+ * Service error names worth retrying: throttling (the names the SDK's own retry strategy
+ * treats as throttles, plus `TooManyRequests`), timeouts, server-side hiccups, lost races. A
+ * throttle reaches here only once the client's own retries (aws-clients.ts) are spent.
+ */
 const TRANSIENT_NAMES = new Set([
   'SlowDown',
   'Throttling',
   'ThrottlingException',
+  'ThrottledException',
+  'TooManyRequests',
   'TooManyRequestsException',
   'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'ProvisionedThroughputExceededException',
+  'BandwidthLimitExceeded',
+  'PriorRequestNotComplete',
+  'ServiceUnavailableException',
   'RequestTimeout',
   'RequestTimeoutException',
   'TimeoutError',

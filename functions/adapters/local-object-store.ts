@@ -47,7 +47,9 @@ export function localObjectStore(root: string): ObjectStore {
   return {
     location: (prefix) => pathToFileURL(pathOf(prefix)).href + (prefix === '' || prefix.endsWith('/') ? '/' : ''),
     async *list(prefix) {
-      const keys = (await walk(base)).map((p) => relative(base, p).split(sep).join('/'))
+      // Only the folder the prefix names is walked: a listing costs what it finds, not the zone.
+      const folder = prefix.slice(0, prefix.lastIndexOf('/') + 1)
+      const keys = (await walk(pathOf(folder))).map((p) => relative(base, p).split(sep).join('/'))
       for (const key of keys.filter((k) => k.startsWith(prefix) && !/\.tmp-[0-9a-f]{12}$/.test(k)).sort()) {
         const found = await info(key)
         if (found) yield found

@@ -1,4 +1,4 @@
-import { folderOf, homeInGeneration, homeOf, homeOfMark, isExciseMark, partitionsPrefix } from '../core/compaction/compaction-layout'
+import { folderOf, homeInGeneration, homeOf } from '../core/compaction/compaction-layout'
 import type { CompactionSettings } from '../core/compaction/merge-plan'
 import type { ObjectStore } from '../core/lake/object-store'
 import { rejectsTable } from '../core/lake/lake-layout'
@@ -8,12 +8,13 @@ import { readLayout } from './partition-layout'
 
 /**
  * After a Load: compacts each partition the batch wrote into whose folder now holds at least
- * `partThreshold` parts, and each partition of the dataset marked for excision (a file with
+ * `partThreshold` parts, and each partition the batch's commits marked for excision (a file with
  * rows in compacted parts was replaced or retracted). A partition another compaction holds is
- * left to it.
+ * left to it. Its work is the partitions the batch touched: it lists no dataset-wide prefix (a
+ * mark whose Load crashed is taken up by the sweep that finishes its file again).
  */
-export async function compactAfterLoad(deps: CompactionDeps, dataset: string, written: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
-  const marked = await markedHomes(deps, dataset)
+export async function compactAfterLoad(deps: CompactionDeps, dataset: string, written: string[], excised: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+  const marked = new Set(excised)
   const outcomes: CompactionOutcome[] = []
   for (const home of [...new Set([...written.map(homeOf), ...marked])].sort()) {
     if (!marked.has(home)) {
@@ -46,15 +47,6 @@ export async function compactDataset(deps: CompactionDeps, dataset: string, sett
     }
   }
   return outcomes
-}
-
-async function markedHomes(deps: CompactionDeps, dataset: string): Promise<Set<string>> {
-  const homes = new Set<string>()
-  for await (const o of deps.curated.list(partitionsPrefix(dataset))) {
-    const home = isExciseMark(o.key) ? homeOfMark(dataset, o.key) : undefined
-    if (home) homes.add(home)
-  }
-  return homes
 }
 
 async function countParts(deps: CompactionDeps, folder: string): Promise<number> {

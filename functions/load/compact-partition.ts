@@ -1,11 +1,11 @@
 import { WriteConflictError } from '../core/errors'
 import { randomBytes } from 'node:crypto'
 import {
-  claimExpired, compactedFolder, compactionRecordKey, fileIdOfPart, folderOf, homeOf, isExciseMark, partitionsPrefix, sharersOf,
+  claimExpired, compactedFolder, compactionRecordKey, fileIdOfPart, folderOf, homeOf, isExciseMark, isInflightMarker, partitionsPrefix, sharersOf,
   type CompactionRecord, type HeadParts, type RemappedHead,
 } from '../core/compaction/compaction-layout'
 import { mergeGroups, type CompactionSettings } from '../core/compaction/merge-plan'
-import { intentExpired, ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } from '../core/lake/ledger'
+import { headKey, intentExpired, parseLedgerKey, type LedgerRecord, type PublishIntent } from '../core/lake/ledger'
 import { mergeParts, partSchema } from '../core/parquet/merge-parts'
 import type { ObjectInfo, ObjectStore } from '../core/lake/object-store'
 import { deleteFolder, recoverPartition, rollBack, settleRecord, swapHeadParts, type CompactionDeps } from './compaction-recovery'
@@ -174,42 +174,50 @@ async function compactClaimed(
 
 /**
  * The committed heads of the files that may own parts of the partition (`wanted`: one read
- * each, not one per file of the dataset), its publishes in flight into `home` (intents not
- * expired of a version its head does not hold yet), and the excise marks of `home`.
+ * each), its publishes in flight into `home` (intents not expired of a version its head does
+ * not hold yet, found through the in-flight markers in the home's folder), and the excise marks
+ * of `home`. Nothing of the dataset beyond this partition is listed. Markers of publishes that
+ * are over (their intent gone or expired) are removed: the claim is held, so a publish that has
+ * not written its intent yet will find the partition claimed and mark it again.
  */
 async function readLedger(curated: ObjectStore, dataset: string, home: string, now: Date, wanted: Set<string>): Promise<{ heads: LedgerRecord[]; inflight: string[]; marks: string[] }> {
-  const heads = new Map<string, LedgerRecord>()
-  const headKeys = new Map<string, string>()
+  const heads = new Map<string, LedgerRecord | undefined>()
   const readHead = async (fileId: string) => {
-    if (heads.has(fileId) || !headKeys.has(fileId)) return heads.get(fileId)
-    const text = await curated.readText(headKeys.get(fileId)!)
-    const head = text ? (JSON.parse(text) as LedgerRecord) : undefined
-    if (head) heads.set(fileId, head)
-    return head
-  }
-  const intents: string[] = []
-  const marks: string[] = []
-  for await (const o of curated.list(ledgerPrefix(dataset))) {
-    if (o.key.startsWith(partitionsPrefix(dataset))) {
-      if (isExciseMark(o.key) && o.key.startsWith(`${partitionsPrefix(dataset)}${home}`) && folderOf(o.key) === `${partitionsPrefix(dataset)}${home}`) marks.push(o.key)
-      continue
+    if (!heads.has(fileId)) {
+      const text = await curated.readText(headKey(dataset, fileId))
+      heads.set(fileId, text ? (JSON.parse(text) as LedgerRecord) : undefined)
     }
-    if (o.key.includes('/_rebuild/')) continue
-    const entry = parseLedgerKey(o.key)
-    if (entry?.kind === 'head') headKeys.set(entry.fileId, o.key)
-    else if (entry?.kind === 'intent' && !intentExpired(entry.writtenAt, now)) intents.push(o.key)
+    return heads.get(fileId)
+  }
+  const folder = `${partitionsPrefix(dataset)}${home}`
+  const markers: string[] = []
+  const marks: string[] = []
+  for await (const o of curated.list(folder)) {
+    if (folderOf(o.key) !== folder) continue
+    if (isExciseMark(o.key)) marks.push(o.key)
+    else if (isInflightMarker(o.key)) markers.push(o.key)
   }
   const inflight: string[] = []
-  for (const key of intents) {
-    const text = await curated.readText(key)
+  const over: string[] = []
+  for (const marker of markers) {
+    const pointer = await curated.readText(marker)
+    const intentKey = pointer ? (JSON.parse(pointer) as { intent?: string }).intent : undefined
+    const text = intentKey ? await curated.readText(intentKey) : undefined
     const intent = text ? (JSON.parse(text) as PublishIntent) : undefined
-    if (!intent || !intent.outputs.some((k) => homeOf(k) === home)) continue
-    const head = await readHead(key.slice(ledgerPrefix(dataset).length).split('.')[0]!)
+    const entry = intentKey ? parseLedgerKey(intentKey) : undefined
+    if (!intent || entry?.kind !== 'intent' || intentExpired(entry.writtenAt, now)) {
+      over.push(marker)
+      continue
+    }
+    if (!intent.outputs.some((k) => homeOf(k) === home)) continue
+    const head = await readHead(entry.fileId)
     const settled = head?.state === 'committed' && (head.publishId === intent.publishId || (head.etag === intent.etag && (head.generation ?? '') === (intent.generation ?? '')))
     if (!settled) inflight.push(intent.key)
   }
+  await curated.delete(over)
   for (const fileId of wanted) await readHead(fileId)
-  return { heads: [...heads.values()].filter((h) => h.state === 'committed' && wanted.has(h.fileId)), inflight, marks }
+  const committed = [...heads.values()].filter((h): h is LedgerRecord => h?.state === 'committed' && wanted.has(h.fileId))
+  return { heads: committed, inflight, marks }
 }
 
 /** A part a compaction merged (`<cid>-<n>.parquet`; a published part's name has its file and publish ids). */

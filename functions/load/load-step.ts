@@ -13,6 +13,7 @@ import { foldRanges } from './fold-ranges'
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { recordBuilt, swapGeneration } from './swap-generation'
 import { writeReceipts } from './write-receipts'
+import { updateSummaries } from './update-summaries'
 import { compactAfterLoad } from './compact-dataset'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../core/compaction/merge-plan'
 import { generationOf, tableBase } from '../core/lake/generation'
@@ -29,7 +30,8 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  * the partitions, then commits each file on its ledger head, which only the version the raw
  * zone holds can win. The byte ranges of a split file are first combined into one file.
  * Retractions of deleted raw files go through the same head. Then compacts the partitions
- * that need it, adds the batch to the run report and writes each settled file's receipt. Any
+ * that need it, adds the batch to the run report and to the status site's summaries, and writes
+ * each settled file's receipt. Any
  * number of executions may run this at once.
  */
 export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<LoadOutput> {
@@ -47,9 +49,13 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const failures = event.results.filter((r): r is FailedResult => r.status === 'failed')
   const reports: FileReport[] = failures.map(failedReport)
   let retried = 0
+  // Homes of compacted parts that this batch's commits marked for excision, per dataset.
+  const excised = new Map<string, Set<string>>()
+  const excise = (dataset: string, homes: string[] = []) => homes.forEach((h) => excised.set(dataset, (excised.get(dataset) ?? new Set()).add(h)))
+  for (const [dataset, homes] of Object.entries(event.excise ?? {})) excise(dataset, homes)
   await deps.catalog.ensureDatabase(deps.database)
   for (const [i, r] of failures.entries()) {
-    if (reports[i].outcome === 'quarantined') reports[i] = await quarantine(deps, event, r, reports[i], clock)
+    if (reports[i].outcome === 'quarantined') reports[i] = await quarantine(deps, event, r, reports[i], clock, excise)
   }
   const rebuilds = new Map(event.results.flatMap((r) => (r.file.rebuild ? [[r.file.dataset, r.file.rebuild] as const] : [])))
   const datasets = new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])
@@ -71,21 +77,29 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
     const published = new Map<StagedFile, Awaited<ReturnType<typeof publishFile>>>()
     for (const s of schema.loading) published.set(s, await publishFile(deps, s, event.ingestDate, event.runId, clock(), schema.generation))
     await registerPartitions(deps, dataset, schema.loading, event.ingestDate, schema.generation)
-    for (const [s, p] of published) reports.push(fileReport(s, await commitFile(deps, s, p, event.runId, clock(), schema.generation)))
+    for (const [s, p] of published) {
+      const commit = await commitFile(deps, s, p, event.runId, clock(), schema.generation)
+      excise(dataset, commit.excised)
+      reports.push(fileReport(s, commit))
+    }
     for (const r of retractions.filter((x) => x.file.dataset === dataset)) {
-      const record = await retractFile(deps, r.file, event.runId, clock())
+      const { record, excised } = await retractFile(deps, r.file, event.runId, clock())
+      excise(dataset, excised)
       reports.push({
         dataset, key: r.file.key, etag: '', outcome: record ? 'retracted' : 'skipped', rowsIn: 0, rowsOut: 0, rowsRejected: 0,
         outputs: [], ...(record ? { rowsRetracted: record.rowsOut, note: `its ${record.rowsOut} row(s) and ${record.rowsRejected} reject(s) were removed: the raw file is gone` } : { note: 'nothing to retract: the file is back or was never loaded' }),
       })
     }
     // Small parts merged once a partition holds many; rows of replaced files cut out of merged ones.
-    await compactAfterLoad(deps, dataset, [...published.values()].flatMap((p) => p.outputs), compaction, clock)
+    await compactAfterLoad(deps, dataset, [...published.values()].flatMap((p) => p.outputs), [...(excised.get(dataset) ?? [])], compaction, clock)
   }
+  // A quarantined version may have replaced one with rows in compacted parts.
+  for (const [dataset, homes] of excised) if (!datasets.has(dataset)) await compactAfterLoad(deps, dataset, [], [...homes], compaction, clock)
   // A file built and swapped in by the same Load is reported once, as the swap left it.
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)
-  await writeReport(deps, event, reports)
+  const report = await writeReport(deps, event, reports)
+  await updateSummaries(deps, report, reports, staged)
   await writeReceipts(deps, event.runId, reports, clock())
   await deps.curated.delete(await stagingKeys(deps, event.runId, [...staged.map((s) => s.file.fileId), ...failures.map((r) => r.file.fileId), ...folded.failedIds]))
   const count = (outcome: FileReport['outcome']) => reports.filter((r) => r.outcome === outcome).length
@@ -199,7 +213,7 @@ function failedReport(r: FailedResult): FileReport {
  * changes or `sluice retry` removes the record. A version the raw zone no longer holds is
  * reported superseded instead.
  */
-async function quarantine(deps: LoadDeps, event: LoadEvent, result: FailedResult, report: FileReport, clock: () => Date): Promise<FileReport> {
+async function quarantine(deps: LoadDeps, event: LoadEvent, result: FailedResult, report: FileReport, clock: () => Date, excise: (dataset: string, homes?: string[]) => void): Promise<FileReport> {
   const { file } = result
   if (!file.rebuild) {
     const text = await deps.curated.readText(stagedResultKey(event.runId, file.fileId))
@@ -211,6 +225,7 @@ async function quarantine(deps: LoadDeps, event: LoadEvent, result: FailedResult
     const published = await publishFile(deps, staged, event.ingestDate, event.runId, clock(), generation)
     await registerPartitions(deps, file.dataset, [staged], event.ingestDate, generation)
     const commit = await commitFile(deps, staged, published, event.runId, clock(), generation, report.reason ?? result.error)
+    excise(file.dataset, commit.excised)
     if (commit.outcome === 'superseded') return fileReport(staged, commit)
     report = { ...report, outputs: commit.record.outputs, ...(staged.stats.rejectParts.length > 0 ? { queries: { rejects: fileQueries(staged).rejects } } : {}) }
   }
@@ -232,12 +247,14 @@ function causeMessage(cause: string): string {
   }
 }
 
-async function writeReport(deps: LoadDeps, event: LoadEvent, batch: FileReport[]): Promise<void> {
+async function writeReport(deps: LoadDeps, event: LoadEvent, batch: FileReport[]): Promise<RunReport> {
   const key = runReportKey(event.runId)
   const text = await deps.curated.readText(key)
   const previous = text ? (JSON.parse(text) as RunReport) : undefined
   const base = { runId: event.runId, trigger: event.trigger, ingestDate: event.ingestDate, startedAt: event.startedAt, updatedAt: new Date().toISOString() }
-  await deps.curated.writeText(key, `${JSON.stringify(mergeRunReport(previous, base, batch, event.skipped, event.pending ?? 0), null, 2)}\n`)
+  const report = mergeRunReport(previous, base, batch, event.skipped, event.pending ?? 0)
+  await deps.curated.writeText(key, `${JSON.stringify(report, null, 2)}\n`)
+  return report
 }
 
 async function stagingKeys(deps: LoadDeps, runId: string, fileIds: string[]): Promise<string[]> {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { compactionRecordKey, exciseKey, homeLayout, homeOf, layoutKey, type CompactionRecord, type PartitionLayout } from '../core/compaction/compaction-layout'
+import { compactionRecordKey, exciseKey, homeLayout, homeOf, inflightKey, layoutKey, type CompactionRecord, type PartitionLayout } from '../core/compaction/compaction-layout'
 import { WriteConflictError } from '../core/errors'
 import type { ObjectStore } from '../core/lake/object-store'
 
@@ -43,10 +43,21 @@ export async function readRecord(curated: ObjectStore, dataset: string, home: st
  * The planner plans the file again when a mark outlives any Load (see plan-step.ts), so the Load
  * that follows takes the mark up even if the one that wrote it crashed.
  */
-export async function markExcise(curated: ObjectStore, dataset: string, fileId: string, shared: string[] | undefined, now: Date): Promise<void> {
-  for (const home of new Set((shared ?? []).map(homeOf))) {
+export async function markExcise(curated: ObjectStore, dataset: string, fileId: string, shared: string[] | undefined, now: Date): Promise<string[]> {
+  const homes = [...new Set((shared ?? []).map(homeOf))]
+  for (const home of homes) {
     await curated.writeText(exciseKey(dataset, home, fileId, now, randomBytes(6).toString('hex')), JSON.stringify({ home, fileId, at: now.toISOString() }))
   }
+  return homes
+}
+
+/**
+ * Marks each home a publish will write into with an in-flight marker naming its intent (see
+ * compaction-layout.ts), before the intent itself is written: a compaction finds the publishes
+ * that may still write into its partition by listing that partition's folder, not the ledger.
+ */
+export async function markInflight(curated: ObjectStore, dataset: string, fileId: string, publishId: string, intent: string, homes: string[]): Promise<void> {
+  await Promise.all(homes.map((home) => curated.writeText(inflightKey(dataset, home, fileId, publishId), JSON.stringify({ intent }))))
 }
 
 /** Where a part published for `home` goes: the partition's current folder. */

@@ -20,7 +20,7 @@ import type { PartInfo, TransformStats } from '../core/transform-types'
 import type { Catalog } from '../core/lake/catalog'
 import { homeOf } from '../core/compaction/compaction-layout'
 import { layoutsForPublish } from './compaction-recovery'
-import { markExcise, readLayout, relocate } from './partition-layout'
+import { markExcise, markInflight, readLayout, relocate } from './partition-layout'
 
 /** One file's staged output on its way to the curated zone. */
 export interface StagedFile {
@@ -59,7 +59,12 @@ export interface Published {
  * it replaces what the file had loaded before, and it has no index entry (its quarantine record
  * keeps the planner away from it instead).
  */
-export type CommitOutcome = { outcome: 'committed'; record: LedgerRecord } | { outcome: 'already'; record: LedgerRecord } | { outcome: 'superseded'; rawEtag?: string }
+export type CommitOutcome = ({ outcome: 'committed'; record: LedgerRecord } | { outcome: 'already'; record: LedgerRecord } | { outcome: 'superseded'; rawEtag?: string }) & Excised
+
+/** Partition homes whose compacted parts the commit marked for excision: to compact next. */
+export interface Excised {
+  excised?: string[]
+}
 
 /** How many times a compare-and-swap is tried before the race is reported as transient. */
 const MAX_ATTEMPTS = 50
@@ -110,6 +115,7 @@ export async function publishFile(target: PublishTarget, staged: StagedFile, ing
     const layouts = await layoutsForPublish(target, dataset, homes, now)
     outputs = [...keys.data, ...keys.rejects].map((k) => relocate(k, new Map([...layouts].map(([h, r]) => [h, r.layout]))))
     const intent: PublishIntent = { key, etag, runId, publishId, outputs, writtenAt: now.toISOString(), ...(generation ? { generation } : {}) }
+    await markInflight(curated, dataset, fileId, publishId, intentAt, homes)
     await curated.writeText(intentAt, JSON.stringify(intent))
     const moved = await Promise.all(homes.map(async (h) => (await readLayout(curated, dataset, h)).etag !== layouts.get(h)!.etag))
     if (!moved.some(Boolean)) break
@@ -134,50 +140,54 @@ export async function commitFile(deps: PublishDeps, staged: CommittableFile, pub
     key, dataset, fileId, state, etag, publishId: published.publishId, runId, committedAt: now.toISOString(), outputs: published.outputs,
     rowsIn: staged.stats.rowsIn, rowsOut: staged.stats.rowsOut, rowsRejected: staged.stats.rowsRejected, ...(generation ? { generation } : {}), ...(failed === undefined ? {} : { reason: failed }),
   }
+  const excised = new Set<string>()
+  const marked = (outcome: CommitOutcome): CommitOutcome => (excised.size > 0 ? { ...outcome, excised: [...excised] } : outcome)
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const read = await deps.curated.readVersioned(headKey(dataset, fileId))
     const head = read ? (JSON.parse(read.text) as LedgerRecord) : undefined
     // A retry of our own Load after the swap landed: finish what that attempt began.
-    if (head?.state === state && head.publishId === published.publishId) return finish(deps, head, now, 'committed')
+    if (head?.state === state && head.publishId === published.publishId) return marked(await finish(deps, head, now, 'committed'))
     // The head is read before the raw zone: a version committed after this check has to win
     // against our head read, so an older version can never replace a newer one.
     const raw = await deps.raw.head(key)
     if (raw?.etag !== etag) {
       await discard(deps.curated, published)
-      return { outcome: 'superseded', ...(raw ? { rawEtag: raw.etag } : {}) }
+      return marked({ outcome: 'superseded', ...(raw ? { rawEtag: raw.etag } : {}) })
     }
     if (head?.state === state && head.etag === etag && (head.generation ?? '') === generation) {
       await discard(deps.curated, published)
-      return finish(deps, head, now, 'already')
+      return marked(await finish(deps, head, now, 'already'))
     }
     const next: LedgerRecord = { ...record, replaced: await replacedKeys(deps.curated, dataset, fileId, head) }
-    await markExcise(deps.curated, dataset, fileId, head?.shared, now)
-    if (await swapHead(deps.curated, next, read)) return finish(deps, next, now, 'committed')
+    for (const home of await markExcise(deps.curated, dataset, fileId, head?.shared, now)) excised.add(home)
+    if (await swapHead(deps.curated, next, read)) return marked(await finish(deps, next, now, 'committed'))
   }
   throw new WriteConflictError(`ledger: commit of ${key} lost ${MAX_ATTEMPTS} races in a row`)
 }
 
 /**
  * Retracts the rows of a raw file that is gone (deleted, or the old key of a rename), by the
- * same compare-and-swap: only while the key is still missing. Returns the retracted record, or
- * undefined when there was nothing to retract or the file came back.
+ * same compare-and-swap: only while the key is still missing. Returns the retracted record (none
+ * when there was nothing to retract or the file came back) and the homes it marked for excision.
  */
-export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: string, now: Date): Promise<LedgerRecord | undefined> {
+export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: string, now: Date): Promise<{ record?: LedgerRecord } & Excised> {
   const { dataset, fileId, key } = file
+  const excised = new Set<string>()
+  const marked = (record?: LedgerRecord) => ({ ...(record ? { record } : {}), ...(excised.size > 0 ? { excised: [...excised] } : {}) })
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const read = await deps.curated.readVersioned(headKey(dataset, fileId))
     const head = read ? (JSON.parse(read.text) as LedgerRecord) : undefined
-    if (await deps.raw.head(key)) return undefined
+    if (await deps.raw.head(key)) return marked()
     if (head?.state === 'retracted') {
       await finish(deps, head, now, 'committed')
-      return undefined
+      return marked()
     }
     if (!head) {
       const entries = await ledgerEntries(deps.curated, dataset, fileId)
       if (!entries.some((e) => e.kind === 'committed')) {
         // A file that only ever failed has nothing to retract; its quarantine goes with it.
         await deps.curated.delete(entries.filter((e) => e.kind === 'quarantined').map((e) => e.key))
-        return undefined
+        return marked()
       }
     }
     const replaced = await replacedKeys(deps.curated, dataset, fileId, head)
@@ -185,10 +195,10 @@ export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: s
       key, dataset, fileId, state: 'retracted', etag: '', publishId: '', runId, committedAt: now.toISOString(), outputs: [], replaced,
       rowsIn: head?.rowsIn ?? 0, rowsOut: head?.rowsOut ?? 0, rowsRejected: head?.rowsRejected ?? 0,
     }
-    await markExcise(deps.curated, dataset, fileId, head?.shared, now)
+    for (const home of await markExcise(deps.curated, dataset, fileId, head?.shared, now)) excised.add(home)
     if (await swapHead(deps.curated, next, read)) {
       await finish(deps, next, now, 'committed')
-      return next
+      return marked(next)
     }
   }
   throw new WriteConflictError(`ledger: retraction of ${key} lost ${MAX_ATTEMPTS} races in a row`)

@@ -11,6 +11,8 @@ import { commitFile, type CommittableFile, type Published, type PublishDeps } fr
 import { cutSharedPart, rewriteStoredPart } from './rewrite-stored-part'
 import { tableTypes } from './conform-staged'
 import { removeStaleCompacted } from './compact-dataset'
+import { homeOf } from '../core/compaction/compaction-layout'
+import { markInflight } from './partition-layout'
 
 /** What a widening needs: the lake, and the raw zone's heads for the commits. */
 export type WidenDeps = Pick<LakeDeps, 'catalog' | 'curated' | 'database'> & PublishDeps
@@ -68,7 +70,10 @@ export async function widenTable(deps: WidenDeps, dataset: string, current: Vers
   const built = new Map<string, WidenedFile>()
   try {
     for (let round = 0; round < CATCH_UP_ROUNDS; round++) {
-      const heads = await committedHeads(deps.curated, dataset, from)
+      const { heads, swapped } = await committedHeads(deps.curated, dataset, from, generation)
+      // Another execution building this same generation swapped it in and commits its files:
+      // a file gone from the old generation is then live under the keys built here, not lost.
+      if (swapped) return { files: built.size, rewritten: 0, generation: await finishWidening(deps, dataset, runId, now) }
       const todo = heads.filter((h) => built.get(h.fileId)?.from.publishId !== h.publishId)
       for (const gone of [...built.values()].filter((b) => !heads.some((h) => h.fileId === b.file.file.fileId && h.publishId === b.from.publishId))) {
         await dropWidened(deps.curated, dataset, generation, gone)
@@ -156,17 +161,23 @@ async function moveRejects(deps: WidenDeps, dataset: string, generation: string)
   if (missing.length > 0) await deps.catalog.addPartitions(deps.database, name, missing)
 }
 
-/** The committed heads of a dataset whose parts are in generation `generation`. */
-async function committedHeads(curated: ObjectStore, dataset: string, generation: string): Promise<LedgerRecord[]> {
+/**
+ * The committed heads of a dataset whose parts are in generation `from`, and whether a head is
+ * committed in generation `to` already: only after `to` was swapped in can a file be.
+ */
+async function committedHeads(curated: ObjectStore, dataset: string, from: string, to: string): Promise<{ heads: LedgerRecord[]; swapped: boolean }> {
   const heads: LedgerRecord[] = []
+  let swapped = false
   for await (const o of curated.list(ledgerPrefix(dataset))) {
     const entry = parseLedgerKey(o.key)
     if (entry?.kind !== 'head' || o.key !== headKey(dataset, entry.fileId)) continue
     const text = await curated.readText(o.key)
     const head = text ? (JSON.parse(text) as LedgerRecord) : undefined
-    if (head?.state === 'committed' && (head.generation ?? '') === generation) heads.push(head)
+    if (head?.state !== 'committed') continue
+    if ((head.generation ?? '') === from) heads.push(head)
+    else if (head.generation === to) swapped = true
   }
-  return heads
+  return { heads, swapped }
 }
 
 /**
@@ -199,6 +210,7 @@ async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: strin
   const outputs = [...moves, ...cuts].map((m) => m.to)
   const intent: PublishIntent = { key: head.key, etag: head.etag, runId, publishId, outputs, writtenAt: now.toISOString(), generation }
   const intentAt = intentKey(dataset, fileId, publishId, now)
+  await markInflight(curated, dataset, fileId, publishId, intentAt, [...new Set(outputs.map(homeOf))])
   await curated.writeText(intentAt, JSON.stringify(intent))
   let rewritten = 0
   for (const m of [...moves, ...cuts]) {

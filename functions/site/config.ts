@@ -2,7 +2,6 @@ import { requireEnv } from '../adapters/env-config'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
-  rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
   siteBucket: requireEnv('SITE_BUCKET'),
   database: requireEnv('GLUE_DATABASE'),

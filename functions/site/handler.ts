@@ -14,7 +14,6 @@ const assets = [
 ]
 
 const deps = {
-  raw: s3Zone(config.rawBucket),
   curated: s3Zone(config.curatedBucket),
   catalog: glueCatalogOnAws(),
   database: config.database,
@@ -23,11 +22,11 @@ const deps = {
   queries: { athena: true },
 }
 
-/** Site Lambda: `{ runId }` after a Load → the status site regenerated from the lake. */
+/** Site Lambda: `{ runId }` after a Load → the pages of the run's files and datasets, and the index. */
 export async function handler(event: { runId: string }): Promise<SiteResult> {
   if (typeof event?.runId !== 'string') throw new InvalidInputError(`site: expected { runId }, got ${JSON.stringify(event)?.slice(0, 200)}`)
   logger.appendKeys({ runId: event.runId })
-  const result = await siteStep(deps)
+  const result = await siteStep(deps, event.runId)
   logger.info('site written', { ...result })
   return result
 }

@@ -1,11 +1,11 @@
-import { parquetReadObjects } from 'hyparquet'
-import { datasetOfKey, rejectsTable } from '../core/lake/lake-layout'
-import { parseLedgerKey, type LedgerRecord } from '../core/lake/ledger'
+import { readJson } from '../adapters/site-summaries'
+import { fileId, runReportKey } from '../core/lake/lake-layout'
 import type { RunReport } from '../core/lake/run-report'
-import { buildSiteModel, type QuarantineNote, type RejectSample, type SiteSources } from '../core/site/site-model'
-import { renderSite } from '../core/site/render-site'
 import type { LakeDeps } from '../core/lake/step-deps'
-import type { ObjectStore } from '../core/lake/object-store'
+import { renderSite } from '../core/site/render-site'
+import { emptyHistory, RUN_HISTORY_KEY, type RunHistory } from '../core/site/run-history'
+import { buildSiteModel, type SiteModel, type SiteSources } from '../core/site/site-model'
+import { shardKey, shardOf, SUMMARY_PREFIX, type DatasetSummary, type FileEntry, type FileShard } from '../core/site/site-summary'
 
 /** Where the site's files go: a local folder or the site bucket. */
 export interface SiteWriter {
@@ -18,7 +18,8 @@ export interface SiteAsset {
   content: Uint8Array
 }
 
-export interface SiteDeps extends LakeDeps {
+/** The site reads the curated zone's summaries and run reports, and the catalog. */
+export interface SiteDeps extends Pick<LakeDeps, 'curated' | 'catalog' | 'database'> {
   site: SiteWriter
   assets: SiteAsset[]
   /** How a file's rows are queried: Athena's `"$path"`, and/or DuckDB over this curated folder. */
@@ -33,72 +34,55 @@ export interface SiteResult {
   files: number
 }
 
-async function readBytes(store: ObjectStore, key: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  for await (const chunk of store.read(key)) chunks.push(chunk)
-  return Buffer.concat(chunks)
+/** Every dataset's summary: one small object each. */
+export async function readSummaries(deps: Pick<SiteDeps, 'curated'>): Promise<DatasetSummary[]> {
+  const summaries: DatasetSummary[] = []
+  for await (const o of deps.curated.list(SUMMARY_PREFIX)) {
+    const summary = o.key.endsWith('.json') ? await readJson<DatasetSummary>(deps.curated, o.key) : undefined
+    if (summary) summaries.push(summary)
+  }
+  return summaries
 }
 
-const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined)
-
-/** A quarantine record of any shape: what it says of key, reason and time, if anything. */
-function quarantineNote(dataset: string, json: string): QuarantineNote {
-  let record: Record<string, unknown> = {}
-  try {
-    const parsed = JSON.parse(json) as unknown
-    if (parsed && typeof parsed === 'object') record = parsed as Record<string, unknown>
-  } catch {
-    // An unreadable record still says that a file is quarantined.
+/**
+ * Updates the site after a Load of a run: reads the run's report, the shards of its files and
+ * every dataset's summary, and writes only the pages of the files the run's latest batch merged
+ * and of their datasets, the page of runs this run cut from the index, and the index. Its writes
+ * follow the batch, not the lake.
+ */
+export async function siteStep(deps: SiteDeps, runId: string): Promise<SiteResult> {
+  const report = await readJson<RunReport>(deps.curated, runReportKey(runId))
+  const reported = (report?.files ?? []).filter((f) => !f.note?.startsWith('rebuilt into generation'))
+  const shards = new Map<string, string[]>()
+  for (const f of reported) {
+    const key = shardKey(f.dataset, shardOf(fileId(f.key)))
+    shards.set(key, [...(shards.get(key) ?? []), f.key])
   }
-  const key = text(record['key'])
-  const reason = text(record['reason']) ?? text(record['error'])
-  const at = text(record['quarantinedAt']) ?? text(record['at']) ?? text(record['committedAt'])
-  return { dataset, ...(key ? { key } : {}), ...(reason ? { reason } : {}), ...(at ? { at } : {}) }
+  const files: FileEntry[] = []
+  for (const [key, keys] of shards) {
+    const shard = await readJson<FileShard>(deps.curated, key)
+    // Files of the run's earlier batches had their pages written by those batches' updates.
+    for (const k of keys) if (shard?.files[k]?.mergedBy?.runId === runId && shard.files[k].mergedBy.batchAt === report!.updatedAt) files.push(shard.files[k])
+  }
+  const history = (await readJson<RunHistory>(deps.curated, RUN_HISTORY_KEY)) ?? emptyHistory()
+  const model = buildSiteModel({
+    generatedAt: now(deps),
+    database: deps.database,
+    tables: await deps.catalog.listTables(deps.database),
+    summaries: await readSummaries(deps),
+    files,
+    // A page of older runs is written by the update of the run that cut it, and never again.
+    history: { ...history, archived: history.archived.filter((p) => p.cutBy === runId) },
+    changed: [...new Set(files.map((f) => f.dataset))].sort(),
+    queries: deps.queries,
+  })
+  return writeSite(deps, model)
 }
 
-/** Reads what the site shows from the zones and the catalog. */
-export async function collectSiteSources(deps: SiteDeps): Promise<SiteSources> {
-  const heads: LedgerRecord[] = []
-  const quarantined: QuarantineNote[] = []
-  for await (const o of deps.curated.list('_ledger/')) {
-    const dataset = o.key.split('/')[1] ?? ''
-    if (o.key.endsWith('.quarantined.json')) {
-      quarantined.push(quarantineNote(dataset, (await deps.curated.readText(o.key)) ?? ''))
-    } else if (parseLedgerKey(o.key)?.kind === 'head') {
-      const json = await deps.curated.readText(o.key)
-      if (json) heads.push(JSON.parse(json) as LedgerRecord)
-    }
-  }
-  const runs: RunReport[] = []
-  for await (const o of deps.curated.list('_runs/')) {
-    if (!o.key.endsWith('.json')) continue
-    const json = await deps.curated.readText(o.key)
-    if (json) runs.push(JSON.parse(json) as RunReport)
-  }
-  const rawFiles: SiteSources['rawFiles'] = []
-  for await (const o of deps.raw.list('')) if (datasetOfKey(o.key)) rawFiles.push(o)
+export const now = (deps: Pick<SiteDeps, 'clock'>) => (deps.clock ?? (() => new Date()))().toISOString()
 
-  // The rejects the lake holds now: those of the committed versions.
-  const rejects: Record<string, RejectSample[]> = {}
-  for (const head of heads.filter((h) => h.state === 'committed')) {
-    for (const key of head.outputs.filter((k) => k.startsWith(`${rejectsTable(head.dataset)}/`))) {
-      const bytes = await readBytes(deps.curated, key)
-      const rows = (await parquetReadObjects({ file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer })) as Record<string, unknown>[]
-      const list = (rejects[head.dataset] ??= [])
-      for (const r of rows) {
-        const column = text(r['column'])
-        list.push({ source: String(r['source'] ?? ''), line: Number(r['line']), record: String(r['record'] ?? ''), errorCode: String(r['error_code'] ?? ''), errorMessage: String(r['error_message'] ?? ''), ...(column ? { column } : {}) })
-      }
-    }
-  }
-  const tables = await deps.catalog.listTables(deps.database)
-  const now = (deps.clock ?? (() => new Date()))()
-  return { generatedAt: now.toISOString(), database: deps.database, tables, heads, quarantined, runs, rawFiles, rejects, queries: deps.queries }
-}
-
-/** Regenerates the whole site from the lake: the pages first, the index last. */
-export async function siteStep(deps: SiteDeps): Promise<SiteResult> {
-  const model = buildSiteModel(await collectSiteSources(deps))
+/** Writes the model's pages: the chart library and the pages first, the index last. */
+export async function writeSite(deps: Pick<SiteDeps, 'site' | 'assets'>, model: SiteModel): Promise<SiteResult> {
   const pages = renderSite(model)
   for (const asset of deps.assets) await deps.site.write(asset.path, asset.content)
   // The index links to every other page: written last, it never links to a page not there yet.

@@ -13,16 +13,22 @@ export type ConvertFile = (event: TransformEvent) => Promise<TransformResult | R
  * A file that fails for a reason a retry cannot change is returned as failed, so that it never
  * fails its batch-mates; a transient error (TransientStorageError) is thrown, and the workflow
  * retries the whole batch: each file's staging keys are named by the run and the file, so a
- * file converted again overwrites what its first attempt staged.
+ * file converted again overwrites what its first attempt staged. `retried` says which errors
+ * are transient.
  */
-export async function transformBatch(curated: Pick<ObjectStore, 'readText'>, event: TransformBatchEvent, convert: ConvertFile): Promise<FileResult[]> {
+export async function transformBatch(
+  curated: Pick<ObjectStore, 'readText'>,
+  event: TransformBatchEvent,
+  convert: ConvertFile,
+  retried: (error: Error) => boolean = (error) => error instanceof TransientStorageError,
+): Promise<FileResult[]> {
   const context = await readContext(curated, event.BatchInput.context)
   const results: FileResult[] = []
   for (const file of event.Items) {
     try {
       results.push(await convert({ runId: event.BatchInput.runId, file, contracts: context.contracts, tables: context.tables }))
     } catch (e) {
-      if (e instanceof TransientStorageError || !(e instanceof Error)) throw e
+      if (!(e instanceof Error) || retried(e)) throw e
       results.push(failedResult(file, e))
     }
   }

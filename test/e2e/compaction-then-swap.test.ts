@@ -62,7 +62,7 @@ describe('a compacted table swapped to a new generation', () => {
     expect(await totals()).toEqual({ n: 64, total: expect.any(String), ids: 64, files: 21 })
     expect(canonicalDecimal(String((await totals())!['total']))).toBe(exactSum(csvColumn(all, 'amount')))
     const parts = await liveParts(lake.deps.catalog, lake.deps.database, 'payments', lake.deps.curated)
-    expect(new Set(parts.map((p) => p.types['amount']))).toEqual(new Set(['decimal(20,4)']))
+    expect(new Set(parts.map((p) => p.types['amount']))).toEqual(new Set(['decimal(29,9)']))
     // Nothing of the old generation is left: no merged part, no own part.
     expect((await lake.curatedKeys('payments/')).filter((k) => k.endsWith('.parquet') && !parts.some((p) => p.key === k))).toEqual([])
     expect(await lakeFindings(lake.deps, [...built.csvs.map((_, f) => `payments/p-${String(f).padStart(3, '0')}.csv`), 'payments/p-wide.csv'])).toEqual(CONSISTENT)

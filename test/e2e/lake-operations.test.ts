@@ -71,7 +71,7 @@ describe('the run history, the status of a lake, and dropping a dataset', () => 
     const plan = await planDrop(lake.deps, 'orders')
     await dropDataset(lake.deps, plan)
     const tables = (await lake.deps.catalog.listTables('sluice')).map((t) => t.Name)
-    const left = (await lake.curatedKeys()).filter((k) => /^(orders|orders__rejects|_ledger\/orders)\//.test(k))
+    const left = (await lake.curatedKeys()).filter((k) => /^(orders|orders__rejects|_ledger\/orders|_site\/files\/orders)\/|^_site\/datasets\/orders\.json$/.test(k))
     const raw = await lake.deps.raw.head('orders/orders-2024-05.csv')
     const reload = await lake.run(undefined, { startTime: NEXT_DAY })
     const after = await lake.query('SELECT count(*) AS n, count(DISTINCT order_id) AS ids FROM orders')

@@ -113,9 +113,9 @@ describe('one column stays one column, through the workflow', () => {
     // Assess
     expect(tableColumns.find((c) => c.name === 'amount')?.type).toBe('decimal(18,2)')
     expect(day1Sum).toEqual([{ total: '13.75' }])
-    expect(stats.columns.filter((c) => c.name.startsWith('amount')).map((c) => [c.name, c.type])).toEqual([['amount', 'decimal(20,4)']])
-    expect(written.rows.map((r) => r['amount'])).toEqual(['7.1250', '1.0000'])
-    expect(sumDecimal([day1Sum[0]!['total'] as string, ...written.rows.map((r) => r['amount'] as string)], 4)).toBe('21.8750')
+    expect(stats.columns.filter((c) => c.name.startsWith('amount')).map((c) => [c.name, c.type])).toEqual([['amount', 'decimal(29,9)']])
+    expect(written.rows.map((r) => r['amount'])).toEqual(['7.125000000', '1.000000000'])
+    expect(sumDecimal([day1Sum[0]!['total'] as string, ...written.rows.map((r) => r['amount'] as string)], 9)).toBe('21.875000000')
     expect(stats.warnings).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLake, type E2ELake } from '../support/e2e-lake'
+import { createLake, type E2ELake, type RunOptions } from '../support/e2e-lake'
 
 const RETURNS = {
   'returns/returns-2024-05.csv': 'return_id,order_id,reason\n1,50001,damaged\n2,50017,late\n',
@@ -111,5 +111,41 @@ describe('the workflow input', () => {
       'InvalidInputError: input: expected {"trigger":"schedule"}, {"trigger":"object","key":"<raw key>"}, {"trigger":"object","keys":[…]}, {"trigger":"reprocess","dataset":"<dataset>"} or a batch of queued S3 events, got {"trigger":"nightly"}',
     )
     expect(await lake.curatedKeys()).toEqual([])
+  })
+})
+
+describe('a throttled Transform', () => {
+  let lake: E2ELake | undefined
+
+  afterEach(async () => {
+    await lake?.dispose()
+    lake = undefined
+  })
+
+  it('is retried until Lambda takes it, and its file is loaded, not failed', async () => {
+    // Prepare
+    lake = await createLake({ seed: ['orders/orders-2024-06.csv'] })
+    let throttles = 0
+    const throttled: RunOptions['wrap'] = (state, handler) =>
+      state !== 'Transform'
+        ? handler
+        : async (event) => {
+            if (throttles < 7) {
+              throttles += 1
+              throw Object.assign(new Error('Rate Exceeded.'), { name: 'Lambda.TooManyRequestsException' })
+            }
+            return handler(event)
+          }
+
+    // Act
+    const { report, failure } = await lake.run(undefined, { wrap: throttled, retryIntervals: { Transform: 0 } })
+    const orders = await lake.query('SELECT count(*) AS n FROM orders')
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(throttles).toBe(7)
+    expect(report.files).toMatchObject([{ key: 'orders/orders-2024-06.csv', outcome: 'loaded', rowsOut: 55 }])
+    expect(report.totals).toMatchObject({ files: 1, loaded: 1, failed: 0 })
+    expect(orders).toEqual([{ n: 55 }])
   })
 })

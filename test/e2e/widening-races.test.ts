@@ -18,8 +18,11 @@ const DAY2 = new Date('2024-07-02T06:00:00.000Z')
 const DAY3 = new Date('2024-07-03T06:00:00.000Z')
 const A = `id,amount\n${Array.from({ length: 20 }, (_, i) => `${i + 1},${i}.5`).join('\n')}\n`
 const B = 'id,amount\n101,0.125\n'
-const C = 'id,amount\n201,0.03125\n'
+/** Scale 12: a widening past decimal(29,9), where B's ends. */
+const C = 'id,amount\n201,0.000000003125\n'
 const D = 'id,amount\n301,4.5\n'
+/** Scale 4, as B's widening: the same generation. */
+const E = 'id,amount\n401,2.0625\n'
 
 /** The curated zone, holding the first upload made while `armed()` (the widening's first rewritten part). */
 function holdingFirstUpload(curated: ObjectStore, armed: () => boolean, wait: () => Promise<void>): ObjectStore {
@@ -90,7 +93,7 @@ describe('widenings racing', () => {
     const held = gate()
     const first = armingLoad()
 
-    // Act: the first execution is held in its rewrite (to scale 3) while a second widens to scale 5.
+    // Act: the first execution is held in its rewrite (to B's scale 9) while a second widens to C's 18.
     const running = lake.run(undefined, { startTime: DAY2, wrap: first.wrap, deps: { ...lake.deps, curated: holdingFirstUpload(lake.deps.curated, first.armed, held.wait) } })
     await held.reached
     await lake.putRaw('meter/c.csv', C)
@@ -107,8 +110,39 @@ describe('widenings racing', () => {
     const end = await state(lake)
     expect(end.sum).toBe(exactSum(csvColumn([A, B, C], 'amount')))
     expect(end.types).toEqual([end.declared])
-    expect(parseAthenaType(end.declared!)).toMatchObject({ kind: 'decimal', scale: expect.toSatisfy((n: number) => n >= 5) })
+    expect(parseAthenaType(end.declared!)).toMatchObject({ kind: 'decimal', scale: expect.toSatisfy((n: number) => n >= 12) })
     expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv', 'meter/c.csv'])).toEqual(CONSISTENT)
+  })
+
+  it('finishes, keeping every row, a widening another execution built the same way and swapped in while it was held', async () => {
+    // Prepare
+    const lake = await lakeWithA()
+    lakes.push(lake)
+    await lake.putRaw('meter/b.csv', B)
+    const held = gate()
+    const first = armingLoad()
+
+    // Act: the first execution is held in its rewrite of meter/a.csv while a second widens the
+    // same table version to the same type (one generation), swaps it in and commits it.
+    const running = lake.run(undefined, { startTime: DAY2, wrap: first.wrap, deps: { ...lake.deps, curated: holdingFirstUpload(lake.deps.curated, first.armed, held.wait) } })
+    await held.reached
+    await lake.putRaw('meter/e.csv', E)
+    const second = await lake.run(undefined, { startTime: DAY2, wrap: transformingBlind })
+    held.open()
+    const held1 = await running
+
+    // Assess
+    expect(second.failure).toBeUndefined()
+    expect(held1.failure).toBeUndefined()
+    const end = await state(lake)
+    expect(end.rows).toEqual([
+      { source: 'meter/a.csv', n: 20, ids: 20 },
+      { source: 'meter/b.csv', n: 1, ids: 1 },
+      { source: 'meter/e.csv', n: 1, ids: 1 },
+    ])
+    expect(end.sum).toBe(exactSum(csvColumn([A, B, E], 'amount')))
+    expect(end.types).toEqual([end.declared])
+    expect(await lakeFindings(lake.deps, ['meter/a.csv', 'meter/b.csv', 'meter/e.csv'])).toEqual(CONSISTENT)
   })
 
   it('rewrites a file another execution loaded while the widening rewrote the table', async () => {

@@ -9,7 +9,7 @@ import { BUNDLE_FILE, BUNDLING } from '../../infra/functions'
 import { removeSyntheses, synthSluice, type TemplateJson } from '../support/infra-synth'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const STEPS = ['plan', 'transform', 'load', 'handoff', 'site'] as const
+const STEPS = ['plan', 'transform', 'load', 'handoff', 'site', 'drops'] as const
 /** Files a step's asset holds besides the bundle: the Site step serves the chart library. */
 const EXTRA_FILES: Partial<Record<(typeof STEPS)[number], string[]>> = { site: ['uPlot.iife.min.js', 'uPlot.min.css'] }
 const MAX_BUNDLE_BYTES = 5 * 1024 * 1024

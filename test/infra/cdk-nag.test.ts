@@ -49,6 +49,8 @@ describe('cdk-nag AwsSolutionsChecks on the sluice stack', () => {
     expect([...new Set(acks.map((a) => `${a.path.replace(/^Sluice\//, '')}: ${a.id.replace(/<(\w+?)[0-9A-F]{8}\.Arn>/g, '<$1.Arn>')}`))].sort()).toEqual(
       [
         'Alarms/Topic: AwsSolutions-SNS2',
+        'Functions/Drops: AwsSolutions-L1',
+        'Functions/DropsRole: AwsSolutions-IAM5[Resource::*]',
         'Functions/HandOff: AwsSolutions-L1',
         'Functions/HandOffRole: AwsSolutions-IAM5[Resource::*]',
         'Functions/HandOffRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/_runs/*]',

@@ -94,10 +94,15 @@ describe('observability of the synthesized stack', () => {
     expect(fn['Environment'].Variables).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'sluice', POWERTOOLS_METRICS_NAMESPACE: 'sluice' })
   })
 
+  it('reserves no concurrency by default, so that the stack deploys on a new account', () => {
+    const reservations = Object.values(synth.json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.['ReservedConcurrentExecutions'] !== undefined)
+    expect(reservations).toEqual([])
+  })
+
   it('reserves concurrency for Transform only, as sluice:transformReservedConcurrency says', () => {
-    expect(functionNamed(synth.json, 'sluice-transform')['ReservedConcurrentExecutions']).toBe(100)
-    expect(functionNamed(synth.json, 'sluice-plan')['ReservedConcurrentExecutions']).toBeUndefined()
-    expect(functionNamed(synthSluice({ 'sluice:transformReservedConcurrency': '50' }, { bundle: false }).json, 'sluice-transform')['ReservedConcurrentExecutions']).toBe(50)
+    const reserved = synthSluice({ 'sluice:transformReservedConcurrency': '50' }, { bundle: false }).json
+    expect(functionNamed(reserved, 'sluice-transform')['ReservedConcurrentExecutions']).toBe(50)
+    expect(functionNamed(reserved, 'sluice-plan')['ReservedConcurrentExecutions']).toBeUndefined()
     expect(functionNamed(synthSluice({ 'sluice:transformReservedConcurrency': 'none' }, { bundle: false }).json, 'sluice-transform')['ReservedConcurrentExecutions']).toBeUndefined()
   })
 

@@ -97,8 +97,8 @@ describe('the synthesized sluice stack', () => {
       for (const bucket of [ids.raw, ids.curated, ids.results]) {
         expect(refOf(json.Resources[bucket]!.Properties!.LoggingConfiguration.DestinationBucketName)).toBe(ids.logs)
       }
-      // No custom-resource Lambda manages bucket notifications: the step functions are the only ones.
-      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(5)
+      // No custom-resource Lambda manages bucket notifications: the step functions and Drops are the only ones.
+      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(6)
       expect(resourceIds(json, 'Custom::S3BucketNotifications')).toEqual([])
     })
 
@@ -123,6 +123,7 @@ describe('the synthesized sluice stack', () => {
       ['sluice-transform', 1769, 900],
       ['sluice-load', 1024, 900],
       ['sluice-handoff', 256, 60],
+      ['sluice-drops', 256, 30],
     ])('runs %s on arm64 Node.js 22 with %i MB for at most %i s', (name, memory, timeout) => {
       const { props } = functionNamed(json, name)
       expect(props).toMatchObject({ Architectures: ['arm64'], Runtime: 'nodejs22.x', MemorySize: memory, Timeout: timeout, Handler: 'index.handler' })
@@ -158,6 +159,7 @@ describe('the synthesized sluice stack', () => {
       expect(env('sluice-transform')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, TRANSFORM_WORKERS: '1', NODE_OPTIONS: '--max-semi-space-size=2', MALLOC_MMAP_THRESHOLD_: '131072' })
       expect(env('sluice-load')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice' })
       expect(env('sluice-handoff')).toEqual({ ...powertools, CURATED_BUCKET: { Ref: ids.curated } })
+      expect(env('sluice-drops')).toEqual({ ...powertools, MAX_RUNNING_EXECUTIONS: '4', STATE_MACHINE_ARN: { Ref: ids.stateMachine } })
     })
 
     it('writes each function log to its own log group, kept for 30 days', () => {
@@ -257,28 +259,34 @@ describe('the synthesized sluice stack', () => {
       }
     })
 
-    it('lets the state machine invoke its five step functions and nothing else', () => {
+    it('lets the state machine invoke its five step functions, the drops pipe the Drops Lambda, and nothing else', () => {
       // Prepare
       const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
+      const [pipe] = resourceIds(json, 'AWS::Pipes::Pipe').map((id) => json.Resources[id]!.Properties!)
       const invoke = policyStatements(json).filter((s) => s.Action.includes('lambda:InvokeFunction'))
+      const byRole = (r: string | undefined) => invoke.filter((s) => (json.Resources[s.policy]!.Properties!.Roles as unknown[]).map(refOf).includes(r))
 
       // Assess
-      expect(invoke).toHaveLength(1)
-      expect((json.Resources[invoke[0]!.policy]!.Properties!.Roles as unknown[]).map(refOf)).toEqual([role])
-      expect(invoke[0]!.Resource.map(refOf).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-site', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
+      expect(invoke).toHaveLength(2)
+      expect(byRole(role).flatMap((s) => s.Resource.map(refOf)).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-site', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
+      expect(byRole(refOf(pipe!.RoleArn)).flatMap((s) => s.Resource.map(refOf))).toEqual([functionNamed(json, 'sluice-drops').id])
     })
 
-    it('lets the sweep, the drops pipe, the hand-off and the Distributed Map\'s child executions start this state machine, and nothing else', () => {
+    it('lets the sweep, the Drops Lambda, the hand-off and the Distributed Map\'s child executions start this state machine, and nothing else', () => {
       // Prepare
       const start = policyStatements(json).filter((s) => s.Action.includes('states:StartExecution'))
       const name = json.Resources[ids.stateMachine]!.Properties!.StateMachineName
+      const drops = statementsOfFunction(json, 'sluice-drops').filter((s) => s.Action.some((a) => a.startsWith('states:')))
+      const dropsPolicies = new Set(drops.map((s) => s.policy))
       const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
       const ofMachine = policyStatements(json).filter((s) => (json.Resources[s.policy]!.Properties!.Roles as unknown[] | undefined)?.map(refOf).includes(role))
 
       // Assess
       expect(start).toHaveLength(4)
-      for (const s of start) expect(s.Action).toEqual(['states:StartExecution'])
       expect(start.filter((s) => s.Resource.map(refOf).join() === ids.stateMachine)).toHaveLength(2)
+      expect(drops.flatMap((s) => s.Action).sort()).toEqual(['states:ListExecutions', 'states:StartExecution'])
+      expect(drops.flatMap((s) => s.Resource.map(refOf))).toEqual(drops.flatMap((s) => s.Resource.map(() => ids.stateMachine)))
+      for (const s of start.filter((s) => !dropsPolicies.has(s.policy))) expect(s.Action).toEqual(['states:StartExecution'])
       // The hand-off and the Map name the machine by its ARN built from the fixed name (no dependency cycle).
       const handOff = statementsOfFunction(json, 'sluice-handoff').find((s) => s.Action.includes('states:StartExecution'))!
       expect(JSON.stringify(handOff.Resource)).toContain(`:stateMachine:${name}`)
@@ -322,7 +330,7 @@ describe('the synthesized sluice stack', () => {
   })
 
   describe('triggers', () => {
-    it('queues each CSV created in or deleted from the raw zone, and starts one execution per batch of the queue', () => {
+    it('queues each CSV created in or deleted from the raw zone, and hands the queue in batches to the Drops Lambda', () => {
       // Prepare
       const [rule] = resourceIds(json, 'AWS::Events::Rule').map((id) => json.Resources[id]!.Properties!)
       const [queue] = resourceIds(json, 'AWS::SQS::Queue').filter((id) => json.Resources[id]!.Properties!.QueueName === 'sluice-drops')
@@ -340,9 +348,18 @@ describe('the synthesized sluice stack', () => {
       expect(rule!.Targets).toHaveLength(1)
       expect(JSON.stringify(rule!.Targets[0].Arn)).toContain(queue)
       expect(JSON.stringify(pipe!.Source)).toContain(queue)
-      expect(refOf(pipe!.Target)).toBe(ids.stateMachine)
+      expect(refOf(pipe!.Target)).toBe(functionNamed(json, 'sluice-drops').id)
       expect(pipe!.SourceParameters).toEqual({ SqsQueueParameters: { BatchSize: 100, MaximumBatchingWindowInSeconds: 20 } })
-      expect(pipe!.TargetParameters).toEqual({ StepFunctionStateMachineParameters: { InvocationType: 'FIRE_AND_FORGET' } })
+      expect(pipe!.TargetParameters).toEqual({ LambdaFunctionParameters: { InvocationType: 'REQUEST_RESPONSE' } })
+      const pipeRole = refOf(pipe!.RoleArn)
+      const invoke = policyStatements(json).filter((s) => s.Action.includes('lambda:InvokeFunction') && (json.Resources[s.policy]!.Properties!.Roles as unknown[]).some((r) => refOf(r) === pipeRole))
+      expect(invoke.flatMap((s) => s.Resource.map(refOf))).toContain(functionNamed(json, 'sluice-drops').id)
+    })
+
+    it('keeps drops waiting for room under the execution cap for 100 receives before parking them', () => {
+      const drops = resourceIds(json, 'AWS::SQS::Queue').map((id) => json.Resources[id]!.Properties!).find((q) => q.QueueName === 'sluice-drops')!
+      expect(drops.RedrivePolicy.maxReceiveCount).toBe(100)
+      expect(drops.VisibilityTimeout).toBeGreaterThanOrEqual(functionNamed(json, 'sluice-drops').props.Timeout)
     })
 
     it('parks batches that cannot start an execution in an encrypted dead-letter queue', () => {
@@ -430,7 +447,13 @@ describe('the stack under other settings', () => {
       template.resourceCountIs('AWS::Events::Rule', 0)
       template.resourceCountIs('AWS::Pipes::Pipe', 0)
       template.resourceCountIs('AWS::Scheduler::Schedule', 1)
+      template.resourcePropertiesCountIs('AWS::Lambda::Function', { FunctionName: 'sluice-drops' }, 0)
     }
+  })
+
+  it('caps the executions drops start at sluice:maxRunningExecutions', () => {
+    const { json } = synthSluice({ 'sluice:maxRunningExecutions': '2' }, { bundle: false })
+    expect(functionNamed(json, 'sluice-drops').props.Environment.Variables.MAX_RUNNING_EXECUTIONS).toBe('2')
   })
 
   it('subscribes sluice:alarmEmail to the alarm topic', () => {

@@ -71,7 +71,7 @@ describe('the status site on AWS', () => {
     })
   })
 
-  it('lets the Site Lambda write the site bucket only, and read no raw object and no data part', () => {
+  it('lets the Site Lambda write the site bucket only, and read only the run reports and the site summaries', () => {
     // Prepare
     const { json } = synth
     const [id, fn] = Object.entries(json.Resources).find(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties?.FunctionName === 'sluice-site')!
@@ -87,8 +87,8 @@ describe('the status site on AWS', () => {
     expect(writes).toHaveLength(1)
     expect(writes[0]!.Action).toEqual(['s3:PutObject'])
     expect(writes[0]!.Resource.map((r) => JSON.stringify(r).includes(siteBucket!))).toEqual([true])
-    expect(reads).toHaveLength(3)
-    expect(reads.every((r) => r.includes('ZonesCurated') && /_ledger\/\*|_runs\/\*|\*__rejects\/\*/.test(r))).toBe(true)
+    expect(reads).toHaveLength(2)
+    expect(reads.every((r) => r.includes('ZonesCurated') && /_runs\/\*|_site\/\*/.test(r))).toBe(true)
     expect(fn.Properties!.Environment.Variables.SITE_BUCKET).toEqual({ Ref: siteBucket })
   })
 

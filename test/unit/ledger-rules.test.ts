@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { InvalidInputError } from '../../functions/core/errors'
 import { intentFate, intentKey, parseLedgerKey, publishIdOf, type PublishIntent } from '../../functions/core/lake/ledger'
 import { fileId } from '../../functions/core/lake/lake-layout'
-import { MAX_RANGES, parseWorkflowInput, planBatch, rangeCount } from '../../functions/core/lake/plan-files'
+import { MAX_RANGES, parseWorkflowInput, planBatch, rangeCount, requestedConcurrency } from '../../functions/core/lake/plan-files'
 import { successorName } from '../../functions/core/lake/successor'
 
 const NOW = new Date('2024-07-01T12:00:00.000Z')
@@ -55,6 +55,18 @@ describe('parseWorkflowInput', () => {
     expect(() => parseWorkflowInput([{ body: '{"detail":{}}' }])).toThrow(InvalidInputError)
     expect(() => parseWorkflowInput({ trigger: 'object', keys: [] })).toThrow(InvalidInputError)
     expect(() => parseWorkflowInput({ trigger: 'object', key: 'a.csv', keys: ['b.csv'] })).toThrow(InvalidInputError)
+  })
+
+  it.each([-1, '8', 0.5, 10_001, null])('refuses maxConcurrency %j, naming the value', (value) => {
+    const input = { trigger: 'schedule', maxConcurrency: value }
+    expect(() => parseWorkflowInput(input)).toThrow(InvalidInputError)
+    expect(() => parseWorkflowInput(input)).toThrow(`input: maxConcurrency must be a whole number from 0 (no limit) to 10000, got ${JSON.stringify(value)}`)
+  })
+
+  it('takes a whole maxConcurrency from 0, no limit, to 10,000, and none when the input gives none', () => {
+    expect([0, 1, 10_000].map((n) => requestedConcurrency({ trigger: 'schedule', maxConcurrency: n }))).toEqual([0, 1, 10_000])
+    expect(requestedConcurrency({ trigger: 'schedule' })).toBeUndefined()
+    expect(parseWorkflowInput({ trigger: 'object', key: 'orders/a.csv', maxConcurrency: 16 })).toEqual({ trigger: 'object', keys: ['orders/a.csv'] })
   })
 })
 

@@ -5,7 +5,9 @@ import type { LedgerRecord } from '../../functions/core/lake/ledger'
 import type { FileReport, RunReport } from '../../functions/core/lake/run-report'
 import { sumTotals } from '../../functions/core/lake/run-report'
 import { renderSite } from '../../functions/core/site/render-site'
+import { emptyHistory, recordRun, runRow } from '../../functions/core/site/run-history'
 import { buildSiteModel, type SiteSources } from '../../functions/core/site/site-model'
+import { emptySummary, mergeFileEntry, mergeShard, mergeSummary, shardOf, shardTotals, type FileShard, type FileUpdate, type RejectSample } from '../../functions/core/site/site-summary'
 
 const head = (key: string, etag: string, rowsOut: number, extra: Partial<LedgerRecord> = {}): LedgerRecord => ({
   key, dataset: key.split('/')[0]!, fileId: fileId(key), state: 'committed', etag, publishId: 'abc123abc123', runId: 'r1', committedAt: '2024-07-01T06:00:05Z',
@@ -14,58 +16,96 @@ const head = (key: string, etag: string, rowsOut: number, extra: Partial<LedgerR
 const file = (key: string, outcome: FileReport['outcome'], rowsOut: number, etag = 'e1'): FileReport => ({ dataset: key.split('/')[0]!, key, etag, outcome, rowsIn: rowsOut, rowsOut, rowsRejected: 0, outputs: [] })
 const run = (runId: string, startedAt: string, files: FileReport[]): RunReport => ({ runId, trigger: 'schedule', ingestDate: startedAt.slice(0, 10), startedAt, updatedAt: startedAt, status: 'succeeded', files, totals: sumTotals(files, 0) })
 
-function sources(overrides: Partial<SiteSources> = {}): SiteSources {
+/** The site's sources after Loads merged these files (one run each) into the orders dataset. */
+function sources(merges: FileUpdate[], samples: RejectSample[] = [], overrides: Partial<SiteSources> = {}): SiteSources {
+  const shards = new Map<string, FileShard>()
+  let summary = emptySummary('orders')
+  for (const m of merges) {
+    const id = shardOf(fileId(m.report.key))
+    const entry = mergeFileEntry(shards.get(id)?.files[m.report.key], m)
+    const shard = mergeShard(shards.get(id), [entry])
+    shards.set(id, shard)
+    summary = mergeSummary(summary, { entries: [entry], shards: { [id]: shardTotals(shard) }, samples, warnings: [] })
+  }
   return {
     generatedAt: '2024-07-03T00:00:00Z',
     database: 'sluice',
     tables: [parquetTable('orders', [{ Name: 'order_id', Type: 'bigint' }, { Name: 'items', Type: 'bigint' }, { Name: 'items__string', Type: 'string' }], [{ Name: 'ingest_date', Type: 'string' }], 's3://c/orders/'), parquetTable('orders__rejects', [], [], 's3://c/orders__rejects/')],
-    heads: [head('orders/a.csv', 'e1', 10), head('orders/b.csv', 'e1', 5)],
-    quarantined: [],
-    runs: [run('r1', '2024-07-01T06:00:00Z', [file('orders/a.csv', 'loaded', 8), file('orders/b.csv', 'loaded', 5)]), run('r2', '2024-07-02T06:00:00Z', [file('orders/a.csv', 'loaded', 10, 'e2'), file('orders/gone.csv', 'retracted', 0)])],
-    rawFiles: [{ key: 'orders/a.csv', etag: 'e1', size: 1 }, { key: 'orders/b.csv', etag: 'e1', size: 1 }],
-    rejects: {},
+    summaries: [summary],
+    files: [...shards.values()].flatMap((s) => Object.values(s.files)),
+    history: emptyHistory(),
     queries: { athena: true },
     ...overrides,
   }
 }
 
+const loadedA = { report: file('orders/a.csv', 'loaded', 10), head: head('orders/a.csv', 'e1', 10), runId: 'r1', at: '2024-07-01T06:00:00Z' }
+const loadedB = { report: file('orders/b.csv', 'loaded', 5), head: head('orders/b.csv', 'e1', 5), runId: 'r1', at: '2024-07-01T06:00:00Z' }
+
 describe('the status site model', () => {
-  it('counts a raw file whose current version has no committed head as pending', () => {
+  it('counts a file whose new version failed as pending, its loaded rows still counted', () => {
     // Prepare
-    const input = sources({ rawFiles: [{ key: 'orders/a.csv', etag: 'e1', size: 1 }, { key: 'orders/b.csv', etag: 'changed', size: 2 }, { key: 'orders/new.csv', etag: 'n1', size: 1 }] })
+    const failed = { report: { ...file('orders/b.csv', 'failed', 0, 'e2'), reason: 'TransientStorageError: s3 busy' }, head: head('orders/b.csv', 'e1', 5), runId: 'r2', at: '2024-07-02T06:00:00Z' }
 
     // Act
-    const model = buildSiteModel(input)
+    const model = buildSiteModel(sources([loadedA, loadedB, failed]))
 
     // Assess
-    expect(model.datasets[0]).toMatchObject({ name: 'orders', rows: 15, files: 2, pending: ['orders/b.csv', 'orders/new.csv'] })
+    expect(model.datasets[0]).toMatchObject({ name: 'orders', rows: 15, files: 2, pending: ['orders/b.csv'] })
+    expect(model.files.find((f) => f.key === 'orders/b.csv')).toMatchObject({ status: 'failed', rawEtag: 'e2' })
   })
 
-  it('reads quarantine records of any shape and marks their files quarantined', () => {
+  it('lists a quarantined file with its reason, its failed version holding no rows', () => {
+    // Prepare
+    const quarantined = { report: { ...file('orders/b.csv', 'quarantined', 0, 'e2'), reason: 'BinaryInputError: not text' }, head: head('orders/b.csv', 'e2', 0, { state: 'failed', committedAt: '2024-07-02T06:00:05Z' }), runId: 'r2', at: '2024-07-02T06:00:00Z' }
+
     // Act
-    const model = buildSiteModel(sources({ quarantined: [{ dataset: 'orders', key: 'orders/b.csv', reason: 'BinaryInputError' }, { dataset: 'orders' }] }))
+    const model = buildSiteModel(sources([loadedA, loadedB, quarantined]))
 
     // Assess
-    expect(model.datasets[0]!.quarantined).toHaveLength(2)
+    expect(model.datasets[0]).toMatchObject({ rows: 10, files: 1, quarantined: [{ key: 'orders/b.csv', reason: 'BinaryInputError: not text' }] })
     expect(model.files.find((f) => f.key === 'orders/b.csv')!.status).toBe('quarantined')
   })
 
-  it('replays the run reports into rows per dataset after each run, a reload replacing its earlier rows', () => {
+  it('charts the rows each dataset held after each of the latest runs', () => {
+    // Prepare
+    let history = recordRun(emptyHistory(), runRow(run('r1', '2024-07-01T06:00:00Z', [file('orders/a.csv', 'loaded', 8)]), { orders: 13 }))
+    history = recordRun(history, runRow(run('r2', '2024-07-02T06:00:00Z', [file('orders/a.csv', 'loaded', 10, 'e2')]), { orders: 15 }))
+
     // Act
-    const model = buildSiteModel(sources())
+    const model = buildSiteModel(sources([loadedA], [], { history }))
 
     // Assess
     expect(model.rowsOverTime).toEqual({ times: [Date.parse('2024-07-01T06:00:00Z') / 1000, Date.parse('2024-07-02T06:00:00Z') / 1000], datasets: { orders: [13, 15] } })
+    expect(model.runs.map((r) => r.runId)).toEqual(['r1', 'r2'])
+  })
+
+  it('links the index to the pages of older runs, and renders the page a run just cut', () => {
+    // Prepare
+    let history = emptyHistory()
+    for (let n = 1; n <= 50; n++) history = recordRun(history, runRow(run(`r${String(n).padStart(2, '0')}`, new Date(Date.UTC(2024, 6, 1, n)).toISOString(), []), { orders: n }))
+
+    // Act
+    const pages = renderSite(buildSiteModel(sources([loadedA], [], { history, changed: [] })))
+    const index = pages.find((p) => p.path === 'index.html')!.content
+    const older = pages.find((p) => p.path === 'runs/1.html')!.content
+
+    // Assess
+    expect(index).toContain('<a href="runs/1.html">1</a>')
+    expect(index).not.toContain('<td>r20</td>')
+    expect(index).toContain('<td>r21</td>')
+    expect(older).toContain('<td>r01</td>')
+    expect(older).toContain('<td>r20</td>')
   })
 
   it('gives a compacted file a query by its lineage column over the parts its head names', () => {
     // Prepare
     const merged = 'orders/compacted/c1/ingest_date=2024-07-01/c1-00000.parquet'
     const rejects = `orders__rejects/ingest_date=2024-07-01/${fileId('orders/a.csv')}-abc123abc123-00000.parquet`
-    const compacted = head('orders/a.csv', 'e1', 10, { outputs: [rejects], shared: [merged] })
+    const compacted = { ...loadedA, head: head('orders/a.csv', 'e1', 10, { outputs: [rejects], shared: [merged] }) }
 
     // Act
-    const model = buildSiteModel(sources({ heads: [compacted, head('orders/b.csv', 'e1', 5)], queries: { athena: true, localCurated: '/lake/curated/' } }))
+    const model = buildSiteModel(sources([compacted, loadedB], [], { queries: { athena: true, localCurated: '/lake/curated/' } }))
     const a = model.files.find((f) => f.key === 'orders/a.csv')!
 
     // Assess
@@ -74,8 +114,11 @@ describe('the status site model', () => {
   })
 
   it('names variant columns and gives a committed file a query on its own parts', () => {
+    // Prepare
+    const reloaded = { report: file('orders/a.csv', 'loaded', 10, 'e2'), head: head('orders/a.csv', 'e2', 10, { committedAt: '2024-07-02T06:00:05Z' }), runId: 'r2', at: '2024-07-02T06:00:00Z' }
+
     // Act
-    const model = buildSiteModel(sources({ queries: { athena: true, localCurated: '/lake/curated/' } }))
+    const model = buildSiteModel(sources([loadedA, loadedB, reloaded], [], { queries: { athena: true, localCurated: '/lake/curated/' } }))
     const a = model.files.find((f) => f.key === 'orders/a.csv')!
 
     // Assess
@@ -85,17 +128,18 @@ describe('the status site model', () => {
     expect(a.versions.map((v) => v.outcome)).toEqual(['loaded', 'loaded'])
   })
 
-  it('escapes text from the lake in the pages it renders', () => {
+  it('escapes text from the lake in the pages it renders, and writes only the pages of the changed files and datasets', () => {
     // Prepare
-    const input = sources({ rejects: { orders: [{ source: 'orders/a.csv', line: 7, record: '<script>alert(1)</script>', errorCode: 'column_count', errorMessage: 'csv: "x"' }] } })
+    const withRejects = { ...loadedA, head: head('orders/a.csv', 'e1', 10, { rowsRejected: 1 }), rejectCodes: { column_count: 1 } }
+    const input = sources([withRejects], [{ source: 'orders/a.csv', line: 7, record: '<script>alert(1)</script>', errorCode: 'column_count', errorMessage: 'csv: "x"' }])
 
     // Act
-    const pages = renderSite(buildSiteModel(input))
+    const pages = renderSite(buildSiteModel({ ...input, changed: ['orders'] }))
     const rejects = pages.find((p) => p.path === 'rejects/orders.html')!.content
 
     // Assess
     expect(rejects).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
     expect(rejects).not.toContain('<script>alert')
-    expect(pages.map((p) => p.path)).toContain(`files/${fileId('orders/gone.csv')}.html`)
+    expect(pages.map((p) => p.path).sort()).toEqual(['assets/site.css', 'assets/site.js', 'datasets/orders.html', `files/${fileId('orders/a.csv')}.html`, 'index.html', 'rejects/orders.html'])
   })
 })

@@ -17,13 +17,13 @@ function infer(table: string | undefined, values: string[]): [string, boolean] {
 describe('the typing of a column the table already has', () => {
   it.each([
     ['decimal(18,2)', ['1.5', '2.25'], 'decimal(18,2)', false],
-    ['decimal(18,2)', ['7.125', '1.00'], 'decimal(20,4)', false],
+    ['decimal(18,2)', ['7.125', '1.00'], 'decimal(29,9)', false],
     ['decimal(18,2)', ['1.5', '--', '2.5'], 'decimal(18,2)', true],
     ['decimal(18,2)', ['1e5', '2.5'], 'decimal(18,2)', true],
     ['decimal(12,2)', ['1.5'], 'decimal(12,2)', false],
     ['bigint', ['1', '007'], 'bigint', true],
     ['bigint', ['1', '+7'], 'bigint', true],
-    ['bigint', ['1', '2.5'], 'decimal(21,2)', false],
+    ['bigint', ['1', '2.5'], 'decimal(29,9)', false],
     ['int', ['1', '2'], 'int', false],
     ['int', ['1', '3000000000'], 'bigint', false],
     ['double', ['1.5', '1e5', '12345'], 'double', false],
@@ -54,7 +54,7 @@ describe('where a value goes', () => {
     const odds = { type: t('decimal(18,2)'), variant: true }
     expect(routeValue(odds, t('decimal(18,2)'), '2.5')).toEqual({ to: 'column' })
     expect(routeValue(odds, t('decimal(18,2)'), '--')).toEqual({ to: 'variant' })
-    expect(routeValue(odds, t('decimal(18,2)'), '7.125')).toEqual({ to: 'restart', typing: { type: t('decimal(20,4)'), variant: true } })
+    expect(routeValue(odds, t('decimal(18,2)'), '7.125')).toEqual({ to: 'restart', typing: { type: t('decimal(29,9)'), variant: true } })
     expect(routeValue({ type: t('decimal(18,2)'), variant: false }, t('decimal(18,2)'), '--')).toEqual({ to: 'restart', typing: { type: t('decimal(18,2)'), variant: true } })
   })
 
@@ -70,7 +70,7 @@ describe('a contract column on a table that has it', () => {
     ['int', 'bigint', 'bigint'],
     ['decimal(12,2)', 'decimal(18,2)', 'decimal(18,2)'],
     ['bigint', 'int', 'bigint'],
-    ['decimal(18,4)', 'decimal(18,2)', 'decimal(20,4)'],
+    ['decimal(18,4)', 'decimal(18,2)', 'decimal(29,9)'],
     ['date', 'timestamp', 'timestamp'],
     ['string', undefined, 'string'],
   ])('declared %s on a %s column writes %s', (declared, table, written) => {

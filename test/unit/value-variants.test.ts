@@ -50,10 +50,10 @@ describe.each(ENGINES)('one column stays one column (%s)', (_, engine) => {
     // Act
     const { stats, columns, rows } = await transform(engine, csv, { tableColumns: table({ id: 'bigint', amount: 'decimal(18,2)' }) })
 
-    // Assess: widenType(decimal(18,2), decimal(18,4)) keeps 16 whole digits and 4 of scale.
-    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['amount', 'decimal(20,4)']])
+    // Assess: a decimal(18,2) that must widen goes straight to decimal(29,9), which later files fit.
+    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['amount', 'decimal(29,9)']])
     expect(columns.map((c) => c.name)).toEqual(['id', 'amount'])
-    expect(rows).toEqual([{ id: '3', amount: '7.1250' }, { id: '4', amount: '1.0000' }])
+    expect(rows).toEqual([{ id: '3', amount: '7.125000000' }, { id: '4', amount: '1.000000000' }])
     expect(stats.warnings).toEqual([])
   })
 
@@ -84,11 +84,11 @@ describe.each(ENGINES)('one column stays one column (%s)', (_, engine) => {
     // Act
     const { stats, rows } = await transform(engine, `${lines.join('\n')}\n`, { sampleRows: 5, tableColumns: table({ qty: 'bigint' }) })
 
-    // Assess: bigint widens to a decimal holding its 19 digits; n/a is not a number.
+    // Assess: bigint widens to a decimal holding its 19 digits (and 9 places); n/a is not a number.
     expect(stats.inference.restarts).toBe(1)
-    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['qty', 'decimal(21,2)'], ['qty__string', 'string']])
+    expect(stats.columns.map((c) => [c.name, c.type])).toEqual([['id', 'bigint'], ['qty', 'decimal(29,9)'], ['qty__string', 'string']])
     expect(rows[49]).toEqual({ id: '50', qty: null, qty__string: 'n/a' })
-    expect(rows[54]).toEqual({ id: '55', qty: '2.50', qty__string: null })
+    expect(rows[54]).toEqual({ id: '55', qty: '2.500000000', qty__string: null })
     expect(stats.warnings).toEqual([expect.stringContaining('first at line 51'), expect.stringContaining('inference restarted 1 time(s)')])
   })
 
@@ -202,8 +202,8 @@ describe.each(ENGINES)('a contract added or changed after loads (%s)', (_, engin
     })
 
     // Assess
-    expect(columns).toEqual([{ name: 'customer_id', type: 'BIGINT' }, { name: 'items', type: 'DECIMAL(18,2)' }, { name: 'total_eur', type: 'DECIMAL(20,4)' }])
-    expect(rows).toEqual([{ customer_id: '7', items: '2.00', total_eur: '19.9000' }])
+    expect(columns).toEqual([{ name: 'customer_id', type: 'BIGINT' }, { name: 'items', type: 'DECIMAL(18,2)' }, { name: 'total_eur', type: 'DECIMAL(29,9)' }])
+    expect(rows).toEqual([{ customer_id: '7', items: '2.00', total_eur: '19.900000000' }])
   })
 
   it('fails the file on a real conflict, naming the column, both types and sluice reprocess', async () => {

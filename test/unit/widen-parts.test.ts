@@ -45,11 +45,11 @@ describe('reconciling a batch with the table', () => {
       { key: 'c.csv', columns: [column('amount', 'decimal(18,9)')] },
     ])
     expect(result.columns).toEqual([
-      { Name: 'id', Type: 'bigint' }, { Name: 'amount', Type: 'decimal(25,9)' }, { Name: 'day', Type: 'timestamp' }, { Name: 'note', Type: 'string' },
+      { Name: 'id', Type: 'bigint' }, { Name: 'amount', Type: 'decimal(29,9)' }, { Name: 'day', Type: 'timestamp' }, { Name: 'note', Type: 'string' },
     ])
     expect(result.accepted).toEqual(['a.csv', 'b.csv', 'c.csv'])
     expect(result.clashes).toEqual([])
-    expect(result.widened).toEqual([{ column: 'amount', from: 'decimal(18,2)', to: 'decimal(25,9)' }, { column: 'day', from: 'date', to: 'timestamp' }])
+    expect(result.widened).toEqual([{ column: 'amount', from: 'decimal(18,2)', to: 'decimal(29,9)' }, { column: 'day', from: 'date', to: 'timestamp' }])
   })
 
   it('leaves a file whose column conflicts with the table for the next batch, and a conflict between new columns to the first file', () => {

@@ -8,7 +8,7 @@ const file = (key: string, size: number, range?: PlannedFile['range']): PlannedF
 function planned(items: PlannedFile[]): PlannedBatch {
   return {
     runId: 'run-1', trigger: 'schedule', ingestDate: '2024-07-01', startedAt: '2024-07-01T06:00:00.000Z', items, more: false, pending: 0, skipped: 0,
-    contracts: ['orders'], tables: { orders: [{ name: 'id', type: 'bigint' }] }, maxConcurrency: 8, reported: 1500, failed: 0, failedCause: '',
+    contracts: ['orders'], tables: { orders: [{ name: 'id', type: 'bigint' }] }, maxConcurrency: 8, excise: {}, reported: 1500, failed: 0, failedCause: '',
   }
 }
 

@@ -51,6 +51,17 @@ export const compactionRecordKey = (dataset: string, home: string) => `${ledgerP
 export const exciseKey = (dataset: string, home: string, fileId: string, at: Date, nonce: string) =>
   `${ledgerPrefix(dataset)}${PARTITIONS}${home}excise-${fileId}-${Math.floor(at.getTime() / 1000)}-${nonce}.json`
 
+/**
+ * An in-flight marker: a publish (or a widening's rewrite) of file `fileId` is about to write
+ * parts into `home`; it holds the key of the publish's intent. Written before the intent, at
+ * every attempt, so a compaction that lists its home's folder after claiming it sees every
+ * publish that could still write there without the layout's claim stopping it.
+ */
+export const inflightKey = (dataset: string, home: string, fileId: string, publishId: string) =>
+  `${ledgerPrefix(dataset)}${PARTITIONS}${home}inflight-${fileId}-${publishId}.json`
+
+export const isInflightMarker = (key: string) => /\/inflight-[0-9a-f]+-[0-9a-f]+\.json$/.test(key)
+
 /** The file and time (ms) of an excise mark, or undefined for another key. */
 export function parseExciseMark(key: string): { fileId: string; writtenAt: number } | undefined {
   const m = /\/excise-([0-9a-f]+)-(\d+)-[0-9a-z]+\.json$/.exec(key)

@@ -2,6 +2,7 @@ import { InvalidInputError } from '../errors'
 import { datasetName, datasetOfKey, fileId } from './lake-layout'
 import { versionId } from './ledger'
 import type { ObjectInfo } from './object-store'
+import { MAX_MAP_CONCURRENCY } from './step-deps'
 
 /**
  * The workflow's input: a sweep of the raw zone, or dropped (or deleted) objects: one key as
@@ -23,6 +24,7 @@ export function parseWorkflowInput(input: unknown): WorkflowTrigger {
   const { trigger, key, keys, dataset, ...rest } = input as Record<string, unknown>
   const extra = Object.keys(rest).filter((k) => k !== 'maxConcurrency')
   if (extra.length > 0) throw new InvalidInputError(`input: unknown field(s) ${extra.join(', ')}; ${expected}`)
+  requestedConcurrency(input)
   if (trigger === 'reprocess' && key === undefined && keys === undefined) {
     if (typeof dataset === 'string' && dataset.length > 0 && datasetName(dataset) === dataset && !dataset.includes('__')) return { trigger, dataset }
     throw new InvalidInputError(`input: reprocess needs "dataset", the name of a dataset (a table such as orders), got ${JSON.stringify(dataset)}`)
@@ -34,6 +36,18 @@ export function parseWorkflowInput(input: unknown): WorkflowTrigger {
     return { trigger, keys: [...new Set((keys as string[]).map(cleanKey))] }
   }
   throw new InvalidInputError(`input: ${expected}, got ${JSON.stringify(input)?.slice(0, 300)}`)
+}
+
+/**
+ * The execution input's `maxConcurrency`, the Map's concurrency for this run, when it gives
+ * one: a whole JSON number from 0 (no limit) to MAX_MAP_CONCURRENCY. Anything else (-1, "8",
+ * 0.5) is refused rather than rounded or ignored, so that a typo never runs unbounded.
+ */
+export function requestedConcurrency(input: unknown): number | undefined {
+  if (typeof input !== 'object' || input === null || Array.isArray(input) || !('maxConcurrency' in input)) return undefined
+  const value = (input as { maxConcurrency: unknown }).maxConcurrency
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_MAP_CONCURRENCY) return value
+  throw new InvalidInputError(`input: maxConcurrency must be a whole number from 0 (no limit) to ${MAX_MAP_CONCURRENCY}, got ${JSON.stringify(value) ?? String(value)}`)
 }
 
 const cleanKey = (key: string) => key.replace(/^\/+/, '')

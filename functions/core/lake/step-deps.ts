@@ -41,6 +41,12 @@ export interface PlanSettings {
   splitBytes: number
 }
 
+/**
+ * The most Transform tasks one Map may run at once (`maxConcurrency`, `sluice:mapConcurrency`):
+ * a distributed Map's limit; 0 is ASL's "no limit".
+ */
+export const MAX_MAP_CONCURRENCY = 10_000
+
 /** Default split size: about 2 GB, a range a Transform Lambda converts in a few minutes. */
 export const DEFAULT_SPLIT_BYTES = 2 * 1024 ** 3
 

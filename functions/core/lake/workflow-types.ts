@@ -19,6 +19,11 @@ export interface PlannedBatch {
   /** Current columns of this batch's tables that exist already. */
   tables: Record<string, TableColumns>
   maxConcurrency: number
+  /**
+   * Homes of excise marks a sweep found that outlived any Load (a Load crashed between a commit
+   * and its compaction), per dataset: this batch's Load compacts them. Empty for drops.
+   */
+  excise: Record<string, string[]>
   /** Files this run has reported so far (loaded, empty, failed). */
   reported: number
   failed: number
@@ -119,6 +124,8 @@ export interface LoadRequest {
   skipped: number
   /** Files waiting beyond this batch, as Plan counted them. */
   pending?: number
+  /** Homes to compact for excise marks a crashed Load left (PlanOutput's `excise`). */
+  excise?: Record<string, string[]>
   batch: BatchRef
   mapRun: MapRunOutput | MapRunError
 }
@@ -132,6 +139,8 @@ export interface LoadEvent {
   skipped: number
   /** Files waiting beyond this batch, as Plan counted them. */
   pending?: number
+  /** Homes to compact for excise marks a crashed Load left (PlanOutput's `excise`). */
+  excise?: Record<string, string[]>
   results: FileResult[]
 }
 

@@ -8,7 +8,8 @@ import type { AthenaType } from '../transform-types'
  *
  * A column's type only ever widens, along
  *   int → bigint → decimal(p,s) → double,  date → timestamp,  anything else → string,
- * so the type after every value is the narrowest type that holds all values seen exactly.
+ * so the type after every value is the narrowest type that holds all values seen exactly (from a
+ * table's type that does not hold them, the widening of it, which is wide: type-widening.ts).
  * Integers infer as bigint, never int; an inferred decimal takes the scale steps and the
  * precisions of `inferredDecimal` (schema/type-widening.ts), so a table's later files keep its
  * type as their numbers vary. Text that a narrower type would alter stays a string: integers

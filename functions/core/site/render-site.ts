@@ -20,6 +20,7 @@ const jsonData = (id: string, data: unknown) => `<script type="application/json"
 export const datasetPath = (name: string) => `datasets/${encodeURIComponent(name)}.html`
 export const rejectsPath = (name: string) => `rejects/${encodeURIComponent(name)}.html`
 export const filePath = (f: Pick<FileView, 'fileId'>) => `files/${f.fileId}.html`
+export const runPagePath = (page: number) => `runs/${page}.html`
 
 function table(headers: string[], rows: string[][], numeric: number[] = []): string {
   if (rows.length === 0) return '<p class="empty">None.</p>'
@@ -70,9 +71,26 @@ function indexPage(model: SiteModel): string {
     ]),
     [1, 2, 4, 5, 6],
   )
-  const runs = table(
+  const runs = runsTable(model.runs)
+  const older = model.runPages > 0 ? `<p class="note">Older runs: ${Array.from({ length: model.runPages }, (_, i) => model.runPages - i).map((n) => `<a href="${runPagePath(n)}">${n}</a>`).join(' ')}</p>` : ''
+  const rowsChart = { times: model.rowsOverTime.times, series: Object.entries(model.rowsOverTime.datasets).map(([name, values]) => ({ name, values })) }
+  const outcomes = ['loaded', 'empty', 'failed', 'superseded', 'retracted'] as const
+  const runsChart = {
+    times: model.runs.map((r) => Math.floor(Date.parse(r.startedAt) / 1000)),
+    series: outcomes.map((o) => ({ name: o, values: model.runs.map((r) => r.totals[o]) })),
+  }
+  return `<section><h2>Datasets</h2>${datasets}</section>
+<section><h2>Rows over time</h2><p class="note">Rows per dataset after each of the latest runs.</p>
+<div class="chart" data-chart="rows-chart" data-kind="line" data-y="rows"></div>${jsonData('rows-chart', rowsChart)}</section>
+<section><h2>Runs</h2><p class="note">Files per run by outcome.</p>
+<div class="chart" data-chart="runs-chart" data-kind="points" data-y="files"></div>${jsonData('runs-chart', runsChart)}
+${runs}${older}</section>`
+}
+
+function runsTable(runs: SiteModel['runs']): string {
+  return table(
     ['run', 'trigger', 'started', 'status', 'files', 'loaded', 'failed', 'rows loaded', 'rejected'],
-    [...model.runs].reverse().map((r) => [
+    [...runs].reverse().map((r) => [
       escape(r.runId),
       escape(r.trigger),
       when(r.startedAt),
@@ -85,21 +103,9 @@ function indexPage(model: SiteModel): string {
     ]),
     [4, 5, 6, 7, 8],
   )
-  const rowsChart = { times: model.rowsOverTime.times, series: Object.entries(model.rowsOverTime.datasets).map(([name, values]) => ({ name, values })) }
-  const outcomes = ['loaded', 'empty', 'failed', 'superseded', 'retracted'] as const
-  const runsChart = {
-    times: model.runs.map((r) => Math.floor(Date.parse(r.startedAt) / 1000)),
-    series: outcomes.map((o) => ({ name: o, values: model.runs.map((r) => r.totals[o]) })),
-  }
-  return `<section><h2>Datasets</h2>${datasets}</section>
-<section><h2>Rows over time</h2><p class="note">Rows per dataset after each run, replayed from the run reports (<code>_runs/</code>).</p>
-<div class="chart" data-chart="rows-chart" data-kind="line" data-y="rows"></div>${jsonData('rows-chart', rowsChart)}</section>
-<section><h2>Runs</h2><p class="note">Files per run by outcome.</p>
-<div class="chart" data-chart="runs-chart" data-kind="points" data-y="files"></div>${jsonData('runs-chart', runsChart)}
-${runs}</section>`
 }
 
-function datasetPage(d: DatasetView, files: FileView[]): string {
+function datasetPage(d: DatasetView): string {
   const columns = table(
     ['column', 'type', 'note'],
     d.columns.map((c) => [
@@ -110,12 +116,12 @@ function datasetPage(d: DatasetView, files: FileView[]): string {
   )
   const fileRows = table(
     ['file', 'status', 'rows', 'rejected', 'committed'],
-    files.map((f) => [
+    d.recent.map((f) => [
       `<a href="../${filePath(f)}">${escape(f.key)}</a>`,
       statusBadge(f.status),
-      f.head ? num(f.head.rowsOut) : '—',
-      f.head ? num(f.head.rowsRejected) : '—',
-      when(f.head?.committedAt),
+      f.rowsOut !== undefined ? num(f.rowsOut) : '—',
+      f.rowsRejected !== undefined ? num(f.rowsRejected) : '—',
+      when(f.committedAt),
     ]),
     [2, 3],
   )
@@ -141,7 +147,7 @@ function datasetPage(d: DatasetView, files: FileView[]): string {
 <code>&lt;column&gt;__string</code> holds, as text, the values that fit neither the column's type nor a widening of it. On AWS, Glue keeps earlier table versions
 (<code>aws glue get-table-versions</code>); the local catalog keeps only the current one, so the history below is what the run reports recorded.</p></section>
 <section><h2>Schema changes and warnings</h2>${warnings}</section>
-<section><h2>Files</h2>${fileRows}</section>
+<section><h2>Files</h2>${d.recent.length < d.files ? `<p class="note">The ${num(d.recent.length)} files changed last; each file has its page under <code>files/</code>.</p>` : ''}${fileRows}</section>
 <section><h2>Quarantined</h2>${quarantined}</section>`
 }
 
@@ -189,18 +195,22 @@ function filePage(f: FileView): string {
 ${h && h.outputs.length > 0 ? `<p class="note">Its parts:</p><ul>${h.outputs.map((o) => `<li><code>${escape(o)}</code></li>`).join('')}</ul>` : ''}</section>`
 }
 
-/** Every page of the site, plus its own stylesheet and script; the chart library is copied by the caller. */
+/**
+ * The pages of the model's changed datasets and files, the pages of runs just cut from the
+ * index, the index, and the site's own stylesheet and script; the chart library is copied by
+ * the caller.
+ */
 export function renderSite(model: SiteModel): SitePage[] {
   const pages: SitePage[] = [
     { path: 'index.html', content: layout('Lake status', 0, indexPage(model), model) },
     { path: 'assets/site.css', content: SITE_CSS },
     { path: 'assets/site.js', content: SITE_SCRIPT },
   ]
-  for (const d of model.datasets) {
-    const files = model.files.filter((f) => f.dataset === d.name)
-    pages.push({ path: datasetPath(d.name), content: layout(`Dataset ${d.name}`, 1, datasetPage(d, files), model) })
+  for (const d of model.datasets.filter((x) => model.changed.includes(x.name))) {
+    pages.push({ path: datasetPath(d.name), content: layout(`Dataset ${d.name}`, 1, datasetPage(d), model) })
     pages.push({ path: rejectsPath(d.name), content: layout(`Rejects of ${d.name}`, 1, rejectsPage(d), model) })
   }
   for (const f of model.files) pages.push({ path: filePath(f), content: layout(f.key, 1, filePage(f), model) })
+  for (const p of model.archived) pages.push({ path: runPagePath(p.page), content: layout(`Runs, page ${p.page}`, 1, `<p class="note">Older runs, newest first; the latest are on the <a href="../index.html">index</a>.</p>${runsTable(p.runs)}`, model) })
   return pages
 }

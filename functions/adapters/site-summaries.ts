@@ -1,0 +1,47 @@
+import { parquetReadObjects } from 'hyparquet'
+import { WriteConflictError } from '../core/errors'
+import type { ObjectStore } from '../core/lake/object-store'
+import type { RejectSample } from '../core/site/site-summary'
+
+/** How many times a compare-and-swap of a summary is tried before the race is reported. */
+const MAX_ATTEMPTS = 50
+
+/** A JSON object of the curated zone, or undefined when there is none. */
+export async function readJson<T>(store: Pick<ObjectStore, 'readText'>, key: string): Promise<T | undefined> {
+  const text = await store.readText(key)
+  return text ? (JSON.parse(text) as T) : undefined
+}
+
+/**
+ * Replaces a JSON object with `change` of what it holds, by compare-and-swap: a write that
+ * lost to another is made again on what that one wrote, so no update is lost. Returns what was
+ * written.
+ */
+export async function updateJson<T>(store: Pick<ObjectStore, 'readVersioned' | 'writeText'>, key: string, change: (previous: T | undefined) => T): Promise<T> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const read = await store.readVersioned(key)
+    const next = change(read ? (JSON.parse(read.text) as T) : undefined)
+    try {
+      await store.writeText(key, JSON.stringify(next), read ? { ifMatch: read.etag } : { ifNoneMatch: '*' })
+      return next
+    } catch (error) {
+      if (!(error instanceof WriteConflictError)) throw error
+    }
+  }
+  throw new WriteConflictError(`site: update of ${key} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+const text = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined)
+
+/** The first `limit` rows of a rejects part (its rows are in line order), as samples. */
+export async function rejectSamples(store: Pick<ObjectStore, 'read'>, key: string, limit?: number): Promise<RejectSample[]> {
+  const chunks: Uint8Array[] = []
+  for await (const chunk of store.read(key)) chunks.push(chunk)
+  const bytes = Buffer.concat(chunks)
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer
+  const rows = (await parquetReadObjects({ file, ...(limit !== undefined ? { rowEnd: limit } : {}) })) as Record<string, unknown>[]
+  return rows.map((r) => {
+    const column = text(r['column'])
+    return { source: String(r['source'] ?? ''), line: Number(r['line']), record: String(r['record'] ?? ''), errorCode: String(r['error_code'] ?? ''), errorMessage: String(r['error_message'] ?? ''), ...(column ? { column } : {}) }
+  })
+}
