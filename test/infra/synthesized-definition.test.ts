@@ -89,7 +89,7 @@ describe('the state machine definition in the synthesized stack', () => {
     expect(map.ToleratedFailurePercentage).toBe(100)
     expect(map.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.mapRun', Next: 'Load' }])
     // Load is handed keys, never the results themselves.
-    expect(Object.keys(definition.States.Load!.Parameters).sort()).toEqual(['batch.$', 'ingestDate.$', 'mapRun.$', 'pending.$', 'runId.$', 'skipped.$', 'startedAt.$', 'trigger.$'])
+    expect(Object.keys(definition.States.Load!.Parameters).sort()).toEqual(['batch.$', 'excise.$', 'ingestDate.$', 'mapRun.$', 'pending.$', 'runId.$', 'skipped.$', 'startedAt.$', 'trigger.$'])
   })
 
   it('is statemachine/etl.asl.json with the function ARNs filled in', async () => {
