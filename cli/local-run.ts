@@ -3,8 +3,9 @@ import type { ObjectStore } from '../functions/core/lake/object-store'
 import { sumTotals, type RunReport } from '../functions/core/lake/run-report'
 import type { PlannedFile } from '../functions/core/lake/plan-files'
 import type { LakeDeps, PlanSettings } from '../functions/core/lake/step-deps'
-import type { LoadEvent, PlanOutput, RetractResult, TransformEvent, TransformResult } from '../functions/core/lake/workflow-types'
+import type { LoadRequest, PlannedBatch, PlanOutput, RetractResult, TransformEvent, TransformResult } from '../functions/core/lake/workflow-types'
 import { runWorkflow, type RunOptions } from './local/run-workflow'
+import { lambdaErrorMessage } from './local/execution-limits'
 import type { ProgressBoard } from './progress-board'
 
 export interface LocalRunOutcome {
@@ -24,6 +25,8 @@ export async function runLocally(
 ): Promise<LocalRunOutcome> {
   const { board } = options
   const watched: LakeDeps = board ? { ...deps, raw: countingReads(deps.raw, board) } : deps
+  // Load is handed the batch by key: the board counts its datasets when Plan makes it.
+  let datasets = 0
   const run = await runWorkflow(watched, input, {
     ...options,
     wrap: (state, handler) => {
@@ -31,16 +34,16 @@ export async function runLocally(
       if (!board) return inner
       if (state === 'Plan') {
         return async (event) => {
-          const plan = (await inner(event)) as PlanOutput
+          const plan = (await inner(event)) as PlannedBatch
+          datasets = new Set(plan.items.map((i) => i.dataset)).size
           board.plannedBatch(plan.items.length, plan.items.reduce((sum, f) => sum + itemBytes(f), 0), plan.more)
           return plan
         }
       }
       if (state === 'Load') {
         return async (event) => {
-          const { results } = event as LoadEvent
-          const datasets = new Set(results.map((r) => r.file.dataset)).size
-          board.phase(`loading ${results.length} file(s) of ${datasets} dataset(s): publishing Parquet, updating the catalog, committing the ledger`)
+          const { batch } = event as LoadRequest
+          board.phase(`loading ${batch.files} file(s) of ${datasets} dataset(s): publishing Parquet, updating the catalog, committing the ledger`)
           const loaded = await inner(event)
           board.phase('planning the next batch')
           return loaded
@@ -72,7 +75,7 @@ export async function runLocally(
   } catch (e) {
     const error = e as Error & { cause?: { Error?: string; name?: string; message?: string; Cause?: string } }
     const cause = error.cause
-    failure = { error: cause?.Error ?? cause?.name ?? error.name, cause: cause?.Cause ?? cause?.message ?? error.message }
+    failure = { error: cause?.Error ?? cause?.name ?? error.name, cause: lambdaErrorMessage(cause?.Cause ?? cause?.message ?? error.message) }
   }
   const text = await deps.curated.readText(runReportKey(run.runId))
   if (text) return { report: JSON.parse(text) as RunReport, failure }

@@ -14,7 +14,7 @@ import type { Zones } from './zones'
 export interface FunctionsProps {
   /** Prefix of the function names. */
   prefix: string
-  /** Transform Lambdas one execution runs at once: Plan hands it to the Map. */
+  /** Transform invocations (the Distributed Map's child executions) one execution runs at once: Plan hands it to the Map. */
   mapConcurrency: number
   /** Concurrency reserved for (and the most allowed to) Transform; none when undefined. */
   transformReservedConcurrency?: number
@@ -101,6 +101,7 @@ export class Functions extends Construct {
     zones.bindRawReader(this.plan)
     zones.bindLedgerReader(this.plan)
     catalog.bindTableReader(this.plan)
+    zones.bindBatchWriter(this.plan)
     this.plan.addEnvironment('MAX_CONCURRENCY', String(props.mapConcurrency))
     this.plan.addEnvironment('BATCH_SIZE', String(DEFAULT_PLAN_SETTINGS.batchSize))
     this.plan.addEnvironment('ON_DELETE', props.onDelete)
@@ -134,9 +135,11 @@ export class Functions extends Construct {
     this.transform.addEnvironment('MALLOC_MMAP_THRESHOLD_', '131072')
     zones.bindRawReader(this.transform)
     zones.bindStagingWriter(this.transform)
+    zones.bindBatchReader(this.transform)
 
-    // I/O-bound: server-side copies and Glue calls for a batch of up to 500 files, which can
-    // take minutes; memory for the batch's staged stats and schemas.
+    // I/O-bound: server-side copies and Glue calls for a batch of up to 500 files (BATCH_SIZE),
+    // which can take minutes; memory for the batch's staged stats and schemas, and the Map run's
+    // result files it reads.
     this.load = this.step('Load', props.prefix, 'load', { memorySize: 1024, timeout: Duration.seconds(900) })
     zones.bindCuratedWriter(this.load)
     catalog.bindTableWriter(this.load)

@@ -55,7 +55,7 @@ export class SluiceStack extends Stack {
       ...(config.onDrop ? { maxRunningExecutions: config.maxRunningExecutions } : {}),
     })
     const { plan, transform, load, handOff, site } = this.functions
-    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff, site })
+    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff, site, zones: this.zones })
     const { stateMachine } = this.workflow
     this.triggers = new Triggers(this, 'Triggers', {
       prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, drops: this.functions.drops, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,

@@ -24,7 +24,11 @@ export interface StackConfig {
    * workflow (of any trigger) run; they wait in the queue (1-1000).
    */
   maxRunningExecutions: number
-  /** `sluice:mapConcurrency`: Transform Lambdas one execution runs at once (Plan's MAX_CONCURRENCY), 0 for no limit. */
+  /**
+   * `sluice:mapConcurrency`: Transform invocations one execution runs at once, each a child
+   * execution of the Distributed Map converting up to 10 files (Plan's MAX_CONCURRENCY), 0 for
+   * no limit (the Distributed Map's own, 10,000).
+   */
   mapConcurrency: number
   /** `sluice:alarmEmail`: address subscribed to the alarm topic, if any. */
   alarmEmail?: string
@@ -67,7 +71,7 @@ export const DEFAULT_STACK_CONFIG = {
   dropBatchSeconds: 20,
   dropBatchSize: 100,
   maxRunningExecutions: DEFAULT_MAX_RUNNING_EXECUTIONS,
-  mapConcurrency: 8,
+  mapConcurrency: 50,
   database: 'sluice',
   athenaResultsDays: 30,
   bytesScannedCutoff: 10 * 1024 ** 3,

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib'
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
 import type { IFunction } from 'aws-cdk-lib/aws-lambda'
+import type { Zones } from './zones'
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions'
 import { Construct } from 'constructs'
@@ -16,6 +17,8 @@ export interface WorkflowProps {
   load: IFunction
   handOff: IFunction
   site: IFunction
+  /** The Distributed Map reads each batch from, and writes its results to, the curated zone. */
+  zones: Pick<Zones, 'bindMapRun'>
 }
 
 /** The one definition, also run locally by `sluice run`; resolved from this file, not the cwd. */
@@ -63,6 +66,18 @@ export class Workflow extends Construct {
     // unqualified ARNs are all the role needs, not `<arn>:*`.
     this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functions.map((f) => f.functionArn) }))
 
+    // The Distributed Map starts its child executions as executions of this state machine, and
+    // describes and stops them; its ItemReader and ResultWriter work under _batches/.
+    const selfArnForMap = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
+    const childExecutions = Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: `${stateMachineName}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [selfArnForMap] }))
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [childExecutions] }))
+    props.zones.bindMapRun(this.stateMachine.role)
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${stateMachineName}/*]`,
+      reason: 'The Distributed Map describes and stops its own child executions, whose names it makes: they are known only as executions of this state machine.',
+    })
+
     // HandOff starts a successor of this state machine. Its ARN is built from the fixed name:
     // the machine's own ARN token would make the function depend on the machine that invokes it.
     const selfArn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })
@@ -76,7 +91,7 @@ export class Workflow extends Construct {
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-SF1',
       reason:
-        'Logging is at ERROR, not ALL: an execution of 3,000 files makes about 21,000 events, and ALL would log each; failures are what the alarms and the run reports need, and execution history keeps the rest for 90 days.',
+        'Logging is at ERROR, not ALL: an execution of 250,000 files makes about 10,500 events, and its Map runs a child execution per batch of files, and ALL would log each; failures are what the alarms and the run reports need, and execution history keeps the rest for 90 days.',
     })
   }
 }

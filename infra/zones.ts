@@ -1,5 +1,5 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib'
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam'
+import { PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam'
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda'
 import { BlockPublicAccess, Bucket, CfnBucket, BucketEncryption, ObjectOwnership, StorageClass, type BucketProps, type LifecycleRule } from 'aws-cdk-lib/aws-s3'
 import { Construct } from 'constructs'
@@ -21,6 +21,8 @@ const PLAN_PREFIXES = ['_ledger/', '_runs/']
 /** The status site's summaries, kept by Load (functions/core/site/site-summary.ts). */
 const SITE_PREFIX = '_site/'
 const STAGING_PREFIX = '_staging/'
+/** Each loop's batch: Plan's manifest and shared fields, and the Distributed Map's result files. */
+const BATCH_PREFIX = '_batches/'
 
 /**
  * The lake's buckets: the raw zone (CSV drops), the curated zone (Parquet, ledger, run
@@ -84,6 +86,8 @@ export class Zones extends Construct {
       lifecycleRules: [
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: INCOMPLETE_UPLOAD_EXPIRY },
         { id: 'expire-staging-leftovers', prefix: STAGING_PREFIX, expiration: STAGING_EXPIRY },
+        // Load removes its batch's objects; a run that stopped before its Load leaves them.
+        { id: 'expire-batch-leftovers', prefix: BATCH_PREFIX, expiration: STAGING_EXPIRY },
       ],
     })
 
@@ -148,6 +152,38 @@ export class Zones extends Construct {
       }),
       'Writes and discards staged parts under _staging/ only, at keys named by the run and file ids.',
     )
+  }
+
+  /** Plan: write each loop's batch (its manifest and shared fields) under `_batches/`. */
+  bindBatchWriter(fn: LambdaFunction): void {
+    allow(
+      fn,
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.curated.arnForObjects(`${BATCH_PREFIX}*`)] }),
+      'Writes the batch of each loop under _batches/, at keys named by the run id, not known in advance.',
+    )
+  }
+
+  /** Transform: read its batch's shared fields under `_batches/`. */
+  bindBatchReader(fn: LambdaFunction): void {
+    this.allowPrefixList(fn, [BATCH_PREFIX])
+    allow(
+      fn,
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [this.curated.arnForObjects(`${BATCH_PREFIX}*`)] }),
+      'Reads the shared fields of its batch under _batches/, at keys named by the run id, not known in advance.',
+    )
+  }
+
+  /**
+   * The state machine's Distributed Map: read each batch's manifest (ItemReader) and write the
+   * child executions' results (ResultWriter, multipart) under `_batches/`, nothing else.
+   */
+  bindMapRun(role: IRole): void {
+    const statement = new PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:ListMultipartUploadParts', 's3:AbortMultipartUpload'],
+      resources: [this.curated.arnForObjects(`${BATCH_PREFIX}*`)],
+    })
+    role.addToPrincipalPolicy(statement)
+    acknowledgeWildcardResources(role, statement, 'The Distributed Map reads the batch manifests and writes its result files under _batches/ only, at keys named by run ids and Map run ids not known in advance.')
   }
 
   /** Load: publish, replace and delete any curated object, ledger and run reports included. Sets CURATED_BUCKET. */

@@ -1,14 +1,18 @@
 import './promise-polyfill'
 import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
-import { StateMachine } from 'aws-local-stepfunctions'
-import { loadStep } from '../../functions/load/load-step'
+import { loadRequest } from '../../functions/load/load-request'
 import { planStep, type PlanEvent } from '../../functions/plan/plan-step'
+import { writeBatch } from '../../functions/plan/write-batch'
+import { transformBatch } from '../../functions/transform/transform-batch'
 import { transformStep } from '../../functions/transform/transform-step'
 import { handOffStep, type HandOffEvent } from '../../functions/handoff/handoff-step'
 import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/lake/step-deps'
-import type { LoadEvent, TransformEvent } from '../../functions/core/lake/workflow-types'
+import type { LoadRequest, PlannedBatch, TransformBatchEvent, TransformEvent } from '../../functions/core/lake/workflow-types'
 import type { CompactionSettings } from '../../functions/core/compaction/merge-plan'
+import { TransientStorageError } from '../../functions/core/errors'
+import { asLambda, limitedStateMachine } from './execution-limits'
+import { standInForDistributedMaps } from './distributed-map'
 
 /** The workflow definition, resolved next to this file rather than the working directory. */
 export const ASL_PATH = new URL('../../statemachine/etl.asl.json', import.meta.url)
@@ -21,6 +25,9 @@ export const LOCAL_ARNS: Record<string, string> = {
   HandOffFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-handoff',
   SiteFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-site',
 }
+
+/** The curated zone's bucket name locally: where Plan writes a batch and the Map writes its results. */
+export const LOCAL_CURATED_BUCKET = 'sluice-local-curated'
 
 /** The state machine's id locally, as `$$.StateMachine.Id` gives it on AWS. */
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:sluice-local-etl'
@@ -46,7 +53,12 @@ export interface RunOptions {
   definition?: object
   /** Aborting it stops the execution where it is, as a killed process would. */
   signal?: AbortSignal
-  /** Wraps each step's handler, e.g. to inject a crash in tests. */
+  /**
+   * Wraps each step's handler, e.g. to inject a crash in tests: Plan's planner (its batch before
+   * it is written), Transform's conversion of one file (a batch converts its files in turn; a
+   * transient or `Lambda.*` error thrown there fails the whole invocation, and the workflow
+   * retries it), Load and HandOff as the workflow calls them.
+   */
   wrap?: (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler) => TaskHandler
   /** Called when the run hands its backlog to a successor; the caller runs it (the CLI does, after this run). */
   onSuccessor?: (name: string, input: unknown) => void
@@ -75,6 +87,13 @@ export async function loadDefinition(arns: Record<string, string> = LOCAL_ARNS):
 }
 
 /**
+ * Errors that fail a whole Transform invocation: transient ones, which the workflow retries,
+ * and a Lambda error (`Lambda.TooManyRequestsException`, …) that a wrapped conversion throws
+ * to stand for its invocation's, as only the invocation can fail so on AWS.
+ */
+const invocationError = (error: Error) => error instanceof TransientStorageError || error.name.startsWith('Lambda.')
+
+/**
  * Runs the real workflow definition with aws-local-stepfunctions, with the real step
  * handlers called in-process over the given lake.
  */
@@ -82,26 +101,40 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
   const definition = options.definition ?? (await loadDefinition())
   const settings = { ...DEFAULT_PLAN_SETTINGS, ...options.settings }
   const wrap = options.wrap ?? ((_state, handler) => handler)
+  const transformFile = wrap('Transform', (event) => transformStep(deps, event as TransformEvent))
+  // The interpreter always sets $$.Execution.StartTime to the wall clock: a pinned start time
+  // (tests, backfills) is handed to Plan here instead.
+  const plan = wrap('Plan', (event) => {
+    const e = event as PlanEvent
+    return planStep(deps, settings, options.startTime ? { ...e, startTime: options.startTime.toISOString() } : e)
+  })
   const handlers = {
-    // The interpreter always sets $$.Execution.StartTime to the wall clock: a pinned start time
-    // (tests, backfills) is handed to Plan here instead.
-    Plan: wrap('Plan', (event) => {
-      const e = event as PlanEvent
-      return planStep(deps, settings, options.startTime ? { ...e, startTime: options.startTime.toISOString() } : e)
-    }),
-    Transform: wrap('Transform', (event) => transformStep(deps, event as TransformEvent)),
-    Load: wrap('Load', (event) => loadStep(deps, event as LoadEvent, options.clock, options.compaction)),
+    Plan: asLambda(async (event) => writeBatch(deps.curated, LOCAL_CURATED_BUCKET, (await plan(event)) as PlannedBatch)),
+    Transform: asLambda((event) => transformBatch(deps.curated, event as TransformBatchEvent, (e) => transformFile(e) as ReturnType<typeof transformStep>, invocationError)),
+    Load: asLambda(wrap('Load', async (event) => (await loadRequest(deps, event as LoadRequest, options.clock, options.compaction)).output)),
     UpdateSite: options.site ?? (async () => ({ pages: 0, datasets: 0, files: 0 })),
-    HandOff: wrap('HandOff', (event) =>
+    HandOff: asLambda(wrap('HandOff', (event) =>
       handOffStep({ curated: deps.curated, startExecution: async (_arn, name, next) => options.onSuccessor?.(name, next) }, event as HandOffEvent),
-    ),
+    )),
   }
+  const stopped = new AbortController()
+  const maps = standInForDistributedMaps(definition as never, {
+    bucket: (name) => (name === LOCAL_CURATED_BUCKET ? deps.curated : undefined),
+    handlers,
+    stateMachineArn: LOCAL_STATE_MACHINE_ARN,
+    signal: stopped.signal,
+    retryIntervals: options.retryIntervals,
+  })
   const runId = options.runId ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: true } })
+  const machine = limitedStateMachine(maps.definition as never, { validationOptions: { noValidate: true } }, maps.distributed)
   const execution = machine.run(input as never, {
-    overrides: { taskResourceLocalHandlers: handlers as never, ...(options.retryIntervals ? { retryIntervalOverrides: options.retryIntervals } : {}) },
+    overrides: { taskResourceLocalHandlers: { ...handlers, ...maps.handlers } as never, ...(options.retryIntervals ? { retryIntervalOverrides: options.retryIntervals } : {}) },
     context: { Execution: { Name: runId, Input: input as never }, StateMachine: { Id: LOCAL_STATE_MACHINE_ARN, Name: 'sluice-local-etl' } } as never,
   })
-  options.signal?.addEventListener('abort', () => execution.abort(), { once: true })
-  return { runId, result: execution.result, abort: execution.abort, events: execution.eventLogs as WorkflowRun["events"] }
+  const abort = () => {
+    stopped.abort()
+    execution.abort()
+  }
+  options.signal?.addEventListener('abort', abort, { once: true })
+  return { runId, result: execution.result, abort, events: execution.eventLogs as WorkflowRun['events'] }
 }

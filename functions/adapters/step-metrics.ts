@@ -1,5 +1,5 @@
 import { variantValuesOf, type FileReport } from '../core/lake/run-report'
-import type { LoadEvent, PlanOutput } from '../core/lake/workflow-types'
+import type { LoadEvent, PlannedBatch } from '../core/lake/workflow-types'
 import { METRIC, type MetricName } from './metric-names'
 import { addTo, type DatasetValues } from './metrics'
 
@@ -39,7 +39,7 @@ export function loadMetrics(event: Pick<LoadEvent, 'results'>, reports: FileRepo
 /**
  * Files planned per dataset, and the backlog: this batch plus the files still waiting beyond it.
  */
-export function planMetrics(plan: Pick<PlanOutput, 'items' | 'pending'>): StepMetrics {
+export function planMetrics(plan: Pick<PlannedBatch, 'items' | 'pending'>): StepMetrics {
   const perDataset: DatasetValues = new Map()
   for (const item of plan.items) addTo(perDataset, item.dataset, METRIC.filesPlanned, 1)
   return { perDataset, overall: { [METRIC.backlog]: plan.items.length + plan.pending } }

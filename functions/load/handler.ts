@@ -1,23 +1,27 @@
 import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
-import type { LoadEvent, LoadOutput } from '../core/lake/workflow-types'
+import type { LoadOutput, LoadRequest } from '../core/lake/workflow-types'
 import { logger } from '../adapters/logger'
 import { publishDatasetMetrics } from '../adapters/metrics'
 import { loadMetrics } from '../adapters/step-metrics'
 import { config } from './config'
-import { loadBatch } from './load-step'
+import { loadRequest } from './load-request'
 
 const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
 
-/** Load Lambda: a batch's transform results → published, cataloged, committed, reported. */
-export async function handler(event: LoadEvent): Promise<LoadOutput> {
-  if (typeof event?.runId !== 'string' || typeof event.ingestDate !== 'string' || !Array.isArray(event.results)) {
-    throw new InvalidInputError(`load: expected { runId, ingestDate, results, … }, got ${JSON.stringify(event)?.slice(0, 200)}`)
+/** Load Lambda: a batch's transform results, read from the Map run's result files → published, cataloged, committed, reported. */
+export async function handler(event: LoadRequest): Promise<LoadOutput> {
+  if (typeof event?.runId !== 'string' || typeof event.ingestDate !== 'string' || typeof event.batch?.key !== 'string' || typeof event.mapRun !== 'object' || event.mapRun === null) {
+    throw new InvalidInputError(`load: expected { runId, ingestDate, batch, mapRun, … }, got ${JSON.stringify(event)?.slice(0, 200)}`)
+  }
+  const bucket = 'ResultWriterDetails' in event.mapRun ? event.mapRun.ResultWriterDetails.Bucket : event.batch.bucket
+  if (event.batch.files > 0 && (event.batch.bucket !== config.curatedBucket || bucket !== config.curatedBucket)) {
+    throw new InvalidInputError(`load: the batch and its results must be in the curated zone ${config.curatedBucket}, got ${event.batch.bucket} and ${bucket}`)
   }
   logger.appendKeys({ runId: event.runId })
-  const { output, reports } = await loadBatch(deps, event, undefined, config.compaction)
+  const { output, reports, results } = await loadRequest(deps, event, undefined, config.compaction)
   logger.info('loaded', { ...output })
-  const { perDataset, overall } = loadMetrics(event, reports)
+  const { perDataset, overall } = loadMetrics({ results }, reports)
   publishDatasetMetrics(perDataset, overall)
   return output
 }

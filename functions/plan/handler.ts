@@ -6,10 +6,11 @@ import { publishDatasetMetrics } from '../adapters/metrics'
 import { planMetrics } from '../adapters/step-metrics'
 import { config } from './config'
 import { planStep, type PlanEvent } from './plan-step'
+import { writeBatch } from './write-batch'
 
 const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
 
-/** Plan Lambda: `{ input, runId, startTime }` from the state machine → the next batch. */
+/** Plan Lambda: `{ input, runId, startTime }` from the state machine → the next batch, written to the curated zone; returns its keys. */
 export async function handler(event: PlanEvent): Promise<PlanOutput> {
   if (typeof event?.runId !== 'string' || typeof event.startTime !== 'string') {
     throw new InvalidInputError(`plan: expected { input, runId, startTime }, got ${JSON.stringify(event)?.slice(0, 200)}`)
@@ -19,5 +20,5 @@ export async function handler(event: PlanEvent): Promise<PlanOutput> {
   logger.info('planned', { files: planned.items.length, more: planned.more, skipped: planned.skipped, failedSoFar: planned.failed })
   const { perDataset, overall } = planMetrics(planned)
   publishDatasetMetrics(perDataset, overall)
-  return planned
+  return writeBatch(deps.curated, config.curatedBucket, planned)
 }

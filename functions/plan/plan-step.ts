@@ -9,7 +9,7 @@ import { failureCause, type RunReport } from '../core/lake/run-report'
 import type { LakeDeps, PlanSettings } from '../core/lake/step-deps'
 import type { ObjectInfo } from '../core/lake/object-store'
 import type { TableInput } from '../core/lake/catalog'
-import type { PlanOutput, TableColumns } from '../core/lake/workflow-types'
+import type { PlannedBatch, TableColumns } from '../core/lake/workflow-types'
 
 /**
  * S3 event notifications URL-encode object keys (a space as `+`). When the key as given is
@@ -37,7 +37,7 @@ export interface PlanEvent {
  * ledger has committed and files that failed earlier in this run, and resolves each batch
  * dataset's contract and current table columns.
  */
-export async function planStep(deps: LakeDeps, settings: PlanSettings, event: PlanEvent, now = new Date()): Promise<PlanOutput> {
+export async function planStep(deps: LakeDeps, settings: PlanSettings, event: PlanEvent, now = new Date()): Promise<PlannedBatch> {
   const trigger = parseWorkflowInput(event.input)
   const requested = requestedConcurrency(event.input)
   const objects: ObjectInfo[] = []
@@ -124,7 +124,7 @@ async function liveTables(deps: LakeDeps, datasets: string[]): Promise<Map<strin
  */
 async function rebuildBatch(
   deps: LakeDeps, settings: PlanSettings, dataset: string, generation: string, objects: ObjectInfo[], report: RunReport | undefined, room: number,
-): Promise<Pick<PlanOutput, 'items' | 'more' | 'pending' | 'skipped'>> {
+): Promise<Pick<PlannedBatch, 'items' | 'more' | 'pending' | 'skipped'>> {
   const built = new Set<string>()
   for await (const o of deps.curated.list(rebuildPrefix(dataset, generation))) {
     const id = parseBuiltKey(o.key)

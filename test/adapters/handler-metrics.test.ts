@@ -1,13 +1,20 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import type { PlannedFile } from '../../functions/core/lake/plan-files'
 import type { FileReport } from '../../functions/core/lake/run-report'
-import type { LoadEvent, PlanOutput } from '../../functions/core/lake/workflow-types'
+import type { FileResult, LoadRequest, PlannedBatch, TransformBatchEvent } from '../../functions/core/lake/workflow-types'
+import type { ConvertFile } from '../../functions/transform/transform-batch'
 
 // The steps' logic is tested elsewhere; here it stands still so that the handler's metrics
 // are what is looked at.
-vi.mock('../../functions/load/load-step', () => ({ loadBatch: vi.fn() }))
+vi.mock('../../functions/load/load-request', () => ({ loadRequest: vi.fn() }))
 vi.mock('../../functions/plan/plan-step', () => ({ planStep: vi.fn() }))
+vi.mock('../../functions/plan/write-batch', () => ({ writeBatch: vi.fn(async () => ({})) }))
 vi.mock('../../functions/transform/transform-step', () => ({ transformStep: vi.fn() }))
+// The batch's shared fields are not read from S3 here: each item is converted with none.
+vi.mock('../../functions/transform/transform-batch', () => ({
+  transformBatch: vi.fn(async (_curated: unknown, event: TransformBatchEvent, convert: ConvertFile) =>
+    Promise.all(event.Items.map((file) => convert({ runId: event.BatchInput.runId, file, contracts: [], tables: {} })))),
+}))
 
 interface Emf {
   _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] }
@@ -48,10 +55,18 @@ afterEach(() => {
 describe('the metrics of the step handlers', () => {
   it('publishes what a Load batch did per dataset, from each file\'s commit, and the sums without the dataset', async () => {
     // Prepare
-    const { loadBatch } = await import('../../functions/load/load-step')
+    const { loadRequest } = await import('../../functions/load/load-request')
     const report = (key: string, outcome: FileReport['outcome'], rowsIn: number, rowsOut: number, rowsRejected: number): FileReport =>
       ({ dataset: key.split('/')[0]!, key, etag: 'e', outcome, rowsIn, rowsOut, rowsRejected, outputs: [] })
-    vi.mocked(loadBatch).mockResolvedValue({
+    const results: FileResult[] = [
+      { status: 'transformed', file: file('orders/a.csv', 1000), rowsIn: 100, rowsOut: 98, rowsRejected: 2 },
+      { status: 'transformed', file: file('orders/b.csv', 500), rowsIn: 50, rowsOut: 50, rowsRejected: 0 },
+      { status: 'failed', file: file('orders/c.csv', 700), error: 'RejectThresholdError', cause: 'too many' },
+      { status: 'empty', file: file('customers/d.csv', 0), rowsIn: 0, rowsOut: 0, rowsRejected: 0 },
+      { status: 'transformed', file: file('orders/e.csv', 300), rowsIn: 10, rowsOut: 10, rowsRejected: 0 },
+    ]
+    vi.mocked(loadRequest).mockResolvedValue({
+      results,
       output: { loaded: 2, empty: 1, failed: 1, quarantined: 0, retried: 0, superseded: 1, retracted: 0 },
       reports: [
         report('orders/a.csv', 'loaded', 100, 98, 2),
@@ -62,19 +77,14 @@ describe('the metrics of the step handlers', () => {
       ],
     })
     const { handler } = await import('../../functions/load/handler')
-    const event: LoadEvent = {
+    const event: LoadRequest = {
       runId: 'run-1',
       trigger: 'schedule',
       ingestDate: '2024-07-01',
       startedAt: '2024-07-01T06:00:00.000Z',
       skipped: 0,
-      results: [
-        { status: 'transformed', file: file('orders/a.csv', 1000), rowsIn: 100, rowsOut: 98, rowsRejected: 2 },
-        { status: 'transformed', file: file('orders/b.csv', 500), rowsIn: 50, rowsOut: 50, rowsRejected: 0 },
-        { status: 'failed', file: file('orders/c.csv', 700), error: 'RejectThresholdError', cause: 'too many' },
-        { status: 'empty', file: file('customers/d.csv', 0), rowsIn: 0, rowsOut: 0, rowsRejected: 0 },
-        { status: 'transformed', file: file('orders/e.csv', 300), rowsIn: 10, rowsOut: 10, rowsRejected: 0 },
-      ],
+      batch: { bucket: 'curated', key: '_batches/run-1/0000000/items.json', context: '_batches/run-1/0000000/context.json', results: '_batches/run-1/0000000/results', files: 5, itemsPerBatch: 10 },
+      mapRun: { MapRunArn: 'arn:aws:states:us-east-1:000000000000:mapRun:sluice-etl/TransformFiles:1', ResultWriterDetails: { Bucket: 'curated', Key: '_batches/run-1/0000000/results/1/manifest.json' } },
     }
 
     // Act
@@ -95,7 +105,7 @@ describe('the metrics of the step handlers', () => {
   it('publishes the files planned per dataset and the backlog, counting a pending field when the plan has one', async () => {
     // Prepare
     const { planStep } = await import('../../functions/plan/plan-step')
-    const plan = { items: [file('orders/a.csv', 1), file('orders/b.csv', 1), file('payments/c.csv', 1)], pending: 40 } as unknown as PlanOutput
+    const plan = { items: [file('orders/a.csv', 1), file('orders/b.csv', 1), file('payments/c.csv', 1)], pending: 40 } as unknown as PlannedBatch
     vi.mocked(planStep).mockResolvedValue(plan)
     const { handler } = await import('../../functions/plan/handler')
 
@@ -108,14 +118,14 @@ describe('the metrics of the step handlers', () => {
     expect(byDataset(docs, undefined)).toMatchObject({ FilesPlanned: 3, Backlog: 43 })
   })
 
-  it('publishes a file\'s transform seconds under its dataset', async () => {
+  it('publishes the transform seconds of each file of a batch under its dataset', async () => {
     // Prepare
     const { transformStep } = await import('../../functions/transform/transform-step')
     vi.mocked(transformStep).mockResolvedValue({ status: 'transformed', file: file('orders/a.csv', 10), rowsIn: 1, rowsOut: 1, rowsRejected: 0 })
     const { handler } = await import('../../functions/transform/handler')
 
     // Act
-    const docs = await emfOf(() => handler({ runId: 'run-1', file: file('orders/a.csv', 10), contracts: [], tables: {} }))
+    const docs = await emfOf(() => handler({ Items: [file('orders/a.csv', 10)], BatchInput: { runId: 'run-1', bucket: 'curated', context: '_batches/run-1/0000000/context.json' } }))
 
     // Assess
     const orders = byDataset(docs, 'orders')!

@@ -73,7 +73,7 @@ describe('stack settings from CDK context', () => {
     ['sluice:dropBatchSize', 500, /sluice:dropBatchSize must be a whole number from 1 to 100/],
     ['sluice:maxRunningExecutions', 0, /sluice:maxRunningExecutions must be a whole number from 1 to 1000, got 0/],
     ['sluice:maxRunningExecutions', '2.5', /sluice:maxRunningExecutions must be a whole number from 1 to 1000, got "2.5"/],
-    ['sluice:transformReservedConcurrency', 4, /sluice:transformReservedConcurrency must be none, or at least sluice:mapConcurrency \(8\), got 4/],
+    ['sluice:transformReservedConcurrency', 4, /sluice:transformReservedConcurrency must be none, or at least sluice:mapConcurrency \(50\), got 4/],
     ['sluice:rejectRateAlarm', '5%', /sluice:rejectRateAlarm must be a fraction above 0 and at most 1/],
     ['sluice:rejectRateAlarm', 0, /sluice:rejectRateAlarm must be a fraction/],
   ])('refuses %s = %j, naming the key and the value', (key, value, message) => {

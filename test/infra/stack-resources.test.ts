@@ -102,11 +102,12 @@ describe('the synthesized sluice stack', () => {
       expect(resourceIds(json, 'Custom::S3BucketNotifications')).toEqual([])
     })
 
-    it('expires staging leftovers, Athena results and incomplete uploads', () => {
+    it('expires staging and batch leftovers, Athena results and incomplete uploads', () => {
       const rules = (id: string) => json.Resources[id]!.Properties!.LifecycleConfiguration.Rules as Record<string, unknown>[]
       expect(rules(ids.curated)).toEqual(
         expect.arrayContaining([
           expect.objectContaining({ Prefix: '_staging/', ExpirationInDays: 2, Status: 'Enabled' }),
+          expect.objectContaining({ Prefix: '_batches/', ExpirationInDays: 2, Status: 'Enabled' }),
           expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
         ]),
       )
@@ -150,7 +151,7 @@ describe('the synthesized sluice stack', () => {
         RAW_BUCKET: { Ref: ids.raw },
         CURATED_BUCKET: { Ref: ids.curated },
         GLUE_DATABASE: 'sluice',
-        MAX_CONCURRENCY: '8',
+        MAX_CONCURRENCY: '50',
         BATCH_SIZE: '500',
         ON_DELETE: 'retract',
         SPLIT_BYTES: String(2 * 1024 ** 3),
@@ -177,13 +178,15 @@ describe('the synthesized sluice stack', () => {
       expect(onStar.flatMap((s) => s.Action).filter((a) => /^(s3|glue):/.test(a))).toEqual([])
     })
 
-    it('lets Plan write nothing, and read only the raw zone, the ledger, the run reports and the table definitions', () => {
+    it('lets Plan write its batches under _batches/ only, and read only the raw zone, the ledger, the run reports and the table definitions', () => {
       // Prepare
       const statements = statementsOfFunction(json, 'sluice-plan')
       const gets = statements.filter((s) => s.Action.includes('s3:GetObject')).flatMap((s) => s.Resource.map(objectArn))
+      const writes = statements.filter((s) => s.Action.some((a) => WRITE_ACTION.test(a)))
 
       // Assess
-      expect(statements.flatMap((s) => s.Action).filter((a) => WRITE_ACTION.test(a))).toEqual([])
+      expect(writes.flatMap((s) => s.Action)).toEqual(['s3:PutObject'])
+      expect(writes.flatMap((s) => s.Resource.map(objectArn))).toEqual([[ids.curated, '/_batches/*']])
       expect(gets).toEqual(
         expect.arrayContaining([
           [ids.raw, '/*'],
@@ -206,6 +209,9 @@ describe('the synthesized sluice stack', () => {
       // Assess
       expect(writes.flatMap((s) => s.Resource.map(objectArn))).toEqual([[ids.curated, '/_staging/*']])
       expect(writes.flatMap((s) => s.Action).sort()).toEqual(['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:PutObject'])
+      // Besides: the shared fields of its batch, read only.
+      const batchReads = statements.filter((s) => s.Resource.some((r) => objectArn(r)?.[1] === '/_batches/*'))
+      expect(batchReads.flatMap((s) => s.Action)).toEqual(['s3:GetObject'])
       expect(statements.flatMap((s) => s.Action).filter((a) => a.startsWith('glue:'))).toEqual([])
     })
 
@@ -266,22 +272,39 @@ describe('the synthesized sluice stack', () => {
       expect(byRole(refOf(pipe!.RoleArn)).flatMap((s) => s.Resource.map(refOf))).toEqual([functionNamed(json, 'sluice-drops').id])
     })
 
-    it('lets the sweep, the Drops Lambda and the hand-off start this state machine, and nothing else', () => {
+    it('lets the sweep, the Drops Lambda, the hand-off and the Distributed Map\'s child executions start this state machine, and nothing else', () => {
       // Prepare
       const start = policyStatements(json).filter((s) => s.Action.includes('states:StartExecution'))
       const name = json.Resources[ids.stateMachine]!.Properties!.StateMachineName
       const drops = statementsOfFunction(json, 'sluice-drops').filter((s) => s.Action.some((a) => a.startsWith('states:')))
       const dropsPolicies = new Set(drops.map((s) => s.policy))
+      const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
+      const ofMachine = policyStatements(json).filter((s) => (json.Resources[s.policy]!.Properties!.Roles as unknown[] | undefined)?.map(refOf).includes(role))
 
       // Assess
-      expect(start).toHaveLength(3)
+      expect(start).toHaveLength(4)
       expect(start.filter((s) => s.Resource.map(refOf).join() === ids.stateMachine)).toHaveLength(2)
       expect(drops.flatMap((s) => s.Action).sort()).toEqual(['states:ListExecutions', 'states:StartExecution'])
       expect(drops.flatMap((s) => s.Resource.map(refOf))).toEqual(drops.flatMap((s) => s.Resource.map(() => ids.stateMachine)))
       for (const s of start.filter((s) => !dropsPolicies.has(s.policy))) expect(s.Action).toEqual(['states:StartExecution'])
-      // The hand-off names the machine by its ARN built from the fixed name (no dependency cycle).
+      // The hand-off and the Map name the machine by its ARN built from the fixed name (no dependency cycle).
       const handOff = statementsOfFunction(json, 'sluice-handoff').find((s) => s.Action.includes('states:StartExecution'))!
       expect(JSON.stringify(handOff.Resource)).toContain(`:stateMachine:${name}`)
+      const children = ofMachine.find((s) => s.Action.includes('states:StartExecution'))!
+      expect(JSON.stringify(children.Resource)).toContain(`:stateMachine:${name}"`)
+      expect(ofMachine.find((s) => s.Action.includes('states:DescribeExecution'))).toMatchObject({ Action: ['states:DescribeExecution', 'states:StopExecution'] })
+      expect(JSON.stringify(ofMachine.find((s) => s.Action.includes('states:DescribeExecution'))!.Resource)).toContain(`:execution:${name}/*`)
+    })
+
+    it('lets the Distributed Map read the batch manifests and write its results under _batches/ of the curated zone only', () => {
+      // Prepare
+      const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
+      const s3 = policyStatements(json).filter((s) => (json.Resources[s.policy]!.Properties!.Roles as unknown[] | undefined)?.map(refOf).includes(role) && s.Action.some((a) => a.startsWith('s3:')))
+
+      // Assess
+      expect(s3).toHaveLength(1)
+      expect(s3[0]!.Action.sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListMultipartUploadParts', 's3:PutObject'])
+      expect(s3[0]!.Resource.map(objectArn)).toEqual([[ids.curated, '/_batches/*']])
     })
   })
 

@@ -72,6 +72,26 @@ describe('the state machine definition in the synthesized stack', () => {
     expect(deployed.text).not.toContain('${')
   })
 
+  it('runs the file loop as a Distributed Map reading its items from S3, batching them and writing its results to S3', () => {
+    // Prepare
+    const definition = JSON.parse(deployed.text) as { States: Record<string, Record<string, any>> }
+
+    // Act
+    const map = definition.States.TransformFiles!
+
+    // Assess
+    expect(map.Type).toBe('Map')
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' })
+    expect(map.ItemReader).toEqual({ Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' }, Parameters: { 'Bucket.$': '$.batch.bucket', 'Key.$': '$.batch.key' } })
+    expect(map.ItemBatcher).toMatchObject({ MaxItemsPerBatchPath: '$.batch.itemsPerBatch', BatchInput: { 'runId.$': '$.runId', 'context.$': '$.batch.context' } })
+    expect(map.ItemBatcher.MaxInputBytesPerBatch).toBeLessThanOrEqual(262_144)
+    expect(map.ResultWriter).toEqual({ Resource: 'arn:aws:states:::s3:putObject', Parameters: { 'Bucket.$': '$.batch.bucket', 'Prefix.$': '$.batch.results' } })
+    expect(map.ToleratedFailurePercentage).toBe(100)
+    expect(map.Catch).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.mapRun', Next: 'Load' }])
+    // Load is handed keys, never the results themselves.
+    expect(Object.keys(definition.States.Load!.Parameters).sort()).toEqual(['batch.$', 'excise.$', 'ingestDate.$', 'mapRun.$', 'pending.$', 'runId.$', 'skipped.$', 'startedAt.$', 'trigger.$'])
+  })
+
   it('is statemachine/etl.asl.json with the function ARNs filled in', async () => {
     // Prepare
     const definition = JSON.parse(deployed.text) as { States: Record<string, { Resource?: string }> }

@@ -39,6 +39,8 @@ export const contractKey = (dataset: string) => `_contracts/${dataset}.json`
 /** Rejects table of a dataset: `__` never occurs in a dataset name, so the two cannot collide. */
 export const rejectsTable = (dataset: string) => `${dataset}__rejects`
 export const runReportKey = (runId: string) => `_runs/${runId}.json`
+/** One loop's batch: its items, shared fields and Map run results (`loop` is the files reported before it). */
+export const batchPrefix = (runId: string, loop: number) => `_batches/${runId}/${String(loop).padStart(7, '0')}/`
 export const stagingPrefix = (runId: string, id: string) => `_staging/${runId}/${id}/`
 export const stagedResultKey = (runId: string, id: string) => `_staging/${runId}/${id}.json`
 /** One conversion of a split file's range: `<prefix>.json` records it, its parts go under `<prefix>/`. */

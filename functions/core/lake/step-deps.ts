@@ -12,15 +12,20 @@ export interface LakeDeps {
 
 /** Settings of the planner. */
 export interface PlanSettings {
-  /** Most files per batch (one Map run). */
+  /** Most files per batch (one Map run, one Load: Load commits them in its 15 minutes). */
   batchSize: number
-  /** Serialized size the batch's items may take in the state payload. */
+  /**
+   * Serialized size of a batch's items (its manifest in the curated zone, which Plan writes and
+   * Load reads whole); the state carries only the manifest's key.
+   */
   maxBatchBytes: number
-  /** Map concurrency when the execution input gives none. */
+  /** Child executions (Transform invocations) the Map runs at once when the execution input gives none. */
   maxConcurrency: number
   /**
-   * Files one execution reports at most; the rest wait for the next run. An inline Map adds
-   * about 7 history events per file and a Standard execution stops at 25,000 events.
+   * Files one execution reports at most; the rest go to a successor execution. A loop adds
+   * about 21 history events whatever its batch holds (the Distributed Map's children have
+   * histories of their own), and a Standard execution stops at 25,000: 250,000 files in
+   * batches of 500 are 500 loops, about 10,500 events, room left for retries.
    */
   maxFilesPerRun: number
   /**
@@ -45,4 +50,11 @@ export const MAX_MAP_CONCURRENCY = 10_000
 /** Default split size: about 2 GB, a range a Transform Lambda converts in a few minutes. */
 export const DEFAULT_SPLIT_BYTES = 2 * 1024 ** 3
 
-export const DEFAULT_PLAN_SETTINGS: PlanSettings = { batchSize: 500, maxBatchBytes: 96 * 1024, maxConcurrency: 8, maxFilesPerRun: 3000, onDelete: 'retract', splitBytes: DEFAULT_SPLIT_BYTES }
+export const DEFAULT_PLAN_SETTINGS: PlanSettings = {
+  batchSize: 500,
+  maxBatchBytes: 4 * 1024 ** 2,
+  maxConcurrency: 8,
+  maxFilesPerRun: 250_000,
+  onDelete: 'retract',
+  splitBytes: DEFAULT_SPLIT_BYTES,
+}
