@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util'
 import { localLake } from '../cli/local/local-lake'
 import { runLocally } from '../cli/local-run'
 
-const USAGE = `Usage: npm run bench:backfill [-- --files N] [-- --concurrency N]
+const USAGE = `Usage: npm run bench:backfill -- [--files N] [--concurrency N]
 
 Runs the workflow locally (statemachine/etl.asl.json through the local interpreter, with its
 Distributed Map, payload and history limits) over a new temporary lake of N small CSV files
