@@ -21,7 +21,7 @@ export interface LocalRunOutcome {
 export async function runLocally(
   deps: LakeDeps,
   input: unknown,
-  options: { board?: ProgressBoard; settings?: Partial<PlanSettings> } & Pick<RunOptions, 'startTime' | 'runId' | 'wrap' | 'definition' | 'signal' | 'onSuccessor' | 'clock' | 'site' | 'compaction' | 'retryIntervals'> = {},
+  options: { board?: ProgressBoard; settings?: Partial<PlanSettings> } & Pick<RunOptions, 'startTime' | 'runId' | 'wrap' | 'definition' | 'signal' | 'onSuccessor' | 'clock' | 'site' | 'compaction' | 'retryIntervals' | 'onStateEntered'> = {},
 ): Promise<LocalRunOutcome> {
   const { board } = options
   const watched: LakeDeps = board ? { ...deps, raw: countingReads(deps.raw, board) } : deps

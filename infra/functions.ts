@@ -88,6 +88,7 @@ export class Functions extends Construct {
   readonly plan: NodejsFunction
   readonly transform: NodejsFunction
   readonly load: NodejsFunction
+  readonly compact: NodejsFunction
   readonly handOff: NodejsFunction
   readonly site: NodejsFunction
   readonly drops?: NodejsFunction
@@ -148,6 +149,12 @@ export class Functions extends Construct {
     zones.bindRawReader(this.load)
     // Receipts: the raw object of each settled file is tagged with its status and counts.
     zones.bindRawTagger(this.load)
+
+    // Compacts the partitions a Load touched and, at the end of a sweep, the closed ones: reads
+    // small parts and writes merged ones (in memory), remaps ledger heads, moves partitions.
+    this.compact = this.step('Compact', props.prefix, 'compact', { memorySize: 1024, timeout: Duration.seconds(900) })
+    zones.bindCuratedWriter(this.compact)
+    catalog.bindTableWriter(this.compact)
 
     // Starts the successor of a run at its file cap (the Workflow grants it that one state
     // machine) and notes it in the run report.

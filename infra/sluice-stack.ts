@@ -54,14 +54,14 @@ export class SluiceStack extends Stack {
       site: this.site,
       ...(config.onDrop ? { maxRunningExecutions: config.maxRunningExecutions } : {}),
     })
-    const { plan, transform, load, handOff, site } = this.functions
-    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, handOff, site, zones: this.zones })
+    const { plan, transform, load, compact, handOff, site } = this.functions
+    this.workflow = new Workflow(this, 'Workflow', { prefix, plan, transform, load, compact, handOff, site, zones: this.zones })
     const { stateMachine } = this.workflow
     this.triggers = new Triggers(this, 'Triggers', {
       prefix, stateMachine, raw: this.zones.raw, schedule: config.schedule, drops: this.functions.drops, batchSeconds: config.dropBatchSeconds, batchSize: config.dropBatchSize,
     })
     this.alarms = new Alarms(this, 'Alarms', { prefix, stateMachine, email: config.alarmEmail, rejectRate: config.rejectRateAlarm })
-    this.dashboard = new OperationsDashboard(this, 'Dashboard', { prefix, stateMachine, functions: [plan, transform, load, handOff] })
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', { prefix, stateMachine, functions: [plan, transform, load, compact, handOff] })
 
     const outputs: Record<keyof typeof STACK_OUTPUTS, [string, string]> = {
       rawBucket: [this.zones.raw.bucketName, 'Raw zone bucket: drop CSV files here'],

@@ -15,6 +15,7 @@ export interface WorkflowProps {
   plan: IFunction
   transform: IFunction
   load: IFunction
+  compact: IFunction
   handOff: IFunction
   site: IFunction
   /** The Distributed Map reads each batch from, and writes its results to, the curated zone. */
@@ -36,7 +37,7 @@ export class Workflow extends Construct {
     // A Task without the throttle retrier would record a file as failed on the first throttle.
     const unguarded = tasksWithoutRetrier(JSON.parse(readFileSync(DEFINITION_PATH, 'utf8')) as object)
     if (unguarded.length > 0) throw new Error(`statemachine: Task(s) ${unguarded.join(', ')} of ${DEFINITION_PATH} lack the throttle retrier of infra/retry-policy.ts`)
-    const functions = [props.plan, props.transform, props.load, props.handOff, props.site]
+    const functions = [props.plan, props.transform, props.load, props.compact, props.handOff, props.site]
     const stateMachineName = `${props.prefix}-etl`
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -46,6 +47,7 @@ export class Workflow extends Construct {
         PlanFunctionArn: props.plan.functionArn,
         TransformFunctionArn: props.transform.functionArn,
         LoadFunctionArn: props.load.functionArn,
+        CompactFunctionArn: props.compact.functionArn,
         HandOffFunctionArn: props.handOff.functionArn,
         SiteFunctionArn: props.site.functionArn,
       },

@@ -9,7 +9,8 @@ import { transformStep } from '../../functions/transform/transform-step'
 import { handOffStep, type HandOffEvent } from '../../functions/handoff/handoff-step'
 import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../functions/core/lake/step-deps'
 import type { LoadRequest, PlannedBatch, TransformBatchEvent, TransformEvent } from '../../functions/core/lake/workflow-types'
-import type { CompactionSettings } from '../../functions/core/compaction/merge-plan'
+import { DEFAULT_COMPACTION, type CompactionSettings } from '../../functions/core/compaction/merge-plan'
+import { compactStep, type CompactEvent } from '../../functions/compact/compact-step'
 import { TransientStorageError } from '../../functions/core/errors'
 import { asLambda, limitedStateMachine } from './execution-limits'
 import { standInForDistributedMaps } from './distributed-map'
@@ -23,6 +24,7 @@ export const LOCAL_ARNS: Record<string, string> = {
   TransformFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-transform',
   LoadFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-load',
   HandOffFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-handoff',
+  CompactFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-compact',
   SiteFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:sluice-site',
 }
 
@@ -31,6 +33,9 @@ export const LOCAL_CURATED_BUCKET = 'sluice-local-curated'
 
 /** The state machine's id locally, as `$$.StateMachine.Id` gives it on AWS. */
 export const LOCAL_STATE_MACHINE_ARN = 'arn:aws:states:us-east-1:000000000000:stateMachine:sluice-local-etl'
+
+/** The steps whose handlers a local run can wrap. */
+export type WorkflowStep = 'Plan' | 'Transform' | 'Load' | 'Compact' | 'HandOff'
 
 /** A Task handler as the local interpreter calls it: the task's Parameters in, its result out. */
 export type TaskHandler = (input: unknown) => Promise<unknown>
@@ -59,12 +64,12 @@ export interface RunOptions {
    * transient or `Lambda.*` error thrown there fails the whole invocation, and the workflow
    * retries it), Load and HandOff as the workflow calls them.
    */
-  wrap?: (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler) => TaskHandler
+  wrap?: (state: WorkflowStep, handler: TaskHandler) => TaskHandler
   /** Called when the run hands its backlog to a successor; the caller runs it (the CLI does, after this run). */
   onSuccessor?: (name: string, input: unknown) => void
   /** The clock of Load's commits (tests move it to age intents). */
   clock?: () => Date
-  /** Compaction settings of Load (its part threshold, target size and small fraction). */
+  /** Compaction settings of the Compact step (its part thresholds, target size and small fraction). */
   compaction?: CompactionSettings
   /**
    * Milliseconds to wait before each retry of the named state (one for every retrier, or one
@@ -72,6 +77,8 @@ export interface RunOptions {
    * between a throttle's attempts. Tests set 0.
    */
   retryIntervals?: Record<string, number | number[]>
+  /** Called as the execution enters each of its states (a state transition, as Step Functions bills them). */
+  onStateEntered?: (state: string) => void
   /** The UpdateSite step: updates the status site (the CLI writes `<lake>/site/`); nothing when absent. */
   site?: TaskHandler
 }
@@ -111,7 +118,9 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
   const handlers = {
     Plan: asLambda(async (event) => writeBatch(deps.curated, LOCAL_CURATED_BUCKET, (await plan(event)) as PlannedBatch)),
     Transform: asLambda((event) => transformBatch(deps.curated, event as TransformBatchEvent, (e) => transformFile(e) as ReturnType<typeof transformStep>, invocationError)),
-    Load: asLambda(wrap('Load', async (event) => (await loadRequest(deps, event as LoadRequest, options.clock, options.compaction)).output)),
+    Load: asLambda(wrap('Load', async (event) => (await loadRequest(deps, event as LoadRequest, options.clock)).output)),
+    Compact: asLambda(wrap('Compact', (event) => compactStep(deps, event as CompactEvent, options.compaction ?? DEFAULT_COMPACTION, options.clock))),
+    CompactClosed: asLambda(wrap('Compact', (event) => compactStep(deps, event as CompactEvent, options.compaction ?? DEFAULT_COMPACTION, options.clock))),
     UpdateSite: options.site ?? (async () => ({ pages: 0, datasets: 0, files: 0 })),
     HandOff: asLambda(wrap('HandOff', (event) =>
       handOffStep({ curated: deps.curated, startExecution: async (_arn, name, next) => options.onSuccessor?.(name, next) }, event as HandOffEvent),
@@ -136,5 +145,14 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
     execution.abort()
   }
   options.signal?.addEventListener('abort', abort, { once: true })
+  const { onStateEntered } = options
+  if (onStateEntered) {
+    void (async () => {
+      for await (const event of execution.eventLogs as WorkflowRun['events']) {
+        const state = (event as { state?: { name?: string } }).state?.name
+        if (event.type === 'StateEntered' && event.index === undefined && state) onStateEntered(state)
+      }
+    })()
+  }
   return { runId, result: execution.result, abort, events: execution.eventLogs as WorkflowRun['events'] }
 }

@@ -2,24 +2,25 @@ import { folderOf, homeInGeneration, homeOf } from '../core/compaction/compactio
 import type { CompactionSettings } from '../core/compaction/merge-plan'
 import type { ObjectStore } from '../core/lake/object-store'
 import { rejectsTable } from '../core/lake/lake-layout'
+import { INGEST_DATE } from '../core/lake/catalog'
 import type { CompactionDeps } from './compaction-recovery'
 import { compactPartition, type CompactionOutcome } from './compact-partition'
 import { readLayout } from './partition-layout'
 
 /**
- * After a Load: compacts each partition the batch wrote into whose folder now holds at least
- * `partThreshold` parts, and each partition the batch's commits marked for excision (a file with
- * rows in compacted parts was replaced or retracted). A partition another compaction holds is
- * left to it. Its work is the partitions the batch touched: it lists no dataset-wide prefix (a
- * mark whose Load crashed is taken up by the sweep that finishes its file again).
+ * Compacts the partitions a batch touched, as the Compact step does after a Load: each home the
+ * batch's commits marked for excision (a file with rows in compacted parts was replaced or
+ * retracted), and each home it published into whose folder now holds `openThreshold` parts.
+ * Its work is the partitions the batch touched: it lists no dataset-wide prefix (a mark whose
+ * Load crashed is taken up by the sweep that finishes its file again).
  */
-export async function compactAfterLoad(deps: CompactionDeps, dataset: string, written: string[], excised: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+export async function compactTouched(deps: CompactionDeps, dataset: string, written: string[], excised: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
   const marked = new Set(excised)
   const outcomes: CompactionOutcome[] = []
-  for (const home of [...new Set([...written.map(homeOf), ...marked])].sort()) {
+  for (const home of [...new Set([...written, ...marked])].sort()) {
     if (!marked.has(home)) {
       const { layout } = await readLayout(deps.curated, dataset, home)
-      if ((await countParts(deps, layout.location)) < settings.partThreshold) continue
+      if ((await countParts(deps, layout.location)) < settings.openThreshold) continue
     }
     let outcome = await compactPartition(deps, dataset, home, settings, clock)
     // Rows of a replaced file must not wait for the next load: a partition busy with another
@@ -29,6 +30,23 @@ export async function compactAfterLoad(deps: CompactionDeps, dataset: string, wr
       outcome = await compactPartition(deps, dataset, home, settings, clock)
     }
     outcomes.push(outcome)
+  }
+  return outcomes
+}
+
+/**
+ * Compacts the closed partitions of a table (those of the given ingest dates, which no run loads
+ * into any more) whose home folder holds at least `partThreshold` parts: a listing of each day's
+ * folder of the table, so its work is the parts of those days.
+ */
+export async function compactClosedDays(deps: CompactionDeps, dataset: string, tableBase: string, days: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+  const outcomes: CompactionOutcome[] = []
+  for (const day of days) {
+    const parts = new Map<string, number>()
+    for await (const o of deps.curated.list(`${tableBase}/${INGEST_DATE}=${day}/`)) if (o.key.endsWith('.parquet')) parts.set(folderOf(o.key), (parts.get(folderOf(o.key)) ?? 0) + 1)
+    for (const [home, count] of [...parts].sort()) {
+      if (count >= settings.partThreshold) outcomes.push(await compactPartition(deps, dataset, home, settings, clock))
+    }
   }
   return outcomes
 }

@@ -19,7 +19,7 @@ export async function handler(event: LoadRequest): Promise<LoadOutput> {
     throw new InvalidInputError(`load: the batch and its results must be in the curated zone ${config.curatedBucket}, got ${event.batch.bucket} and ${bucket}`)
   }
   logger.appendKeys({ runId: event.runId })
-  const { output, reports, results } = await loadRequest(deps, event, undefined, config.compaction)
+  const { output, reports, results } = await loadRequest(deps, event)
   logger.info('loaded', { ...output })
   const { perDataset, overall } = loadMetrics({ results }, reports)
   publishDatasetMetrics(perDataset, overall)

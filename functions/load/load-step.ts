@@ -14,8 +14,8 @@ import { shadowCatalog } from '../adapters/shadow-catalog'
 import { recordBuilt, swapGeneration } from './swap-generation'
 import { writeReceipts } from './write-receipts'
 import { updateSummaries } from './update-summaries'
-import { compactAfterLoad } from './compact-dataset'
-import { DEFAULT_COMPACTION, type CompactionSettings } from '../core/compaction/merge-plan'
+import { compactionTodoKey, isEmptyTodo, mergeTodos, type CompactionTodo } from '../core/compaction/compaction-todo'
+import { homeOf } from '../core/compaction/compaction-layout'
 import { generationOf, tableBase } from '../core/lake/generation'
 import pLimit from 'p-limit'
 
@@ -35,12 +35,12 @@ export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'hea
  * each settled file's receipt. Any
  * number of executions may run this at once.
  */
-export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<LoadOutput> {
-  return (await loadBatch(deps, event, clock, compaction)).output
+export async function loadStep(deps: LoadDeps, event: LoadEvent, clock: () => Date = () => new Date()): Promise<LoadOutput> {
+  return (await loadBatch(deps, event, clock)).output
 }
 
 /** `loadStep`, also giving the batch's file reports (what each file's commit came to). */
-export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date(), compaction: CompactionSettings = DEFAULT_COMPACTION): Promise<{ output: LoadOutput; reports: FileReport[] }> {
+export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => Date = () => new Date()): Promise<{ output: LoadOutput; reports: FileReport[] }> {
   // The ranges of a split file become one result: the file commits as one version, or fails whole.
   const folded = await foldRanges(deps, batch.runId, batch.results)
   const event: LoadEvent = { ...batch, results: folded.results }
@@ -61,21 +61,19 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const rebuilds = new Map(event.results.flatMap((r) => (r.file.rebuild ? [[r.file.dataset, r.file.rebuild] as const] : [])))
   const datasets = [...new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])].sort()
   // Each dataset commits on its own, several at once; its reports keep the datasets' order.
-  const loaded = await Promise.all(
-    datasets.map((dataset) =>
-      datasetSlots(() => {
-        const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
-        const gone = retractions.filter((x) => x.file.dataset === dataset)
-        return loadDataset(deps, event, dataset, files, gone, rebuilds.get(dataset), { clock, compaction, excise, excisedOf: (d) => [...(excised.get(d) ?? [])] })
-      }),
-    ),
-  )
-  for (const one of loaded) {
+  const loaded = await eachLimited(datasets, DATASETS_AT_ONCE, (dataset) => {
+    const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
+    const gone = retractions.filter((x) => x.file.dataset === dataset)
+    return loadDataset(deps, event, dataset, files, gone, rebuilds.get(dataset), { clock, excise })
+  })
+  const written: Record<string, string[]> = {}
+  for (const [i, one] of loaded.entries()) {
     reports.push(...one.reports)
     retried += one.retried
+    if (one.written?.length) written[datasets[i]!] = [...new Set(one.written)]
   }
-  // A quarantined version may have replaced one with rows in compacted parts.
-  for (const [dataset, homes] of excised) if (!datasets.includes(dataset)) await compactAfterLoad(deps, dataset, [], [...homes], compaction, clock)
+  // Compaction is the Compact step's, after this Load: it gets the partitions this batch touched.
+  await handOffCompaction(deps.curated, event.runId, { written, excise: Object.fromEntries([...excised].map(([d, homes]) => [d, [...homes]])) })
   // A file built and swapped in by the same Load is reported once, as the swap left it.
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)
@@ -91,21 +89,24 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
 /** Datasets a Load commits at once, and files of one dataset it publishes or commits at once. */
 const DATASETS_AT_ONCE = 4
 const FILES_AT_ONCE = 8
-const datasetSlots = pLimit(DATASETS_AT_ONCE)
 
-/** Runs `work` over the items, `limit` at a time, its results in the items' order. */
-function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+/**
+ * Runs `work` over the items, `limit` at a time, its results in the items' order. When one
+ * fails, the others still finish (none is left running once Load has returned), then the
+ * first error is thrown.
+ */
+async function eachLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const slots = pLimit(limit)
-  return Promise.all(items.map((item) => slots(() => work(item))))
+  const settled = await Promise.allSettled(items.map((item) => slots(() => work(item))))
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+  if (failed) throw failed.reason
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value)
 }
 
 interface DatasetLoad {
   clock: () => Date
-  compaction: CompactionSettings
   /** Records homes a commit marked for excision. */
   excise: (dataset: string, homes?: string[]) => void
-  /** The homes marked for excision so far (and those the planner handed over), of a dataset. */
-  excisedOf: (dataset: string) => string[]
 }
 
 /**
@@ -115,8 +116,8 @@ interface DatasetLoad {
  */
 async function loadDataset(
   deps: LoadDeps, event: LoadEvent, dataset: string, files: StagedFile[], retractions: RetractResult[], rebuild: { generation: string } | undefined, settings: DatasetLoad,
-): Promise<{ reports: FileReport[]; retried: number }> {
-  const { clock, compaction, excise, excisedOf } = settings
+): Promise<{ reports: FileReport[]; retried: number; written?: string[] }> {
+  const { clock, excise } = settings
   const reports: FileReport[] = []
   if (rebuild) {
     const built = await buildFiles(deps, event, dataset, files, rebuild.generation, clock)
@@ -145,9 +146,16 @@ async function loadDataset(
     }
   })
   reports.push(...retracted)
-  // Small parts merged once a partition holds many; rows of replaced files cut out of merged ones.
-  await compactAfterLoad(deps, dataset, published.flatMap(({ p }) => p.outputs), excisedOf(dataset), compaction, clock)
-  return { reports, retried: schema.retried }
+  return { reports, retried: schema.retried, written: published.flatMap(({ p }) => p.outputs.map(homeOf)) }
+}
+
+/** Adds this batch's partitions to the execution's compaction hand-off (compaction-todo.ts). */
+async function handOffCompaction(curated: LoadDeps['curated'], runId: string, todo: CompactionTodo): Promise<void> {
+  if (isEmptyTodo(todo)) return
+  const key = compactionTodoKey(runId)
+  const text = await curated.readText(key)
+  const merged = text ? mergeTodos(JSON.parse(text) as CompactionTodo, todo) : todo
+  await curated.writeText(key, JSON.stringify(merged))
 }
 
 async function readStaged(deps: LoadDeps, runId: string, result: TransformResult): Promise<StagedFile> {

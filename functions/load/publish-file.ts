@@ -18,7 +18,7 @@ import type { ObjectInfo, ObjectStore, VersionedText } from '../core/lake/object
 import type { PlannedFile } from '../core/lake/plan-files'
 import type { PartInfo, TransformStats } from '../core/transform-types'
 import type { Catalog } from '../core/lake/catalog'
-import { homeOf } from '../core/compaction/compaction-layout'
+import { homeOf, inflightKey } from '../core/compaction/compaction-layout'
 import { layoutsForPublish } from './compaction-recovery'
 import { markExcise, markInflight, readLayout, relocate } from './partition-layout'
 
@@ -151,11 +151,11 @@ export async function commitFile(deps: PublishDeps, staged: CommittableFile, pub
     // against our head read, so an older version can never replace a newer one.
     const raw = await deps.raw.head(key)
     if (raw?.etag !== etag) {
-      await discard(deps.curated, published)
+      await discard(deps.curated, published, dataset, fileId)
       return marked({ outcome: 'superseded', ...(raw ? { rawEtag: raw.etag } : {}) })
     }
     if (head?.state === state && head.etag === etag && (head.generation ?? '') === generation) {
-      await discard(deps.curated, published)
+      await discard(deps.curated, published, dataset, fileId)
       return marked(await finish(deps, head, now, 'already'))
     }
     const next: LedgerRecord = { ...record, replaced: await replacedKeys(deps.curated, dataset, fileId, head) }
@@ -237,7 +237,7 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, comm
       const fate = mine ? 'drop' : intentFate(intent, head.state === 'committed' ? head.etag : undefined, raw?.etag, now, head.generation)
       if (fate === 'keep') continue
       if (!mine) await curated.delete(intent.outputs.filter((k) => !live.has(k)))
-      if (fate === 'drop') await curated.delete([entry.key])
+      if (fate === 'drop') await curated.delete([entry.key, ...inflightMarkers(dataset, fileId, intent)])
     }
   }
   const index = head.state === 'committed' ? committedKey(dataset, fileId, head.etag, head.generation) : undefined
@@ -274,9 +274,14 @@ async function settleReplaced(curated: ObjectStore, head: LedgerRecord): Promise
 }
 
 /** Removes a losing publish's parts and its intent. */
-async function discard(curated: ObjectStore, published: Published): Promise<void> {
+async function discard(curated: ObjectStore, published: Published, dataset: string, fileId: string): Promise<void> {
   await curated.delete(published.outputs)
-  await curated.delete([published.intent])
+  await curated.delete([published.intent, ...inflightMarkers(dataset, fileId, published)])
+}
+
+/** The in-flight markers a publish wrote (partition-layout.ts), to go with its intent. */
+function inflightMarkers(dataset: string, fileId: string, publish: Pick<PublishIntent, 'publishId' | 'outputs'>): string[] {
+  return [...new Set(publish.outputs.map(homeOf))].map((home) => inflightKey(dataset, home, fileId, publish.publishId))
 }
 
 /**

@@ -64,44 +64,78 @@ export async function ledgerOfKeys(curated: ObjectStore, present: ObjectInfo[], 
 }
 
 /**
- * The ledger as one listing sees it (of one dataset, or of the whole lake for a sweep): every
- * committed and quarantined version, expired intents and excise marks, and the committed files
- * that `objects` (the raw listing) no longer holds.
+ * What one listing of the ledger found (of one dataset, or of the whole lake for a sweep), in a
+ * form a sweep keeps for the rest of its execution (sweep-manifest.ts).
  */
-export async function listLedger(curated: ObjectStore, now: Date, generations: Map<string, string>, objects: ObjectInfo[], dataset?: string): Promise<LedgerIndex> {
-  const index = emptyIndex()
+export interface LedgerScan {
+  /** Committed versions: file id, version id, dataset, and the generation when not the first. */
+  committed: [fileId: string, version: string, dataset: string, generation?: string][]
+  /** `<file id>--<version id>` of every quarantined version. */
+  quarantined: string[]
+  /** File ids with an expired intent or excise mark. */
+  expired: string[]
+  /** Homes of excise marks that outlived any Load, per dataset. */
+  excise: Record<string, string[]>
   /** Index entry of each committed file id, or the quarantine record of one that only failed. */
+  entries: [fileId: string, key: string][]
+}
+
+/** Lists the ledger once: committed and quarantined versions, expired intents and excise marks. */
+export async function scanLedger(curated: ObjectStore, now: Date, dataset?: string): Promise<LedgerScan> {
+  const scan: LedgerScan = { committed: [], quarantined: [], expired: [], excise: {}, entries: [] }
+  const expired = new Set<string>()
   const entries = new Map<string, string>()
   for await (const entry of curated.list(dataset ? ledgerPrefix(dataset) : '_ledger/')) {
     if (entry.key.includes('/_rebuild/')) continue
+    const owner = entry.key.split('/')[1] ?? ''
     // A compaction's excise mark that outlived any Load: its file is finished again, and that
-    // Load rewrites the partition without the replaced rows (compaction-layout.ts).
+    // Load's Compact rewrites the partition without the replaced rows (compaction-layout.ts).
     const mark = parseExciseMark(entry.key)
     if (mark && intentExpired(mark.writtenAt, now)) {
-      index.expired.add(mark.fileId)
-      const owner = entry.key.split('/')[1] ?? ''
+      expired.add(mark.fileId)
       const home = homeOfMark(owner, entry.key)
-      if (home && !index.excise[owner]?.includes(home)) (index.excise[owner] ??= []).push(home)
+      if (home && !scan.excise[owner]?.includes(home)) (scan.excise[owner] ??= []).push(home)
     }
     const parsed = parseLedgerKey(entry.key)
     if (parsed?.kind === 'committed') {
-      index.committed.add(`${parsed.fileId}--${parsed.version}`)
+      scan.committed.push([parsed.fileId, parsed.version, owner, ...(parsed.generation ? [parsed.generation] : [])] as LedgerScan['committed'][number])
       // (A quarantine record listed first only stood in for an index entry.)
       entries.set(parsed.fileId, entry.key)
-      const live = generations.get(entry.key.split('/')[1] ?? '')
-      if (live !== undefined && live !== (parsed.generation ?? '')) index.stale.add(`${parsed.fileId}--${parsed.version}`)
     }
     if (parsed?.kind === 'quarantined') {
-      index.quarantined.add(`${parsed.fileId}--${parsed.version}`)
+      scan.quarantined.push(`${parsed.fileId}--${parsed.version}`)
       // A version that failed for good may have kept rejects: retracted too when its file goes.
       if (!entries.has(parsed.fileId)) entries.set(parsed.fileId, entry.key)
     }
     // A young intent of a committed file is a live publish's, or a trace of one already cleaned
     // up: only an expired one needs the file finished again.
-    if (parsed?.kind === 'intent' && intentExpired(parsed.writtenAt, now)) index.expired.add(parsed.fileId)
+    if (parsed?.kind === 'intent' && intentExpired(parsed.writtenAt, now)) expired.add(parsed.fileId)
   }
+  scan.expired = [...expired]
+  scan.entries = [...entries]
+  return scan
+}
+
+/**
+ * The planner's view of a ledger scan: versions whose generation is not their table's live one
+ * are stale, and the committed files that `objects` (the raw listing) no longer holds are gone
+ * (their records read by key). A scan read back later in a sweep's execution (`fresh` false)
+ * hands on no excise marks (the batch that first found them did) and finds nothing stale: a
+ * generation swapped in since rewrote or rebuilt every committed file itself, and a version
+ * committed into the old generation in a race is found by the next sweep's own listing.
+ */
+export async function indexOfScan(curated: ObjectStore, scan: LedgerScan, generations: Map<string, string>, objects: ObjectInfo[], fresh = true): Promise<LedgerIndex> {
+  const index = emptyIndex()
+  for (const [id, version, dataset, generation] of scan.committed) {
+    index.committed.add(`${id}--${version}`)
+    const live = generations.get(dataset)
+    if (fresh && live !== undefined && live !== (generation ?? '')) index.stale.add(`${id}--${version}`)
+  }
+  for (const v of scan.quarantined) index.quarantined.add(v)
+  for (const id of scan.expired) index.expired.add(id)
+  if (fresh) index.excise = scan.excise
   const present = new Set(objects.map((o) => fileId(o.key)))
-  for (const [id, entry] of entries) {
+  for (const [id, entry] of scan.entries) {
     if (present.has(id)) continue
     const record = await readJson<LedgerRecord>(curated, entry)
     if (record) index.gone.push({ key: record.key, dataset: record.dataset, fileId: record.fileId })

@@ -1,7 +1,8 @@
 import { InvalidInputError } from '../core/errors'
 import { generationFor, generationOf, parseBuiltKey, rebuildPrefix } from '../core/lake/generation'
 import { versionId } from '../core/lake/ledger'
-import { ledgerOfKeys, listLedger } from './ledger-index'
+import { indexOfScan, ledgerOfKeys, scanLedger } from './ledger-index'
+import { sweepListing, sweepManifestKey } from './sweep-manifest'
 import { contractKey, datasetOfKey, fileId, runReportKey } from '../core/lake/lake-layout'
 import { parseWorkflowInput, planBatch, requestedConcurrency, type PlannedFile } from '../core/lake/plan-files'
 import { shadowCatalog } from '../adapters/shadow-catalog'
@@ -42,14 +43,19 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   const requested = requestedConcurrency(event.input)
   const objects: ObjectInfo[] = []
   const missing: string[] = []
+  let sweep: Awaited<ReturnType<typeof sweepListing>> | undefined
   if (trigger.trigger === 'object') {
     for (const key of trigger.keys) {
       const found = (await deps.raw.head(key)) ?? (await headDecoded(deps, key))
       if (found) objects.push(found)
       else missing.push(key)
     }
+  } else if (trigger.trigger === 'schedule') {
+    // A sweep lists the raw zone and the ledger once per execution (sweep-manifest.ts).
+    sweep = await sweepListing(deps.raw, deps.curated, event.runId, now)
+    objects.push(...sweep.objects)
   } else {
-    for await (const o of deps.raw.list('')) if (trigger.trigger === 'schedule' || datasetOfKey(o.key) === trigger.dataset) objects.push(o)
+    for await (const o of deps.raw.list('')) if (datasetOfKey(o.key) === trigger.dataset) objects.push(o)
   }
   const reportText = await deps.curated.readText(runReportKey(event.runId))
   const report = reportText ? (JSON.parse(reportText) as RunReport) : undefined
@@ -82,15 +88,20 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   const ledger =
     trigger.trigger === 'object'
       ? await ledgerOfKeys(deps.curated, objects, settings.onDelete === 'retract' ? missing : [], generations)
-      : await listLedger(deps.curated, now, generations, objects, trigger.trigger === 'reprocess' ? trigger.dataset : undefined)
+      : sweep
+        ? await indexOfScan(deps.curated, sweep.ledger, generations, objects, sweep.fresh)
+        : await indexOfScan(deps.curated, await scanLedger(deps.curated, now, trigger.trigger === 'reprocess' ? trigger.dataset : undefined), generations, objects)
   const gone = settings.onDelete === 'retract' ? ledger.gone : []
-  // A version this run committed into a generation swapped out since is planned again.
-  const doneInRun = new Set(
-    (report?.files ?? []).filter((f) => !(COMMITTED.has(f.outcome) && ledger.stale.has(`${fileId(f.key)}--${versionId(f.etag)}`))).map((f) => `${f.key}\n${f.etag}`),
-  )
+  // A version this run committed into a generation swapped out since is planned again. A
+  // sweep's listing predates every commit of its execution, so it cannot tell: such a version
+  // is loaded again by the next sweep, which lists the ledger anew.
+  const swappedOut = (key: string, etag: string) => !sweep && ledger.stale.has(`${fileId(key)}--${versionId(etag)}`)
+  const doneInRun = new Set((report?.files ?? []).filter((f) => !(COMMITTED.has(f.outcome) && swappedOut(f.key, f.etag))).map((f) => `${f.key}\n${f.etag}`))
   const batch = planBatch({
     objects, gone, committed: ledger.committed, intents: ledger.expired, quarantined: ledger.quarantined, stale: ledger.stale, doneInRun, ...settings, batchSize: Math.min(settings.batchSize, room),
   })
+  // The execution plans nothing more (it ends, or hands the rest to a successor that lists anew).
+  if (sweep && batch.items.length === 0) await deps.curated.delete([sweepManifestKey(event.runId)])
 
   const tables: Record<string, TableColumns> = {}
   for (const dataset of new Set(batch.items.filter((i) => !i.retract).map((i) => i.dataset))) {

@@ -13,7 +13,7 @@ import { liveParts } from '../support/live-parts'
  * along, once, and nothing of the old generation may stay behind.
  */
 
-const NEVER: CompactionSettings = { ...DEFAULT_COMPACTION, partThreshold: Number.MAX_SAFE_INTEGER }
+const NEVER: CompactionSettings = { ...DEFAULT_COMPACTION, partThreshold: Number.MAX_SAFE_INTEGER, openThreshold: Number.MAX_SAFE_INTEGER }
 const at = (hours: number) => new Date(START_TIME.getTime() + hours * 3600 * 1000)
 
 /** A small file of `rows` payments with two-decimal amounts; `wide` adds a third decimal place. */

@@ -17,7 +17,7 @@ import { startS3rver } from '../support/s3rver'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 
 /** Never compacts after a load: the tests compact when they choose. */
-const NEVER: CompactionSettings = { ...DEFAULT_COMPACTION, partThreshold: Number.MAX_SAFE_INTEGER }
+const NEVER: CompactionSettings = { ...DEFAULT_COMPACTION, partThreshold: Number.MAX_SAFE_INTEGER, openThreshold: Number.MAX_SAFE_INTEGER }
 const LATER = () => new Date(START_TIME.getTime() + 2 * 60 * 60 * 1000)
 
 /** A small CSV of `rows` events with ids from `first`: decimals, timestamps and text; `bad` rows with a field too many go to rejects. */
@@ -179,7 +179,7 @@ describe('compaction', () => {
       const run = await lake.run(undefined, {
         deps: slow(lake.deps, i),
         clock: LATER,
-        compaction: { ...DEFAULT_COMPACTION, partThreshold: 2 },
+        compaction: { ...DEFAULT_COMPACTION, partThreshold: 2, openThreshold: 2 },
         wrap: (state, handler) => (state !== 'Load' ? handler : async (event) => {
           compacting = new Promise((resolve) => setTimeout(resolve, Math.max(0, delay))).then(() => compactDataset(slow(lake.deps, i + 100), 'events', DEFAULT_COMPACTION, LATER))
           // A negative delay: Load starts once the compaction holds the partition.
@@ -235,7 +235,7 @@ describe('compaction', () => {
   })
 
 
-  it('removes the rows of a file replaced after compaction even when the Load crashed before rewriting the merged part', async () => {
+  it('removes the rows of a file replaced after compaction even when the Compact step failed before rewriting the merged part', async () => {
     // Prepare
     const lake = await newLake()
     await seedEvents(lake, 12)
@@ -247,7 +247,10 @@ describe('compaction', () => {
     await serial.putRaw('events/e-005.csv', eventsCsv(900_000, 5))
     await serial.run(undefined, { compaction: NEVER })
     const broken: LakeDeps = { ...lake.deps, catalog: { ...lake.deps.catalog, movePartition: async () => { throw new Error('catalog unreachable') } } }
-    const crashed = await lake.run(undefined, { deps: broken, clock: LATER }).then(() => 'finished', (e: Error) => e.message)
+    const failedCompact: string[] = []
+    const watch = (state: string, handler: (e: unknown) => Promise<unknown>) =>
+      state === 'Compact' ? (e: unknown) => handler(e).catch((error: Error) => (failedCompact.push(error.message), Promise.reject(error))) : handler
+    const crashed = await lake.run(undefined, { deps: broken, clock: LATER, wrap: watch })
     const doubled = await lake.query(`SELECT count(*) AS n FROM events WHERE ${LINEAGE_SOURCE} = 'events/e-005.csv'`)
 
     // Act: a sweep after any Load could have run finishes the file again.
@@ -255,7 +258,8 @@ describe('compaction', () => {
     const rerun = await lake.run(undefined, { startTime: new Date(START_TIME.getTime() + 60 * 60 * 1000), clock: () => hourLater })
 
     // Assess
-    expect(crashed).toMatch(/catalog unreachable/)
+    expect(crashed.failure).toBeUndefined()
+    expect(failedCompact).toEqual(['catalog unreachable'])
     expect(doubled).toEqual([{ n: 8 }])
     expect(rerun.failure).toBeUndefined()
     expect(rerun.report.files.map((f) => [f.key, f.outcome])).toEqual([['events/e-005.csv', 'skipped']])

@@ -1,94 +1,168 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { localSiteStep } from '../../cli/site/local-site'
+import { runLocally } from '../../cli/local-run'
+import { DEFAULT_COMPACTION } from '../../functions/core/compaction/merge-plan'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { countingCatalog, countingStore, type RequestCounts } from '../support/counting-store'
 import { createLake, type E2ELake } from '../support/e2e-lake'
 
-/** Days the seeded files were loaded on: a drop lands in a partition of its own day. */
-const SEEDED_ON = new Date('2024-01-01T06:00:00.000Z')
-const DROPPED_ON = new Date('2024-07-01T06:00:00.000Z')
+/**
+ * The request counts of docs/cost-model.md, checked against real runs through counting zones
+ * and catalog, in a lake of 100 and one of 10,000 committed files. `SLUICE_WRITE_COST_TABLE=1`
+ * writes the measured table into the doc instead of checking it.
+ */
+const DOC = fileURLToPath(new URL('../../docs/cost-model.md', import.meta.url))
+const BEGIN = '<!-- request-counts:begin -->'
+const END = '<!-- request-counts:end -->'
+
+const DAY = 86_400_000
+const SEEDED_ON = Date.UTC(2024, 0, 1, 6)
+/** The day of the measured runs, long after the seeding: no closed partition but the compaction scenario's. */
+const MEASURED_ON = new Date(Date.UTC(2024, 11, 1, 6))
 const DATASETS = 10
 
-/** A small CSV of a dataset: three rows whose values say which file they came from. */
 const smallCsv = (i: number) => `id,name,amount,day\n${i},a${i},${i}.5,2024-05-01\n${i + 1},b${i},2.25,2024-05-02\n${i + 2},,7,2024-05-03\n`
 const keyOf = (i: number) => `ds${i % DATASETS}/2024/05/file-${String(i).padStart(6, '0')}.csv`
 
+/** What one run costs: S3 requests by kind (both zones), Glue requests, and state transitions. */
+interface Cost {
+  GET: number
+  HEAD: number
+  PUT: number
+  COPY: number
+  LIST: number
+  DELETE: number
+  Glue: number
+  transitions: number
+}
+
+const S3_KIND: Record<string, keyof Cost> = {
+  read: 'GET', readRange: 'GET', readText: 'GET', readVersioned: 'GET', head: 'HEAD', writeText: 'PUT', upload: 'PUT', putTags: 'PUT', copy: 'COPY', list: 'LIST', delete: 'DELETE',
+}
+
+function costOf(zones: RequestCounts[], catalog: RequestCounts, transitions: number): Cost {
+  const cost: Cost = { GET: 0, HEAD: 0, PUT: 0, COPY: 0, LIST: 0, DELETE: 0, Glue: 0, transitions }
+  for (const counts of zones) for (const [call, n] of Object.entries(counts)) cost[S3_KIND[call] ?? 'GET'] += n
+  cost.Glue = Object.values(catalog).reduce((a, b) => a + b, 0)
+  return cost
+}
+
 /**
- * A lake holding `files` committed small files over ten datasets, a hundred loaded a day by a
- * sweep: every partition holds ten parts, whatever the size of the lake.
+ * A lake of `files` committed small files over ten datasets: a hundred on its first day (every
+ * partition of that day holds ten parts, whatever the size of the lake), then up to a thousand a
+ * day, each day loaded by a sweep.
  */
 async function seededLake(files: number): Promise<E2ELake> {
   const lake = await createLake({ seed: 'none' })
-  for (let day = 0; day * 100 < files; day++) {
-    for (let i = day * 100; i < Math.min(files, (day + 1) * 100); i++) await lake.putRaw(keyOf(i), smallCsv(i))
-    const startTime = new Date(SEEDED_ON.getTime() + day * 86_400_000)
-    const { report, failure } = await lake.run(undefined, { startTime })
+  const site = localSiteStep(lake.deps, lake.dir)
+  for (let day = 0, from = 0; from < files; day++) {
+    const to = Math.min(files, day === 0 ? 100 : from + 1000)
+    for (let i = from; i < to; i++) await lake.putRaw(keyOf(i), smallCsv(i))
+    const { report, failure } = await lake.run(undefined, { startTime: new Date(SEEDED_ON + day * DAY), site })
     expect(failure).toBeUndefined()
-    expect(report.totals).toMatchObject({ loaded: Math.min(100, files - day * 100), failed: 0 })
+    expect(report.totals).toMatchObject({ loaded: to - from, failed: 0 })
+    from = to
   }
   return lake
 }
 
-/** The requests of one run through counting zones and catalog. */
-async function countedRun(lake: E2ELake, input: unknown): Promise<{ raw: RequestCounts; curated: RequestCounts; catalog: RequestCounts; loaded: number }> {
+/** One run through counting zones and catalog, the status site updated, its state transitions counted. */
+async function countedRun(lake: E2ELake, input: unknown, startTime = MEASURED_ON, compaction = DEFAULT_COMPACTION): Promise<{ cost: Cost; loaded: number }> {
   const raw = countingStore(lake.deps.raw)
   const curated = countingStore(lake.deps.curated)
   const catalog = countingCatalog(lake.deps.catalog)
   const deps: LakeDeps = { ...lake.deps, raw: raw.store, curated: curated.store, catalog: catalog.store }
-  const { report, failure } = await lake.run(input, { deps, startTime: DROPPED_ON })
+  let transitions = 0
+  const { report, failure } = await runLocally(deps, input, { startTime, compaction, site: localSiteStep(deps, lake.dir), onStateEntered: () => void transitions++ })
   expect(failure).toBeUndefined()
-  return { raw: { ...raw.counts }, curated: { ...curated.counts }, catalog: { ...catalog.counts }, loaded: report.totals.loaded }
+  return { cost: costOf([raw.counts, curated.counts], catalog.counts, transitions), loaded: report.totals.loaded }
 }
 
-describe('requests of a one-key drop', () => {
-  const lakes: Record<string, E2ELake> = {}
+/** Keys under a prefix of a zone, for the listing pages a sweep pays. */
+async function keysUnder(lake: E2ELake, zone: 'raw' | 'curated', prefix: string): Promise<number> {
+  let n = 0
+  for await (const _ of lake.deps[zone].list(prefix)) n++
+  return n
+}
+
+const pages = (keys: number) => Math.max(1, Math.ceil(keys / 1000))
+
+type Row = [operation: string, cost: Cost]
+
+function table(rows: Row[]): string {
+  const head = ['operation', 'S3 GET', 'S3 HEAD', 'S3 PUT', 'S3 COPY', 'S3 LIST', 'S3 DELETE', 'Glue', 'state transitions']
+  const lines = [`| ${head.join(' | ')} |`, `| --- |${' ---: |'.repeat(head.length - 1)}`]
+  for (const [op, c] of rows) lines.push(`| ${op} | ${[c.GET, c.HEAD, c.PUT, c.COPY, c.LIST, c.DELETE, c.Glue, c.transitions].join(' | ')} |`)
+  return lines.join('\n')
+}
+
+describe('requests per drop, sweep and compaction (docs/cost-model.md)', () => {
+  const lakes: Record<'small' | 'large', E2ELake> = {} as never
+  const measured: Record<'small' | 'large', Row[]> = { small: [], large: [] }
+  /** Keys of the raw zone and of the ledger before each sweep, by scenario. */
+  const listings: Record<'small' | 'large', Record<number, { raw: number; ledger: number }>> = { small: {}, large: {} }
+  const listed = async (size: 'small' | 'large', row: number) =>
+    void (listings[size][row] = { raw: await keysUnder(lakes[size], 'raw', ''), ledger: await keysUnder(lakes[size], 'curated', '_ledger/') })
 
   beforeAll(async () => {
     lakes.small = await seededLake(100)
-    lakes.large = await seededLake(2000)
-  }, 600_000)
+    lakes.large = await seededLake(10_000)
+    for (const size of ['small', 'large'] as const) {
+      const lake = lakes[size]
+      const rows = measured[size]
+      await lake.putRaw('ds3/2024/06/new.csv', smallCsv(900_000))
+      const dropNew = await countedRun(lake, { trigger: 'object', key: 'ds3/2024/06/new.csv' })
+      expect(dropNew.loaded).toBe(1)
+      rows.push(['drop: a new file', dropNew.cost])
+      const dropLoaded = await countedRun(lake, { trigger: 'object', key: keyOf(3) })
+      expect(dropLoaded.loaded).toBe(0)
+      rows.push(['drop: a file already loaded', dropLoaded.cost])
+      await lake.deleteRaw(keyOf(13))
+      rows.push(['drop: a deleted file (its rows retracted)', (await countedRun(lake, { trigger: 'object', key: keyOf(13) })).cost])
+      await listed(size, rows.length)
+      rows.push(['sweep: nothing to do', (await countedRun(lake, { trigger: 'schedule' })).cost])
+      for (let d = 0; d < DATASETS; d++) await lake.putRaw(`ds${d}/2024/11/late.csv`, smallCsv(800_000 + d))
+      await listed(size, rows.length)
+      const sweepNew = await countedRun(lake, { trigger: 'schedule' })
+      expect(sweepNew.loaded).toBe(DATASETS)
+      rows.push(['sweep: 10 new files', sweepNew.cost])
+      // The day after the first seeded day: its ten partitions of ten parts have closed.
+      await listed(size, rows.length)
+      const closing = await countedRun(lake, { trigger: 'schedule' }, new Date(SEEDED_ON + DAY), { ...DEFAULT_COMPACTION, partThreshold: 10 })
+      rows.push(['sweep that compacts 10 closed partitions of 10 parts', closing.cost])
+    }
+  }, 1_500_000)
 
   afterAll(async () => {
-    await Promise.all(Object.values(lakes).map((l) => l.dispose()))
+    await Promise.all(Object.values(lakes).map((l) => l?.dispose()))
   })
 
-  it('are the same in a lake of 100 and of 2,000 committed files', async () => {
-    // Prepare
-    const drop = (lake: E2ELake) => lake.putRaw('ds3/2024/06/new.csv', smallCsv(900_000))
-
-    // Act
-    await drop(lakes.small)
-    await drop(lakes.large)
-    const small = await countedRun(lakes.small, { trigger: 'object', key: 'ds3/2024/06/new.csv' })
-    const large = await countedRun(lakes.large, { trigger: 'object', key: 'ds3/2024/06/new.csv' })
-
-    // Assess
-    expect(small.loaded).toBe(1)
-    expect(large).toEqual(small)
-    expect(small.raw.list).toBeUndefined()
+  it('makes a drop cost the same in a lake of 100 and of 10,000 committed files', () => {
+    const drops = (size: 'small' | 'large') => measured[size].filter(([op]) => op.startsWith('drop'))
+    expect(drops('large')).toEqual(drops('small'))
   })
 
-  it('of a version already committed are the same too, and load nothing', async () => {
-    // Act
-    const small = await countedRun(lakes.small, { trigger: 'object', key: keyOf(3) })
-    const large = await countedRun(lakes.large, { trigger: 'object', key: keyOf(3) })
-
-    // Assess
-    expect(small.loaded).toBe(0)
-    expect(large).toEqual(small)
+  it('makes a sweep cost more in a larger lake only by the pages of its two listings, once per execution', () => {
+    for (const i of [3, 4, 5]) {
+      const { small: s, large: l } = { small: listings.small[i]!, large: listings.large[i]! }
+      const extraPages = pages(l.raw) + pages(l.ledger) - pages(s.raw) - pages(s.ledger)
+      const [op, small] = measured.small[i]!
+      const [, large] = measured.large[i]!
+      expect({ op, ...large }).toEqual({ op, ...small, LIST: small.LIST + extraPages })
+    }
   })
 
-  it('of a deleted key retract its rows with the same requests at both sizes', async () => {
-    // Prepare
-    await lakes.small.deleteRaw(keyOf(13))
-    await lakes.large.deleteRaw(keyOf(13))
-
-    // Act
-    const small = await countedRun(lakes.small, { trigger: 'object', key: keyOf(13) })
-    const large = await countedRun(lakes.large, { trigger: 'object', key: keyOf(13) })
-    const rows = await lakes.large.query(`SELECT count(*) AS n FROM ds3 WHERE _sluice_source = '${keyOf(13)}'`)
-
-    // Assess
-    expect(large).toEqual(small)
-    expect(rows).toEqual([{ n: 0 }])
+  it('matches the table of docs/cost-model.md', async () => {
+    const text = table(measured.small)
+    const doc = await readFile(DOC, 'utf8')
+    const start = doc.indexOf(BEGIN)
+    const end = doc.indexOf(END)
+    if (process.env.SLUICE_WRITE_COST_TABLE === '1') {
+      await writeFile(DOC, `${doc.slice(0, start + BEGIN.length)}\n${text}\n${doc.slice(end)}`)
+      return
+    }
+    expect(doc.slice(start + BEGIN.length, end).trim()).toBe(text)
   })
 })

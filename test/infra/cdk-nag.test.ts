@@ -49,6 +49,10 @@ describe('cdk-nag AwsSolutionsChecks on the sluice stack', () => {
     expect([...new Set(acks.map((a) => `${a.path.replace(/^Sluice\//, '')}: ${a.id.replace(/<(\w+?)[0-9A-F]{8}\.Arn>/g, '<$1.Arn>')}`))].sort()).toEqual(
       [
         'Alarms/Topic: AwsSolutions-SNS2',
+        'Functions/Compact: AwsSolutions-L1',
+        'Functions/CompactRole: AwsSolutions-IAM5[Resource::*]',
+        'Functions/CompactRole: AwsSolutions-IAM5[Resource::<ZonesCurated.Arn>/*]',
+        'Functions/CompactRole: AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/sluice/*]',
         'Functions/Drops: AwsSolutions-L1',
         'Functions/DropsRole: AwsSolutions-IAM5[Resource::*]',
         'Functions/HandOff: AwsSolutions-L1',

@@ -98,7 +98,7 @@ describe('the synthesized sluice stack', () => {
         expect(refOf(json.Resources[bucket]!.Properties!.LoggingConfiguration.DestinationBucketName)).toBe(ids.logs)
       }
       // No custom-resource Lambda manages bucket notifications: the step functions and Drops are the only ones.
-      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(6)
+      expect(resourceIds(json, 'AWS::Lambda::Function')).toHaveLength(7)
       expect(resourceIds(json, 'Custom::S3BucketNotifications')).toEqual([])
     })
 
@@ -259,7 +259,7 @@ describe('the synthesized sluice stack', () => {
       }
     })
 
-    it('lets the state machine invoke its five step functions, the drops pipe the Drops Lambda, and nothing else', () => {
+    it('lets the state machine invoke its six step functions, the drops pipe the Drops Lambda, and nothing else', () => {
       // Prepare
       const role = refOf(json.Resources[ids.stateMachine]!.Properties!.RoleArn)
       const [pipe] = resourceIds(json, 'AWS::Pipes::Pipe').map((id) => json.Resources[id]!.Properties!)
@@ -268,7 +268,7 @@ describe('the synthesized sluice stack', () => {
 
       // Assess
       expect(invoke).toHaveLength(2)
-      expect(byRole(role).flatMap((s) => s.Resource.map(refOf)).sort()).toEqual(['sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-site', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
+      expect(byRole(role).flatMap((s) => s.Resource.map(refOf)).sort()).toEqual(['sluice-compact', 'sluice-handoff', 'sluice-load', 'sluice-plan', 'sluice-site', 'sluice-transform'].map((n) => functionNamed(json, n).id).sort())
       expect(byRole(refOf(pipe!.RoleArn)).flatMap((s) => s.Resource.map(refOf))).toEqual([functionNamed(json, 'sluice-drops').id])
     })
 
@@ -323,6 +323,7 @@ describe('the synthesized sluice stack', () => {
         PlanFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-plan').id, 'Arn'] },
         TransformFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-transform').id, 'Arn'] },
         LoadFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-load').id, 'Arn'] },
+        CompactFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-compact').id, 'Arn'] },
         HandOffFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-handoff').id, 'Arn'] },
         SiteFunctionArn: { 'Fn::GetAtt': [functionNamed(json, 'sluice-site').id, 'Arn'] },
       })

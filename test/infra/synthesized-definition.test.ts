@@ -67,7 +67,7 @@ describe('the state machine definition in the synthesized stack', () => {
   })
 
   it('has a substitution for every placeholder, and none survives', () => {
-    expect(deployed.placeholders).toEqual(['HandOffFunctionArn', 'LoadFunctionArn', 'PlanFunctionArn', 'SiteFunctionArn', 'TransformFunctionArn'])
+    expect(deployed.placeholders).toEqual(['CompactFunctionArn', 'HandOffFunctionArn', 'LoadFunctionArn', 'PlanFunctionArn', 'SiteFunctionArn', 'TransformFunctionArn'])
     expect(deployed.substitutions).toEqual(deployed.placeholders)
     expect(deployed.text).not.toContain('${')
   })
@@ -95,7 +95,7 @@ describe('the state machine definition in the synthesized stack', () => {
   it('is statemachine/etl.asl.json with the function ARNs filled in', async () => {
     // Prepare
     const definition = JSON.parse(deployed.text) as { States: Record<string, { Resource?: string }> }
-    const arns = { ...Object.fromEntries(['Plan', 'Load', 'HandOff'].map((state) => [`${state}FunctionArn`, definition.States[state]!.Resource!])), SiteFunctionArn: definition.States.UpdateSite!.Resource! }
+    const arns = { ...Object.fromEntries(['Plan', 'Load', 'Compact', 'HandOff'].map((state) => [`${state}FunctionArn`, definition.States[state]!.Resource!])), SiteFunctionArn: definition.States.UpdateSite!.Resource! }
     const transform = (definition.States.TransformFiles as unknown as { ItemProcessor: { States: { Transform: { Resource: string } } } }).ItemProcessor.States.Transform
 
     // Act

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import { parquetMetadata } from 'hyparquet'
-import type { TaskHandler } from '../../cli/local/run-workflow'
+import type { TaskHandler, WorkflowStep } from '../../cli/local/run-workflow'
 import type { Catalog } from '../../functions/core/lake/catalog'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { athenaTypeName } from '../../functions/core/schema/athena-types'
@@ -54,9 +54,9 @@ export const transformingBlind = (state: string, handler: TaskHandler): TaskHand
  * transformingBlind, and `armed()` true while this execution's Load runs: a fault injected
  * elsewhere can then strike the Load alone.
  */
-export function armingLoad(): { wrap: (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler) => TaskHandler; armed: () => boolean } {
+export function armingLoad(): { wrap: (state: WorkflowStep, handler: TaskHandler) => TaskHandler; armed: () => boolean } {
   let loading = false
-  const wrap = (state: 'Plan' | 'Transform' | 'Load' | 'HandOff', handler: TaskHandler): TaskHandler => {
+  const wrap = (state: WorkflowStep, handler: TaskHandler): TaskHandler => {
     const blind = transformingBlind(state, handler)
     if (state !== 'Load') return blind
     return async (event) => {

@@ -3,7 +3,7 @@ import { compactedFolder, homeOf, homeOfMark, isExciseMark, exciseKey, layoutKey
 import { mergeGroups, type PartCandidate } from '../../functions/core/compaction/merge-plan'
 
 const MB = 1024 * 1024
-const SETTINGS = { targetBytes: 100 * MB, smallFraction: 0.25, partThreshold: 32 }
+const SETTINGS = { targetBytes: 100 * MB, smallFraction: 0.25, partThreshold: 32, openThreshold: 1000 }
 const part = (key: string, mb: number, schema = 's1', excise = false): PartCandidate => ({ key, size: mb * MB, schema, excise })
 
 describe('compaction rules', () => {

@@ -10,11 +10,17 @@ export interface CompactionSettings {
   targetBytes: number
   /** A part below this fraction of the target is small. */
   smallFraction: number
-  /** Load compacts a partition once its folder holds at least this many parts. */
+  /** A closed partition (of a day before the run's) is compacted once its folder holds at least this many parts. */
   partThreshold: number
+  /**
+   * The partition a batch wrote into, still open (today's), is compacted only once its folder
+   * holds this many parts: every compaction copies the whole partition to a new folder, so a
+   * partition that keeps receiving drops is compacted rarely, and once more after it closes.
+   */
+  openThreshold: number
 }
 
-export const DEFAULT_COMPACTION: CompactionSettings = { targetBytes: 128 * 1024 * 1024, smallFraction: 0.25, partThreshold: 32 }
+export const DEFAULT_COMPACTION: CompactionSettings = { targetBytes: 128 * 1024 * 1024, smallFraction: 0.25, partThreshold: 32, openThreshold: 1000 }
 
 export interface PartCandidate {
   key: string

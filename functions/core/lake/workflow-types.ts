@@ -115,8 +115,8 @@ export interface MapRunError {
   Cause: string
 }
 
-/** Input of Load (built by its Parameters): the batch and the Map run's results, by key. */
-export interface LoadRequest {
+/** What Load is told of its run and batch, besides the files. */
+interface LoadFields {
   runId: string
   trigger: 'schedule' | 'object' | 'reprocess'
   ingestDate: string
@@ -126,21 +126,16 @@ export interface LoadRequest {
   pending?: number
   /** Homes to compact for excise marks a crashed Load left (PlanOutput's `excise`). */
   excise?: Record<string, string[]>
+}
+
+/** Input of Load (built by its Parameters): the batch and the Map run's results, by key. */
+export interface LoadRequest extends LoadFields {
   batch: BatchRef
   mapRun: MapRunOutput | MapRunError
 }
 
 /** A batch with its results read: what Load commits. */
-export interface LoadEvent {
-  runId: string
-  trigger: 'schedule' | 'object' | 'reprocess'
-  ingestDate: string
-  startedAt: string
-  skipped: number
-  /** Files waiting beyond this batch, as Plan counted them. */
-  pending?: number
-  /** Homes to compact for excise marks a crashed Load left (PlanOutput's `excise`). */
-  excise?: Record<string, string[]>
+export interface LoadEvent extends LoadFields {
   results: FileResult[]
 }
 
