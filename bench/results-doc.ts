@@ -74,7 +74,7 @@ rewritten by the benchmark; edit the prose in \`bench/results-doc.ts\`.
     Like the Transform Lambda, it stamps every row with the two lineage columns
     (\`_sluice_source\`, \`_sluice_run_id\`): sluice's files hold two columns more than the other
     contenders', and their bytes (about 150 bytes per row group: one dictionary entry each) count
-    in its size. Row groups are sized from a memory budget of 128 MB (README, "Parquet output"),
+    in its size. Row groups are sized from a memory budget of 128 MB ([Parquet output](parquet.md)),
     the acceptance's cap on peak RSS.
     On a 2-core machine both bench files (104 MB and 173 MB) get 2 threads.
   - **sluice-1w** and **sluice-2w**: the same with 1 and 2 threads. With 2, the calling thread

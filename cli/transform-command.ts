@@ -33,7 +33,7 @@ export function transformCommand(): Command {
     .argument('<input>', 'CSV file: .csv, or gzip-compressed .csv.gz (detected from its bytes)')
     .requiredOption('--out <file.parquet>', 'Parquet file to write; a file larger than one part continues in <out>-1.parquet, <out>-2.parquet, …')
     .option('--rejects <file.parquet>', 'where rejected rows go (default: <out without .parquet>.rejects.parquet, written only when a row is rejected)')
-    .option('--contract <file.json>', 'contract declaring columns, types, formats and dialect (see README, "Contracts")')
+    .option('--contract <file.json>', 'contract declaring columns, types, formats and dialect (see docs/contracts.md)')
     .addOption(new Option('--codec <codec>', 'Parquet compression').choices(['snappy', 'gzip', 'none']).default(TRANSFORM_DEFAULTS.codec))
     .option('--reject-threshold <fraction>', `fail the file when more than this fraction of rows is rejected (default: the contract's, else ${TRANSFORM_DEFAULTS.rejectThreshold})`, fraction)
     .option('--workers <n>', 'worker threads for an uncompressed file (default: min(cores, size ÷ 50 MB); 1 for one thread)', (v) => {

@@ -10,6 +10,8 @@ import { acknowledgeWildcardResources } from './nag'
 export interface CatalogProps {
   /** Glue database of the curated tables. */
   database: string
+  /** Use the database, which exists already, instead of creating it. */
+  adoptDatabase?: boolean
   /** Name of the Athena workgroup. */
   workGroupName: string
   /** Where Athena writes query results (under `athena/`). */
@@ -35,10 +37,13 @@ const TABLE_WRITE_ACTIONS = [
 /**
  * The Glue database the Load step registers tables and partitions in, and the Athena workgroup
  * that queries them. The database is RETAINed like the data it describes: dropping it would
- * leave committed files that no run registers again (see zones.ts for the teardown).
+ * leave committed files that no run registers again (see zones.ts for the teardown). So a stack
+ * deployed again after a teardown either names another database or adopts the retained one,
+ * which it then neither creates nor deletes.
  */
 export class Catalog extends Construct {
-  readonly database: CfnDatabase
+  /** The database this stack creates; none when it adopts an existing one. */
+  readonly database?: CfnDatabase
   readonly databaseName: string
   readonly workGroup: CfnWorkGroup
 
@@ -46,11 +51,13 @@ export class Catalog extends Construct {
     super(scope, id)
     const stack = Stack.of(this)
     this.databaseName = props.database
-    this.database = new CfnDatabase(this, 'Database', {
-      catalogId: stack.account,
-      databaseInput: { name: props.database, description: 'sluice: curated tables of the lake (one per dataset, plus <dataset>__rejects)' },
-    })
-    this.database.applyRemovalPolicy(RemovalPolicy.RETAIN)
+    if (!props.adoptDatabase) {
+      this.database = new CfnDatabase(this, 'Database', {
+        catalogId: stack.account,
+        databaseInput: { name: props.database, description: 'sluice: curated tables of the lake (one per dataset, plus <dataset>__rejects)' },
+      })
+      this.database.applyRemovalPolicy(RemovalPolicy.RETAIN)
+    }
 
     this.workGroup = new CfnWorkGroup(this, 'WorkGroup', {
       name: props.workGroupName,
@@ -105,7 +112,7 @@ export class Catalog extends Construct {
   /** The function is created after the database, so that no run can start before it exists. */
   private addDatabaseName(fn: LambdaFunction): void {
     fn.addEnvironment('GLUE_DATABASE', this.databaseName)
-    fn.node.addDependency(this.database)
+    if (this.database) fn.node.addDependency(this.database)
   }
 
   /** The catalog, this database and its tables: Glue authorizes a table call against all three. */

@@ -117,7 +117,7 @@ export class Functions extends Construct {
     // from byte ranges in Lambdas of their own (SPLIT_BYTES), not from threads.
     // The headroom holds a range's rejects, kept in memory until the range ends. A 2 GB range
     // takes ~45 s of the 900 s; gzip, which cannot be split, stops at about 900 s × 45 MB/s
-    // ≈ 40 GB of decompressed CSV per file (README, "Large files").
+    // ≈ 40 GB of decompressed CSV per file (docs/large-files.md).
     this.transform = this.step('Transform', props.prefix, 'transform', {
       memorySize: TRANSFORM_MEMORY_MB,
       timeout: Duration.seconds(900),
@@ -131,7 +131,7 @@ export class Functions extends Construct {
     // Peak memory flat in the file's length (docs/benchmarks.md): a 2 MB semi-space, so the
     // buffers each row group leaves behind are freed by frequent scavenges, and glibc's mmap
     // threshold fixed, so megabyte buffers never fragment the heap. Row groups are sized from
-    // the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, README "Performance").
+    // the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, docs/development.md, "Performance").
     this.transform.addEnvironment('NODE_OPTIONS', TRANSFORM_NODE_OPTIONS)
     this.transform.addEnvironment('MALLOC_MMAP_THRESHOLD_', '131072')
     zones.bindRawReader(this.transform)

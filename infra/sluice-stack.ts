@@ -38,6 +38,7 @@ export class SluiceStack extends Stack {
     this.zones = new Zones(this, 'Zones', { athenaResultsDays: config.athenaResultsDays, rawArchiveDays: config.rawArchiveDays })
     this.catalog = new Catalog(this, 'Catalog', {
       database: config.database,
+      adoptDatabase: config.adoptDatabase,
       workGroupName: `${prefix}-wg`,
       resultsBucket: this.zones.athenaResults,
       bytesScannedCutoff: config.bytesScannedCutoff,
@@ -68,7 +69,7 @@ export class SluiceStack extends Stack {
       curatedBucket: [this.zones.curated.bucketName, 'Curated zone bucket: Parquet, ledger, run reports'],
       athenaResultsBucket: [this.zones.athenaResults.bucketName, 'Athena query results bucket'],
       stateMachine: [stateMachine.stateMachineArn, 'The ETL state machine'],
-      database: [this.catalog.database.ref, 'Glue database of the curated tables'],
+      database: [this.catalog.database?.ref ?? this.catalog.databaseName, 'Glue database of the curated tables'],
       workGroup: [this.catalog.workGroup.ref, 'Athena workgroup for queries over the lake'],
       alarmTopic: [this.alarms.topic.topicArn, 'SNS topic of the workflow alarms'],
       siteUrl: [this.site.url, 'The status site, through CloudFront'],

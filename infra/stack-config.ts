@@ -34,6 +34,11 @@ export interface StackConfig {
   alarmEmail?: string
   /** `sluice:database`: Glue database of the curated tables. */
   database: string
+  /**
+   * `sluice:adoptDatabase`: use the Glue database `database` that already exists (one a teardown
+   * retained, or one made by hand) instead of creating it; a create would fail on it.
+   */
+  adoptDatabase: boolean
   /** `sluice:athenaResultsDays`: days Athena query results are kept. */
   athenaResultsDays: number
   /** `sluice:rawArchiveDays`: days after which raw objects move to Glacier Instant Retrieval; off when unset. */
@@ -73,6 +78,7 @@ export const DEFAULT_STACK_CONFIG = {
   maxRunningExecutions: DEFAULT_MAX_RUNNING_EXECUTIONS,
   mapConcurrency: 50,
   database: 'sluice',
+  adoptDatabase: false,
   athenaResultsDays: 30,
   bytesScannedCutoff: 10 * 1024 ** 3,
   rejectRateAlarm: 0.01,
@@ -109,6 +115,7 @@ export function readStackConfig(node: Node): StackConfig {
     mapConcurrency: whole(get, 'mapConcurrency', d.mapConcurrency, 0, MAX_MAP_CONCURRENCY),
     alarmEmail: optionalText(get, 'alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an e-mail address'),
     database: text(get, 'database', d.database, /^[a-z0-9_]{1,255}$/, 'lower-case letters, digits or _ (a name Athena needs no quotes for)'),
+    adoptDatabase: flag(get, 'adoptDatabase', d.adoptDatabase),
     athenaResultsDays: whole(get, 'athenaResultsDays', d.athenaResultsDays, 1, 3650),
     rawArchiveDays: optionalWhole(get, 'rawArchiveDays', 1, 36500),
     bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),

@@ -12,7 +12,7 @@ import { datasetOfKey } from './lake/lake-layout'
 import { contractWriteType } from './schema/contract-on-table'
 import { ColumnInference, variantName, type ColumnTyping } from './schema/value-routing'
 
-/** Defaults, documented in the README ("Parquet output"). */
+/** Defaults, documented in docs/parquet.md. */
 export const TRANSFORM_DEFAULTS = {
   codec: 'snappy' as Codec,
   rejectThreshold: 0.05,

@@ -28,7 +28,7 @@ export interface CompactionOutcome {
  * parts in a new folder, the ledger heads remapped by compare-and-swap, then one catalog write
  * switching readers to the new folder, and only then the old folder removed. A crash at any step
  * is undone (or, once switched, finished) by the next compaction or publish that finds the claim
- * expired; see compaction-layout.ts and the README's "Compaction".
+ * expired; see compaction-layout.ts and docs/compaction.md.
  */
 export async function compactPartition(deps: CompactionDeps, dataset: string, home: string, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome> {
   const { curated } = deps

@@ -11,7 +11,7 @@ import { serveFolder } from '../../cli/site/serve-site'
 import { fileId } from '../../functions/core/lake/lake-layout'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 
-/** Debian's package; `apt-get install -y chromium` (the README and .ci/run do). */
+/** Debian's package; `apt-get install -y chromium` (docs/status-site.md and .ci/run do). */
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium'
 const SCREENSHOTS = fileURLToPath(new URL('../../test-output/site/', import.meta.url))
 const haveChromium = existsSync(CHROMIUM)

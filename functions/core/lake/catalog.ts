@@ -58,7 +58,7 @@ export interface Catalog {
   /**
    * Puts a table in place with exactly these partitions, whatever it was (a rebuilt generation
    * swapped in). Locally one atomic write; on Glue one UpdateTable (or CreateTable), then the
-   * partition calls, which are not atomic with it (see the README). With `version`, only the
+   * partition calls, which are not atomic with it (docs/operating.md, "Reprocess"). With `version`, only the
    * definition read at that version is replaced: WriteConflictError when it has changed since.
    */
   replaceTable(database: string, table: TableInput, partitions: PartitionInput[], version?: string): Promise<void>
