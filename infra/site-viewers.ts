@@ -3,7 +3,7 @@ import { Function as CloudFrontFunction, FunctionCode, FunctionRuntime, KeyValue
 import { Construct } from 'constructs'
 
 /** The viewer-request function's source, run as it is by CloudFront (and by the tests, in Node). */
-export const CHECK_VIEWER_SOURCE = fileURLToPath(new URL('./site-access/check-viewer.js', import.meta.url))
+export const CHECK_VIEWER_SOURCE = fileURLToPath(new URL('./site-viewers/check-viewer.js', import.meta.url))
 
 /**
  * Who may see the status site: a CloudFront key value store of viewers (name → hex SHA-256 of
