@@ -149,6 +149,8 @@ export class Functions extends Construct {
     zones.bindRawReader(this.load)
     // Receipts: the raw object of each settled file is tagged with its status and counts.
     zones.bindRawTagger(this.load)
+    // Rejects samples in the site's summaries: with their record text only when opted in.
+    props.site.bindRecordText(this.load)
 
     // Compacts the partitions a Load touched and, at the end of a sweep, the closed ones: reads
     // small parts and writes merged ones (in memory), remaps ledger heads, moves partitions.
@@ -167,6 +169,7 @@ export class Functions extends Construct {
     zones.bindSiteReader(this.site)
     catalog.bindTableLister(this.site)
     props.site.bindWriter(this.site)
+    props.site.bindRecordText(this.site)
 
     // The drops pipe's target: counts running executions and starts one per batch of queued
     // drops, or leaves the batch in the queue. Two ListExecutions pages and a StartExecution.

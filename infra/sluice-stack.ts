@@ -43,7 +43,7 @@ export class SluiceStack extends Stack {
       resultsBucket: this.zones.athenaResults,
       bytesScannedCutoff: config.bytesScannedCutoff,
     })
-    this.site = new StatusSite(this, 'StatusSite', { accessLogs: this.zones.accessLogs, allowedCountries: config.siteAllowedCountries, webAclArn: config.siteWebAclArn })
+    this.site = new StatusSite(this, 'StatusSite', { accessLogs: this.zones.accessLogs, allowedCountries: config.siteAllowedCountries, webAclArn: config.siteWebAclArn, public: config.sitePublic, recordText: config.siteRecordText })
     this.functions = new Functions(this, 'Functions', {
       prefix,
       mapConcurrency: config.mapConcurrency,
@@ -64,7 +64,7 @@ export class SluiceStack extends Stack {
     this.alarms = new Alarms(this, 'Alarms', { prefix, stateMachine, email: config.alarmEmail, rejectRate: config.rejectRateAlarm })
     this.dashboard = new OperationsDashboard(this, 'Dashboard', { prefix, stateMachine, functions: [plan, transform, load, compact, handOff] })
 
-    const outputs: Record<keyof typeof STACK_OUTPUTS, [string, string]> = {
+    const outputs: Partial<Record<keyof typeof STACK_OUTPUTS, [string, string]>> = {
       rawBucket: [this.zones.raw.bucketName, 'Raw zone bucket: drop CSV files here'],
       curatedBucket: [this.zones.curated.bucketName, 'Curated zone bucket: Parquet, ledger, run reports'],
       athenaResultsBucket: [this.zones.athenaResults.bucketName, 'Athena query results bucket'],
@@ -73,6 +73,7 @@ export class SluiceStack extends Stack {
       workGroup: [this.catalog.workGroup.ref, 'Athena workgroup for queries over the lake'],
       alarmTopic: [this.alarms.topic.topicArn, 'SNS topic of the workflow alarms'],
       siteUrl: [this.site.url, 'The status site, through CloudFront'],
+      ...(this.site.viewers ? { siteViewers: [this.site.viewers.store.keyValueStoreArn, 'Key value store of the status site viewers: who may see the site (docs/status-site.md)'] as [string, string] } : {}),
     }
     for (const [key, [value, description]] of Object.entries(outputs) as [keyof typeof STACK_OUTPUTS, [string, string]][]) {
       new CfnOutput(this, STACK_OUTPUTS[key], { value, description })

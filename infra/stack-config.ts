@@ -64,6 +64,17 @@ export interface StackConfig {
   siteAllowedCountries?: string[]
   /** `sluice:siteWebAclArn`: a WAF web ACL (CLOUDFRONT scope) in front of the status site; none when unset. */
   siteWebAclArn?: string
+  /**
+   * `sluice:sitePublic`: `true` serves the status site to anyone with its address; unset, only
+   * the viewers of its key value store get in.
+   */
+  sitePublic?: true
+  /**
+   * `sluice:siteRecordText`: `true` lets the status site show the text of rejected records, for
+   * the datasets whose contract also says `"site": { "recordText": true }`; unset, a reject
+   * shows its file, line, column and error only.
+   */
+  siteRecordText?: true
 }
 
 /** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
@@ -134,6 +145,8 @@ export function readStackConfig(node: Node): StackConfig {
     rejectRateAlarm: fraction(get, 'rejectRateAlarm', d.rejectRateAlarm),
     ...(countries ? { siteAllowedCountries: countries.split(',').map((c) => c.trim()) } : {}),
     ...(webAcl ? { siteWebAclArn: webAcl } : {}),
+    ...(flag(get, 'sitePublic', false) ? { sitePublic: true as const } : {}),
+    ...(flag(get, 'siteRecordText', false) ? { siteRecordText: true as const } : {}),
   }
 }
 

@@ -3,6 +3,7 @@ import {
   AllowedMethods,
   CachePolicy,
   Distribution,
+  FunctionEventType,
   GeoRestriction,
   HeadersFrameOption,
   HeadersReferrerPolicy,
@@ -18,6 +19,7 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type IBuc
 import { Construct } from 'constructs'
 import { SITE_CSP } from '../functions/core/site/site-assets'
 import { acknowledgeWildcardResources } from './nag'
+import { SiteViewers } from './site-viewers'
 
 export interface StatusSiteProps {
   /** Where the site bucket's server access logs go. */
@@ -26,6 +28,17 @@ export interface StatusSiteProps {
   allowedCountries?: string[]
   /** ARN of a WAF web ACL (scope CLOUDFRONT, in us-east-1) in front of the site; none when undefined. */
   webAclArn?: string
+  /**
+   * `true` serves the site to anyone with its address. Otherwise (the default) only the viewers
+   * listed in the site's key value store get in (site-viewers.ts).
+   */
+  public?: boolean
+  /**
+   * `true` lets the pages show the text of rejected records, of the datasets whose contract
+   * says `"site": { "recordText": true }` too; otherwise a reject shows its file, line, column
+   * and error only.
+   */
+  recordText?: boolean
 }
 
 /**
@@ -38,6 +51,10 @@ export interface StatusSiteProps {
 export class StatusSite extends Construct {
   readonly bucket: Bucket
   readonly distribution: Distribution
+  /** Who may see the site; undefined when the deployer made it public. */
+  readonly viewers?: SiteViewers
+  /** Whether the deployment lets pages show record text (see StatusSiteProps.recordText). */
+  readonly recordText: boolean
 
   /** The site's address: the distribution's domain, over HTTPS. */
   get url(): string {
@@ -46,6 +63,7 @@ export class StatusSite extends Construct {
 
   constructor(scope: Construct, id: string, props: StatusSiteProps) {
     super(scope, id)
+    this.recordText = props.recordText === true
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
@@ -89,6 +107,7 @@ export class StatusSite extends Construct {
       enableAcceptEncodingBrotli: true,
     })
 
+    this.viewers = props.public ? undefined : new SiteViewers(this, 'Viewers')
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'sluice status site',
       defaultRootObject: 'index.html',
@@ -99,6 +118,8 @@ export class StatusSite extends Construct {
         cachePolicy: cache,
         responseHeadersPolicy: headers,
         compress: true,
+        // Runs before the cache: a cached page is served only to a viewer who passed too.
+        ...(this.viewers ? { functionAssociations: [{ function: this.viewers.checkViewer, eventType: FunctionEventType.VIEWER_REQUEST }] } : {}),
       },
       httpVersion: HttpVersion.HTTP2_AND_3,
       priceClass: PriceClass.PRICE_CLASS_100,
@@ -117,7 +138,9 @@ export class StatusSite extends Construct {
     if (!props.allowedCountries) {
       Validations.of(this.distribution).acknowledge({
         id: 'AwsSolutions-CFR1',
-        reason: 'The site shows run statistics, not data rows, to whoever has its address; restricting countries is a per-deployment choice, set with the context sluice:siteAllowedCountries.',
+        reason: props.public
+          ? 'The deployer made the site public (sluice:sitePublic); it shows no record text unless sluice:siteRecordText is also set; restricting countries is a per-deployment choice, set with the context sluice:siteAllowedCountries.'
+          : 'Only the viewers of the site key value store get in, checked at the edge by the viewer-request function; restricting countries as well is a per-deployment choice, set with the context sluice:siteAllowedCountries.',
       })
     }
     if (!props.webAclArn) {
@@ -126,6 +149,14 @@ export class StatusSite extends Construct {
         reason: 'A static site of a few pages behind CloudFront with GET and HEAD only; a WAF web ACL costs a monthly fee per ACL and is a per-deployment choice, set with the context sluice:siteWebAclArn.',
       })
     }
+  }
+
+  /**
+   * A function that writes the site's summaries or pages (Load, Site): sets SITE_RECORD_TEXT,
+   * the deployment's half of the opt-in to record text.
+   */
+  bindRecordText(fn: LambdaFunction): void {
+    fn.addEnvironment('SITE_RECORD_TEXT', String(this.recordText))
   }
 
   /** The Site Lambda: write the pages, nothing else. Sets SITE_BUCKET. */

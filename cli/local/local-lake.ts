@@ -1,13 +1,18 @@
 import { join, resolve } from 'node:path'
 import { localCatalog } from '../../functions/adapters/local-catalog'
 import { localObjectStore } from '../../functions/adapters/local-object-store'
+import { flagEnv } from '../../functions/adapters/env-config'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 
 /** Default folder of the local lake, and the catalog database. */
 export const DEFAULT_LAKE = './lake'
 export const DEFAULT_DATABASE = 'sluice'
 
-/** The local lake: `<lake>/raw` and `<lake>/curated` as zones, `<lake>/catalog` as the catalog. */
+/**
+ * The local lake: `<lake>/raw` and `<lake>/curated` as zones, `<lake>/catalog` as the catalog.
+ * SLUICE_SITE_RECORD_TEXT=true is the lake's opt-in to record text on its status site, for the
+ * datasets whose contracts opt in too (as sluice:siteRecordText on AWS).
+ */
 export function localLake(lake: string, database = DEFAULT_DATABASE): LakeDeps & { root: string } {
   const root = resolve(lake)
   return {
@@ -16,5 +21,6 @@ export function localLake(lake: string, database = DEFAULT_DATABASE): LakeDeps &
     curated: localObjectStore(join(root, 'curated')),
     catalog: localCatalog(join(root, 'catalog')),
     database,
+    siteRecordText: flagEnv('SLUICE_SITE_RECORD_TEXT', false),
   }
 }

@@ -18,3 +18,11 @@ export function intEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = 
   if (!Number.isInteger(n) || n < 0) throw new ConfigError(`config: ${name} must be a whole number, got ${JSON.stringify(value)}`)
   return n
 }
+
+/** Reads a `true`/`false` environment variable, or the default when unset. */
+export function flagEnv(name: string, fallback: boolean, env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env[name]
+  if (value === undefined || value === '') return fallback
+  if (value === 'true' || value === 'false') return value === 'true'
+  throw new ConfigError(`config: ${name} must be true or false, got ${JSON.stringify(value)}`)
+}

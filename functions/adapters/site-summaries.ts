@@ -1,6 +1,9 @@
 import { parquetReadObjects } from 'hyparquet'
-import { WriteConflictError } from '../core/errors'
+import { ContractInvalidError, WriteConflictError } from '../core/errors'
+import { contractKey } from '../core/lake/lake-layout'
 import type { ObjectStore } from '../core/lake/object-store'
+import { parseContractText } from '../core/schema/contract'
+import { recordTextShown, withoutRecordText } from '../core/site/record-text'
 import type { RejectSample } from '../core/site/site-summary'
 
 /** How many times a compare-and-swap of a summary is tried before the race is reported. */
@@ -45,3 +48,24 @@ export async function rejectSamples(store: Pick<ObjectStore, 'read'>, key: strin
     return { source: String(r['source'] ?? ''), line: Number(r['line']), record: String(r['record'] ?? ''), errorCode: String(r['error_code'] ?? ''), errorMessage: String(r['error_message'] ?? ''), ...(column ? { column } : {}) }
   })
 }
+
+/**
+ * Whether a dataset's rejects may show their record text on the site: the deployment allows it
+ * and the dataset's contract, read from the raw zone now, says so. Without the deployment's
+ * opt-in the contract is not read. A contract gone or no longer valid shows none.
+ */
+export async function showsRecordText(raw: Pick<ObjectStore, 'readText'>, deployment: boolean | undefined, dataset: string): Promise<boolean> {
+  if (deployment !== true) return false
+  const key = contractKey(dataset)
+  const text = await raw.readText(key)
+  if (text === undefined) return false
+  try {
+    return recordTextShown(deployment, parseContractText(text, key))
+  } catch (error) {
+    if (error instanceof ContractInvalidError) return false
+    throw error
+  }
+}
+
+/** The samples as the site may keep them: whole when record text is shown, without it otherwise. */
+export const siteSamples = (samples: RejectSample[], recordText: boolean): RejectSample[] => (recordText ? samples : samples.map(withoutRecordText))

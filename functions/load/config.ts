@@ -1,4 +1,4 @@
-import { requireEnv } from '../adapters/env-config'
+import { flagEnv, requireEnv } from '../adapters/env-config'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
@@ -6,4 +6,6 @@ export const config = {
   rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
   database: requireEnv('GLUE_DATABASE'),
+  /** The deployment's opt-in to record text in the site's rejects samples (sluice:siteRecordText). */
+  siteRecordText: flagEnv('SITE_RECORD_TEXT', false),
 }

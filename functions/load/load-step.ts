@@ -21,9 +21,10 @@ import pLimit from 'p-limit'
 
 /**
  * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
- * rare byte range of a split file that no Transform converted from its true start.
+ * rare byte range of a split file that no Transform converted from its true start, and reads
+ * a dataset's contract for the site's opt-in to record text.
  */
-export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange' | 'putTags'> }
+export type LoadDeps = Omit<LakeDeps, 'raw'> & { raw: Pick<LakeDeps['raw'], 'head' | 'read' | 'readRange' | 'readText' | 'putTags'> }
 
 /**
  * Loads one batch, dataset by dataset: commits the table schema (optimistic locking, no

@@ -1,4 +1,4 @@
-import { readJson, rejectSamples, updateJson } from '../adapters/site-summaries'
+import { readJson, rejectSamples, showsRecordText, siteSamples, updateJson } from '../adapters/site-summaries'
 import { fileId } from '../core/lake/lake-layout'
 import { headKey, type LedgerRecord } from '../core/lake/ledger'
 import type { FileReport, RunReport } from '../core/lake/run-report'
@@ -33,7 +33,8 @@ const SAMPLE_ROWS = 50
  * its files, the summaries of its datasets, and the run's row in the run history, each by
  * compare-and-swap. Each file's entry takes the ledger head as it is now, so a retried Load or a
  * commit won by another execution gives the same entry. Rejects samples come from the batch's
- * own rejects parts, a few rows each.
+ * own rejects parts, a few rows each; their record text is kept only where the deployment and
+ * the dataset's contract both opt in, and is removed from the summary's samples otherwise.
  */
 export async function updateSummaries(deps: LoadDeps, report: RunReport, batch: FileReport[], staged: StagedFile[]): Promise<void> {
   // A file built into a generation not yet live changes nothing a reader sees until the swap.
@@ -65,7 +66,14 @@ export async function updateSummaries(deps: LoadDeps, report: RunReport, batch: 
       for (const part of parts) samples.push(...(await rejectSamples(deps.curated, part.key, SAMPLE_ROWS)))
     }
     const warnings = batchWarnings(reports, report.runId, report.startedAt)
-    touched.set(dataset, await updateJson<DatasetSummary>(deps.curated, summaryKey(dataset), (previous) => mergeSummary(previous ?? emptySummary(dataset), { entries, shards, samples, warnings })))
+    const recordText = await showsRecordText(deps.raw, deps.siteRecordText, dataset)
+    touched.set(
+      dataset,
+      await updateJson<DatasetSummary>(deps.curated, summaryKey(dataset), (previous) => {
+        const merged = mergeSummary(previous ?? emptySummary(dataset), { entries, shards, samples: siteSamples(samples, recordText), warnings })
+        return { ...merged, samples: siteSamples(merged.samples, recordText) }
+      }),
+    )
   }
   const rows = Object.fromEntries([...touched].map(([dataset, summary]) => [dataset, datasetTotals(summary).rows]))
   await updateJson<RunHistory>(deps.curated, RUN_HISTORY_KEY, (previous) => recordRun(previous ?? emptyHistory(), runRow(report, rows)))

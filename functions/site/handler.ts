@@ -17,6 +17,7 @@ const deps = {
   curated: s3Zone(config.curatedBucket),
   catalog: glueCatalogOnAws(),
   database: config.database,
+  siteRecordText: config.siteRecordText,
   site: siteBucketOnAws(config.siteBucket),
   assets,
   queries: { athena: true },

@@ -1,4 +1,4 @@
-import { readJson, rejectSamples, updateJson } from '../adapters/site-summaries'
+import { readJson, rejectSamples, showsRecordText, siteSamples, updateJson } from '../adapters/site-summaries'
 import { datasetOfKey, fileId, rejectsTable } from '../core/lake/lake-layout'
 import { parseLedgerKey, type LedgerRecord } from '../core/lake/ledger'
 import type { ObjectStore } from '../core/lake/object-store'
@@ -28,7 +28,8 @@ const SAMPLE_ROWS = 50
 
 /** What the repair reads: the whole ledger, every run report, the raw listing and every rejects part. */
 export interface RebuildDeps extends SiteDeps {
-  raw: Pick<ObjectStore, 'list'>
+  /** Listed for the raw files; read for the contracts' opt-in to record text. */
+  raw: Pick<ObjectStore, 'list' | 'readText'>
 }
 
 /**
@@ -88,7 +89,8 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
     let summary = emptySummary(dataset)
     for (const run of runs) summary = mergeSummary(summary, { entries: [], shards: {}, samples: [], warnings: batchWarnings(settledFiles(run).filter((f) => f.dataset === dataset), run.runId, run.startedAt) })
     const keys = new Set(files.map((e) => e.key))
-    summary = mergeSummary(summary, { entries: files, shards, samples: samples.filter((s) => keys.has(s.source)), warnings: [] })
+    const recordText = await showsRecordText(deps.raw, deps.siteRecordText, dataset)
+    summary = mergeSummary(summary, { entries: files, shards, samples: siteSamples(samples.filter((s) => keys.has(s.source)), recordText), warnings: [] })
     summaries.push(await updateJson<DatasetSummary>(deps.curated, summaryKey(dataset), () => summary))
   }
 
@@ -102,6 +104,7 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
     files: [...entries.values()],
     history: { ...history, archived: pages },
     queries: deps.queries,
+    recordText: deps.siteRecordText === true,
   })
   return writeSite(deps, model)
 }

@@ -19,7 +19,7 @@ export interface SiteAsset {
 }
 
 /** The site reads the curated zone's summaries and run reports, and the catalog. */
-export interface SiteDeps extends Pick<LakeDeps, 'curated' | 'catalog' | 'database'> {
+export interface SiteDeps extends Pick<LakeDeps, 'curated' | 'catalog' | 'database' | 'siteRecordText'> {
   site: SiteWriter
   assets: SiteAsset[]
   /** How a file's rows are queried: Athena's `"$path"`, and/or DuckDB over this curated folder. */
@@ -75,6 +75,7 @@ export async function siteStep(deps: SiteDeps, runId: string): Promise<SiteResul
     history: { ...history, archived: history.archived.filter((p) => p.cutBy === runId) },
     changed: [...new Set(files.map((f) => f.dataset))].sort(),
     queries: deps.queries,
+    recordText: deps.siteRecordText === true,
   })
   return writeSite(deps, model)
 }

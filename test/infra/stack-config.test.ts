@@ -50,6 +50,14 @@ describe('stack settings from CDK context', () => {
     expect(configOf({ 'sluice:mapConcurrency': 10_000 }).mapConcurrency).toBe(10_000)
   })
 
+  it('keeps the status site private and without record text unless sluice:sitePublic and sluice:siteRecordText say true', () => {
+    expect(configOf({})).not.toHaveProperty('sitePublic')
+    expect(configOf({})).not.toHaveProperty('siteRecordText')
+    expect(configOf({ 'sluice:sitePublic': 'false', 'sluice:siteRecordText': false })).not.toHaveProperty('sitePublic')
+    expect(configOf({ 'sluice:sitePublic': 'true', 'sluice:siteRecordText': true })).toMatchObject({ sitePublic: true, siteRecordText: true })
+    expect(() => configOf({ 'sluice:sitePublic': 'yes' })).toThrow(/sluice:sitePublic must be true or false/)
+  })
+
   it('reads the split size of large files, 0 to never split', () => {
     expect(configOf({}).splitBytes).toBe(2 * 1024 ** 3)
     expect(configOf({ 'sluice:splitBytes': '500000000' }).splitBytes).toBe(500_000_000)

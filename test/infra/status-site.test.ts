@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CHECK_VIEWER_SOURCE } from '../../infra/site-viewers'
 import { SITE_CSP } from '../../functions/core/site/site-assets'
 import { STACK_OUTPUTS } from '../../functions/core/lake/stack-outputs'
 import { policyStatements, refOf, resourceIds, removeSyntheses, synthSluice, type SynthesizedSluice, type TemplateJson } from '../support/infra-synth'
@@ -99,6 +101,52 @@ describe('the status site on AWS', () => {
     expect(refOf(url['Fn::Join'][1][1])).toBe(resourceIds(synth.json, 'AWS::CloudFront::Distribution')[0])
   })
 
+  it('refuses viewers without credentials by default: a viewer-request function with the viewers key value store on the default behaviour', () => {
+    // Prepare
+    const { json } = synth
+    const distribution = only(json, 'AWS::CloudFront::Distribution').props.DistributionConfig
+    const fn = only(json, 'AWS::CloudFront::Function')
+    const store = only(json, 'AWS::CloudFront::KeyValueStore')
+
+    // Assess
+    expect(distribution.DefaultCacheBehavior.FunctionAssociations).toEqual([{ EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [fn.id, 'FunctionARN'] } }])
+    expect(distribution.CacheBehaviors).toBeUndefined()
+    expect(fn.props.FunctionConfig.Runtime).toBe('cloudfront-js-2.0')
+    expect(fn.props.FunctionConfig.KeyValueStoreAssociations).toEqual([{ KeyValueStoreARN: { 'Fn::GetAtt': [store.id, 'Arn'] } }])
+    expect(fn.props.FunctionCode).toBe(readFileSync(CHECK_VIEWER_SOURCE, 'utf8'))
+    expect(fn.props.AutoPublish).toBe(true)
+    expect(json.Outputs?.[STACK_OUTPUTS.siteViewers]?.Value).toEqual({ 'Fn::GetAtt': [store.id, 'Arn'] })
+  })
+
+  it('serves the site to anyone only when the deployer says so with sluice:sitePublic', () => {
+    // Act
+    const { json } = synthSluice({ 'sluice:sitePublic': 'true' }, { bundle: false })
+    const distribution = only(json, 'AWS::CloudFront::Distribution').props.DistributionConfig
+
+    // Assess
+    expect(distribution.DefaultCacheBehavior.FunctionAssociations).toBeUndefined()
+    expect(resourceIds(json, 'AWS::CloudFront::Function')).toEqual([])
+    expect(resourceIds(json, 'AWS::CloudFront::KeyValueStore')).toEqual([])
+    expect(json.Outputs?.[STACK_OUTPUTS.siteViewers]).toBeUndefined()
+  })
+
+  it('tells Load and Site whether the deployment lets record text on the site: not unless sluice:siteRecordText is true', () => {
+    // Prepare
+    const recordText = (json: TemplateJson) =>
+      Object.fromEntries(
+        Object.values(json.Resources)
+          .filter((r) => r.Type === 'AWS::Lambda::Function' && ['sluice-load', 'sluice-site'].includes(r.Properties?.FunctionName))
+          .map((r) => [r.Properties!.FunctionName, r.Properties!.Environment.Variables.SITE_RECORD_TEXT]),
+      )
+
+    // Act
+    const optedIn = synthSluice({ 'sluice:siteRecordText': true }, { bundle: false }).json
+
+    // Assess
+    expect(recordText(synth.json)).toEqual({ 'sluice-load': 'false', 'sluice-site': 'false' })
+    expect(recordText(optedIn)).toEqual({ 'sluice-load': 'true', 'sluice-site': 'true' })
+  })
+
   it('restricts countries and adds a WAF web ACL when the context asks for them', () => {
     // Act
     const { json } = synthSluice({ 'sluice:siteAllowedCountries': 'DE, FR', 'sluice:siteWebAclArn': 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/abc' }, { bundle: false })
@@ -107,5 +155,6 @@ describe('the status site on AWS', () => {
     // Assess
     expect(distribution.Restrictions).toEqual({ GeoRestriction: { Locations: ['DE', 'FR'], RestrictionType: 'whitelist' } })
     expect(distribution.WebACLId).toBe('arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/abc')
+    expect(distribution.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1)
   })
 })

@@ -80,6 +80,15 @@ describe('parseContract', () => {
     }
   })
 
+  it('reads the site\'s opt-in to record text, and rejects any other shape of the site key', () => {
+    expect(parseContract({ columns: [], site: { recordText: true } }).site).toEqual({ recordText: true })
+    expect(parseContract({ columns: [], site: {} }).site).toEqual({ recordText: false })
+    expect(parseContract({ columns: [] })).not.toHaveProperty('site')
+    for (const site of [true, { recordText: 'yes' }, { recordTxt: true }, []]) {
+      expect(() => parseContract({ columns: [], site }), JSON.stringify(site)).toThrow(/site: must be an object \{ "recordText": true or false \}/)
+    }
+  })
+
   it('rejects a contract that is not an object', () => {
     expect(() => parseContract([], 'x.json')).toThrow(/contract x\.json: must be a JSON object/)
   })

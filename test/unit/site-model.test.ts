@@ -131,7 +131,7 @@ describe('the status site model', () => {
   it('escapes text from the lake in the pages it renders, and writes only the pages of the changed files and datasets', () => {
     // Prepare
     const withRejects = { ...loadedA, head: head('orders/a.csv', 'e1', 10, { rowsRejected: 1 }), rejectCodes: { column_count: 1 } }
-    const input = sources([withRejects], [{ source: 'orders/a.csv', line: 7, record: '<script>alert(1)</script>', errorCode: 'column_count', errorMessage: 'csv: "x"' }])
+    const input = sources([withRejects], [{ source: 'orders/a.csv', line: 7, record: '<script>alert(1)</script>', errorCode: 'column_count', errorMessage: 'csv: "x"' }], { recordText: true })
 
     // Act
     const pages = renderSite(buildSiteModel({ ...input, changed: ['orders'] }))

@@ -11,6 +11,8 @@ export const STACK_OUTPUTS = {
   workGroup: 'AthenaWorkGroupName',
   alarmTopic: 'AlarmTopicArn',
   siteUrl: 'SiteUrl',
+  /** The key value store of the status site's viewers; absent when the site is public. */
+  siteViewers: 'SiteViewersArn',
 } as const
 
 /** Stack name when neither context nor flags give one. */

@@ -8,6 +8,11 @@ export interface LakeDeps {
   catalog: Catalog
   /** Glue database of the curated tables. */
   database: string
+  /**
+   * The deployment's half of the opt-in to record text on the status site (core/site/record-text.ts);
+   * the dataset's contract holds the other. Off when absent.
+   */
+  siteRecordText?: boolean
 }
 
 /** Settings of the planner. */

@@ -39,12 +39,17 @@ export interface Contract {
   partitionBy?: string
   /** `false` leaves out the lineage columns (`_sluice_source`, `_sluice_run_id`). */
   lineage?: boolean
+  /**
+   * The status site's view of the dataset: `recordText: true` lets its rejects show the
+   * rejected records' text where the deployment allows it too (core/site/record-text.ts).
+   */
+  site?: { recordText: boolean }
 }
 
 const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
-const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'description', '$schema'])
+const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'site', 'description', '$schema'])
 const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
@@ -94,6 +99,10 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     fail('nullTokens', 'must be an array of strings')
   }
   if (c.lineage !== undefined && typeof c.lineage !== 'boolean') fail('lineage', 'must be true or false')
+  const site = c.site as Record<string, unknown> | undefined
+  if (site !== undefined && (typeof site !== 'object' || site === null || Array.isArray(site) || Object.keys(site).some((k) => k !== 'recordText') || (site.recordText !== undefined && typeof site.recordText !== 'boolean'))) {
+    fail('site', 'must be an object { "recordText": true or false }')
+  }
   const threshold = c.rejectThreshold
   if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
     fail('rejectThreshold', 'must be a number from 0 to 1 (a fraction of rows)')
@@ -138,6 +147,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     extraColumns: extra as ExtraColumnsPolicy,
     partitionBy: partitionBy === undefined ? undefined : normalizeColumnName(partitionBy as string),
     ...(c.lineage === undefined ? {} : { lineage: c.lineage as boolean }),
+    ...(site === undefined ? {} : { site: { recordText: site.recordText === true } }),
   }
 }
 

@@ -154,14 +154,16 @@ function datasetPage(d: DatasetView): string {
 function rejectsPage(d: DatasetView): string {
   const total = d.rejectCodes.reduce((n, c) => n + c.count, 0)
   const codes = table(['error code', 'rows'], d.rejectCodes.map((c) => [`<a href="#${escape(c.code)}">${escape(c.code)}</a>`, num(c.count)]), [1])
+  // A record's text is in a sample only where the deployment and the dataset's contract opt in.
   const samples = d.rejectCodes
-    .map(
-      (c) => `<section id="${escape(c.code)}"><h2>${escape(c.code)} <span class="count">${num(c.count)}</span></h2>${table(
-        ['file', 'line', 'column', 'message', 'record'],
-        c.samples.map((s) => [escape(s.source), num(s.line), escape(s.column ?? ''), escape(s.errorMessage), `<code>${escape(s.record)}</code>`]),
+    .map((c) => {
+      const records = c.samples.some((s) => s.record !== undefined)
+      return `<section id="${escape(c.code)}"><h2>${escape(c.code)} <span class="count">${num(c.count)}</span></h2>${table(
+        ['file', 'line', 'column', 'message', ...(records ? ['record'] : [])],
+        c.samples.map((s) => [escape(s.source), num(s.line), escape(s.column ?? ''), escape(s.errorMessage), ...(records ? [`<code>${escape(s.record ?? '')}</code>`] : [])]),
         [1],
-      )}</section>`,
-    )
+      )}</section>`
+    })
     .join('\n')
   return `<p>Rows of <a href="../${datasetPath(d.name)}">${escape(d.name)}</a> that could not be loaded, from the table <code>${escape(d.name)}__rejects</code>: <strong id="rejects-total">${num(total)}</strong> rows.
 Up to five sample lines per code, with their line numbers in the source file.</p>

@@ -2,6 +2,7 @@ import type { TableInput } from '../lake/catalog'
 import { rejectsTable } from '../lake/lake-layout'
 import { LINEAGE_SOURCE } from '../lake/lineage'
 import type { RunReport } from '../lake/run-report'
+import { withoutRecordText } from './record-text'
 import type { RunHistory, RunPage } from './run-history'
 import { datasetTotals, emptySummary, type DatasetSummary, type DatasetWarning, type FileEntry, type FileRow, type FileVersion, type HeadState, type QuarantineNote, type RejectSample } from './site-summary'
 
@@ -22,6 +23,11 @@ export interface SiteSources {
   changed?: string[]
   /** How the rows of one file's committed parts are found with SQL. */
   queries: { athena: boolean; localCurated?: string }
+  /**
+   * The deployment allows record text on the site; the summaries hold it only for the datasets
+   * whose contracts opt in too. Off when absent: no record text, whatever the summaries hold.
+   */
+  recordText?: boolean
 }
 
 export interface ColumnView {
@@ -109,7 +115,7 @@ export function buildSiteModel(sources: SiteSources): SiteModel {
   const tables = new Map(sources.tables.map((t) => [t.Name, t]))
   const summaries = new Map(sources.summaries.map((s) => [s.dataset, s]))
   const names = [...new Set([...sources.tables.map((t) => t.Name).filter((n) => !n.includes('__')), ...summaries.keys()])].sort()
-  const datasets = names.map((name) => datasetView(name, tables.get(name), summaries.get(name) ?? emptySummary(name)))
+  const datasets = names.map((name) => datasetView(name, tables.get(name), summaries.get(name) ?? emptySummary(name), sources.recordText === true))
   const files = [...sources.files].sort((a, b) => a.key.localeCompare(b.key)).map((e) => fileView(e, sources))
   const runs = sources.history.runs
   return {
@@ -148,7 +154,7 @@ function fileView(entry: FileEntry, sources: SiteSources): FileView {
   return view
 }
 
-function datasetView(name: string, table: TableInput | undefined, summary: DatasetSummary): DatasetView {
+function datasetView(name: string, table: TableInput | undefined, summary: DatasetSummary, recordText: boolean): DatasetView {
   const columnNames = new Set(table?.StorageDescriptor.Columns.map((c) => c.Name))
   const columns: ColumnView[] = [
     ...(table?.StorageDescriptor.Columns ?? []).map((c) => {
@@ -160,7 +166,7 @@ function datasetView(name: string, table: TableInput | undefined, summary: Datas
   const totals = datasetTotals(summary)
   const rejectCodes = Object.entries(totals.rejectCodes)
     .filter(([, count]) => count > 0)
-    .map(([code, count]) => ({ code, count, samples: summary.samples.filter((s) => s.errorCode === code) }))
+    .map(([code, count]) => ({ code, count, samples: summary.samples.filter((s) => s.errorCode === code).map((s) => (recordText ? s : withoutRecordText(s))) }))
     .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code))
   return {
     name,

@@ -27,11 +27,11 @@ export const shardOf = (fileId: string) => fileId.slice(0, 2)
 /** How much the bounded lists keep. */
 export const SUMMARY_LIMITS = { versions: 10, samplesPerCode: 5, warnings: 50, listed: 100, recentFiles: 100 }
 
-/** One rejected row as the rejects table holds it. */
+/** One rejected row as the rejects table holds it; `record` only where record text is shown (record-text.ts). */
 export interface RejectSample {
   source: string
   line: number
-  record: string
+  record?: string
   errorCode: string
   errorMessage: string
   column?: string
