@@ -1,5 +1,5 @@
 import { athenaTypeName } from './athena-types'
-import { normalizeHeader } from './column-names'
+import { normalizeHeaderNames } from './column-names'
 import type { Contract, ContractColumn } from './contract'
 import { DEFAULT_GZIP_LIMITS, type GzipLimits } from '../csv/decode-input'
 import type { DeclaredReading } from '../csv/open-csv'
@@ -71,11 +71,11 @@ export function decideHeader(contract: Contract | undefined, opened: { sample: s
 export function planColumns(header: string[] | undefined, width: number, contract: Contract | undefined, sourceName: string, reserved: string[] = []): ColumnPlan {
   const originals = header ?? (contract?.columns ?? []).map((c) => c.name)
   while (originals.length < width) originals.push(`col_${originals.length + 1}`)
-  const names = normalizeHeader(originals, reserved)
+  const { names, collisions } = normalizeHeaderNames(originals, reserved)
   const fileColumns: PlannedColumn[] = names.map((name, field) => ({ original: originals[field], name, field }))
-  if (!contract) return { columns: fileColumns, width, warnings: [] }
+  const warnings: string[] = [...collisions]
+  if (!contract) return { columns: fileColumns, width, warnings }
 
-  const warnings: string[] = []
   const byName = new Map(fileColumns.map((c) => [c.name, c]))
   const missing = contract.columns.filter((c) => !byName.has(c.name))
   const required = missing.filter((c) => !c.nullable)

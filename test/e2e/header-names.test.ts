@@ -1,0 +1,38 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { fileId } from '../../functions/core/lake/lake-layout'
+import { receiptKey, type Receipt } from '../../functions/core/lake/receipt'
+import { createLake, type E2ELake } from '../support/e2e-lake'
+
+describe('headers that name columns, across the files of a dataset', () => {
+  let lake: E2ELake | undefined
+
+  afterEach(async () => {
+    await lake?.dispose()
+    lake = undefined
+  })
+
+  const receipt = async (dataset: string, key: string) => JSON.parse((await lake!.deps.curated.readText(receiptKey(dataset, fileId(key))))!) as Receipt
+
+  it('loads each value of colliding headers into the column of its header, whatever the column order', async () => {
+    // Prepare: `Amount` holds 1 and `amount` holds 2 in both files, in swapped order.
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw('ledger/a.csv', 'id,Amount,amount\na,1,2\n')
+    await lake.putRaw('ledger/b.csv', 'id,amount,Amount\nb,2,1\n')
+
+    // Act
+    const { failure } = await lake.run()
+    const columns = (await lake.query(`SELECT column_name FROM (DESCRIBE ledger) WHERE column_name LIKE 'amount%' ORDER BY 1`)).map((r) => r.column_name as string)
+    const rows = await lake.query(`SELECT id, "${columns[0]}" AS amount, "${columns[1]}" AS other FROM ledger ORDER BY id`)
+    const warnings = (await receipt('ledger', 'ledger/b.csv')).warnings
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(columns[0]).toBe('amount')
+    expect(columns[1]).toMatch(/^amount_h[0-9a-f]{6}$/)
+    expect(rows).toEqual([
+      { id: 'a', amount: 2, other: 1 },
+      { id: 'b', amount: 2, other: 1 },
+    ])
+    expect(warnings.some((w) => w.includes('"Amount" →') && w.includes('normalize to amount'))).toBe(true)
+  })
+})
