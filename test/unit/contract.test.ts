@@ -80,6 +80,13 @@ describe('parseContract', () => {
     }
   })
 
+  it('suggests the known key closest to a mistyped one', () => {
+    const attempt = () => parseContract({ delimter: ';', columns: [{ name: 'a', type: 'int', nulable: true, colour: 'red' }] }, 'orders.json')
+    expect(attempt).toThrow('delimter: unknown key (did you mean "delimiter"?)')
+    expect(attempt).toThrow('columns[0].nulable: unknown key (did you mean "nullable"?)')
+    expect(attempt).toThrow(/columns\[0\]\.colour: unknown key(;|$)/)
+  })
+
   it('rejects a contract that is not an object', () => {
     expect(() => parseContract([], 'x.json')).toThrow(/contract x\.json: must be a JSON object/)
   })

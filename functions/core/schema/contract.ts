@@ -1,5 +1,6 @@
 import { athenaTypeName, parseAthenaType } from './athena-types'
 import { normalizeColumnName } from './column-names'
+import { unknownKey } from './closest-name'
 import { ContractInvalidError } from '../errors'
 import { compileTemporalFormat, type TemporalParser } from './temporal-format'
 import type { AthenaType } from '../transform-types'
@@ -69,7 +70,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     throw new ContractInvalidError(`contract ${contractName}: must be a JSON object`)
   }
   const c = json as Record<string, unknown>
-  for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) fail(key, 'unknown key')
+  for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) fail(key, unknownKey(key, KNOWN_KEYS))
 
   const header = c.header
   if (header !== undefined && typeof header !== 'boolean') fail('header', 'must be true or false')
@@ -147,7 +148,7 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
     return undefined
   }
   const c = col as Record<string, unknown>
-  for (const key of Object.keys(c)) if (!COLUMN_KEYS.has(key)) fail(`${path}.${key}`, 'unknown key')
+  for (const key of Object.keys(c)) if (!COLUMN_KEYS.has(key)) fail(`${path}.${key}`, unknownKey(key, COLUMN_KEYS))
   const name = typeof c.name === 'string' ? normalizeColumnName(c.name) : ''
   if (!name) fail(`${path}.name`, 'must be a non-empty column name')
   let typeText = typeof c.type === 'string' ? c.type : ''
