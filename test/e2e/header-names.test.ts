@@ -35,4 +35,29 @@ describe('headers that name columns, across the files of a dataset', () => {
     ])
     expect(warnings.some((w) => w.includes('"Amount" →') && w.includes('normalize to amount'))).toBe(true)
   })
+
+  it('loads a column renamed between files into its one contract column through its aliases', async () => {
+    // Prepare: a series that renamed `Lat` to `Latitude` and `Long_` to `Longitude`.
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw(
+      '_contracts/cases.json',
+      JSON.stringify({ columns: [{ name: 'lat', type: 'double', aliases: ['Latitude'] }, { name: 'long', type: 'double', aliases: ['Long_', 'Longitude'] }] }),
+    )
+    await lake.putRaw('cases/2020.csv', 'Province,Lat,Long_\nHubei,30.97,112.27\n')
+    await lake.putRaw('cases/2021.csv', 'Province,Latitude,Longitude\nOntario,51.25,-85.32\n')
+
+    // Act
+    const { failure, report } = await lake.run()
+    const columns = (await lake.query(`SELECT column_name FROM (DESCRIBE cases) WHERE column_name NOT LIKE '\\_sluice%' ESCAPE '\\' ORDER BY 1`)).map((r) => r.column_name)
+    const rows = await lake.query('SELECT province, lat, long FROM cases ORDER BY province')
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(report.files.map((f) => f.rowsRejected)).toEqual([0, 0])
+    expect(columns).toEqual(['ingest_date', 'lat', 'long', 'province'])
+    expect(rows).toEqual([
+      { province: 'Hubei', lat: 30.97, long: 112.27 },
+      { province: 'Ontario', lat: 51.25, long: -85.32 },
+    ])
+  })
 })

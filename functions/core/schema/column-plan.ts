@@ -66,6 +66,8 @@ export function decideHeader(contract: Contract | undefined, opened: { sample: s
  *   with an inferred type, with a warning), `drop` (left out, with a warning) or `fail`.
  * - Contract columns the file lacks load as null when nullable (with a warning); a missing
  *   non-nullable column fails the file, since every row would violate it.
+ * - A contract column takes the file column of its name, else that of its first alias the
+ *   file has (`Latitude` for `lat`); the file's other columns of its aliases are extras.
  * Without a header row, fields map to contract columns by position.
  */
 export function planColumns(header: string[] | undefined, width: number, contract: Contract | undefined, sourceName: string, reserved: string[] = []): ColumnPlan {
@@ -77,7 +79,9 @@ export function planColumns(header: string[] | undefined, width: number, contrac
   if (!contract) return { columns: fileColumns, width, warnings }
 
   const byName = new Map(fileColumns.map((c) => [c.name, c]))
-  const missing = contract.columns.filter((c) => !byName.has(c.name))
+  // A contract column takes the file column of its name, else of its first alias present.
+  const source = new Map(contract.columns.map((c) => [c, [c.name, ...(c.aliases ?? [])].map((n) => byName.get(n)).find(Boolean)]))
+  const missing = contract.columns.filter((c) => !source.get(c))
   const required = missing.filter((c) => !c.nullable)
   if (required.length > 0) {
     throw new ContractViolationError(
@@ -88,7 +92,8 @@ export function planColumns(header: string[] | undefined, width: number, contrac
     warnings.push(`columns missing from the file load as null: ${missing.map((c) => `${c.name} ${athenaTypeName(c.type)}`).join(', ')}`)
   }
   const declared = new Set(contract.columns.map((c) => c.name))
-  const extras = fileColumns.filter((c) => !declared.has(c.name))
+  const matched = new Set(source.values())
+  const extras = fileColumns.filter((c) => !matched.has(c) && !declared.has(c.name))
   if (extras.length > 0 && contract.extraColumns === 'fail') {
     throw new ContractViolationError(`contract: ${sourceName} has column(s) the contract does not name: ${extras.map((c) => `"${c.original}"`).join(', ')}`)
   }
@@ -97,7 +102,10 @@ export function planColumns(header: string[] | undefined, width: number, contrac
     warnings.push(`columns not in the contract were ${verb}: ${extras.map((c) => c.name).join(', ')}`)
   }
   const columns: PlannedColumn[] = [
-    ...contract.columns.map((c) => ({ ...(byName.get(c.name) ?? { original: c.name, name: c.name, field: -1 }), declared: c })),
+    ...contract.columns.map((c) => {
+      const found = source.get(c)
+      return { ...(found ? { ...found, name: c.name } : { original: c.name, name: c.name, field: -1 }), declared: c }
+    }),
     ...(contract.extraColumns === 'drop' ? [] : extras),
   ]
   return { columns, width, warnings }

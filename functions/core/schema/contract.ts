@@ -18,6 +18,8 @@ export interface ContractColumn {
   nullable: boolean
   /** Compiled date/timestamp format, when the contract gives one. */
   format?: TemporalParser
+  /** Other headers (normalized) the column goes by in some files, tried after `name`, in order. */
+  aliases?: string[]
 }
 
 /** A validated per-dataset contract. */
@@ -46,7 +48,7 @@ const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
 const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'description', '$schema'])
-const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
+const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description', 'aliases'])
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
 export function parseContractText(text: string, name: string): Contract {
@@ -112,6 +114,10 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
       if (!parsed) return
       if (seen.has(parsed.name)) fail(`columns[${i}].name`, `duplicate column "${parsed.name}"`)
       seen.add(parsed.name)
+      for (const alias of parsed.aliases ?? []) {
+        if (seen.has(alias)) fail(`columns[${i}].aliases`, `"${alias}" already names a column or an alias`)
+        seen.add(alias)
+      }
       columns.push(parsed)
     })
     if (header === false && c.columns.length === 0) fail('columns', 'a contract with "header": false must name every column')
@@ -174,6 +180,18 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
       }
     }
   }
+  const aliases = parseAliases(c.aliases, name, `${path}.aliases`, fail)
   if (!name || !type) return undefined
-  return { name, type, nullable: c.nullable !== false, format }
+  return { name, type, nullable: c.nullable !== false, format, ...(aliases.length > 0 ? { aliases } : {}) }
+}
+
+/** A column's `aliases`: header names, normalized, less the column's own name. */
+function parseAliases(value: unknown, name: string, path: string, fail: (path: string, msg: string) => void): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || !value.every((a) => typeof a === 'string' && normalizeColumnName(a) !== '')) {
+    fail(path, 'must be an array of header names, such as ["Latitude", "lat"]')
+    return []
+  }
+  // An alias that normalizes to the name itself (`Long_` for `long`) is matched by the name already.
+  return [...new Set(value.map((a: string) => normalizeColumnName(a)))].filter((a) => a !== name)
 }
