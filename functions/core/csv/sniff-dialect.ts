@@ -124,8 +124,14 @@ interface Scored {
  */
 const fit = (s: Scored) => s.consistent - s.leaks
 
-/** Among quoted readings of one delimiter: the better fit, then clean, then the plainer. */
+/**
+ * Among quoted readings of one delimiter: the better fit, then clean, then the plainer. Spaces
+ * around quotes are trimmed only when that reading's quotes all close cleanly: a quote that
+ * opens after `, ` and closes mid-field is text (`Label reads, "type" in pencil` in a TSV), and
+ * the quotes such a reading swallows are no evidence for it.
+ */
 function plainer(a: Scored, b: Scored): boolean {
+  if (a.clean !== b.clean && (a.dialect.trimSpaces || b.dialect.trimSpaces)) return a.clean
   if (fit(a) !== fit(b)) return fit(a) > fit(b)
   return a.clean && !b.clean
 }
