@@ -73,4 +73,41 @@ describe('real file shapes', () => {
     expect(rows[0].col_48).toBe('Smith, J.; de Vries, A.')
     expect(rows[3].col_224).toBe('https://bioportal.naturalis.nl/specimen/L.1234570')
   })
+
+  it('skips a # comment line above the header of a short file, with a warning', async () => {
+    // Act
+    const { stats, columns, rows } = await load('# exported by the lab on 2024-03-01\nid,amount\n1,2.5\n')
+
+    // Assess
+    expect(stats.dialect).toMatchObject({ skipLines: 1, header: true })
+    expect(columns).toEqual([{ name: 'id', type: 'BIGINT' }, { name: 'amount', type: 'DECIMAL(18,2)' }])
+    expect(rows).toEqual([{ id: '1', amount: '2.50' }])
+    expect(stats.warnings.some((w) => w.startsWith('dialect: skipped a preamble of 1 line(s)') && w.includes('# exported by the lab'))).toBe(true)
+  })
+
+  it('skips a prose title above a table of text, with a warning', async () => {
+    // Act
+    const { stats, columns, rows } = await load('Stations of the measuring network\nname,city\nAlpha,Paris\nBeta,Rome\nGamma,Oslo\n')
+
+    // Assess
+    expect(stats.dialect).toMatchObject({ skipLines: 1, header: true })
+    expect(columns.map((c) => c.name)).toEqual(['name', 'city'])
+    expect(stats).toMatchObject({ rowsIn: 3, rowsOut: 3, rowsRejected: 0 })
+    expect(rows[2]).toEqual({ name: 'Gamma', city: 'Oslo' })
+    expect(stats.warnings.some((w) => w.startsWith('dialect: skipped a preamble'))).toBe(true)
+  })
+
+  it('skips a title row padded with delimiters above the header, with a warning', async () => {
+    // Prepare: a spreadsheet export, its title in the first cell of a row as wide as the table.
+    const text = 'Quarterly revenue report Q1 2024;;;;\nregion;jan;feb;mar;total\nNorth;1;2;3;6\nSouth;4;5;6;15\nEast;7;8;9;24\n'
+
+    // Act
+    const { stats, columns, rows } = await load(text)
+
+    // Assess
+    expect(stats.dialect).toMatchObject({ delimiter: ';', skipLines: 1, header: true })
+    expect(columns.map((c) => `${c.name} ${c.type}`)).toEqual(['region VARCHAR', 'jan BIGINT', 'feb BIGINT', 'mar BIGINT', 'total BIGINT'])
+    expect(rows).toHaveLength(3)
+    expect(stats.warnings.some((w) => w.includes('"Quarterly revenue report Q1 2024;;;;"'))).toBe(true)
+  })
 })
