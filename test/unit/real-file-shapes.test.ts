@@ -110,4 +110,22 @@ describe('real file shapes', () => {
     expect(rows).toHaveLength(3)
     expect(stats.warnings.some((w) => w.includes('"Quarterly revenue report Q1 2024;;;;"'))).toBe(true)
   })
+
+  it('loads the row labels under a header one name short of its rows, as the pandas form with an empty first name loads them', async () => {
+    // Prepare: an R-style export (`write.csv`) and pandas' `to_csv` of the same table.
+    const short = 'height,weight\nann,1.62,55\nbo,1.80,81\ncy,1.75,70\n'
+    const empty = ',height,weight\nann,1.62,55\nbo,1.80,81\ncy,1.75,70\n'
+
+    // Act
+    const r = await load(short)
+    const pandas = await load(empty)
+
+    // Assess
+    expect(r.stats).toMatchObject({ rowsIn: 3, rowsOut: 3, rowsRejected: 0 })
+    expect(r.columns).toEqual([{ name: 'col_1', type: 'VARCHAR' }, { name: 'height', type: 'DECIMAL(18,2)' }, { name: 'weight', type: 'BIGINT' }])
+    expect(r.rows[1]).toEqual({ col_1: 'bo', height: '1.80', weight: '81' })
+    expect(pandas.columns).toEqual(r.columns)
+    expect(pandas.rows).toEqual(r.rows)
+    expect(r.stats.warnings.some((w) => w.startsWith('header: the header of') && w.includes('row labels'))).toBe(true)
+  })
 })
