@@ -128,4 +128,23 @@ describe('real file shapes', () => {
     expect(pandas.rows).toEqual(r.rows)
     expect(r.stats.warnings.some((w) => w.startsWith('header: the header of') && w.includes('row labels'))).toBe(true)
   })
+
+  it('skips the separator rows of delimiters only in a spreadsheet export, counting them in a warning', async () => {
+    // Prepare: the whole export: a padded title, `;;;;` separators between the regions.
+    const text = 'Quarterly revenue report Q1 2024;;;;\nregion;jan;feb;mar;total\n;;;;\nNorth;1;2;3;6\nSouth;4;5;6;15\n;;;;\nEast;7;8;9;24\n;;;;\n'
+
+    // Act
+    const { stats, rows } = await load(text)
+
+    // Assess: 8 lines = 1 title + 1 header + 3 rows + 3 separators.
+    expect(stats).toMatchObject({ rowsIn: 3, rowsOut: 3, rowsRejected: 0, blankLines: 3 })
+    expect(rows.map((r) => r.region)).toEqual(['North', 'South', 'East'])
+    expect(stats.warnings).toContainEqual(expect.stringContaining('rows: 3 blank line(s) or row(s) of delimiters only'))
+  })
+
+  it('keeps a row of quoted empty values, which a writer meant as a row', async () => {
+    const { stats, rows } = await load('a,b\n1,2\n"",""\n3,4\n')
+    expect(stats).toMatchObject({ rowsIn: 3, blankLines: 0 })
+    expect(rows).toHaveLength(3)
+  })
 })

@@ -1,5 +1,5 @@
 import { parse as parseSync } from 'csv-parse/sync'
-import { parserOptions, trimQuoted } from './read-csv-records'
+import { isEmptyRow, parserOptions, trimQuoted } from './read-csv-records'
 
 /** The CSV dialect of one file. */
 export interface Dialect {
@@ -197,7 +197,8 @@ function readSample(whole: string, wholeComplete: boolean, dialect: Dialect, lim
   const rows: SampleRow[] = []
   let line = 1
   for (const { record, raw } of parsed.slice(0, limit)) {
-    rows.push({ fields: trimQuoted(record, dialect), line, blank: record.length === 1 && record[0] === '' && raw.trim() === '', emptyLast: endsWithEmptyField(raw, dialect) })
+    const fields = trimQuoted(record, dialect)
+    rows.push({ fields, line, blank: (record.length === 1 && record[0] === '' && raw.trim() === '') || isEmptyRow(fields, raw), emptyLast: endsWithEmptyField(raw, dialect) })
     line += countLineBreaks(raw)
   }
   return rows
