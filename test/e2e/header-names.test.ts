@@ -60,4 +60,22 @@ describe('headers that name columns, across the files of a dataset', () => {
       { province: 'Ontario', lat: 51.25, long: -85.32 },
     ])
   })
+
+  it('puts what it skipped in a spreadsheet export (its title, its separator rows) on the file\'s receipt', async () => {
+    // Prepare
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw('revenue/q1.csv', 'Quarterly revenue report Q1 2024;;;;\nregion;jan;feb;mar;total\n;;;;\nNorth;1;2;3;6\nSouth;4;5;6;15\n;;;;\nEast;7;8;9;24\n')
+
+    // Act
+    const { failure } = await lake.run()
+    const got = await receipt('revenue', 'revenue/q1.csv')
+    const total = await lake.query('SELECT count(*) AS n, sum(total) AS total FROM revenue')
+
+    // Assess
+    expect(failure).toBeUndefined()
+    expect(got).toMatchObject({ status: 'loaded', rowsIn: 3, rowsLoaded: 3, rowsRejected: 0 })
+    expect(got.warnings).toContainEqual(expect.stringContaining('dialect: skipped a preamble of 1 line(s) before the header (line 1: "Quarterly revenue report Q1 2024;;;;")'))
+    expect(got.warnings).toContainEqual(expect.stringContaining('rows: 2 blank line(s) or row(s) of delimiters only'))
+    expect(total).toEqual([{ n: 3, total: 45 }])
+  })
 })

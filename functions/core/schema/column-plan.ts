@@ -69,6 +69,8 @@ export function decideHeader(contract: Contract | undefined, opened: { sample: s
 export function withRowLabels(header: string[], opened: { sample: string[][]; dialect: Pick<Dialect, 'trailingDelimiter'>; notes: string[] }, sourceName: string): string[] {
   const body = opened.sample.slice(1)
   if (opened.dialect.trailingDelimiter || body.length === 0 || !body.every((r) => r.length === header.length + 1)) return header
+  // Rows that all end with an empty field end with a delimiter: their extra field is no label.
+  if (body.every((r) => r[r.length - 1] === '')) return header
   opened.notes.push(
     `header: the header of ${sourceName} names ${header.length} column(s) over rows of ${header.length + 1} fields, as exports with row labels (pandas, R) write it: ` +
       'the first field of each row is loaded as the label column col_1',
