@@ -58,6 +58,11 @@ describe('normalizeHeader', () => {
     expect(normalizeHeader(['a', 'a', 'a_2'])).toEqual(['a', 'a_3', 'a_2'])
   })
 
+  it('numbers a header that a reserved name takes', () => {
+    expect(normalizeHeader(['ingest_date', 'Ingest Date', 'amount'], ['ingest_date'])).toEqual([expect.stringMatching(/^ingest_date_h[0-9a-f]{6}$/), expect.stringMatching(/^ingest_date_h[0-9a-f]{6}$/), 'amount'])
+    expect(normalizeHeader(['id', 'ingest_date'], ['ingest_date'])).toEqual(['id', 'ingest_date_2'])
+  })
+
   it('keeps suffixed duplicates of a 255-character name within 255 characters', () => {
     const long = 'y'.repeat(300)
     const [first, second] = normalizeHeader([long, long])

@@ -59,8 +59,9 @@ export function normalizeHeaderNames(headers: readonly string[], reserved: reado
   for (const [base, group] of groups) {
     for (const text of [...group].sort()) {
       if (keeper.get(base) === text) continue
-      let name = withSuffix(base, `_h${headerHash(text)}`)
-      for (let n = 2; taken.has(name); n++) name = withSuffix(base, `_h${headerHash(`${text}\u0000${n}`)}`)
+      // A header that only a reserved name (a partition key) takes from is numbered, as before.
+      let name = group.size === 1 ? withSuffix(base, '_2') : withSuffix(base, `_h${headerHash(text)}`)
+      for (let n = 2; taken.has(name); n++) name = group.size === 1 ? withSuffix(base, `_${n + 1}`) : withSuffix(base, `_h${headerHash(`${text}\u0000${n}`)}`)
       taken.add(name)
       derived.set(`${base}\u0000${text}`, name)
     }
