@@ -30,7 +30,7 @@ export function normalizeColumnName(header: string): string {
  * its header, never on its position, so that files ordering such columns differently load each
  * value into the same column: the header whose own text is closest to the name keeps it (its
  * trimmed text is the name, else its lower-case form is, else the first in code-point order), and
- * every other one gets the name with a short hash of its header (`amount_h1f0c2a`). Only
+ * every other one gets the name with a short hash of its header (`amount_h49e96d`). Only
  * identical headers are told apart by order (`_2`, `_3`, …). `reserved` names (partition keys)
  * are taken from the start. See `normalizeHeaderNames` for the warnings.
  */
@@ -84,7 +84,7 @@ export function normalizeHeaderNames(headers: readonly string[], reserved: reado
     const members = headers.map((h, i) => ({ h, i })).filter(({ i }) => bases[i] === base)
     collisions.push(
       `columns: headers ${members.map(({ h, i }) => `${JSON.stringify(h)} → ${names[i]}`).join(', ')} all normalize to ${base}; ` +
-        'each name follows its header, not its position; declare the columns in a contract to choose names',
+        'each name follows its header, not its position, in every file of the dataset',
     )
   }
   return { names, collisions }
