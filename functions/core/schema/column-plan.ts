@@ -61,16 +61,16 @@ export function decideHeader(contract: Contract | undefined, opened: { sample: s
 
 /**
  * A header one name short of its rows, as pandas and R write a table with its row labels
- * (`a,b` over `r1,1,2`): when every record of the sample after the header is one field wider
- * than the header, the first field of each row is a label, loaded as a column of its own under
+ * (`a,b` over `r1,1,2`): when the records of the sample after the header are, 80 % of them or
+ * more, one field wider than the header, the first field of each row is a label, loaded as a column of its own under
  * a generated name (an empty header, so `col_1`, the name pandas' `,a,b` form gets too), with a
  * warning. Returns the header to plan with.
  */
 export function withRowLabels(header: string[], opened: { sample: string[][]; dialect: Pick<Dialect, 'trailingDelimiter'>; notes: string[] }, sourceName: string): string[] {
-  const body = opened.sample.slice(1)
-  if (opened.dialect.trailingDelimiter || body.length === 0 || !body.every((r) => r.length === header.length + 1)) return header
+  const wider = opened.sample.slice(1).filter((r) => r.length === header.length + 1)
+  if (opened.dialect.trailingDelimiter || wider.length === 0 || wider.length < 0.8 * (opened.sample.length - 1)) return header
   // Rows that all end with an empty field end with a delimiter: their extra field is no label.
-  if (body.every((r) => r[r.length - 1] === '')) return header
+  if (wider.every((r) => r[r.length - 1] === '')) return header
   opened.notes.push(
     `header: the header of ${sourceName} names ${header.length} column(s) over rows of ${header.length + 1} fields, as exports with row labels (pandas, R) write it: ` +
       'the first field of each row is loaded as the label column col_1',
