@@ -1,4 +1,4 @@
-import { decideHeader, declaredReading, planColumns, type ColumnPlan } from './schema/column-plan'
+import { decideHeader, declaredReading, planColumns, withRowLabels, type ColumnPlan } from './schema/column-plan'
 import { CsvFormatError, RejectThresholdError } from './errors'
 import type { ColumnInference } from './schema/value-routing'
 import type { NullTokens } from './schema/null-tokens'
@@ -92,10 +92,10 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
     await events.return?.(undefined)
     throw new CsvFormatError(`csv: cannot read the header at line ${head.line} of ${settings.sourceName}: ${head.message}`)
   }
-  const header = hasHeader && head.kind === 'record' ? head.fields : undefined
+  const header = hasHeader && head.kind === 'record' ? withRowLabels([...head.fields], opened, settings.sourceName) : undefined
   if (hasHeader) opened.headerLine = head.line
   const width = header ? header.length : contract?.columns.length || (head.kind === 'record' ? head.fields.length : 1)
-  const plan = planColumns(header ? [...header] : undefined, width, contract, settings.sourceName, settings.options.reservedColumns)
+  const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
   if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
   return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }
 }

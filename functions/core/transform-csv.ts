@@ -1,4 +1,4 @@
-import { decideHeader, declaredReading, planColumns, type ColumnPlan } from './schema/column-plan'
+import { decideHeader, declaredReading, planColumns, withRowLabels, type ColumnPlan } from './schema/column-plan'
 import { DEFAULT_NULL_TOKENS } from './schema/contract'
 import { openCsvBytes, type OpenedCsvBytes } from './csv/open-csv'
 import type { Dialect } from './csv/sniff-dialect'
@@ -74,7 +74,7 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
   }
   let header: string[] | undefined
   if (hasHeader) opened.headerLine = batch.line[0]
-  if (hasHeader) header = event?.kind === 'record' ? [...event.fields] : Array.from({ length: batch.fieldCount[0] }, (_, k) => batch.text(batch.firstField[0] + k))
+  if (hasHeader) header = withRowLabels(event?.kind === 'record' ? [...event.fields] : Array.from({ length: batch.fieldCount[0] }, (_, k) => batch.text(batch.firstField[0] + k)), opened, settings.sourceName)
   const width = header ? header.length : contract?.columns.length || headerlessWidth(opened.dialect, batch)
   const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
   if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect

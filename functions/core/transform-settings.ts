@@ -168,6 +168,13 @@ export function transformStats(o: PassOutcome): TransformStats {
   const { settings, opened, plan, types, all, by, rowsIn, rejects, parts, rejectParts } = o
   const rowsOut = rowsIn - rejects.count
   const warnings = [...(opened.notes ?? []), ...plan.warnings]
+  const skipped = opened.counters.blankLines
+  if (skipped > 0) {
+    warnings.push(
+      `rows: ${skipped} blank line(s) or row(s) of delimiters only (such as ";;;;") were skipped: they hold no value, ` +
+        `and are not counted in the ${rowsIn} rows read`,
+    )
+  }
   const variants: ColumnInfo[] = []
   let variantValues = 0
   plan.columns.forEach((c, j) => {

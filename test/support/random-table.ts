@@ -16,7 +16,8 @@
  *   type but a reader can't be expected to find it.
  * - Nulls (~10%) are `null` in `rows` and empty fields in `toCsv`. Tables with a
  *   single column have NO nulls: a null there would render as an empty line,
- *   which CSV readers (DuckDB, csv-parse with skip_empty_lines) drop.
+ *   which CSV readers (DuckDB, csv-parse with skip_empty_lines) drop. No row is
+ *   null in every column: it would render as delimiters only, which sluice skips.
  * - String values are never null-like: not empty, not whitespace-only, and
  *   their trimmed, lower-cased form is never one of NULL_LIKE. They never
  *   contain U+0000. They do contain delimiters, quotes, "\n", "\r\n", a lone
@@ -218,7 +219,11 @@ export function randomTable(options: RandomTableOptions = {}): fc.Arbitrary<Rand
         .chain((types) =>
           fc.tuple(...types.map((t) => column(t, rowCount, header.length > 1))).map((columns) => {
             const rows: (string | null)[][] = []
-            for (let r = 0; r < rowCount; r++) rows.push(columns.map((col) => col[r] ?? null))
+            for (let r = 0; r < rowCount; r++) {
+              const row = columns.map((col) => col[r] ?? null)
+              // A row of nulls renders as delimiters only, which sluice skips like a blank line.
+              if (row.some((v) => v !== null)) rows.push(row)
+            }
             return { header, types, rows, delimiter, lineBreak }
           }),
         ),

@@ -89,6 +89,24 @@ describe('parseContract', () => {
     }
   })
 
+  it('suggests the known key closest to a mistyped one', () => {
+    const attempt = () => parseContract({ delimter: ';', columns: [{ name: 'a', type: 'int', nulable: true, colour: 'red' }] }, 'orders.json')
+    expect(attempt).toThrow('delimter: unknown key (did you mean "delimiter"?)')
+    expect(attempt).toThrow('columns[0].nulable: unknown key (did you mean "nullable"?)')
+    expect(attempt).toThrow(/columns\[0\]\.colour: unknown key(;|$)/)
+  })
+
+  it('reads a column\'s aliases as normalized header names', () => {
+    const contract = parseContract({ columns: [{ name: 'lat', type: 'double', aliases: ['Latitude', 'LAT_DEG'] }, { name: 'long', type: 'double' }] })
+    expect(contract.columns.map((c) => c.aliases)).toEqual([['latitude', 'lat_deg'], undefined])
+  })
+
+  it('rejects aliases that are not names or that another column already goes by', () => {
+    const attempt = () => parseContract({ columns: [{ name: 'lat', type: 'double', aliases: ['Latitude'] }, { name: 'latitude', type: 'double' }, { name: 'x', type: 'int', aliases: 'X' }] })
+    expect(attempt).toThrow('columns[1].name: duplicate column "latitude"')
+    expect(attempt).toThrow('columns[2].aliases: must be an array of header names')
+  })
+
   it('rejects a contract that is not an object', () => {
     expect(() => parseContract([], 'x.json')).toThrow(/contract x\.json: must be a JSON object/)
   })

@@ -77,4 +77,22 @@ describe('byte ranges', () => {
     expect(threads.stats.parts.length).toBe(3)
     expect(comparable(threads)).toEqual(comparable(one))
   })
+
+  it('counts rows of delimiters only and loads row labels in every range as one pass does', async () => {
+    // Prepare: an R export (a header one name short) with `,,` separator rows in every range.
+    const lines = ['amount,note']
+    for (let i = 1; i <= 400; i++) lines.push(i % 50 === 0 ? ',,' : i % 97 === 0 ? `r${i},broken` : `r${i},${i}.25,note ${i}`)
+    const input = prepare(`${lines.join('\n')}\n`)
+
+    // Act
+    const reference = await convert(transformCsvReference, input)
+    const ranged = await convert(transformCsv, input, { workers: 2 })
+
+    // Assess
+    expect(ranged.stats.parts.length).toBe(2)
+    expect(comparable(ranged)).toEqual(comparable(reference))
+    expect(ranged.stats).toMatchObject({ rowsIn: 392, rowsRejected: 4, blankLines: 8 })
+    expect(ranged.columns.map((c) => c.name)).toEqual(['col_1', 'amount', 'note'])
+    expect(ranged.rejects.map((r) => (r as { line: string }).line)).toEqual(['98', '195', '292', '389'])
+  })
 })

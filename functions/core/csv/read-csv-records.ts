@@ -82,7 +82,9 @@ export async function* readCsvRecords(
         } else if (out.record!.length === 1 && out.record![0] === '' && out.raw.trim() === '') {
           counters.blankLines += 1
         } else {
-          events.push({ kind: 'record', fields: trimQuoted(out.record!, dialect), line: start, raw: out.raw })
+          const fields = trimQuoted(out.record!, dialect)
+          if (isEmptyRow(fields, out.raw)) counters.blankLines += 1
+          else events.push({ kind: 'record', fields, line: start, raw: out.raw })
         }
       }
       if (events.length > 0) yield events
@@ -93,6 +95,15 @@ export async function* readCsvRecords(
     parser.destroy()
     await feeding
   }
+}
+
+/**
+ * A record of delimiters only (`;;;;`, a spreadsheet's empty row): two fields or more, every one
+ * empty and unquoted. It holds no value, so it is skipped and counted as a blank line, never
+ * loaded as a row of nulls.
+ */
+export function isEmptyRow(fields: readonly string[], raw: string): boolean {
+  return fields.length >= 2 && fields.every((f) => f === '') && !raw.includes('"')
 }
 
 const QUOTED_THEN_SPACES = /^"([\s\S]*)"[ \t]+$/

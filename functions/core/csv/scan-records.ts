@@ -1,6 +1,6 @@
 import { parse as parseSync } from 'csv-parse/sync'
 import { CsvFormatError } from '../errors'
-import { brokenEvent, lineBreaks, MAX_RECORD_CHARS, parserOptions, trimQuoted, type CsvEvent } from './read-csv-records'
+import { brokenEvent, isEmptyRow, lineBreaks, MAX_RECORD_CHARS, parserOptions, trimQuoted, type CsvEvent } from './read-csv-records'
 import type { Dialect } from './sniff-dialect'
 
 /**
@@ -355,6 +355,12 @@ class Scanner {
   }
 
   private finish(batch: RecordBatch, start: number, end: number, first: number, fields: number, breaks: number): number {
+    if (fields - first >= 2 && this.emptyFields(batch, first, fields)) {
+      // Delimiters only: skipped and counted as a blank line (see isEmptyRow).
+      this.counters.blankLines += 1
+      this.line += breaks
+      return end
+    }
     const r = batch.count++
     batch.line[r] = this.line
     batch.start[r] = start
@@ -364,6 +370,12 @@ class Scanner {
     batch.fields = fields
     this.line += breaks
     return end
+  }
+
+  /** Every field from `first` to `fields` is empty and unquoted. */
+  private emptyFields(batch: RecordBatch, first: number, fields: number): boolean {
+    for (let f = first; f < fields; f++) if (batch.fieldEnd[f] !== batch.fieldStart[f] || batch.fieldQuote[f] !== 0) return false
+    return true
   }
 
   /**
@@ -410,11 +422,12 @@ class Scanner {
       this.line += lineBreaks(raw)
       if (first) {
         const record = first.record.map(utf8)
-        if (record.length === 1 && record[0] === '' && raw.trim() === '') {
+        const fields = trimQuoted(record, this.dialect)
+        if ((record.length === 1 && record[0] === '' && raw.trim() === '') || isEmptyRow(fields, raw)) {
           this.counters.blankLines += 1
           return pos + bytes
         }
-        this.push(batch, pos, pos + bytes, start, { kind: 'record', fields: trimQuoted(record, this.dialect), line: start, raw })
+        this.push(batch, pos, pos + bytes, start, { kind: 'record', fields, line: start, raw })
       } else {
         this.push(batch, pos, pos + bytes, start, brokenEvent({ raw, error: skipped! }, start, this.line, this.sourceName))
       }

@@ -1,5 +1,5 @@
 import { parse as parseSync } from 'csv-parse/sync'
-import { parserOptions, trimQuoted } from './read-csv-records'
+import { isEmptyRow, parserOptions, trimQuoted } from './read-csv-records'
 
 /** The CSV dialect of one file. */
 export interface Dialect {
@@ -124,8 +124,14 @@ interface Scored {
  */
 const fit = (s: Scored) => s.consistent - s.leaks
 
-/** Among quoted readings of one delimiter: the better fit, then clean, then the plainer. */
+/**
+ * Among quoted readings of one delimiter: the better fit, then clean, then the plainer. Spaces
+ * around quotes are trimmed only when that reading's quotes all close cleanly: a quote that
+ * opens after `, ` and closes mid-field is text (`Label reads, "type" in pencil` in a TSV), and
+ * the quotes such a reading swallows are no evidence for it.
+ */
 function plainer(a: Scored, b: Scored): boolean {
+  if (a.clean !== b.clean && (a.dialect.trimSpaces || b.dialect.trimSpaces)) return a.clean
   if (fit(a) !== fit(b)) return fit(a) > fit(b)
   return a.clean && !b.clean
 }
@@ -150,7 +156,11 @@ function score(sample: string, complete: boolean, dialect: Dialect, declared: De
   let header = declared.skipLines !== undefined ? rows.findIndex((r) => r.line > declared.skipLines!) : preambleEnd(rows, tableWidth, widthOf)
   if (declared.skipLines === undefined && header > 0) {
     const table = rows.slice(header).filter((r) => !r.blank).map(trimmed)
-    if (declared.headerEvidence?.(table) !== 'header') header = 0
+    const evidence = declared.headerEvidence?.(table)
+    // Over a table of text alone, only prose or `#` comments are a preamble, and only when no
+    // value starts with a space: `name` over `Smith, John` is a one-column file, not a preamble.
+    const prose = rows.slice(0, header).every((r) => r.blank || isProse(r)) && !table.some((r) => r.some((f) => f.startsWith(' ')))
+    if (!(evidence === 'header' || (evidence === 'none' && prose))) header = 0
   }
   const table = rows.slice(Math.max(0, header)).filter((r) => !r.blank)
   const skipLines = declared.skipLines ?? (header > 0 ? rows[header].line - 1 : 0)
@@ -187,7 +197,8 @@ function readSample(whole: string, wholeComplete: boolean, dialect: Dialect, lim
   const rows: SampleRow[] = []
   let line = 1
   for (const { record, raw } of parsed.slice(0, limit)) {
-    rows.push({ fields: trimQuoted(record, dialect), line, blank: record.length === 1 && record[0] === '' && raw.trim() === '', emptyLast: endsWithEmptyField(raw, dialect) })
+    const fields = trimQuoted(record, dialect)
+    rows.push({ fields, line, blank: (record.length === 1 && record[0] === '' && raw.trim() === '') || isEmptyRow(fields, raw), emptyLast: endsWithEmptyField(raw, dialect) })
     line += countLineBreaks(raw)
   }
   return rows
@@ -246,20 +257,32 @@ function trailingDelimiter(rows: SampleRow[], width: number, dialect: Dialect): 
 }
 
 /**
- * Index of the header record: 0, unless the first records are narrower than the table and
- * followed by a table of consistent width (a title, an export note). Then the first record of
- * the table's width starts it, when at least two more records follow with most of them that wide.
+ * Index of the header record: 0, unless the first records are narrower than the table (a title,
+ * an export note, `#` comments, a title padded with delimiters) and followed by a table of
+ * consistent width. Then the first record of the table's width starts it, when at least two
+ * more records follow (one after `#` comments) with most of them that wide.
  */
 function preambleEnd(rows: SampleRow[], width: number, widthOf: (r: SampleRow) => number): number {
   if (width < 2) return 0
-  const first = rows.findIndex((r) => !r.blank && widthOf(r) === width)
+  // A title padded with delimiters to the table's width (`Report Q1;;;;`, from a spreadsheet)
+  // is as narrow as its one filled field.
+  const padded = (r: SampleRow) => width >= 3 && r.fields.filter((f) => f.trim() !== '').length <= 1
+  const first = rows.findIndex((r) => !r.blank && widthOf(r) === width && !padded(r))
   if (first <= 0) return 0
   const before = rows.slice(0, first).filter((r) => !r.blank)
   if (before.length === 0) return 0
-  if (before.length > MAX_PREAMBLE_RECORDS || before.some((r) => widthOf(r) >= width)) return 0
+  if (before.length > MAX_PREAMBLE_RECORDS || before.some((r) => widthOf(r) > width || (widthOf(r) === width && !padded(r)))) return 0
   const after = rows.slice(first + 1).filter((r) => !r.blank)
-  if (after.length < 2 || after.filter((r) => widthOf(r) === width).length < 0.8 * after.length) return 0
+  // `#` comments mark themselves: one record after the header is enough.
+  const comments = before.every((r) => r.fields[0].startsWith('#'))
+  if (after.length < (comments ? 1 : 2) || after.filter((r) => widthOf(r) === width).length < 0.8 * after.length) return 0
   return first
+}
+
+/** A line of prose or a `#` comment: one filled field, of several words or starting with `#`. */
+function isProse(r: SampleRow): boolean {
+  const filled = r.fields.filter((f) => f.trim() !== '')
+  return filled.length === 1 && filled[0] === r.fields[0] && (/\S\s+\S/.test(filled[0]) || filled[0].startsWith('#'))
 }
 
 /**

@@ -1,5 +1,5 @@
 import { athenaTypeName } from './athena-types'
-import { normalizeHeader } from './column-names'
+import { normalizeHeaderNames } from './column-names'
 import type { Contract, ContractColumn } from './contract'
 import { DEFAULT_GZIP_LIMITS, type GzipLimits } from '../csv/decode-input'
 import type { DeclaredReading } from '../csv/open-csv'
@@ -60,24 +60,47 @@ export function decideHeader(contract: Contract | undefined, opened: { sample: s
 }
 
 /**
+ * A header one name short of its rows, as pandas and R write a table with its row labels
+ * (`a,b` over `r1,1,2`): when the records of the sample after the header are, 80 % of them or
+ * more, one field wider than the header, the first field of each row is a label, loaded as a column of its own under
+ * a generated name (an empty header, so `col_1`, the name pandas' `,a,b` form gets too), with a
+ * warning. Returns the header to plan with.
+ */
+export function withRowLabels(header: string[], opened: { sample: string[][]; dialect: Pick<Dialect, 'trailingDelimiter'>; notes: string[] }, sourceName: string): string[] {
+  const wider = opened.sample.slice(1).filter((r) => r.length === header.length + 1)
+  if (opened.dialect.trailingDelimiter || wider.length === 0 || wider.length < 0.8 * (opened.sample.length - 1)) return header
+  // Rows that all end with an empty field end with a delimiter: their extra field is no label.
+  if (wider.every((r) => r[r.length - 1] === '')) return header
+  opened.notes.push(
+    `header: the header of ${sourceName} names ${header.length} column(s) over rows of ${header.length + 1} fields, as exports with row labels (pandas, R) write it: ` +
+      'the first field of each row is loaded as the label column col_1',
+  )
+  return ['', ...header]
+}
+
+/**
  * Matches a file's header against the contract.
  * - Output order: the contract's columns in contract order, then the file's other columns.
  * - File columns the contract does not name follow `extraColumns`: `keep` (default: loaded
  *   with an inferred type, with a warning), `drop` (left out, with a warning) or `fail`.
  * - Contract columns the file lacks load as null when nullable (with a warning); a missing
  *   non-nullable column fails the file, since every row would violate it.
+ * - A contract column takes the file column of its name, else that of its first alias the
+ *   file has (`Latitude` for `lat`); the file's other columns of its aliases are extras.
  * Without a header row, fields map to contract columns by position.
  */
 export function planColumns(header: string[] | undefined, width: number, contract: Contract | undefined, sourceName: string, reserved: string[] = []): ColumnPlan {
   const originals = header ?? (contract?.columns ?? []).map((c) => c.name)
   while (originals.length < width) originals.push(`col_${originals.length + 1}`)
-  const names = normalizeHeader(originals, reserved)
+  const { names, collisions } = normalizeHeaderNames(originals, reserved)
   const fileColumns: PlannedColumn[] = names.map((name, field) => ({ original: originals[field], name, field }))
-  if (!contract) return { columns: fileColumns, width, warnings: [] }
+  const warnings: string[] = [...collisions]
+  if (!contract) return { columns: fileColumns, width, warnings }
 
-  const warnings: string[] = []
   const byName = new Map(fileColumns.map((c) => [c.name, c]))
-  const missing = contract.columns.filter((c) => !byName.has(c.name))
+  // A contract column takes the file column of its name, else of its first alias present.
+  const source = new Map(contract.columns.map((c) => [c, [c.name, ...(c.aliases ?? [])].map((n) => byName.get(n)).find(Boolean)]))
+  const missing = contract.columns.filter((c) => !source.get(c))
   const required = missing.filter((c) => !c.nullable)
   if (required.length > 0) {
     throw new ContractViolationError(
@@ -88,7 +111,8 @@ export function planColumns(header: string[] | undefined, width: number, contrac
     warnings.push(`columns missing from the file load as null: ${missing.map((c) => `${c.name} ${athenaTypeName(c.type)}`).join(', ')}`)
   }
   const declared = new Set(contract.columns.map((c) => c.name))
-  const extras = fileColumns.filter((c) => !declared.has(c.name))
+  const matched = new Set(source.values())
+  const extras = fileColumns.filter((c) => !matched.has(c) && !declared.has(c.name))
   if (extras.length > 0 && contract.extraColumns === 'fail') {
     throw new ContractViolationError(`contract: ${sourceName} has column(s) the contract does not name: ${extras.map((c) => `"${c.original}"`).join(', ')}`)
   }
@@ -97,7 +121,10 @@ export function planColumns(header: string[] | undefined, width: number, contrac
     warnings.push(`columns not in the contract were ${verb}: ${extras.map((c) => c.name).join(', ')}`)
   }
   const columns: PlannedColumn[] = [
-    ...contract.columns.map((c) => ({ ...(byName.get(c.name) ?? { original: c.name, name: c.name, field: -1 }), declared: c })),
+    ...contract.columns.map((c) => {
+      const found = source.get(c)
+      return { ...(found ? { ...found, name: c.name } : { original: c.name, name: c.name, field: -1 }), declared: c }
+    }),
     ...(contract.extraColumns === 'drop' ? [] : extras),
   ]
   return { columns, width, warnings }

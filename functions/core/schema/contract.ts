@@ -1,5 +1,6 @@
 import { athenaTypeName, parseAthenaType } from './athena-types'
 import { normalizeColumnName } from './column-names'
+import { unknownKey } from './closest-name'
 import { ContractInvalidError } from '../errors'
 import { compileTemporalFormat, type TemporalParser } from './temporal-format'
 import type { AthenaType } from '../transform-types'
@@ -17,6 +18,8 @@ export interface ContractColumn {
   nullable: boolean
   /** Compiled date/timestamp format, when the contract gives one. */
   format?: TemporalParser
+  /** Other headers (normalized) the column goes by in some files, tried after `name`, in order. */
+  aliases?: string[]
 }
 
 /** A validated per-dataset contract. */
@@ -50,7 +53,7 @@ const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
 const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'site', 'description', '$schema'])
-const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
+const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description', 'aliases'])
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
 export function parseContractText(text: string, name: string): Contract {
@@ -74,7 +77,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     throw new ContractInvalidError(`contract ${contractName}: must be a JSON object`)
   }
   const c = json as Record<string, unknown>
-  for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) fail(key, 'unknown key')
+  for (const key of Object.keys(c)) if (!KNOWN_KEYS.has(key)) fail(key, unknownKey(key, KNOWN_KEYS))
 
   const header = c.header
   if (header !== undefined && typeof header !== 'boolean') fail('header', 'must be true or false')
@@ -120,6 +123,10 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
       if (!parsed) return
       if (seen.has(parsed.name)) fail(`columns[${i}].name`, `duplicate column "${parsed.name}"`)
       seen.add(parsed.name)
+      for (const alias of parsed.aliases ?? []) {
+        if (seen.has(alias)) fail(`columns[${i}].aliases`, `"${alias}" already names a column or an alias`)
+        seen.add(alias)
+      }
       columns.push(parsed)
     })
     if (header === false && c.columns.length === 0) fail('columns', 'a contract with "header": false must name every column')
@@ -157,7 +164,7 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
     return undefined
   }
   const c = col as Record<string, unknown>
-  for (const key of Object.keys(c)) if (!COLUMN_KEYS.has(key)) fail(`${path}.${key}`, 'unknown key')
+  for (const key of Object.keys(c)) if (!COLUMN_KEYS.has(key)) fail(`${path}.${key}`, unknownKey(key, COLUMN_KEYS))
   const name = typeof c.name === 'string' ? normalizeColumnName(c.name) : ''
   if (!name) fail(`${path}.name`, 'must be a non-empty column name')
   let typeText = typeof c.type === 'string' ? c.type : ''
@@ -183,6 +190,18 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
       }
     }
   }
+  const aliases = parseAliases(c.aliases, name, `${path}.aliases`, fail)
   if (!name || !type) return undefined
-  return { name, type, nullable: c.nullable !== false, format }
+  return { name, type, nullable: c.nullable !== false, format, ...(aliases.length > 0 ? { aliases } : {}) }
+}
+
+/** A column's `aliases`: header names, normalized, less the column's own name. */
+function parseAliases(value: unknown, name: string, path: string, fail: (path: string, msg: string) => void): string[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value) || !value.every((a) => typeof a === 'string' && normalizeColumnName(a) !== '')) {
+    fail(path, 'must be an array of header names, such as ["Latitude", "lat"]')
+    return []
+  }
+  // An alias that normalizes to the name itself (`Long_` for `long`) is matched by the name already.
+  return [...new Set(value.map((a: string) => normalizeColumnName(a)))].filter((a) => a !== name)
 }
