@@ -1,7 +1,8 @@
 import { athenaTypeName, parseAthenaType } from './athena-types'
 import { normalizeColumnName } from './column-names'
 import { ContractInvalidError } from '../errors'
-import { compileTemporalFormat, type TemporalParser } from './temporal-format'
+import { compileTemporalFormats, type TemporalParser } from './temporal-format'
+import { DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS, type NumberFormat } from './number-format'
 import type { AthenaType } from '../transform-types'
 
 /** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
@@ -15,8 +16,10 @@ export interface ContractColumn {
   name: string
   type: AthenaType
   nullable: boolean
-  /** Compiled date/timestamp format, when the contract gives one. */
+  /** Compiled date/timestamp format (or formats, tried in order), when the contract gives one. */
   format?: TemporalParser
+  /** How the column's numbers are written, when not plain: its own, else the contract's. */
+  numbers?: NumberFormat
 }
 
 /** A validated per-dataset contract. */
@@ -39,13 +42,16 @@ export interface Contract {
   partitionBy?: string
   /** `false` leaves out the lineage columns (`_sluice_source`, `_sluice_run_id`). */
   lineage?: boolean
+  /** How numbers are written (`decimalSeparator`, `thousandsSeparator`), for every column. */
+  numbers?: NumberFormat
 }
 
 const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
-const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'description', '$schema'])
-const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description'])
+const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'description', '$schema', 'decimalSeparator', 'thousandsSeparator'])
+const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'formats', 'precision', 'scale', 'description', 'decimalSeparator', 'thousandsSeparator'])
+const NUMBER_KINDS = ['int', 'bigint', 'decimal', 'double']
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
 export function parseContractText(text: string, name: string): Contract {
@@ -98,6 +104,10 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
     fail('rejectThreshold', 'must be a number from 0 to 1 (a fraction of rows)')
   }
+  const numbers = parseNumberFormat(c, '', fail, undefined)
+  if (numbers && typeof c.delimiter === 'string' && (c.delimiter === numbers.decimalSeparator || c.delimiter === numbers.thousandsSeparator)) {
+    fail('delimiter', `must differ from the decimal and thousands separators (${JSON.stringify(c.delimiter)})`)
+  }
   const extra = c.extraColumns ?? 'keep'
   if (!['keep', 'drop', 'fail'].includes(extra as string)) fail('extraColumns', 'must be "keep", "drop" or "fail"')
 
@@ -107,7 +117,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   } else {
     const seen = new Set<string>()
     c.columns.forEach((col, i) => {
-      const parsed = parseColumn(col, `columns[${i}]`, fail)
+      const parsed = parseColumn(col, `columns[${i}]`, fail, numbers)
       if (!parsed) return
       if (seen.has(parsed.name)) fail(`columns[${i}].name`, `duplicate column "${parsed.name}"`)
       seen.add(parsed.name)
@@ -138,10 +148,31 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     extraColumns: extra as ExtraColumnsPolicy,
     partitionBy: partitionBy === undefined ? undefined : normalizeColumnName(partitionBy as string),
     ...(c.lineage === undefined ? {} : { lineage: c.lineage as boolean }),
+    ...(numbers ? { numbers } : {}),
   }
 }
 
-function parseColumn(col: unknown, path: string, fail: (path: string, msg: string) => void): ContractColumn | undefined {
+/**
+ * The number format that `decimalSeparator` and `thousandsSeparator` of `c` declare over
+ * `base` (the contract's, for a column); undefined when neither key is there.
+ */
+function parseNumberFormat(c: Record<string, unknown>, path: string, fail: (path: string, msg: string) => void, base: NumberFormat | undefined): NumberFormat | undefined {
+  const decimal = c.decimalSeparator
+  const thousands = c.thousandsSeparator
+  if (decimal === undefined && thousands === undefined) return base
+  const at = (key: string) => (path ? `${path}.${key}` : key)
+  if (decimal !== undefined && !DECIMAL_SEPARATORS.includes(decimal as string)) fail(at('decimalSeparator'), 'must be "." or ","')
+  if (thousands !== undefined && thousands !== null && !THOUSANDS_SEPARATORS.includes(thousands as string)) {
+    fail(at('thousandsSeparator'), `must be one of ${THOUSANDS_SEPARATORS.map((t) => JSON.stringify(t)).join(', ')}, or null (none)`)
+  }
+  const format: NumberFormat = { decimalSeparator: (decimal ?? base?.decimalSeparator ?? '.') as NumberFormat['decimalSeparator'] }
+  const group = thousands === undefined ? (decimal === undefined ? base?.thousandsSeparator : undefined) : thousands
+  if (group !== undefined && group !== null) format.thousandsSeparator = group as NumberFormat['thousandsSeparator']
+  if (format.thousandsSeparator === format.decimalSeparator) fail(at('thousandsSeparator'), `must differ from the decimal separator ${JSON.stringify(format.decimalSeparator)}`)
+  return format
+}
+
+function parseColumn(col: unknown, path: string, fail: (path: string, msg: string) => void, contractNumbers: NumberFormat | undefined): ContractColumn | undefined {
   if (typeof col !== 'object' || col === null) {
     fail(path, 'must be an object')
     return undefined
@@ -160,19 +191,28 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
   }
   if (c.nullable !== undefined && typeof c.nullable !== 'boolean') fail(`${path}.nullable`, 'must be true or false')
   let format: TemporalParser | undefined
-  if (c.format !== undefined) {
+  const formatKey = c.formats !== undefined ? 'formats' : 'format'
+  const patterns = c.formats ?? (c.format === undefined ? undefined : [c.format])
+  if (c.format !== undefined && c.formats !== undefined) {
+    fail(`${path}.formats`, 'give either "format" or "formats", not both')
+  } else if (patterns !== undefined) {
     if (type?.kind !== 'date' && type?.kind !== 'timestamp') {
-      fail(`${path}.format`, `only date and timestamp columns take a format (this one is ${type ? athenaTypeName(type) : 'unknown'})`)
-    } else if (typeof c.format !== 'string') {
-      fail(`${path}.format`, 'must be a string such as "DD/MM/YYYY"')
+      fail(`${path}.${formatKey}`, `only date and timestamp columns take a format (this one is ${type ? athenaTypeName(type) : 'unknown'})`)
+    } else if (!Array.isArray(patterns) || patterns.length === 0 || !patterns.every((p) => typeof p === 'string')) {
+      fail(`${path}.${formatKey}`, formatKey === 'format' ? 'must be a string such as "DD/MM/YYYY"' : 'must be a non-empty array of strings such as ["M/D/YYYY H:mm", "YYYY-MM-DDTHH:mm:ss"]')
     } else {
       try {
-        format = compileTemporalFormat(c.format)
+        format = compileTemporalFormats(patterns as string[])
       } catch (e) {
-        fail(`${path}.format`, (e as Error).message)
+        fail(`${path}.${formatKey}`, (e as Error).message)
       }
     }
   }
+  const own = c.decimalSeparator !== undefined || c.thousandsSeparator !== undefined
+  if (own && type && !NUMBER_KINDS.includes(type.kind)) {
+    fail(`${path}.${c.decimalSeparator !== undefined ? 'decimalSeparator' : 'thousandsSeparator'}`, `only number columns take separators (this one is ${athenaTypeName(type)})`)
+  }
+  const numbers = parseNumberFormat(c, path, fail, contractNumbers)
   if (!name || !type) return undefined
-  return { name, type, nullable: c.nullable !== false, format }
+  return { name, type, nullable: c.nullable !== false, format, ...(numbers && NUMBER_KINDS.includes(type.kind) ? { numbers } : {}) }
 }
