@@ -157,6 +157,35 @@ describe.each(ENGINES)('a series whose timestamps change shape (%s)', (_, engine
     expect(rows.map((r) => r.last_update)).toEqual(instants)
   })
 
+  it('keeps in a table timestamp column the slash dates before the value that tells their order, without a variant', async () => {
+    // Prepare: "3/8/20" comes first; "3/22/20" tells month first.
+    const csv = 'id,updated\n1,3/8/20 5:19\n2,3/22/20 6:00\n3,3/9/20 7:00\n'
+
+    // Act
+    const { stats, columns, rows } = await transform(engine, csv, { tableColumns: [{ name: 'updated', type: 'timestamp' }] })
+
+    // Assess
+    expect(columns.map((c) => c.name)).toEqual(['id', 'updated'])
+    expect(rows.map((r) => r.updated)).toEqual([at('2020-03-08T05:19:00'), at('2020-03-22T06:00:00'), at('2020-03-09T07:00:00')])
+    expect(stats.warnings).toEqual([])
+  })
+
+  it('sends to the variant, with a warning, the slash dates of a file that cannot tell their order in a table timestamp column', async () => {
+    // Prepare
+    const csv = 'id,updated\n1,3/8/20 5:19\n2,2020-03-09T07:00:00\n3,4/5/20 1:00\n'
+
+    // Act
+    const { stats, rows } = await transform(engine, csv, { tableColumns: [{ name: 'updated', type: 'timestamp' }] })
+
+    // Assess
+    expect(rows).toEqual([
+      { id: '1', updated: null, updated__string: '3/8/20 5:19' },
+      { id: '2', updated: at('2020-03-09T07:00:00'), updated__string: null },
+      { id: '3', updated: null, updated__string: '4/5/20 1:00' },
+    ])
+    expect(stats.warnings).toEqual([expect.stringMatching(/^variant: 2 value\(s\) of column updated fit neither its type timestamp/)])
+  })
+
   it('reads a contract column with several formats, tried in order, and rejects a value in none of them', async () => {
     // Prepare
     const { csv, instants } = covidSeries()

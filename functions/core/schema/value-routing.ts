@@ -59,10 +59,26 @@ export class ColumnInference {
   addClass(value: ValueClass): void {
     if (!this.table) return this.acc.add(value)
     if (this.table.kind === 'string') return
+    // A slash date that tells no order waits for the column's other values to tell it.
+    if (value.order === 'either' && this.acc.order === undefined) {
+      if (!this.pending.some((p) => p.kind === value.kind)) this.pending.push(value)
+      return
+    }
     const next = this.acc.clone()
     next.add(value)
     if (admits(this.table, next)) this.acc = next
     else this.variant = true
+  }
+
+  /** Slash dates of a table's column that told no order, one per kind (ColumnInference.addClass). */
+  private readonly pending: ValueClass[] = []
+
+  /** The accumulator with the pending slash dates, and whether they need the variant. */
+  private settle(): { acc: ColumnTypeAccumulator; variant: boolean } {
+    if (this.pending.length === 0 || !this.table) return { acc: this.acc, variant: this.variant }
+    const next = this.acc.clone()
+    for (const p of this.pending) next.add(p)
+    return admits(this.table, next) ? { acc: next, variant: this.variant } : { acc: this.acc, variant: true }
   }
 
   /** No further value can change the typing: the sample may stop reading this column. */
@@ -71,9 +87,10 @@ export class ColumnInference {
   }
 
   get typing(): ColumnTyping {
-    const type = this.acc.type
-    const order = type.kind === 'date' || type.kind === 'timestamp' ? this.acc.order : this.acc.undecided ? 'either' : undefined
-    return { type, variant: this.table ? this.variant : this.acc.lossy, ...(order ? { order } : {}) }
+    const { acc, variant } = this.settle()
+    const type = acc.type
+    const order = type.kind === 'date' || type.kind === 'timestamp' ? acc.order : acc.undecided ? 'either' : undefined
+    return { type, variant: this.table ? variant : acc.lossy, ...(order ? { order } : {}) }
   }
 }
 
