@@ -2,7 +2,7 @@ import { athenaTypeName, parseAthenaType } from './athena-types'
 import { normalizeColumnName } from './column-names'
 import { ContractInvalidError } from '../errors'
 import { compileTemporalFormats, type TemporalParser } from './temporal-format'
-import { DECIMAL_SEPARATORS, THOUSANDS_SEPARATORS, type NumberFormat } from './number-format'
+import { parseNumberFormat, type NumberFormat } from './number-format'
 import type { AthenaType } from '../transform-types'
 
 /** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
@@ -150,26 +150,6 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     ...(c.lineage === undefined ? {} : { lineage: c.lineage as boolean }),
     ...(numbers ? { numbers } : {}),
   }
-}
-
-/**
- * The number format that `decimalSeparator` and `thousandsSeparator` of `c` declare over
- * `base` (the contract's, for a column); undefined when neither key is there.
- */
-function parseNumberFormat(c: Record<string, unknown>, path: string, fail: (path: string, msg: string) => void, base: NumberFormat | undefined): NumberFormat | undefined {
-  const decimal = c.decimalSeparator
-  const thousands = c.thousandsSeparator
-  if (decimal === undefined && thousands === undefined) return base
-  const at = (key: string) => (path ? `${path}.${key}` : key)
-  if (decimal !== undefined && !DECIMAL_SEPARATORS.includes(decimal as string)) fail(at('decimalSeparator'), 'must be "." or ","')
-  if (thousands !== undefined && thousands !== null && !THOUSANDS_SEPARATORS.includes(thousands as string)) {
-    fail(at('thousandsSeparator'), `must be one of ${THOUSANDS_SEPARATORS.map((t) => JSON.stringify(t)).join(', ')}, or null (none)`)
-  }
-  const format: NumberFormat = { decimalSeparator: (decimal ?? base?.decimalSeparator ?? '.') as NumberFormat['decimalSeparator'] }
-  const group = thousands === undefined ? (decimal === undefined ? base?.thousandsSeparator : undefined) : thousands
-  if (group !== undefined && group !== null) format.thousandsSeparator = group as NumberFormat['thousandsSeparator']
-  if (format.thousandsSeparator === format.decimalSeparator) fail(at('thousandsSeparator'), `must differ from the decimal separator ${JSON.stringify(format.decimalSeparator)}`)
-  return format
 }
 
 function parseColumn(col: unknown, path: string, fail: (path: string, msg: string) => void, contractNumbers: NumberFormat | undefined): ContractColumn | undefined {

@@ -13,6 +13,27 @@ export interface NumberFormat {
 export const DECIMAL_SEPARATORS = ['.', ',']
 export const THOUSANDS_SEPARATORS = ['.', ',', ' ', "'"]
 
+/**
+ * The number format that the contract keys `decimalSeparator` and `thousandsSeparator` of `c`
+ * (a contract, or one of its columns at `path`) declare over `base` (the contract's, for a
+ * column); `base` when neither key is there. Problems go to `fail` with their JSON path.
+ */
+export function parseNumberFormat(c: Record<string, unknown>, path: string, fail: (path: string, msg: string) => void, base: NumberFormat | undefined): NumberFormat | undefined {
+  const decimal = c.decimalSeparator
+  const thousands = c.thousandsSeparator
+  if (decimal === undefined && thousands === undefined) return base
+  const at = (key: string) => (path ? `${path}.${key}` : key)
+  if (decimal !== undefined && !DECIMAL_SEPARATORS.includes(decimal as string)) fail(at('decimalSeparator'), 'must be "." or ","')
+  if (thousands !== undefined && thousands !== null && !THOUSANDS_SEPARATORS.includes(thousands as string)) {
+    fail(at('thousandsSeparator'), `must be one of ${THOUSANDS_SEPARATORS.map((t) => JSON.stringify(t)).join(', ')}, or null (none)`)
+  }
+  const format: NumberFormat = { decimalSeparator: (decimal ?? base?.decimalSeparator ?? '.') as NumberFormat['decimalSeparator'] }
+  const group = thousands === undefined ? (decimal === undefined ? base?.thousandsSeparator : undefined) : thousands
+  if (group !== undefined && group !== null) format.thousandsSeparator = group as NumberFormat['thousandsSeparator']
+  if (format.thousandsSeparator === format.decimalSeparator) fail(at('thousandsSeparator'), `must differ from the decimal separator ${JSON.stringify(format.decimalSeparator)}`)
+  return format
+}
+
 /** `1.234,56`: the format inferred for a `;` file whose decimals all have a `,` part. */
 export const EUROPEAN: NumberFormat = { decimalSeparator: ',', thousandsSeparator: '.' }
 
