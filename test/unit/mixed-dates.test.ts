@@ -87,6 +87,12 @@ describe('classification of slash dates', () => {
     expect(column(['3/8/20 5:19', '2020-01-31T08:15:53', '1/22/2020 17:00'])).toBe('timestamp')
     expect(column(['3/8/20 5:19', '4/5/20 1:00'])).toBe('string')
     expect(column(['1/22/2020', '22/1/2020'])).toBe('string')
+    // Dates with dots are day first wherever they are written.
+    expect(classifyValue('03.01.2024')).toMatchObject({ kind: 'date', order: 'dm' })
+    expect(classifyValue('31.01.2024 17:05')).toMatchObject({ kind: 'timestamp', order: 'dm' })
+    expect(classifyValue('31.13.2024').kind).toBe('string')
+    expect(column(['03.01.2024', '3/8/2020'])).toBe('date')
+    expect(column(['03.01.2024', '1/22/2020'])).toBe('string')
   })
 })
 
@@ -107,14 +113,14 @@ describe.each(ENGINES)('a series whose timestamps change shape (%s)', (_, engine
 
   it('reads a day-first column day first', async () => {
     // Prepare
-    const csv = 'station,observed\nA,22/01/2020 17:00\nB,3/8/2020 5:19\nC,2020-08-04T00:00:00\n'
+    const csv = 'station,observed\nA,22/01/2020 17:00\nB,3/8/2020 5:19\nC,2020-08-04T00:00:00\nD,05.08.2020 06:30\n'
 
     // Act
     const { stats, rows } = await transform(engine, csv)
 
     // Assess
     expect(stats.columns[1].type).toBe('timestamp')
-    expect(rows.map((r) => r.observed)).toEqual([at('2020-01-22T17:00:00'), at('2020-08-03T05:19:00'), at('2020-08-04T00:00:00')])
+    expect(rows.map((r) => r.observed)).toEqual([at('2020-01-22T17:00:00'), at('2020-08-03T05:19:00'), at('2020-08-04T00:00:00'), at('2020-08-05T06:30:00')])
   })
 
   it('keeps as text, unaltered, a column whose month and day cannot be told apart', async () => {

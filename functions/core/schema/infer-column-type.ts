@@ -70,6 +70,9 @@ function significant(digits: string): number {
  */
 export function classifyValue(text: string, numbers?: NumberFormat): ValueClass {
   if (numbers && !isPlainFormat(numbers)) {
+    // `31.01.2024` is a date, not a number in a format with `.` groups.
+    const c = text.charCodeAt(1) === 46 || text.charCodeAt(2) === 46 ? classifySlashDate(text) : undefined
+    if (c) return { ...other(c.kind), order: c.order }
     const canonical = canonicalNumber(text, numbers)
     if (canonical === undefined) return STRING
     text = canonical

@@ -6,6 +6,8 @@ import { ISO_DATE, ISO_TIMESTAMP, daysFromCivil, validDate, twoDigitYear, type T
  * a time `H:mm[:ss[.f]]` may follow. Which of the first two numbers is the month is not in
  * the text: a value alone tells it only when one of them is above 12 (`1/22/2020` is month
  * first, `22/1/2020` day first). Inference decides it for a whole column (infer-column-type.ts).
+ * Dates written with dots and a 4-digit year (`31.01.2024`, as German and other European
+ * exports write them) are day first wherever they are written, so each one tells the order.
  */
 
 /** The order of a column's slash dates: month first (US) or day first. */
@@ -15,6 +17,7 @@ export type DateOrder = 'md' | 'dm'
 export type OrderEvidence = DateOrder | 'either'
 
 const SLASH_RE = /^(\d{1,2})\/(\d{1,2})\/(\d{4}|\d{2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?$/
+const DOT_RE = /^(\d{1,2})\.(\d{1,2})\.(\d{4})(?: (\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?)?$/
 
 interface SlashParts {
   a: number
@@ -23,26 +26,28 @@ interface SlashParts {
   hasTime: boolean
   seconds: number
   micros: number
+  /** Written with dots: day first, whatever the column's order. */
+  dayFirst: boolean
 }
 
 function slashParts(text: string): SlashParts | undefined {
-  const c = text.charCodeAt(1)
-  if (c !== 47 && text.charCodeAt(2) !== 47) return undefined
-  const m = SLASH_RE.exec(text)
+  const c = text.charCodeAt(1) === 47 || text.charCodeAt(2) === 47 ? 47 : text.charCodeAt(1) === 46 || text.charCodeAt(2) === 46 ? 46 : 0
+  if (c === 0) return undefined
+  const m = (c === 47 ? SLASH_RE : DOT_RE).exec(text)
   if (!m) return undefined
   const hour = m[4] === undefined ? 0 : +m[4]
   const minute = m[5] === undefined ? 0 : +m[5]
   const second = m[6] === undefined ? 0 : +m[6]
   if (hour > 23 || minute > 59 || second > 59) return undefined
   const year = m[3].length === 2 ? twoDigitYear(+m[3]) : +m[3]
-  return { a: +m[1], b: +m[2], year, hasTime: m[4] !== undefined, seconds: hour * 3600 + minute * 60 + second, micros: m[7] === undefined ? 0 : +m[7].padEnd(6, '0') }
+  return { a: +m[1], b: +m[2], year, hasTime: m[4] !== undefined, seconds: hour * 3600 + minute * 60 + second, micros: m[7] === undefined ? 0 : +m[7].padEnd(6, '0'), dayFirst: c === 46 }
 }
 
 /** A slash date's kind and what it says about the order; undefined when it is none. */
 export function classifySlashDate(text: string): { kind: 'date' | 'timestamp'; order: OrderEvidence } | undefined {
   const p = slashParts(text)
   if (!p) return undefined
-  const md = validDate(p.year, p.a, p.b)
+  const md = !p.dayFirst && validDate(p.year, p.a, p.b)
   const dm = validDate(p.year, p.b, p.a)
   if (!md && !dm) return undefined
   return { kind: p.hasTime ? 'timestamp' : 'date', order: md && dm ? 'either' : md ? 'md' : 'dm' }
@@ -51,7 +56,7 @@ export function classifySlashDate(text: string): { kind: 'date' | 'timestamp'; o
 const DAY_MICROS = 86_400_000_000
 
 function slashDays(p: SlashParts, order: DateOrder): number | undefined {
-  const [month, day] = order === 'md' ? [p.a, p.b] : [p.b, p.a]
+  const [month, day] = order === 'md' && !p.dayFirst ? [p.a, p.b] : [p.b, p.a]
   return validDate(p.year, month, day) ? daysFromCivil(p.year, month, day) : undefined
 }
 
@@ -61,7 +66,7 @@ function slashDays(p: SlashParts, order: DateOrder): number | undefined {
  */
 export function slashDateParser(order: DateOrder): TemporalParser {
   return {
-    pattern: order === 'md' ? 'ISO 8601 or M/D/YYYY [H:mm[:ss]]' : 'ISO 8601 or D/M/YYYY [H:mm[:ss]]',
+    pattern: order === 'md' ? 'ISO 8601 or M/D/YYYY [H:mm[:ss]]' : 'ISO 8601, D/M/YYYY or D.M.YYYY [H:mm[:ss]]',
     parseDays: (text) => {
       const iso = ISO_DATE.parseDays(text)
       if (iso !== undefined) return iso
