@@ -94,7 +94,7 @@ export async function combineFileRanges(staged: StagedRange[], count: number, si
     input: { ...head.input, notes: [], bytes: emptyBytes(), invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => last.to },
   }
   const plan = head.plan as unknown as ColumnPlan
-  const stats = transformStats({ settings, opened, plan, types: head.types, variants: head.variants ?? head.types.map(() => false), variantCounts, all: head.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: head.sampled })
+  const stats = transformStats({ settings, opened, plan, types: head.types, variants: head.variants ?? head.types.map(() => false), variantCounts, typingWarnings: head.typingWarnings, all: head.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: head.sampled })
   return { ...stats, dialect: { ...stats.dialect, header: head.header } }
 }
 

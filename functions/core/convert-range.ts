@@ -10,7 +10,9 @@ import { RecordCoercer } from './schema/record-coercer'
 import { RowGroupFiller } from './row-group-filler'
 import type { Reject } from './lake/rejects-table'
 import { WidenNeeded } from './schema/row-coercer'
-import { compileTemporalFormat } from './schema/temporal-format'
+import { compileTemporalFormats } from './schema/temporal-format'
+import type { NumberFormat } from './schema/number-format'
+import type { OrderEvidence } from './schema/slash-dates'
 import type { VariantCount } from './transform-settings'
 import type { AthenaType, Codec } from './transform-types'
 
@@ -24,11 +26,15 @@ export interface RangeJob {
   sourceName: string
   dialect: Dialect
   /** The column plan, with contract formats as their patterns. */
-  columns: (Omit<PlannedColumn, 'declared'> & { declared?: { name: string; type: AthenaType; nullable: boolean; format?: string } })[]
+  columns: (Omit<PlannedColumn, 'declared'> & { declared?: { name: string; type: AthenaType; nullable: boolean; format?: string | string[]; numbers?: NumberFormat } })[]
   width: number
   types: AthenaType[]
   /** Which planned columns write a `__string` variant (absent: none). */
   variants?: boolean[]
+  /** The number format of the undeclared columns (absent: plain). */
+  numbers?: NumberFormat
+  /** The order of each undeclared column's slash dates (absent: none). */
+  orders?: (OrderEvidence | null)[]
   /** Each planned column's type in the table, for the undeclared ones (absent: none). */
   tables?: (AthenaType | null)[]
   /** Output names and nullability of the Parquet columns. */
@@ -68,14 +74,14 @@ export function rangePlan(job: RangeJob): ColumnPlan {
     warnings: [],
     columns: job.columns.map((c) => ({
       ...c,
-      declared: c.declared ? { ...c.declared, format: c.declared.format ? compileTemporalFormat(c.declared.format) : undefined } : undefined,
+      declared: c.declared ? { ...c.declared, format: c.declared.format ? compileTemporalFormats(typeof c.declared.format === 'string' ? [c.declared.format] : c.declared.format) : undefined } : undefined,
     })),
   }
 }
 
 /** The plan as plain data for a RangeJob. */
 export function jobColumns(plan: ColumnPlan): RangeJob['columns'] {
-  return plan.columns.map((c) => ({ ...c, declared: c.declared ? { ...c.declared, format: c.declared.format?.pattern } : undefined }))
+  return plan.columns.map((c) => ({ ...c, declared: c.declared ? { ...c.declared, format: c.declared.format?.patterns ?? c.declared.format?.pattern } : undefined }))
 }
 
 /**
@@ -89,7 +95,7 @@ export async function convertRange(job: RangeJob, bytes: AsyncIterable<Uint8Arra
   let invalidSequences = 0
   const counters = { blankLines: 0 }
   const plan = rangePlan(job)
-  const typing = { types: job.types, variants: job.variants ?? job.types.map(() => false) }
+  const typing = { types: job.types, variants: job.variants ?? job.types.map(() => false), numbers: job.numbers, orders: job.orders?.map((o) => o ?? undefined) }
   const tables = (job.tables ?? job.types.map(() => null)).map((t) => t ?? undefined)
   const coercer = new RecordCoercer(plan, typing, tables, new NullTokens(job.nullTokens), job.nullTokens, invalid)
   const elements = job.output.map(schemaElement)

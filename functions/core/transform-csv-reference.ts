@@ -1,6 +1,6 @@
 import { decideHeader, declaredReading, planColumns, withRowLabels, type ColumnPlan } from './schema/column-plan'
 import { CsvFormatError, RejectThresholdError } from './errors'
-import type { ColumnInference } from './schema/value-routing'
+import { FileInference } from './file-inference'
 import type { NullTokens } from './schema/null-tokens'
 import { openCsv, type OpenedCsv } from './csv/open-csv'
 import { ParquetPartWriter } from './parquet/parquet-part-writer'
@@ -10,7 +10,7 @@ import { RowCoercer, WidenNeeded } from './schema/row-coercer'
 import { PartitionedRows, type RowTarget } from './parquet/partitioned-rows'
 import { RowGroupBuffer } from './parquet/row-group-buffer'
 import type { ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
-import { checkRejectThreshold, columnInferences, emptyStats, fileTyping, MAX_SAMPLE_CHARS, outputColumns, resolveSettings, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
+import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputColumns, resolveSettings, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
 
 /**
  * The reference engine: csv-parse records, string coercion (RowCoercer) and hyparquet-writer.
@@ -117,14 +117,13 @@ function hasPlanWidth(plan: ColumnPlan, fields: string[]): boolean {
 }
 
 /** Feeds one record's inferred cells to their inferences. */
-function observe(event: CsvEvent, pass: Pass, accumulators: (ColumnInference | undefined)[], nullTokens: NullTokens): void {
+function observe(event: CsvEvent, pass: Pass, inference: FileInference, nullTokens: NullTokens): void {
   if (event.kind !== 'record' || !hasPlanWidth(pass.plan, event.fields)) return
   if (pass.opened.input.invalidLines.size > 0 && RowCoercer.invalidLine(event, pass.opened.input.invalidLines) !== undefined) return
   pass.plan.columns.forEach((column, j) => {
-    const acc = accumulators[j]
-    if (!acc || column.field < 0) return
+    if (column.field < 0 || !inference.wants(j)) return
     const text = event.fields[column.field]
-    if (!nullTokens.isNull(text, true)) acc.add(text.trim())
+    if (!nullTokens.isNull(text, true)) inference.add(j, text.trim())
   })
 }
 
@@ -136,11 +135,11 @@ export async function inferPass(source: ByteSource, settings: Settings): Promise
   const pass = await beginPass(source, settings)
   if (!pass) return { types: [], variants: [] }
   try {
-    const accumulators = columnInferences(pass.plan, settings)
+    const inference = new FileInference(pass.plan, settings, pass.opened.dialect.delimiter)
     for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
-      for (const event of batch) observe(event, pass, accumulators, settings.nullTokens)
+      for (const event of batch) observe(event, pass, inference, settings.nullTokens)
     }
-    return fileTyping(pass.plan, settings, accumulators)
+    return inference.typing()
   } finally {
     await pass.events.return?.(undefined)
   }
@@ -151,8 +150,8 @@ export async function inferPass(source: ByteSource, settings: Settings): Promise
  * (at most MAX_SAMPLE_CHARS of text). Everything read is replayed by the write loop.
  */
 async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> {
-  const accumulators = columnInferences(pass.plan, settings)
-  if (accumulators.some(Boolean)) {
+  const inference = new FileInference(pass.plan, settings, pass.opened.dialect.delimiter)
+  if (inference.any) {
     const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
     const readAhead: CsvEvent[] = []
     let sampled = 0
@@ -160,7 +159,7 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> 
     for (let batch = await nextBatch(pass); batch; ) {
       readAhead.push(...batch)
       for (; sampled < readAhead.length && sampled < settings.sampleRows && chars < limit; sampled++) {
-        observe(readAhead[sampled], pass, accumulators, settings.nullTokens)
+        observe(readAhead[sampled], pass, inference, settings.nullTokens)
         // UTF-8 bytes, as the byte engine counts (csv-parse's raw leaves out the LF of a CRLF).
         chars += Buffer.byteLength(readAhead[sampled].raw)
       }
@@ -169,7 +168,7 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> 
     }
     pass.pending = readAhead
   }
-  return fileTyping(pass.plan, settings, accumulators)
+  return inference.typing()
 }
 
 async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: FileTyping): Promise<TransformStats> {
@@ -204,7 +203,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const parts = await data.finish()
     if (parts.length === 0) parts.push(...(await new ParquetPartWriter(sink, 'data', columns, settings.codec, settings.partBytes, undefined, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()
-    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, all, by, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
+    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, typingWarnings: typing.warnings, all, by, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {
     await pass.events.return?.(undefined)
   }

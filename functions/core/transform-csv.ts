@@ -10,11 +10,12 @@ import { classifyBytes } from './schema/classify-bytes'
 import type { ValueClass } from './schema/infer-column-type'
 import type { NullTokens } from './schema/null-tokens'
 import { RowGroupFiller } from './row-group-filler'
+import { FileInference } from './file-inference'
 import { RejectsTable, recordText } from './lake/rejects-table'
 import { lineBreaks } from './csv/read-csv-records'
 import { transformCsvReference, transformWithRestarts } from './transform-csv-reference'
 import { transformRanges, workerCount, type RangeStart } from './transform-ranges'
-import { checkRejectThreshold, columnInferences, emptyStats, engineRowGroupBytes, fileTyping, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
+import { checkRejectThreshold, emptyStats, engineRowGroupBytes, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
 import type { ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
 
 export { TRANSFORM_DEFAULTS } from './transform-settings'
@@ -83,8 +84,9 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
 
 /** Infers the undeclared columns' types from the first `sampleRows` records, reading ahead. */
 async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> {
-  const accumulators = columnInferences(pass.plan, settings)
-  if (accumulators.some(Boolean)) {
+  const inference = new FileInference(pass.plan, settings, pass.opened.dialect.delimiter)
+  const onBytes = !inference.textOnly
+  if (inference.any) {
     const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
     let sampled = 0
     let bytes = 0
@@ -106,26 +108,25 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> 
         if (invalid.size > 0 && hasInvalidLine(batch, r, invalid)) continue
         const columns = pass.plan.columns
         for (let j = 0; j < columns.length; j++) {
-          const acc = accumulators[j]
           const field = columns[j].field
           // A column already string reads no more text.
-          if (!acc || field < 0 || acc.settled) continue
-          if (!event) {
+          if (field < 0 || !inference.wants(j)) continue
+          if (!event && onBytes) {
             const f = batch.firstField[r] + field
             const sampled = batch.fieldQuote[f] === 2 ? undefined : sampleCell(batch.buf, batch.fieldStart[f], batch.fieldEnd[f], settings.nullTokens)
             if (sampled === NULL_CELL) continue
             if (sampled) {
-              acc.addClass(sampled)
+              inference.addClass(j, sampled)
               continue
             }
           }
           const text = event?.kind === 'record' ? event.fields[field] : batch.text(batch.firstField[r] + field)
-          if (!settings.nullTokens.isNull(text, true)) acc.add(text.trim())
+          if (!settings.nullTokens.isNull(text, true)) inference.add(j, text.trim())
         }
       }
     }
   }
-  return fileTyping(pass.plan, settings, accumulators)
+  return inference.typing()
 }
 
 const NULL_CELL = 'null'
@@ -208,7 +209,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const parts = await writer.finish()
     if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()
-    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
+    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, typingWarnings: typing.warnings, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {
     runner?.release?.()
     await pass.batches.return?.(undefined)
@@ -238,16 +239,18 @@ function rangeStart(pass: Pass, typing: FileTyping, sampled: boolean): RangeStar
   const first = pass.pending[0]
   const bom = pass.opened.input.bom ? 3 : 0
   const { types, variants } = typing
+  const rest = { numbers: typing.numbers, orders: typing.orders, warnings: typing.warnings }
   const all = outputColumns(pass.plan, typing)
   const skipped = pass.opened.skippedBytes
   const skipLines = pass.opened.dialect.skipLines
-  if (pass.firstRecord === 0) return { opened: pass.opened, plan: pass.plan, types, variants, all, dataStart: bom + skipped, linesBefore: skipLines, blankLinesBefore: 0, sampled }
+  if (pass.firstRecord === 0) return { opened: pass.opened, plan: pass.plan, types, variants, typing: rest, all, dataStart: bom + skipped, linesBefore: skipLines, blankLinesBefore: 0, sampled }
   const blank = first.line[0] - 1 - skipLines
   return {
     opened: pass.opened,
     plan: pass.plan,
     types,
     variants,
+    typing: rest,
     all,
     dataStart: bom + skipped + first.end[0],
     linesBefore: first.line[0] - 1 + lineBreaks(first.buf.toString('latin1', first.start[0], first.end[0])),

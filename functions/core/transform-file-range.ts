@@ -6,7 +6,7 @@ import { TransientStorageError } from './errors'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import type { FileRange } from './lake/plan-files'
 import { readRangeStart, transformCsv } from './transform-csv'
-import { RANGE_PART_STRIDE } from './transform-ranges'
+import { jobReading, RANGE_PART_STRIDE } from './transform-ranges'
 import { engineRowGroupBytes, resolveSettings, type Settings } from './transform-settings'
 import type { AthenaType, ByteSource, Codec, PartInfo, PartSink, TransformOptions, TransformStats } from './transform-types'
 
@@ -24,6 +24,11 @@ export interface FileHead {
   types: AthenaType[]
   /** Which planned columns write a `__string` variant (absent in heads staged before variants). */
   variants?: boolean[]
+  /** The undeclared columns' number format and slash-date orders (absent: plain, none). */
+  numbers?: RangeJob['numbers']
+  orders?: RangeJob['orders']
+  /** What the typing tells the receipt (an inferred number format). */
+  typingWarnings?: string[]
   all: { name: string; type: AthenaType; nullable: boolean }[]
   dataStart: number
   linesBefore: number
@@ -148,6 +153,8 @@ async function convertVariant(
     width: head.plan.width,
     types: head.types,
     variants: head.variants,
+    numbers: head.numbers,
+    orders: head.orders,
     tables: head.plan.columns.map((c) => (c.declared ? null : (tableTypes.get(c.name) ?? null))),
     output: head.all,
     nullTokens: head.nullTokens,
@@ -182,6 +189,8 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     plan: { width: start.plan.width, warnings: start.plan.warnings, columns: jobColumns(start.plan) },
     types: start.types,
     variants: start.variants,
+    ...jobReading(start.typing),
+    ...(start.typing.warnings ? { typingWarnings: start.typing.warnings } : {}),
     all: start.all,
     dataStart: start.dataStart,
     linesBefore: start.linesBefore,

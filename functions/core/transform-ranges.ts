@@ -5,7 +5,7 @@ import type { OpenedCsvBytes } from './csv/open-csv'
 import { ColumnarPartWriter } from './parquet/columnar-part-writer'
 import { RejectsTable } from './lake/rejects-table'
 import { WidenNeeded } from './schema/row-coercer'
-import { checkRejectThreshold, engineRowGroupBytes, tableTypesOf, transformStats, type Settings, type VariantCount } from './transform-settings'
+import { checkRejectThreshold, engineRowGroupBytes, tableTypesOf, transformStats, type FileTyping, type Settings, type VariantCount } from './transform-settings'
 import type { AthenaType, ByteSource, PartInfo, PartSink, RangeRunner, TransformStats } from './transform-types'
 
 /**
@@ -26,6 +26,8 @@ export interface RangeStart {
   types: AthenaType[]
   /** Which planned columns write a `__string` variant. */
   variants: boolean[]
+  /** The rest of the file's typing: number format, slash-date orders, warnings. */
+  typing: Pick<FileTyping, 'numbers' | 'orders' | 'warnings'>
   all: { name: string; type: AthenaType; nullable: boolean }[]
   /** Byte offset in the source where the first data record starts (after BOM and header). */
   dataStart: number
@@ -67,6 +69,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     width: start.plan.width,
     types: start.types,
     variants: start.variants,
+    ...jobReading(start.typing),
     tables: tableTypesOf(start.plan, settings).map((t) => t ?? null),
     output: start.all,
     nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
@@ -103,8 +106,13 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     counters: { blankLines },
     input: { ...start.opened.input, invalidLines, invalidSequences: () => invalidSequences, bytesIn: () => size },
   }
-  const typing = { types: start.types, variants: start.variants, variantCounts }
+  const typing = { types: start.types, variants: start.variants, variantCounts, typingWarnings: start.typing.warnings }
   return transformStats({ settings, opened, plan: start.plan, ...typing, all: start.all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: start.sampled })
+}
+
+/** A typing's number format and slash-date orders as plain data for a RangeJob. */
+export function jobReading(typing: Pick<FileTyping, 'numbers' | 'orders'>): Pick<RangeJob, 'numbers' | 'orders'> {
+  return { ...(typing.numbers ? { numbers: typing.numbers } : {}), ...(typing.orders ? { orders: typing.orders.map((o) => o ?? null) } : {}) }
 }
 
 /** What the ranges of a file add up to, in order. */

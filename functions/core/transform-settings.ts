@@ -9,8 +9,9 @@ import { NullTokens } from './schema/null-tokens'
 import type { RejectsTable } from './lake/rejects-table'
 import type { AthenaType, Codec, ColumnInfo, PartInfo, TransformOptions, TransformStats } from './transform-types'
 import { datasetOfKey } from './lake/lake-layout'
-import { contractWriteType } from './schema/contract-on-table'
-import { ColumnInference, variantName, type ColumnTyping } from './schema/value-routing'
+import { variantName } from './schema/value-routing'
+import type { NumberFormat } from './schema/number-format'
+import type { OrderEvidence } from './schema/slash-dates'
 
 /** Defaults, documented in docs/parquet.md. */
 export const TRANSFORM_DEFAULTS = {
@@ -77,25 +78,17 @@ export function engineRowGroupBytes(settings: Settings, workers: number): number
 export interface FileTyping {
   types: AthenaType[]
   variants: boolean[]
+  /** How the undeclared columns' numbers are written, when not plain (the contract's, or inferred). */
+  numbers?: NumberFormat
+  /** Per planned column, the order of an undeclared column's slash dates (ColumnTyping.order). */
+  orders?: (OrderEvidence | undefined)[]
+  /** What inference decided that the file's receipt should tell (an inferred number format). */
+  warnings?: string[]
 }
 
 /** Each planned column's type in the table, for the undeclared ones (a declared one follows its contract). */
 export const tableTypesOf = (plan: ColumnPlan, settings: Settings): (AthenaType | undefined)[] =>
   plan.columns.map((c) => (c.declared ? undefined : settings.tableTypes.get(c.name)))
-
-/** One inference per undeclared column, from the table's type; undefined for declared ones. */
-export const columnInferences = (plan: ColumnPlan, settings: Settings): (ColumnInference | undefined)[] =>
-  plan.columns.map((c) => (c.declared ? undefined : new ColumnInference(settings.tableTypes.get(c.name))))
-
-/** The file's typing once its inferences have seen their values. */
-export function fileTyping(plan: ColumnPlan, settings: Settings, inferences: (ColumnInference | undefined)[]): FileTyping {
-  const typings: ColumnTyping[] = plan.columns.map((c, j) =>
-    c.declared
-      ? { type: contractWriteType(c.name, c.declared.type, settings.tableTypes.get(c.name), settings.dataset, settings.sourceName), variant: false }
-      : inferences[j]!.typing,
-  )
-  return { types: typings.map((t) => t.type), variants: typings.map((t) => t.variant) }
-}
 
 /** The Parquet columns a file writes: the planned columns under their own names, then the variants. */
 export function outputColumns(plan: ColumnPlan, typing: FileTyping): { name: string; type: AthenaType; nullable: boolean }[] {
@@ -152,6 +145,8 @@ export interface PassOutcome {
   variants: boolean[]
   /** Per planned column, the values it sent to its variant. */
   variantCounts: (VariantCount | undefined)[]
+  /** What the file's typing tells (FileTyping.warnings). */
+  typingWarnings?: string[]
   /** The Parquet columns with their output names, before the partition column is left out. */
   all: { name: string; type: AthenaType; nullable: boolean }[]
   /** Index of the partition column, or -1. */
@@ -167,7 +162,7 @@ export interface PassOutcome {
 export function transformStats(o: PassOutcome): TransformStats {
   const { settings, opened, plan, types, all, by, rowsIn, rejects, parts, rejectParts } = o
   const rowsOut = rowsIn - rejects.count
-  const warnings = [...(opened.notes ?? []), ...plan.warnings]
+  const warnings = [...(opened.notes ?? []), ...plan.warnings, ...(o.typingWarnings ?? [])]
   const skipped = opened.counters.blankLines
   if (skipped > 0) {
     warnings.push(

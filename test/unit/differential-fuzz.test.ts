@@ -33,8 +33,10 @@ const VALUES: Record<string, readonly string[]> = {
   timestamp: ['2024-01-01T10:00:00Z', '2024-01-01 10:00:00Z', '2024-01-01T10:00:00.123+02:00', '2024-01-01T10:00:00.1234567Z', '2024-01-01', '2024-06-30T23:59:59-05:30', '1969-12-31T23:59:59.999999Z', '2024-01-01T24:00:00Z'],
   string: ['plain', 'São Paulo', 'Zürich', 'a,b', 'say "hi"', 'line\nbreak', 'cr\rhere', 'crlf\r\ninside', '  padded  ', '日本語', '🙂', ''],
   nulls: ['', 'NULL', 'null', 'NA', 'N/A', '\\N', ' NULL '],
+  euro: ['1.234,56', '12,5', '-0,99', '1.234', '12.5', ',5', '1.2.3', '1234.567,8', '1,5e3', '007,5', '+1,5', '1.234.567,00'],
+  slash: ['3/8/20 5:19', '22/1/2020', '1/22/2020', '2/30/2020', '13/13/2020', '1/22/2020 24:00', '12/31/99', '1/1/2020 5:19:07.123456', '2020-01-31T08:15:53', '31.01.2024', '1.2.2024 5:19', '31.13.2024'],
 }
-const KINDS = ['int', 'decimal', 'double', 'bool', 'date', 'timestamp', 'string', 'ids', 'mixed'] as const
+const KINDS = ['int', 'decimal', 'double', 'bool', 'date', 'timestamp', 'string', 'ids', 'euro', 'slash', 'mixed'] as const
 
 function cell(rnd: Rnd, kind: (typeof KINDS)[number], row: number): string {
   const r = rnd()
@@ -59,6 +61,10 @@ function cell(rnd: Rnd, kind: (typeof KINDS)[number], row: number): string {
         return `s${Math.floor(rnd() * 50)}`
       case 'ids':
         return String(702608000000000000 + Math.floor(rnd() * 1e9))
+      case 'euro':
+        return `${Math.floor(rnd() * 20)}.${String(Math.floor(rnd() * 1000)).padStart(3, '0')},${String(Math.floor(rnd() * 100)).padStart(2, '0')}`
+      case 'slash':
+        return row % 3 === 0 ? `1/${13 + (row % 15)}/2020 17:00` : row % 3 === 1 ? `3/${1 + (row % 12)}/20 5:19` : `2020-02-1${row % 10}T08:15:53`
     }
   }
   return pick(rnd, VALUES[kind])
@@ -128,9 +134,14 @@ export function fuzzFile(seed: number): FuzzFile {
   if (seed % 4 === 1) {
     const declared: Record<(typeof KINDS)[number], string> = {
       int: seed % 8 === 1 ? 'int' : 'bigint', decimal: 'decimal(18,2)', double: 'double', bool: 'boolean', date: 'date', timestamp: 'timestamp', string: 'string', ids: 'bigint', mixed: 'string',
+      euro: 'decimal(18,2)', slash: 'timestamp',
+    }
+    const reading: Partial<Record<(typeof KINDS)[number], object>> = {
+      euro: { decimalSeparator: ',', thousandsSeparator: '.' },
+      slash: { formats: ['M/D/YY H:mm', 'M/D/YYYY H:mm', 'YYYY-MM-DDTHH:mm:ss'] },
     }
     options.contract = parseContract({
-      columns: kinds.map((k, j) => ({ name: `${k}_${j}`, type: declared[k] })),
+      columns: kinds.map((k, j) => ({ name: `${k}_${j}`, type: declared[k], ...reading[k] })),
       delimiter,
       ...(feature === 'headerless' ? { header: false } : {}),
       ...(feature === 'quoteNull' ? { quote: null } : {}),
@@ -145,6 +156,7 @@ export function fuzzFile(seed: number): FuzzFile {
     const table: Record<(typeof KINDS)[number], readonly string[]> = {
       int: ['bigint', 'int', 'decimal(18,2)'], decimal: ['decimal(18,2)', 'decimal(12,2)', 'decimal(18,4)', 'bigint'], double: ['double'], bool: ['boolean'],
       date: ['date', 'timestamp'], timestamp: ['timestamp'], string: ['string'], ids: ['bigint', 'double'], mixed: ['bigint', 'string', 'date'],
+      euro: ['decimal(18,2)', 'string'], slash: ['timestamp', 'date'],
     }
     options.tableColumns = kinds.map((k, j) => ({ name: `${k}_${j}`, type: pick(rnd, table[k]) }))
   }

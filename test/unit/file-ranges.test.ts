@@ -83,6 +83,25 @@ describe('a file converted as byte ranges by separate steps', () => {
     expect(split.stats.rowsRejected).toBe(4)
   })
 
+  it('reads every range of a European ";" file and of a series of mixed date shapes as the one-pass conversion does', async () => {
+    // Prepare: amounts like 1.234,56 (inferred European, with its warning); dates in three shapes.
+    const rows = Array.from({ length: 300 }, (_, k) => {
+      const day = 1 + (k % 28)
+      const when = k % 3 === 0 ? `1/${day + 3}/2020 17:00` : k % 3 === 1 ? `2020-02-${String(day).padStart(2, '0')}T08:15:53` : `3/${1 + (k % 12)}/20 5:19`
+      return `${k + 1};${Math.floor(k * 1234.5)},${String(k % 100).padStart(2, '0')};${k * 1001 > 999 ? `${Math.floor((k * 1001) / 1000)}.${String((k * 1001) % 1000).padStart(3, '0')}` : k},5;${when}`
+    })
+    const input = prepare(`id;amount;total;updated\n${rows.join('\n')}\n`)
+
+    // Act
+    const split = await splitConvert(input, 4)
+    const whole = await wholeConvert(input)
+
+    // Assess
+    expect(await contents(split.stats)).toEqual(await contents(whole))
+    expect(whole.columns.map((c) => c.type)).toEqual(['bigint', 'decimal(18,2)', 'decimal(18,2)', 'timestamp'])
+    expect(whole.warnings).toEqual([expect.stringMatching(/^numbers: .*thousands separator "\."/)])
+  })
+
   it('fails the file, naming the column, when a later range needs a wider type than the sample showed', async () => {
     // Prepare: `code` is a bigint in the sample; row 300 holds text.
     const rows = Array.from({ length: 400 }, (_, k) => `${k + 1},${k === 299 ? 'A17' : k * 7}`)

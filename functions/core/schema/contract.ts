@@ -2,7 +2,8 @@ import { athenaTypeName, parseAthenaType } from './athena-types'
 import { normalizeColumnName } from './column-names'
 import { unknownKey } from './closest-name'
 import { ContractInvalidError } from '../errors'
-import { compileTemporalFormat, type TemporalParser } from './temporal-format'
+import { compileTemporalFormats, type TemporalParser } from './temporal-format'
+import { parseNumberFormat, type NumberFormat } from './number-format'
 import type { AthenaType } from '../transform-types'
 
 /** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
@@ -16,10 +17,12 @@ export interface ContractColumn {
   name: string
   type: AthenaType
   nullable: boolean
-  /** Compiled date/timestamp format, when the contract gives one. */
+  /** Compiled date/timestamp format (or formats, tried in order), when the contract gives one. */
   format?: TemporalParser
   /** Other headers (normalized) the column goes by in some files, tried after `name`, in order. */
   aliases?: string[]
+  /** How the column's numbers are written, when not plain: its own, else the contract's. */
+  numbers?: NumberFormat
 }
 
 /** A validated per-dataset contract. */
@@ -47,13 +50,16 @@ export interface Contract {
    * rejected records' text where the deployment allows it too (core/site/record-text.ts).
    */
   site?: { recordText: boolean }
+  /** How numbers are written (`decimalSeparator`, `thousandsSeparator`), for every column. */
+  numbers?: NumberFormat
 }
 
 const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
-const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'site', 'description', '$schema'])
-const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'precision', 'scale', 'description', 'aliases'])
+const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'site', 'description', '$schema', 'decimalSeparator', 'thousandsSeparator'])
+const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'formats', 'precision', 'scale', 'description', 'aliases', 'decimalSeparator', 'thousandsSeparator'])
+const NUMBER_KINDS = ['int', 'bigint', 'decimal', 'double']
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
 export function parseContractText(text: string, name: string): Contract {
@@ -110,6 +116,10 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   if (threshold !== undefined && !(typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) {
     fail('rejectThreshold', 'must be a number from 0 to 1 (a fraction of rows)')
   }
+  const numbers = parseNumberFormat(c, '', fail, undefined)
+  if (numbers && typeof c.delimiter === 'string' && (c.delimiter === numbers.decimalSeparator || c.delimiter === numbers.thousandsSeparator)) {
+    fail('delimiter', `must differ from the decimal and thousands separators (${JSON.stringify(c.delimiter)})`)
+  }
   const extra = c.extraColumns ?? 'keep'
   if (!['keep', 'drop', 'fail'].includes(extra as string)) fail('extraColumns', 'must be "keep", "drop" or "fail"')
 
@@ -119,7 +129,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   } else {
     const seen = new Set<string>()
     c.columns.forEach((col, i) => {
-      const parsed = parseColumn(col, `columns[${i}]`, fail)
+      const parsed = parseColumn(col, `columns[${i}]`, fail, numbers)
       if (!parsed) return
       if (seen.has(parsed.name)) fail(`columns[${i}].name`, `duplicate column "${parsed.name}"`)
       seen.add(parsed.name)
@@ -155,10 +165,11 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     partitionBy: partitionBy === undefined ? undefined : normalizeColumnName(partitionBy as string),
     ...(c.lineage === undefined ? {} : { lineage: c.lineage as boolean }),
     ...(site === undefined ? {} : { site: { recordText: site.recordText === true } }),
+    ...(numbers ? { numbers } : {}),
   }
 }
 
-function parseColumn(col: unknown, path: string, fail: (path: string, msg: string) => void): ContractColumn | undefined {
+function parseColumn(col: unknown, path: string, fail: (path: string, msg: string) => void, contractNumbers: NumberFormat | undefined): ContractColumn | undefined {
   if (typeof col !== 'object' || col === null) {
     fail(path, 'must be an object')
     return undefined
@@ -177,22 +188,38 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
   }
   if (c.nullable !== undefined && typeof c.nullable !== 'boolean') fail(`${path}.nullable`, 'must be true or false')
   let format: TemporalParser | undefined
-  if (c.format !== undefined) {
+  const formatKey = c.formats !== undefined ? 'formats' : 'format'
+  const patterns = c.formats ?? (c.format === undefined ? undefined : [c.format])
+  if (c.format !== undefined && c.formats !== undefined) {
+    fail(`${path}.formats`, 'give either "format" or "formats", not both')
+  } else if (patterns !== undefined) {
     if (type?.kind !== 'date' && type?.kind !== 'timestamp') {
-      fail(`${path}.format`, `only date and timestamp columns take a format (this one is ${type ? athenaTypeName(type) : 'unknown'})`)
-    } else if (typeof c.format !== 'string') {
-      fail(`${path}.format`, 'must be a string such as "DD/MM/YYYY"')
+      fail(`${path}.${formatKey}`, `only date and timestamp columns take a format (this one is ${type ? athenaTypeName(type) : 'unknown'})`)
+    } else if (!Array.isArray(patterns) || patterns.length === 0 || !patterns.every((p) => typeof p === 'string')) {
+      fail(`${path}.${formatKey}`, formatKey === 'format' ? 'must be a string such as "DD/MM/YYYY"' : 'must be a non-empty array of strings such as ["M/D/YYYY H:mm", "YYYY-MM-DDTHH:mm:ss"]')
     } else {
       try {
-        format = compileTemporalFormat(c.format)
+        format = compileTemporalFormats(patterns as string[])
       } catch (e) {
-        fail(`${path}.format`, (e as Error).message)
+        fail(`${path}.${formatKey}`, (e as Error).message)
       }
     }
   }
+  const own = c.decimalSeparator !== undefined || c.thousandsSeparator !== undefined
+  if (own && type && !NUMBER_KINDS.includes(type.kind)) {
+    fail(`${path}.${c.decimalSeparator !== undefined ? 'decimalSeparator' : 'thousandsSeparator'}`, `only number columns take separators (this one is ${athenaTypeName(type)})`)
+  }
+  const numbers = parseNumberFormat(c, path, fail, contractNumbers)
   const aliases = parseAliases(c.aliases, name, `${path}.aliases`, fail)
   if (!name || !type) return undefined
-  return { name, type, nullable: c.nullable !== false, format, ...(aliases.length > 0 ? { aliases } : {}) }
+  return {
+    name,
+    type,
+    nullable: c.nullable !== false,
+    format,
+    ...(numbers && NUMBER_KINDS.includes(type.kind) ? { numbers } : {}),
+    ...(aliases.length > 0 ? { aliases } : {}),
+  }
 }
 
 /** A column's `aliases`: header names, normalized, less the column's own name. */

@@ -1,6 +1,8 @@
 import { MAX_DECIMAL_PRECISION } from './athena-types'
 import { inferredDecimal, widenType } from './type-widening'
 import { ISO_DATE, ISO_TIMESTAMP } from './temporal-format'
+import { canonicalNumber, isPlainFormat, type NumberFormat } from './number-format'
+import { classifySlashDate, type DateOrder, type OrderEvidence } from './slash-dates'
 import type { AthenaType } from '../transform-types'
 
 /**
@@ -19,6 +21,12 @@ import type { AthenaType } from '../transform-types'
  * make a double, and only while every exact number seen has at most 15 significant digits (a
  * double holds those exactly). Past that the column keeps its exact type, and the values in
  * double notation cannot join it (`lossy`): they go to the column's `__string` variant.
+ *
+ * Numbers are read in the file's number format (number-format.ts): `1.234,56` is the decimal
+ * 1234.56 in the European one, and text in it (a `.` where it allows none) is a string.
+ * Dates and timestamps are ISO 8601 or slash dates (slash-dates.ts), mixed freely in a column;
+ * a column with slash dates is a date or a timestamp only while its values tell one order of
+ * month and day (some value has a day above 12, in one place only): else it is a string.
  */
 
 type Kind = AthenaType['kind']
@@ -32,6 +40,8 @@ export interface ValueClass {
   digits: number
   /** An integer an int (32 bits) holds. */
   small: boolean
+  /** A slash date: what it says about the order of month and day. */
+  order?: OrderEvidence
 }
 
 const INT_RE = /^-?(?:0|[1-9]\d*)$/
@@ -54,8 +64,19 @@ function significant(digits: string): number {
   return b - a
 }
 
-/** Classifies one non-null, already-trimmed cell text. */
-export function classifyValue(text: string): ValueClass {
+/**
+ * Classifies one non-null, already-trimmed cell text, its numbers read in `numbers` (absent:
+ * a `.` point and no grouping).
+ */
+export function classifyValue(text: string, numbers?: NumberFormat): ValueClass {
+  if (numbers && !isPlainFormat(numbers)) {
+    // `31.01.2024` is a date, not a number in a format with `.` groups.
+    const c = text.charCodeAt(1) === 46 || text.charCodeAt(2) === 46 ? classifySlashDate(text) : undefined
+    if (c) return { ...other(c.kind), order: c.order }
+    const canonical = canonicalNumber(text, numbers)
+    if (canonical === undefined) return STRING
+    text = canonical
+  }
   // A leading `+` is text, as a leading zero is: a number would drop it (phone numbers).
   if (text.charCodeAt(0) === 43) return STRING
   if (INT_RE.test(text)) {
@@ -85,6 +106,8 @@ export function classifyValue(text: string): ValueClass {
   if (c >= 48 && c <= 57) {
     if (text.length === 10 && ISO_DATE.parseDays(text) !== undefined) return other('date')
     if (ISO_TIMESTAMP.parseMicros(text) !== undefined) return other('timestamp')
+    const slash = classifySlashDate(text)
+    if (slash) return { ...other(slash.kind), order: slash.order }
   }
   return STRING
 }
@@ -105,13 +128,22 @@ export class ColumnTypeAccumulator {
   /** Whole and fraction digits of the values alone, without the start type's. */
   private valueWhole = 0
   private valueScale = 0
+  /** Slash dates seen, and values that showed month first or day first. */
+  private slash = false
+  private monthFirst = false
+  private dayFirst = false
 
   /**
    * Starts from a type (the table's): the type stays exactly `start` while every value fits
    * it. An exact start counts as holding as many digits as the type can, so values in double
-   * notation never join it.
+   * notation never join it. `order`: what the start's slash dates told, when it has any.
    */
-  constructor(private readonly start?: AthenaType) {
+  constructor(private readonly start?: AthenaType, order?: OrderEvidence) {
+    if (order) {
+      this.slash = true
+      this.monthFirst = order === 'md'
+      this.dayFirst = order === 'dm'
+    }
     if (!start) return
     switch (start.kind) {
       case 'int':
@@ -147,6 +179,11 @@ export class ColumnTypeAccumulator {
     const current = this.kind
     if (current === 'string') return
     if (!isNumber(value.kind)) {
+      if (value.order) {
+        this.slash = true
+        if (value.order === 'md') this.monthFirst = true
+        else if (value.order === 'dm') this.dayFirst = true
+      }
       if (current === null) this.kind = value.kind
       else if (current !== value.kind) this.kind = (current === 'date' && value.kind === 'timestamp') || (current === 'timestamp' && value.kind === 'date') ? 'timestamp' : 'string'
       return
@@ -179,9 +216,20 @@ export class ColumnTypeAccumulator {
     return this.kind === 'number' && this.double && this.exact !== undefined && this.digits > DOUBLE_EXACT_DIGITS
   }
 
+  /** The order of the column's slash dates, when it has any and they tell one. */
+  get order(): DateOrder | undefined {
+    return this.slash && this.monthFirst !== this.dayFirst ? (this.monthFirst ? 'md' : 'dm') : undefined
+  }
+
+  /** Dates and slash dates that tell no order yet: a string, until a value tells it. */
+  get undecided(): boolean {
+    return (this.kind === 'date' || this.kind === 'timestamp') && this.slash && !this.monthFirst && !this.dayFirst
+  }
+
   /** The type so far; a column of nulls only is a string. */
   get type(): AthenaType {
     if (this.kind === null) return { kind: 'string' }
+    if ((this.kind === 'date' || this.kind === 'timestamp') && this.slash && this.order === undefined) return { kind: 'string' }
     if (this.kind !== 'number') return { kind: this.kind } as AthenaType
     if (this.double && (this.exact === undefined || this.digits <= DOUBLE_EXACT_DIGITS)) return { kind: 'double' }
     if (this.exact !== 'decimal') return { kind: this.exact! }

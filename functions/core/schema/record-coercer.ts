@@ -11,7 +11,8 @@ import { recordText, type Reject } from '../lake/rejects-table'
 import { isoDateDays, isoInstantMicros, isoTimestampMicros } from './temporal-bytes'
 import { ISO_TIMESTAMP } from './temporal-format'
 import { lineBreaks } from '../csv/read-csv-records'
-import { retyped, variantIndexes, WidenNeeded } from './row-coercer'
+import { inferredParser, retyped, variantIndexes, WidenNeeded } from './row-coercer'
+import { describeNumberFormat, isPlainFormat } from './number-format'
 import { countVariant, type FileTyping, type VariantCount } from '../transform-settings'
 import type { AthenaType } from '../transform-types'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
@@ -71,11 +72,11 @@ export class RecordCoercer {
   ) {
     const types = typing.types
     this.types = types
-    this.typings = types.map((type, j) => ({ type, variant: typing.variants[j] }))
+    this.typings = types.map((type, j) => ({ type, variant: typing.variants[j], ...(typing.orders?.[j] ? { order: typing.orders[j] } : {}) }))
     this.variantAt = variantIndexes(typing)
     this.variantCounts = new Array(types.length).fill(undefined)
     this.builders = [...types.map(columnBuilder), ...this.variantAt.filter((v) => v >= 0).map(() => columnBuilder({ kind: 'string' }))]
-    this.parsers = plan.columns.map((c, j) => (c.declared ? declaredParser(valueParser(c.declared.type, c.declared.format), c.declared.type, types[j]) : valueParser(types[j])))
+    this.parsers = plan.columns.map((c, j) => (c.declared ? declaredParser(valueParser(c.declared.type, c.declared.format, c.declared.numbers), c.declared.type, types[j]) : inferredParser(types[j], typing, j)))
     this.fields = plan.columns.map((c) => c.field)
     this.nullable = plan.columns.map((c) => c.declared?.nullable ?? true)
     this.declared = plan.columns.map((c) => c.declared !== undefined)
@@ -90,8 +91,11 @@ export class RecordCoercer {
       const t = types[j]
       // A contract column written as the table's wider type: validated by its own type first.
       if (c.declared && athenaTypeName(c.declared.type) !== athenaTypeName(t)) return Path.Text
-      if (t.kind === 'string') return Path.String
+      // A string column whose slash dates told no order yet reads its values on their text.
+      if (t.kind === 'string') return !c.declared && typing.orders?.[j] === 'either' ? Path.Text : Path.String
       if (c.declared?.format) return Path.Text
+      // Numbers in another format than the plain one are read on their text.
+      if (!isPlainFormat(c.declared ? c.declared.numbers : typing.numbers) && (t.kind === 'int' || t.kind === 'bigint' || t.kind === 'decimal' || t.kind === 'double')) return Path.Text
       if (t.kind === 'bigint') return Path.Bigint
       if (t.kind === 'decimal' && t.precision <= 18) return Path.Decimal
       if (t.kind === 'boolean') return Path.Boolean
@@ -152,7 +156,7 @@ export class RecordCoercer {
       }
       // The reference path, on the field's text.
       const text = texts ? texts[field] : batch.text(base + field)
-      if (this.nullTokens.isNull(text, this.paths[j] !== Path.String)) {
+      if (this.nullTokens.isNull(text, this.types[j].kind !== 'string')) {
         b.appendNull()
         if (variant >= 0) this.builders[variant].appendNull()
         if (!this.nullable[j] && !reject) {
@@ -171,7 +175,7 @@ export class RecordCoercer {
       }
       // An inferred column takes a value only if the inference rules keep its type: the
       // coercion rules alone would load `007` into a bigint column as 7.
-      const route = routeValue(this.typings[j], this.tables[j], text.trim())
+      const route = routeValue(this.typings[j], this.tables[j], text.trim(), this.typing.numbers)
       const value = route.to === 'column' ? this.parsers[j](text) : INVALID
       if (value !== INVALID) append(b, value)
       else b.appendNull()
@@ -514,8 +518,9 @@ export class RecordCoercer {
   }
 
   private formatHint(j: number): string {
-    const format = this.plan.columns[j].declared?.format
-    return format ? ` in format ${format.pattern}` : ''
+    const declared = this.plan.columns[j].declared
+    if (declared?.format) return ` in format ${declared.format.pattern}`
+    return declared?.numbers && !isPlainFormat(declared.numbers) ? ` written with ${describeNumberFormat(declared.numbers)}` : ''
   }
 }
 

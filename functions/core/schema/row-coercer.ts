@@ -8,6 +8,8 @@ import { recordText, type Reject } from '../lake/rejects-table'
 import { lineBreaks } from '../csv/read-csv-records'
 import type { NullTokens } from './null-tokens'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
+import { slashDateParser } from './slash-dates'
+import { describeNumberFormat, isPlainFormat } from './number-format'
 import type { AthenaType } from '../transform-types'
 import { countVariant, type FileTyping, type VariantCount } from '../transform-settings'
 
@@ -24,10 +26,20 @@ export class WidenNeeded extends Error {
 
 /** The typing `typing` with column j's changed to `column`, for a WidenNeeded. */
 export function retyped(typing: FileTyping, widened: FileTyping | undefined, j: number, column: ColumnTyping): FileTyping {
-  const next = widened ?? { types: [...typing.types], variants: [...typing.variants] }
+  const next = widened ?? { ...typing, types: [...typing.types], variants: [...typing.variants], orders: typing.orders ? [...typing.orders] : typing.types.map(() => undefined) }
   next.types[j] = column.type
   next.variants[j] = column.variant
+  next.orders![j] = column.order
   return next
+}
+
+/**
+ * The parser of column j, undeclared, typed by `typing`: numbers in the file's number format,
+ * slash dates in the column's order.
+ */
+export function inferredParser(type: AthenaType, typing: FileTyping, j: number): ValueParser {
+  const order = typing.orders?.[j]
+  return valueParser(type, order && order !== 'either' && (type.kind === 'date' || type.kind === 'timestamp') ? slashDateParser(order) : undefined, typing.numbers)
 }
 
 /** For each planned column, the index of its variant among the output columns, or -1. */
@@ -66,8 +78,8 @@ export class RowCoercer {
     private readonly invalidLines: Set<number>,
   ) {
     const types = typing.types
-    this.typings = types.map((type, j) => ({ type, variant: typing.variants[j] }))
-    this.parsers = plan.columns.map((c, j) => (c.declared ? declaredParser(valueParser(c.declared.type, c.declared.format), c.declared.type, types[j]) : valueParser(types[j])))
+    this.typings = types.map((type, j) => ({ type, variant: typing.variants[j], ...(typing.orders?.[j] ? { order: typing.orders[j] } : {}) }))
+    this.parsers = plan.columns.map((c, j) => (c.declared ? declaredParser(valueParser(c.declared.type, c.declared.format, c.declared.numbers), c.declared.type, types[j]) : inferredParser(types[j], typing, j)))
     this.fields = plan.columns.map((c) => c.field)
     this.nullable = plan.columns.map((c) => c.declared?.nullable ?? true)
     this.declared = plan.columns.map((c) => c.declared !== undefined)
@@ -128,7 +140,7 @@ export class RowCoercer {
       }
       // An inferred column takes a value only if the inference rules keep its type: the
       // coercion rules alone would load `007` into a bigint column as 7.
-      const route = routeValue(this.typings[j], this.tables[j], text.trim())
+      const route = routeValue(this.typings[j], this.tables[j], text.trim(), this.typing.numbers)
       this.row[j] = null
       if (route.to === 'column') {
         const value = this.parsers[j](text)
@@ -148,8 +160,9 @@ export class RowCoercer {
 
 
   private formatHint(j: number): string {
-    const format = this.plan.columns[j].declared?.format
-    return format ? ` in format ${format.pattern}` : ''
+    const declared = this.plan.columns[j].declared
+    if (declared?.format) return ` in format ${declared.format.pattern}`
+    return declared?.numbers && !isPlainFormat(declared.numbers) ? ` written with ${describeNumberFormat(declared.numbers)}` : ''
   }
 }
 

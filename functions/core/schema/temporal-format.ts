@@ -1,7 +1,7 @@
 /**
  * Date and timestamp text formats. The default formats are ISO 8601; a contract may give
  * its own pattern built from these tokens:
- *   YYYY year · MM / M month · MMM month abbreviation (Jan) · DD / D day ·
+ *   YYYY year · YY two-digit year (1969–2068, as POSIX `%y`) · MM / M month · MMM month abbreviation (Jan) · DD / D day ·
  *   HH / H hour (24h) · mm minute · ss second · S… fraction (1–6 digits, any count of S) ·
  *   Z offset (`Z`, `+02:00`, `+0200`, `+02`); anything else is literal.
  * A text without an offset is taken as UTC.
@@ -28,12 +28,15 @@ interface TemporalParts {
  */
 export interface TemporalParser {
   readonly pattern: string
+  /** The patterns of a list of formats tried in order; absent for one format. */
+  readonly patterns?: string[]
   parseDays(text: string): number | undefined
   parseMicros(text: string): number | bigint | undefined
 }
 
 const TOKENS: [string, string][] = [
   ['YYYY', '(?<year>\\d{4})'],
+  ['YY', '(?<yy>\\d{2})'],
   ['MMM', '(?<mon>[A-Za-z]{3})'],
   ['MM', '(?<month>\\d{2})'],
   ['M', '(?<month>\\d{1,2})'],
@@ -71,8 +74,8 @@ export function compileTemporalFormat(pattern: string): TemporalParser {
   }
   const regex = new RegExp(`^${source}$`)
   const groups = new Set([...source.matchAll(/\?<(\w+)>/g)].map((m) => m[1]))
-  if (!groups.has('year') || !(groups.has('month') || groups.has('mon')) || !groups.has('day')) {
-    throw new Error(`format "${pattern}" needs a year (YYYY), a month (MM, M or MMM) and a day (DD or D)`)
+  if (!(groups.has('year') || groups.has('yy')) || !(groups.has('month') || groups.has('mon')) || !groups.has('day')) {
+    throw new Error(`format "${pattern}" needs a year (YYYY or YY), a month (MM, M or MMM) and a day (DD or D)`)
   }
   if (new Set(source.match(/\?<\w+>/g)).size !== (source.match(/\?<\w+>/g) ?? []).length) {
     throw new Error(`format "${pattern}" repeats a field`)
@@ -99,7 +102,7 @@ export function compileTemporalFormat(pattern: string): TemporalParser {
 function toParts(g: Record<string, string | undefined>): TemporalParts | undefined {
   const month = g.mon !== undefined ? MONTHS.indexOf(g.mon.toLowerCase()) + 1 : Number(g.month)
   const p: TemporalParts = {
-    year: Number(g.year),
+    year: g.yy !== undefined ? twoDigitYear(Number(g.yy)) : Number(g.year),
     month,
     day: Number(g.day),
     hour: Number(g.hour ?? 0),
@@ -111,6 +114,36 @@ function toParts(g: Record<string, string | undefined>): TemporalParts | undefin
   if (!validDate(p.year, p.month, p.day)) return undefined
   if (p.hour > 23 || p.minute > 59 || p.second > 59 || Math.abs(p.offsetMinutes) > 18 * 60) return undefined
   return p
+}
+
+/** A two-digit year as POSIX `%y` reads it: 69–99 are 1969–1999, 00–68 are 2000–2068. */
+export const twoDigitYear = (yy: number): number => (yy >= 69 ? 1900 + yy : 2000 + yy)
+
+/**
+ * Several formats tried in order (a contract column's `formats`): the first that reads a
+ * text gives its value.
+ */
+export function compileTemporalFormats(patterns: string[]): TemporalParser {
+  const parsers = patterns.map(compileTemporalFormat)
+  if (parsers.length === 1) return parsers[0]
+  return {
+    pattern: patterns.join(' or '),
+    patterns,
+    parseDays: (text) => {
+      for (const p of parsers) {
+        const v = p.parseDays(text)
+        if (v !== undefined) return v
+      }
+      return undefined
+    },
+    parseMicros: (text) => {
+      for (const p of parsers) {
+        const v = p.parseMicros(text)
+        if (v !== undefined) return v
+      }
+      return undefined
+    },
+  }
 }
 
 function parseOffset(offset: string): number {

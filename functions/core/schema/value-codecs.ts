@@ -1,5 +1,6 @@
 import { ISO_DATE, ISO_TIMESTAMP, type TemporalParser } from './temporal-format'
 import type { AthenaType } from '../transform-types'
+import { canonicalNumber, isPlainFormat, type NumberFormat } from './number-format'
 
 /** Returned by a parser when the text is not a value of its type. */
 export const INVALID: unique symbol = Symbol('invalid')
@@ -90,8 +91,21 @@ export function parseTimestamp(text: string, format: TemporalParser = ISO_TIMEST
   return format.parseMicros(trim(text)) ?? INVALID
 }
 
-/** Builds the parser for one column's type (and optional date/timestamp format). */
-export function valueParser(type: AthenaType, format?: TemporalParser): ValueParser {
+/**
+ * Builds the parser for one column's type (and optional date/timestamp format). A number
+ * format other than the plain one reads numbers through their canonical text: a text that is
+ * not a number in it is INVALID, never read another way.
+ */
+export function valueParser(type: AthenaType, format?: TemporalParser, numbers?: NumberFormat): ValueParser {
+  const parse = plainParser(type, format)
+  if (isPlainFormat(numbers) || !(type.kind === 'int' || type.kind === 'bigint' || type.kind === 'decimal' || type.kind === 'double')) return parse
+  return (text) => {
+    const canonical = canonicalNumber(trim(text), numbers!)
+    return canonical === undefined ? INVALID : parse(canonical)
+  }
+}
+
+function plainParser(type: AthenaType, format?: TemporalParser): ValueParser {
   switch (type.kind) {
     case 'boolean':
       return parseBoolean
