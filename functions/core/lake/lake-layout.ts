@@ -41,6 +41,11 @@ export const rejectsTable = (dataset: string) => `${dataset}__rejects`
 export const runReportKey = (runId: string) => `_runs/${runId}.json`
 /** One loop's batch: its items, shared fields and Map run results (`loop` is the files reported before it). */
 export const batchPrefix = (runId: string, loop: number) => `_batches/${runId}/${String(loop).padStart(7, '0')}/`
+/**
+ * File versions that failed earlier in a chain of executions (a run and the successors it handed
+ * its backlog to): the successor `runId` does not plan them again, so that a chain ends.
+ */
+export const carriedFailuresKey = (runId: string) => `_batches/${runId}/carried-failures.json`
 export const stagingPrefix = (runId: string, id: string) => `_staging/${runId}/${id}/`
 export const stagedResultKey = (runId: string, id: string) => `_staging/${runId}/${id}.json`
 /** One conversion of a split file's range: `<prefix>.json` records it, its parts go under `<prefix>/`. */
