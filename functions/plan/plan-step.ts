@@ -60,6 +60,11 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   }
   const reportText = await deps.curated.readText(runReportKey(event.runId))
   const report = reportText ? (JSON.parse(reportText) as RunReport) : undefined
+  if (report && report.startedAt !== event.startTime) {
+    // Another execution of that name (e.g. of a state machine deployed again) owns the report
+    // and the staging area: sharing them would mix two runs' files.
+    throw new InvalidInputError(`plan: run id ${event.runId} was used by an execution started at ${report.startedAt} (its report is ${runReportKey(event.runId)}); start this one under another name`)
+  }
   const reported = report?.files.length ?? 0
   // Versions this run reported, or that failed earlier in its chain of executions, are not
   // planned again in it: every turn plans only files new to the execution, so it ends.
