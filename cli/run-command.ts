@@ -4,7 +4,8 @@ import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { assertLakeFolder, assertRawKey } from './lake-checks'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
 import { runLocally } from './local-run'
-import type { RunOptions } from './local/run-workflow'
+import { newRunId, type RunOptions } from './local/run-workflow'
+import { holdStaging, removeDeadStaging } from './local/staging-lease'
 import { ProgressBoard } from './progress-board'
 import { formatRunSummary } from './run-summary'
 import { localSiteStep } from './site/local-site'
@@ -75,11 +76,15 @@ export async function runAndReport(
   site?: RunOptions['site'],
 ): Promise<void> {
   const chain: { runId?: string; input: unknown }[] = [{ input }]
+  // Staging that runs killed before they could clean up left behind.
+  await removeDeadStaging(deps.curated)
   for (let next = chain.shift(); next; next = chain.shift()) {
     const board = flags.json ? undefined : new ProgressBoard()
+    const runId = next.runId ?? newRunId()
+    const staging = await holdStaging(deps.curated, runId)
     try {
-      const onSuccessor = (runId: string, successorInput: unknown) => chain.push({ runId, input: successorInput })
-      const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(site ? { site } : {}), ...(next.runId ? { runId: next.runId } : {}) })
+      const onSuccessor = (successor: string, successorInput: unknown) => chain.push({ runId: successor, input: successorInput })
+      const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, runId, ...(site ? { site } : {}) })
       board?.stop()
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
       if (failure) {
@@ -88,6 +93,8 @@ export async function runAndReport(
       }
     } finally {
       board?.stop()
+      // Whatever the run left staged is of no use once it has ended.
+      await staging.release()
     }
   }
 }

@@ -1,0 +1,69 @@
+import { execFile, spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+
+const REPO = resolve(import.meta.dirname, '../..')
+const BIN = join(REPO, 'bin', 'sluice.js')
+
+interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
+
+/** The environment without what an enclosing `npm test` set, as a user's shell has it. */
+const userEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD'))
+
+/** `sluice <args>` over the lake folder `lake`. */
+function sluice(lake: string, ...args: string[]): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile(process.execPath, [BIN, ...args, '--lake', lake], { env: userEnv() }, (error, stdout, stderr) => {
+      done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
+    })
+  })
+}
+
+const THREE_ROWS = 'id,name\n1,a\n2,b\n3,c\n'
+/** A contract under which every row of THREE_ROWS is rejected: its ids are no dates. */
+const REJECT_ALL = JSON.stringify({ columns: [{ name: 'id', type: 'date' }, { name: 'name', type: 'string' }] })
+
+function put(lake: string, path: string, text: string): void {
+  mkdirSync(join(lake, path, '..'), { recursive: true })
+  writeFileSync(join(lake, path), text)
+}
+
+/** Files under a folder, as paths relative to it. */
+const filesUnder = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort() : [])
+
+describe('operating a local lake', () => {
+  let lake: string
+
+  beforeEach(() => {
+    lake = mkdtempSync(join(tmpdir(), 'sluice-ops-'))
+    put(lake, 'raw/prod/p.csv', THREE_ROWS)
+  })
+
+  afterEach(() => {
+    rmSync(lake, { recursive: true, force: true })
+  })
+
+  it('removes the staging of a run whose process died, keeps a live run\'s, and leaves none of its own when a file fails', async () => {
+    // Prepare: a run killed mid-way (its process is gone), one still running (this process), and a file that fails.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid
+    const lease = (pid: number) => JSON.stringify({ runId: 'r', pid, host: hostname(), startedAt: '2024-07-01T06:00:00.000Z' })
+    put(lake, 'curated/_staging/local-killed/run.json', lease(gone))
+    put(lake, 'curated/_staging/local-killed/c0/part-00000.parquet', 'staged')
+    put(lake, 'curated/_staging/local-live/run.json', lease(process.pid))
+    put(lake, 'curated/_staging/local-live/c0/part-00000.parquet', 'staged')
+    put(lake, 'raw/_contracts/prod.json', REJECT_ALL)
+
+    // Act
+    const ran = await sluice(lake, 'run')
+
+    // Assess
+    expect(ran.code).toBe(1)
+    expect(filesUnder(join(lake, 'curated/_staging'))).toEqual(['local-live/c0/part-00000.parquet', 'local-live/run.json'])
+  })
+})
