@@ -3,6 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { hostname, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runLocally } from '../../cli/local-run'
+import { localLake } from '../../cli/local/local-lake'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const BIN = join(REPO, 'bin', 'sluice.js')
@@ -65,5 +67,21 @@ describe('operating a local lake', () => {
     // Assess
     expect(ran.code).toBe(1)
     expect(filesUnder(join(lake, 'curated/_staging'))).toEqual(['local-live/c0/part-00000.parquet', 'local-live/run.json'])
+  })
+
+  it('tells to reprocess when a retried file is loaded already under an earlier contract', async () => {
+    // Prepare: the file loaded, then a reprocess under a contract that rejects every row quarantined it.
+    await runLocally(localLake(lake), { trigger: 'schedule' })
+    put(lake, 'raw/_contracts/prod.json', REJECT_ALL)
+    await runLocally(localLake(lake), { trigger: 'reprocess', dataset: 'prod' })
+    put(lake, 'raw/_contracts/prod.json', JSON.stringify({ columns: [{ name: 'id', type: 'int' }, { name: 'name', type: 'string' }] }))
+
+    // Act
+    const retried = await sluice(lake, 'retry', 'prod/p.csv')
+
+    // Assess
+    expect(retried.code).toBe(1)
+    expect(retried.stderr).toContain('run `sluice reprocess prod`')
+    expect(retried.stdout).not.toContain('already loaded and skipped')
   })
 })
