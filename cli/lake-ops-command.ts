@@ -136,6 +136,8 @@ export function statusCommand(): Command {
     .addHelpText('after', `
 Rows are those of the committed files as their loads counted them. A quarantined file is
 retried with \`sluice retry <key>\`, or when it changes.
+Exit status: 0 when no file failed or is quarantined (pending files are fine); 1 when one
+did, or the lake does not exist, so a monitor can run it; 2 for a usage error.
 
 Examples:
   npx sluice status
@@ -145,8 +147,12 @@ Examples:
       if (!flags.s3Endpoint) await assertLakeFolder(root)
       const status = await lakeStatus(deps)
       process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : formatStatus(status))
+      if (needsAttention(status)) process.exitCode = 1
     })
 }
+
+/** Whether a file failed or is quarantined: `status` then exits 1, as `dbt source freshness` does on an error. */
+export const needsAttention = (status: DatasetStatus[]) => status.some((s) => s.failed.length > 0 || s.quarantined.length > 0)
 
 /** The status for a terminal: one line per dataset, then each file that needs attention. */
 export function formatStatus(status: DatasetStatus[]): string {

@@ -84,4 +84,22 @@ describe('operating a local lake', () => {
     expect(retried.stderr).toContain('run `sluice reprocess prod`')
     expect(retried.stdout).not.toContain('already loaded and skipped')
   })
+
+  it('exits 1 from status when a file failed or is quarantined, and 0 when files are only loaded or pending', async () => {
+    // Prepare: one file loaded and one pending; then a file whose every row is rejected.
+    await runLocally(localLake(lake), { trigger: 'schedule' })
+    put(lake, 'raw/prod/q.csv', THREE_ROWS)
+    const healthy = await sluice(lake, 'status')
+    put(lake, 'raw/_contracts/prod.json', REJECT_ALL)
+    await runLocally(localLake(lake), { trigger: 'schedule' })
+
+    // Act
+    const unhealthy = await sluice(lake, 'status')
+
+    // Assess
+    expect(healthy.code).toBe(0)
+    expect(healthy.stdout).toMatch(/prod\s+prod\/q\.csv\s+pending/)
+    expect(unhealthy.code).toBe(1)
+    expect(unhealthy.stdout).toMatch(/prod\s+prod\/q\.csv\s+quarantined/)
+  })
 })
