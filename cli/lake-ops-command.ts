@@ -7,7 +7,7 @@ import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { dropDataset, planDrop } from './ops/drop-dataset'
 import { lakeStatus, type DatasetStatus } from './ops/lake-status'
 import { runHistory, type RunSummary } from './ops/run-history'
-import { runAndReport } from './run-command'
+import { printDryRun, runAndReport } from './run-command'
 import { UsageError } from './usage-error'
 
 interface OpsFlags extends LakeFlags {
@@ -36,21 +36,26 @@ export function reprocessCommand(): Command {
       .description('Rebuild a dataset\'s table from its raw files with the current contract and inference, into a new generation that replaces the table only once it is complete: queries see the old table until then. Use it after a contract change, to drop variant columns no file needs any more, or to change the partitioning.')
       .argument('<dataset>', 'the dataset (its table name), e.g. orders', datasetArgument)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
+      .option('--dry-run', 'list the files the rebuild would transform, and write nothing')
       .option('--json', 'print the run report as JSON'),
   )
     .addHelpText('after', `
 Every raw file of the dataset is transformed again (quarantined ones too); the rows get the
 ingest date of this run. Files dropped while it runs are loaded into the new table as well.
 Exit status: 0 when every file loaded; 1 when a file failed (the rebuilt table goes live
-without it) or the raw zone holds no file of the dataset; 2 for a usage error.
+without it; when every file fails, the table stays as it was) or the raw zone holds no file
+of the dataset; 2 for a usage error.
 
 Examples:
   npx sluice reprocess orders                        after editing raw/_contracts/orders.json
+  npx sluice reprocess orders --dry-run              the files it would transform
   npx sluice reprocess orders --lake ~/lakes/sales --json`)
-    .action(async (dataset: string, flags: OpsFlags) => {
+    .action(async (dataset: string, flags: OpsFlags & { dryRun?: boolean }) => {
       const { deps, root } = lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
-      await runAndReport(deps, { trigger: 'reprocess', dataset }, flags)
+      const input = { trigger: 'reprocess', dataset }
+      if (flags.dryRun) return printDryRun(deps, input, flags)
+      await runAndReport(deps, input, flags)
     })
 }
 

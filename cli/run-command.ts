@@ -8,6 +8,7 @@ import { newRunId, type RunOptions } from './local/run-workflow'
 import { holdStaging, removeDeadStaging } from './local/staging-lease'
 import { ProgressBoard } from './progress-board'
 import { formatRunSummary } from './run-summary'
+import { dryRun, formatDryRun } from './dry-run'
 import { localSiteStep } from './site/local-site'
 
 interface RunFlags extends LakeFlags {
@@ -15,6 +16,7 @@ interface RunFlags extends LakeFlags {
   maxConcurrency?: number
   json?: boolean
   all?: boolean
+  dryRun?: boolean
 }
 
 const count = (value: string) => {
@@ -36,6 +38,7 @@ export function runCommand(): Command {
       .option('--key <rawKey>', 'process only this raw key, as the on-drop trigger does ({"trigger":"object","key":…}); default: sweep the whole raw zone', rawKey)
       .option('--max-concurrency <n>', 'files transformed at once (the Map state\'s MaxConcurrency; 0 = no limit)', count)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
+      .option('--dry-run', 'list the files the run would process and why (new, changed, gone, …), and write nothing')
       .option('--json', 'print the run report as one JSON object on stdout (one line per run: a run past its file cap is followed by its successor)'),
   )
     .addHelpText('after', `
@@ -50,6 +53,7 @@ Examples:
   npx sluice run                                   sweep ./lake/raw
   npx sluice run --lake ~/lakes/sales --all        another lake; list every file in the summary
   npx sluice run --key orders/orders-2024-05.csv   one dropped file, as the on-drop trigger does
+  npx sluice run --dry-run                         what a run would process, and why
   npx sluice run --json > report.json              the run report as JSON`)
     .action(async (flags: RunFlags) => {
       const { deps, root } = lakeFromFlags(flags)
@@ -59,6 +63,7 @@ Examples:
         ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
         ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
       }
+      if (flags.dryRun) return printDryRun(deps, input, flags)
       // After each Load the workflow's UpdateSite step rewrites <lake>/site/, as the Site Lambda does on AWS.
       const site = localSiteStep(deps, root, flags.s3Endpoint ? undefined : join(root, 'curated'))
       await runAndReport(deps, input, flags, site)
@@ -97,4 +102,10 @@ export async function runAndReport(
       await staging.release()
     }
   }
+}
+
+/** `--dry-run`: prints what a run with this input would process, and writes nothing. */
+export async function printDryRun(deps: LakeDeps, input: unknown, flags: { json?: boolean }): Promise<void> {
+  const planned = await dryRun(deps, input)
+  process.stdout.write(flags.json ? `${JSON.stringify(planned)}\n` : formatDryRun(planned))
 }

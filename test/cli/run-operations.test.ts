@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -35,6 +35,9 @@ function put(lake: string, path: string, text: string): void {
   mkdirSync(join(lake, path, '..'), { recursive: true })
   writeFileSync(join(lake, path), text)
 }
+
+/** Every file under a folder with its bytes, by path. */
+const contents = (dir: string) => Object.fromEntries(filesUnder(dir).map((f) => [f, readFileSync(join(dir, f)).toString('base64')]))
 
 /** Files under a folder, as paths relative to it. */
 const filesUnder = (dir: string) => (existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort() : [])
@@ -101,5 +104,28 @@ describe('operating a local lake', () => {
     expect(healthy.stdout).toMatch(/prod\s+prod\/q\.csv\s+pending/)
     expect(unhealthy.code).toBe(1)
     expect(unhealthy.stdout).toMatch(/prod\s+prod\/q\.csv\s+quarantined/)
+  })
+
+  it('lists what run and reprocess would process with --dry-run, and leaves every byte of the lake as it was', async () => {
+    // Prepare: p.csv loaded, then changed; q.csv new.
+    await runLocally(localLake(lake), { trigger: 'schedule' })
+    put(lake, 'raw/prod/p.csv', `${THREE_ROWS}4,d\n`)
+    put(lake, 'raw/prod/q.csv', THREE_ROWS)
+    const before = contents(lake)
+
+    // Act
+    const run = await sluice(lake, 'run', '--dry-run', '--json')
+    const reprocess = await sluice(lake, 'reprocess', 'prod', '--dry-run')
+
+    // Assess
+    expect(run.code).toBe(0)
+    expect(JSON.parse(run.stdout)).toEqual({
+      files: [{ dataset: 'prod', key: 'prod/p.csv', why: 'changed since it was loaded' }, { dataset: 'prod', key: 'prod/q.csv', why: 'new' }],
+      skipped: 0,
+    })
+    expect(reprocess.code).toBe(0)
+    expect(reprocess.stdout).toMatch(/prod\s+prod\/q\.csv\s+rebuilt under the current contract/)
+    expect(reprocess.stdout).toContain('dry run: 2 file(s) of 1 dataset(s) would be processed')
+    expect(contents(lake)).toEqual(before)
   })
 })
