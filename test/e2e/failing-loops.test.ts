@@ -163,6 +163,20 @@ describe('a workflow loop in which every file fails', () => {
     expect(turns.plan).toBeLessThanOrEqual(6)
   })
 
+  it('ends a drop of more keys than an execution takes, handed to a successor, once each failing file was tried once', async () => {
+    // Prepare
+    lake = await lakeOfFailingFiles()
+    const { turns, wrap } = watch(true)
+
+    // Act
+    const outcomes = await runChain(lake, { trigger: 'object', keys: FILES }, { wrap, settings: { batchSize: 1, maxFilesPerRun: 2 } })
+
+    // Assess
+    expect(outcomes.map((o) => failedKeys(o))).toEqual([['prod/a.csv', 'prod/b.csv'], ['prod/c.csv']])
+    expect(outcomes.every((o) => o.failure?.error === 'FilesFailed')).toBe(true)
+    expect(turns.plan).toBeLessThanOrEqual(6)
+  })
+
   it('ends a reprocess handed to successor executions once each failing file was tried once', async () => {
     // Prepare
     lake = await createLake({ seed: 'none' })
