@@ -5,7 +5,7 @@ import { athenaQuery } from './aws/athena-query'
 import { listExecutions, readRunReport, startExecution, waitForExecution } from './aws/executions'
 import { awsLakeStatus } from './aws/lake-status'
 import { findStack, type StackInfo, type StackOverrides } from './aws/stack-info'
-import { datasetArgument, formatStatus } from './lake-ops-command'
+import { datasetArgument, formatStatus, needsAttention } from './lake-ops-command'
 import { formatTable } from './format-table'
 import { formatRunSummary } from './run-summary'
 
@@ -117,6 +117,8 @@ Examples:
       .description('Show each dataset of the deployed lake: its last load, its rows, the raw files pending, and the failed and quarantined files with their reasons (read from S3 and Glue).')
       .option('--raw-bucket <bucket>', 'instead of the stack output')
       .addHelpText('after', `
+Exit status: 0 when no file failed or is quarantined; 1 when one did.
+
 Examples:
   npx sluice aws status
   npx sluice aws status --stack SluiceDev --json`)
@@ -125,6 +127,7 @@ Examples:
         const stack = await findStack(clients, { ...overrides(f), rawBucket: f.rawBucket })
         const status = await awsLakeStatus(clients, stack)
         process.stdout.write(f.json ? `${JSON.stringify(status)}\n` : formatStatus(status))
+        if (needsAttention(status)) process.exitCode = 1
       }),
   )
   aws.addCommand(

@@ -7,7 +7,7 @@ import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { dropDataset, planDrop } from './ops/drop-dataset'
 import { lakeStatus, type DatasetStatus } from './ops/lake-status'
 import { runHistory, type RunSummary } from './ops/run-history'
-import { runAndReport } from './run-command'
+import { printDryRun, runAndReport } from './run-command'
 import { UsageError } from './usage-error'
 
 interface OpsFlags extends LakeFlags {
@@ -36,21 +36,26 @@ export function reprocessCommand(): Command {
       .description('Rebuild a dataset\'s table from its raw files with the current contract and inference, into a new generation that replaces the table only once it is complete: queries see the old table until then. Use it after a contract change, to drop variant columns no file needs any more, or to change the partitioning.')
       .argument('<dataset>', 'the dataset (its table name), e.g. orders', datasetArgument)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
+      .option('--dry-run', 'list the files the rebuild would transform, and write nothing')
       .option('--json', 'print the run report as JSON'),
   )
     .addHelpText('after', `
 Every raw file of the dataset is transformed again (quarantined ones too); the rows get the
 ingest date of this run. Files dropped while it runs are loaded into the new table as well.
 Exit status: 0 when every file loaded; 1 when a file failed (the rebuilt table goes live
-without it) or the raw zone holds no file of the dataset; 2 for a usage error.
+without it; when every file fails, the table stays as it was) or the raw zone holds no file
+of the dataset; 2 for a usage error.
 
 Examples:
   npx sluice reprocess orders                        after editing raw/_contracts/orders.json
+  npx sluice reprocess orders --dry-run              the files it would transform
   npx sluice reprocess orders --lake ~/lakes/sales --json`)
-    .action(async (dataset: string, flags: OpsFlags) => {
+    .action(async (dataset: string, flags: OpsFlags & { dryRun?: boolean }) => {
       const { deps, root } = lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
-      await runAndReport(deps, { trigger: 'reprocess', dataset }, flags)
+      const input = { trigger: 'reprocess', dataset }
+      if (flags.dryRun) return printDryRun(deps, input, flags)
+      await runAndReport(deps, input, flags)
     })
 }
 
@@ -136,6 +141,8 @@ export function statusCommand(): Command {
     .addHelpText('after', `
 Rows are those of the committed files as their loads counted them. A quarantined file is
 retried with \`sluice retry <key>\`, or when it changes.
+Exit status: 0 when no file failed or is quarantined (pending files are fine); 1 when one
+did, or the lake does not exist, so a monitor can run it; 2 for a usage error.
 
 Examples:
   npx sluice status
@@ -145,8 +152,12 @@ Examples:
       if (!flags.s3Endpoint) await assertLakeFolder(root)
       const status = await lakeStatus(deps)
       process.stdout.write(flags.json ? `${JSON.stringify(status)}\n` : formatStatus(status))
+      if (needsAttention(status)) process.exitCode = 1
     })
 }
+
+/** Whether a file failed or is quarantined: `status` then exits 1, as `dbt source freshness` does on an error. */
+export const needsAttention = (status: DatasetStatus[]) => status.some((s) => s.failed.length > 0 || s.quarantined.length > 0)
 
 /** The status for a terminal: one line per dataset, then each file that needs attention. */
 export function formatStatus(status: DatasetStatus[]): string {

@@ -1,4 +1,5 @@
 import { runReportKey } from '../functions/core/lake/lake-layout'
+import { parseLedgerKey } from '../functions/core/lake/ledger'
 import type { ObjectStore } from '../functions/core/lake/object-store'
 import { sumTotals, type RunReport } from '../functions/core/lake/run-report'
 import type { PlannedFile } from '../functions/core/lake/plan-files'
@@ -24,7 +25,7 @@ export async function runLocally(
   options: { board?: ProgressBoard; settings?: Partial<PlanSettings> } & Pick<RunOptions, 'startTime' | 'runId' | 'wrap' | 'definition' | 'signal' | 'onSuccessor' | 'clock' | 'site' | 'compaction' | 'retryIntervals' | 'onStateEntered'> = {},
 ): Promise<LocalRunOutcome> {
   const { board } = options
-  const watched: LakeDeps = board ? { ...deps, raw: countingReads(deps.raw, board) } : deps
+  const watched: LakeDeps = board ? { ...deps, raw: countingReads(deps.raw, board), curated: countingLoad(deps.curated, board) } : deps
   // Load is handed the batch by key: the board counts its datasets when Plan makes it.
   let datasets = 0
   const run = await runWorkflow(watched, input, {
@@ -43,7 +44,7 @@ export async function runLocally(
       if (state === 'Load') {
         return async (event) => {
           const { batch } = event as LoadRequest
-          board.phase(`loading ${batch.files} file(s) of ${datasets} dataset(s): publishing Parquet, updating the catalog, committing the ledger`)
+          board.loadStarted(batch.files, datasets)
           const loaded = await inner(event)
           board.phase('planning the next batch')
           return loaded
@@ -116,3 +117,18 @@ function countingReads(raw: ObjectStore, board: ProgressBoard): ObjectStore {
   }
 }
 
+
+/** The curated store, reporting a Load's publishes (parts copied out of staging) and commits (ledger heads written) to the board. */
+function countingLoad(curated: ObjectStore, board: ProgressBoard): ObjectStore {
+  return {
+    ...curated,
+    async copy(from, to) {
+      await curated.copy(from, to)
+      if (from.startsWith('_staging/')) board.loadProgress('published')
+    },
+    async writeText(key, text, condition) {
+      await curated.writeText(key, text, condition)
+      if (parseLedgerKey(key)?.kind === 'head' || key.endsWith('.built.json')) board.loadProgress('committed')
+    },
+  }
+}

@@ -1,7 +1,8 @@
 import { Command } from 'commander'
 import { assertLakeFolder } from './lake-checks'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
-import { releaseQuarantine } from './ops/retry-file'
+import { loadedAlready, releaseQuarantine } from './ops/retry-file'
+import { datasetOfKey } from '../functions/core/lake/lake-layout'
 import { runAndReport } from './run-command'
 
 interface RetryFlags extends LakeFlags {
@@ -19,8 +20,9 @@ export function retryCommand(): Command {
       .option('--json', 'print the run report as JSON'),
   )
     .addHelpText('after', `
-Exit status: 0 when the file loaded; 1 when it failed again (and is quarantined again) or is
-not quarantined; 2 for a usage error.
+Exit status: 0 when the file loaded; 1 when it failed again (and is quarantined again), is
+not quarantined, or is loaded already (after a contract change, \`sluice reprocess <dataset>\`
+loads it again); 2 for a usage error.
 
 Examples:
   npx sluice retry returns/returns-2024-06.csv       after fixing the contract it broke
@@ -29,6 +31,12 @@ Examples:
     .action(async (key: string, flags: RetryFlags) => {
       const { deps, root } = lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
+      if (await loadedAlready(deps, key)) {
+        // E.g. a reprocess quarantined it while an earlier load of this version stays in the table.
+        process.stderr.write(`retry: ${key} is loaded already in this version, under the contract of its load, and a run skips it: to load the dataset's files again under its current contract, run \`sluice reprocess ${datasetOfKey(key)}\`\n`)
+        process.exitCode = 1
+        return
+      }
       const released = await releaseQuarantine(deps.curated, key)
       process.stderr.write(`retry: ${key} is out of quarantine (${released.length} version(s); it failed with ${released[0]!.reason.slice(0, 200)})\n`)
       if (flags.run) await runAndReport(deps, { trigger: 'object', key }, flags)

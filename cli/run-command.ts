@@ -4,9 +4,11 @@ import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { assertLakeFolder, assertRawKey } from './lake-checks'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
 import { runLocally } from './local-run'
-import type { RunOptions } from './local/run-workflow'
+import { newRunId, type RunOptions } from './local/run-workflow'
+import { holdStaging, removeDeadStaging } from './local/staging-lease'
 import { ProgressBoard } from './progress-board'
 import { formatRunSummary } from './run-summary'
+import { dryRun, formatDryRun } from './dry-run'
 import { localSiteStep } from './site/local-site'
 
 interface RunFlags extends LakeFlags {
@@ -14,6 +16,7 @@ interface RunFlags extends LakeFlags {
   maxConcurrency?: number
   json?: boolean
   all?: boolean
+  dryRun?: boolean
 }
 
 const count = (value: string) => {
@@ -35,6 +38,7 @@ export function runCommand(): Command {
       .option('--key <rawKey>', 'process only this raw key, as the on-drop trigger does ({"trigger":"object","key":…}); default: sweep the whole raw zone', rawKey)
       .option('--max-concurrency <n>', 'files transformed at once (the Map state\'s MaxConcurrency; 0 = no limit)', count)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
+      .option('--dry-run', 'list the files the run would process and why (new, changed, gone, …), and write nothing')
       .option('--json', 'print the run report as one JSON object on stdout (one line per run: a run past its file cap is followed by its successor)'),
   )
     .addHelpText('after', `
@@ -49,6 +53,7 @@ Examples:
   npx sluice run                                   sweep ./lake/raw
   npx sluice run --lake ~/lakes/sales --all        another lake; list every file in the summary
   npx sluice run --key orders/orders-2024-05.csv   one dropped file, as the on-drop trigger does
+  npx sluice run --dry-run                         what a run would process, and why
   npx sluice run --json > report.json              the run report as JSON`)
     .action(async (flags: RunFlags) => {
       const { deps, root } = lakeFromFlags(flags)
@@ -58,6 +63,7 @@ Examples:
         ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),
         ...(flags.maxConcurrency !== undefined ? { maxConcurrency: flags.maxConcurrency } : {}),
       }
+      if (flags.dryRun) return printDryRun(deps, input, flags)
       // After each Load the workflow's UpdateSite step rewrites <lake>/site/, as the Site Lambda does on AWS.
       const site = localSiteStep(deps, root, flags.s3Endpoint ? undefined : join(root, 'curated'))
       await runAndReport(deps, input, flags, site)
@@ -75,11 +81,15 @@ export async function runAndReport(
   site?: RunOptions['site'],
 ): Promise<void> {
   const chain: { runId?: string; input: unknown }[] = [{ input }]
+  // Staging that runs killed before they could clean up left behind.
+  await removeDeadStaging(deps.curated)
   for (let next = chain.shift(); next; next = chain.shift()) {
     const board = flags.json ? undefined : new ProgressBoard()
+    const runId = next.runId ?? newRunId()
+    const staging = await holdStaging(deps.curated, runId)
     try {
-      const onSuccessor = (runId: string, successorInput: unknown) => chain.push({ runId, input: successorInput })
-      const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, ...(site ? { site } : {}), ...(next.runId ? { runId: next.runId } : {}) })
+      const onSuccessor = (successor: string, successorInput: unknown) => chain.push({ runId: successor, input: successorInput })
+      const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, runId, ...(site ? { site } : {}) })
       board?.stop()
       process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
       if (failure) {
@@ -88,6 +98,14 @@ export async function runAndReport(
       }
     } finally {
       board?.stop()
+      // Whatever the run left staged is of no use once it has ended.
+      await staging.release()
     }
   }
+}
+
+/** `--dry-run`: prints what a run with this input would process, and writes nothing. */
+export async function printDryRun(deps: LakeDeps, input: unknown, flags: { json?: boolean }): Promise<void> {
+  const planned = await dryRun(deps, input)
+  process.stdout.write(flags.json ? `${JSON.stringify(planned)}\n` : formatDryRun(planned))
 }

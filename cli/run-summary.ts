@@ -7,10 +7,11 @@ type FileEntry = RunReport['files'][number]
 const QUIET_OUTCOMES = new Set(['loaded', 'empty', 'skipped'])
 
 /**
- * A file worth a line of its own: it did not load cleanly, some of its rows were rejected, or
- * some of its values went to `__string` variant columns.
+ * A file worth a line of its own: it did not load cleanly, some of its rows were rejected, some
+ * of its values went to `__string` variant columns, or its load has warnings (a guessed
+ * encoding, a skipped preamble, …), which the run must show and not only its receipt.
  */
-export const needsAttention = (f: FileEntry) => !QUIET_OUTCOMES.has(f.outcome) || f.rowsRejected > 0 || variantValuesOf(f) > 0
+export const needsAttention = (f: FileEntry) => !QUIET_OUTCOMES.has(f.outcome) || f.rowsRejected > 0 || variantValuesOf(f) > 0 || (f.warnings?.length ?? 0) > 0
 
 /** The outcome column: a file that loaded with values in variant columns says so. */
 function outcomeCell(f: FileEntry): string {
@@ -20,8 +21,8 @@ function outcomeCell(f: FileEntry): string {
 
 /**
  * The run report for a terminal: totals per dataset first, then only the files that failed,
- * were quarantined, rejected rows or wrote values to variant columns (every file with `all`),
- * then the run's totals line.
+ * were quarantined, rejected rows, wrote values to variant columns or have warnings (every file
+ * with `all`), then the run's totals line.
  */
 export function formatRunSummary(report: RunReport, options: { all?: boolean } = {}): string {
   const t = report.totals
@@ -54,16 +55,18 @@ export function formatRunSummary(report: RunReport, options: { all?: boolean } =
       'rows in': f.rowsIn,
       loaded: f.rowsOut,
       rejected: f.rowsRejected,
-      note: [f.reason, f.note].filter(Boolean).join('; ') || (f.warnings ?? []).join('; '),
+      note: [f.reason, f.note, ...(f.warnings ?? [])].filter(Boolean).join('; '),
     }))
     sections.push(formatTable(['dataset', 'file', 'outcome', 'rows in', 'loaded', 'rejected', 'note'], rows))
   }
   const hidden = report.files.length - listed.length
   const variantTotal = report.files.reduce((n, f) => n + variantValuesOf(f), 0)
+  const warned = report.files.filter((f) => (f.warnings?.length ?? 0) > 0).length
   const totals =
     `run ${report.runId}: ${t.files} file(s) processed (${t.loaded} loaded, ${t.empty} empty, ${t.failed} failed${t.quarantined ? `, ${t.quarantined} quarantined` : ''}), ` +
     `${t.skipped} already loaded and skipped; ${t.rowsIn} rows in, ${t.rowsOut} loaded, ${t.rowsRejected} rejected` +
     (variantTotal > 0 ? `; ${variantTotal} value(s) fit neither their column's type nor a widening of it and went to __string variant columns (see the warnings)` : '') +
+    (warned > 0 ? `; ${warned} file(s) with warnings (listed above)` : '') +
     (t.retracted > 0 ? `; ${t.retracted} deleted file(s) retracted (${t.rowsRetracted} rows)` : '') +
     (t.superseded > 0 ? `; ${t.superseded} superseded by a newer version` : '') +
     (t.pending > 0 ? `\n${t.pending} file(s) still pending${report.successor ? `: handed to run ${report.successor}` : ''}` : '') +

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url'
 import { formatTable } from './format-table'
 import { DEFAULT_LAKE, localLake } from './local/local-lake'
 import { runLocally } from './local-run'
+import { newRunId } from './local/run-workflow'
+import { holdStaging, removeDeadStaging } from './local/staging-lease'
 import { ProgressBoard } from './progress-board'
 import { openLakeQuery } from './query/lake-query'
 import { partitionFiles } from './query/partition-files'
@@ -35,7 +37,13 @@ async function main(): Promise<void> {
   process.stdout.write(`Running the workflow over ${lake.root} …\n`)
   const board = new ProgressBoard(process.stdout)
   const updateSite = localSiteStep(lake, lake.root, join(lake.root, 'curated'))
-  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board, site: updateSite }).finally(() => board.stop())
+  await removeDeadStaging(lake.curated)
+  const runId = newRunId()
+  const staging = await holdStaging(lake.curated, runId)
+  const { report, failure } = await runLocally(lake, { trigger: 'schedule' }, { board, site: updateSite, runId }).finally(async () => {
+    board.stop()
+    await staging.release()
+  })
   process.stdout.write(`\n${formatRunSummary(report)}`)
   if (failure) process.stdout.write(`The run ended in ${failure.error}: ${failure.cause}\n`)
 

@@ -200,7 +200,7 @@ export class Zones extends Construct {
     )
   }
 
-  /** HandOff: read and rewrite run reports under `_runs/`, nothing else. Sets CURATED_BUCKET. */
+  /** HandOff: read and rewrite run reports under `_runs/`, and write its successor's carried failures there; nothing else. Sets CURATED_BUCKET. */
   bindRunReportWriter(fn: LambdaFunction): void {
     fn.addEnvironment('CURATED_BUCKET', this.curated.bucketName)
     this.allowPrefixList(fn, ['_runs/'])

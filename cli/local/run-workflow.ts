@@ -11,7 +11,8 @@ import { DEFAULT_PLAN_SETTINGS, type LakeDeps, type PlanSettings } from '../../f
 import type { LoadRequest, PlannedBatch, TransformBatchEvent, TransformEvent } from '../../functions/core/lake/workflow-types'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../../functions/core/compaction/merge-plan'
 import { compactStep, type CompactEvent } from '../../functions/compact/compact-step'
-import { TransientStorageError } from '../../functions/core/errors'
+import { InvalidInputError, TransientStorageError } from '../../functions/core/errors'
+import { runReportKey } from '../../functions/core/lake/lake-layout'
 import { asLambda, limitedStateMachine } from './execution-limits'
 import { standInForDistributedMaps } from './distributed-map'
 
@@ -93,6 +94,9 @@ export async function loadDefinition(arns: Record<string, string> = LOCAL_ARNS):
   return JSON.parse(resolved) as object
 }
 
+/** A run id no other run has: the start time, then random digits. */
+export const newRunId = () => `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
+
 /**
  * Errors that fail a whole Transform invocation: transient ones, which the workflow retries,
  * and a Lambda error (`Lambda.TooManyRequestsException`, …) that a wrapped conversion throws
@@ -134,7 +138,10 @@ export async function runWorkflow(deps: LakeDeps, input: unknown, options: RunOp
     signal: stopped.signal,
     retryIntervals: options.retryIntervals,
   })
-  const runId = options.runId ?? `local-${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`
+  const runId = options.runId ?? newRunId()
+  if (options.runId !== undefined && (await deps.curated.head(runReportKey(runId)))) {
+    throw new InvalidInputError(`run: run id ${runId} was used by an earlier run (its report is ${runReportKey(runId)}); leave the run id out, and a new one is made`)
+  }
   const machine = limitedStateMachine(maps.definition as never, { validationOptions: { noValidate: true } }, maps.distributed)
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: { ...handlers, ...maps.handlers } as never, ...(options.retryIntervals ? { retryIntervalOverrides: options.retryIntervals } : {}) },

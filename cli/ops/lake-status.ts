@@ -73,10 +73,11 @@ export async function lakeStatus(deps: { raw: ObjectStore; curated: ObjectStore;
     }
     for (const [key, object] of [...raw].filter(([k]) => datasetOfKey(k) === dataset)) {
       const inLedger = committed.get(`${fileId(key)}--${versionId(object.etag)}`)
-      if (inLedger === generation) continue
       const q = quarantined.get(key)
+      // A reprocess quarantines a version that stays loaded in the table, as its receipt says.
+      if (inLedger === generation && !q) continue
       const failure = lastFailure.get(key)
-      if (q) status.quarantined.push({ key, reason: q.reason, runId: q.runId, at: q.quarantinedAt })
+      if (q) status.quarantined.push({ key, reason: inLedger === generation ? `${q.reason} (its earlier load stays in the table)` : q.reason, runId: q.runId, at: q.quarantinedAt })
       else if (failure) status.failed.push(failure)
       else status.pending.push({ key, reason: inLedger !== undefined ? 'loaded into a table generation swapped out since' : live.some((h) => h.key === key) ? 'changed since it was loaded' : 'new' })
     }

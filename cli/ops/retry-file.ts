@@ -1,5 +1,7 @@
 import { datasetOfKey, fileId } from '../../functions/core/lake/lake-layout'
-import { ledgerPrefix, parseLedgerKey } from '../../functions/core/lake/ledger'
+import { headKey, ledgerPrefix, parseLedgerKey, type LedgerRecord } from '../../functions/core/lake/ledger'
+import { generationOf } from '../../functions/core/lake/generation'
+import type { Catalog } from '../../functions/core/lake/catalog'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import type { QuarantineRecord } from '../../functions/core/lake/quarantine'
 import { NotFoundError } from '../lake-checks'
@@ -18,7 +20,21 @@ export async function releaseQuarantine(curated: ObjectStore, key: string): Prom
     const text = await curated.readText(o.key)
     if (text) found.push({ key: o.key, record: JSON.parse(text) as QuarantineRecord })
   }
-  if (found.length === 0) throw new NotFoundError(`retry: ${key} is not quarantined (\`sluice status\` lists the quarantined files)`)
+  if (found.length === 0) throw new NotFoundError(`retry: ${key} is not quarantined (\`sluice status\` lists the quarantined files; \`sluice reprocess ${dataset}\` loads loaded files again under a changed contract)`)
   await curated.delete(found.map((f) => f.key))
   return found.map((f) => f.record)
+}
+
+/**
+ * Whether the raw file's current version is loaded in its table as it is live (a retry then
+ * skips it: only `sluice reprocess` loads it again, e.g. under a changed contract).
+ */
+export async function loadedAlready(deps: { raw: ObjectStore; curated: ObjectStore; catalog: Pick<Catalog, 'getTable'>; database: string }, key: string): Promise<boolean> {
+  const dataset = datasetOfKey(key)
+  const raw = await deps.raw.head(key)
+  const text = dataset && raw ? await deps.curated.readText(headKey(dataset, fileId(key))) : undefined
+  if (!dataset || !raw || !text) return false
+  const head = JSON.parse(text) as LedgerRecord
+  const live = generationOf(await deps.catalog.getTable(deps.database, dataset))
+  return head.state === 'committed' && head.etag === raw.etag && (head.generation ?? '') === live
 }

@@ -8,6 +8,7 @@ import { parseWorkflowInput, planBatch, requestedConcurrency, type PlannedFile }
 import { shadowCatalog } from '../adapters/shadow-catalog'
 import { failureCause, type RunReport } from '../core/lake/run-report'
 import type { LakeDeps, PlanSettings } from '../core/lake/step-deps'
+import { carriedFailures } from '../core/lake/successor'
 import type { ObjectInfo } from '../core/lake/object-store'
 import type { TableInput } from '../core/lake/catalog'
 import type { PlannedBatch, TableColumns } from '../core/lake/workflow-types'
@@ -59,7 +60,15 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   }
   const reportText = await deps.curated.readText(runReportKey(event.runId))
   const report = reportText ? (JSON.parse(reportText) as RunReport) : undefined
+  if (report && report.startedAt !== event.startTime) {
+    // Another execution of that name (e.g. of a state machine deployed again) owns the report
+    // and the staging area: sharing them would mix two runs' files.
+    throw new InvalidInputError(`plan: run id ${event.runId} was used by an execution started at ${report.startedAt} (its report is ${runReportKey(event.runId)}); start this one under another name`)
+  }
   const reported = report?.files.length ?? 0
+  // Versions this run reported, or that failed earlier in its chain of executions, are not
+  // planned again in it: every turn plans only files new to the execution, so it ends.
+  const failedBefore = await carriedFailures(deps.curated, event.runId)
   const room = Math.max(0, settings.maxFilesPerRun - reported)
   const base = {
     runId: event.runId,
@@ -76,7 +85,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
     const generation = generationFor(event.runId)
     const live = await deps.catalog.getTable(deps.database, trigger.dataset)
     if (generationOf(live) !== generation) {
-      const batch = await rebuildBatch(deps, settings, trigger.dataset, generation, objects, report, room)
+      const batch = await rebuildBatch(deps, settings, trigger.dataset, generation, objects, report, room, failedBefore)
       return { ...base, ...batch, excise: {}, contracts: await contractsOf(deps, batch.items), tables: await shadowColumns(deps, trigger.dataset, generation) }
     }
     // Swapped in: what is left is a sweep of the dataset (files changed or added meanwhile).
@@ -96,7 +105,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   // sweep's listing predates every commit of its execution, so it cannot tell: such a version
   // is loaded again by the next sweep, which lists the ledger anew.
   const swappedOut = (key: string, etag: string) => !sweep && ledger.stale.has(`${fileId(key)}--${versionId(etag)}`)
-  const doneInRun = new Set((report?.files ?? []).filter((f) => !(COMMITTED.has(f.outcome) && swappedOut(f.key, f.etag))).map((f) => `${f.key}\n${f.etag}`))
+  const doneInRun = new Set([...failedBefore, ...(report?.files ?? []).filter((f) => !(COMMITTED.has(f.outcome) && swappedOut(f.key, f.etag))).map((f) => `${f.key}\n${f.etag}`)])
   const batch = planBatch({
     objects, gone, committed: ledger.committed, intents: ledger.expired, quarantined: ledger.quarantined, stale: ledger.stale, doneInRun, ...settings, batchSize: Math.min(settings.batchSize, room),
   })
@@ -131,10 +140,11 @@ async function liveTables(deps: LakeDeps, datasets: string[]): Promise<Map<strin
  * The next batch of a reprocess: the dataset's raw files not built into the generation yet, nor
  * reported by this run (a file that failed is not tried twice). The items of the final batch
  * are marked `last`, so that its Load swaps the generation in; when nothing is left to build,
- * one item without a file carries that mark.
+ * one item without a file carries that mark, and when nothing was built either, no item: the
+ * rebuild has nothing to swap in, and the execution ends.
  */
 async function rebuildBatch(
-  deps: LakeDeps, settings: PlanSettings, dataset: string, generation: string, objects: ObjectInfo[], report: RunReport | undefined, room: number,
+  deps: LakeDeps, settings: PlanSettings, dataset: string, generation: string, objects: ObjectInfo[], report: RunReport | undefined, room: number, failedBefore: string[],
 ): Promise<Pick<PlannedBatch, 'items' | 'more' | 'pending' | 'skipped'>> {
   const built = new Set<string>()
   for await (const o of deps.curated.list(rebuildPrefix(dataset, generation))) {
@@ -144,11 +154,14 @@ async function rebuildBatch(
   if (objects.length === 0 && built.size === 0) {
     throw new InvalidInputError(`reprocess: the raw zone holds no files of dataset ${dataset}; there is nothing to rebuild it from (\`sluice drop ${dataset}\` removes its table)`)
   }
-  const doneInRun = new Set((report?.files ?? []).map((f) => `${f.key}\n${f.etag}`))
+  const doneInRun = new Set([...failedBefore, ...(report?.files ?? []).map((f) => `${f.key}\n${f.etag}`)])
   const batch = planBatch({ objects, gone: [], committed: built, intents: new Set(), doneInRun, ...settings, batchSize: Math.min(settings.batchSize, room) })
   const rebuild = batch.more ? { generation } : { generation, last: true as const }
   const items: PlannedFile[] = batch.items.map((i) => ({ ...i, rebuild }))
-  if (items.length === 0 && !batch.more) items.push({ key: '', etag: '', size: 0, dataset, fileId: '', retract: true, rebuild })
+  // With nothing left to build, the closing item swaps in what was built. When nothing was
+  // (every file failed in this run), there is nothing to swap in: the table stays as it is and
+  // the execution ends with its failures, rather than closing an empty rebuild at every turn.
+  if (items.length === 0 && !batch.more && built.size > 0) items.push({ key: '', etag: '', size: 0, dataset, fileId: '', retract: true, rebuild })
   return { items, more: batch.more, pending: batch.pending, skipped: 0 }
 }
 

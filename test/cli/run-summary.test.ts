@@ -83,3 +83,20 @@ describe('the run summary of a file with values in variant columns', () => {
     expect(text).toContain("1 value(s) fit neither their column's type nor a widening of it and went to __string variant columns")
   })
 })
+
+describe('the run summary of files with warnings', () => {
+  it('lists a file that loaded cleanly but with warnings, with them, and counts such files in the totals', () => {
+    // Prepare
+    const warned = { ...file('sales/q1.csv', 'loaded', 12), warnings: ['encoding: no BOM and not UTF-8; read as windows-1252 (add "encoding": "windows-1252" to the contract)'] }
+    const failed = { ...file('sales/q2.csv', 'failed', 0, 0, 'CsvFormatError: unterminated quote at line 4'), warnings: ['header: line 1 is a title row, skipped'] }
+
+    // Act
+    const text = formatRunSummary(report([file('sales/q0.csv', 'loaded', 12), warned, failed]))
+
+    // Assess
+    expect(text).toMatch(/sales\/q1\.csv\s+loaded\s+12\s+12\s+0\s+encoding: no BOM and not UTF-8; read as windows-1252/)
+    expect(text).toContain('CsvFormatError: unterminated quote at line 4; header: line 1 is a title row, skipped')
+    expect(text).not.toContain('sales/q0.csv')
+    expect(text).toContain('2 file(s) with warnings (listed above)')
+  })
+})

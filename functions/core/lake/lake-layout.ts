@@ -41,6 +41,13 @@ export const rejectsTable = (dataset: string) => `${dataset}__rejects`
 export const runReportKey = (runId: string) => `_runs/${runId}.json`
 /** One loop's batch: its items, shared fields and Map run results (`loop` is the files reported before it). */
 export const batchPrefix = (runId: string, loop: number) => `_batches/${runId}/${String(loop).padStart(7, '0')}/`
+/**
+ * File versions that failed earlier in a chain of executions (a run and the successors it handed
+ * its backlog to): the successor `runId` does not plan them again, so that a chain ends. Beside
+ * the run reports, which HandOff may write and Plan read; not `.json`, so no reader of the
+ * reports takes it for one.
+ */
+export const carriedFailuresKey = (runId: string) => `_runs/${runId}.carried-failures`
 export const stagingPrefix = (runId: string, id: string) => `_staging/${runId}/${id}/`
 export const stagedResultKey = (runId: string, id: string) => `_staging/${runId}/${id}.json`
 /** One conversion of a split file's range: `<prefix>.json` records it, its parts go under `<prefix>/`. */
