@@ -2,8 +2,6 @@ import { Command, InvalidArgumentError } from 'commander'
 import { join } from 'node:path'
 import { assertLakeFolder } from './lake-checks'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
-import { writeLocalSite } from './site/local-site'
-import { serveFolder } from './site/serve-site'
 import { UsageError } from './usage-error'
 
 interface SiteFlags extends LakeFlags {
@@ -29,12 +27,13 @@ export function siteCommand(): Command {
       .addHelpText('after', `
 Examples:
   npx sluice site                         write ./lake/site/ and print its index
-  npx sluice site --lake ~/lakes/sales    another lake
+  npx sluice site --lake ./lake           a lake folder
   npx sluice site --serve --port 8081     write it, then serve it on http://127.0.0.1:8081/`),
   ).action(async (flags: SiteFlags) => {
     if (flags.port !== undefined && !flags.serve) throw new UsageError('--port needs --serve')
-    const { deps, root } = lakeFromFlags(flags)
+    const { deps, root } = await lakeFromFlags(flags)
     await assertLakeFolder(root)
+    const [{ writeLocalSite }, { serveFolder }] = await Promise.all([import('./site/local-site'), import('./site/serve-site')])
     const site = await writeLocalSite(deps, root, flags.s3Endpoint ? undefined : join(root, 'curated'))
     process.stdout.write(`Wrote ${site.pages} pages (${site.datasets} datasets, ${site.files} files) to ${site.folder}/\nOpen ${join(site.folder, 'index.html')}\n`)
     if (!flags.serve) return

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { opsClients } from '../../cli/aws/aws-clients'
 import { athenaQuery } from '../../cli/aws/athena-query'
+import { collectRows } from '../../cli/query/row-stream'
 import { listExecutions, startExecution, waitForExecution } from '../../cli/aws/executions'
 import { findStack, type StackInfo } from '../../cli/aws/stack-info'
 import { STACK_OUTPUTS } from '../../functions/core/lake/stack-outputs'
@@ -168,7 +169,7 @@ describe('Athena queries', () => {
       ResultSet: { ResultSetMetadata: meta, Rows: [{ Data: [{ VarCharValue: 'pending' }, {}] }] },
     })
 
-    const result = await athenaQuery(clients, STACK, 'SELECT status, count(*) n FROM orders GROUP BY 1', { intervalMs: 1, sleep: noSleep })
+    const result = await collectRows(await athenaQuery(clients, STACK, 'SELECT status, count(*) n FROM orders GROUP BY 1', { intervalMs: 1, sleep: noSleep }))
 
     expect(athena.commandCalls(StartQueryExecutionCommand)[0].args[0].input).toEqual({
       QueryString: 'SELECT status, count(*) n FROM orders GROUP BY 1', WorkGroup: 'sluice-wg', QueryExecutionContext: { Database: 'sluice' },

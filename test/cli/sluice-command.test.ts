@@ -14,9 +14,13 @@ interface CliResult {
   stderr: string
 }
 
-/** The environment without what an enclosing `npm test` set, as a user's shell has it. */
+/**
+ * The environment without what an enclosing `npm test` set, as a user's shell has it; the
+ * command runs from the TypeScript (test/cli/cli-build.test.ts runs the build).
+ */
 function userEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD'))
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'SLUICE_LAKE'))
+  return { ...env, SLUICE_FROM_SOURCE: '1' }
 }
 
 function run(file: string, args: string[], cwd: string): Promise<CliResult> {
@@ -107,11 +111,11 @@ describe('the sluice command', () => {
   })
 
   it.each([
-    ['a --lake that does not exist', ['run', '--lake', './lkae'], /^sluice: NotFoundError: lake: no folder .*lkae; /],
-    ['a --lake without raw/ or curated/ to query', ['query', 'SELECT 1', '--lake', 'not-a-lake'], /^sluice: NotFoundError: lake: .*not-a-lake holds neither raw\/ nor curated\//],
+    ['a --lake that does not exist', ['run', '--lake', './lkae'], /^sluice run: lake: no folder .*lkae; /],
+    ['a --lake without raw/ or curated/ to query', ['query', 'SELECT 1', '--lake', 'not-a-lake'], /^sluice query: lake: .*not-a-lake holds neither raw\/ nor curated\//],
     ['a --lake without raw/ or curated/ to list', ['tables', '--lake', 'not-a-lake'], /holds neither raw\/ nor curated\//],
-    ['a --key that does not exist', ['run', '--lake', 'mylake', '--key', 'orders/orders-2024-5.csv'], /^sluice: NotFoundError: run: no raw key orders\/orders-2024-5\.csv in .*; nearest: orders\/orders-2024-05\.csv, orders\/orders-2024-06\.csv, /],
-    ['a query of an unknown table', ['query', 'SELECT * FROM orderz', '--lake', 'mylake'], /^sluice: NotFoundError: query: no table orderz in database sluice; tables: .*\borders, orders__rejects\b/],
+    ['a --key that does not exist', ['run', '--lake', 'mylake', '--key', 'orders/orders-2024-5.csv'], /^sluice run: no raw key orders\/orders-2024-5\.csv in .*; nearest: orders\/orders-2024-05\.csv, orders\/orders-2024-06\.csv, /],
+    ['a query of an unknown table', ['query', 'SELECT * FROM orderz', '--lake', 'mylake'], /^sluice query: no table orderz in database sluice; tables: .*\borders, orders__rejects\b/],
   ])('fails %s with one line, exit 1', async (_case, args, line) => {
     // Act
     const result = await sluice(home, ...args)
@@ -190,9 +194,9 @@ describe('the sluice command', () => {
     expect((JSON.parse(rows.stdout) as unknown[]).length).toBe(receipt.rowsLoaded)
     expect(JSON.parse(broken.stdout)).toMatchObject({ key: 'orders/broken.csv', status: 'quarantined', rowsLoaded: 0, reason: expect.stringMatching(/^BinaryInputError: /) })
     expect(typo.code).toBe(1)
-    expect(typo.stderr).toMatch(/^sluice: NotFoundError: receipt: no raw key orders\/orders-2024-6\.csv and no receipt of it; nearest: orders\/orders-2024-06\.csv, orders\/orders-2024-05\.csv/)
+    expect(typo.stderr).toMatch(/^sluice receipt: no raw key orders\/orders-2024-6\.csv and no receipt of it; nearest: orders\/orders-2024-06\.csv, orders\/orders-2024-05\.csv/)
     expect(notData.code).toBe(2)
-    expect(notData.stderr).toMatch(/^sluice receipt: receipt: _contracts\/payments\.json is not a raw data key/)
+    expect(notData.stderr).toMatch(/^sluice receipt: _contracts\/payments\.json is not a raw data key/)
   }, 240_000)
 
   it('compacts the small parts of a dataset, keeping its rows', async () => {
@@ -216,6 +220,6 @@ describe('the sluice command', () => {
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout))
     expect(JSON.parse(after.stdout)).toEqual([{ n: 144, files: 3 }])
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toMatch(/^sluice: NotFoundError: compact: no dataset custmers in the lake; datasets: customers, orders, payments/)
+    expect(unknown.stderr).toMatch(/^sluice compact: no dataset custmers in the lake; datasets: customers, orders, payments/)
   }, 240_000)
 })
