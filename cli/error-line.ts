@@ -7,6 +7,6 @@ export function errorLine(command: string, error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
   const first = message.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? 'failed'
   const name = command.split(' ').at(-1)!
-  const text = first.replace(/^(?:[A-Za-z]*Error: )+/, '').replace(new RegExp(`^${name}: `), '')
+  const text = first.replace(/^(?:[A-Za-z ]*Error: )+/, '').replace(new RegExp(`^${name}: `), '')
   return `${command}: ${text}`
 }

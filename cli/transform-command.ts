@@ -52,7 +52,7 @@ Exit status: 0 when the file was transformed, also when some rows were rejected;
 2 for a usage error. A failed file leaves no output behind.
 
 Examples:
-  npx sluice transform sample-data/orders/orders-2024-05.csv --out /tmp/orders.parquet
+  npx sluice transform sample-data/orders/orders-2024-05.csv --out orders.parquet
   npx sluice transform data.csv.gz --out data.parquet --contract data.contract.json --output json`,
     )
     .action(async (input: string, flags: TransformFlags) => {

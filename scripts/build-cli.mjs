@@ -8,7 +8,9 @@ import { dirname, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const outdir = resolve(root, 'dist')
+// dist/, or the folder given (a test builds into one of its own; it must be inside the package,
+// where node_modules is found).
+const outdir = resolve(root, process.argv[2] ?? 'dist')
 
 // A module finds its files with `new URL('<relative path>', import.meta.url)`. In the build
 // every module lives in dist/, so such a path is rebased from the source's folder to dist/.

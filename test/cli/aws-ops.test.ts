@@ -184,3 +184,28 @@ describe('Athena queries', () => {
     await expect(athenaQuery(clients, STACK, 'SELECT * FROM nope', { intervalMs: 1, sleep: noSleep })).rejects.toThrow(/query q2 failed: TABLE_NOT_FOUND/)
   })
 })
+
+describe('Athena results', () => {
+  it('are read a page at a time, the next page only when the rows before it were taken', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q3' })
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } })
+    const meta = { ColumnInfo: [{ Name: 'n', Type: 'integer' }] }
+    const page = (n: number) => ({ Data: [{ VarCharValue: String(n) }] })
+    athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q3', NextToken: undefined }).resolves({ ResultSet: { ResultSetMetadata: meta, Rows: [{ Data: [{ VarCharValue: 'n' }] }, page(1)] }, NextToken: 't2' })
+    athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q3', NextToken: 't2' }).resolves({ ResultSet: { ResultSetMetadata: meta, Rows: [page(2)] }, NextToken: 't3' })
+    athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q3', NextToken: 't3' }).resolves({ ResultSet: { ResultSetMetadata: meta, Rows: [page(3)] } })
+
+    const stream = await athenaQuery(clients, STACK, 'SELECT n FROM t', { intervalMs: 1, sleep: noSleep })
+    const batches = stream.batches[Symbol.asyncIterator]()
+    const first = await batches.next()
+    const requestedAfterFirst = athena.commandCalls(GetQueryResultsCommand).length
+    const rest = []
+    for (let b = await batches.next(); !b.done; b = await batches.next()) rest.push(b.value.rows())
+
+    expect(stream.columns).toEqual(['n'])
+    expect(first.value!.rows()).toEqual([['1']])
+    expect(requestedAfterFirst).toBe(1)
+    expect(rest).toEqual([[['2']], [['3']]])
+    expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(3)
+  })
+})

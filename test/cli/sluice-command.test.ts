@@ -23,9 +23,9 @@ function userEnv(): NodeJS.ProcessEnv {
   return { ...env, SLUICE_FROM_SOURCE: '1' }
 }
 
-function run(file: string, args: string[], cwd: string): Promise<CliResult> {
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((done) => {
-    execFile(file, args, { cwd, env: userEnv() }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env: { ...userEnv(), ...env } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
       done({ code, stdout, stderr })
     })
@@ -84,6 +84,35 @@ describe('the sluice command', () => {
     expect(result.code).toBe(0)
     expect((JSON.parse(result.stdout) as { table: string }[]).map((t) => t.table)).toContain('sluice.orders')
   })
+
+  it('finds the lake in SLUICE_LAKE, else in sluice.config.json, and gives table columns as an array in JSON', async () => {
+    // Prepare
+    await sluice(home, 'run', '--lake', 'mylake')
+    const configured = join(home, 'configured')
+    mkdirSync(configured)
+    writeFileSync(join(configured, 'sluice.config.json'), JSON.stringify({ lake: '../mylake' }))
+    const broken = join(home, 'broken-config')
+    mkdirSync(broken)
+    writeFileSync(join(broken, 'sluice.config.json'), JSON.stringify({ lkae: '../mylake' }))
+
+    // Act
+    const fromEnv = await run(process.execPath, [BIN, 'tables', '--output', 'json'], home, { SLUICE_LAKE: 'mylake' })
+    const fromConfig = await sluice(configured, 'status', '--output', 'csv')
+    const flagWins = await run(process.execPath, [BIN, 'status', '--lake', '../mylake', '--output', 'csv'], configured, { SLUICE_LAKE: 'nowhere' })
+    const badConfig = await sluice(broken, 'status')
+    const both = await sluice(home, 'tables', '--lake', 'mylake', '--json', '--output', 'csv')
+
+    // Assess
+    expect(fromEnv.code).toBe(0)
+    const orders = (JSON.parse(fromEnv.stdout) as { table: string; columns: { name: string; type: string }[] }[]).find((t) => t.table === 'sluice.orders')!
+    expect(orders.columns).toEqual(expect.arrayContaining([{ name: 'order_id', type: 'bigint' }, { name: 'status', type: 'string' }]))
+    expect(fromConfig.stdout).toMatch(/^dataset,last load,files,rows,pending,failed,quarantined\ncustomers,\S+,1,48,0,0,0\norders,\S+,2,113,0,0,0\n/)
+    expect(flagWins.stdout).toBe(fromConfig.stdout)
+    expect(badConfig.code).toBe(2)
+    expect(badConfig.stderr).toMatch(/^sluice status: config: \S+sluice\.config\.json has an unknown key "lkae"; it may set lake and database\n/)
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/^sluice tables: --json is --output json; it cannot go with --output csv\n/)
+  }, 240_000)
 
   it('prints its version with --version', async () => {
     // Act
@@ -164,7 +193,7 @@ describe('the sluice command', () => {
     expect((JSON.parse(status.stdout) as { dataset: string; rows: number }[]).map((s) => [s.dataset, s.rows])).toEqual([['customers', 48], ['orders', 113], ['payments', 69]])
     expect((JSON.parse(runs.stdout) as { trigger: string }[]).map((r) => r.trigger)).toEqual(['reprocess', 'schedule'])
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toMatch(/pass --yes to confirm without a terminal/)
+    expect(refused.stderr).toMatch(/^sluice drop: would remove table sluice\.orders, .*; pass --yes to confirm without a terminal\n/)
     expect(badName.code).toBe(2)
     expect(dropped.code).toBe(0)
     expect(dropped.stdout).toMatch(/^dropped table sluice\.orders, table sluice\.orders__rejects, .*raw files stay/)
