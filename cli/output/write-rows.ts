@@ -15,7 +15,8 @@ export interface WriteRowsOptions {
 /**
  * Writes a query's rows as they arrive. csv, json and jsonl hold one batch at a time and wait
  * for `out` to drain when it is full, so any size streams in constant memory; a table keeps
- * the rows it shows and only counts the rest. Returns the number of rows.
+ * the rows it shows and counts the rest (with the stream's count when it has one). Returns the
+ * number of rows.
  */
 export async function writeRows(out: Writable, stream: RowStream, format: OutputFormat, options: WriteRowsOptions): Promise<number> {
   const { columns } = stream
@@ -23,9 +24,16 @@ export async function writeRows(out: Writable, stream: RowStream, format: Output
   let count = 0
   if (format === 'table') {
     const shown: Record<string, unknown>[] = []
-    for await (const batch of stream.batches) {
-      if (shown.length < options.maxRows) for (const values of batch.rows().slice(0, options.maxRows - shown.length)) shown.push(asObject(values))
-      count += batch.size
+    const batches = stream.batches[Symbol.asyncIterator]()
+    let next = await batches.next()
+    for (; !next.done && shown.length < options.maxRows; next = await batches.next()) {
+      for (const values of next.value.rows().slice(0, options.maxRows - shown.length)) shown.push(asObject(values))
+      count += next.value.size
+    }
+    if (!next.done) {
+      const total = await stream.count?.()
+      if (total !== undefined) count = total
+      else for (; !next.done; next = await batches.next()) count += next.value.size
     }
     const note = count > shown.length ? `(${shown.length} of ${count} rows shown; --output csv, json or jsonl prints every row)\n` : ''
     await write(out, formatTable(columns, shown, { width: options.width }) + note)

@@ -1,4 +1,4 @@
-import { DuckDBInstance, JsonDuckDBValueConverter, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
+import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
 import type { Catalog, TableInput } from '../../functions/core/lake/catalog'
 import { SluiceError } from '../../functions/core/errors'
 import { NotFoundError } from '../lake-checks'
@@ -55,7 +55,7 @@ export async function openLakeQuery(catalog: Catalog, database: string, files: P
         throw queryError(e as Error, database, tables.map((t) => t.Name))
       }
     }
-    return { columns, batches: batches() }
+    return { columns, batches: batches(), count: () => countRows(connection, sql) }
   }
   return {
     query: async (sql) => collectRows(await stream(sql)),
@@ -81,6 +81,23 @@ function queryError(e: Error, database: string, tables: string[]): SluiceError {
   const where = rest.find((l) => /^LINE \d+:/.test(l))
   const text = first!.replace(/^Failed to extract statements: /, '').replace(/^[A-Za-z ]+ Error: /, '')
   return new QueryError(`query: ${text}${where && !text.includes(where) ? ` (${where})` : ''}`, { cause: e })
+}
+
+/**
+ * The rows a single SELECT gives, counted by DuckDB (from Parquet metadata where it can)
+ * rather than fetched: fetched chunks hold native memory until the JS heap collects them,
+ * which counting alone never makes it do. Other SQL: undefined.
+ */
+async function countRows(connection: DuckDBConnection, sql: string): Promise<number | undefined> {
+  try {
+    const extracted = await connection.extractStatements(sql)
+    if (extracted.count !== 1 || (await extracted.prepare(0)).statementType !== StatementType.SELECT) return undefined
+    const body = sql.trim().replace(/;\s*$/, '')
+    const reader = await connection.runAndReadAll(`SELECT count(*) FROM (\n${body}\n)`)
+    return Number(reader.getRows()[0]![0])
+  } catch {
+    return undefined
+  }
 }
 
 /** BIGINT and larger come as strings from the JSON converter: numbers when exact. */

@@ -9,6 +9,11 @@ export interface RowBatch {
 export interface RowStream {
   columns: string[]
   batches: AsyncIterable<RowBatch>
+  /**
+   * The number of rows of the whole result, counted without fetching them (undefined when the
+   * query cannot be counted so); called once the rows wanted were taken from `batches`.
+   */
+  count?: () => Promise<number | undefined>
 }
 
 /** Every row of a stream as objects (for small results: tests, the quick start). */
