@@ -114,6 +114,28 @@ describe('the sluice command', () => {
     expect(both.stderr).toMatch(/^sluice tables: --json is --output json; it cannot go with --output csv\n/)
   }, 240_000)
 
+  it('reads the SQL of a query from -f, or from stdin', async () => {
+    // Prepare
+    await sluice(home, 'run', '--lake', 'mylake')
+    writeFileSync(join(home, 'count.sql'), 'SELECT count(*) AS n\nFROM orders;\n')
+
+    // Act
+    const fromFile = await sluice(home, 'query', '-f', 'count.sql', '--lake', 'mylake', '--output', 'csv')
+    const fromStdin = await new Promise<CliResult>((done) => {
+      const child = execFile(process.execPath, [BIN, 'query', '-', '--lake', 'mylake', '--output', 'jsonl'], { cwd: home, env: userEnv() }, (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
+      })
+      child.stdin!.end('SELECT status FROM orders ORDER BY order_id LIMIT 2')
+    })
+    const both = await sluice(home, 'query', 'SELECT 1', '-f', 'count.sql', '--lake', 'mylake')
+
+    // Assess
+    expect(fromFile).toEqual({ code: 0, stdout: 'n\n113\n', stderr: '' })
+    expect(fromStdin).toEqual({ code: 0, stdout: '{"status":"pending"}\n{"status":"shipped"}\n', stderr: '' })
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/^sluice query: give the SQL as an argument or with -f, not both\n/)
+  }, 240_000)
+
   it('prints its version with --version', async () => {
     // Act
     const result = await sluice(home, '--version')
