@@ -1,22 +1,31 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
-import { opsClients, type OpsClients } from './aws/aws-clients'
-import { athenaQuery } from './aws/athena-query'
-import { listExecutions, readRunReport, startExecution, waitForExecution } from './aws/executions'
-import { awsLakeStatus } from './aws/lake-status'
-import { findStack, type StackInfo, type StackOverrides } from './aws/stack-info'
-import { datasetArgument, formatStatus, needsAttention } from './lake-ops-command'
-import { formatTable } from './format-table'
+import type { OpsClients } from './aws/aws-clients'
+import type { StackInfo, StackOverrides } from './aws/stack-info'
+import { terminalWidth } from './format-table'
+import { datasetArgument, printStatus } from './lake-ops-command'
+import { printRecords } from './output/print-records'
+import { outputFormat, withOutputOption, type OutputFlags } from './output/output-format'
+import { writeRows } from './output/write-rows'
+import { readSql } from './query/sql-source'
+import { withQueryInputOptions } from './query-command'
 import { formatRunSummary } from './run-summary'
 
-interface AwsFlags {
+/** The AWS SDK and the ops built on it, loaded only when an aws command runs. */
+async function awsOps() {
+  const [clients, athena, executions, status, stack] = await Promise.all([
+    import('./aws/aws-clients'), import('./aws/athena-query'), import('./aws/executions'), import('./aws/lake-status'), import('./aws/stack-info'),
+  ])
+  return { ...clients, ...athena, ...executions, ...status, ...stack }
+}
+
+interface AwsFlags extends OutputFlags {
   stack: string
   region?: string
   stateMachineArn?: string
   curatedBucket?: string
   database?: string
   workGroup?: string
-  json?: boolean
 }
 
 const POLL_MS = 2000
@@ -36,10 +45,12 @@ const overrides = (f: AwsFlags): StackOverrides => ({
 })
 
 /** Starts an execution and, with `wait`, follows it and prints its run report. */
-async function startAndFollow(clients: OpsClients, stack: StackInfo, what: string | { reprocess: string } | undefined, f: { wait?: boolean; all?: boolean; json?: boolean }): Promise<void> {
+async function startAndFollow(clients: OpsClients, stack: StackInfo, what: string | { reprocess: string } | undefined, f: OutputFlags & { wait?: boolean; all?: boolean }): Promise<void> {
+  const json = outputFormat(f) === 'json'
+  const { startExecution, waitForExecution, readRunReport } = await awsOps()
   const started = await startExecution(clients, stack, what)
   if (!f.wait) {
-    process.stdout.write(f.json ? `${JSON.stringify(started)}\n` : `started ${started.name}\n  ${started.executionArn}\n`)
+    process.stdout.write(json ? `${JSON.stringify(started)}\n` : `started ${started.name}\n  ${started.executionArn}\n`)
     return
   }
   process.stderr.write(`started ${started.name}\n`)
@@ -54,10 +65,10 @@ async function startAndFollow(clients: OpsClients, stack: StackInfo, what: strin
   })
   if (process.stderr.isTTY) process.stderr.write('\n')
   const report = await readRunReport(clients, stack, final.name)
-  if (f.json) process.stdout.write(`${JSON.stringify({ execution: final, report })}\n`)
+  if (json) process.stdout.write(`${JSON.stringify({ execution: final, report })}\n`)
   else process.stdout.write(report ? formatRunSummary(report, { all: f.all }) : `${final.name}: ${final.status}, no files to process\n`)
   if (final.status !== 'SUCCEEDED') {
-    process.stderr.write(`sluice: execution ${final.name} ${final.status}: ${final.error ?? ''}${final.cause ? `: ${final.cause}` : ''}\n`)
+    process.stderr.write(`sluice aws: execution ${final.name} ${final.status}: ${final.error ?? ''}${final.cause ? `: ${final.cause}` : ''}\n`)
     process.exitCode = 1
   }
 }
@@ -74,97 +85,104 @@ Examples:
   npx sluice aws runs --limit 5
   npx sluice aws query "SELECT count(*) FROM orders"`)
   aws.addCommand(
-    withStackOptions(new Command('start'))
-      .description('Start an execution of the deployed workflow: a sweep of the raw bucket, or one key.')
+    withOutputOption(withStackOptions(new Command('start'))
+      .description('Start an execution of the deployed workflow: a sweep of the raw bucket, or one key.'), ['table', 'json'], 'the execution (and with --wait, the run report)')
       .option('--key <rawKey>', 'process this raw key only, as the on-drop trigger does')
       .option('--wait', 'follow the execution until it ends, then print its run report')
       .option('--all', 'with --wait: list every file in the summary, not only the failed, quarantined and rejecting ones')
-      .option('--json', 'print the execution (and with --wait, the run report) as JSON')
       .addHelpText('after', `
 Exit status: 0 when started (with --wait: when it succeeded); 1 when the execution failed (its error and cause are printed).
 
 Examples:
   npx sluice aws start --wait                              sweep the raw bucket now and follow the run
   npx sluice aws start --key orders/2024/orders-05.csv     one key, as the on-drop trigger does
-  npx sluice aws start --stack SluiceDev --region eu-west-1 --json`)
+  npx sluice aws start --stack SluiceDev --region eu-west-1 --output json`)
       .action(async (f: AwsFlags & { key?: string; wait?: boolean; all?: boolean }) => {
+        const { opsClients, findStack } = await awsOps()
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
         await startAndFollow(clients, stack, f.key, f)
       }),
   )
   aws.addCommand(
-    withStackOptions(new Command('reprocess'))
-      .description('Rebuild a dataset\'s table from its raw files through the deployed workflow (an execution with input {"trigger":"reprocess","dataset":…}); Athena sees the old table until the new one is complete.')
+    withOutputOption(withStackOptions(new Command('reprocess'))
+      .description('Rebuild a dataset\'s table from its raw files through the deployed workflow (an execution with input {"trigger":"reprocess","dataset":…}); Athena sees the old table until the new one is complete.'), ['table', 'json'], 'the execution (and with --wait, the run report)')
       .argument('<dataset>', 'the dataset (its table name), e.g. orders', datasetArgument)
       .option('--wait', 'follow the execution until it ends, then print its run report')
       .option('--all', 'with --wait: list every file in the summary, not only the failed, quarantined and rejecting ones')
-      .option('--json', 'print the execution (and with --wait, the run report) as JSON')
       .addHelpText('after', `
 Exit status: 0 when started (with --wait: when it succeeded); 1 when the execution failed.
 
 Examples:
   npx sluice aws reprocess orders --wait         after changing s3://<RawBucketName>/_contracts/orders.json
-  npx sluice aws reprocess orders --stack SluiceDev --json`)
+  npx sluice aws reprocess orders --stack SluiceDev --output json`)
       .action(async (dataset: string, f: AwsFlags & { wait?: boolean; all?: boolean }) => {
+        const { opsClients, findStack } = await awsOps()
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
         await startAndFollow(clients, stack, { reprocess: dataset }, f)
       }),
   )
   aws.addCommand(
-    withStackOptions(new Command('status'))
-      .description('Show each dataset of the deployed lake: its last load, its rows, the raw files pending, and the failed and quarantined files with their reasons (read from S3 and Glue).')
+    withOutputOption(withStackOptions(new Command('status'))
+      .description('Show each dataset of the deployed lake: its last load, its rows, the raw files pending, and the failed and quarantined files with their reasons (read from S3 and Glue).'), ['table', 'csv', 'json'], 'the status')
       .option('--raw-bucket <bucket>', 'instead of the stack output')
       .addHelpText('after', `
 Exit status: 0 when no file failed or is quarantined; 1 when one did.
 
 Examples:
   npx sluice aws status
-  npx sluice aws status --stack SluiceDev --json`)
+  npx sluice aws status --stack SluiceDev --output json`)
       .action(async (f: AwsFlags & { rawBucket?: string }) => {
+        const format = outputFormat(f)
+        const { opsClients, findStack, awsLakeStatus } = await awsOps()
         const clients = opsClients(f.region)
         const stack = await findStack(clients, { ...overrides(f), rawBucket: f.rawBucket })
-        const status = await awsLakeStatus(clients, stack)
-        process.stdout.write(f.json ? `${JSON.stringify(status)}\n` : formatStatus(status))
-        if (needsAttention(status)) process.exitCode = 1
+        printStatus(format, await awsLakeStatus(clients, stack))
       }),
   )
   aws.addCommand(
-    withStackOptions(new Command('runs'))
-      .description('List the most recent executions with their status.')
+    withOutputOption(withStackOptions(new Command('runs'))
+      .description('List the most recent executions with their status.'), ['table', 'csv', 'json'], 'the executions')
       .option('--limit <n>', 'how many', (v) => {
         const n = Number(v)
         if (!Number.isInteger(n) || n < 1 || n > 1000) throw new InvalidArgumentError('must be a whole number from 1 to 1000')
         return n
       }, 20)
-      .option('--json', 'print them as JSON')
       .addHelpText('after', `
 Examples:
   npx sluice aws runs
-  npx sluice aws runs --limit 5 --json`)
+  npx sluice aws runs --limit 5 --output json`)
       .action(async (f: AwsFlags & { limit: number }) => {
+        const format = outputFormat(f)
+        const { opsClients, findStack, listExecutions } = await awsOps()
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
         const runs = await listExecutions(clients, stack, f.limit)
         const rows = runs.map((r) => ({ name: r.name, status: r.status, started: r.startDate?.toISOString() ?? '', stopped: r.stopDate?.toISOString() ?? '' }))
-        process.stdout.write(f.json ? `${JSON.stringify(runs)}\n` : rows.length ? formatTable(['name', 'status', 'started', 'stopped'], rows) : 'no executions yet\n')
+        if (format === 'table' && rows.length === 0) process.stdout.write('no executions yet\n')
+        else printRecords(format, ['name', 'status', 'started', 'stopped'], rows, runs)
       }),
   )
   aws.addCommand(
-    withStackOptions(new Command('query'))
+    withOutputOption(withQueryInputOptions(withStackOptions(new Command('query'))
       .description('Run SQL with Athena in the stack\'s workgroup and database, and print the result.')
-      .argument('<sql>', 'the query')
-      .option('--json', 'print the rows as a JSON array of objects (values as Athena returns them: text)')
+      .argument('[sql]', 'the query; - or none with a pipe: read it from stdin')),
+    ['table', 'csv', 'json', 'jsonl'], 'the rows (values as Athena returns them: text)')
       .addHelpText('after', `
+The results are read a page at a time: csv, json and jsonl stream any size.
+
 Examples:
   npx sluice aws query "SELECT status, count(*) FROM orders GROUP BY 1"
-  npx sluice aws query "SELECT * FROM orders__rejects LIMIT 20" --json`)
-      .action(async (sql: string, f: AwsFlags) => {
+  npx sluice aws query "SELECT * FROM orders__rejects LIMIT 20" --output json
+  npx sluice aws query -f report.sql --output csv > report.csv`)
+      .action(async (argument: string | undefined, f: AwsFlags & { file?: string; maxRows: number }) => {
+        const format = outputFormat(f)
+        const sql = await readSql(argument, f.file)
+        const { opsClients, findStack, athenaQuery } = await awsOps()
         const clients = opsClients(f.region)
         const stack = await findStack(clients, overrides(f))
-        const result = await athenaQuery(clients, stack, sql, { intervalMs: 1000 })
-        process.stdout.write(f.json ? `${JSON.stringify(result.rows)}\n` : formatTable(result.columns, result.rows))
+        await writeRows(process.stdout, await athenaQuery(clients, stack, sql, { intervalMs: 1000 }), format, { maxRows: f.maxRows, width: terminalWidth() })
       }),
   )
   return aws

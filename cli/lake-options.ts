@@ -1,9 +1,8 @@
-import type { Command } from 'commander'
+import { Option, type Command } from 'commander'
 import { join } from 'node:path'
-import { s3Client } from '../functions/adapters/aws-clients'
-import { s3ObjectStore } from '../functions/adapters/s3-object-store'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
-import { DEFAULT_DATABASE, DEFAULT_LAKE, localLake } from './local/local-lake'
+import { readLakeConfig } from './lake-config'
+import { localLake } from './local/local-lake'
 import { partitionFiles, type PartitionFiles } from './query/partition-files'
 import { UsageError } from './usage-error'
 
@@ -15,24 +14,31 @@ export interface LakeFlags {
   curatedBucket?: string
 }
 
+const config = readLakeConfig()
+
 /** Adds the options every lake command shares. */
 export function withLakeOptions(command: Command): Command {
   return command
-    .option('--lake <dir>', 'the local lake folder: raw/, curated/ and catalog/', DEFAULT_LAKE)
-    .option('--database <name>', 'catalog database of the curated tables', DEFAULT_DATABASE)
+    .addOption(new Option('--lake <dir>', 'the local lake folder: raw/, curated/ and catalog/').env('SLUICE_LAKE').default(config.lake))
+    .option('--database <name>', 'catalog database of the curated tables', config.database)
     .option('--s3-endpoint <url>', 'use S3 buckets at this endpoint (any S3 server, path-style) for the raw and curated zones; the catalog stays in <lake>/catalog; credentials come from the usual AWS environment variables or profile')
     .option('--raw-bucket <bucket>', 'raw zone bucket, with --s3-endpoint')
     .option('--curated-bucket <bucket>', 'curated zone bucket, with --s3-endpoint')
 }
 
-/** The lake the flags describe, and how to find local Parquet files for its catalog locations. */
-export function lakeFromFlags(flags: LakeFlags): { deps: LakeDeps; files: PartitionFiles; root: string } {
+/**
+ * The lake the flags describe, and how to find local Parquet files for its catalog locations.
+ * The S3 client is loaded only for --s3-endpoint.
+ */
+export async function lakeFromFlags(flags: LakeFlags): Promise<{ deps: LakeDeps; files: PartitionFiles; root: string }> {
+  if (config.problem) throw config.problem
   const local = localLake(flags.lake, flags.database)
   const cache = join(local.root, '.cache')
   if (!flags.s3Endpoint) return { deps: local, files: partitionFiles({}, cache), root: local.root }
   if (!flags.rawBucket || !flags.curatedBucket) {
     throw new UsageError('--s3-endpoint needs --raw-bucket and --curated-bucket')
   }
+  const [{ s3Client }, { s3ObjectStore }] = await Promise.all([import('../functions/adapters/aws-clients'), import('../functions/adapters/s3-object-store')])
   const client = s3Client({ endpoint: flags.s3Endpoint, forcePathStyle: true })
   const raw = s3ObjectStore(client, flags.rawBucket)
   const curated = s3ObjectStore(client, flags.curatedBucket)

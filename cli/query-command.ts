@@ -1,66 +1,101 @@
-import { Command } from 'commander'
-import { formatTable } from './format-table'
+import { Command, InvalidArgumentError } from 'commander'
+import { terminalWidth } from './format-table'
 import { assertLakeFolder } from './lake-checks'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
-import { openLakeQuery } from './query/lake-query'
+import { printRecords } from './output/print-records'
+import { outputFormat, withOutputOption, type OutputFlags } from './output/output-format'
+import { writeRows } from './output/write-rows'
+import { readSql } from './query/sql-source'
 
-interface QueryFlags extends LakeFlags {
-  json?: boolean
+interface QueryFlags extends LakeFlags, OutputFlags {
+  file?: string
+  maxRows: number
+}
+
+/** The default of --max-rows: a screenful or two of a table. */
+export const DEFAULT_MAX_ROWS = 100
+
+/** A whole number of at least 1 (for --max-rows and --limit). */
+export const wholeNumber = (value: string) => {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1')
+  return n
+}
+
+/** `--file` and `--max-rows`, shared by `query` and `aws query`. */
+export function withQueryInputOptions(command: Command): Command {
+  return command
+    .option('-f, --file <file.sql>', 'read the SQL from this file (- for stdin)')
+    .option('--max-rows <n>', `rows a table shows; it says how many there were (default ${DEFAULT_MAX_ROWS})`, wholeNumber, DEFAULT_MAX_ROWS)
 }
 
 /** `sluice query`: SQL over the catalog's tables with DuckDB. */
 export function queryCommand(): Command {
-  return withLakeOptions(
+  return withOutputOption(withQueryInputOptions(withLakeOptions(
     new Command('query')
       .description('Run SQL over the curated tables with DuckDB, standing in for Athena. Every table, and its <table>__rejects table, is a view named <table> and <database>.<table>, with ingest_date from its partitions.')
-      .argument('<sql>', 'the query, e.g. "SELECT status, count(*) FROM orders GROUP BY 1"')
-      .option('--json', 'print the rows as a JSON array of objects')
-      .addHelpText('after', `
+      .argument('[sql]', 'the query, e.g. "SELECT status, count(*) FROM orders GROUP BY 1"; - or none with a pipe: read it from stdin'),
+  )), ['table', 'csv', 'json', 'jsonl'], 'the rows')
+    .addHelpText('after', `
+csv, json and jsonl stream every row in constant memory, whatever the size of the result.
 A --lake that holds neither raw/ nor curated/ is an error, and so is a table the catalog
 does not have (the message lists the tables that exist).
 
 Examples:
   npx sluice query "SELECT status, count(*) AS orders FROM orders GROUP BY 1"
-  npx sluice query "SELECT source, line, error_code FROM orders__rejects" --lake ~/lakes/sales
-  npx sluice query "SELECT * FROM sluice.customers LIMIT 5" --json`),
-  ).action(async (sql: string, flags: QueryFlags) => {
-    const { deps, files, root } = lakeFromFlags(flags)
-    await assertLakeFolder(root)
-    const lake = await openLakeQuery(deps.catalog, deps.database, files)
-    try {
-      const result = await lake.query(sql)
-      process.stdout.write(flags.json ? `${JSON.stringify(result.rows)}\n` : formatTable(result.columns, result.rows))
-    } finally {
-      lake.close()
-    }
-  })
+  npx sluice query "SELECT source, line, error_code FROM orders__rejects" --lake ./lake
+  npx sluice query "SELECT * FROM sluice.customers LIMIT 5" --output json
+  npx sluice query "SELECT * FROM orders" --output csv > orders.csv
+  echo "SELECT count(*) FROM orders" | npx sluice query`)
+    .action(async (argument: string | undefined, flags: QueryFlags) => {
+      const format = outputFormat(flags)
+      const sql = await readSql(argument, flags.file)
+      const { deps, files, root } = await lakeFromFlags(flags)
+      await assertLakeFolder(root)
+      const { openLakeQuery } = await import('./query/lake-query')
+      const lake = await openLakeQuery(deps.catalog, deps.database, files)
+      try {
+        await writeRows(process.stdout, await lake.stream(sql), format, { maxRows: flags.maxRows, width: terminalWidth() })
+      } finally {
+        lake.close()
+      }
+    })
 }
 
 /** `sluice tables`: the catalog's tables with their row counts. */
 export function tablesCommand(): Command {
-  return withLakeOptions(
+  return withOutputOption(withLakeOptions(
     new Command('tables')
-      .description('List the curated tables with their row counts, partitions and columns.')
-      .option('--json', 'print the list as JSON')
-      .addHelpText('after', `
+      .description('List the curated tables with their row counts, partitions and columns.'),
+  ), ['table', 'csv', 'json'], 'the list')
+    .addHelpText('after', `
+In JSON each table's columns are an array of {name, type}; in a table and in CSV, one text.
+
 Examples:
   npx sluice tables
-  npx sluice tables --lake ~/lakes/sales --json`),
-  ).action(async (flags: QueryFlags) => {
-    const { deps, files, root } = lakeFromFlags(flags)
-    await assertLakeFolder(root)
-    const tables = await deps.catalog.listTables(deps.database)
-    const lake = await openLakeQuery(deps.catalog, deps.database, files)
-    try {
-      const rows = []
-      for (const t of tables) {
-        const [{ n }] = (await lake.query(`SELECT count(*) AS n FROM "${deps.database}"."${t.Name.replace(/"/g, '""')}"`)).rows as { n: number }[]
-        const partitions = (await deps.catalog.listPartitions(deps.database, t.Name)).length
-        rows.push({ table: `${deps.database}.${t.Name}`, rows: n, partitions, columns: t.StorageDescriptor.Columns.map((c) => `${c.Name} ${c.Type}`).join(', ') })
+  npx sluice tables --lake ./lake --output json`)
+    .action(async (flags: QueryFlags) => {
+      const format = outputFormat(flags)
+      const { deps, files, root } = await lakeFromFlags(flags)
+      await assertLakeFolder(root)
+      const tables = await deps.catalog.listTables(deps.database)
+      const { openLakeQuery } = await import('./query/lake-query')
+      const lake = await openLakeQuery(deps.catalog, deps.database, files)
+      try {
+        const rows = []
+        for (const t of tables) {
+          const [{ n }] = (await lake.query(`SELECT count(*) AS n FROM "${deps.database}"."${t.Name.replace(/"/g, '""')}"`)).rows as { n: number }[]
+          const partitions = (await deps.catalog.listPartitions(deps.database, t.Name)).length
+          rows.push({ table: `${deps.database}.${t.Name}`, rows: n, partitions, columns: t.StorageDescriptor.Columns.map((c) => ({ name: c.Name, type: c.Type })) })
+        }
+        if (format === 'table' && rows.length === 0) {
+          process.stdout.write('no tables yet: run `sluice run` after dropping CSV files into <lake>/raw/\n')
+          return
+        }
+        const flat = format === 'json' ? rows : rows.map((r) => ({ ...r, columns: r.columns.map((c) => `${c.name} ${c.type}`).join(', ') }))
+        printRecords(format, ['table', 'rows', 'partitions', 'columns'], flat)
+      } finally {
+        lake.close()
       }
-      process.stdout.write(flags.json ? `${JSON.stringify(rows)}\n` : rows.length > 0 ? formatTable(['table', 'rows', 'partitions', 'columns'], rows) : 'no tables yet: run `sluice run` after dropping CSV files into <lake>/raw/\n')
-    } finally {
-      lake.close()
-    }
-  })
+    })
 }

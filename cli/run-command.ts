@@ -3,18 +3,14 @@ import { join } from 'node:path'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
 import { assertLakeFolder, assertRawKey } from './lake-checks'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
-import { runLocally } from './local-run'
-import { newRunId, type RunOptions } from './local/run-workflow'
+import type { RunOptions } from './local/run-workflow'
 import { holdStaging, removeDeadStaging } from './local/staging-lease'
-import { ProgressBoard } from './progress-board'
+import { outputFormat, withOutputOption, type OutputFlags } from './output/output-format'
 import { formatRunSummary } from './run-summary'
-import { dryRun, formatDryRun } from './dry-run'
-import { localSiteStep } from './site/local-site'
 
-interface RunFlags extends LakeFlags {
+interface RunFlags extends LakeFlags, OutputFlags {
   key?: string
   maxConcurrency?: number
-  json?: boolean
   all?: boolean
   dryRun?: boolean
 }
@@ -32,15 +28,14 @@ const rawKey = (value: string) => {
 
 /** `sluice run`: one execution of the workflow, here, over the lake. */
 export function runCommand(): Command {
-  return withLakeOptions(
+  return withOutputOption(withLakeOptions(
     new Command('run')
       .description('Run the ETL workflow once (statemachine/etl.asl.json, with the real step handlers in this process): every new or changed CSV in the raw zone is transformed and loaded.')
       .option('--key <rawKey>', 'process only this raw key, as the on-drop trigger does ({"trigger":"object","key":…}); default: sweep the whole raw zone', rawKey)
       .option('--max-concurrency <n>', 'files transformed at once (the Map state\'s MaxConcurrency; 0 = no limit)', count)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
-      .option('--dry-run', 'list the files the run would process and why (new, changed, gone, …), and write nothing')
-      .option('--json', 'print the run report as one JSON object on stdout (one line per run: a run past its file cap is followed by its successor)'),
-  )
+      .option('--dry-run', 'list the files the run would process and why (new, changed, gone, …), and write nothing'),
+  ), ['table', 'json'], 'the run summary (json: the run report, one JSON object per line, a run past its file cap followed by its successor)')
     .addHelpText('after', `
 The lake folder holds raw/ (drop CSVs here, one folder per dataset), curated/ (Parquet,
 ledger, run reports) and catalog/ (Glue-shaped table definitions). A --lake that holds
@@ -51,12 +46,12 @@ exist; 2 for a usage error.
 
 Examples:
   npx sluice run                                   sweep ./lake/raw
-  npx sluice run --lake ~/lakes/sales --all        another lake; list every file in the summary
+  npx sluice run --lake ./lake --all               a lake folder; list every file in the summary
   npx sluice run --key orders/orders-2024-05.csv   one dropped file, as the on-drop trigger does
   npx sluice run --dry-run                         what a run would process, and why
-  npx sluice run --json > report.json              the run report as JSON`)
+  npx sluice run --output json > report.json       the run report as JSON`)
     .action(async (flags: RunFlags) => {
-      const { deps, root } = lakeFromFlags(flags)
+      const { deps, root } = await lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
       if (flags.key !== undefined) await assertRawKey(deps.raw, deps.curated, flags.key, flags.s3Endpoint ? `s3://${flags.rawBucket}` : join(root, 'raw'))
       const input = {
@@ -65,6 +60,7 @@ Examples:
       }
       if (flags.dryRun) return printDryRun(deps, input, flags)
       // After each Load the workflow's UpdateSite step rewrites <lake>/site/, as the Site Lambda does on AWS.
+      const { localSiteStep } = await import('./site/local-site')
       const site = localSiteStep(deps, root, flags.s3Endpoint ? undefined : join(root, 'curated'))
       await runAndReport(deps, input, flags, site)
     })
@@ -77,21 +73,23 @@ Examples:
 export async function runAndReport(
   deps: LakeDeps,
   input: unknown,
-  flags: { json?: boolean; all?: boolean },
+  flags: OutputFlags & { all?: boolean },
   site?: RunOptions['site'],
 ): Promise<void> {
+  const json = outputFormat(flags) === 'json'
+  const [{ runLocally }, { ProgressBoard }, { newRunId }] = await Promise.all([import('./local-run'), import('./progress-board'), import('./local/run-workflow')])
   const chain: { runId?: string; input: unknown }[] = [{ input }]
   // Staging that runs killed before they could clean up left behind.
   await removeDeadStaging(deps.curated)
   for (let next = chain.shift(); next; next = chain.shift()) {
-    const board = flags.json ? undefined : new ProgressBoard()
+    const board = json ? undefined : new ProgressBoard()
     const runId = next.runId ?? newRunId()
     const staging = await holdStaging(deps.curated, runId)
     try {
       const onSuccessor = (successor: string, successorInput: unknown) => chain.push({ runId: successor, input: successorInput })
       const { report, failure } = await runLocally(deps, next.input, { board, onSuccessor, runId, ...(site ? { site } : {}) })
       board?.stop()
-      process.stdout.write(flags.json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
+      process.stdout.write(json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
       if (failure) {
         process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
         process.exitCode = 1
@@ -105,7 +103,8 @@ export async function runAndReport(
 }
 
 /** `--dry-run`: prints what a run with this input would process, and writes nothing. */
-export async function printDryRun(deps: LakeDeps, input: unknown, flags: { json?: boolean }): Promise<void> {
+export async function printDryRun(deps: LakeDeps, input: unknown, flags: OutputFlags): Promise<void> {
+  const { dryRun, formatDryRun } = await import('./dry-run')
   const planned = await dryRun(deps, input)
-  process.stdout.write(flags.json ? `${JSON.stringify(planned)}\n` : formatDryRun(planned))
+  process.stdout.write(outputFormat(flags) === 'json' ? `${JSON.stringify(planned)}\n` : formatDryRun(planned))
 }

@@ -1,6 +1,7 @@
 import { cp, mkdir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { errorLine } from './error-line'
 import { formatTable } from './format-table'
 import { DEFAULT_LAKE, localLake } from './local/local-lake'
 import { runLocally } from './local-run'
@@ -67,6 +68,6 @@ Next:
 }
 
 main().catch((e: Error) => {
-  process.stderr.write(`sluice: ${e.name}: ${e.message}\n`)
+  process.stderr.write(`${errorLine('sluice', e)}\n`)
   process.exitCode = 1
 })

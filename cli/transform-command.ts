@@ -1,15 +1,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { access } from 'node:fs/promises'
-import { readContractFile } from '../functions/adapters/contract-file'
-import { fileByteSource, localFilePartSink } from '../functions/adapters/local-file'
 import { RejectThresholdError, SluiceError } from '../functions/core/errors'
-import { TRANSFORM_DEFAULTS, transformCsv } from '../functions/core/transform-csv'
-import { workerRangeRunner } from '../functions/adapters/range-workers'
 import { DEFAULT_MEMORY_BUDGET_MB } from '../functions/core/parquet/row-group-budget'
+import { TRANSFORM_DEFAULTS } from '../functions/core/transform-settings'
 import type { Codec, TransformStats } from '../functions/core/transform-types'
+import { outputFormat, withOutputOption, type OutputFlags } from './output/output-format'
 import { formatTransformSummary } from './transform-summary'
 
-interface TransformFlags {
+interface TransformFlags extends OutputFlags {
   out: string
   rejects?: string
   contract?: string
@@ -17,7 +15,6 @@ interface TransformFlags {
   rejectThreshold?: number
   workers?: number
   memoryBudget?: number
-  json?: boolean
 }
 
 function fraction(value: string): number {
@@ -28,7 +25,7 @@ function fraction(value: string): number {
 
 /** `sluice transform`: one CSV file to Parquet, locally. */
 export function transformCommand(): Command {
-  return new Command('transform')
+  return withOutputOption(new Command('transform')
     .description('Transform one CSV file (.csv or .csv.gz) into Parquet, with rejected rows in a rejects Parquet file.')
     .argument('<input>', 'CSV file: .csv, or gzip-compressed .csv.gz (detected from its bytes)')
     .requiredOption('--out <file.parquet>', 'Parquet file to write; a file larger than one part continues in <out>-1.parquet, <out>-2.parquet, …')
@@ -46,7 +43,7 @@ export function transformCommand(): Command {
       if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of megabytes')
       return n
     })
-    .option('--json', 'print the stats as one JSON object on stdout')
+    , ['table', 'json'], 'the stats')
     .addHelpText(
       'after',
       `
@@ -55,12 +52,13 @@ Exit status: 0 when the file was transformed, also when some rows were rejected;
 2 for a usage error. A failed file leaves no output behind.
 
 Examples:
-  npx sluice transform sample-data/orders/orders-2024-05.csv --out /tmp/orders.parquet
-  npx sluice transform data.csv.gz --out data.parquet --contract data.contract.json --json`,
+  npx sluice transform sample-data/orders/orders-2024-05.csv --out orders.parquet
+  npx sluice transform data.csv.gz --out data.parquet --contract data.contract.json --output json`,
     )
     .action(async (input: string, flags: TransformFlags) => {
+      const json = outputFormat(flags) === 'json'
       const stats = await runTransform(input, flags)
-      process.stdout.write(flags.json ? `${JSON.stringify(stats)}\n` : formatTransformSummary(stats))
+      process.stdout.write(json ? `${JSON.stringify(stats)}\n` : formatTransformSummary(stats))
     })
 }
 
@@ -70,6 +68,9 @@ async function runTransform(input: string, flags: TransformFlags): Promise<Trans
   } catch (e) {
     throw new SluiceError(`input: cannot read ${input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
   }
+  const [{ readContractFile }, { fileByteSource, localFilePartSink }, { transformCsv }, { workerRangeRunner }] = await Promise.all([
+    import('../functions/adapters/contract-file'), import('../functions/adapters/local-file'), import('../functions/core/transform-csv'), import('../functions/adapters/range-workers'),
+  ])
   const contract = flags.contract ? await readContractFile(flags.contract) : undefined
   try {
     return await transformCsv(fileByteSource(input), localFilePartSink({ out: flags.out, rejects: flags.rejects }), {

@@ -1,19 +1,20 @@
-import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena'
+import { GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, type GetQueryResultsCommandOutput } from '@aws-sdk/client-athena'
 import type { OpsClients } from './aws-clients'
 import { OpsError, explainAwsError } from './ops-errors'
 import type { StackInfo } from './stack-info'
-import type { QueryResult } from '../query/lake-query'
+import type { RowBatch, RowStream } from '../query/row-stream'
 
 /**
  * Runs SQL in the stack's Athena workgroup (its enforced result location and scan limit
- * apply): start, poll until it ends, then read every page of results.
+ * apply): start, poll until it ends, then stream the results a page (at most 1,000 rows) at
+ * a time, fetching the next page only when the previous one was consumed.
  */
 export async function athenaQuery(
   clients: OpsClients,
   stack: StackInfo,
   sql: string,
   options: { intervalMs: number; sleep?: (ms: number) => Promise<void> },
-): Promise<QueryResult> {
+): Promise<RowStream> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)))
   let id: string
   try {
@@ -33,19 +34,20 @@ export async function athenaQuery(
     }
     await sleep(options.intervalMs)
   }
-  const columns: string[] = []
-  const rows: Record<string, unknown>[] = []
-  let token: string | undefined
-  let first = true
-  do {
-    const page = await clients.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }))
-    if (first) columns.push(...(page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? ''))
-    const data = page.ResultSet?.Rows ?? []
+  const first = await clients.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id }))
+  const columns = (first.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? '')
+  const values = (page: GetQueryResultsCommandOutput) => (page.ResultSet?.Rows ?? []).map((r) => columns.map((_, i) => r.Data?.[i]?.VarCharValue ?? null))
+  async function* batches(): AsyncGenerator<RowBatch> {
+    let rows = values(first)
     // The first row of the first page repeats the column names for SELECT queries.
-    const body = first && data.length > 0 && data[0].Data?.every((d, i) => d.VarCharValue === columns[i]) ? data.slice(1) : data
-    for (const r of body) rows.push(Object.fromEntries(columns.map((c, i) => [c, r.Data?.[i]?.VarCharValue ?? null])))
-    token = page.NextToken
-    first = false
-  } while (token)
-  return { columns, rows }
+    if (rows.length > 0 && rows[0]!.every((v, i) => v === columns[i])) rows = rows.slice(1)
+    yield { size: rows.length, rows: () => rows }
+    for (let token = first.NextToken; token; ) {
+      const page = await clients.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }))
+      const next = values(page)
+      yield { size: next.length, rows: () => next }
+      token = page.NextToken
+    }
+  }
+  return { columns, batches: batches() }
 }

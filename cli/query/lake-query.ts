@@ -1,7 +1,9 @@
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api'
+import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBConnection, type DuckDBType } from '@duckdb/node-api'
 import type { Catalog, TableInput } from '../../functions/core/lake/catalog'
+import { SluiceError } from '../../functions/core/errors'
 import { NotFoundError } from '../lake-checks'
 import type { PartitionFiles } from './partition-files'
+import { collectRows, type RowStream } from './row-stream'
 
 /** Rows of a query, with its column names in order. */
 export interface QueryResult {
@@ -10,9 +12,15 @@ export interface QueryResult {
 }
 
 export interface LakeQuery {
+  /** The whole result in memory: for small results. */
   query(sql: string): Promise<QueryResult>
+  /** The result chunk by chunk as DuckDB produces it: any size in constant memory. */
+  stream(sql: string): Promise<RowStream>
   close(): void
 }
+
+/** SQL that DuckDB cannot parse, bind or run: the user's query, not sluice, is at fault. */
+export class QueryError extends SluiceError {}
 
 /**
  * DuckDB standing in for Athena: every catalog table is a view, reachable as `<table>` and
@@ -32,32 +40,76 @@ export async function openLakeQuery(catalog: Catalog, database: string, files: P
     await connection.run(`CREATE VIEW ${ident(database)}.${ident(table.Name)} AS ${select}`)
     if (database !== 'main') await connection.run(`CREATE VIEW main.${ident(table.Name)} AS SELECT * FROM ${ident(database)}.${ident(table.Name)}`)
   }
+  async function stream(sql: string): Promise<RowStream> {
+    const result = await connection.stream(sql).catch((e: Error) => {
+      throw queryError(e, database, tables.map((t) => t.Name))
+    })
+    const columns = result.columnNames()
+    const convert = rowConverter(result.columnTypes())
+    async function* batches() {
+      try {
+        for await (const chunk of result) {
+          yield { size: chunk.rowCount, rows: () => chunk.convertRows(JsonDuckDBValueConverter).map(convert) }
+        }
+      } catch (e) {
+        throw queryError(e as Error, database, tables.map((t) => t.Name))
+      }
+    }
+    return { columns, batches: batches(), count: () => countRows(connection, sql) }
+  }
   return {
-    async query(sql) {
-      const reader = await connection.runAndReadAll(sql).catch((e: Error) => {
-        // DuckDB would suggest one of its own system tables; the lake's tables are what was meant.
-        const missing = /Table with name "?([^"\s!]+)"? does not exist/.exec(e.message)?.[1]
-        if (!missing) throw e
-        const names = tables.map((t) => t.Name).sort()
-        const known = names.length > 0 ? `tables: ${names.join(', ')}` : 'it has no tables yet (run `sluice run` first)'
-        throw new NotFoundError(`query: no table ${missing} in database ${database}; ${known}`, { cause: e })
-      })
-      const columns = reader.columnNames()
-      // BIGINT and larger come as strings from getRowObjectsJson: numbers when exact.
-      const integers = reader.columnTypes().map((t) => /^(BIGINT|UBIGINT|HUGEINT|UHUGEINT)$/.test(t.toString()))
-      const rows = (reader.getRowObjectsJson() as Record<string, unknown>[]).map((row) => {
-        columns.forEach((c, i) => {
-          const v = row[c]
-          if (integers[i] && typeof v === 'string' && Number.isSafeInteger(Number(v))) row[c] = Number(v)
-        })
-        return row
-      })
-      return { columns, rows }
-    },
+    query: async (sql) => collectRows(await stream(sql)),
+    stream,
     close() {
       connection.closeSync()
       instance.closeSync()
     },
+  }
+}
+
+/** DuckDB's error as one line of the query's domain; a missing table lists the lake's tables. */
+function queryError(e: Error, database: string, tables: string[]): SluiceError {
+  // DuckDB would suggest one of its own system tables; the lake's tables are what was meant.
+  const missing = /Table with name "?([^"\s!]+)"? does not exist/.exec(e.message)?.[1]
+  if (missing) {
+    const names = [...tables].sort()
+    const known = names.length > 0 ? `tables: ${names.join(', ')}` : 'it has no tables yet (run `sluice run` first)'
+    return new NotFoundError(`query: no table ${missing} in database ${database}; ${known}`, { cause: e })
+  }
+  // "Parser Error: syntax error at or near …" and the like, on one line, without DuckDB's kind.
+  const [first, ...rest] = e.message.split('\n').map((l) => l.trim()).filter((l) => l !== '')
+  const where = rest.find((l) => /^LINE \d+:/.test(l))
+  const text = first!.replace(/^Failed to extract statements: /, '').replace(/^[A-Za-z ]+ Error: /, '')
+  return new QueryError(`query: ${text}${where && !text.includes(where) ? ` (${where})` : ''}`, { cause: e })
+}
+
+/**
+ * The rows a single SELECT gives, counted by DuckDB (from Parquet metadata where it can)
+ * rather than fetched: fetched chunks hold native memory until the JS heap collects them,
+ * which counting alone never makes it do. Other SQL: undefined.
+ */
+async function countRows(connection: DuckDBConnection, sql: string): Promise<number | undefined> {
+  try {
+    const extracted = await connection.extractStatements(sql)
+    if (extracted.count !== 1 || (await extracted.prepare(0)).statementType !== StatementType.SELECT) return undefined
+    const body = sql.trim().replace(/;\s*$/, '')
+    const reader = await connection.runAndReadAll(`SELECT count(*) FROM (\n${body}\n)`)
+    return Number(reader.getRows()[0]![0])
+  } catch {
+    return undefined
+  }
+}
+
+/** BIGINT and larger come as strings from the JSON converter: numbers when exact. */
+function rowConverter(types: DuckDBType[]): (row: unknown[]) => unknown[] {
+  const integers = types.map((t, i) => (/^(BIGINT|UBIGINT|HUGEINT|UHUGEINT)$/.test(t.toString()) ? i : -1)).filter((i) => i >= 0)
+  if (integers.length === 0) return (row) => row
+  return (row) => {
+    for (const i of integers) {
+      const v = row[i]
+      if (typeof v === 'string' && Number.isSafeInteger(Number(v))) row[i] = Number(v)
+    }
+    return row
   }
 }
 

@@ -10,6 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { opsClients } from '../../cli/aws/aws-clients'
 import { athenaQuery } from '../../cli/aws/athena-query'
+import { collectRows } from '../../cli/query/row-stream'
 import { listExecutions, startExecution, waitForExecution } from '../../cli/aws/executions'
 import { findStack, type StackInfo } from '../../cli/aws/stack-info'
 import { STACK_OUTPUTS } from '../../functions/core/lake/stack-outputs'
@@ -168,7 +169,7 @@ describe('Athena queries', () => {
       ResultSet: { ResultSetMetadata: meta, Rows: [{ Data: [{ VarCharValue: 'pending' }, {}] }] },
     })
 
-    const result = await athenaQuery(clients, STACK, 'SELECT status, count(*) n FROM orders GROUP BY 1', { intervalMs: 1, sleep: noSleep })
+    const result = await collectRows(await athenaQuery(clients, STACK, 'SELECT status, count(*) n FROM orders GROUP BY 1', { intervalMs: 1, sleep: noSleep }))
 
     expect(athena.commandCalls(StartQueryExecutionCommand)[0].args[0].input).toEqual({
       QueryString: 'SELECT status, count(*) n FROM orders GROUP BY 1', WorkGroup: 'sluice-wg', QueryExecutionContext: { Database: 'sluice' },
@@ -181,5 +182,30 @@ describe('Athena queries', () => {
     athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q2' })
     athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'FAILED', StateChangeReason: "TABLE_NOT_FOUND: line 1:15: Table 'sluice.nope' does not exist" } } })
     await expect(athenaQuery(clients, STACK, 'SELECT * FROM nope', { intervalMs: 1, sleep: noSleep })).rejects.toThrow(/query q2 failed: TABLE_NOT_FOUND/)
+  })
+})
+
+describe('Athena results', () => {
+  it('are read a page at a time, the next page only when the rows before it were taken', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: 'q3' })
+    athena.on(GetQueryExecutionCommand).resolves({ QueryExecution: { Status: { State: 'SUCCEEDED' } } })
+    const meta = { ColumnInfo: [{ Name: 'n', Type: 'integer' }] }
+    const page = (n: number) => ({ Data: [{ VarCharValue: String(n) }] })
+    athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q3', NextToken: undefined }).resolves({ ResultSet: { ResultSetMetadata: meta, Rows: [{ Data: [{ VarCharValue: 'n' }] }, page(1)] }, NextToken: 't2' })
+    athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q3', NextToken: 't2' }).resolves({ ResultSet: { ResultSetMetadata: meta, Rows: [page(2)] }, NextToken: 't3' })
+    athena.on(GetQueryResultsCommand, { QueryExecutionId: 'q3', NextToken: 't3' }).resolves({ ResultSet: { ResultSetMetadata: meta, Rows: [page(3)] } })
+
+    const stream = await athenaQuery(clients, STACK, 'SELECT n FROM t', { intervalMs: 1, sleep: noSleep })
+    const batches = stream.batches[Symbol.asyncIterator]()
+    const first = await batches.next()
+    const requestedAfterFirst = athena.commandCalls(GetQueryResultsCommand).length
+    const rest = []
+    for (let b = await batches.next(); !b.done; b = await batches.next()) rest.push(b.value.rows())
+
+    expect(stream.columns).toEqual(['n'])
+    expect(first.value!.rows()).toEqual([['1']])
+    expect(requestedAfterFirst).toBe(1)
+    expect(rest).toEqual([[['2']], [['3']]])
+    expect(athena.commandCalls(GetQueryResultsCommand)).toHaveLength(3)
   })
 })

@@ -14,14 +14,18 @@ interface CliResult {
   stderr: string
 }
 
-/** The environment without what an enclosing `npm test` set, as a user's shell has it. */
+/**
+ * The environment without what an enclosing `npm test` set, as a user's shell has it; the
+ * command runs from the TypeScript (test/cli/cli-build.test.ts runs the build).
+ */
 function userEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD'))
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'SLUICE_LAKE'))
+  return { ...env, SLUICE_FROM_SOURCE: '1' }
 }
 
-function run(file: string, args: string[], cwd: string): Promise<CliResult> {
+function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((done) => {
-    execFile(file, args, { cwd, env: userEnv() }, (error, stdout, stderr) => {
+    execFile(file, args, { cwd, env: { ...userEnv(), ...env } }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
       done({ code, stdout, stderr })
     })
@@ -81,6 +85,57 @@ describe('the sluice command', () => {
     expect((JSON.parse(result.stdout) as { table: string }[]).map((t) => t.table)).toContain('sluice.orders')
   })
 
+  it('finds the lake in SLUICE_LAKE, else in sluice.config.json, and gives table columns as an array in JSON', async () => {
+    // Prepare
+    await sluice(home, 'run', '--lake', 'mylake')
+    const configured = join(home, 'configured')
+    mkdirSync(configured)
+    writeFileSync(join(configured, 'sluice.config.json'), JSON.stringify({ lake: '../mylake' }))
+    const broken = join(home, 'broken-config')
+    mkdirSync(broken)
+    writeFileSync(join(broken, 'sluice.config.json'), JSON.stringify({ lkae: '../mylake' }))
+
+    // Act
+    const fromEnv = await run(process.execPath, [BIN, 'tables', '--output', 'json'], home, { SLUICE_LAKE: 'mylake' })
+    const fromConfig = await sluice(configured, 'status', '--output', 'csv')
+    const flagWins = await run(process.execPath, [BIN, 'status', '--lake', '../mylake', '--output', 'csv'], configured, { SLUICE_LAKE: 'nowhere' })
+    const badConfig = await sluice(broken, 'status')
+    const both = await sluice(home, 'tables', '--lake', 'mylake', '--json', '--output', 'csv')
+
+    // Assess
+    expect(fromEnv.code).toBe(0)
+    const orders = (JSON.parse(fromEnv.stdout) as { table: string; columns: { name: string; type: string }[] }[]).find((t) => t.table === 'sluice.orders')!
+    expect(orders.columns).toEqual(expect.arrayContaining([{ name: 'order_id', type: 'bigint' }, { name: 'status', type: 'string' }]))
+    expect(fromConfig.stdout).toMatch(/^dataset,last load,files,rows,pending,failed,quarantined\ncustomers,\S+,1,48,0,0,0\norders,\S+,2,113,0,0,0\n/)
+    expect(flagWins.stdout).toBe(fromConfig.stdout)
+    expect(badConfig.code).toBe(2)
+    expect(badConfig.stderr).toMatch(/^sluice status: config: \S+sluice\.config\.json has an unknown key "lkae"; it may set lake and database\n/)
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/^sluice tables: --json is --output json; it cannot go with --output csv\n/)
+  }, 240_000)
+
+  it('reads the SQL of a query from -f, or from stdin', async () => {
+    // Prepare
+    await sluice(home, 'run', '--lake', 'mylake')
+    writeFileSync(join(home, 'count.sql'), 'SELECT count(*) AS n\nFROM orders;\n')
+
+    // Act
+    const fromFile = await sluice(home, 'query', '-f', 'count.sql', '--lake', 'mylake', '--output', 'csv')
+    const fromStdin = await new Promise<CliResult>((done) => {
+      const child = execFile(process.execPath, [BIN, 'query', '-', '--lake', 'mylake', '--output', 'jsonl'], { cwd: home, env: userEnv() }, (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
+      })
+      child.stdin!.end('SELECT status FROM orders ORDER BY order_id LIMIT 2')
+    })
+    const both = await sluice(home, 'query', 'SELECT 1', '-f', 'count.sql', '--lake', 'mylake')
+
+    // Assess
+    expect(fromFile).toEqual({ code: 0, stdout: 'n\n113\n', stderr: '' })
+    expect(fromStdin).toEqual({ code: 0, stdout: '{"status":"pending"}\n{"status":"shipped"}\n', stderr: '' })
+    expect(both.code).toBe(2)
+    expect(both.stderr).toMatch(/^sluice query: give the SQL as an argument or with -f, not both\n/)
+  }, 240_000)
+
   it('prints its version with --version', async () => {
     // Act
     const result = await sluice(home, '--version')
@@ -107,11 +162,11 @@ describe('the sluice command', () => {
   })
 
   it.each([
-    ['a --lake that does not exist', ['run', '--lake', './lkae'], /^sluice: NotFoundError: lake: no folder .*lkae; /],
-    ['a --lake without raw/ or curated/ to query', ['query', 'SELECT 1', '--lake', 'not-a-lake'], /^sluice: NotFoundError: lake: .*not-a-lake holds neither raw\/ nor curated\//],
+    ['a --lake that does not exist', ['run', '--lake', './lkae'], /^sluice run: lake: no folder .*lkae; /],
+    ['a --lake without raw/ or curated/ to query', ['query', 'SELECT 1', '--lake', 'not-a-lake'], /^sluice query: lake: .*not-a-lake holds neither raw\/ nor curated\//],
     ['a --lake without raw/ or curated/ to list', ['tables', '--lake', 'not-a-lake'], /holds neither raw\/ nor curated\//],
-    ['a --key that does not exist', ['run', '--lake', 'mylake', '--key', 'orders/orders-2024-5.csv'], /^sluice: NotFoundError: run: no raw key orders\/orders-2024-5\.csv in .*; nearest: orders\/orders-2024-05\.csv, orders\/orders-2024-06\.csv, /],
-    ['a query of an unknown table', ['query', 'SELECT * FROM orderz', '--lake', 'mylake'], /^sluice: NotFoundError: query: no table orderz in database sluice; tables: .*\borders, orders__rejects\b/],
+    ['a --key that does not exist', ['run', '--lake', 'mylake', '--key', 'orders/orders-2024-5.csv'], /^sluice run: no raw key orders\/orders-2024-5\.csv in .*; nearest: orders\/orders-2024-05\.csv, orders\/orders-2024-06\.csv, /],
+    ['a query of an unknown table', ['query', 'SELECT * FROM orderz', '--lake', 'mylake'], /^sluice query: no table orderz in database sluice; tables: .*\borders, orders__rejects\b/],
   ])('fails %s with one line, exit 1', async (_case, args, line) => {
     // Act
     const result = await sluice(home, ...args)
@@ -160,7 +215,7 @@ describe('the sluice command', () => {
     expect((JSON.parse(status.stdout) as { dataset: string; rows: number }[]).map((s) => [s.dataset, s.rows])).toEqual([['customers', 48], ['orders', 113], ['payments', 69]])
     expect((JSON.parse(runs.stdout) as { trigger: string }[]).map((r) => r.trigger)).toEqual(['reprocess', 'schedule'])
     expect(refused.code).toBe(2)
-    expect(refused.stderr).toMatch(/pass --yes to confirm without a terminal/)
+    expect(refused.stderr).toMatch(/^sluice drop: would remove table sluice\.orders, .*; pass --yes to confirm without a terminal\n/)
     expect(badName.code).toBe(2)
     expect(dropped.code).toBe(0)
     expect(dropped.stdout).toMatch(/^dropped table sluice\.orders, table sluice\.orders__rejects, .*raw files stay/)
@@ -190,9 +245,9 @@ describe('the sluice command', () => {
     expect((JSON.parse(rows.stdout) as unknown[]).length).toBe(receipt.rowsLoaded)
     expect(JSON.parse(broken.stdout)).toMatchObject({ key: 'orders/broken.csv', status: 'quarantined', rowsLoaded: 0, reason: expect.stringMatching(/^BinaryInputError: /) })
     expect(typo.code).toBe(1)
-    expect(typo.stderr).toMatch(/^sluice: NotFoundError: receipt: no raw key orders\/orders-2024-6\.csv and no receipt of it; nearest: orders\/orders-2024-06\.csv, orders\/orders-2024-05\.csv/)
+    expect(typo.stderr).toMatch(/^sluice receipt: no raw key orders\/orders-2024-6\.csv and no receipt of it; nearest: orders\/orders-2024-06\.csv, orders\/orders-2024-05\.csv/)
     expect(notData.code).toBe(2)
-    expect(notData.stderr).toMatch(/^sluice receipt: receipt: _contracts\/payments\.json is not a raw data key/)
+    expect(notData.stderr).toMatch(/^sluice receipt: _contracts\/payments\.json is not a raw data key/)
   }, 240_000)
 
   it('compacts the small parts of a dataset, keeping its rows', async () => {
@@ -216,6 +271,6 @@ describe('the sluice command', () => {
     expect(JSON.parse(after.stdout)).toEqual(JSON.parse(before.stdout))
     expect(JSON.parse(after.stdout)).toEqual([{ n: 144, files: 3 }])
     expect(unknown.code).toBe(1)
-    expect(unknown.stderr).toMatch(/^sluice: NotFoundError: compact: no dataset custmers in the lake; datasets: customers, orders, payments/)
+    expect(unknown.stderr).toMatch(/^sluice compact: no dataset custmers in the lake; datasets: customers, orders, payments/)
   }, 240_000)
 })

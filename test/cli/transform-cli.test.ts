@@ -142,7 +142,7 @@ describe('sluice transform', () => {
 
     // Assess
     expect(result.code).toBe(0)
-    for (const flag of ['--out', '--rejects', '--contract', '--codec', '--reject-threshold', '--workers', '--memory-budget', '--json']) {
+    for (const flag of ['--out', '--rejects', '--contract', '--codec', '--reject-threshold', '--workers', '--memory-budget', '--output']) {
       expect(result.stdout).toContain(flag)
     }
   })

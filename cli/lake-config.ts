@@ -1,0 +1,46 @@
+import { readFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { DEFAULT_DATABASE, DEFAULT_LAKE } from './local/local-lake'
+import { UsageError } from './usage-error'
+
+/** The file in the working directory that sets the lake options once for every command. */
+export const CONFIG_FILE = 'sluice.config.json'
+
+export interface LakeConfig {
+  lake: string
+  database: string
+  /** Why the config file could not be used; a lake command fails with it. */
+  problem?: UsageError
+}
+
+const KEYS = ['lake', 'database']
+
+/**
+ * The defaults of `--lake` and `--database`: sluice.config.json in the working directory
+ * (a relative `lake` there is relative to that directory), else ./lake and sluice.
+ * `SLUICE_LAKE` and the flags override it (commander's env and option precedence).
+ */
+export function readLakeConfig(cwd = process.cwd()): LakeConfig {
+  const path = resolve(cwd, CONFIG_FILE)
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch {
+    return { lake: DEFAULT_LAKE, database: DEFAULT_DATABASE }
+  }
+  const fail = (why: string): LakeConfig => ({ lake: DEFAULT_LAKE, database: DEFAULT_DATABASE, problem: new UsageError(`config: ${path} ${why}`) })
+  let config: unknown
+  try {
+    config = JSON.parse(text)
+  } catch (e) {
+    return fail(`is not JSON (${(e as Error).message})`)
+  }
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) return fail('must hold a JSON object such as {"lake": "./lake"}')
+  const entries = Object.entries(config)
+  const unknown = entries.find(([k]) => !KEYS.includes(k))
+  if (unknown) return fail(`has an unknown key ${JSON.stringify(unknown[0])}; it may set ${KEYS.join(' and ')}`)
+  const bad = entries.find(([, v]) => typeof v !== 'string' || v.trim() === '')
+  if (bad) return fail(`sets ${bad[0]} to ${JSON.stringify(bad[1])}; it must be a non-empty string`)
+  const values = config as Partial<Record<'lake' | 'database', string>>
+  return { lake: values.lake ? resolve(cwd, values.lake) : DEFAULT_LAKE, database: values.database ?? DEFAULT_DATABASE }
+}
