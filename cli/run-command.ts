@@ -91,7 +91,7 @@ export async function runAndReport(
       board?.stop()
       process.stdout.write(json ? `${JSON.stringify(report)}\n` : formatRunSummary(report, { all: flags.all }))
       if (failure) {
-        process.stderr.write(`sluice: ${failure.error}: ${failure.cause}\n`)
+        process.stderr.write(`sluice: ${failure.cause}\n`)
         process.exitCode = 1
       }
     } finally {

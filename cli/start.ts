@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     await staging.release()
   })
   process.stdout.write(`\n${formatRunSummary(report)}`)
-  if (failure) process.stdout.write(`The run ended in ${failure.error}: ${failure.cause}\n`)
+  if (failure) process.stdout.write(`The run ended with failures: ${failure.cause}\n`)
 
   const query = await openLakeQuery(lake.catalog, lake.database, partitionFiles({}, join(lake.root, '.cache')))
   try {
