@@ -196,7 +196,7 @@ function rejectsPage(d: DatasetView): string {
     .map(
       (c) => `<section id="${escape(c.code)}"><h2>${escape(c.code)} <span class="count">${num(c.count)}</span></h2>${table(
         ['file', 'line', 'column', 'message', 'record'],
-        c.samples.map((s) => [escape(s.source), num(s.line), escape(s.column ?? ''), escape(s.errorMessage), `<code>${escape(s.record)}</code>`]),
+        c.samples.map((s) => [escape(s.source), num(s.line), escape(s.column ?? ''), escape(s.errorMessage), `<code class="record">${escape(s.record)}</code>`]),
         { label: `Sample rows rejected with ${c.code}`, numeric: [1] },
       )}</section>`,
     )

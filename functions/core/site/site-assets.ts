@@ -25,8 +25,8 @@ table { border-collapse: collapse; width: 100%; font-size: .9rem; }
 th, td { text-align: left; padding: .35rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { background: #eef1f6; font-weight: 600; white-space: nowrap; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td code { word-break: break-all; }
-td a { overflow-wrap: anywhere; }
+td code { overflow-wrap: break-word; }
+td code.record { word-break: break-all; display: inline-block; min-width: 12rem; }
 pre { background: #fff; border: 1px solid var(--line); padding: .6rem .8rem; margin: 0; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
 code { font: .85rem ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .note, .empty { color: var(--muted); font-size: .88rem; }
@@ -93,8 +93,13 @@ export const SITE_SCRIPT = `(function () {
     }));
     // A logarithmic scale has no zero: a dataset with no rows yet leaves a gap.
     var values = data.series.map(function (s) { return log ? s.values.map(function (v) { return v > 0 ? v : null; }) : s.values; });
+    // Whole decades, with room below the smallest value so that it never lies on the x-axis.
     var y = log
-      ? { distr: 3, log: 10 }
+      ? { distr: 3, log: 10, range: function (u, min, max) {
+          var lo = Math.pow(10, Math.floor(Math.log10(Math.max(1, min)) - 0.3));
+          var hi = Math.pow(10, Math.ceil(Math.log10(Math.max(1, max)) + 0.1));
+          return [lo, Math.max(hi, lo * 10)];
+        } }
       : { range: function (u, min, max) { return [0, Math.max(1, max) * 1.1]; } };
     var opts = {
       width: width(el),
