@@ -1,11 +1,16 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { intEnv } from '../../functions/adapters/env-config'
 import { InvalidInputError } from '../../functions/core/errors'
+import { DEFAULT_STALE_AFTER_HOURS, STALE_AFTER_HOURS_VARIABLE } from '../../functions/core/site/site-model'
 import { CHART_LIBRARY } from '../../functions/core/site/render-site'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { rebuildSite } from '../../functions/site/rebuild-site'
 import { siteStep, type SiteAsset, type SiteResult, type SiteWriter } from '../../functions/site/site-step'
+
+/** Read once at load: hours after its last load that a dataset is flagged stale. */
+const staleAfterHours = intEnv(STALE_AFTER_HOURS_VARIABLE, DEFAULT_STALE_AFTER_HOURS)
 
 /** uPlot's browser build and stylesheet, read from node_modules: the site never loads them from a CDN. */
 export async function chartAssets(): Promise<SiteAsset[]> {
@@ -41,6 +46,7 @@ export async function writeLocalSite(deps: LakeDeps, root: string, curatedFolder
     site: folderWriter(folder),
     assets: await chartAssets(),
     queries: { athena: true, ...(curatedFolder ? { localCurated: curatedFolder } : {}) },
+    staleAfterHours,
   })
   return { ...result, folder }
 }
@@ -59,6 +65,7 @@ export function localSiteStep(deps: LakeDeps, root: string, curatedFolder?: stri
       site: folderWriter(join(root, 'site')),
       assets: await chartAssets(),
       queries: { athena: true, ...(curatedFolder ? { localCurated: curatedFolder } : {}) },
+    staleAfterHours,
     }, runId)
   }
 }

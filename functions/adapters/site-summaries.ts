@@ -5,6 +5,10 @@ import type { ObjectStore } from '../core/lake/object-store'
 import { parseContractText } from '../core/schema/contract'
 import { recordTextShown, withoutRecordText } from '../core/site/record-text'
 import type { RejectSample } from '../core/site/site-summary'
+import { columnStatsOfFooter, type PartColumnStats } from '../core/parquet/part-stats'
+
+/** The most of a part's end kept while it streams by: its footer is far smaller. */
+const TAIL_BYTES = 4 * 1024 * 1024
 
 /** How many times a compare-and-swap of a summary is tried before the race is reported. */
 const MAX_ATTEMPTS = 50
@@ -69,3 +73,21 @@ export async function showsRecordText(raw: Pick<ObjectStore, 'readText'>, deploy
 
 /** The samples as the site may keep them: whole when record text is shown, without it otherwise. */
 export const siteSamples = (samples: RejectSample[], recordText: boolean): RejectSample[] => (recordText ? samples : samples.map(withoutRecordText))
+
+/**
+ * A stored data part's size and column statistics, for a rebuild of the summaries (Load has
+ * them from the writer instead). The part streams by; only its last bytes are kept, for the footer.
+ */
+export async function partMeasure(store: Pick<ObjectStore, 'read'>, key: string): Promise<{ bytes: number; columns: PartColumnStats }> {
+  let bytes = 0
+  let tail = new Uint8Array(0)
+  for await (const chunk of store.read(key)) {
+    bytes += chunk.length
+    const joined = new Uint8Array(Math.min(TAIL_BYTES, tail.length + chunk.length))
+    const fromChunk = Math.min(chunk.length, joined.length)
+    joined.set(tail.subarray(tail.length - (joined.length - fromChunk)), 0)
+    joined.set(chunk.subarray(chunk.length - fromChunk), joined.length - fromChunk)
+    tail = joined
+  }
+  return { bytes, columns: columnStatsOfFooter(tail) }
+}

@@ -1,3 +1,4 @@
+import type { PartColumnStats } from './parquet/part-stats'
 import type { Lineage } from './lake/lineage'
 import type { RangeJob, RangeResult } from './convert-range'
 import type { EncodedRowGroup } from './parquet/columnar-part-writer'
@@ -139,6 +140,8 @@ export interface PartInfo {
   index: number
   /** Partition column values of this part (besides the ingest date), when partitioned. */
   partition?: Record<string, string>
+  /** A data part's column statistics (nulls, min, max), from the footer its writer wrote. */
+  columns?: PartColumnStats
 }
 
 export interface TransformStats {

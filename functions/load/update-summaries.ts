@@ -21,6 +21,8 @@ import {
   type RejectSample,
   type ShardTotals,
 } from '../core/site/site-summary'
+import { mergePartColumnStats } from '../core/parquet/part-stats'
+import type { TransformStats } from '../core/transform-types'
 import type { LoadDeps } from './load-step'
 import type { StagedFile } from './publish-file'
 
@@ -46,7 +48,7 @@ export async function updateSummaries(deps: LoadDeps, report: RunReport, batch: 
       reports.map(async (r) => {
         const head = await readJson<LedgerRecord>(deps.curated, headKey(dataset, fileId(r.key)))
         const stats = staged.find((s) => s.file.key === r.key && s.file.etag === head?.etag)?.stats
-        return { report: r, runId: report.runId, at: report.startedAt, batchAt: report.updatedAt, ...(head ? { head } : {}), ...(stats ? { rejectCodes: stats.rejectCodes } : {}) }
+        return { report: r, runId: report.runId, at: report.startedAt, batchAt: report.updatedAt, ...(head ? { head } : {}), ...(stats ? measuredVersion(stats) : {}) }
       }),
     )
     const entries: FileEntry[] = []
@@ -77,4 +79,10 @@ export async function updateSummaries(deps: LoadDeps, report: RunReport, batch: 
   }
   const rows = Object.fromEntries([...touched].map(([dataset, summary]) => [dataset, datasetTotals(summary).rows]))
   await updateJson<RunHistory>(deps.curated, RUN_HISTORY_KEY, (previous) => recordRun(previous ?? emptyHistory(), runRow(report, rows)))
+}
+
+/** What Load has in hand of a version it staged: its rejects by code, and its data parts' bytes and column statistics. */
+function measuredVersion(stats: TransformStats): Pick<FileUpdate, 'rejectCodes' | 'bytes' | 'columns'> {
+  const columns = mergePartColumnStats(stats.parts.map((p) => p.columns))
+  return { rejectCodes: stats.rejectCodes, bytes: stats.parts.reduce((n, p) => n + p.bytes, 0), ...(columns ? { columns } : {}) }
 }

@@ -21,6 +21,7 @@ const deps = {
   site: siteBucketOnAws(config.siteBucket),
   assets,
   queries: { athena: true },
+  staleAfterHours: config.staleAfterHours,
 }
 
 /** Site Lambda: `{ runId }` after a Load → the pages of the run's files and datasets, and the index. */

@@ -1,4 +1,5 @@
-import { readJson, rejectSamples, showsRecordText, siteSamples, updateJson } from '../adapters/site-summaries'
+import { partMeasure, readJson, rejectSamples, showsRecordText, siteSamples, updateJson } from '../adapters/site-summaries'
+import { mergePartColumnStats } from '../core/parquet/part-stats'
 import { datasetOfKey, fileId, rejectsTable } from '../core/lake/lake-layout'
 import { parseLedgerKey, type LedgerRecord } from '../core/lake/ledger'
 import type { ObjectStore } from '../core/lake/object-store'
@@ -17,6 +18,7 @@ import {
   type DatasetSummary,
   type FileEntry,
   type FileShard,
+  type FileUpdate,
   type RejectSample,
   type ShardTotals,
 } from '../core/site/site-summary'
@@ -62,6 +64,7 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
 
   // The rejects the lake holds now: those of the committed versions, counted whole, sampled as Load samples.
   const codes = new Map<string, Record<string, number>>()
+  const measured = new Map<string, Pick<FileUpdate, 'bytes' | 'columns'>>()
   const samples: RejectSample[] = []
   for (const head of [...heads.values()].filter((h) => h.state === 'committed')) {
     const parts = head.outputs.filter((k) => k.startsWith(`${rejectsTable(head.dataset)}/`))
@@ -72,9 +75,15 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
       if (i < SAMPLE_PARTS) samples.push(...rows.slice(0, SAMPLE_ROWS))
     }
     codes.set(head.key, counts)
+    // Its data parts as Load measured them when it wrote them; a compacted file's rows share parts with others' and go unmeasured.
+    if ((head.shared ?? []).length === 0) {
+      const data = await Promise.all(head.outputs.filter((k) => !k.startsWith(`${rejectsTable(head.dataset)}/`)).map((k) => partMeasure(deps.curated, k)))
+      const columns = mergePartColumnStats(data.map((d) => d.columns))
+      measured.set(head.key, { bytes: data.reduce((n, d) => n + d.bytes, 0), ...(columns ? { columns } : {}) })
+    }
   }
 
-  const entries = replayFiles(runs, heads, codes)
+  const entries = replayFiles(runs, heads, codes, measured)
   for (const [key, etag] of raw) if (!entries.has(key)) entries.set(key, { key, dataset: datasetOfKey(key)!, fileId: fileId(key), status: 'pending', rawEtag: etag, rejectCodes: {}, versions: [], at: '' })
   for (const e of entries.values()) settleStatus(e, raw.get(e.key), quarantined.has(e.key))
 
@@ -105,6 +114,7 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
     history: { ...history, archived: pages },
     queries: deps.queries,
     recordText: deps.siteRecordText === true,
+    ...(deps.staleAfterHours !== undefined ? { staleAfterHours: deps.staleAfterHours } : {}),
   })
   return writeSite(deps, model)
 }
@@ -112,19 +122,19 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
 const settledFiles = (run: RunReport): FileReport[] => run.files.filter((f) => !f.note?.startsWith('rebuilt into generation'))
 
 /** Each file's entry as the Loads of the runs would have merged it, with the heads of now. */
-function replayFiles(runs: RunReport[], heads: Map<string, LedgerRecord>, codes: Map<string, Record<string, number>>): Map<string, FileEntry> {
+function replayFiles(runs: RunReport[], heads: Map<string, LedgerRecord>, codes: Map<string, Record<string, number>>, measured: Map<string, Pick<FileUpdate, 'bytes' | 'columns'>>): Map<string, FileEntry> {
   const entries = new Map<string, FileEntry>()
   for (const run of runs) {
     for (const report of settledFiles(run)) {
       const head = heads.get(report.key)
       const rejectCodes = codes.get(report.key)
-      entries.set(report.key, mergeFileEntry(entries.get(report.key), { report, runId: run.runId, at: run.startedAt, batchAt: run.updatedAt, ...(head ? { head } : {}), ...(rejectCodes ? { rejectCodes } : {}) }))
+      entries.set(report.key, mergeFileEntry(entries.get(report.key), { report, runId: run.runId, at: run.startedAt, batchAt: run.updatedAt, ...(head ? { head } : {}), ...(rejectCodes ? { rejectCodes, ...measured.get(report.key) } : {}) }))
     }
   }
   for (const [key, head] of heads) {
     if (entries.has(key)) continue
     const { replaced: _replaced, ...state } = head
-    entries.set(key, { key, dataset: head.dataset, fileId: head.fileId, status: head.state, head: state, rejectCodes: codes.get(key) ?? {}, versions: [], at: head.committedAt })
+    entries.set(key, { key, dataset: head.dataset, fileId: head.fileId, status: head.state, head: state, rejectCodes: codes.get(key) ?? {}, ...(head.state === 'committed' ? measured.get(key) : {}), versions: [], at: head.committedAt })
   }
   return entries
 }

@@ -25,6 +25,8 @@ export interface SiteDeps extends Pick<LakeDeps, 'curated' | 'catalog' | 'databa
   /** How a file's rows are queried: Athena's `"$path"`, and/or DuckDB over this curated folder. */
   queries: SiteSources['queries']
   clock?: () => Date
+  /** Hours after its last load that a dataset is flagged stale (DEFAULT_STALE_AFTER_HOURS when absent). */
+  staleAfterHours?: number
 }
 
 /** What the Site step returns: counts, never the content. */
@@ -76,6 +78,7 @@ export async function siteStep(deps: SiteDeps, runId: string): Promise<SiteResul
     changed: [...new Set(files.map((f) => f.dataset))].sort(),
     queries: deps.queries,
     recordText: deps.siteRecordText === true,
+    ...(deps.staleAfterHours !== undefined ? { staleAfterHours: deps.staleAfterHours } : {}),
   })
   return writeSite(deps, model)
 }

@@ -94,6 +94,32 @@ describe('the status site kept up to date by Load', () => {
     }
   })
 
+  it('gives each dataset the bytes of its Parquet parts, and each column the nulls, min and max DuckDB finds, after a file is replaced', async () => {
+    // Prepare: orders loaded, then one of its files replaced by a smaller one with other extremes.
+    lake = await createLake()
+    await lake.run()
+    await lake.putRaw('orders/orders-2024-05.csv', 'order_id,customer_id,ordered_at,status,items,total_eur,note\n1,7,2023-01-02T03:04:05Z,pending,,0.01,\n2,8,2023-01-03T00:00:00Z,shipped,3,99999.99,x\n')
+
+    // Act
+    await lake.run(undefined, { startTime: new Date(START_TIME.getTime() + DAY) })
+    const summary = JSON.parse((await lake.deps.curated.readText(summaryKey('orders')))!) as DatasetSummary
+    const totals = datasetTotals(summary)
+    let bytes = 0
+    for await (const o of lake.deps.curated.list('orders/')) if (o.key.endsWith('.parquet')) bytes += o.size
+    const [duck] = await lake.query(`SELECT count(*) - count(items) AS items_nulls, count(*) - count(note) AS note_nulls,
+      CAST(min(order_id) AS DOUBLE) AS min_id, CAST(max(order_id) AS DOUBLE) AS max_id, CAST(min(total_eur) AS DOUBLE) AS min_total, CAST(max(total_eur) AS DOUBLE) AS max_total,
+      epoch_ms(min(ordered_at)) AS min_at, epoch_ms(max(ordered_at)) AS max_at FROM orders`)
+    const c = totals.columns!
+
+    // Assess
+    expect(totals.bytes).toBe(bytes)
+    expect([c['items']!.nulls, c['note']!.nulls]).toEqual([Number(duck.items_nulls), Number(duck.note_nulls)])
+    expect([c['order_id']!.min, c['order_id']!.max, c['total_eur']!.min, c['total_eur']!.max]).toEqual([duck.min_id, duck.max_id, duck.min_total, duck.max_total])
+    expect([Date.parse(String(c['ordered_at']!.min)), Date.parse(String(c['ordered_at']!.max))]).toEqual([Number(duck.min_at), Number(duck.max_at)])
+    expect(c['order_id']!.min).toBe(1)
+    expect(c['status']).toEqual({ nulls: 0 })
+  })
+
   it('writes, run after run, the pages a full regeneration of the lake writes', async () => {
     // Prepare: the sample lake loaded, then a new orders file with a rejected row, then a file
     // deleted (its rows retracted), the site updated by the workflow after each run.

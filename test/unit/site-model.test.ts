@@ -43,7 +43,7 @@ const loadedA = { report: file('orders/a.csv', 'loaded', 10), head: head('orders
 const loadedB = { report: file('orders/b.csv', 'loaded', 5), head: head('orders/b.csv', 'e1', 5), runId: 'r1', at: '2024-07-01T06:00:00Z' }
 
 describe('the status site model', () => {
-  it('counts a file whose new version failed as pending, its loaded rows still counted', () => {
+  it('lists a file whose new version failed as failed, its loaded rows still counted', () => {
     // Prepare
     const failed = { report: { ...file('orders/b.csv', 'failed', 0, 'e2'), reason: 'TransientStorageError: s3 busy' }, head: head('orders/b.csv', 'e1', 5), runId: 'r2', at: '2024-07-02T06:00:00Z' }
 
@@ -51,7 +51,7 @@ describe('the status site model', () => {
     const model = buildSiteModel(sources([loadedA, loadedB, failed]))
 
     // Assess
-    expect(model.datasets[0]).toMatchObject({ name: 'orders', rows: 15, files: 2, pending: ['orders/b.csv'] })
+    expect(model.datasets[0]).toMatchObject({ name: 'orders', rows: 15, files: 2, pending: [], failed: ['orders/b.csv'] })
     expect(model.files.find((f) => f.key === 'orders/b.csv')).toMatchObject({ status: 'failed', rawEtag: 'e2' })
   })
 
@@ -141,5 +141,71 @@ describe('the status site model', () => {
     expect(rejects).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
     expect(rejects).not.toContain('<script>alert')
     expect(pages.map((p) => p.path).sort()).toEqual(['assets/site.css', 'assets/site.js', 'datasets/orders.html', `files/${fileId('orders/a.csv')}.html`, 'index.html', 'rejects/orders.html'])
+  })
+
+  it('names a run whose only failure is a quarantined file by it, not "failed" with 0 failed', () => {
+    // Prepare
+    const quarantined = { ...file('orders/b.csv', 'quarantined', 0, 'e2'), reason: 'BinaryInputError: not text' }
+    const report = { ...run('r2', '2024-07-02T06:00:00Z', [quarantined]), status: 'failed' as const }
+    const history = recordRun(emptyHistory(), runRow(report, { orders: 10 }))
+
+    // Act
+    const index = renderSite(buildSiteModel(sources([loadedA], [], { history }))).find((p) => p.path === 'index.html')!.content
+    const row = /<tr><td>r2<\/td>.*?<\/tr>/.exec(index)![0]
+    const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''))
+
+    // Assess
+    expect(cells.slice(3)).toEqual(['1 quarantined', '1', '0', '0', '1', '0', '0'])
+    expect(row).toContain('<span class="badge quarantined">1 quarantined</span>')
+  })
+
+  it('shows the failed and quarantined files and the latest warnings of every dataset on the index', () => {
+    // Prepare
+    const failed = { report: { ...file('orders/b.csv', 'failed', 0, 'e2'), reason: 'TransientStorageError: s3 busy' }, head: head('orders/b.csv', 'e1', 5), runId: 'r2', at: '2024-07-02T06:00:00Z' }
+    const quarantined = { report: { ...file('orders/c.csv', 'quarantined', 0), reason: 'BinaryInputError: not text' }, runId: 'r2', at: '2024-07-02T06:00:00Z' }
+    const input = sources([loadedA, loadedB, failed, quarantined])
+    input.summaries[0]!.warnings = [{ runId: 'r2', at: '2024-07-02T06:00:00Z', key: 'orders/a.csv', text: 'variant: 2 value(s) of column items' }]
+
+    // Act
+    const index = renderSite(buildSiteModel(input)).find((p) => p.path === 'index.html')!.content
+    const attention = /<table id="attention-table">.*?<\/table>/.exec(index)![0]
+
+    // Assess
+    expect(attention).toContain(`<a href="files/${fileId('orders/b.csv')}.html">orders/b.csv</a>`)
+    expect(attention).toContain(`<a href="files/${fileId('orders/c.csv')}.html">orders/c.csv</a>`)
+    expect(attention).toContain('BinaryInputError: not text')
+    expect(/<table id="warnings-table">.*variant: 2 value\(s\) of column items/.test(index)).toBe(true)
+  })
+
+  it('flags a dataset stale once its last load is older than the threshold, which is configurable', () => {
+    // Prepare: the files were committed at 2024-07-01T06:00:05Z.
+    const fresh = { generatedAt: '2024-07-02T18:00:00Z' }
+    const old = { generatedAt: '2024-07-02T18:00:06Z' }
+
+    // Act
+    const byDefault = [fresh, old].map((o) => buildSiteModel(sources([loadedA], [], o)).datasets[0]!.stale)
+    const configured = buildSiteModel(sources([loadedA], [], { ...fresh, staleAfterHours: 12 })).datasets[0]!.stale
+
+    // Assess
+    expect(byDefault).toEqual([false, true])
+    expect(configured).toBe(true)
+  })
+
+  it('gives each column its nulls, min and max, and the table its bytes, from what the Loads measured', () => {
+    // Prepare
+    const a = { ...loadedA, rejectCodes: {}, bytes: 1200, columns: { order_id: { nulls: 0, min: 1, max: 10 }, items: { nulls: 2, min: 1, max: 4 } } }
+    const b = { ...loadedB, rejectCodes: {}, bytes: 800, columns: { order_id: { nulls: 1, min: 11, max: 15 }, items: { nulls: 0, min: 0, max: 3 } } }
+
+    // Act
+    const model = buildSiteModel(sources([a, b]))
+    const page = renderSite({ ...model, changed: ['orders'] }).find((p) => p.path === 'datasets/orders.html')!.content
+
+    // Assess
+    expect(model.datasets[0]!.bytes).toBe(2000)
+    expect(model.datasets[0]!.columns.filter((c) => c.stats).map((c) => [c.name, c.stats])).toEqual([
+      ['order_id', { nulls: 1, min: 1, max: 15 }],
+      ['items', { nulls: 2, min: 0, max: 4 }],
+    ])
+    expect(page).toContain('<dd id="dataset-size"><span title="2,000 bytes">2.0 kB</span></dd>')
   })
 })

@@ -7,6 +7,7 @@ import { scratch } from './encode-scratch'
 import { schemaElement, type ParquetColumn } from './parquet-schema'
 import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
 import { constantSchema, type ConstantColumn } from '../lake/lineage'
+import { columnStatsOfFooter } from './part-stats'
 
 const MAGIC = new TextEncoder().encode('PAR1')
 
@@ -143,8 +144,9 @@ export class ColumnarPartWriter {
     }
     writeMetadata(footer, metadata)
     footer.appendBytes(MAGIC)
-    await part.output.write(footer.getBytes())
+    const tail = footer.getBytes()
+    await part.output.write(tail)
     const key = await part.output.close()
-    this.done.push({ key, rows: part.rows, bytes: part.offset + footer.offset, index: this.firstIndex + this.done.length })
+    this.done.push({ key, rows: part.rows, bytes: part.offset + footer.offset, index: this.firstIndex + this.done.length, columns: columnStatsOfFooter(tail) })
   }
 }

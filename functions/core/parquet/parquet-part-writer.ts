@@ -4,6 +4,7 @@ import { parquetCodec, schemaElement, type ParquetColumn } from './parquet-schem
 import type { CellValue } from '../schema/value-codecs'
 import { constantSchema, type ConstantColumn } from '../lake/lineage'
 import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
+import { columnStatsOfFooter } from './part-stats'
 
 /** Initial size of the write buffer; it grows to one row group's encoded size. */
 const FLUSH_BYTES = 64 * 1024
@@ -83,7 +84,9 @@ export class ParquetPartWriter {
     this.current = undefined
     await part.writer.finish()
     const key = await part.bytes.output.close()
-    this.done.push({ key, rows: part.rows, bytes: part.bytes.offset, index: this.done.length, ...(this.partition ? { partition: this.partition } : {}) })
+    // The last bytes drained end with the footer: a data part's statistics come from there.
+    const columns = this.kind === 'data' && part.bytes.last ? { columns: columnStatsOfFooter(part.bytes.last) } : {}
+    this.done.push({ key, rows: part.rows, bytes: part.bytes.offset, index: this.done.length, ...(this.partition ? { partition: this.partition } : {}), ...columns })
   }
 }
 
@@ -91,6 +94,9 @@ const toBigInt = (v: CellValue | null) => (typeof v === 'number' ? BigInt(v) : v
 
 /** hyparquet-writer's byte buffer, drained into a PartOutput after every row group. */
 class SinkByteWriter extends ByteWriter {
+  /** The chunk drained last: after `finish`, the one that ends with the footer. */
+  last?: Uint8Array
+
   constructor(readonly output: PartOutput) {
     super(FLUSH_BYTES)
   }
@@ -99,6 +105,7 @@ class SinkByteWriter extends ByteWriter {
     if (this.index === 0) return undefined
     const chunk = new Uint8Array(this.buffer.slice(0, this.index))
     this.index = 0
+    this.last = chunk
     return this.output.write(chunk)
   }
 

@@ -1,5 +1,7 @@
-import type { DatasetView, FileView, SiteModel } from './site-model'
+import { fileId } from '../lake/lake-layout'
+import { runOutcome, type DatasetView, type FileView, type SiteModel } from './site-model'
 import { SITE_CSS, SITE_SCRIPT } from './site-assets'
+import { bytesText, escape, filterBox, freshness, jsonData, num, snippet, statText, statusBadge, table, when } from './site-html'
 
 /** One file of the site: a path relative to the site's root, and its text. */
 export interface SitePage {
@@ -10,25 +12,10 @@ export interface SitePage {
 /** The chart library's files, copied into the site as they are (see `CHART_LIBRARY`). */
 export const CHART_LIBRARY = { script: 'assets/uPlot.iife.min.js', style: 'assets/uPlot.min.css' }
 
-const escape = (text: unknown) =>
-  String(text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
-const num = (n: number) => n.toLocaleString('en-US')
-const when = (iso?: string) => (iso ? escape(iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z')) : '—')
-/** JSON inside a `<script type="application/json">`: `<` escaped so no text closes the element. */
-const jsonData = (id: string, data: unknown) => `<script type="application/json" id="${id}">${JSON.stringify(data).replace(/</g, '\\u003c')}</script>`
-
 export const datasetPath = (name: string) => `datasets/${encodeURIComponent(name)}.html`
 export const rejectsPath = (name: string) => `rejects/${encodeURIComponent(name)}.html`
 export const filePath = (f: Pick<FileView, 'fileId'>) => `files/${f.fileId}.html`
 export const runPagePath = (page: number) => `runs/${page}.html`
-
-function table(headers: string[], rows: string[][], numeric: number[] = []): string {
-  if (rows.length === 0) return '<p class="empty">None.</p>'
-  const cell = (tag: string, i: number, c: string) => `<${tag}${numeric.includes(i) ? ' class="num"' : ''}>${c}</${tag}>`
-  return `<table><thead><tr>${headers.map((h, i) => cell('th', i, escape(h))).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c, i) => cell('td', i, c)).join('')}</tr>`)
-    .join('')}</tbody></table>`
-}
 
 function layout(title: string, depth: number, body: string, model: SiteModel): string {
   const up = '../'.repeat(depth)
@@ -55,64 +42,103 @@ ${body}
 `
 }
 
-const statusBadge = (status: string) => `<span class="badge ${escape(status)}">${escape(status)}</span>`
+
+const warnCount = (n: number, href?: string) => (n === 0 ? '0' : `<span class="warn">${href ? `<a href="${href}">${num(n)}</a>` : num(n)}</span>`)
+const fileLink = (key: string, up = '') => `<a href="${up}${filePath({ fileId: fileId(key) })}">${escape(key)}</a>`
 
 function indexPage(model: SiteModel): string {
   const datasets = table(
-    ['dataset', 'rows', 'files', 'last load', 'pending', 'quarantined', 'rejected rows'],
+    ['dataset', 'rows', 'size', 'files', 'last load', 'failed', 'quarantined', 'pending', 'warnings', 'rejected rows'],
     model.datasets.map((d) => [
       `<a href="${datasetPath(d.name)}">${escape(d.name)}</a>`,
       num(d.rows),
+      bytesText(d.bytes),
       num(d.files),
-      when(d.lastLoad),
+      freshness(d.lastLoad, d.stale, model.staleAfterHours),
+      warnCount(d.failed.length),
+      warnCount(d.quarantined.length),
       d.pending.length > 0 ? `<span class="warn">${num(d.pending.length)}</span>` : '0',
-      d.quarantined.length > 0 ? `<span class="warn">${num(d.quarantined.length)}</span>` : '0',
+      warnCount(d.warnings.length, `${datasetPath(d.name)}#warnings`),
       d.rowsRejected > 0 ? `<a href="${rejectsPath(d.name)}">${num(d.rowsRejected)}</a>` : '0',
     ]),
-    [1, 2, 4, 5, 6],
+    { label: 'Datasets', numeric: [1, 2, 3, 5, 6, 7, 8, 9], id: 'datasets-table' },
+  )
+  const attention = table(
+    ['file', 'dataset', 'status', 'reason', 'when'],
+    model.datasets.flatMap((d) => [
+      ...d.failed.map((key) => [fileLink(key), escape(d.name), statusBadge('failed'), '', '—']),
+      ...d.quarantined.map((q) => [q.key ? fileLink(q.key) : '—', escape(d.name), statusBadge('quarantined'), escape(q.reason ?? '—'), when(q.at)]),
+    ]),
+    { label: 'Failed and quarantined files', id: 'attention-table' },
+  )
+  const warnings = table(
+    ['dataset', 'run', 'file', 'warning'],
+    model.datasets.flatMap((d) => d.warnings.slice(0, WARNINGS_ON_INDEX).map((w) => [`<a href="${datasetPath(d.name)}#warnings">${escape(d.name)}</a>`, escape(w.runId), fileLink(w.key), escape(w.text)])),
+    { label: 'Latest warnings', id: 'warnings-table' },
   )
   const runs = runsTable(model.runs)
   const older = model.runPages > 0 ? `<p class="note">Older runs: ${Array.from({ length: model.runPages }, (_, i) => model.runPages - i).map((n) => `<a href="${runPagePath(n)}">${n}</a>`).join(' ')}</p>` : ''
-  const rowsChart = { times: model.rowsOverTime.times, series: Object.entries(model.rowsOverTime.datasets).map(([name, values]) => ({ name, values })) }
-  const outcomes = ['loaded', 'empty', 'failed', 'superseded', 'retracted'] as const
-  const runsChart = {
-    times: model.runs.map((r) => Math.floor(Date.parse(r.startedAt) / 1000)),
-    series: outcomes.map((o) => ({ name: o, values: model.runs.map((r) => r.totals[o]) })),
-  }
-  return `<section><h2>Datasets</h2>${datasets}</section>
-<section><h2>Rows over time</h2><p class="note">Rows per dataset after each of the latest runs.</p>
-<div class="chart" data-chart="rows-chart" data-kind="line" data-y="rows"></div>${jsonData('rows-chart', rowsChart)}</section>
-<section><h2>Runs</h2><p class="note">Files per run by outcome.</p>
-<div class="chart" data-chart="runs-chart" data-kind="points" data-y="files"></div>${jsonData('runs-chart', runsChart)}
+  const rowsSeries = Object.entries(model.rowsOverTime.datasets).map(([name, values]) => ({ name, values }))
+  const rowsChart = { times: model.rowsOverTime.times, series: rowsSeries }
+  const outcomes = ['loaded', 'empty', 'failed', 'quarantined', 'superseded', 'retracted'] as const
+  const runsSeries = outcomes.map((o) => ({ name: o, values: model.runs.map((r) => r.totals[o] ?? 0) }))
+  const runsChart = { times: model.runs.map((r) => Math.floor(Date.parse(r.startedAt) / 1000)), series: runsSeries }
+  const runStarts = model.runs.map((r) => when(r.startedAt))
+  return `<section><h2>Datasets</h2><p class="note">A dataset is flagged <span class="badge stale">stale</span> when its last load is more than ${num(model.staleAfterHours)} hours old.</p>${datasets}</section>
+<section><h2>Failed and quarantined files</h2>${filterBox('attention-table', 'Filter files')}${attention}</section>
+<section><h2>Latest warnings</h2>${warnings}</section>
+<section><h2>Rows over time</h2><p class="note" id="rows-chart-note">Rows per dataset after each of the latest runs, on a logarithmic scale, so that a small dataset stays visible beside a large one.</p>
+<div class="chart" data-chart="rows-chart" data-kind="line" data-y="rows" data-log="true" role="img" aria-label="Line chart: rows per dataset after each of the latest ${num(model.runs.length)} runs, logarithmic scale. Its data are in the table that follows." aria-describedby="rows-chart-note"></div>${jsonData('rows-chart', rowsChart)}
+${chartTable('The rows chart as a table', 'rows-chart-table', runStarts, rowsSeries)}</section>
+<section><h2>Runs</h2><p class="note" id="runs-chart-note">Files per run by outcome.</p>
+<div class="chart" data-chart="runs-chart" data-kind="points" data-y="files" role="img" aria-label="Point chart: files per run by outcome, for the latest ${num(model.runs.length)} runs. The runs table below gives the same numbers." aria-describedby="runs-chart-note"></div>${jsonData('runs-chart', runsChart)}
 ${runs}${older}</section>`
+}
+
+/** How many of a dataset's warnings the index shows; its page shows them all. */
+const WARNINGS_ON_INDEX = 5
+
+/** A chart's data as a table, folded under a summary: the chart's text alternative. */
+function chartTable(summary: string, id: string, times: string[], series: { name: string; values: number[] }[]): string {
+  if (times.length === 0) return ''
+  const rows = times.map((t, i) => [t, ...series.map((s) => num(s.values[i] ?? 0))])
+  return `<details class="chart-data"><summary>${escape(summary)}</summary>${table(['run started', ...series.map((s) => s.name)], rows, { label: summary, numeric: series.map((_, i) => i + 1), id })}</details>`
 }
 
 function runsTable(runs: SiteModel['runs']): string {
   return table(
-    ['run', 'trigger', 'started', 'status', 'files', 'loaded', 'failed', 'rows loaded', 'rejected'],
-    [...runs].reverse().map((r) => [
-      escape(r.runId),
-      escape(r.trigger),
-      when(r.startedAt),
-      statusBadge(r.status),
-      num(r.totals.files),
-      num(r.totals.loaded),
-      num(r.totals.failed),
-      num(r.totals.rowsOut),
-      num(r.totals.rowsRejected),
-    ]),
-    [4, 5, 6, 7, 8],
+    ['run', 'trigger', 'started', 'outcome', 'files', 'loaded', 'failed', 'quarantined', 'rows loaded', 'rejected'],
+    [...runs].reverse().map((r) => {
+      const outcome = runOutcome(r)
+      return [
+        escape(r.runId),
+        escape(r.trigger),
+        when(r.startedAt),
+        statusBadge(outcome.kind, outcome.text),
+        num(r.totals.files),
+        num(r.totals.loaded),
+        num(r.totals.failed),
+        num(r.totals.quarantined ?? 0),
+        num(r.totals.rowsOut),
+        num(r.totals.rowsRejected),
+      ]
+    }),
+    { label: 'Runs', numeric: [4, 5, 6, 7, 8, 9], id: 'runs-table' },
   )
 }
 
-function datasetPage(d: DatasetView): string {
+function datasetPage(d: DatasetView, model: SiteModel): string {
   const columns = table(
-    ['column', 'type', 'note'],
+    ['column', 'type', 'nulls', 'min', 'max', 'note'],
     d.columns.map((c) => [
       `<code>${escape(c.name)}</code>`,
       `<code>${escape(c.type)}</code>`,
+      c.stats ? num(c.stats.nulls) : '—',
+      statText(c.stats?.min),
+      statText(c.stats?.max),
       c.partition ? 'partition key' : c.variantOf ? `variant of <code>${escape(c.variantOf)}</code>: values that did not fit its type` : '',
     ]),
+    { label: 'Schema', numeric: [2, 3, 4], id: 'schema-table' },
   )
   const fileRows = table(
     ['file', 'status', 'rows', 'rejected', 'committed'],
@@ -123,45 +149,57 @@ function datasetPage(d: DatasetView): string {
       f.rowsRejected !== undefined ? num(f.rowsRejected) : '—',
       when(f.committedAt),
     ]),
-    [2, 3],
+    { label: 'Files', numeric: [2, 3], id: 'files-table' },
   )
-  const quarantined = table(
-    ['file', 'reason', 'when'],
-    d.quarantined.map((q) => [escape(q.key ?? '—'), escape(q.reason ?? '—'), when(q.at)]),
+  const unloaded = table(
+    ['file', 'status', 'reason', 'when'],
+    [
+      ...d.failed.map((key) => [fileLink(key, '../'), statusBadge('failed'), '', '—']),
+      ...d.quarantined.map((q) => [q.key ? fileLink(q.key, '../') : '—', statusBadge('quarantined'), escape(q.reason ?? '—'), when(q.at)]),
+    ],
+    { label: 'Failed and quarantined files', id: 'unloaded-table' },
   )
   const warnings = table(
     ['run', 'file', 'warning'],
     d.warnings.map((w) => [escape(w.runId), escape(w.key), escape(w.text)]),
+    { label: 'Schema changes and warnings', id: 'warnings-table' },
   )
+  const name = `"${d.name.replace(/"/g, '""')}"`
+  const queries = `<h3>Athena</h3>${snippet('dataset-athena-query', `SELECT * FROM "${model.database.replace(/"/g, '""')}".${name} LIMIT 100`)}
+<h3>Local lake (<code>npx sluice query</code>)</h3>${snippet('dataset-local-query', `npx sluice query 'SELECT * FROM ${name} LIMIT 100'`)}`
   return `<p>${d.description ? escape(d.description) : ''}</p>
 <dl class="facts">
 <dt>rows</dt><dd id="dataset-rows">${num(d.rows)}</dd>
+<dt>size</dt><dd id="dataset-size">${bytesText(d.bytes)}</dd>
 <dt>files loaded</dt><dd>${num(d.files)}</dd>
-<dt>last load</dt><dd>${when(d.lastLoad)}</dd>
+<dt>last load</dt><dd id="dataset-last-load">${freshness(d.lastLoad, d.stale, model.staleAfterHours)}</dd>
 <dt>files pending</dt><dd>${num(d.pending.length)}</dd>
-<dt>quarantined</dt><dd>${num(d.quarantined.length)}</dd>
+<dt>files failed</dt><dd id="dataset-failed">${num(d.failed.length)}</dd>
+<dt>quarantined</dt><dd id="dataset-quarantined">${num(d.quarantined.length)}</dd>
 <dt>rejected rows</dt><dd id="dataset-rejected">${d.rowsRejected > 0 ? `<a href="../${rejectsPath(d.name)}">${num(d.rowsRejected)}</a>` : '0'}</dd>
 </dl>
 <section><h2>Schema</h2>${columns}
-<p class="note">The current definition from the catalog. Columns are only ever added and types never change; a variant column
+<p class="note">The current definition from the catalog. Nulls, min and max come from the Parquet statistics of the committed files, as their loads wrote them; text columns show no min or max, since their values are raw data.
+Columns are only ever added and types never change; a variant column
 <code>&lt;column&gt;__string</code> holds, as text, the values that fit neither the column's type nor a widening of it. On AWS, Glue keeps earlier table versions
 (<code>aws glue get-table-versions</code>); the local catalog keeps only the current one, so the history below is what the run reports recorded.</p></section>
-<section><h2>Schema changes and warnings</h2>${warnings}</section>
-<section><h2>Files</h2>${d.recent.length < d.files ? `<p class="note">The ${num(d.recent.length)} files changed last; each file has its page under <code>files/</code>.</p>` : ''}${fileRows}</section>
-<section><h2>Quarantined</h2>${quarantined}</section>`
+<section id="warnings"><h2>Schema changes and warnings</h2>${warnings}</section>
+<section><h2>Files</h2>${d.recent.length < d.files ? `<p class="note">The ${num(d.recent.length)} files changed last; each file has its page under <code>files/</code>.</p>` : ''}${filterBox('files-table', 'Filter files')}${fileRows}</section>
+<section><h2>Failed and quarantined</h2>${filterBox('unloaded-table', 'Filter files')}${unloaded}</section>
+<section><h2>Query it</h2>${queries}</section>`
 }
 
 function rejectsPage(d: DatasetView): string {
   const total = d.rejectCodes.reduce((n, c) => n + c.count, 0)
-  const codes = table(['error code', 'rows'], d.rejectCodes.map((c) => [`<a href="#${escape(c.code)}">${escape(c.code)}</a>`, num(c.count)]), [1])
+  const codes = table(['error code', 'rows'], d.rejectCodes.map((c) => [`<a href="#${escape(c.code)}">${escape(c.code)}</a>`, num(c.count)]), { label: 'Rejected rows by error code', numeric: [1] })
   // A record's text is in a sample only where the deployment and the dataset's contract opt in.
   const samples = d.rejectCodes
     .map((c) => {
       const records = c.samples.some((s) => s.record !== undefined)
       return `<section id="${escape(c.code)}"><h2>${escape(c.code)} <span class="count">${num(c.count)}</span></h2>${table(
         ['file', 'line', 'column', 'message', ...(records ? ['record'] : [])],
-        c.samples.map((s) => [escape(s.source), num(s.line), escape(s.column ?? ''), escape(s.errorMessage), ...(records ? [`<code>${escape(s.record ?? '')}</code>`] : [])]),
-        [1],
+        c.samples.map((s) => [escape(s.source), num(s.line), escape(s.column ?? ''), escape(s.errorMessage), ...(records ? [`<code class="record">${escape(s.record ?? '')}</code>`] : [])]),
+        { label: `Sample rows rejected with ${c.code}`, numeric: [1] },
       )}</section>`
     })
     .join('\n')
@@ -175,12 +213,12 @@ function filePage(f: FileView): string {
   const versions = table(
     ['run', 'when', 'version', 'outcome', 'rows in', 'loaded', 'rejected', 'note'],
     f.versions.map((v) => [escape(v.runId), when(v.at), `<code>${escape(v.etag)}</code>`, statusBadge(v.outcome), num(v.rowsIn), num(v.rowsOut), num(v.rowsRejected), escape(v.detail ?? '')]),
-    [4, 5, 6],
+    { label: 'Versions and outcomes', numeric: [4, 5, 6], id: 'versions-table' },
   )
   const h = f.head
   const queries = [
-    f.athenaQuery ? `<h3>Athena</h3><pre><code>${escape(f.athenaQuery)}</code></pre>` : '',
-    f.localQuery ? `<h3>Local lake (<code>npx sluice query</code>)</h3><pre><code>${escape(f.localQuery)}</code></pre>` : '',
+    f.athenaQuery ? `<h3>Athena</h3>${snippet('athena-query', f.athenaQuery)}` : '',
+    f.localQuery ? `<h3>Local lake (<code>npx sluice query</code>)</h3>${snippet('local-query', f.localQuery)}` : '',
   ].join('')
   return `<p>Dataset <a href="../${datasetPath(f.dataset)}">${escape(f.dataset)}</a> · file id <code>${escape(f.fileId)}</code> · ${statusBadge(f.status)}</p>
 <dl class="facts">
@@ -194,7 +232,7 @@ function filePage(f: FileView): string {
 </dl>
 <section><h2>Versions and outcomes</h2>${versions}</section>
 <section><h2>Query its rows</h2>${queries || '<p class="empty">No committed rows.</p>'}
-${h && h.outputs.length > 0 ? `<p class="note">Its parts:</p><ul>${h.outputs.map((o) => `<li><code>${escape(o)}</code></li>`).join('')}</ul>` : ''}</section>`
+${h && h.outputs.length > 0 ? `<p class="note">Its parts:</p><ul class="parts">${h.outputs.map((o) => `<li><code>${escape(o)}</code></li>`).join('')}</ul>` : ''}</section>`
 }
 
 /**
@@ -209,7 +247,7 @@ export function renderSite(model: SiteModel): SitePage[] {
     { path: 'assets/site.js', content: SITE_SCRIPT },
   ]
   for (const d of model.datasets.filter((x) => model.changed.includes(x.name))) {
-    pages.push({ path: datasetPath(d.name), content: layout(`Dataset ${d.name}`, 1, datasetPage(d), model) })
+    pages.push({ path: datasetPath(d.name), content: layout(`Dataset ${d.name}`, 1, datasetPage(d, model), model) })
     pages.push({ path: rejectsPath(d.name), content: layout(`Rejects of ${d.name}`, 1, rejectsPage(d), model) })
   }
   for (const f of model.files) pages.push({ path: filePath(f), content: layout(f.key, 1, filePage(f), model) })

@@ -1,5 +1,6 @@
 import type { TableInput } from '../lake/catalog'
 import { rejectsTable } from '../lake/lake-layout'
+import type { ColumnStats } from '../parquet/part-stats'
 import { LINEAGE_SOURCE } from '../lake/lineage'
 import type { RunReport } from '../lake/run-report'
 import { withoutRecordText } from './record-text'
@@ -28,7 +29,14 @@ export interface SiteSources {
    * whose contracts opt in too. Off when absent: no record text, whatever the summaries hold.
    */
   recordText?: boolean
+  /** A dataset whose last load is older than this is flagged stale; DEFAULT_STALE_AFTER_HOURS when absent. */
+  staleAfterHours?: number
 }
+
+/** Hours after its last load that a dataset is flagged stale, unless configured otherwise. */
+export const DEFAULT_STALE_AFTER_HOURS = 36
+/** The environment variable that sets it, for the Site Lambda and the `sluice` command alike. */
+export const STALE_AFTER_HOURS_VARIABLE = 'SLUICE_STALE_AFTER_HOURS'
 
 export interface ColumnView {
   name: string
@@ -36,6 +44,8 @@ export interface ColumnView {
   partition: boolean
   /** For a variant column `<column>__string`: the column whose values did not fit. */
   variantOf?: string
+  /** Nulls, min and max over the committed files, from the Parquet statistics their Loads wrote. */
+  stats?: ColumnStats
 }
 
 export interface RejectCodeView {
@@ -52,8 +62,13 @@ export interface DatasetView {
   rows: number
   rowsRejected: number
   files: number
+  /** Parquet bytes of the committed files' data parts, as their Loads wrote them. */
+  bytes: number
   lastLoad?: string
+  /** No load for longer than the stale threshold, when the site was generated (the page's script tells it again on view). */
+  stale: boolean
   pending: string[]
+  failed: string[]
   quarantined: QuarantineNote[]
   rejectCodes: RejectCodeView[]
   /** Warnings of the runs (variant columns and other widening), newest first. */
@@ -86,6 +101,14 @@ export interface RunView {
   totals: RunReport['totals']
 }
 
+/** A run's outcome in words: `succeeded`, or what failed (`1 quarantined`, `2 failed, 1 quarantined`). */
+export function runOutcome(run: Pick<RunView, 'status' | 'totals'>): { text: string; kind: 'succeeded' | 'failed' | 'quarantined' } {
+  const { failed, quarantined = 0 } = run.totals
+  if (run.status === 'succeeded' && failed + quarantined === 0) return { text: 'succeeded', kind: 'succeeded' }
+  const parts = [...(failed > 0 ? [`${failed} failed`] : []), ...(quarantined > 0 ? [`${quarantined} quarantined`] : [])]
+  return { text: parts.length > 0 ? parts.join(', ') : 'failed', kind: failed === 0 && quarantined > 0 ? 'quarantined' : 'failed' }
+}
+
 /** Rows per dataset after each of the latest runs. */
 export interface RowsSeries {
   times: number[]
@@ -95,6 +118,7 @@ export interface RowsSeries {
 export interface SiteModel {
   generatedAt: string
   database: string
+  staleAfterHours: number
   datasets: DatasetView[]
   /** Datasets whose pages are written. */
   changed: string[]
@@ -115,12 +139,15 @@ export function buildSiteModel(sources: SiteSources): SiteModel {
   const tables = new Map(sources.tables.map((t) => [t.Name, t]))
   const summaries = new Map(sources.summaries.map((s) => [s.dataset, s]))
   const names = [...new Set([...sources.tables.map((t) => t.Name).filter((n) => !n.includes('__')), ...summaries.keys()])].sort()
-  const datasets = names.map((name) => datasetView(name, tables.get(name), summaries.get(name) ?? emptySummary(name), sources.recordText === true))
+  const staleAfterHours = sources.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS
+  const staleBefore = new Date(Date.parse(sources.generatedAt) - staleAfterHours * 3_600_000).toISOString()
+  const datasets = names.map((name) => datasetView(name, tables.get(name), summaries.get(name) ?? emptySummary(name), staleBefore, sources.recordText === true))
   const files = [...sources.files].sort((a, b) => a.key.localeCompare(b.key)).map((e) => fileView(e, sources))
   const runs = sources.history.runs
   return {
     generatedAt: sources.generatedAt,
     database: sources.database,
+    staleAfterHours,
     datasets,
     changed: sources.changed ?? names,
     files,
@@ -154,16 +181,17 @@ function fileView(entry: FileEntry, sources: SiteSources): FileView {
   return view
 }
 
-function datasetView(name: string, table: TableInput | undefined, summary: DatasetSummary, recordText: boolean): DatasetView {
+function datasetView(name: string, table: TableInput | undefined, summary: DatasetSummary, staleBefore: string, recordText: boolean): DatasetView {
+  const totals = datasetTotals(summary)
   const columnNames = new Set(table?.StorageDescriptor.Columns.map((c) => c.Name))
   const columns: ColumnView[] = [
     ...(table?.StorageDescriptor.Columns ?? []).map((c) => {
       const base = /^(.+)__[a-z0-9_()]+$/.exec(c.Name)?.[1]
-      return { name: c.Name, type: c.Type, partition: false, ...(base && columnNames.has(base) ? { variantOf: base } : {}) }
+      const stats = totals.columns?.[c.Name]
+      return { name: c.Name, type: c.Type, partition: false, ...(base && columnNames.has(base) ? { variantOf: base } : {}), ...(stats ? { stats } : {}) }
     }),
     ...(table?.PartitionKeys ?? []).map((c) => ({ name: c.Name, type: c.Type, partition: true })),
   ]
-  const totals = datasetTotals(summary)
   const rejectCodes = Object.entries(totals.rejectCodes)
     .filter(([, count]) => count > 0)
     .map(([code, count]) => ({ code, count, samples: summary.samples.filter((s) => s.errorCode === code).map((s) => (recordText ? s : withoutRecordText(s))) }))
@@ -175,8 +203,11 @@ function datasetView(name: string, table: TableInput | undefined, summary: Datas
     rows: totals.rows,
     rowsRejected: totals.rowsRejected,
     files: totals.files,
+    bytes: totals.bytes ?? 0,
     ...(totals.lastLoad ? { lastLoad: totals.lastLoad } : {}),
+    stale: !!totals.lastLoad && totals.lastLoad < staleBefore,
     pending: summary.pending,
+    failed: summary.failed ?? [],
     quarantined: summary.quarantined,
     rejectCodes,
     warnings: summary.warnings,

@@ -1,6 +1,7 @@
 import { fileId } from '../lake/lake-layout'
 import type { LedgerRecord } from '../lake/ledger'
 import type { FileReport } from '../lake/run-report'
+import { mergePartColumnStats, type PartColumnStats } from '../parquet/part-stats'
 
 /**
  * What the status site is made from, kept up to date by Load so that the site never reads the
@@ -72,6 +73,10 @@ export interface FileEntry {
   rawEtag?: string
   /** Rejected rows of the head's version by error code (none unless committed). */
   rejectCodes: Record<string, number>
+  /** Parquet bytes of the head's data parts as written (none unless committed). */
+  bytes?: number
+  /** Column statistics of the head's data parts (none unless committed). */
+  columns?: PartColumnStats
   /** The last versions, oldest first. */
   versions: FileVersion[]
   /** When the file last changed: its commit, or the run that reported it. */
@@ -94,6 +99,10 @@ export interface ShardTotals {
   rowsRejected: number
   rejectCodes: Record<string, number>
   lastLoad?: string
+  /** Parquet bytes of the files' data parts; absent in older summaries. */
+  bytes?: number
+  /** The files' column statistics merged; absent when no file had any. */
+  columns?: PartColumnStats
 }
 
 /** A file as the dataset page lists it. */
@@ -120,7 +129,10 @@ export interface DatasetSummary {
   shards: Record<string, ShardTotals>
   /** The files changed last, newest first. */
   recent: FileRow[]
+  /** Files whose raw version is not committed yet. */
   pending: string[]
+  /** Files whose last run failed (a retry may load them); absent in older summaries, which listed them as pending. */
+  failed?: string[]
   quarantined: QuarantineNote[]
   /** The first rejected rows per error code, by file and line. */
   samples: RejectSample[]
@@ -137,6 +149,9 @@ export interface FileUpdate {
   head?: LedgerRecord
   /** Rejected rows by code of the reported version, when Load had them in hand. */
   rejectCodes?: Record<string, number>
+  /** With `rejectCodes`: the version's data bytes and column statistics. */
+  bytes?: number
+  columns?: PartColumnStats
   /** The run report's `updatedAt` after the batch's merge. */
   batchAt?: string
 }
@@ -161,7 +176,11 @@ export function mergeFileEntry(previous: FileEntry | undefined, update: FileUpda
   const sameVersion = !!kept && previous?.head?.publishId === kept.publishId && previous.head.state === kept.state
   // A version whose rejects Load did not have in hand (a reprocess swapped in) keeps the counts of the same raw version.
   const sameSource = !!kept && !update.rejectCodes && previous?.head?.state === 'committed' && previous.head.etag === kept.etag
-  const rejectCodes = !counted(kept) ? {} : kept === given && update.rejectCodes ? update.rejectCodes : sameVersion || sameSource ? previous!.rejectCodes : (update.rejectCodes ?? {})
+  type Measured = Pick<FileEntry, 'rejectCodes' | 'bytes' | 'columns'>
+  const fromUpdate: Measured = { rejectCodes: update.rejectCodes ?? {}, bytes: update.bytes, columns: update.columns }
+  const fromPrevious: Measured = { rejectCodes: previous?.rejectCodes ?? {}, bytes: previous?.bytes, columns: previous?.columns }
+  const measured: Measured = !counted(kept) ? { rejectCodes: {} } : kept === given && update.rejectCodes ? fromUpdate : sameVersion || sameSource ? fromPrevious : fromUpdate
+  const { rejectCodes } = measured
   const version: FileVersion = {
     runId: update.runId, at: update.at, etag: report.etag, outcome: report.outcome, rowsIn: report.rowsIn, rowsOut: report.rowsOut, rowsRejected: report.rowsRejected,
     ...((report.reason ?? report.note) ? { detail: report.reason ?? report.note } : {}),
@@ -173,7 +192,8 @@ export function mergeFileEntry(previous: FileEntry | undefined, update: FileUpda
   return {
     key: report.key, dataset: report.dataset, fileId: fileId(report.key),
     status: statusOf(report.outcome, kept), ...(kept ? { head: kept } : {}), ...(rawEtag ? { rawEtag } : {}),
-    rejectCodes, versions, at: kept?.committedAt ?? update.at, ...(update.batchAt ? { mergedBy: { runId: update.runId, batchAt: update.batchAt } } : {}),
+    rejectCodes, ...(measured.bytes !== undefined ? { bytes: measured.bytes } : {}), ...(measured.columns ? { columns: measured.columns } : {}),
+    versions, at: kept?.committedAt ?? update.at, ...(update.batchAt ? { mergedBy: { runId: update.runId, batchAt: update.batchAt } } : {}),
   }
 }
 
@@ -191,7 +211,8 @@ export function mergeShard(shard: FileShard | undefined, entries: FileEntry[]): 
 
 /** What a shard's committed files add up to. */
 export function shardTotals(shard: FileShard): ShardTotals {
-  const totals: ShardTotals = { seq: shard.seq, files: 0, rows: 0, rowsRejected: 0, rejectCodes: {} }
+  const totals: ShardTotals = { seq: shard.seq, files: 0, rows: 0, rowsRejected: 0, rejectCodes: {}, bytes: 0 }
+  const columns: (PartColumnStats | undefined)[] = []
   for (const e of Object.values(shard.files)) {
     if (!counted(e.head)) continue
     totals.files++
@@ -199,24 +220,30 @@ export function shardTotals(shard: FileShard): ShardTotals {
     totals.rowsRejected += e.head!.rowsRejected
     for (const [code, n] of Object.entries(e.rejectCodes)) totals.rejectCodes[code] = (totals.rejectCodes[code] ?? 0) + n
     if (!totals.lastLoad || e.head!.committedAt > totals.lastLoad) totals.lastLoad = e.head!.committedAt
+    totals.bytes! += e.bytes ?? 0
+    columns.push(e.columns)
   }
-  return totals
+  const merged = mergePartColumnStats(columns)
+  return merged ? { ...totals, columns: merged } : totals
 }
 
 /** A dataset's headline numbers: the sum of its shards'. */
 export function datasetTotals(summary: DatasetSummary): Omit<ShardTotals, 'seq'> {
-  const totals: Omit<ShardTotals, 'seq'> = { files: 0, rows: 0, rowsRejected: 0, rejectCodes: {} }
-  for (const s of Object.values(summary.shards)) {
+  const totals: Omit<ShardTotals, 'seq'> = { files: 0, rows: 0, rowsRejected: 0, rejectCodes: {}, bytes: 0 }
+  const shards = Object.values(summary.shards)
+  for (const s of shards) {
     totals.files += s.files
     totals.rows += s.rows
     totals.rowsRejected += s.rowsRejected
+    totals.bytes! += s.bytes ?? 0
     for (const [code, n] of Object.entries(s.rejectCodes)) totals.rejectCodes[code] = (totals.rejectCodes[code] ?? 0) + n
     if (s.lastLoad && (!totals.lastLoad || s.lastLoad > totals.lastLoad)) totals.lastLoad = s.lastLoad
   }
-  return totals
+  const columns = mergePartColumnStats(shards.map((s) => s.columns))
+  return columns ? { ...totals, columns } : totals
 }
 
-export const emptySummary = (dataset: string): DatasetSummary => ({ dataset, shards: {}, recent: [], pending: [], quarantined: [], samples: [], warnings: [] })
+export const emptySummary = (dataset: string): DatasetSummary => ({ dataset, shards: {}, recent: [], pending: [], failed: [], quarantined: [], samples: [], warnings: [] })
 
 /** What one merge brings to a dataset's summary. */
 export interface SummaryChange {
@@ -245,9 +272,12 @@ export function mergeSummary(summary: DatasetSummary, change: SummaryChange): Da
   const recent = [...summary.recent.filter((r) => !keys.has(r.key)), ...change.entries.map(fileRow)]
     .sort((a, b) => b.at.localeCompare(a.at) || a.key.localeCompare(b.key))
     .slice(0, SUMMARY_LIMITS.recentFiles)
-  const pending = [...summary.pending.filter((k) => !keys.has(k)), ...change.entries.filter((e) => e.status === 'pending' || e.status === 'failed').map((e) => e.key)]
-    .sort()
-    .slice(0, SUMMARY_LIMITS.listed)
+  const listed = (previous: string[], status: string) =>
+    [...previous.filter((k) => !keys.has(k)), ...change.entries.filter((e) => e.status === status).map((e) => e.key)].sort().slice(0, SUMMARY_LIMITS.listed)
+  const failedBefore = summary.failed ?? []
+  // Older summaries listed failed files among the pending ones.
+  const pending = listed(summary.pending.filter((k) => !failedBefore.includes(k)), 'pending')
+  const failed = listed(failedBefore, 'failed')
   const quarantined = [...summary.quarantined.filter((q) => !q.key || !keys.has(q.key)), ...change.entries.filter((e) => e.status === 'quarantined').map(quarantineNote)]
     .sort(byKey)
     .slice(0, SUMMARY_LIMITS.listed)
@@ -261,7 +291,7 @@ export function mergeSummary(summary: DatasetSummary, change: SummaryChange): Da
   })
   const seen = new Set(change.warnings.map(warningId))
   const warnings = [...[...change.warnings].reverse(), ...summary.warnings.filter((w) => !seen.has(warningId(w)))].slice(0, SUMMARY_LIMITS.warnings)
-  return { dataset: summary.dataset, shards, recent, pending, quarantined, samples, warnings }
+  return { dataset: summary.dataset, shards, recent, pending, failed, quarantined, samples, warnings }
 }
 
 const warningId = (w: DatasetWarning) => `${w.runId}\n${w.key}\n${w.text}`
