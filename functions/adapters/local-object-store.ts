@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { copyFile, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
+import { copyFile, lstat, readdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { createHash, randomBytes } from 'node:crypto'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -16,7 +16,8 @@ const contentTag = (text: string) => createHash('md5').update(text).digest('hex'
  * A local folder as an object store. Writes go to a temporary file that is renamed into
  * place, so a key is either absent or complete, as in S3. The etag of a listed object is size
  * and mtime; a conditional write compares the content's MD5 under a lock on the key, so
- * compare-and-swap holds between processes as it does on S3.
+ * compare-and-swap holds between processes as it does on S3. A symbolic link is no object: a
+ * listing skips links, and `head` does not follow one (a link may point out of the zone).
  */
 export function localObjectStore(root: string): ObjectStore {
   const base = resolve(root)
@@ -27,12 +28,26 @@ export function localObjectStore(root: string): ObjectStore {
   }
   const info = async (key: string): Promise<ObjectInfo | undefined> => {
     try {
-      const s = await stat(pathOf(key))
+      const s = await lstat(pathOf(key))
       return s.isFile() ? { key, size: s.size, etag: `${s.size}-${Math.round(s.mtimeMs)}` } : undefined
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw e
     }
+  }
+  let realBase: Promise<string> | undefined
+  /** Whether no folder on the way to `key` is a link (its real folder is where its key says). */
+  const unlinked = async (key: string) => {
+    const folder = dirname(pathOf(key))
+    try {
+      return (await realpath(folder)) === join(await (realBase ??= realpath(base)), relative(base, folder))
+    } catch {
+      return false
+    }
+  }
+  const head = async (key: string) => {
+    const found = await info(key)
+    return found && (await unlinked(key)) ? found : undefined
   }
   async function readVersioned(key: string): Promise<VersionedText | undefined> {
     try {
@@ -55,7 +70,7 @@ export function localObjectStore(root: string): ObjectStore {
         if (found) yield found
       }
     },
-    head: info,
+    head,
     read: (key) => createReadStream(pathOf(key), { highWaterMark: 1 << 20 }),
     // createReadStream's `end` is inclusive; an empty range is an empty stream.
     readRange: (key, start, end) => createReadStream(pathOf(key), { start, end: Math.max(start, end) - 1, highWaterMark: 1 << 20 }),

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -58,5 +58,28 @@ describe('local file outputs that are given up', () => {
     // Assess
     expect(before).toBeUndefined()
     expect(after).toMatchObject({ key: 'x.bin', size: 3 })
+  })
+})
+
+describe('symbolic links in a local zone', () => {
+  it('are no objects: head does not follow a linked file or folder, and a listing skips both', async () => {
+    // Prepare
+    dir = mkdtempSync(join(tmpdir(), 'sluice-links-'))
+    mkdirSync(join(dir, 'zone', 'good'), { recursive: true })
+    mkdirSync(join(dir, 'outside'))
+    writeFileSync(join(dir, 'zone', 'good', 'g1.csv'), 'id\n1\n')
+    writeFileSync(join(dir, 'outside', 'secret.csv'), 'id\n2\n')
+    symlinkSync(join(dir, 'outside', 'secret.csv'), join(dir, 'zone', 'good', 'link.csv'))
+    symlinkSync(join(dir, 'outside'), join(dir, 'zone', 'linked'))
+    const store = localObjectStore(join(dir, 'zone'))
+
+    // Act
+    const heads = await Promise.all(['good/g1.csv', 'good/link.csv', 'linked/secret.csv'].map((k) => store.head(k)))
+    const listed: string[] = []
+    for await (const o of store.list('')) listed.push(o.key)
+
+    // Assess
+    expect(heads.map((h) => h?.key)).toEqual(['good/g1.csv', undefined, undefined])
+    expect(listed).toEqual(['good/g1.csv'])
   })
 })
