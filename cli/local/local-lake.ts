@@ -7,12 +7,15 @@ import type { LakeDeps } from '../../functions/core/lake/step-deps'
 export const DEFAULT_LAKE = './lake'
 export const DEFAULT_DATABASE = 'sluice'
 
-/** The local lake: `<lake>/raw` and `<lake>/curated` as zones, `<lake>/catalog` as the catalog. */
+/**
+ * The local lake: `<lake>/raw` and `<lake>/curated` as zones, `<lake>/catalog` as the catalog.
+ * Raw files are versioned by content; `<lake>/.versions/raw.json` caches their hashes.
+ */
 export function localLake(lake: string, database = DEFAULT_DATABASE): LakeDeps & { root: string } {
   const root = resolve(lake)
   return {
     root,
-    raw: localObjectStore(join(root, 'raw')),
+    raw: localObjectStore(join(root, 'raw'), { versionCache: join(root, '.versions', 'raw.json') }),
     curated: localObjectStore(join(root, 'curated')),
     catalog: localCatalog(join(root, 'catalog')),
     database,
