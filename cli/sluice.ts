@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { awsCommand } from './aws-command'
 import { compactCommand } from './compact-command'
+import { doctorCommand } from './doctor-command'
 import { queryCommand, tablesCommand } from './query-command'
 import { dropCommand, reprocessCommand, runsCommand, statusCommand } from './lake-ops-command'
 import { receiptCommand } from './receipt-command'
@@ -31,6 +32,7 @@ const program = new Command('sluice')
   .addCommand(reprocessCommand())
   .addCommand(dropCommand())
   .addCommand(compactCommand())
+  .addCommand(doctorCommand())
   .addCommand(siteCommand())
   .addCommand(transformCommand())
   .addCommand(awsCommand())
