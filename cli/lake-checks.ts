@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises'
+import { lstat, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { SluiceError } from '../functions/core/errors'
 import { datasetOfKey, fileId } from '../functions/core/lake/lake-layout'
@@ -77,3 +77,27 @@ export async function assertRawKey(raw: ObjectStore, curated: ObjectStore, key: 
   const hint = near.length > 0 ? `; nearest: ${near.join(', ')}` : '; the raw zone holds no data files'
   throw new NotFoundError(`run: no raw key ${key} in ${where}${hint}`)
 }
+
+/**
+ * Fails when `key`, or a folder on its way inside `rawDir`, is a symbolic link: a sweep skips
+ * links (they may point out of the raw zone), so a key names only regular files inside raw/.
+ */
+export async function assertNoLink(rawDir: string, key: string): Promise<void> {
+  const segments = key.split('/')
+  for (let i = 1; i <= segments.length; i++) {
+    const path = join(rawDir, ...segments.slice(0, i))
+    let link: boolean
+    try {
+      link = (await lstat(path)).isSymbolicLink()
+    } catch {
+      return
+    }
+    if (link) {
+      const what = i === segments.length ? `${key} is a symbolic link` : `${segments.slice(0, i).join('/')}/ in ${key} is a symbolic link`
+      throw new LinkedKeyError(`run: ${what}; sluice loads only regular files inside ${rawDir}, as a sweep does: copy the file there instead`)
+    }
+  }
+}
+
+/** A raw key that is, or passes through, a symbolic link. */
+export class LinkedKeyError extends SluiceError {}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { awsCommand } from './aws-command'
 import { compactCommand } from './compact-command'
+import { doctorCommand } from './doctor-command'
 import { CONFIG_FILE } from './lake-config'
 import { queryCommand, tablesCommand } from './query-command'
 import { dropCommand, reprocessCommand, runsCommand, statusCommand } from './lake-ops-command'
@@ -25,6 +26,7 @@ const summaries: Record<string, string> = {
   reprocess: 'rebuild a dataset\'s table, e.g. after a contract change',
   drop: 'remove a dataset\'s tables and Parquet (raw files stay)',
   compact: 'merge the small Parquet parts of a dataset',
+  doctor: 'find (and --fix) Parquet parts no ledger entry owns',
   site: 'write (and serve) the lake\'s status site',
   transform: 'one CSV file to Parquet, no lake',
   aws: 'operate the stack deployed on AWS',
@@ -50,7 +52,7 @@ export function sluiceProgram(onAction: (command: Command) => void = () => {}): 
     .configureHelp({ subcommandTerm: (c) => c.name() })
   for (const command of [
     runCommand(), queryCommand(), tablesCommand(), runsCommand(), statusCommand(), receiptCommand(), retryCommand(),
-    reprocessCommand(), dropCommand(), compactCommand(), siteCommand(), transformCommand(), awsCommand(),
+    reprocessCommand(), dropCommand(), compactCommand(), doctorCommand(), siteCommand(), transformCommand(), awsCommand(),
   ]) program.addCommand(command.summary(summaries[command.name()] ?? ''))
   program.addHelpText('after', `
 The lake is --lake, else $SLUICE_LAKE, else "lake" in ./${CONFIG_FILE}, else ./lake.

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander'
-import { join } from 'node:path'
+import { join, posix } from 'node:path'
 import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
-import { assertLakeFolder, assertRawKey } from './lake-checks'
+import { assertLakeFolder, assertNoLink, assertRawKey } from './lake-checks'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
 import type { RunOptions } from './local/run-workflow'
 import { holdStaging, removeDeadStaging } from './local/staging-lease'
@@ -23,6 +23,11 @@ const count = (value: string) => {
 
 const rawKey = (value: string) => {
   if (value.trim() === '') throw new InvalidArgumentError('must name a raw key such as orders/orders-2024-05.csv (leave --key out to sweep the raw zone)')
+  // A key is a path inside raw/, written once: `.`, `..` and doubled slashes would name a file
+  // that the sweep knows by another key (or none), and load nothing.
+  const normal = posix.normalize(value)
+  if (value.startsWith('/') || normal === '..' || normal.startsWith('../')) throw new InvalidArgumentError(`${value} leaves the raw zone; a key is a path inside raw/ such as orders/orders-2024-05.csv`)
+  if (normal !== value) throw new InvalidArgumentError(`${value} is not a normalized key; write it as ${normal}`)
   return value
 }
 
@@ -53,6 +58,7 @@ Examples:
     .action(async (flags: RunFlags) => {
       const { deps, root } = await lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
+      if (flags.key !== undefined && !flags.s3Endpoint) await assertNoLink(join(root, 'raw'), flags.key)
       if (flags.key !== undefined) await assertRawKey(deps.raw, deps.curated, flags.key, flags.s3Endpoint ? `s3://${flags.rawBucket}` : join(root, 'raw'))
       const input = {
         ...(flags.key !== undefined ? { trigger: 'object', key: flags.key } : { trigger: 'schedule' }),

@@ -12,12 +12,13 @@ export const DEFAULT_DATABASE = 'sluice'
  * The local lake: `<lake>/raw` and `<lake>/curated` as zones, `<lake>/catalog` as the catalog.
  * SLUICE_SITE_RECORD_TEXT=true is the lake's opt-in to record text on its status site, for the
  * datasets whose contracts opt in too (as sluice:siteRecordText on AWS).
+ * Raw files are versioned by content; `<lake>/.versions/raw.json` caches their hashes.
  */
 export function localLake(lake: string, database = DEFAULT_DATABASE): LakeDeps & { root: string } {
   const root = resolve(lake)
   return {
     root,
-    raw: localObjectStore(join(root, 'raw')),
+    raw: localObjectStore(join(root, 'raw'), { versionCache: join(root, '.versions', 'raw.json') }),
     curated: localObjectStore(join(root, 'curated')),
     catalog: localCatalog(join(root, 'catalog')),
     database,

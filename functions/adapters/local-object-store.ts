@@ -1,6 +1,6 @@
 import { once } from 'node:events'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { copyFile, readdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises'
+import { copyFile, lstat, readdir, readFile, realpath, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { createHash, randomBytes } from 'node:crypto'
 import { dirname, join, relative, resolve, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -8,18 +8,30 @@ import { WriteConflictError } from '../core/errors'
 import type { ObjectInfo, ObjectStore, ObjectUpload, VersionedText, WriteCondition } from '../core/lake/object-store'
 import { fileWriter } from './file-writer'
 import { retryMissingDir, withFileLock } from './local-lock'
+import { contentVersions } from './local-versions'
 
 /** The etag of a small text object: its MD5, as S3 gives for a single-part upload. */
 const contentTag = (text: string) => createHash('md5').update(text).digest('hex')
 
+export interface LocalStoreOptions {
+  /**
+   * Version objects by their content's MD5, as S3 does a single-part upload, caching the hashes
+   * in this file (see local-versions.ts); the raw zone's files are versioned so. Without it, an
+   * object's etag is its size and mtime, which is enough for objects sluice writes itself.
+   */
+  versionCache?: string
+}
+
 /**
  * A local folder as an object store. Writes go to a temporary file that is renamed into
- * place, so a key is either absent or complete, as in S3. The etag of a listed object is size
- * and mtime; a conditional write compares the content's MD5 under a lock on the key, so
- * compare-and-swap holds between processes as it does on S3.
+ * place, so a key is either absent or complete, as in S3. The etag of a listed object is its
+ * content's MD5 with `versionCache`, else size and mtime; a conditional write compares the content's MD5 under a lock on the key, so
+ * compare-and-swap holds between processes as it does on S3. A symbolic link is no object: a
+ * listing skips links, and `head` does not follow one (a link may point out of the zone).
  */
-export function localObjectStore(root: string): ObjectStore {
+export function localObjectStore(root: string, options: LocalStoreOptions = {}): ObjectStore {
   const base = resolve(root)
+  const versions = options.versionCache ? contentVersions(options.versionCache) : undefined
   const pathOf = (key: string) => {
     const path = resolve(base, key)
     if (path !== base && !path.startsWith(base + sep)) throw new Error(`store: key ${key} leaves ${base}`)
@@ -27,12 +39,29 @@ export function localObjectStore(root: string): ObjectStore {
   }
   const info = async (key: string): Promise<ObjectInfo | undefined> => {
     try {
-      const s = await stat(pathOf(key))
-      return s.isFile() ? { key, size: s.size, etag: `${s.size}-${Math.round(s.mtimeMs)}` } : undefined
+      const path = pathOf(key)
+      const s = await lstat(path)
+      if (!s.isFile()) return undefined
+      return { key, size: s.size, etag: versions ? await versions.versionOf(key, path) : `${s.size}-${Math.round(s.mtimeMs)}` }
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw e
     }
+  }
+  let realBase: Promise<string> | undefined
+  /** Whether no folder on the way to `key` is a link (its real folder is where its key says). */
+  const unlinked = async (key: string) => {
+    const folder = dirname(pathOf(key))
+    try {
+      return (await realpath(folder)) === join(await (realBase ??= realpath(base)), relative(base, folder))
+    } catch {
+      return false
+    }
+  }
+  const head = async (key: string) => {
+    const found = await info(key)
+    await versions?.save()
+    return found && (await unlinked(key)) ? found : undefined
   }
   async function readVersioned(key: string): Promise<VersionedText | undefined> {
     try {
@@ -54,8 +83,9 @@ export function localObjectStore(root: string): ObjectStore {
         const found = await info(key)
         if (found) yield found
       }
+      await versions?.save()
     },
-    head: info,
+    head,
     read: (key) => createReadStream(pathOf(key), { highWaterMark: 1 << 20 }),
     // createReadStream's `end` is inclusive; an empty range is an empty stream.
     readRange: (key, start, end) => createReadStream(pathOf(key), { start, end: Math.max(start, end) - 1, highWaterMark: 1 << 20 }),
@@ -134,7 +164,9 @@ async function walk(dir: string, key: string, prefix: string): Promise<string[]>
     const path = join(dir, entry.name)
     if (entry.isDirectory()) {
       const folder = `${name}/`
-      if (folder.startsWith(prefix) || prefix.startsWith(folder)) files.push(...(await walk(path, folder, prefix)))
+      if (folder.startsWith(prefix) || prefix.startsWith(folder)) {
+        for (const file of await walk(path, folder, prefix)) files.push(file)
+      }
     } else if (entry.isFile() && name.startsWith(prefix)) files.push(path)
   }
   return files

@@ -70,7 +70,7 @@ export function shadowCatalog(curated: ObjectStore, dataset: string, generation:
         if (!entry) throw new Error(`rebuild: table ${name} does not exist`)
         const known = new Set(entry.partitions.map((p) => JSON.stringify(p.Values)))
         const added = partitions.filter((p) => !known.has(JSON.stringify(p.Values)))
-        entry.partitions.push(...added)
+        for (const partition of added) entry.partitions.push(partition)
         return added.length > 0
       })
     },

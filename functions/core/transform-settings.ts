@@ -185,7 +185,7 @@ export function transformStats(o: PassOutcome): TransformStats {
     const headerLine = opened.headerLine ?? 0
     const lines = [...opened.input.invalidLines]
     const dataLines = lines.filter((l) => l !== headerLine)
-    const parts = [`encoding: ${invalid} invalid UTF-8 byte sequence(s) on ${lines.length} line(s), first at line ${Math.min(...lines)}`]
+    const parts = [`encoding: ${invalid} invalid UTF-8 byte sequence(s) on ${lines.length} line(s), first at line ${lines.reduce((a, b) => Math.min(a, b))}`]
     if (dataLines.length < lines.length) parts.push(`the header (line ${headerLine}) holds some, read as U+FFFD (�) in its column names`)
     if (dataLines.length > 0) parts.push(`the ${dataLines.length} row(s) holding them were rejected`)
     warnings.push(`${parts.join('; ')}. If the file is not UTF-8, declare "encoding" in the contract`)

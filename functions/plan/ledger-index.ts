@@ -78,6 +78,8 @@ export interface LedgerScan {
   excise: Record<string, string[]>
   /** Index entry of each committed file id, or the quarantine record of one that only failed. */
   entries: [fileId: string, key: string][]
+  /** Datasets with anything at all under `_ledger/<dataset>/` (absent in a manifest of an earlier layout). */
+  datasets?: string[]
 }
 
 /** Lists the ledger once: committed and quarantined versions, expired intents and excise marks. */
@@ -85,9 +87,11 @@ export async function scanLedger(curated: ObjectStore, now: Date, dataset?: stri
   const scan: LedgerScan = { committed: [], quarantined: [], expired: [], excise: {}, entries: [] }
   const expired = new Set<string>()
   const entries = new Map<string, string>()
+  const datasets = new Set<string>()
   for await (const entry of curated.list(dataset ? ledgerPrefix(dataset) : '_ledger/')) {
-    if (entry.key.includes('/_rebuild/')) continue
     const owner = entry.key.split('/')[1] ?? ''
+    datasets.add(owner)
+    if (entry.key.includes('/_rebuild/')) continue
     // A compaction's excise mark that outlived any Load: its file is finished again, and that
     // Load's Compact rewrites the partition without the replaced rows (compaction-layout.ts).
     const mark = parseExciseMark(entry.key)
@@ -113,6 +117,7 @@ export async function scanLedger(curated: ObjectStore, now: Date, dataset?: stri
   }
   scan.expired = [...expired]
   scan.entries = [...entries]
+  scan.datasets = [...datasets]
   return scan
 }
 

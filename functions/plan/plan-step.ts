@@ -2,6 +2,7 @@ import { InvalidInputError } from '../core/errors'
 import { generationFor, generationOf, parseBuiltKey, rebuildPrefix } from '../core/lake/generation'
 import { versionId } from '../core/lake/ledger'
 import { indexOfScan, ledgerOfKeys, scanLedger } from './ledger-index'
+import { assertLedgerKept } from './ledger-guard'
 import { sweepListing, sweepManifestKey } from './sweep-manifest'
 import { contractKey, datasetOfKey, fileId, runReportKey } from '../core/lake/lake-layout'
 import { parseWorkflowInput, planBatch, requestedConcurrency, type PlannedFile } from '../core/lake/plan-files'
@@ -54,7 +55,8 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   } else if (trigger.trigger === 'schedule') {
     // A sweep lists the raw zone and the ledger once per execution (sweep-manifest.ts).
     sweep = await sweepListing(deps.raw, deps.curated, event.runId, now)
-    objects.push(...sweep.objects)
+    // A loop, not a spread: a raw zone of 120,000 keys or more would overflow the stack.
+    for (const o of sweep.objects) objects.push(o)
   } else {
     for await (const o of deps.raw.list('')) if (datasetOfKey(o.key) === trigger.dataset) objects.push(o)
   }
@@ -92,6 +94,7 @@ export async function planStep(deps: LakeDeps, settings: PlanSettings, event: Pl
   }
 
   const live = await liveTables(deps, [...new Set(objects.flatMap((o) => datasetOfKey(o.key) ?? []))])
+  if (sweep?.fresh) await assertLedgerKept(deps.curated, live, sweep.ledger)
   const generations = new Map([...live].map(([d, t]) => [d, generationOf(t)]))
   // A drop reads the heads of its own keys; a sweep (or a reprocess of a swapped-in table) lists.
   const ledger =

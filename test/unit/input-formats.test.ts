@@ -32,6 +32,28 @@ describe('compressed input', () => {
     expect(await text(zlib.gzipSync('a,b\n1,2\n'))).toMatchObject({ compression: 'gzip', text: 'a,b\n1,2\n' })
   })
 
+  it('rethrows a read error of the source as it is, not as a corrupt gzip', async () => {
+    const gz = zlib.gzipSync('id,v\n' + '1,a\n'.repeat(20000))
+    const reset = Object.assign(new Error('s3: read failed: ECONNRESET: aborted'), { name: 'TransientStorageError' })
+    async function* broken(): AsyncGenerator<Buffer> {
+      yield gz.subarray(0, gz.length >> 1)
+      throw reset
+    }
+    const reading = (async () => {
+      const input = await decodeInput(broken(), 'raw/x.csv.gz')
+      for await (const _ of input.bytes);
+    })()
+    await expect(reading).rejects.toBe(reset)
+  })
+
+  it('calls a gzip whose bytes were all read but end early corrupt or truncated', async () => {
+    const gz = zlib.gzipSync('id,v\n' + '1,a\n'.repeat(20000))
+    await expect(text(gz.subarray(0, gz.length >> 1))).rejects.toMatchObject({
+      name: 'BinaryInputError',
+      message: expect.stringMatching(/^gzip: raw\/x\.csv is corrupt or truncated/),
+    })
+  })
+
   it('tells bzip2 text from a CSV starting with "BZh"', async () => {
     expect((await text(Buffer.from('BZh,x\n1,2\n'))).text).toBe('BZh,x\n1,2\n')
   })

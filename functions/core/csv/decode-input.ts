@@ -178,7 +178,18 @@ async function* decompress(
   limits: GzipLimits,
   compressed: () => number,
 ): AsyncGenerator<Buffer> {
-  const feeding = pipeline(Readable.from(chunks), gz).catch(() => undefined)
+  // An error of the source (a connection reset mid-download) is the source's, not the data's:
+  // it is rethrown as is, so a transient read is retried rather than called corrupt.
+  let sourceError: unknown
+  async function* watched(): AsyncGenerator<Uint8Array> {
+    try {
+      yield* chunks
+    } catch (e) {
+      sourceError ??= e
+      throw e
+    }
+  }
+  const feeding = pipeline(Readable.from(watched()), gz).catch(() => undefined)
   let out = 0
   try {
     for await (const chunk of gz) {
@@ -195,6 +206,7 @@ async function* decompress(
     }
   } catch (e) {
     if (e instanceof DecompressionLimitError) throw e
+    if (sourceError !== undefined) throw sourceError
     throw new BinaryInputError(`${format}: ${sourceName} is corrupt or truncated (${(e as Error).message})`, { cause: e })
   } finally {
     gz.destroy?.()

@@ -1,4 +1,4 @@
-/** One stored object. `etag` identifies its content version (S3 ETag, or size+mtime locally). */
+/** One stored object. `etag` identifies its content version (S3 ETag; locally the raw zone's content MD5). */
 export interface ObjectInfo {
   key: string
   etag: string

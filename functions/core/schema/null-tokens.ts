@@ -10,7 +10,10 @@ export class NullTokens {
 
   constructor(tokens: Iterable<string>) {
     this.tokens = new Set(['', ...tokens])
-    this.longest = Math.max(0, ...[...this.tokens].map((t) => t.length))
+    // A loop, not Math.max(...tokens): a spread of a long list overflows the call stack.
+    let longest = 0
+    for (const t of this.tokens) longest = Math.max(longest, t.length)
+    this.longest = longest
   }
 
   isNull(text: string, trimmed: boolean): boolean {

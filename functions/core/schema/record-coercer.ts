@@ -81,7 +81,8 @@ export class RecordCoercer {
     this.nullable = plan.columns.map((c) => c.declared?.nullable ?? true)
     this.declared = plan.columns.map((c) => c.declared !== undefined)
     this.tokens = nullTokenTexts.filter((t) => t !== '').map((t) => Buffer.from(t, 'utf8'))
-    this.longest = Math.max(0, ...this.tokens.map((t) => t.length))
+    // Not Math.max(...lengths): spreading a long token list overflows the call stack.
+    this.longest = this.tokens.reduce((most, t) => Math.max(most, t.length), 0)
     this.tokenQuote = this.tokens.some((t) => t.includes(34))
     this.tokenStart = new Uint8Array(256)
     for (const t of this.tokens) this.tokenStart[t[0]] = 1

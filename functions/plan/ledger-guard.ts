@@ -1,0 +1,32 @@
+import { SluiceError } from '../core/errors'
+import type { TableInput } from '../core/lake/catalog'
+import { ledgerPrefix } from '../core/lake/ledger'
+import type { ObjectStore } from '../core/lake/object-store'
+import type { LedgerScan } from './ledger-index'
+
+/** A dataset's table holds rows, but its ledger is gone: loading its files again would double them. */
+export class LedgerLostError extends SluiceError {}
+
+/**
+ * Refuses a sweep when a dataset it would load has a table but nothing under `_ledger/<dataset>/`
+ * (the ledger was deleted by hand): every file would be planned as new and loaded beside the
+ * parts already there. Costs no request unless it finds one; a dataset is then listed again,
+ * as its first commit by another execution may have landed since the scan.
+ */
+export async function assertLedgerKept(curated: ObjectStore, live: Map<string, TableInput | undefined>, scan: LedgerScan): Promise<void> {
+  if (!scan.datasets) return
+  const kept = new Set(scan.datasets)
+  const lost: string[] = []
+  for (const [dataset, table] of live) {
+    if (!table || kept.has(dataset)) continue
+    const again = curated.list(ledgerPrefix(dataset))[Symbol.asyncIterator]()
+    if ((await again.next()).done) lost.push(dataset)
+    await again.return?.()
+  }
+  if (lost.length === 0) return
+  const names = lost.sort().join(', ')
+  throw new LedgerLostError(
+    `ledger: the ledger of ${names} is empty (was _ledger/ deleted?), but ${lost.length === 1 ? 'its table holds' : 'their tables hold'} loaded rows; ` +
+      `loading the files again would double them. Run \`sluice doctor\` to see the parts no ledger owns, and \`sluice doctor --fix\` to remove them`,
+  )
+}
