@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest'
+import type { DataFile, TableMetadata } from '../../functions/core/table-format/iceberg-model'
+import { evolveSchema, SchemaEvolutionError } from '../../functions/core/table-format/iceberg-schema'
+import { dateOfDays, partitionSpec, partitionTuple } from '../../functions/core/table-format/partition-spec'
+import { liveDataFiles, manifestFileOf, planSnapshot, type LiveManifest, type TableChange } from '../../functions/core/table-format/snapshot-plan'
+import { newTableMetadata, withSchema, withSnapshot } from '../../functions/core/table-format/table-metadata'
+import { assertRebasable, CommitConflictError } from '../../functions/core/table-format/commit-rebase'
+
+const NOW = new Date('2024-07-01T06:00:00Z')
+
+function table(partitionBy: string[] = []): TableMetadata {
+  const { schema } = evolveSchema(undefined, [{ name: 'id', type: { kind: 'int' } }, { name: 'region', type: { kind: 'string' } }], 0)
+  return newTableMetadata({ uuid: '00000000-0000-4000-8000-000000000000', location: 'file:///lake/curated/orders', schema, spec: partitionSpec(schema, partitionBy), now: NOW })
+}
+
+function file(source: string, n: number, rows = 10): DataFile {
+  return { path: `file:///lake/curated/orders/ingest_date=2024-07-01/${source}-p${n}-00000.parquet`, source, recordCount: rows, sizeBytes: 100 * rows, partition: { ingest_date: 19905 } }
+}
+
+/** Commits a change the way an adapter does, with every manifest "encoded" as 1 byte per entry. */
+function commit(metadata: TableMetadata, live: LiveManifest[], change: TableChange, snapshotId: number): { metadata: TableMetadata; live: LiveManifest[] } {
+  const plan = planSnapshot(metadata, live, change, { snapshotId, manifestPath: (i) => `m-${snapshotId}-${i}.avro` })
+  const written = plan.written.map((content) => ({ content, file: manifestFileOf(metadata, content, content.entries.length, plan.sequenceNumber) }))
+  const next = withSnapshot(metadata, plan, `snap-${snapshotId}.avro`, NOW, 'v0.metadata.json')
+  const kept = live.filter((m) => plan.kept.includes(m.file))
+  return { metadata: next, live: [...kept, ...written] }
+}
+
+describe('Iceberg schema', () => {
+  it('keeps the ids of known columns and gives new columns the next ids', () => {
+    const first = evolveSchema(undefined, [{ name: 'id', type: { kind: 'int' } }], 0)
+    const second = evolveSchema(first.schema, [{ name: 'amount', type: { kind: 'decimal', precision: 10, scale: 2 } }, { name: 'id', type: { kind: 'bigint' } }], first.lastColumnId)
+    expect(first.schema.fields.map((f) => [f.id, f.name, f.type])).toEqual([[1, 'ingest_date', 'date'], [2, 'id', 'int']])
+    expect(second.schema.fields.map((f) => [f.id, f.name, f.type])).toEqual([[1, 'ingest_date', 'date'], [3, 'amount', 'decimal(10,2)'], [2, 'id', 'long']])
+    expect(second.schema['schema-id']).toBe(1)
+  })
+
+  it('returns the same schema when nothing changed', () => {
+    const first = evolveSchema(undefined, [{ name: 'id', type: { kind: 'int' } }], 0)
+    expect(evolveSchema(first.schema, [{ name: 'id', type: { kind: 'int' } }], first.lastColumnId).schema).toBe(first.schema)
+  })
+
+  it('refuses a change that is no promotion (decimal scale, date to timestamp)', () => {
+    const d = evolveSchema(undefined, [{ name: 'a', type: { kind: 'decimal', precision: 10, scale: 2 } }, { name: 'b', type: { kind: 'date' } }], 0)
+    expect(() => evolveSchema(d.schema, [{ name: 'a', type: { kind: 'decimal', precision: 12, scale: 3 } }], d.lastColumnId)).toThrow(SchemaEvolutionError)
+    expect(() => evolveSchema(d.schema, [{ name: 'b', type: { kind: 'timestamp' } }], d.lastColumnId)).toThrow(SchemaEvolutionError)
+    expect(evolveSchema(d.schema, [{ name: 'a', type: { kind: 'decimal', precision: 14, scale: 2 } }], d.lastColumnId).schema.fields[1].type).toBe('decimal(14,2)')
+  })
+
+  it('adds a new schema to the metadata and keeps the old one for older snapshots', () => {
+    const t = table()
+    const next = evolveSchema(t.schemas[0], [{ name: 'note', type: { kind: 'string' } }], t['last-column-id'])
+    const evolved = withSchema(t, next.schema, next.lastColumnId)
+    expect(evolved.schemas.map((s) => s['schema-id'])).toEqual([0, 1])
+    expect(evolved['current-schema-id']).toBe(1)
+    expect(evolved['last-column-id']).toBe(4)
+  })
+})
+
+describe('Iceberg partition spec', () => {
+  it('partitions by the day of ingest, then by the contract partitionBy, as identity fields from id 1000', () => {
+    const t = table(['region'])
+    expect(t['partition-specs'][0].fields).toEqual([
+      { 'source-id': 1, 'field-id': 1000, name: 'ingest_date', transform: 'identity' },
+      { 'source-id': 3, 'field-id': 1001, name: 'region', transform: 'identity' },
+    ])
+    expect(t['last-partition-id']).toBe(1001)
+  })
+
+  it('types partition values from the Hive path: a date as days since 1970-01-01', () => {
+    const t = table(['region'])
+    const tuple = partitionTuple(t['partition-specs'][0], t.schemas[0], { ingest_date: '2024-07-01', region: 'eu' })
+    expect(tuple).toEqual({ ingest_date: 19905, region: 'eu' })
+    expect(dateOfDays(19905)).toBe('2024-07-01')
+  })
+})
+
+describe('Iceberg snapshots', () => {
+  it('appends, replaces a source file and retracts one, each as one snapshot with the right files', () => {
+    let state = commit(table(), [], { sources: [{ source: 'a', files: [file('a', 1)] }, { source: 'b', files: [file('b', 1), file('b', 2)] }] }, 11)
+    expect(state.metadata.snapshots[0].summary.operation).toBe('append')
+
+    state = commit(state.metadata, state.live, { sources: [{ source: 'a', files: [file('a', 3, 4)] }] }, 12)
+    const replace = state.metadata.snapshots[1]
+    expect(replace.summary).toMatchObject({ operation: 'overwrite', 'added-data-files': '1', 'deleted-data-files': '1', 'total-records': '24', 'total-data-files': '3' })
+    expect(replace['parent-snapshot-id']).toBe(11)
+    expect(liveDataFiles(state.live).map((f) => f.path).sort()).toEqual([file('a', 3).path, file('b', 1).path, file('b', 2).path])
+
+    state = commit(state.metadata, state.live, { sources: [{ source: 'b', files: [] }] }, 13)
+    expect(state.metadata.snapshots[2].summary).toMatchObject({ operation: 'delete', 'deleted-records': '20', 'total-records': '4' })
+    expect(liveDataFiles(state.live).map((f) => f.path)).toEqual([file('a', 3).path])
+    expect(state.metadata['last-sequence-number']).toBe(3)
+    expect(state.metadata.refs.main['snapshot-id']).toBe(13)
+  })
+
+  it('keeps a manifest holding none of the changed sources as it is', () => {
+    const first = commit(table(), [], { sources: [{ source: 'a', files: [file('a', 1)] }] }, 21)
+    const second = commit(first.metadata, first.live, { sources: [{ source: 'b', files: [file('b', 1)] }] }, 22)
+    expect(second.live[0]).toBe(first.live[0])
+    expect(second.live[1].file).toMatchObject({ addedFilesCount: 1, existingFilesCount: 0, sequenceNumber: 2, minSequenceNumber: 2 })
+  })
+
+  it('records removed files as deleted entries of the snapshot that removed them, keeping their sequence numbers', () => {
+    const first = commit(table(), [], { sources: [{ source: 'a', files: [file('a', 1)] }, { source: 'b', files: [file('b', 1)] }] }, 31)
+    const inherited: LiveManifest[] = first.live.map((m) => ({ ...m, content: { ...m.content, entries: m.content.entries.map((e) => ({ ...e, sequenceNumber: 1, fileSequenceNumber: 1 })) } }))
+    const second = commit(first.metadata, inherited, { sources: [{ source: 'a', files: [] }] }, 32)
+    const rewritten = second.live[0]
+    expect(rewritten.content.entries.map((e) => [e.status, e.file.source, e.snapshotId, e.sequenceNumber])).toEqual([[2, 'a', 32, 1], [0, 'b', 31, 1]])
+    expect(rewritten.file).toMatchObject({ deletedFilesCount: 1, existingFilesCount: 1, minSequenceNumber: 1, sequenceNumber: 2 })
+  })
+})
+
+describe('Iceberg commit applied again on a newer snapshot', () => {
+  it('applies when the newer snapshot changed other source files only', () => {
+    expect(() => assertRebasable({ sources: [{ source: 'a', files: [file('a', 2)] }] }, [file('a', 1)], [file('a', 1), file('b', 1)], 'orders')).not.toThrow()
+  })
+
+  it('fails with CommitConflictError when the same source file changed in both', () => {
+    expect(() => assertRebasable({ sources: [{ source: 'a', files: [file('a', 2)] }] }, [file('a', 1)], [file('a', 3)], 'orders')).toThrow(CommitConflictError)
+    expect(() => assertRebasable({ sources: [{ source: 'a', files: [] }] }, [], [file('a', 3)], 'orders')).toThrow(/source file\(s\) a/)
+  })
+})
