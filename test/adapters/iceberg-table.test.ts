@@ -1,0 +1,161 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtemp, readdir, readFile, rm, stat, mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { icebergRead } from 'icebird'
+import type { Catalog } from '../../functions/core/lake/catalog'
+import type { ObjectStore } from '../../functions/core/lake/object-store'
+import { localObjectStore } from '../../functions/adapters/local-object-store'
+import { localCatalog } from '../../functions/adapters/local-catalog'
+import { commitTableChange, currentTableFiles, type IcebergTableSpec, type IcebergTarget } from '../../functions/adapters/iceberg-commit'
+import { keyOfLocation } from '../../functions/adapters/iceberg-files'
+import { evolveSchema } from '../../functions/core/table-format/iceberg-schema'
+import { partitionSpec, partitionTuple } from '../../functions/core/table-format/partition-spec'
+import { sourceOfDataFile } from '../../functions/core/table-format/data-file-source'
+import type { DataFile } from '../../functions/core/table-format/iceberg-model'
+import type { TableChange } from '../../functions/core/table-format/snapshot-plan'
+import { CommitConflictError } from '../../functions/core/table-format/commit-rebase'
+import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
+import { serveFolder } from '../support/http-folder'
+import { expectV2Manifest, expectV2ManifestList, expectV2Metadata } from '../support/iceberg-spec'
+
+const NOW = new Date('2024-07-01T06:00:00Z')
+const TABLE: IcebergTableSpec = { name: 'orders', prefix: 'orders/', columns: [{ name: 'id', type: { kind: 'int' } }, { name: 'item', type: { kind: 'string' } }] }
+type Row = { id: number; item: string }
+
+let dir: string
+let curated: string
+let server: { url: string; close: () => Promise<void> }
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'sluice-iceberg-'))
+  curated = join(dir, 'curated')
+  await mkdir(curated, { recursive: true })
+  server = await serveFolder(curated)
+})
+
+afterAll(async () => {
+  await server.close()
+  await closeDuckDb()
+  await rm(dir, { recursive: true, force: true })
+})
+
+/** A lake zone whose locations are the HTTP URLs of the same folder, so icebird can fetch them. */
+function target(catalog?: Catalog, sub = 'default'): IcebergTarget {
+  const folder = localObjectStore(join(curated, sub))
+  const store: ObjectStore = { ...folder, location: (prefix) => `${server.url}${sub}/${prefix}` }
+  return { store, catalog: catalog ?? localCatalog(join(dir, 'catalog', sub), dir), database: 'sluice' }
+}
+
+/** Writes a Parquet part of a source file with DuckDB, and describes it as a data file. */
+async function part(t: IcebergTarget, source: string, publish: string, date: string, rows: Row[]): Promise<DataFile> {
+  const key = `orders/ingest_date=${date}/${source}-${publish}-00000.parquet`
+  const path = join(curated, keyOfLocation({ ...t.store, location: (p) => `${server.url}${p}` }, t.store.location(key)))
+  await mkdir(dirname(path), { recursive: true })
+  const values = rows.map((r) => `(${r.id}::INTEGER, ${sqlString(r.item)})`).join(', ')
+  await duckQuery(`COPY (SELECT * FROM (VALUES ${values}) v(id, item)) TO ${sqlString(path)} (FORMAT parquet)`)
+  const { schema } = evolveSchema(undefined, TABLE.columns, 0)
+  return { path: t.store.location(key), source: sourceOfDataFile(key), recordCount: rows.length, sizeBytes: (await stat(path)).size, partition: partitionTuple(partitionSpec(schema), schema, { ingest_date: date }) }
+}
+
+const byId = (rows: Row[]) => [...rows].sort((a, b) => a.id - b.id)
+
+/** Reads the table as icebird sees it and as DuckDB reads the current file list; they must agree. */
+async function readBoth(t: IcebergTarget): Promise<Row[]> {
+  const current = await currentTableFiles(t, TABLE.name)
+  const fromIcebird = (await icebergRead({ tableUrl: t.store.location('orders').replace(/\/$/, ''), metadata: current!.metadata as never })) as Row[]
+  const paths = current!.files.map((f) => join(curated, keyOfLocation({ ...t.store, location: (p) => `${server.url}${p}` }, f.path)))
+  const fromDuck = paths.length === 0 ? [] : ((await duckQuery(`SELECT id, item FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`)) as Row[])
+  const icebird = byId(fromIcebird.map((r) => ({ id: Number(r.id), item: r.item })))
+  expect(icebird).toEqual(byId(fromDuck))
+  return icebird
+}
+
+/** Every Avro file and metadata file of the table, checked against the v2 spec. */
+async function expectSpecFiles(t: IcebergTarget, sub = 'default'): Promise<void> {
+  const folder = join(curated, sub, 'orders', 'metadata')
+  const current = await currentTableFiles(t, TABLE.name)
+  for (const name of await readdir(folder)) {
+    const bytes = new Uint8Array(await readFile(join(folder, name)))
+    if (name.endsWith('.metadata.json')) expectV2Metadata(JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown>)
+    else if (name.startsWith('snap-')) await expectV2ManifestList(bytes)
+    else await expectV2Manifest(bytes, current!.metadata['partition-specs'][0].fields)
+  }
+}
+
+describe('Iceberg table commits in a local lake', () => {
+  it('appends, replaces and retracts source files; icebird and DuckDB over the file list agree row for row after each', async () => {
+    const t = target()
+    const a1 = await part(t, 'aaaa', 'p1', '2024-07-01', [{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }])
+    const b1 = await part(t, 'bbbb', 'p1', '2024-07-01', [{ id: 3, item: 'plum' }, { id: 4, item: 'fig' }, { id: 5, item: 'kiwi' }])
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [a1] }, { source: 'bbbb', files: [b1] }], runId: 'run-1' }, NOW)
+    expect(await readBoth(t)).toEqual([{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }, { id: 3, item: 'plum' }, { id: 4, item: 'fig' }, { id: 5, item: 'kiwi' }])
+
+    const a2 = await part(t, 'aaaa', 'p2', '2024-07-02', [{ id: 6, item: 'quince' }])
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [a2] }], runId: 'run-2' }, NOW)
+    expect(await readBoth(t)).toEqual([{ id: 3, item: 'plum' }, { id: 4, item: 'fig' }, { id: 5, item: 'kiwi' }, { id: 6, item: 'quince' }])
+
+    await commitTableChange(t, TABLE, { sources: [{ source: 'bbbb', files: [] }], runId: 'run-3' }, NOW)
+    expect(await readBoth(t)).toEqual([{ id: 6, item: 'quince' }])
+
+    const current = await currentTableFiles(t, TABLE.name)
+    expect(current!.metadata.snapshots.map((s) => [s.summary.operation, s.summary['sluice.run-id'], s.summary['total-records']])).toEqual([['append', 'run-1', '5'], ['overwrite', 'run-2', '4'], ['delete', 'run-3', '1']])
+    await expectSpecFiles(t)
+  })
+
+  it('swaps metadata_location in the JSON catalog, keeping the one it replaced as previous_metadata_location', async () => {
+    const t = target(undefined, 'pointer')
+    const first = await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p1', '2024-07-01', [{ id: 1, item: 'apple' }])] }] }, NOW)
+    const second = await commitTableChange(t, TABLE, { sources: [{ source: 'bbbb', files: [await part(t, 'bbbb', 'p1', '2024-07-01', [{ id: 2, item: 'pear' }])] }] }, NOW)
+    const { table, version } = (await t.catalog.readTable('sluice', 'orders'))!
+    expect(table.Parameters).toEqual({ table_type: 'ICEBERG', metadata_location: second.metadataLocation, previous_metadata_location: first.metadataLocation })
+    expect(table.StorageDescriptor.Columns).toEqual([{ Name: 'ingest_date', Type: 'date' }, { Name: 'id', Type: 'int' }, { Name: 'item', Type: 'string' }])
+    expect(version).toBe('2')
+    const metadata = JSON.parse((await t.store.readText(keyOfLocation(t.store, second.metadataLocation)))!)
+    expect(metadata['metadata-log']).toEqual([{ 'timestamp-ms': NOW.getTime(), 'metadata-file': first.metadataLocation }])
+  })
+
+  it('applies a commit that lost the race again on the winning snapshot when they changed other source files', async () => {
+    const inner = localCatalog(join(dir, 'catalog', 'race'), dir)
+    let interloper: (() => Promise<unknown>) | undefined
+    const racing: Catalog = { ...inner, async updateTable(db, table, version) {
+      const other = interloper
+      interloper = undefined
+      if (other) await other()
+      return inner.updateTable(db, table, version)
+    } }
+    const t = target(racing, 'race')
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p1', '2024-07-01', [{ id: 1, item: 'apple' }])] }] }, NOW)
+    const b = await part(t, 'bbbb', 'p1', '2024-07-01', [{ id: 2, item: 'pear' }])
+    const c = await part(t, 'cccc', 'p1', '2024-07-01', [{ id: 3, item: 'plum' }])
+    interloper = () => commitTableChange(target(inner, 'race'), TABLE, { sources: [{ source: 'cccc', files: [c] }] }, NOW)
+    const result = await commitTableChange(t, TABLE, { sources: [{ source: 'bbbb', files: [b] }] }, NOW)
+    expect(result.attempts).toBe(2)
+    expect(await readBoth(t)).toEqual([{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }, { id: 3, item: 'plum' }])
+    const current = await currentTableFiles(t, TABLE.name)
+    expect(current!.metadata.snapshots.map((s) => s['sequence-number'])).toEqual([1, 2, 3])
+    await expectSpecFiles(t, 'race')
+  })
+
+  it('fails with CommitConflictError when the winning snapshot changed the same source file, leaving none of its files', async () => {
+    const inner = localCatalog(join(dir, 'catalog', 'clash'), dir)
+    let interloper: (() => Promise<unknown>) | undefined
+    const racing: Catalog = { ...inner, async updateTable(db, table, version) {
+      const other = interloper
+      interloper = undefined
+      if (other) await other()
+      return inner.updateTable(db, table, version)
+    } }
+    const t = target(racing, 'clash')
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p1', '2024-07-01', [{ id: 1, item: 'apple' }])] }] }, NOW)
+    const mine = await part(t, 'aaaa', 'p2', '2024-07-02', [{ id: 2, item: 'pear' }])
+    const theirs = await part(t, 'aaaa', 'p3', '2024-07-02', [{ id: 3, item: 'plum' }])
+    interloper = () => commitTableChange(target(inner, 'clash'), TABLE, { sources: [{ source: 'aaaa', files: [theirs] }] } satisfies TableChange, NOW)
+    const before = await readdir(join(curated, 'clash', 'orders', 'metadata'))
+    await expect(commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [mine] }] }, NOW)).rejects.toThrow(CommitConflictError)
+    expect(await readBoth(t)).toEqual([{ id: 3, item: 'plum' }])
+    const after = await readdir(join(curated, 'clash', 'orders', 'metadata'))
+    // Only the winner's files came: its rewritten and added manifests, its list and its metadata.
+    expect(after.length).toBe(before.length + 4)
+  })
+})
