@@ -35,6 +35,11 @@ describe('Iceberg schema', () => {
     expect(second.schema['schema-id']).toBe(1)
   })
 
+  it('types sluice timestamps, which Parquet holds as UTC-adjusted micros, as timestamptz', () => {
+    const { schema } = evolveSchema(undefined, [{ name: 'at', type: { kind: 'timestamp' } }, { name: 'n', type: { kind: 'bigint' } }], 0)
+    expect(schema.fields.map((f) => f.type)).toEqual(['date', 'timestamptz', 'long'])
+  })
+
   it('returns the same schema when nothing changed', () => {
     const first = evolveSchema(undefined, [{ name: 'id', type: { kind: 'int' } }], 0)
     expect(evolveSchema(first.schema, [{ name: 'id', type: { kind: 'int' } }], first.lastColumnId).schema).toBe(first.schema)

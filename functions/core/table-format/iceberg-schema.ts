@@ -24,7 +24,8 @@ export function icebergType(type: AthenaType): IcebergType {
     case 'decimal':
       return `decimal(${type.precision},${type.scale})`
     case 'timestamp':
-      return 'timestamp'
+      // sluice's Parquet timestamps are UTC-adjusted micros: Iceberg's `timestamptz`.
+      return 'timestamptz'
     default:
       return type.kind
   }

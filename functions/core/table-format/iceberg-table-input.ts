@@ -8,7 +8,7 @@ export const PREVIOUS_METADATA_LOCATION = 'previous_metadata_location'
 
 /** Athena's spelling of an Iceberg column type, for the columns mirrored in the storage descriptor. */
 function athenaColumnType(type: string): string {
-  return type === 'long' ? 'bigint' : type
+  return type === 'long' ? 'bigint' : type === 'timestamptz' ? 'timestamp' : type
 }
 
 /**
