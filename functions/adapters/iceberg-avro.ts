@@ -1,7 +1,7 @@
 import avro from 'avsc'
-import type { ManifestContent, ManifestEntry, ManifestFile, TableMetadata } from '../core/table-format/iceberg-model'
-import { MANIFEST_FILE_SCHEMA, manifestEntrySchema } from '../core/table-format/iceberg-avro-schemas'
-import { sourceOfDataFile } from '../core/table-format/data-file-source'
+import type { ManifestContent, ManifestEntry, ManifestFile, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
+import { MANIFEST_FILE_SCHEMA, manifestEntrySchema } from '../core/table-format/iceberg/iceberg-avro-schemas'
+import { sourceOfDataFile } from '../core/table-format/iceberg/data-file-source'
 
 /**
  * Iceberg manifests and manifest lists as Avro object container files (avsc), bytes in and

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../core/lake/object-store'
-import type { DataFile, Snapshot, TableMetadata } from '../core/table-format/iceberg-model'
-import { inheritSequenceNumbers, liveDataFiles, type LiveManifest } from '../core/table-format/snapshot-plan'
+import type { DataFile, Snapshot, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
+import { inheritSequenceNumbers, liveDataFiles, type LiveManifest } from '../core/table-format/iceberg/snapshot-plan'
 import { decodeManifest, decodeManifestList } from './iceberg-avro'
 
 /**

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { DataFile, TableMetadata } from '../../functions/core/table-format/iceberg-model'
-import { evolveSchema, SchemaEvolutionError } from '../../functions/core/table-format/iceberg-schema'
-import { dateOfDays, partitionSpec, partitionTuple } from '../../functions/core/table-format/partition-spec'
-import { liveDataFiles, manifestFileOf, planSnapshot, type LiveManifest, type TableChange } from '../../functions/core/table-format/snapshot-plan'
-import { newTableMetadata, withSchema, withSnapshot } from '../../functions/core/table-format/table-metadata'
-import { assertRebasable, CommitConflictError } from '../../functions/core/table-format/commit-rebase'
+import type { DataFile, TableMetadata } from '../../functions/core/table-format/iceberg/iceberg-model'
+import { evolveSchema, SchemaEvolutionError } from '../../functions/core/table-format/iceberg/iceberg-schema'
+import { dateOfDays, partitionSpec, partitionTuple } from '../../functions/core/table-format/iceberg/partition-spec'
+import { liveDataFiles, manifestFileOf, planSnapshot, type LiveManifest, type TableChange } from '../../functions/core/table-format/iceberg/snapshot-plan'
+import { newTableMetadata, withSchema, withSnapshot } from '../../functions/core/table-format/iceberg/table-metadata'
+import { assertRebasable, CommitConflictError } from '../../functions/core/table-format/iceberg/commit-rebase'
 
 const NOW = new Date('2024-07-01T06:00:00Z')
 

@@ -1,4 +1,4 @@
-import { SluiceError } from '../errors'
+import { SluiceError } from '../../errors'
 import type { DataFile } from './iceberg-model'
 import type { TableChange } from './snapshot-plan'
 

@@ -1,4 +1,4 @@
-import { PARQUET_FORMAT, type TableInput } from '../lake/catalog'
+import { PARQUET_FORMAT, type TableInput } from '../../lake/catalog'
 import type { IcebergSchema } from './iceberg-model'
 
 /** Glue table parameters of an Iceberg table, as Iceberg's own Glue catalog sets them. */

@@ -1,5 +1,5 @@
-import type { AthenaType } from '../transform-types'
-import { SluiceError } from '../errors'
+import type { AthenaType } from '../../transform-types'
+import { SluiceError } from '../../errors'
 import type { IcebergField, IcebergSchema, IcebergType } from './iceberg-model'
 
 /** A table column change the Iceberg schema cannot take as metadata only. */
