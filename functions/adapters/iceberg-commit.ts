@@ -7,10 +7,10 @@ import { evolveSchema, type TableColumn } from '../core/table-format/iceberg/ice
 import { partitionSpec } from '../core/table-format/iceberg/partition-spec'
 import { liveDataFiles, manifestFileOf, planSnapshot, type TableChange } from '../core/table-format/iceberg/snapshot-plan'
 import { currentSnapshot, newTableMetadata, withSchema, withSnapshot } from '../core/table-format/iceberg/table-metadata'
-import { assertRebasable } from '../core/table-format/iceberg/commit-rebase'
+import { assertRebasable, CommitConflictError } from '../core/table-format/iceberg/commit-rebase'
 import { icebergTableInput, metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 import { encodeManifest, encodeManifestList } from './iceberg-avro'
-import { keyOfLocation, readTableMetadata, snapshotManifests, writeBytes } from './iceberg-files'
+import { keyOfLocation, readTableMetadata, snapshotDataFiles, snapshotManifests, writeBytes } from './iceberg-files'
 
 /** Where an Iceberg table lives: a zone of the lake and the catalog holding its pointer. */
 export interface IcebergTarget {
@@ -62,9 +62,11 @@ export async function swapMetadataLocation(target: IcebergTarget, spec: Pick<Ice
  * the new manifests, manifest list and metadata file under names no other commit uses, then
  * swaps the catalog's pointer. A commit that loses the swap is planned again on the snapshot
  * that won, unless that snapshot changed one of the same source files (CommitConflictError:
- * the caller plans the file again). Files of a lost attempt are removed.
+ * the caller plans the file again). Files of a lost attempt are removed. `baseSnapshotId` is the
+ * snapshot the caller planned the change on, when that was before this call: the check then
+ * covers the commits since, not only those that race with this call.
  */
-export async function commitTableChange(target: IcebergTarget, spec: IcebergTableSpec, change: TableChange, now: Date): Promise<CommitResult> {
+export async function commitTableChange(target: IcebergTarget, spec: IcebergTableSpec, change: TableChange, now: Date, options: { baseSnapshotId?: number } = {}): Promise<CommitResult> {
   const { store } = target
   const snapshotId = randomInt(1, 2 ** 48)
   let base: DataFile[] | undefined
@@ -78,6 +80,11 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
       : newTableMetadata({ uuid: randomUUID(), location: store.location(spec.prefix).replace(/\/$/, ''), schema: evolved.schema, spec: partitionSpec(evolved.schema, spec.partitionBy), now })
     const live = await snapshotManifests(store, currentSnapshot(metadata))
     const files = liveDataFiles(live)
+    if (base === undefined && options.baseSnapshotId !== undefined && options.baseSnapshotId !== currentSnapshot(metadata)?.['snapshot-id']) {
+      const planned = metadata.snapshots.find((s) => s['snapshot-id'] === options.baseSnapshotId)
+      if (!planned) throw new CommitConflictError(`iceberg: snapshot ${options.baseSnapshotId} of ${spec.name}, which the change was planned on, is no longer retained`)
+      base = await snapshotDataFiles(store, planned)
+    }
     if (base === undefined) base = files
     else assertRebasable(change, base, files, spec.name)
 

@@ -158,4 +158,18 @@ describe('Iceberg table commits in a local lake', () => {
     // Only the winner's files came: its rewritten and added manifests, its list and its metadata.
     expect(after.length).toBe(before.length + 4)
   })
+
+  it('checks a change against every commit since the snapshot it was planned on', async () => {
+    const t = target(undefined, 'planned')
+    const first = await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p1', '2024-07-01', [{ id: 1, item: 'apple' }])] }] }, NOW)
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p2', '2024-07-02', [{ id: 2, item: 'pear' }])] }] }, NOW)
+    await commitTableChange(t, TABLE, { sources: [{ source: 'bbbb', files: [await part(t, 'bbbb', 'p1', '2024-07-02', [{ id: 3, item: 'plum' }])] }] }, NOW)
+    const stale = { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p3', '2024-07-02', [{ id: 4, item: 'fig' }])] }] }
+
+    await expect(commitTableChange(t, TABLE, stale, NOW, { baseSnapshotId: first.snapshotId })).rejects.toThrow(CommitConflictError)
+    const other = await commitTableChange(t, TABLE, { sources: [{ source: 'cccc', files: [await part(t, 'cccc', 'p1', '2024-07-02', [{ id: 5, item: 'kiwi' }])] }] }, NOW, { baseSnapshotId: first.snapshotId })
+
+    expect(other.attempts).toBe(1)
+    expect(await readBoth(t)).toEqual([{ id: 2, item: 'pear' }, { id: 3, item: 'plum' }, { id: 5, item: 'kiwi' }])
+  })
 })
