@@ -60,6 +60,13 @@ describe('Iceberg schema', () => {
     expect(evolved['current-schema-id']).toBe(1)
     expect(evolved['last-column-id']).toBe(4)
   })
+
+  it('maps every field id to its names, so Parquet parts without field ids read by name', () => {
+    const t = table()
+    expect(JSON.parse(t.properties['schema.name-mapping.default'])).toEqual([{ 'field-id': 1, names: ['ingest_date'] }, { 'field-id': 2, names: ['id'] }, { 'field-id': 3, names: ['region'] }])
+    const next = evolveSchema(t.schemas[0], [{ name: 'note', type: { kind: 'string' } }], t['last-column-id'])
+    expect(JSON.parse(withSchema(t, next.schema, next.lastColumnId).properties['schema.name-mapping.default'])).toContainEqual({ 'field-id': 4, names: ['note'] })
+  })
 })
 
 describe('Iceberg partition spec', () => {

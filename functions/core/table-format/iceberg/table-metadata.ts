@@ -9,6 +9,20 @@ export const REQUIRED_METADATA_FIELDS = [
   'schemas', 'current-schema-id', 'partition-specs', 'default-spec-id', 'last-partition-id', 'sort-orders', 'default-sort-order-id',
 ] as const
 
+/** The table property engines read Parquet files without field ids by. */
+export const NAME_MAPPING = 'schema.name-mapping.default'
+
+/**
+ * The name mapping of a table's schemas: each field id with every name it has had, so a
+ * Parquet part written without field ids (every part sluice wrote for Hive tables) reads by
+ * name, also after a rename.
+ */
+export function nameMapping(schemas: IcebergSchema[]): string {
+  const names = new Map<number, string[]>()
+  for (const schema of schemas) for (const f of schema.fields) names.set(f.id, [...new Set([...(names.get(f.id) ?? []), f.name])])
+  return JSON.stringify([...names].sort(([a], [b]) => a - b).map(([id, n]) => ({ 'field-id': id, names: n })))
+}
+
 /** A new table with no snapshot yet. `location` is the table's folder, without a trailing `/`. */
 export function newTableMetadata(input: { uuid: string; location: string; schema: IcebergSchema; spec: PartitionSpec; now: Date; properties?: Record<string, string> }): TableMetadata {
   return {
@@ -23,7 +37,7 @@ export function newTableMetadata(input: { uuid: string; location: string; schema
     'partition-specs': [input.spec],
     'default-spec-id': input.spec['spec-id'],
     'last-partition-id': lastPartitionId(input.spec),
-    properties: { 'write.format.default': 'parquet', ...input.properties },
+    properties: { 'write.format.default': 'parquet', ...input.properties, [NAME_MAPPING]: nameMapping([input.schema]) },
     snapshots: [],
     'snapshot-log': [],
     'metadata-log': [],
@@ -47,7 +61,14 @@ export function withSchema(metadata: TableMetadata, schema: IcebergSchema, lastC
   if (metadata.schemas.some((s) => s === schema || s['schema-id'] === schema['schema-id'])) {
     return metadata['current-schema-id'] === schema['schema-id'] ? metadata : { ...metadata, 'current-schema-id': schema['schema-id'] }
   }
-  return { ...metadata, schemas: [...metadata.schemas, schema], 'current-schema-id': schema['schema-id'], 'last-column-id': Math.max(metadata['last-column-id'], lastColumnId) }
+  const schemas = [...metadata.schemas, schema]
+  return {
+    ...metadata,
+    schemas,
+    'current-schema-id': schema['schema-id'],
+    'last-column-id': Math.max(metadata['last-column-id'], lastColumnId),
+    properties: { ...metadata.properties, [NAME_MAPPING]: nameMapping(schemas) },
+  }
 }
 
 /**
