@@ -122,6 +122,16 @@ describe('Iceberg snapshots', () => {
   })
 })
 
+describe('Iceberg manifests over several snapshots', () => {
+  it('drops a manifest left with deleted entries only from the next snapshot', () => {
+    let state = commit(table(), [], { sources: [{ source: 'a', files: [file('a', 1)] }] }, 41)
+    state = commit(state.metadata, state.live, { sources: [{ source: 'a', files: [] }] }, 42)
+    expect(state.live.map((m) => m.content.entries.map((e) => e.status))).toEqual([[2]])
+    state = commit(state.metadata, state.live, { sources: [{ source: 'b', files: [file('b', 1)] }] }, 43)
+    expect(state.live.map((m) => m.content.entries.map((e) => [e.status, e.file.source]))).toEqual([[[1, 'b']]])
+  })
+})
+
 describe('Iceberg commit applied again on a newer snapshot', () => {
   it('applies when the newer snapshot changed other source files only', () => {
     expect(() => assertRebasable({ sources: [{ source: 'a', files: [file('a', 2)] }] }, [file('a', 1)], [file('a', 1), file('b', 1)], 'orders')).not.toThrow()

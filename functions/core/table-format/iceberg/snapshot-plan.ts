@@ -45,8 +45,8 @@ export interface SnapshotNames {
 /**
  * Plans the snapshot applying `change` to the current snapshot's manifests. A manifest holding
  * none of the replaced or retracted sources is kept as it is; one that does is rewritten with
- * those files as deleted entries and the rest as existing ones; the new files go into one new
- * manifest. Work is proportional to the manifests touched, not to the table.
+ * those files as deleted entries and the rest as existing ones; one with no live entry left is
+ * dropped; the new files go into one new manifest. Work is proportional to the manifests touched, not to the table.
  */
 export function planSnapshot(metadata: TableMetadata, live: LiveManifest[], change: TableChange, names: SnapshotNames): SnapshotPlan {
   const specId = metadata['default-spec-id']
@@ -59,6 +59,8 @@ export function planSnapshot(metadata: TableMetadata, live: LiveManifest[], chan
   const removed: DataFile[] = []
   for (const manifest of live) {
     const entries = manifest.content.entries.filter((e) => e.status !== 2)
+    // A manifest left with deleted entries only served the snapshot that wrote it.
+    if (entries.length === 0) continue
     if (!entries.some((e) => touched.has(e.file.source))) {
       kept.push(manifest.file)
       continue
