@@ -172,4 +172,32 @@ describe('Iceberg table commits in a local lake', () => {
     expect(other.attempts).toBe(1)
     expect(await readBoth(t)).toEqual([{ id: 2, item: 'pear' }, { id: 3, item: 'plum' }, { id: 5, item: 'kiwi' }])
   })
+
+  it('lands ten concurrent commits of different source files as ten snapshots in a chain, every file once', async () => {
+    const t = target(undefined, 'concurrent')
+    const parts = await Promise.all(Array.from({ length: 10 }, (_, i) => part(t, `s${i}`, 'p1', '2024-07-01', [{ id: i, item: `item ${i}` }])))
+
+    const results = await Promise.all(parts.map((p) => commitTableChange(t, TABLE, { sources: [{ source: p.source, files: [p] }] }, NOW)))
+
+    expect(results.some((r) => r.attempts > 1)).toBe(true)
+    expect(await readBoth(t)).toEqual(Array.from({ length: 10 }, (_, i) => ({ id: i, item: `item ${i}` })))
+    const { metadata } = (await currentTableFiles(t, TABLE.name))!
+    expect(metadata.snapshots.map((s) => s['sequence-number'])).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    expect(metadata.snapshots.slice(1).map((s) => s['parent-snapshot-id'])).toEqual(metadata.snapshots.slice(0, -1).map((s) => s['snapshot-id']))
+    await expectSpecFiles(t, 'concurrent')
+  })
+
+  it('lets one of five concurrent replacements of the same source file win; the others fail with CommitConflictError', async () => {
+    const t = target(undefined, 'same-source')
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p0', '2024-07-01', [{ id: 0, item: 'first' }])] }] }, NOW)
+    const first = (await currentTableFiles(t, TABLE.name))!.metadata['current-snapshot-id']!
+    const versions = await Promise.all(Array.from({ length: 5 }, (_, i) => part(t, 'aaaa', `p${i + 1}`, '2024-07-02', [{ id: i + 1, item: `version ${i + 1}` }])))
+
+    const outcomes = await Promise.allSettled(versions.map((v) => commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [v] }] }, NOW, { baseSnapshotId: first })))
+
+    const won = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [i + 1] : []))
+    expect(won).toHaveLength(1)
+    for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(CommitConflictError)
+    expect(await readBoth(t)).toEqual([{ id: won[0], item: `version ${won[0]}` }])
+  })
 })
