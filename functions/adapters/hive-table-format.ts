@@ -1,7 +1,7 @@
 import type { Catalog } from '../core/lake/catalog'
 import type { ObjectStore } from '../core/lake/object-store'
 import type { TableFormat } from '../core/table-format/table-format'
-import { keyOfLocation } from './iceberg-files'
+import { keyOfLocation } from './zone-locations'
 
 /**
  * Hive tables: the Parquet parts under each partition the catalog registers, as Athena lists

@@ -10,7 +10,8 @@ import { currentSnapshot, newTableMetadata, withSchema, withSnapshot } from '../
 import { assertRebasable, CommitConflictError } from '../core/table-format/iceberg/commit-rebase'
 import { icebergTableInput, metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 import { encodeManifest, encodeManifestList } from './iceberg-avro'
-import { keyOfLocation, readTableMetadata, snapshotDataFiles, snapshotManifests, writeBytes } from './iceberg-files'
+import { readTableMetadata, snapshotDataFiles, snapshotManifests, writeBytes } from './iceberg-files'
+import { keyOfLocation } from './zone-locations'
 
 /** Where an Iceberg table lives: a zone of the lake and the catalog holding its pointer. */
 export interface IcebergTarget {

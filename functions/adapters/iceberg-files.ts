@@ -1,25 +1,23 @@
 import type { ObjectStore } from '../core/lake/object-store'
+import { keyOfLocation } from './zone-locations'
 import type { DataFile, Snapshot, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
 import { inheritSequenceNumbers, liveDataFiles, type LiveManifest } from '../core/table-format/iceberg/snapshot-plan'
 import { decodeManifest, decodeManifestList } from './iceberg-avro'
 
-/**
+/*
  * The file I/O of Iceberg tables in a zone of the lake: metadata, manifest lists and manifests
  * are addressed by absolute location (`store.location(key)`), as the spec wants, and read and
  * written by key.
  */
-export function keyOfLocation(store: ObjectStore, location: string): string {
-  const root = store.location('')
-  if (!location.startsWith(root)) throw new Error(`iceberg: ${location} is outside the zone at ${root}`)
-  return decodeURI(location.slice(root.length))
-}
 
+/** An object's bytes. */
 export async function readBytes(store: ObjectStore, key: string): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
   for await (const chunk of store.read(key)) chunks.push(chunk)
   return new Uint8Array(Buffer.concat(chunks))
 }
 
+/** Writes bytes to a key. */
 export async function writeBytes(store: ObjectStore, key: string, bytes: Uint8Array): Promise<void> {
   const upload = await store.upload(key)
   try {

@@ -1,6 +1,6 @@
 import type { TableFormat } from '../core/table-format/table-format'
 import { dateOfDays } from '../core/table-format/iceberg/partition-spec'
-import { icebergTableInput } from '../core/table-format/iceberg/iceberg-table-input'
+import { mirroredColumns } from '../core/table-format/iceberg/iceberg-table-input'
 import { currentTableFiles, type IcebergTarget } from './iceberg-commit'
 
 /**
@@ -20,7 +20,7 @@ export function icebergTableFormat(target: IcebergTarget): TableFormat {
       const types = new Map(spec.fields.map((f) => [f.name, schema.fields.find((c) => c.id === f['source-id'])?.type]))
       const text = (name: string, v: unknown) => (v === null || v === undefined ? '' : types.get(name) === 'date' ? dateOfDays(Number(v)) : String(v))
       return {
-        columns: icebergTableInput(name, metadata.location, schema, '').StorageDescriptor.Columns,
+        columns: mirroredColumns(schema),
         partitionColumns: spec.fields.map((f) => f.name),
         files: files.map((f) => ({ location: f.path, partition: Object.fromEntries(Object.entries(f.partition).map(([k, v]) => [k, text(k, v)])) })),
       }

@@ -1,4 +1,4 @@
-import { PARQUET_FORMAT, type TableInput } from '../../lake/catalog'
+import { PARQUET_FORMAT, type CatalogColumn, type TableInput } from '../../lake/catalog'
 import type { IcebergSchema } from './iceberg-model'
 
 /** Glue table parameters of an Iceberg table, as Iceberg's own Glue catalog sets them. */
@@ -9,6 +9,11 @@ export const PREVIOUS_METADATA_LOCATION = 'previous_metadata_location'
 /** Athena's spelling of an Iceberg column type, for the columns mirrored in the storage descriptor. */
 function athenaColumnType(type: string): string {
   return type === 'long' ? 'bigint' : type === 'timestamptz' ? 'timestamp' : type
+}
+
+/** The schema's columns as the catalog mirrors them, with Athena's type names. */
+export function mirroredColumns(schema: IcebergSchema): CatalogColumn[] {
+  return schema.fields.map((f) => ({ Name: f.name, Type: athenaColumnType(f.type) }))
 }
 
 /**
@@ -27,7 +32,7 @@ export function icebergTableInput(name: string, location: string, schema: Iceber
     },
     PartitionKeys: [],
     StorageDescriptor: {
-      Columns: schema.fields.map((f) => ({ Name: f.name, Type: athenaColumnType(f.type) })),
+      Columns: mirroredColumns(schema),
       Location: location,
       ...PARQUET_FORMAT,
     },
