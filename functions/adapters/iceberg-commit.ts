@@ -2,7 +2,8 @@ import { randomInt, randomUUID } from 'node:crypto'
 import type { Catalog, VersionedTable } from '../core/lake/catalog'
 import type { ObjectStore } from '../core/lake/object-store'
 import { WriteConflictError } from '../core/errors'
-import type { DataFile, ManifestFile, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
+import type { DataFile, ManifestFile, Snapshot, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
+import { snapshotAsOf } from '../core/table-format/iceberg/time-travel'
 import { evolveSchema, type TableColumn } from '../core/table-format/iceberg/iceberg-schema'
 import { partitionSpec } from '../core/table-format/iceberg/partition-spec'
 import { liveDataFiles, manifestFileOf, planSnapshot, type TableChange } from '../core/table-format/iceberg/snapshot-plan'
@@ -127,4 +128,13 @@ export async function currentTableFiles(target: IcebergTarget, name: string): Pr
   if (!location) return undefined
   const metadata = await readTableMetadata(target.store, location)
   return { metadata, files: liveDataFiles(await snapshotManifests(target.store, currentSnapshot(metadata))) }
+}
+
+/** The data files of the snapshot a query as of `at` (a time or a snapshot id) reads. */
+export async function tableFilesAsOf(target: IcebergTarget, name: string, at: Date | number): Promise<{ metadata: TableMetadata; snapshot: Snapshot; files: DataFile[] } | undefined> {
+  const { location } = await readPointer(target, name)
+  if (!location) return undefined
+  const metadata = await readTableMetadata(target.store, location)
+  const snapshot = snapshotAsOf(metadata, at, name)
+  return { metadata, snapshot, files: await snapshotDataFiles(target.store, snapshot) }
 }

@@ -7,7 +7,7 @@ import type { Catalog } from '../../functions/core/lake/catalog'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { localObjectStore } from '../../functions/adapters/local-object-store'
 import { localCatalog } from '../../functions/adapters/local-catalog'
-import { commitTableChange, currentTableFiles, type IcebergTableSpec, type IcebergTarget } from '../../functions/adapters/iceberg-commit'
+import { commitTableChange, currentTableFiles, tableFilesAsOf, type IcebergTableSpec, type IcebergTarget } from '../../functions/adapters/iceberg-commit'
 import { keyOfLocation } from '../../functions/adapters/zone-locations'
 import { evolveSchema } from '../../functions/core/table-format/iceberg/iceberg-schema'
 import { partitionSpec, partitionTuple } from '../../functions/core/table-format/iceberg/partition-spec'
@@ -200,4 +200,25 @@ describe('Iceberg table commits in a local lake', () => {
     for (const o of outcomes) if (o.status === 'rejected') expect(o.reason).toBeInstanceOf(CommitConflictError)
     expect(await readBoth(t)).toEqual([{ id: won[0], item: `version ${won[0]}` }])
   })
+
+  it('reads the earlier rows as of a time before a replacement, and as of the earlier snapshot id', async () => {
+    const t = target(undefined, 'as-of')
+    const before = await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p1', '2024-07-01', [{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }])] }] }, new Date('2024-07-01T06:00:00Z'))
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p2', '2024-07-02', [{ id: 3, item: 'plum' }])] }] }, new Date('2024-07-02T06:00:00Z'))
+
+    const byTime = await tableFilesAsOf(t, TABLE.name, new Date('2024-07-01T12:00:00Z'))
+    const byId = await tableFilesAsOf(t, TABLE.name, before.snapshotId)
+
+    expect(byTime!.snapshot['snapshot-id']).toBe(before.snapshotId)
+    expect(byId!.files).toEqual(byTime!.files)
+    const paths = byTime!.files.map((f) => join(curated, 'as-of', keyOfLocation(t.store, f.path)))
+    const rows = await duckQuery(`SELECT id, item FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false) ORDER BY id`)
+    expect(rows).toEqual([{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }])
+    const asOfMetadata = { ...byTime!.metadata, 'current-snapshot-id': before.snapshotId }
+    const fromIcebird = (await icebergRead({ tableUrl: t.store.location('orders').replace(/\/$/, ''), metadata: asOfMetadata as never })) as Row[]
+    expect(byId_(fromIcebird)).toEqual([{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }])
+    expect(await readBoth(t)).toEqual([{ id: 3, item: 'plum' }])
+  })
 })
+
+const byId_ = (rows: Row[]) => byId(rows.map((r) => ({ id: Number(r.id), item: r.item })))

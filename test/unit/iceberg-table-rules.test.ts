@@ -5,6 +5,7 @@ import { dateOfDays, partitionSpec, partitionTuple } from '../../functions/core/
 import { liveDataFiles, manifestFileOf, planSnapshot, type LiveManifest, type TableChange } from '../../functions/core/table-format/iceberg/snapshot-plan'
 import { newTableMetadata, withSchema, withSnapshot } from '../../functions/core/table-format/iceberg/table-metadata'
 import { assertRebasable, CommitConflictError } from '../../functions/core/table-format/iceberg/commit-rebase'
+import { snapshotAsOf, SnapshotNotFoundError, tableHistory } from '../../functions/core/table-format/iceberg/time-travel'
 
 const NOW = new Date('2024-07-01T06:00:00Z')
 
@@ -18,10 +19,10 @@ function file(source: string, n: number, rows = 10): DataFile {
 }
 
 /** Commits a change the way an adapter does, with every manifest "encoded" as 1 byte per entry. */
-function commit(metadata: TableMetadata, live: LiveManifest[], change: TableChange, snapshotId: number): { metadata: TableMetadata; live: LiveManifest[] } {
+function commit(metadata: TableMetadata, live: LiveManifest[], change: TableChange, snapshotId: number, now = NOW): { metadata: TableMetadata; live: LiveManifest[] } {
   const plan = planSnapshot(metadata, live, change, { snapshotId, manifestPath: (i) => `m-${snapshotId}-${i}.avro` })
   const written = plan.written.map((content) => ({ content, file: manifestFileOf(metadata, content, content.entries.length, plan.sequenceNumber) }))
-  const next = withSnapshot(metadata, plan, `snap-${snapshotId}.avro`, NOW, 'v0.metadata.json')
+  const next = withSnapshot(metadata, plan, `snap-${snapshotId}.avro`, now, 'v0.metadata.json', change.runId)
   const kept = live.filter((m) => plan.kept.includes(m.file))
   return { metadata: next, live: [...kept, ...written] }
 }
@@ -140,5 +141,39 @@ describe('Iceberg commit applied again on a newer snapshot', () => {
   it('fails with CommitConflictError when the same source file changed in both', () => {
     expect(() => assertRebasable({ sources: [{ source: 'a', files: [file('a', 2)] }] }, [file('a', 1)], [file('a', 3)], 'orders')).toThrow(CommitConflictError)
     expect(() => assertRebasable({ sources: [{ source: 'a', files: [] }] }, [], [file('a', 3)], 'orders')).toThrow(/source file\(s\) a/)
+  })
+})
+
+describe('Iceberg time travel and history', () => {
+  const at = (hour: number) => new Date(`2024-07-01T${String(hour).padStart(2, '0')}:00:00Z`)
+  function history(): TableMetadata {
+    let state = commit(table(), [], { sources: [{ source: 'a', files: [file('a', 1)] }], runId: 'r1' }, 51, at(6))
+    state = commit(state.metadata, state.live, { sources: [{ source: 'a', files: [file('a', 2, 4)] }], runId: 'r2' }, 52, at(8))
+    state = commit(state.metadata, state.live, { sources: [{ source: 'a', files: [] }], runId: 'r3' }, 53, at(10))
+    return state.metadata
+  }
+
+  it('reads as of a time the snapshot current then, and as of an id that snapshot', () => {
+    const metadata = history()
+    expect(snapshotAsOf(metadata, at(6), 'orders')['snapshot-id']).toBe(51)
+    expect(snapshotAsOf(metadata, at(9), 'orders')['snapshot-id']).toBe(52)
+    expect(snapshotAsOf(metadata, at(23), 'orders')['snapshot-id']).toBe(53)
+    expect(snapshotAsOf(metadata, 52, 'orders')['snapshot-id']).toBe(52)
+  })
+
+  it('fails with SnapshotNotFoundError before the first snapshot, for an unknown id, and for an expired one', () => {
+    const metadata = history()
+    expect(() => snapshotAsOf(metadata, at(5), 'orders')).toThrow(/history starts at 2024-07-01T06:00:00.000Z/)
+    expect(() => snapshotAsOf(metadata, 99, 'orders')).toThrow(SnapshotNotFoundError)
+    const expired = { ...metadata, snapshots: metadata.snapshots.filter((s) => s['snapshot-id'] !== 51) }
+    expect(() => snapshotAsOf(expired, at(7), 'orders')).toThrow(SnapshotNotFoundError)
+  })
+
+  it('lists each snapshot with its run, files and rows, oldest first', () => {
+    expect(tableHistory(history()).map((h) => [h.snapshotId, h.committedAt, h.operation, h.runId, h.addedFiles, h.deletedFiles, h.addedRows, h.deletedRows, h.totalRows, h.current])).toEqual([
+      [51, '2024-07-01T06:00:00.000Z', 'append', 'r1', 1, 0, 10, 0, 10, false],
+      [52, '2024-07-01T08:00:00.000Z', 'overwrite', 'r2', 1, 1, 4, 10, 4, false],
+      [53, '2024-07-01T10:00:00.000Z', 'delete', 'r3', 0, 1, 0, 4, 0, true],
+    ])
   })
 })
