@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtemp, readdir, readFile, rm, stat, mkdir } from 'node:fs/promises'
+import { access, mkdtemp, readdir, readFile, rm, stat, mkdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { icebergRead } from 'icebird'
@@ -9,6 +9,8 @@ import { localObjectStore } from '../../functions/adapters/local-object-store'
 import { localCatalog } from '../../functions/adapters/local-catalog'
 import { commitTableChange, currentTableFiles, tableFilesAsOf, type IcebergTableSpec, type IcebergTarget } from '../../functions/adapters/iceberg-commit'
 import { keyOfLocation } from '../../functions/adapters/zone-locations'
+import { expireSnapshots } from '../../functions/adapters/iceberg-expiry'
+import { SnapshotNotFoundError } from '../../functions/core/table-format/iceberg/time-travel'
 import { evolveSchema } from '../../functions/core/table-format/iceberg/iceberg-schema'
 import { partitionSpec, partitionTuple } from '../../functions/core/table-format/iceberg/partition-spec'
 import { sourceOfDataFile } from '../../functions/core/table-format/iceberg/data-file-source'
@@ -218,6 +220,31 @@ describe('Iceberg table commits in a local lake', () => {
     const fromIcebird = (await icebergRead({ tableUrl: t.store.location('orders').replace(/\/$/, ''), metadata: asOfMetadata as never })) as Row[]
     expect(byId_(fromIcebird)).toEqual([{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }])
     expect(await readBoth(t)).toEqual([{ id: 3, item: 'plum' }])
+  })
+
+  it('keeps a replaced file\'s old data files for the retention period, and deletes them when expiry runs after it', async () => {
+    const t = target(undefined, 'expiry')
+    const hour = 3_600_000
+    const at = (h: number) => new Date(Date.UTC(2024, 6, 1) + h * hour)
+    const old = await part(t, 'aaaa', 'p1', '2024-07-01', [{ id: 1, item: 'apple' }])
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [old] }] }, at(6))
+    await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p2', '2024-07-01', [{ id: 2, item: 'pear' }])] }] }, at(8))
+    await commitTableChange(t, TABLE, { sources: [{ source: 'bbbb', files: [await part(t, 'bbbb', 'p1', '2024-07-01', [{ id: 3, item: 'plum' }])] }] }, at(10))
+    const oldPath = join(curated, 'expiry', keyOfLocation(t.store, old.path))
+
+    expect(await expireSnapshots(t, TABLE, at(8.5), hour)).toEqual({ expiredSnapshots: 0, deleted: [] })
+    await access(oldPath)
+    expect((await tableFilesAsOf(t, TABLE.name, at(7)))!.files.map((f) => f.path)).toEqual([old.path])
+
+    const expired = await expireSnapshots(t, TABLE, at(12), hour)
+
+    expect(expired.expiredSnapshots).toBe(2)
+    expect(expired.deleted).toContain(keyOfLocation(t.store, old.path))
+    await expect(access(oldPath)).rejects.toThrow()
+    await expect(tableFilesAsOf(t, TABLE.name, at(7))).rejects.toThrow(SnapshotNotFoundError)
+    expect(await readBoth(t)).toEqual([{ id: 2, item: 'pear' }, { id: 3, item: 'plum' }])
+    for (const key of expired.deleted) await expect(access(join(curated, 'expiry', key))).rejects.toThrow()
+    await expectSpecFiles(t, 'expiry')
   })
 })
 

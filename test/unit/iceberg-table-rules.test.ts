@@ -6,6 +6,7 @@ import { liveDataFiles, manifestFileOf, planSnapshot, type LiveManifest, type Ta
 import { newTableMetadata, withSchema, withSnapshot } from '../../functions/core/table-format/iceberg/table-metadata'
 import { assertRebasable, CommitConflictError } from '../../functions/core/table-format/iceberg/commit-rebase'
 import { snapshotAsOf, SnapshotNotFoundError, tableHistory } from '../../functions/core/table-format/iceberg/time-travel'
+import { expiredFiles, planExpiry, RetentionSettingError } from '../../functions/core/table-format/iceberg/snapshot-expiry'
 
 const NOW = new Date('2024-07-01T06:00:00Z')
 
@@ -175,5 +176,40 @@ describe('Iceberg time travel and history', () => {
       [52, '2024-07-01T08:00:00.000Z', 'overwrite', 'r2', 1, 1, 4, 10, 4, false],
       [53, '2024-07-01T10:00:00.000Z', 'delete', 'r3', 0, 1, 0, 4, 0, true],
     ])
+  })
+})
+
+describe('Iceberg snapshot expiry', () => {
+  const HOUR = 3_600_000
+  const at = (hour: number) => new Date(Date.UTC(2024, 6, 1) + hour * HOUR)
+  function threeCommits() {
+    const s1 = commit(table(), [], { sources: [{ source: 'a', files: [file('a', 1)] }] }, 61, at(6))
+    const s2 = commit(s1.metadata, s1.live, { sources: [{ source: 'a', files: [file('a', 2)] }] }, 62, at(8))
+    const s3 = commit(s2.metadata, s2.live, { sources: [{ source: 'b', files: [file('b', 1)] }] }, 63, at(10))
+    return [s1, s2, s3]
+  }
+
+  it('expires a snapshot only once it stopped being current longer ago than the retention, never the current one', () => {
+    const [, , s3] = threeCommits()
+    expect(planExpiry(s3.metadata, at(8.5), HOUR)).toBeUndefined()
+    expect(planExpiry(s3.metadata, at(9.5), HOUR)!.expired.map((s) => s['snapshot-id'])).toEqual([61])
+    const late = planExpiry(s3.metadata, at(30), HOUR)!
+    expect(late.expired.map((s) => s['snapshot-id'])).toEqual([61, 62])
+    expect(late.metadata.snapshots.map((s) => s['snapshot-id'])).toEqual([63])
+    expect(late.metadata['snapshot-log'].map((e) => e['snapshot-id'])).toEqual([63])
+    expect(planExpiry(s3.metadata, at(30), HOUR, 1)!.expired.map((s) => s['snapshot-id'])).toEqual([61])
+  })
+
+  it('refuses a retention under an hour', () => {
+    expect(() => planExpiry(threeCommits()[2].metadata, at(30), HOUR - 1)).toThrow(RetentionSettingError)
+  })
+
+  it('deletes the data files and manifests only expired snapshots reference', () => {
+    const [s1, s2, s3] = threeCommits()
+    const files = expiredFiles([{ snapshot: s1.metadata.snapshots[0], manifests: s1.live }, { snapshot: s2.metadata.snapshots[1], manifests: s2.live }], [s3.live])
+    expect(files.dataFiles).toEqual([file('a', 1).path])
+    // m-62-0 is m-61-0 rewritten with a's first file deleted: no live entry, so s3 dropped it.
+    expect(files.manifests).toEqual(['m-61-0.avro', 'm-62-0.avro'])
+    expect(files.manifestLists).toEqual(['snap-61.avro', 'snap-62.avro'])
   })
 })
