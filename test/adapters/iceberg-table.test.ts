@@ -12,8 +12,8 @@ import { keyOfLocation } from '../../functions/adapters/zone-locations'
 import { expireSnapshots } from '../../functions/adapters/iceberg-expiry'
 import { SnapshotNotFoundError } from '../../functions/core/table-format/iceberg/time-travel'
 import { evolveSchema } from '../../functions/core/table-format/iceberg/iceberg-schema'
-import { partitionSpec, partitionTuple } from '../../functions/core/table-format/iceberg/partition-spec'
-import { sourceOfDataFile } from '../../functions/core/table-format/iceberg/data-file-source'
+import { partitionSpec } from '../../functions/core/table-format/iceberg/partition-spec'
+import { partDataFile } from '../../functions/core/table-format/iceberg/part-data-file'
 import type { DataFile } from '../../functions/core/table-format/iceberg/iceberg-model'
 import type { TableChange } from '../../functions/core/table-format/iceberg/snapshot-plan'
 import { CommitConflictError } from '../../functions/core/table-format/iceberg/commit-rebase'
@@ -57,7 +57,7 @@ async function part(t: IcebergTarget, source: string, publish: string, date: str
   const values = rows.map((r) => `(${r.id}::INTEGER, ${sqlString(r.item)})`).join(', ')
   await duckQuery(`COPY (SELECT * FROM (VALUES ${values}) v(id, item)) TO ${sqlString(path)} (FORMAT parquet)`)
   const { schema } = evolveSchema(undefined, TABLE.columns, 0)
-  return { path: t.store.location(key), source: sourceOfDataFile(key), recordCount: rows.length, sizeBytes: (await stat(path)).size, partition: partitionTuple(partitionSpec(schema), schema, { ingest_date: date }) }
+  return partDataFile({ key, location: t.store.location(key), rows: rows.length, bytes: (await stat(path)).size }, partitionSpec(schema), schema)
 }
 
 const byId = (rows: Row[]) => [...rows].sort((a, b) => a.id - b.id)

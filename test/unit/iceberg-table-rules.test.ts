@@ -6,6 +6,7 @@ import { liveDataFiles, manifestFileOf, planSnapshot, type LiveManifest, type Ta
 import { newTableMetadata, withSchema, withSnapshot } from '../../functions/core/table-format/iceberg/table-metadata'
 import { assertRebasable, CommitConflictError } from '../../functions/core/table-format/iceberg/commit-rebase'
 import { snapshotAsOf, SnapshotNotFoundError, tableHistory } from '../../functions/core/table-format/iceberg/time-travel'
+import { partDataFile } from '../../functions/core/table-format/iceberg/part-data-file'
 import { expiredFiles, planExpiry, RetentionSettingError } from '../../functions/core/table-format/iceberg/snapshot-expiry'
 
 const NOW = new Date('2024-07-01T06:00:00Z')
@@ -86,6 +87,16 @@ describe('Iceberg partition spec', () => {
     const tuple = partitionTuple(t['partition-specs'][0], t.schemas[0], { ingest_date: '2024-07-01', region: 'eu' })
     expect(tuple).toEqual({ ingest_date: 19905, region: 'eu' })
     expect(dateOfDays(19905)).toBe('2024-07-01')
+  })
+})
+
+describe('Iceberg data files of Hive parts', () => {
+  it('reads the partition values from the key and the source from the part name', () => {
+    const t = table(['region'])
+    const key = 'orders/ingest_date=2024-07-01/region=north%20east/0123abcd-9f8e-00002.parquet'
+    expect(partDataFile({ key, location: `s3://lake/${key}`, rows: 7, bytes: 1234 }, t['partition-specs'][0], t.schemas[0])).toEqual({
+      path: `s3://lake/${key}`, source: '0123abcd', recordCount: 7, sizeBytes: 1234, partition: { ingest_date: 19905, region: 'north east' },
+    })
   })
 })
 
