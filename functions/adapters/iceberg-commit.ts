@@ -9,7 +9,7 @@ import { partitionSpec } from '../core/table-format/iceberg/partition-spec'
 import { liveDataFiles, manifestFileOf, planSnapshot, type TableChange } from '../core/table-format/iceberg/snapshot-plan'
 import { currentSnapshot, newTableMetadata, withSchema, withSnapshot } from '../core/table-format/iceberg/table-metadata'
 import { assertRebasable, CommitConflictError } from '../core/table-format/iceberg/commit-rebase'
-import { icebergTableInput, metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
+import { icebergTableInput, metadataLocationOf, TableFormatMismatchError } from '../core/table-format/iceberg/iceberg-table-input'
 import { encodeManifest, encodeManifestList } from './iceberg-avro'
 import { readTableMetadata, snapshotDataFiles, snapshotManifests, writeBytes } from './iceberg-files'
 import { keyOfLocation } from './zone-locations'
@@ -74,7 +74,7 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
   let base: DataFile[] | undefined
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const { read, location } = await readPointer(target, spec.name)
-    if (read && !location) throw new WriteConflictError(`iceberg: catalog table ${target.database}.${spec.name} is not an Iceberg table`)
+    if (read && !location) throw new TableFormatMismatchError(`iceberg: catalog table ${target.database}.${spec.name} is not an Iceberg table (convert it first)`)
     let metadata = location ? await readTableMetadata(store, location) : undefined
     const evolved = evolveSchema(metadata?.schemas.find((s) => s['schema-id'] === metadata!['current-schema-id']), spec.columns, metadata?.['last-column-id'] ?? 0)
     metadata = metadata

@@ -13,6 +13,7 @@ import type { TableFormat, TableState } from '../../functions/core/table-format/
 import { evolveSchema } from '../../functions/core/table-format/iceberg/iceberg-schema'
 import { partitionSpec, partitionTuple } from '../../functions/core/table-format/iceberg/partition-spec'
 import { sourceOfDataFile } from '../../functions/core/table-format/iceberg/data-file-source'
+import { TableFormatMismatchError } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
 
 const NOW = new Date('2024-07-01T06:00:00Z')
@@ -95,5 +96,6 @@ describe('the table format interface', () => {
     expect(await rowsOf(state!)).toEqual([{ id: 1, item: 'apple', ingest_date: '2024-07-01' }])
     expect(await hiveTableFormat({ store, catalog, database: 'sluice' }).readTable('missing')).toBeUndefined()
     expect(await icebergTableFormat({ store, catalog, database: 'sluice' }).readTable('missing')).toBeUndefined()
+    await expect(commitTableChange({ store, catalog, database: 'sluice' }, { name: 'orders', prefix: 'orders/', columns: COLUMNS }, { sources: [] }, NOW)).rejects.toThrow(TableFormatMismatchError)
   })
 })

@@ -6,6 +6,7 @@ import { liveDataFiles, manifestFileOf, planSnapshot, type LiveManifest, type Ta
 import { newTableMetadata, withSchema, withSnapshot } from '../../functions/core/table-format/iceberg/table-metadata'
 import { assertRebasable, CommitConflictError } from '../../functions/core/table-format/iceberg/commit-rebase'
 import { snapshotAsOf, SnapshotNotFoundError, tableHistory } from '../../functions/core/table-format/iceberg/time-travel'
+import { partitionSummaries } from '../../functions/core/table-format/iceberg/partition-summary'
 import { partDataFile } from '../../functions/core/table-format/iceberg/part-data-file'
 import { expiredFiles, planExpiry, RetentionSettingError } from '../../functions/core/table-format/iceberg/snapshot-expiry'
 
@@ -87,6 +88,18 @@ describe('Iceberg partition spec', () => {
     const tuple = partitionTuple(t['partition-specs'][0], t.schemas[0], { ingest_date: '2024-07-01', region: 'eu' })
     expect(tuple).toEqual({ ingest_date: 19905, region: 'eu' })
     expect(dateOfDays(19905)).toBe('2024-07-01')
+  })
+})
+
+describe('Iceberg partition summaries', () => {
+  it('bounds each partition field in single-value bytes: a date as 4 little-endian bytes, strings in UTF-8 byte order', () => {
+    const t = table(['region'])
+    const files = ['\uFF21', '\u{1F600}', null].map((region, i) => ({ ...file('a', i), partition: { ingest_date: 19905 + i, region } }))
+    const [date, region] = partitionSummaries(t['partition-specs'][0], t.schemas[0], files)
+    expect(date).toEqual({ containsNull: false, lowerBound: Uint8Array.of(0xc1, 0x4d, 0, 0), upperBound: Uint8Array.of(0xc3, 0x4d, 0, 0) })
+    expect(region.containsNull).toBe(true)
+    expect(new TextDecoder().decode(region.lowerBound)).toBe('\uFF21')
+    expect(new TextDecoder().decode(region.upperBound)).toBe('\u{1F600}')
   })
 })
 

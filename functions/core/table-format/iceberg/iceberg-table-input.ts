@@ -1,5 +1,9 @@
 import { PARQUET_FORMAT, type CatalogColumn, type TableInput } from '../../lake/catalog'
+import { SluiceError } from '../../errors'
 import type { IcebergSchema } from './iceberg-model'
+
+/** A catalog table an Iceberg commit meets is of another format (a Hive table not yet converted). */
+export class TableFormatMismatchError extends SluiceError {}
 
 /** Glue table parameters of an Iceberg table, as Iceberg's own Glue catalog sets them. */
 export const TABLE_TYPE = 'table_type'

@@ -17,10 +17,16 @@ export function partitionSummaries(spec: PartitionSpec, schema: IcebergSchema, f
   })
 }
 
+/** Iceberg orders strings by their UTF-8 bytes. */
 function compare(a: Exclude<PartitionValue, null>, b: Exclude<PartitionValue, null>): number {
-  if (typeof a === 'string' && typeof b === 'string') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
-  return Number(a) - Number(b)
+  if (typeof a !== 'string' || typeof b !== 'string') return Number(a) - Number(b)
+  const x = UTF8.encode(a)
+  const y = UTF8.encode(b)
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i]
+  return x.length - y.length
 }
+
+const UTF8 = new TextEncoder()
 
 /** Iceberg's single-value serialization: little-endian ints and longs, UTF-8 strings. */
 export function singleValue(type: string, value: Exclude<PartitionValue, null>): Uint8Array {
@@ -40,6 +46,6 @@ export function singleValue(type: string, value: Exclude<PartitionValue, null>):
     case 'boolean':
       return Uint8Array.of(value ? 1 : 0)
     default:
-      return new TextEncoder().encode(String(value))
+      return UTF8.encode(String(value))
   }
 }
