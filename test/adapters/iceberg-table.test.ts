@@ -246,6 +246,47 @@ describe('Iceberg table commits in a local lake', () => {
     for (const key of expired.deleted) await expect(access(join(curated, 'expiry', key))).rejects.toThrow()
     await expectSpecFiles(t, 'expiry')
   })
+
+  it('gives a reader that resolves and reads the current snapshot over and over a whole commit every time, while ten writers append, replace and retract', async () => {
+    const t = target(undefined, 'isolation')
+    const parts = new Map<string, Row[]>()
+    const version = async (i: number, v: number) => {
+      const rows = [{ id: i * 100 + v * 10, item: `s${i} v${v}` }, { id: i * 100 + v * 10 + 1, item: `s${i} v${v}` }]
+      const p = await part(t, `s${i}`, `v${v}`, '2024-07-01', rows)
+      parts.set(p.path, rows)
+      return p
+    }
+    const writers = Array.from({ length: 10 }, async (_, i) => {
+      for (const v of [1, 2, 3]) {
+        const retract = v === 3 && i % 2 === 1
+        await commitTableChange(t, TABLE, { sources: [{ source: `s${i}`, files: retract ? [] : [await version(i, v)] }] }, NOW)
+      }
+    })
+    let writing = true
+    const settled = Promise.all(writers).finally(() => (writing = false))
+    const reads: { snapshot?: number; rows: Row[] }[] = []
+    while (writing || reads.length < 5) {
+      const current = await currentTableFiles(t, TABLE.name)
+      if (!current) continue
+      const paths = current.files.map((f) => join(curated, 'isolation', keyOfLocation(t.store, f.path)))
+      const rows = paths.length === 0 ? [] : ((await duckQuery(`SELECT id, item FROM read_parquet([${paths.map(sqlString).join(', ')}], hive_partitioning = false)`)) as Row[])
+      reads.push({ snapshot: current.metadata['current-snapshot-id'], rows: byId(rows) })
+    }
+    await settled
+
+    const { metadata } = (await currentTableFiles(t, TABLE.name))!
+    const committed = new Map<number, Row[]>()
+    for (const snapshot of metadata.snapshots) {
+      const files = (await tableFilesAsOf(t, TABLE.name, snapshot['snapshot-id']))!.files
+      const versions = new Map<string, Set<string>>()
+      for (const f of files) versions.set(f.source, new Set([...(versions.get(f.source) ?? []), f.path]))
+      for (const paths of versions.values()) expect(paths.size).toBe(1)
+      committed.set(snapshot['snapshot-id'], byId(files.flatMap((f) => parts.get(f.path)!)))
+    }
+    expect(metadata.snapshots).toHaveLength(30)
+    for (const read of reads) expect(read.rows).toEqual(committed.get(read.snapshot!))
+    expect(byId((await readBoth(t)))).toEqual(byId([0, 2, 4, 6, 8].flatMap((i) => [{ id: i * 100 + 30, item: `s${i} v3` }, { id: i * 100 + 31, item: `s${i} v3` }])))
+  })
 })
 
 const byId_ = (rows: Row[]) => byId(rows.map((r) => ({ id: Number(r.id), item: r.item })))
