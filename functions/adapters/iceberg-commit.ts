@@ -1,0 +1,140 @@
+import { randomInt, randomUUID } from 'node:crypto'
+import type { Catalog, VersionedTable } from '../core/lake/catalog'
+import type { ObjectStore } from '../core/lake/object-store'
+import { WriteConflictError } from '../core/errors'
+import type { DataFile, ManifestFile, Snapshot, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
+import { snapshotAsOf } from '../core/table-format/iceberg/time-travel'
+import { evolveSchema, type TableColumn } from '../core/table-format/iceberg/iceberg-schema'
+import { partitionSpec } from '../core/table-format/iceberg/partition-spec'
+import { liveDataFiles, manifestFileOf, planSnapshot, type TableChange } from '../core/table-format/iceberg/snapshot-plan'
+import { currentSnapshot, newTableMetadata, withSchema, withSnapshot } from '../core/table-format/iceberg/table-metadata'
+import { assertRebasable, CommitConflictError } from '../core/table-format/iceberg/commit-rebase'
+import { icebergTableInput, metadataLocationOf, TableFormatMismatchError } from '../core/table-format/iceberg/iceberg-table-input'
+import { encodeManifest, encodeManifestList } from './iceberg-avro'
+import { readTableMetadata, snapshotDataFiles, snapshotManifests, writeBytes } from './iceberg-files'
+import { keyOfLocation } from './zone-locations'
+
+/** Where an Iceberg table lives: a zone of the lake and the catalog holding its pointer. */
+export interface IcebergTarget {
+  store: ObjectStore
+  catalog: Catalog
+  database: string
+}
+
+/** The table a commit is for: its name, its folder in the zone (ending in `/`), its columns. */
+export interface IcebergTableSpec {
+  name: string
+  prefix: string
+  columns: TableColumn[]
+  partitionBy?: string[]
+}
+
+export interface CommitResult {
+  snapshotId: number
+  metadataLocation: string
+  /** How many times the commit was planned: 1 when no other commit came in between. */
+  attempts: number
+}
+
+/** How many times a commit that loses the race is applied again before it gives up. */
+const MAX_ATTEMPTS = 50
+
+/** The catalog's pointer for a table, with the version a swap is conditional on. */
+export async function readPointer(target: IcebergTarget, name: string): Promise<{ read?: VersionedTable; location?: string }> {
+  const read = await target.catalog.readTable(target.database, name)
+  return { ...(read ? { read } : {}), ...(read ? { location: metadataLocationOf(read.table) } : {}) }
+}
+
+/**
+ * Swaps the table's `metadata_location` from the one read to `next`, keeping the read one as
+ * `previous_metadata_location`: conditional on the catalog version read (Glue's `VersionId`,
+ * the local catalog's counter), as Iceberg's Glue catalog does. WriteConflictError when another
+ * commit swapped first. A table not yet in the catalog is created.
+ */
+export async function swapMetadataLocation(target: IcebergTarget, spec: Pick<IcebergTableSpec, 'name' | 'prefix'>, metadata: TableMetadata, read: VersionedTable | undefined, next: string): Promise<void> {
+  const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!
+  const previous = metadataLocationOf(read?.table)
+  const table = icebergTableInput(spec.name, target.store.location(spec.prefix), schema, next, previous)
+  if (read) await target.catalog.updateTable(target.database, table, read.version)
+  else await target.catalog.createTable(target.database, table)
+}
+
+/**
+ * Commits a change to an Iceberg table as one snapshot: evolves the schema to `columns`, writes
+ * the new manifests, manifest list and metadata file under names no other commit uses, then
+ * swaps the catalog's pointer. A commit that loses the swap is planned again on the snapshot
+ * that won, unless that snapshot changed one of the same source files (CommitConflictError:
+ * the caller plans the file again). Files of a lost attempt are removed. `baseSnapshotId` is the
+ * snapshot the caller planned the change on, when that was before this call: the check then
+ * covers the commits since, not only those that race with this call.
+ */
+export async function commitTableChange(target: IcebergTarget, spec: IcebergTableSpec, change: TableChange, now: Date, options: { baseSnapshotId?: number } = {}): Promise<CommitResult> {
+  const { store } = target
+  const snapshotId = randomInt(1, 2 ** 48)
+  let base: DataFile[] | undefined
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const { read, location } = await readPointer(target, spec.name)
+    if (read && !location) throw new TableFormatMismatchError(`iceberg: catalog table ${target.database}.${spec.name} is not an Iceberg table (convert it first)`)
+    let metadata = location ? await readTableMetadata(store, location) : undefined
+    const evolved = evolveSchema(metadata?.schemas.find((s) => s['schema-id'] === metadata!['current-schema-id']), spec.columns, metadata?.['last-column-id'] ?? 0)
+    metadata = metadata
+      ? withSchema(metadata, evolved.schema, evolved.lastColumnId)
+      : newTableMetadata({ uuid: randomUUID(), location: store.location(spec.prefix).replace(/\/$/, ''), schema: evolved.schema, spec: partitionSpec(evolved.schema, spec.partitionBy), now })
+    const live = await snapshotManifests(store, currentSnapshot(metadata))
+    const files = liveDataFiles(live)
+    if (base === undefined && options.baseSnapshotId !== undefined && options.baseSnapshotId !== currentSnapshot(metadata)?.['snapshot-id']) {
+      const planned = metadata.snapshots.find((s) => s['snapshot-id'] === options.baseSnapshotId)
+      if (!planned) throw new CommitConflictError(`iceberg: snapshot ${options.baseSnapshotId} of ${spec.name}, which the change was planned on, is no longer retained`)
+      base = await snapshotDataFiles(store, planned)
+    }
+    if (base === undefined) base = files
+    else assertRebasable(change, base, files, spec.name)
+
+    const tag = `${snapshotId}-${attempt}-${randomUUID()}`
+    const metaPrefix = `${spec.prefix}metadata/`
+    const plan = planSnapshot(metadata, live, change, { snapshotId, manifestPath: (i) => store.location(`${metaPrefix}${tag}-m${i}.avro`) })
+    const written: string[] = []
+    const rows: ManifestFile[] = [...plan.kept]
+    for (const content of plan.written) {
+      const bytes = await encodeManifest(content, metadata)
+      const key = keyOfLocation(store, content.path)
+      await writeBytes(store, key, bytes)
+      written.push(key)
+      rows.push(manifestFileOf(metadata, content, bytes.length, plan.sequenceNumber))
+    }
+    const parent = currentSnapshot(metadata)
+    const listKey = `${metaPrefix}snap-${tag}.avro`
+    await writeBytes(store, listKey, await encodeManifestList(rows, { snapshotId, ...(parent ? { parentSnapshotId: parent['snapshot-id'] } : {}), sequenceNumber: plan.sequenceNumber }))
+    written.push(listKey)
+    const next = withSnapshot(metadata, plan, store.location(listKey), now, location, change.runId)
+    const metadataKey = `${metaPrefix}${String(plan.sequenceNumber).padStart(5, '0')}-${tag}.metadata.json`
+    await store.writeText(metadataKey, `${JSON.stringify(next, null, 2)}\n`, { ifNoneMatch: '*' })
+    written.push(metadataKey)
+    try {
+      await swapMetadataLocation(target, spec, next, read, store.location(metadataKey))
+      return { snapshotId, metadataLocation: store.location(metadataKey), attempts: attempt }
+    } catch (error) {
+      // Any other failure may have swapped after all (a timeout): its files must stay.
+      if (!(error instanceof WriteConflictError)) throw error
+      await store.delete(written)
+    }
+  }
+  throw new WriteConflictError(`iceberg: commit to ${spec.name} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+/** The table's current metadata and the data files of its current snapshot, from the catalog's pointer. */
+export async function currentTableFiles(target: IcebergTarget, name: string): Promise<{ metadata: TableMetadata; files: DataFile[] } | undefined> {
+  const { location } = await readPointer(target, name)
+  if (!location) return undefined
+  const metadata = await readTableMetadata(target.store, location)
+  return { metadata, files: liveDataFiles(await snapshotManifests(target.store, currentSnapshot(metadata))) }
+}
+
+/** The data files of the snapshot a query as of `at` (a time or a snapshot id) reads. */
+export async function tableFilesAsOf(target: IcebergTarget, name: string, at: Date | number): Promise<{ metadata: TableMetadata; snapshot: Snapshot; files: DataFile[] } | undefined> {
+  const { location } = await readPointer(target, name)
+  if (!location) return undefined
+  const metadata = await readTableMetadata(target.store, location)
+  const snapshot = snapshotAsOf(metadata, at, name)
+  return { metadata, snapshot, files: await snapshotDataFiles(target.store, snapshot) }
+}
