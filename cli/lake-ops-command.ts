@@ -42,9 +42,10 @@ export function reprocessCommand(): Command {
     .addHelpText('after', `
 Every raw file of the dataset is transformed again (quarantined ones too); the rows get the
 ingest date of this run. Files dropped while it runs are loaded into the new table as well.
-Exit status: 0 when every file loaded; 1 when a file failed (the rebuilt table goes live
-without it; when every file fails, the table stays as it was) or the raw zone holds no file
-of the dataset; 2 for a usage error.
+Exit status: 0 when every file loaded; 1 when a file failed or the raw zone holds no file of
+the dataset; 2 for a usage error. A quarantined file's rejects go to <dataset>__rejects and the
+rebuilt table goes live without its rows (empty, when every file is quarantined); a file that
+failed for another reason (storage, a timeout) keeps the old table live, whole.
 
 Examples:
   npx sluice reprocess orders                        after editing raw/_contracts/orders.json

@@ -31,7 +31,7 @@ Examples:
       const { deps, root } = await lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
       if (await loadedAlready(deps, key)) {
-        // E.g. a reprocess quarantined it while an earlier load of this version stays in the table.
+        // E.g. a reprocess quarantined it, but was not swapped in: an earlier load of this version stays in the table.
         process.stderr.write(`sluice retry: ${key} is loaded already in this version, under the contract of its load, and a run skips it: to load the dataset's files again under its current contract, run \`sluice reprocess ${datasetOfKey(key)}\`\n`)
         process.exitCode = 1
         return

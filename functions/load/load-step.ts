@@ -59,13 +59,14 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   for (const [i, r] of failures.entries()) {
     if (reports[i].outcome === 'quarantined') reports[i] = await quarantine(deps, event, r, reports[i], clock, excise)
   }
+  const unbuilt = new Set(reports.filter((r) => r.outcome === 'failed').map((r) => r.dataset))
   const rebuilds = new Map(event.results.flatMap((r) => (r.file.rebuild ? [[r.file.dataset, r.file.rebuild] as const] : [])))
   const datasets = [...new Set([...staged.map((s) => s.file.dataset), ...retractions.map((r) => r.file.dataset), ...rebuilds.keys()])].sort()
   // Each dataset commits on its own, several at once; its reports keep the datasets' order.
   const loaded = await eachLimited(datasets, DATASETS_AT_ONCE, (dataset) => {
     const files = staged.filter((s) => s.file.dataset === dataset).sort((a, b) => (a.file.key < b.file.key ? -1 : 1))
     const gone = retractions.filter((x) => x.file.dataset === dataset)
-    return loadDataset(deps, event, dataset, files, gone, rebuilds.get(dataset), { clock, excise })
+    return loadDataset(deps, event, dataset, files, gone, rebuilds.get(dataset), { clock, excise, unbuilt })
   })
   const written: Record<string, string[]> = {}
   for (const [i, one] of loaded.entries()) {
@@ -108,6 +109,8 @@ interface DatasetLoad {
   clock: () => Date
   /** Records homes a commit marked for excision. */
   excise: (dataset: string, homes?: string[]) => void
+  /** Datasets of which a file of this batch failed without being quarantined. */
+  unbuilt: Set<string>
 }
 
 /**
@@ -123,7 +126,9 @@ async function loadDataset(
   if (rebuild) {
     const built = await buildFiles(deps, event, dataset, files, rebuild.generation, clock)
     reports.push(...built.reports)
-    if (event.results.some((r) => r.file.dataset === dataset && r.file.rebuild?.last)) {
+    // A file that failed for a reason a retry may change (storage, timeouts) is not built: the
+    // generation would miss its rows, so it is not swapped in (Plan closes no such rebuild).
+    if (event.results.some((r) => r.file.dataset === dataset && r.file.rebuild?.last) && !settings.unbuilt.has(dataset)) {
       reports.push(...(await swapGeneration(deps, dataset, rebuild.generation, event.runId, clock)))
     }
     return { reports, retried: built.retried }
@@ -257,29 +262,41 @@ function failedReport(r: FailedResult): FileReport {
 }
 
 /**
- * Sets a file version that failed for good aside: outside a rebuild, the version is committed
- * on the file's head as failed, by the usual compare-and-swap, with its rejects (when the file
- * was over its reject threshold) published into the rejects table, so that every bad line is
- * queryable; it replaces whatever the file had loaded before, as the raw zone no longer holds
- * that. Then the quarantine record tells the planner to leave the version alone until it
- * changes or `sluice retry` removes the record. A version the raw zone no longer holds is
- * reported superseded instead.
+ * Sets a file version that failed for good aside. Its rejects (when the file was over its reject
+ * threshold) are published into the rejects table, so that every bad line is queryable:
+ * - outside a rebuild, the version is committed on the file's head as failed, by the usual
+ *   compare-and-swap; it replaces whatever the file had loaded before, as the raw zone no
+ *   longer holds that. A version the raw zone no longer holds is reported superseded instead.
+ * - in a rebuild, the rejects go into the generation's rejects table and the version is
+ *   recorded as built, failed: the swap commits it as failed, in the new generation, so the
+ *   file's rows leave the table and its rejects come in with it.
+ * Then the quarantine record tells the planner to leave the version alone until it changes or
+ * `sluice retry` removes the record.
  */
 async function quarantine(deps: LoadDeps, event: LoadEvent, result: FailedResult, report: FileReport, clock: () => Date, excise: (dataset: string, homes?: string[]) => void): Promise<FileReport> {
   const { file } = result
-  if (!file.rebuild) {
-    const text = await deps.curated.readText(stagedResultKey(event.runId, file.fileId))
-    const kept = text ? (JSON.parse(text) as StagedFile) : undefined
-    const staged: StagedFile = kept?.stats.outcome === 'failed' ? kept : { file, stats: { ...failedStats(file.key), rowsIn: report.rowsIn, rowsRejected: report.rowsRejected } }
-    const table = await deps.catalog.getTable(deps.database, file.dataset)
-    const generation = generationOf(table)
+  const text = await deps.curated.readText(stagedResultKey(event.runId, file.fileId))
+  const kept = text ? (JSON.parse(text) as StagedFile) : undefined
+  const staged: StagedFile = kept?.stats.outcome === 'failed' ? kept : { file, stats: { ...failedStats(file.key), rowsIn: report.rowsIn, rowsRejected: report.rowsRejected } }
+  const reason = report.reason ?? result.error
+  const rejects = staged.stats.rejectParts.length > 0 ? { queries: { rejects: fileQueries(staged).rejects } } : {}
+  if (file.rebuild) {
+    const { generation } = file.rebuild
+    const shadow = { ...deps, catalog: shadowCatalog(deps.curated, file.dataset, generation) }
+    if (staged.stats.rejectParts.length > 0) await ensureRejectsTable(shadow, file.dataset, generation)
+    const published = await publishFile(deps, staged, event.ingestDate, event.runId, clock(), generation)
+    await registerPartitions(shadow, file.dataset, [staged], event.ingestDate, generation)
+    await recordBuilt(deps, generation, { staged, published, failed: reason })
+    report = { ...report, outputs: published.outputs, ...rejects }
+  } else {
+    const generation = generationOf(await deps.catalog.getTable(deps.database, file.dataset))
     if (staged.stats.rejectParts.length > 0) await ensureRejectsTable(deps, file.dataset, generation)
     const published = await publishFile(deps, staged, event.ingestDate, event.runId, clock(), generation)
     await registerPartitions(deps, file.dataset, [staged], event.ingestDate, generation)
-    const commit = await commitFile(deps, staged, published, event.runId, clock(), generation, report.reason ?? result.error)
+    const commit = await commitFile(deps, staged, published, event.runId, clock(), generation, reason)
     excise(file.dataset, commit.excised)
     if (commit.outcome === 'superseded') return fileReport(staged, commit)
-    report = { ...report, outputs: commit.record.outputs, ...(staged.stats.rejectParts.length > 0 ? { queries: { rejects: fileQueries(staged).rejects } } : {}) }
+    report = { ...report, outputs: commit.record.outputs, ...rejects }
   }
   const record: QuarantineRecord = {
     key: report.key, dataset: report.dataset, fileId: file.fileId, etag: report.etag, runId: event.runId, quarantinedAt: clock().toISOString(),

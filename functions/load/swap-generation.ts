@@ -1,4 +1,4 @@
-import { builtKey, rebuildPrefix } from '../core/lake/generation'
+import { builtKey, emptyInGeneration, generationOf, rebuildPrefix, tableBase } from '../core/lake/generation'
 import { rejectsTable } from '../core/lake/lake-layout'
 import type { FileReport } from '../core/lake/run-report'
 import type { LakeDeps } from '../core/lake/step-deps'
@@ -11,6 +11,8 @@ import { conformBuilt } from './conform-staged'
 export interface BuiltFile {
   staged: StagedFile
   published: Published
+  /** The reason of a file quarantined in the rebuild: it is committed as failed, its rejects published in the generation. */
+  failed?: string
 }
 
 /** Records a built file, for the swap at the end of the rebuild (possibly in a successor run). */
@@ -25,11 +27,14 @@ export async function recordBuilt(deps: Pick<LakeDeps, 'curated'>, generation: s
  *    the final types, in place (no reader sees the generation yet);
  * 1. the catalog: the data table and its rejects table, with the generation's columns, location
  *    and partitions, replace the old ones (`replaceTable`: one atomic write locally; on Glue one
- *    UpdateTable, then the partition calls). From then on every load reads the new generation,
+ *    UpdateTable, then the partition calls). A table the generation has none of (no file
+ *    loaded, or none had rejects) is swapped for an empty one of the generation, so the old
+ *    generation's rows leave it too. From then on every load reads the new generation,
  *    and a load that read the old one loses its schema update and reads again.
  * 2. each built file is committed on its ledger head by the usual compare-and-swap, in the new
- *    generation; the winner removes the old generation's parts of that file. A file whose raw
- *    version changed meanwhile is superseded, and the newer version is planned again.
+ *    generation (a quarantined one as failed, its rejects its outputs); the winner removes the
+ *    old generation's parts of that file. A file whose raw version changed meanwhile is
+ *    superseded, and the newer version is planned again.
  * 3. the rebuild's state is removed.
  * Rerunnable from any point: a retried Load finds the catalog swapped and the heads committed.
  * Files committed in the old generation while the rebuild ran are planned again by the planner,
@@ -40,9 +45,9 @@ export async function swapGeneration(deps: Omit<LakeDeps, 'raw'> & PublishDeps, 
   await conformBuilt(deps.curated, dataset, generation, (await shadow.getTable(deps.database, dataset))?.StorageDescriptor.Columns ?? [])
   for (const name of [dataset, rejectsTable(dataset)]) {
     const table = await shadow.getTable(deps.database, name)
-    if (!table) continue
     // Always, also on a retry: on Glue a crash may have left the partitions half swapped.
-    await deps.catalog.replaceTable(deps.database, table, await shadow.listPartitions(deps.database, name))
+    if (table) await deps.catalog.replaceTable(deps.database, table, await shadow.listPartitions(deps.database, name))
+    else await swapInEmpty(deps, name, generation)
   }
   const reports: FileReport[] = []
   const prefix = rebuildPrefix(dataset, generation)
@@ -51,9 +56,10 @@ export async function swapGeneration(deps: Omit<LakeDeps, 'raw'> & PublishDeps, 
   for (const key of keys.filter((k) => k.endsWith('.built.json'))) {
     const text = await deps.curated.readText(key)
     if (!text) continue
-    const { staged, published } = JSON.parse(text) as BuiltFile
-    const commit = await commitFile(deps, staged, published, runId, clock(), generation)
+    const { staged, published, failed } = JSON.parse(text) as BuiltFile
+    const commit = await commitFile(deps, staged, published, runId, clock(), generation, failed)
     const base = { dataset, key: staged.file.key, etag: staged.file.etag, rowsIn: staged.stats.rowsIn }
+    if (failed !== undefined && commit.outcome !== 'superseded') continue // reported when it was quarantined
     if (commit.outcome === 'superseded') {
       reports.push({ ...base, outcome: 'superseded', rowsOut: 0, rowsRejected: 0, outputs: [], note: 'not kept: the raw file changed while the dataset was rebuilt; its new version is loaded next' })
     } else {
@@ -67,4 +73,15 @@ export async function swapGeneration(deps: Omit<LakeDeps, 'raw'> & PublishDeps, 
   // Compacted parts of the old generation: no partition points into them any more.
   await removeStaleCompacted(deps.curated, dataset, generation)
   return reports
+}
+
+/**
+ * Replaces a live table the generation has no rows for by an empty one of the generation. A
+ * table in the generation already is left alone: a retried swap, after the rebuild's state (its
+ * catalog among it) was removed, must not empty the table it swapped in.
+ */
+async function swapInEmpty(deps: Pick<LakeDeps, 'catalog' | 'curated' | 'database'>, name: string, generation: string): Promise<void> {
+  const live = await deps.catalog.getTable(deps.database, name)
+  if (!live || generationOf(live) === generation) return
+  await deps.catalog.replaceTable(deps.database, emptyInGeneration(live, deps.curated.location(`${tableBase(name, generation)}/`), generation), [])
 }

@@ -141,10 +141,13 @@ async function liveTables(deps: LakeDeps, datasets: string[]): Promise<Map<strin
 
 /**
  * The next batch of a reprocess: the dataset's raw files not built into the generation yet, nor
- * reported by this run (a file that failed is not tried twice). The items of the final batch
- * are marked `last`, so that its Load swaps the generation in; when nothing is left to build,
- * one item without a file carries that mark, and when nothing was built either, no item: the
- * rebuild has nothing to swap in, and the execution ends.
+ * reported by this run (a file that failed is not tried twice). A file quarantined in the
+ * rebuild counts as built: its rejects are in the generation, and the swap commits it as failed.
+ * The items of the final batch are marked `last`, so that its Load swaps the generation in;
+ * when nothing is left to build, one item without a file carries that mark. A file that failed
+ * for a reason a retry may change (storage, timeouts) is not built, and the generation would
+ * miss its rows: such a rebuild is not swapped in, the table stays as it was, whole, and the
+ * execution ends with its failures.
  */
 async function rebuildBatch(
   deps: LakeDeps, settings: PlanSettings, dataset: string, generation: string, objects: ObjectInfo[], report: RunReport | undefined, room: number, failedBefore: string[],
@@ -158,13 +161,13 @@ async function rebuildBatch(
     throw new InvalidInputError(`reprocess: the raw zone holds no files of dataset ${dataset}; there is nothing to rebuild it from (\`sluice drop ${dataset}\` removes its table)`)
   }
   const doneInRun = new Set([...failedBefore, ...(report?.files ?? []).map((f) => `${f.key}\n${f.etag}`)])
+  const unbuilt = objects.some((o) => doneInRun.has(`${o.key}\n${o.etag}`) && !built.has(`${fileId(o.key)}--${versionId(o.etag)}`))
   const batch = planBatch({ objects, gone: [], committed: built, intents: new Set(), doneInRun, ...settings, batchSize: Math.min(settings.batchSize, room) })
-  const rebuild = batch.more ? { generation } : { generation, last: true as const }
+  const rebuild = batch.more || unbuilt ? { generation } : { generation, last: true as const }
   const items: PlannedFile[] = batch.items.map((i) => ({ ...i, rebuild }))
-  // With nothing left to build, the closing item swaps in what was built. When nothing was
-  // (every file failed in this run), there is nothing to swap in: the table stays as it is and
-  // the execution ends with its failures, rather than closing an empty rebuild at every turn.
-  if (items.length === 0 && !batch.more && built.size > 0) items.push({ key: '', etag: '', size: 0, dataset, fileId: '', retract: true, rebuild })
+  // With nothing left to build, the closing item swaps in what was built (every file's rejects,
+  // when every file was quarantined), once; the swapped-in table ends the rebuild.
+  if (items.length === 0 && !batch.more && !unbuilt && built.size > 0) items.push({ key: '', etag: '', size: 0, dataset, fileId: '', retract: true, rebuild })
   return { items, more: batch.more, pending: batch.pending, skipped: 0 }
 }
 

@@ -5,6 +5,9 @@ import { join, resolve } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runLocally } from '../../cli/local-run'
 import { localLake } from '../../cli/local/local-lake'
+import type { TaskHandler } from '../../cli/local/run-workflow'
+import { lakeStatus } from '../../cli/ops/lake-status'
+import type { TransformEvent } from '../../functions/core/lake/workflow-types'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const BIN = join(REPO, 'bin', 'sluice.js')
@@ -72,11 +75,34 @@ describe('operating a local lake', () => {
     expect(filesUnder(join(lake, 'curated/_staging'))).toEqual(['local-live/c0/part-00000.parquet', 'local-live/run.json'])
   })
 
-  it('tells to reprocess when a retried file is loaded already under an earlier contract', async () => {
+  it('loads a file again on retry after a reprocess quarantined it and a fixed contract', async () => {
     // Prepare: the file loaded, then a reprocess under a contract that rejects every row quarantined it.
     await runLocally(localLake(lake), { trigger: 'schedule' })
     put(lake, 'raw/_contracts/prod.json', REJECT_ALL)
     await runLocally(localLake(lake), { trigger: 'reprocess', dataset: 'prod' })
+    put(lake, 'raw/_contracts/prod.json', JSON.stringify({ columns: [{ name: 'id', type: 'int' }, { name: 'name', type: 'string' }] }))
+
+    // Act
+    const retried = await sluice(lake, 'retry', 'prod/p.csv')
+    const [status] = await lakeStatus(localLake(lake))
+
+    // Assess
+    expect(retried.code).toBe(0)
+    expect([status.rows, status.quarantined]).toEqual([3, []])
+  })
+
+  it('tells to reprocess when a retried file is loaded already under an earlier contract', async () => {
+    // Prepare: the file loaded; a reprocess under a contract that rejects every row quarantined
+    // it, and was not swapped in (another file could not be read), so its earlier load stays.
+    put(lake, 'raw/prod/q.csv', THREE_ROWS)
+    await runLocally(localLake(lake), { trigger: 'schedule' })
+    put(lake, 'raw/_contracts/prod.json', REJECT_ALL)
+    const unreadable = (state: string, handler: TaskHandler): TaskHandler =>
+      state !== 'Transform' ? handler : async (event) => {
+        if ((event as TransformEvent).file.key === 'prod/q.csv') throw new Error('disk: cannot read prod/q.csv')
+        return handler(event)
+      }
+    await runLocally(localLake(lake), { trigger: 'reprocess', dataset: 'prod' }, { wrap: unreadable })
     put(lake, 'raw/_contracts/prod.json', JSON.stringify({ columns: [{ name: 'id', type: 'int' }, { name: 'name', type: 'string' }] }))
 
     // Act

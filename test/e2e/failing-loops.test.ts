@@ -93,7 +93,7 @@ describe('a workflow loop in which every file fails', () => {
     expect(turns.plan).toBe(3)
   })
 
-  it('ends a reprocess whose every file fails, lists the failures and leaves the table as it was', async () => {
+  it('ends a reprocess whose every file is quarantined, lists the failures and swaps in an empty table with every row in rejects', async () => {
     // Prepare: the files load without a contract, then a contract rejects every row.
     lake = await createLake({ seed: 'none' })
     await lake.putRaw('prod/p.csv', THREE_ROWS)
@@ -109,7 +109,8 @@ describe('a workflow loop in which every file fails', () => {
     expect(outcome.failure?.cause).toContain('prod/p.csv')
     expect(outcome.report.files.map((f) => [f.key, f.outcome])).toEqual([['prod/p.csv', 'quarantined']])
     expect(turns.plan).toBe(2)
-    expect(await lake.query('SELECT count(*) AS n FROM prod')).toEqual([{ n: 3 }])
+    expect(await lake.query('SELECT count(*) AS n FROM prod')).toEqual([{ n: 0 }])
+    expect(await lake.query('SELECT source, line FROM prod__rejects ORDER BY line')).toEqual([2, 3, 4].map((line) => ({ source: 'prod/p.csv', line })))
   })
 
   it('ends a reprocess of one file per batch in which every file fails', async () => {
@@ -127,6 +128,8 @@ describe('a workflow loop in which every file fails', () => {
     expect(outcome.failure?.error).toBe('FilesFailed')
     expect(failedKeys(outcome)).toEqual(FILES)
     expect(turns.plan).toBe(FILES.length + 1)
+    expect(await lake.query('SELECT count(*) AS n FROM prod')).toEqual([{ n: 0 }])
+    expect(await lake.query('SELECT count(*) AS n FROM prod__rejects')).toEqual([{ n: 9 }])
   })
 
   it('after a reprocess that quarantined a loaded file, status and the receipt both say quarantined', async () => {
@@ -145,6 +148,8 @@ describe('a workflow loop in which every file fails', () => {
     expect(receipt.status).toBe('quarantined')
     expect(status.quarantined.map((q) => q.key)).toEqual(['prod/p.csv'])
     expect(status.quarantined[0].reason).toContain('RejectThresholdError')
+    expect(status.quarantined[0].reason).not.toContain('earlier load stays')
+    expect([status.files, status.rows]).toEqual([0, 0])
   })
 
   it('ends a backlog handed to successor executions once each failing file was tried once', async () => {

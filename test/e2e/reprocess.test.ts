@@ -7,6 +7,10 @@ import { GENERATION_PARAMETER } from '../../functions/core/lake/generation'
 import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
 import { startGlueServer, type GlueServer } from '../support/glue-server'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
+import { lakeStatus } from '../../cli/ops/lake-status'
+import { receiptKey, type Receipt } from '../../functions/core/lake/receipt'
+import { fileId } from '../../functions/core/lake/lake-layout'
+import type { TransformEvent } from '../../functions/core/lake/workflow-types'
 
 const NEXT_DAY = new Date('2024-07-02T06:00:00.000Z')
 const REPROCESS = { trigger: 'reprocess', dataset: 'orders' }
@@ -62,7 +66,7 @@ function failingFirstSwapCommit(curated: ObjectStore): ObjectStore {
   return {
     ...curated,
     async writeText(key, text, condition) {
-      if (!failed && parseLedgerKey(key)?.kind === 'head' && text.includes('"generation"')) {
+      if (!failed && key.startsWith('_ledger/') && parseLedgerKey(key)?.kind === 'head' && text.includes('"generation"')) {
         failed = true
         throw new Error(`crash: injected before writing ${key}`)
       }
@@ -252,5 +256,97 @@ describe('sluice reprocess', () => {
 
     // Assess
     expect(outcome).toMatch(/reprocess: the raw zone holds no files of dataset returns/)
+  })
+})
+
+describe('sluice reprocess of files a new contract quarantines', () => {
+  let lake: E2ELake | undefined
+
+  afterEach(async () => {
+    await lake?.dispose()
+    lake = undefined
+  })
+
+  const GOOD = 'id,amount\n1,10\n2,20\n3,30\n'
+  const BAD = 'id,amount\n4,x1\n5,x2\n6,x3\n'
+  const WORSE = 'id,amount\n7,y1\n8,y2\n'
+  const INT_AMOUNTS = JSON.stringify({ columns: [{ name: 'id', type: 'int' }, { name: 'amount', type: 'int' }] })
+
+  /** A prod dataset loaded without a contract (amount inferred as string where it must), then given one that rejects non-integer amounts. */
+  async function lakeUnderNewContract(files: Record<string, string>): Promise<E2ELake> {
+    const made = await createLake({ seed: 'none' })
+    for (const [key, text] of Object.entries(files)) await made.putRaw(key, text)
+    await made.run()
+    await made.putRaw('_contracts/prod.json', INT_AMOUNTS)
+    return made
+  }
+
+  /** Where each input row ended up: `table <id>` for a row of prod, `rejects <record> <source>:<line>` for a reject. */
+  async function placesOfRows(made: E2ELake): Promise<string[]> {
+    const rows = await made.query('SELECT id FROM prod')
+    const rejects = await made.query('SELECT record, source, line FROM prod__rejects')
+    return [...rows.map((r) => `table ${String(r.id)}`), ...rejects.map((r) => `rejects ${String(r.record)} ${String(r.source)}:${String(r.line)}`)].sort()
+  }
+
+  async function receiptOfKey(made: E2ELake, key: string): Promise<Receipt> {
+    return JSON.parse((await made.deps.curated.readText(receiptKey('prod', fileId(key))))!) as Receipt
+  }
+
+  it('puts the rows of a file it quarantines into the rejects table, and only the good file in the table', async () => {
+    // Prepare
+    lake = await lakeUnderNewContract({ 'prod/good.csv': GOOD, 'prod/bad.csv': BAD })
+
+    // Act
+    const outcome = await lake.run({ trigger: 'reprocess', dataset: 'prod' }, { startTime: NEXT_DAY })
+    const [status] = await lakeStatus(lake.deps)
+
+    // Assess
+    expect(outcome.failure?.error).toBe('FilesFailed')
+    expect(outcome.report.files.map((f) => [f.key, f.outcome]).sort()).toEqual([['prod/bad.csv', 'quarantined'], ['prod/good.csv', 'loaded']])
+    expect(await placesOfRows(lake)).toEqual(['rejects 4,x1 prod/bad.csv:2', 'rejects 5,x2 prod/bad.csv:3', 'rejects 6,x3 prod/bad.csv:4', 'table 1', 'table 2', 'table 3'])
+    expect([status.files, status.rows, status.quarantined.map((q) => q.key)]).toEqual([1, 3, ['prod/bad.csv']])
+    expect(status.quarantined[0].reason).not.toContain('earlier load stays')
+    expect((await receiptOfKey(lake, 'prod/bad.csv')).status).toBe('quarantined')
+    expect((await receiptOfKey(lake, 'prod/good.csv')).status).toBe('loaded')
+    expect(await lakeFindings(lake.deps, ['prod/good.csv'])).toEqual(CONSISTENT)
+  })
+
+  it('swaps in an empty table with every row in rejects when every file is quarantined, and ends', async () => {
+    // Prepare: besides two files the contract rejects, one that is no CSV at all (it has no rejects).
+    lake = await lakeUnderNewContract({ 'prod/bad.csv': BAD, 'prod/worse.csv': WORSE, 'prod/blob.csv': 'id,amount\n\u0000\u0001\u0002\n' })
+
+    // Act
+    const outcome = await lake.run({ trigger: 'reprocess', dataset: 'prod' }, { startTime: NEXT_DAY, settings: { batchSize: 1 } })
+    const [status] = await lakeStatus(lake.deps)
+
+    // Assess
+    expect(outcome.failure?.error).toBe('FilesFailed')
+    expect(outcome.report.files.map((f) => [f.key, f.outcome]).sort()).toEqual([['prod/bad.csv', 'quarantined'], ['prod/blob.csv', 'quarantined'], ['prod/worse.csv', 'quarantined']])
+    expect(outcome.report.files.find((f) => f.key === 'prod/blob.csv')?.reason).toMatch(/^BinaryInputError/)
+    expect(await placesOfRows(lake)).toEqual([
+      'rejects 4,x1 prod/bad.csv:2', 'rejects 5,x2 prod/bad.csv:3', 'rejects 6,x3 prod/bad.csv:4', 'rejects 7,y1 prod/worse.csv:2', 'rejects 8,y2 prod/worse.csv:3',
+    ])
+    expect([status.files, status.rows, status.quarantined.map((q) => q.key).sort()]).toEqual([0, 0, ['prod/bad.csv', 'prod/blob.csv', 'prod/worse.csv']])
+    expect(await Promise.all(['prod/bad.csv', 'prod/blob.csv', 'prod/worse.csv'].map(async (k) => (await receiptOfKey(lake!, k)).status))).toEqual(['quarantined', 'quarantined', 'quarantined'])
+  })
+
+  it('keeps the old table whole when a file fails for a reason a retry may change', async () => {
+    // Prepare: bad.csv is quarantined under the contract, more.csv loads, good.csv cannot be read this time.
+    lake = await lakeUnderNewContract({ 'prod/good.csv': GOOD, 'prod/bad.csv': BAD, 'prod/more.csv': 'id,amount\n9,90\n' })
+    const before = await lake.query('SELECT id, amount FROM prod ORDER BY id')
+    const unreadable = (state: string, handler: TaskHandler): TaskHandler =>
+      state !== 'Transform' ? handler : async (event) => {
+        if ((event as TransformEvent).file.key === 'prod/good.csv') throw new Error('disk: cannot read prod/good.csv')
+        return handler(event)
+      }
+
+    // Act
+    const outcome = await lake.run({ trigger: 'reprocess', dataset: 'prod' }, { startTime: NEXT_DAY, wrap: unreadable })
+
+    // Assess
+    expect(outcome.failure?.error).toBe('FilesFailed')
+    expect(outcome.report.files.map((f) => [f.key, f.outcome]).sort()).toEqual([['prod/bad.csv', 'quarantined'], ['prod/good.csv', 'failed'], ['prod/more.csv', 'loaded']])
+    expect(await lake.query('SELECT id, amount FROM prod ORDER BY id')).toEqual(before)
+    expect(before).toHaveLength(7)
   })
 })

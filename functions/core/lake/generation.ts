@@ -24,6 +24,18 @@ export const GENERATION_PARAMETER = 'sluice.generation'
 export const generationOf = (table: TableInput | undefined): string => table?.Parameters[GENERATION_PARAMETER] ?? ''
 
 /**
+ * A table's definition moved to another generation with none of its rows: its columns and
+ * partition keys, at `location` (the generation's prefix), naming the generation.
+ */
+export function emptyInGeneration(table: TableInput, location: string, generation: string): TableInput {
+  return {
+    ...table,
+    StorageDescriptor: { ...table.StorageDescriptor, Location: location },
+    Parameters: { ...table.Parameters, [GENERATION_PARAMETER]: generation },
+  }
+}
+
+/**
  * The generation a reprocess execution builds: the same for the run and its successors
  * (`<run>-c2`, …), which continue one rebuild, and different for any other execution.
  */
