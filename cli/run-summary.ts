@@ -27,13 +27,14 @@ function outcomeCell(f: FileEntry): string {
 export function formatRunSummary(report: RunReport, options: { all?: boolean } = {}): string {
   const t = report.totals
   const sections: string[] = []
-  const datasets = new Map<string, { dataset: string; files: number; loaded: number; failed: number; 'rows in': number; 'rows loaded': number; rejected: number; 'to __string': number }>()
+  const datasets = new Map<string, { dataset: string; files: number; loaded: number; failed: number; quarantined: number; 'rows in': number; 'rows loaded': number; rejected: number; 'to __string': number }>()
   for (const f of report.files) {
     if (f.outcome === 'skipped') continue
-    const d = datasets.get(f.dataset) ?? { dataset: f.dataset, files: 0, loaded: 0, failed: 0, 'rows in': 0, 'rows loaded': 0, rejected: 0, 'to __string': 0 }
+    const d = datasets.get(f.dataset) ?? { dataset: f.dataset, files: 0, loaded: 0, failed: 0, quarantined: 0, 'rows in': 0, 'rows loaded': 0, rejected: 0, 'to __string': 0 }
     d.files += 1
     if (f.outcome === 'loaded' || f.outcome === 'empty') d.loaded += 1
-    else if (f.outcome === 'failed' || f.outcome === 'quarantined') d.failed += 1
+    else if (f.outcome === 'failed') d.failed += 1
+    else if (f.outcome === 'quarantined') d.quarantined += 1
     d['rows in'] += f.rowsIn
     d['rows loaded'] += f.rowsOut
     d.rejected += f.rowsRejected
@@ -44,7 +45,9 @@ export function formatRunSummary(report: RunReport, options: { all?: boolean } =
     const rows = [...datasets.values()].sort((a, b) => a.dataset.localeCompare(b.dataset))
     // Values in variant columns get a column of their own, only when there are some.
     const variants = rows.some((r) => r['to __string'] > 0) ? ['to __string'] : []
-    sections.push(formatTable(['dataset', 'files', 'loaded', 'failed', 'rows in', 'rows loaded', 'rejected', ...variants], rows))
+    // So are quarantined files, which are not failed ones: no run tries them again until they change.
+    const quarantined = rows.some((r) => r.quarantined > 0) ? ['quarantined'] : []
+    sections.push(formatTable(['dataset', 'files', 'loaded', 'failed', ...quarantined, 'rows in', 'rows loaded', 'rejected', ...variants], rows))
   }
   const listed = options.all ? report.files : report.files.filter(needsAttention)
   if (listed.length > 0) {

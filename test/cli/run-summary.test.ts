@@ -56,6 +56,15 @@ describe('the run summary', () => {
     expect(text.split('\n').length).toBeLessThan(20)
   })
 
+  it('counts quarantined files apart from failed ones, in a column of their own', () => {
+    // Act
+    const text = formatRunSummary(report([file('prod/p.csv', 'quarantined', 3, 3, 'RejectThresholdError: rejects: 3 of 3 rows'), file('prod/q.csv', 'loaded', 2)]))
+
+    // Assess
+    expect(text.split('\n')[0]).toBe('dataset  files  loaded  failed  quarantined  rows in  rows loaded  rejected')
+    expect(text.split('\n')[2]).toMatch(/^prod\s+2\s+1\s+0\s+1\s+5\s+2\s+3$/)
+  })
+
   it('lists every file with all', () => {
     // Act
     const text = formatRunSummary(report(FILES), { all: true })
