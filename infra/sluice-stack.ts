@@ -43,7 +43,7 @@ export class SluiceStack extends Stack {
       resultsBucket: this.zones.athenaResults,
       bytesScannedCutoff: config.bytesScannedCutoff,
     })
-    this.site = new StatusSite(this, 'StatusSite', { accessLogs: this.zones.accessLogs, allowedCountries: config.siteAllowedCountries, webAclArn: config.siteWebAclArn, public: config.sitePublic, recordText: config.siteRecordText })
+    this.site = new StatusSite(this, 'StatusSite', { accessLogs: this.zones.accessLogs, allowedCountries: config.siteAllowedCountries, webAclArn: config.siteWebAclArn, public: config.sitePublic, recordText: config.siteRecordText, staleAfterHours: config.siteStaleAfterHours })
     this.functions = new Functions(this, 'Functions', {
       prefix,
       mapConcurrency: config.mapConcurrency,

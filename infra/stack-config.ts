@@ -75,6 +75,8 @@ export interface StackConfig {
    * shows its file, line, column and error only.
    */
   siteRecordText?: true
+  /** `sluice:siteStaleAfterHours`: the status site flags a dataset stale once its last load is older. */
+  siteStaleAfterHours: number
 }
 
 /** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
@@ -94,6 +96,7 @@ export const DEFAULT_STACK_CONFIG = {
   bytesScannedCutoff: 10 * 1024 ** 3,
   rejectRateAlarm: 0.01,
   splitBytes: DEFAULT_SPLIT_BYTES,
+  siteStaleAfterHours: 36,
 } as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays' | 'transformReservedConcurrency'>
 
 /** A context value that cannot configure the stack. */
@@ -131,6 +134,7 @@ export function readStackConfig(node: Node): StackConfig {
     rawArchiveDays: optionalWhole(get, 'rawArchiveDays', 1, 36500),
     bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
     splitBytes: whole(get, 'splitBytes', d.splitBytes, 0, Number.MAX_SAFE_INTEGER),
+    siteStaleAfterHours: whole(get, 'siteStaleAfterHours', d.siteStaleAfterHours, 1, 8760),
   }
   const reserved = get('transformReservedConcurrency') === 'none' ? undefined : optionalWhole(get, 'transformReservedConcurrency', 1, 10000)
   // Fewer than the Map runs at once would throttle a run's own Transform tasks.

@@ -39,6 +39,8 @@ export interface StatusSiteProps {
    * and error only.
    */
   recordText?: boolean
+  /** Hours after its last load that the site flags a dataset stale (SLUICE_STALE_AFTER_HOURS of the Site Lambda). */
+  staleAfterHours?: number
 }
 
 /**
@@ -55,6 +57,7 @@ export class StatusSite extends Construct {
   readonly viewers?: SiteViewers
   /** Whether the deployment lets pages show record text (see StatusSiteProps.recordText). */
   readonly recordText: boolean
+  private readonly staleAfterHours: number | undefined
 
   /** The site's address: the distribution's domain, over HTTPS. */
   get url(): string {
@@ -64,6 +67,7 @@ export class StatusSite extends Construct {
   constructor(scope: Construct, id: string, props: StatusSiteProps) {
     super(scope, id)
     this.recordText = props.recordText === true
+    this.staleAfterHours = props.staleAfterHours
     this.bucket = new Bucket(this, 'Bucket', {
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       encryption: BucketEncryption.S3_MANAGED,
@@ -162,6 +166,7 @@ export class StatusSite extends Construct {
   /** The Site Lambda: write the pages, nothing else. Sets SITE_BUCKET. */
   bindWriter(fn: LambdaFunction): void {
     fn.addEnvironment('SITE_BUCKET', this.bucket.bucketName)
+    if (this.staleAfterHours !== undefined) fn.addEnvironment('SLUICE_STALE_AFTER_HOURS', String(this.staleAfterHours))
     const statement = new PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] })
     fn.addToRolePolicy(statement)
     if (fn.role) acknowledgeWildcardResources(fn.role, statement, 'Writes the generated pages, one per dataset and raw file, named by data not known at deploy time, in the site bucket only.')

@@ -147,6 +147,19 @@ describe('the status site on AWS', () => {
     expect(recordText(optedIn)).toEqual({ 'sluice-load': 'true', 'sluice-site': 'true' })
   })
 
+  it('gives the Site Lambda the stale threshold of sluice:siteStaleAfterHours, 36 hours by default', () => {
+    // Prepare
+    const stale = (json: TemplateJson) =>
+      Object.values(json.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.FunctionName === 'sluice-site')!.Properties!.Environment.Variables.SLUICE_STALE_AFTER_HOURS
+
+    // Act
+    const set = synthSluice({ 'sluice:siteStaleAfterHours': '6' }, { bundle: false }).json
+
+    // Assess
+    expect(stale(synth.json)).toBe('36')
+    expect(stale(set)).toBe('6')
+  })
+
   it('restricts countries and adds a WAF web ACL when the context asks for them', () => {
     // Act
     const { json } = synthSluice({ 'sluice:siteAllowedCountries': 'DE, FR', 'sluice:siteWebAclArn': 'arn:aws:wafv2:us-east-1:123456789012:global/webacl/site/abc' }, { bundle: false })
