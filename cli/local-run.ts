@@ -80,7 +80,7 @@ export async function runLocally(
   }
   const text = await deps.curated.readText(runReportKey(run.runId))
   if (text) return { report: JSON.parse(text) as RunReport, failure }
-  if (failure) throw new Error(`run: the workflow failed before it wrote a run report (files committed so far stay loaded; a rerun finishes the rest): ${failure.error}: ${failure.cause}`)
+  if (failure) throw new Error(`run: the workflow stopped before it wrote a run report (files committed so far stay loaded): ${failure.cause}`)
   return { report: noWorkReport(run.runId, input, output as PlanOutput) }
 }
 
