@@ -1,51 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
+import { describe, expect, it } from 'vitest'
 import { ContractInvalidError } from '../../functions/core/errors'
 import { parseContract } from '../../functions/core/schema/contract'
 import { canonicalNumber, EUROPEAN } from '../../functions/core/schema/number-format'
-import { transformCsv } from '../../functions/core/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform-csv-reference'
-import type { TransformOptions, TransformStats } from '../../functions/core/transform-types'
-import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 import { canonicalDecimal } from '../support/exact-sum'
 import { prng } from '../support/prng'
+import { ENGINES, transformHarness } from '../support/transform-harness'
 
-let dir: string
-let cases = 0
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-european-'))
-})
-
-afterAll(async () => {
-  await closeDuckDb()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const ENGINES = [
-  ['byte engine', transformCsv],
-  ['byte engine in 2 ranges', (s, k, o) => transformCsv(s, k, { ...o, workers: 2 })],
-  ['reference engine', transformCsvReference],
-] as const satisfies readonly (readonly [string, typeof transformCsv])[]
-
-async function transform(engine: typeof transformCsv, csv: string, options: Partial<TransformOptions> = {}) {
-  cases += 1
-  const input = join(dir, `input-${cases}.csv`)
-  const outDir = join(dir, `out-${cases}`)
-  writeFileSync(input, csv)
-  mkdirSync(outDir)
-  const out = join(outDir, 'data.parquet')
-  const rejectsOut = join(outDir, 'rejects.parquet')
-  const stats: TransformStats = await engine(fileByteSource(input), localFilePartSink({ out, rejects: rejectsOut }), { sourceName: `invoices/export-${cases}.csv`, ...options })
-  // Ranges write a part each (data.parquet, data-1000.parquet), read in order.
-  const parts = readdirSync(outDir).filter((f) => f.startsWith('data')).sort((a, b) => a.length - b.length || a.localeCompare(b)).map((f) => join(outDir, f))
-  const { columns, rows } = await readParquet(parts)
-  const rejects = stats.rowsRejected > 0 ? (await readParquet(rejectsOut)).rows : []
-  return { stats, columns, rows, rejects }
-}
+const transform = transformHarness('european', (n) => `invoices/export-${n}.csv`)
 
 /** Cents as the European text (`-1.234,56`), and as the plain decimal text (`-1234.56`). */
 function euro(cents: bigint): { text: string; plain: string } {

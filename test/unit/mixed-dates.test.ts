@@ -1,48 +1,10 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
+import { describe, expect, it } from 'vitest'
 import { parseContract } from '../../functions/core/schema/contract'
 import { classifyValue, ColumnTypeAccumulator } from '../../functions/core/schema/infer-column-type'
 import { compileTemporalFormats } from '../../functions/core/schema/temporal-format'
-import { transformCsv } from '../../functions/core/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform-csv-reference'
-import type { TransformOptions, TransformStats } from '../../functions/core/transform-types'
-import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
+import { ENGINES, transformHarness } from '../support/transform-harness'
 
-let dir: string
-let cases = 0
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sluice-mixed-dates-'))
-})
-
-afterAll(async () => {
-  await closeDuckDb()
-  rmSync(dir, { recursive: true, force: true })
-})
-
-const ENGINES = [
-  ['byte engine', transformCsv],
-  ['byte engine in 2 ranges', (s, k, o) => transformCsv(s, k, { ...o, workers: 2 })],
-  ['reference engine', transformCsvReference],
-] as const satisfies readonly (readonly [string, typeof transformCsv])[]
-
-async function transform(engine: typeof transformCsv, csv: string, options: Partial<TransformOptions> = {}) {
-  cases += 1
-  const input = join(dir, `input-${cases}.csv`)
-  const outDir = join(dir, `out-${cases}`)
-  writeFileSync(input, csv)
-  mkdirSync(outDir)
-  const out = join(outDir, 'data.parquet')
-  const rejectsOut = join(outDir, 'rejects.parquet')
-  const stats: TransformStats = await engine(fileByteSource(input), localFilePartSink({ out, rejects: rejectsOut }), { sourceName: `covid/daily-${cases}.csv`, ...options })
-  const parts = readdirSync(outDir).filter((f) => f.startsWith('data')).sort((a, b) => a.length - b.length || a.localeCompare(b)).map((f) => join(outDir, f))
-  const { columns, rows } = await readParquet(parts)
-  const rejects = stats.rowsRejected > 0 ? (await readParquet(rejectsOut)).rows : []
-  return { stats, columns, rows, rejects }
-}
+const transform = transformHarness('mixed-dates', (n) => `covid/daily-${n}.csv`)
 
 /** An instant as DuckDB prints a TIMESTAMP read back from the Parquet. */
 const at = (iso: string) => new Date(`${iso}Z`).toISOString().replace('.000Z', '.000000Z')
