@@ -80,7 +80,7 @@ export async function runLocally(
   }
   const text = await deps.curated.readText(runReportKey(run.runId))
   if (text) return { report: JSON.parse(text) as RunReport, failure }
-  if (failure) throw new Error(`run: the workflow stopped before it wrote a run report (files committed so far stay loaded): ${failure.cause}`)
+  if (failure) throw Object.assign(new Error(`run: the workflow stopped before it wrote a run report (files committed so far stay loaded): ${failure.cause}`), { name: failure.error })
   return { report: noWorkReport(run.runId, input, output as PlanOutput) }
 }
 
