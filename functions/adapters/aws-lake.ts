@@ -2,6 +2,7 @@ import type { Catalog } from '../core/lake/catalog'
 import type { ObjectStore } from '../core/lake/object-store'
 import { glueClient, s3Client } from './aws-clients'
 import { glueCatalog } from './glue-catalog'
+import { tableFormatCatalog, type NewTableFormat, type TableFormatCatalog } from './table-format-catalog'
 import { s3ObjectStore } from './s3-object-store'
 import { s3SiteWriter } from './s3-site-writer'
 import type { SiteWriter } from '../site/site-step'
@@ -21,6 +22,14 @@ export function s3Zone(bucket: string): ObjectStore {
 export function glueCatalogOnAws(): Catalog {
   glue ??= glueClient()
   return glueCatalog(glue)
+}
+
+/**
+ * The catalog the workflow steps work through: Glue, with Iceberg tables' working definitions in
+ * the curated zone (table-format-catalog.ts).
+ */
+export function workflowCatalogOnAws(curated: ObjectStore, formats: NewTableFormat = {}): TableFormatCatalog {
+  return tableFormatCatalog(glueCatalogOnAws(), curated, formats)
 }
 
 /** The status site's bucket, written with content types and cache headers. */

@@ -12,8 +12,9 @@ import { sourceOfDataFile } from '../core/table-format/iceberg/data-file-source'
 type Metadata = Record<string, string>
 
 async function encode(schema: Record<string, unknown>, records: unknown[], metadata: Metadata): Promise<Uint8Array> {
-  // avsc supports header metadata; its typings omit the option.
-  const options = { codec: 'null', metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v)])) }
+  // avsc supports header metadata; its typings omit the option. The header is written even for no
+  // record: a manifest list of an empty table is still a valid container file.
+  const options = { codec: 'null', writeHeader: 'always', metadata: Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, Buffer.from(v)])) }
   const encoder = new avro.streams.BlockEncoder(schema as avro.Schema, options as Partial<avro.EncoderOptions>)
   const chunks: Buffer[] = []
   const done = new Promise<void>((resolve, reject) => {

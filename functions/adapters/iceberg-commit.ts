@@ -2,9 +2,9 @@ import { randomInt, randomUUID } from 'node:crypto'
 import type { Catalog, VersionedTable } from '../core/lake/catalog'
 import type { ObjectStore } from '../core/lake/object-store'
 import { WriteConflictError } from '../core/errors'
-import type { DataFile, ManifestFile, Snapshot, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
+import type { DataFile, IcebergSchema, ManifestFile, Snapshot, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
 import { snapshotAsOf } from '../core/table-format/iceberg/time-travel'
-import { evolveSchema, type TableColumn } from '../core/table-format/iceberg/iceberg-schema'
+import { evolveSchema, icebergType, isPromotion, type TableColumn } from '../core/table-format/iceberg/iceberg-schema'
 import { partitionSpec } from '../core/table-format/iceberg/partition-spec'
 import { liveDataFiles, manifestFileOf, planSnapshot, type TableChange } from '../core/table-format/iceberg/snapshot-plan'
 import { currentSnapshot, newTableMetadata, withSchema, withSnapshot } from '../core/table-format/iceberg/table-metadata'
@@ -30,10 +30,32 @@ export interface IcebergTableSpec {
 }
 
 export interface CommitResult {
-  snapshotId: number
+  /** Undefined when a change worked out from the current files turned out to change nothing. */
+  snapshotId?: number
   metadataLocation: string
   /** How many times the commit was planned: 1 when no other commit came in between. */
   attempts: number
+}
+
+/**
+ * A change worked out on each attempt, after the catalog's pointer was read, from the data files
+ * of the snapshot it will apply to: a sync from a truth kept elsewhere (the ledger). Undefined
+ * when there is nothing to change. No rebase check applies to it: a lost race works it out again.
+ */
+export type ChangeSource = (current: DataFile[], metadata: TableMetadata) => Promise<TableChange | undefined>
+
+export interface CommitOptions {
+  /** The snapshot the change was planned on, when that was before this call. */
+  baseSnapshotId?: number
+  /** A Hive definition of the table in the catalog is replaced by the Iceberg one (a conversion). */
+  adopt?: boolean
+  /**
+   * Columns whose type changed in a way Iceberg cannot promote take a new field id (the old one
+   * is dropped): only for a change that replaces every data file (a rewrite of the table).
+   */
+  retype?: boolean
+  /** Table properties to set with the commit. */
+  properties?: Record<string, string>
 }
 
 /** How many times a commit that loses the race is applied again before it gives up. */
@@ -68,27 +90,37 @@ export async function swapMetadataLocation(target: IcebergTarget, spec: Pick<Ice
  * snapshot the caller planned the change on, when that was before this call: the check then
  * covers the commits since, not only those that race with this call.
  */
-export async function commitTableChange(target: IcebergTarget, spec: IcebergTableSpec, change: TableChange, now: Date, options: { baseSnapshotId?: number } = {}): Promise<CommitResult> {
+export async function commitTableChange(target: IcebergTarget, spec: IcebergTableSpec, source: TableChange | ChangeSource, now: Date, options: CommitOptions = {}): Promise<CommitResult> {
   const { store } = target
   const snapshotId = randomInt(1, 2 ** 48)
   let base: DataFile[] | undefined
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const { read, location } = await readPointer(target, spec.name)
-    if (read && !location) throw new TableFormatMismatchError(`iceberg: catalog table ${target.database}.${spec.name} is not an Iceberg table (convert it first)`)
+    if (read && !location && !options.adopt) throw new TableFormatMismatchError(`iceberg: catalog table ${target.database}.${spec.name} is not an Iceberg table (convert it first)`)
     let metadata = location ? await readTableMetadata(store, location) : undefined
-    const evolved = evolveSchema(metadata?.schemas.find((s) => s['schema-id'] === metadata!['current-schema-id']), spec.columns, metadata?.['last-column-id'] ?? 0)
+    const current = metadata?.schemas.find((s) => s['schema-id'] === metadata!['current-schema-id'])
+    const evolved = evolveSchema(options.retype && current ? withoutRetyped(current, spec.columns) : current, spec.columns, metadata?.['last-column-id'] ?? 0)
     metadata = metadata
       ? withSchema(metadata, evolved.schema, evolved.lastColumnId)
       : newTableMetadata({ uuid: randomUUID(), location: store.location(spec.prefix).replace(/\/$/, ''), schema: evolved.schema, spec: partitionSpec(evolved.schema, spec.partitionBy), now })
+    if (options.properties) metadata = { ...metadata, properties: { ...metadata.properties, ...options.properties } }
     const live = await snapshotManifests(store, currentSnapshot(metadata))
     const files = liveDataFiles(live)
-    if (base === undefined && options.baseSnapshotId !== undefined && options.baseSnapshotId !== currentSnapshot(metadata)?.['snapshot-id']) {
-      const planned = metadata.snapshots.find((s) => s['snapshot-id'] === options.baseSnapshotId)
-      if (!planned) throw new CommitConflictError(`iceberg: snapshot ${options.baseSnapshotId} of ${spec.name}, which the change was planned on, is no longer retained`)
-      base = await snapshotDataFiles(store, planned)
+    let change: TableChange
+    if (typeof source === 'function') {
+      const worked = await source(files, metadata)
+      if (!worked) return { metadataLocation: location ?? '', attempts: attempt }
+      change = worked
+    } else {
+      change = source
+      if (base === undefined && options.baseSnapshotId !== undefined && options.baseSnapshotId !== currentSnapshot(metadata)?.['snapshot-id']) {
+        const planned = metadata.snapshots.find((s) => s['snapshot-id'] === options.baseSnapshotId)
+        if (!planned) throw new CommitConflictError(`iceberg: snapshot ${options.baseSnapshotId} of ${spec.name}, which the change was planned on, is no longer retained`)
+        base = await snapshotDataFiles(store, planned)
+      }
+      if (base === undefined) base = files
+      else assertRebasable(change, base, files, spec.name)
     }
-    if (base === undefined) base = files
-    else assertRebasable(change, base, files, spec.name)
 
     const tag = `${snapshotId}-${attempt}-${randomUUID()}`
     const metaPrefix = `${spec.prefix}metadata/`
@@ -120,6 +152,12 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
     }
   }
   throw new WriteConflictError(`iceberg: commit to ${spec.name} lost ${MAX_ATTEMPTS} races in a row`)
+}
+
+/** The schema without the fields whose type `columns` changes beyond a promotion: they come back with new ids. */
+function withoutRetyped(schema: IcebergSchema, columns: TableColumn[]): IcebergSchema {
+  const wanted = new Map(columns.map((c) => [c.name, icebergType(c.type)]))
+  return { ...schema, fields: schema.fields.filter((f) => !wanted.has(f.name) || isPromotion(f.type, wanted.get(f.name)!)) }
 }
 
 /** The table's current metadata and the data files of its current snapshot, from the catalog's pointer. */

@@ -1,10 +1,11 @@
-import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
+import { workflowCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import { logger } from '../adapters/logger'
 import { config } from './config'
 import { compactStep, type CompactEvent, type CompactResult } from './compact-step'
 
-const deps = { curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
+const curated = s3Zone(config.curatedBucket)
+const deps = { curated, catalog: workflowCatalogOnAws(curated), database: config.database }
 
 /** Compact Lambda: `{ runId, ingestDate, closed? }` → the partitions a Load touched (or a sweep closed) compacted. */
 export async function handler(event: CompactEvent): Promise<CompactResult> {

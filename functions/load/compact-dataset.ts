@@ -5,6 +5,7 @@ import { rejectsTable } from '../core/lake/lake-layout'
 import { INGEST_DATE } from '../core/lake/catalog'
 import type { CompactionDeps } from './compaction-recovery'
 import { compactPartition, type CompactionOutcome } from './compact-partition'
+import { isIcebergDataset } from './iceberg-sync'
 import { readLayout } from './partition-layout'
 
 /**
@@ -15,6 +16,7 @@ import { readLayout } from './partition-layout'
  * Load crashed is taken up by the sweep that finishes its file again).
  */
 export async function compactTouched(deps: CompactionDeps, dataset: string, written: string[], excised: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+  if (await isIcebergDataset(deps, dataset)) return []
   const marked = new Set(excised)
   const outcomes: CompactionOutcome[] = []
   for (const home of [...new Set([...written, ...marked])].sort()) {
@@ -40,6 +42,7 @@ export async function compactTouched(deps: CompactionDeps, dataset: string, writ
  * folder of the table, so its work is the parts of those days.
  */
 export async function compactClosedDays(deps: CompactionDeps, dataset: string, tableBase: string, days: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+  if (await isIcebergDataset(deps, dataset)) return []
   const outcomes: CompactionOutcome[] = []
   for (const day of days) {
     const parts = new Map<string, number>()
@@ -56,6 +59,7 @@ const EXCISE_PAUSE_MS = 200
 
 /** `sluice compact`: every registered partition of the dataset's table and rejects table. */
 export async function compactDataset(deps: CompactionDeps, dataset: string, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+  if (await isIcebergDataset(deps, dataset)) return []
   const outcomes: CompactionOutcome[] = []
   for (const table of [dataset, rejectsTable(dataset)]) {
     for (const p of await deps.catalog.listPartitions(deps.database, table)) {

@@ -1,4 +1,4 @@
-import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
+import { workflowCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { LoadOutput, LoadRequest } from '../core/lake/workflow-types'
 import { logger } from '../adapters/logger'
@@ -7,7 +7,9 @@ import { loadMetrics } from '../adapters/step-metrics'
 import { config } from './config'
 import { loadRequest } from './load-request'
 
-const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database, siteRecordText: config.siteRecordText }
+const raw = s3Zone(config.rawBucket)
+const curated = s3Zone(config.curatedBucket)
+const deps = { raw, curated, catalog: workflowCatalogOnAws(curated, { raw }), database: config.database, siteRecordText: config.siteRecordText, snapshotRetentionMs: config.snapshotRetentionHours * 3_600_000 }
 
 /** Load Lambda: a batch's transform results, read from the Map run's result files → published, cataloged, committed, reported. */
 export async function handler(event: LoadRequest): Promise<LoadOutput> {

@@ -18,6 +18,8 @@ import { compactionTodoKey, isEmptyTodo, mergeTodos, type CompactionTodo } from 
 import { homeOf } from '../core/compaction/compaction-layout'
 import { generationOf, tableBase } from '../core/lake/generation'
 import pLimit from 'p-limit'
+import { markPendingSync, syncIcebergDataset, type KnownParts } from './iceberg-sync'
+import { expireDataset } from './expire-tables'
 
 /**
  * Load works on the curated zone and the catalog; of the raw zone it heads keys, and reads the
@@ -56,6 +58,11 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   const excise = (dataset: string, homes: string[] = []) => homes.forEach((h) => excised.set(dataset, (excised.get(dataset) ?? new Set()).add(h)))
   for (const [dataset, homes] of Object.entries(event.excise ?? {})) excise(dataset, homes)
   await deps.catalog.ensureDatabase(deps.database)
+  // Sources of each dataset whose heads this batch may change: an Iceberg dataset's snapshot follows them.
+  const touched = new Map<string, string[]>()
+  for (const r of event.results) if (r.status !== 'retract' || !r.file.rebuild) touched.set(r.file.dataset, [...(touched.get(r.file.dataset) ?? []), r.file.fileId])
+  const now = clock()
+  for (const [dataset, sources] of touched) await markPendingSync(deps, dataset, event.runId, sources, now)
   for (const [i, r] of failures.entries()) {
     if (reports[i].outcome === 'quarantined') reports[i] = await quarantine(deps, event, r, reports[i], clock, excise)
   }
@@ -74,6 +81,12 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
     retried += one.retried
     if (one.written?.length) written[datasets[i]!] = [...new Set(one.written)]
   }
+  const known = knownParts(staged, reports)
+  await eachLimited([...touched.keys()].sort(), DATASETS_AT_ONCE, async (dataset) => {
+    await syncIcebergDataset(deps, dataset, touched.get(dataset)!, event.runId, clock(), known)
+    // Bounded: a pass expires and settles at most a hundred of each; the next Load goes on.
+    await expireDataset(deps, dataset, clock(), { retentionMs: deps.snapshotRetentionMs })
+  })
   // Compaction is the Compact step's, after this Load: it gets the partitions this batch touched.
   await handOffCompaction(deps.curated, event.runId, { written, excise: Object.fromEntries([...excised].map(([d, homes]) => [d, [...homes]])) })
   // A file built and swapped in by the same Load is reported once, as the swap left it.
@@ -153,6 +166,23 @@ async function loadDataset(
   })
   reports.push(...retracted)
   return { reports, retried: schema.retried, written: published.flatMap(({ p }) => p.outputs.map(homeOf)) }
+}
+
+/**
+ * Rows and bytes of the parts this batch staged, by the curated keys they were committed under
+ * (a commit's outputs are its data parts, then its rejects parts, in the staged order), so a
+ * sync reads no footer of them.
+ */
+function knownParts(staged: StagedFile[], reports: FileReport[]): KnownParts {
+  const known: KnownParts = new Map()
+  const byKey = new Map(staged.map((s) => [s.file.key, s]))
+  for (const r of reports) {
+    const s = byKey.get(r.key)
+    const parts = s ? [...s.stats.parts, ...s.stats.rejectParts] : []
+    if (parts.length !== r.outputs.length) continue
+    parts.forEach((p, i) => known.set(r.outputs[i]!, { rows: p.rows, bytes: p.bytes }))
+  }
+  return known
 }
 
 /** Adds this batch's partitions to the execution's compaction hand-off (compaction-todo.ts). */

@@ -21,6 +21,7 @@ import type { Catalog } from '../core/lake/catalog'
 import { homeOf, inflightKey } from '../core/compaction/compaction-layout'
 import { layoutsForPublish } from './compaction-recovery'
 import { markExcise, markInflight, readLayout, relocate } from './partition-layout'
+import { disposeParts, type DisposeDeps } from './dispose-parts'
 
 /** One file's staged output on its way to the curated zone. */
 export interface StagedFile {
@@ -35,7 +36,7 @@ export interface CommittableFile {
 }
 
 /** What Load needs of the lake to publish and commit files. */
-export interface PublishDeps {
+export interface PublishDeps extends DisposeDeps {
   curated: ObjectStore
   /** Only `head`: a commit checks that its version is still the one the raw zone holds. */
   raw: Pick<ObjectStore, 'head'>
@@ -225,7 +226,7 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, comm
   const { dataset, fileId } = committed
   const entries = await ledgerEntries(curated, dataset, fileId)
   const live = new Set(committed.outputs)
-  await curated.delete(committed.replaced.filter((k) => !live.has(k)))
+  await disposeParts(deps, committed.replaced.filter((k) => !live.has(k)), now)
   const head = await settleReplaced(curated, committed)
   const intents = entries.filter((e) => e.kind === 'intent')
   if (intents.length > 0) {
@@ -236,7 +237,7 @@ async function finish<T extends 'committed' | 'already'>(deps: PublishDeps, comm
       const mine = intent.publishId === head.publishId && head.state !== 'retracted'
       const fate = mine ? 'drop' : intentFate(intent, head.state === 'committed' ? head.etag : undefined, raw?.etag, now, head.generation)
       if (fate === 'keep') continue
-      if (!mine) await curated.delete(intent.outputs.filter((k) => !live.has(k)))
+      if (!mine) await disposeParts(deps, intent.outputs.filter((k) => !live.has(k)), now)
       if (fate === 'drop') await curated.delete([entry.key, ...inflightMarkers(dataset, fileId, intent)])
     }
   }

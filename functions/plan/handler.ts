@@ -1,4 +1,4 @@
-import { glueCatalogOnAws, s3Zone } from '../adapters/aws-lake'
+import { workflowCatalogOnAws, s3Zone } from '../adapters/aws-lake'
 import { InvalidInputError } from '../core/errors'
 import type { PlanOutput } from '../core/lake/workflow-types'
 import { logger } from '../adapters/logger'
@@ -8,7 +8,9 @@ import { config } from './config'
 import { planStep, type PlanEvent } from './plan-step'
 import { writeBatch } from './write-batch'
 
-const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
+const raw = s3Zone(config.rawBucket)
+const curated = s3Zone(config.curatedBucket)
+const deps = { raw, curated, catalog: workflowCatalogOnAws(curated, { raw }), database: config.database }
 
 /** Plan Lambda: `{ input, runId, startTime }` from the state machine → the next batch, written to the curated zone; returns its keys. */
 export async function handler(event: PlanEvent): Promise<PlanOutput> {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { glueCatalogOnAws, s3Zone, siteBucketOnAws } from '../adapters/aws-lake'
+import { workflowCatalogOnAws, s3Zone, siteBucketOnAws } from '../adapters/aws-lake'
 import { logger } from '../adapters/logger'
 import { InvalidInputError } from '../core/errors'
 import { CHART_LIBRARY } from '../core/site/render-site'
@@ -13,9 +13,10 @@ const assets = [
   { path: CHART_LIBRARY.style, content: fromBundle('uPlot.min.css') },
 ]
 
+const curated = s3Zone(config.curatedBucket)
 const deps = {
-  curated: s3Zone(config.curatedBucket),
-  catalog: glueCatalogOnAws(),
+  curated,
+  catalog: workflowCatalogOnAws(curated),
   database: config.database,
   siteRecordText: config.siteRecordText,
   site: siteBucketOnAws(config.siteBucket),

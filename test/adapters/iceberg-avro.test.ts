@@ -68,6 +68,15 @@ describe('Iceberg Avro manifests', () => {
     expectV2Metadata(JSON.parse(JSON.stringify(state.metadata)) as Record<string, unknown>)
   })
 
+  it('writes the manifest list of a snapshot with no data file as a whole container file, header and schema included', async () => {
+    const bytes = await encodeManifestList([], { snapshotId: 7, sequenceNumber: 1 })
+    await expectV2ManifestList(bytes)
+    expect(await decodeManifestList(bytes)).toEqual([])
+    const reader = { view: new DataView(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength)), offset: 0 }
+    const { metadata, syncMarker } = await avroMetadata(reader)
+    expect(await avroRead({ reader, metadata, syncMarker })).toEqual([])
+  })
+
   it('reads back what it wrote, and icebird reads the same entries: inherited sequence numbers as null, the ingest date as a date', async () => {
     const t = table()
     const content = { path: 'm.avro', specId: 0, schemaId: 0, addedSnapshotId: 7, entries: [

@@ -209,7 +209,7 @@ describe('Iceberg table commits in a local lake', () => {
     await commitTableChange(t, TABLE, { sources: [{ source: 'aaaa', files: [await part(t, 'aaaa', 'p2', '2024-07-02', [{ id: 3, item: 'plum' }])] }] }, new Date('2024-07-02T06:00:00Z'))
 
     const byTime = await tableFilesAsOf(t, TABLE.name, new Date('2024-07-01T12:00:00Z'))
-    const byId = await tableFilesAsOf(t, TABLE.name, before.snapshotId)
+    const byId = await tableFilesAsOf(t, TABLE.name, before.snapshotId!)
 
     expect(byTime!.snapshot['snapshot-id']).toBe(before.snapshotId)
     expect(byId!.files).toEqual(byTime!.files)

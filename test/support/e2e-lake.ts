@@ -7,6 +7,8 @@ import { runLocally, type LocalRunOutcome } from '../../cli/local-run'
 import { openLakeQuery } from '../../cli/query/lake-query'
 import { partitionFiles } from '../../cli/query/partition-files'
 import type { Catalog } from '../../functions/core/lake/catalog'
+import { realCatalog, tableFormatCatalog } from '../../functions/adapters/table-format-catalog'
+import type { TableFormatName } from '../../functions/core/table-format/table-format'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 
@@ -50,11 +52,14 @@ export interface E2ELake {
  * listed keys, or nothing) plus the contract. With `zones`, raw and curated live there; with
  * `catalog`, the tables (else the catalog is the folder's JSON).
  */
-export async function createLake(options: { seed?: string[] | 'all' | 'none'; zones?: LakeZones; catalog?: Catalog } = {}): Promise<E2ELake> {
+export async function createLake(options: { seed?: string[] | 'all' | 'none'; zones?: LakeZones; catalog?: Catalog; tableFormat?: TableFormatName } = {}): Promise<E2ELake> {
   const dir = await mkdtemp(join(tmpdir(), 'sluice-e2e-'))
   const local = localLake(dir)
   const zoned: LakeDeps = options.zones ? { ...local, raw: options.zones.raw, curated: options.zones.curated } : local
-  const deps: LakeDeps = options.catalog ? { ...zoned, catalog: options.catalog } : zoned
+  // New tables take the lake's format: the option, else SLUICE_TABLE_FORMAT (the suite runs for each).
+  const lakeDefault = options.tableFormat ?? (process.env.SLUICE_TABLE_FORMAT === 'iceberg' ? 'iceberg' : 'hive')
+  const catalog = tableFormatCatalog(options.catalog ?? realCatalog(local.catalog), zoned.curated, { raw: zoned.raw, lakeDefault })
+  const deps: LakeDeps = { ...zoned, catalog }
   const buckets = options.zones?.buckets ?? {}
   const seed = options.seed ?? 'all'
   const keys = seed === 'all' ? await sampleKeys() : seed === 'none' ? [] : ['_contracts/payments.json', ...seed]

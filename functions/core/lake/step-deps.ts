@@ -13,6 +13,11 @@ export interface LakeDeps {
    * the dataset's contract holds the other. Off when absent.
    */
   siteRecordText?: boolean
+  /**
+   * How long an Iceberg table keeps a snapshot after it stopped being current (and the files only
+   * it holds): time travel and readers mid-query rely on it. 24 h when absent; at least 1 h.
+   */
+  snapshotRetentionMs?: number
 }
 
 /** Settings of the planner. */

@@ -1,0 +1,103 @@
+import type { Catalog, TableInput } from '../core/lake/catalog'
+import { WriteConflictError } from '../core/errors'
+import { contractKey } from '../core/lake/lake-layout'
+import type { ObjectStore } from '../core/lake/object-store'
+import type { TableFormatName } from '../core/table-format/table-format'
+import { metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
+import { asWorking, datasetOfTable } from '../core/table-format/iceberg/lake-tables'
+import { workingCatalog } from './working-catalog'
+
+/** The catalog the workflow steps write through, and the catalog readers see. */
+export interface TableFormatCatalog extends Catalog {
+  /** The catalog itself (Glue, the local JSON catalog): Iceberg tables' pointers, Hive tables. */
+  readonly real: Catalog
+  /** The working definitions of Iceberg tables (working-catalog.ts). */
+  readonly working: Catalog
+  /** The format of an existing table, or the one a new table of that name would get. */
+  formatOf(database: string, name: string): Promise<TableFormatName>
+}
+
+/** What decides a new table's format: the lake's default and the raw zone's contracts. */
+export interface NewTableFormat {
+  /** The raw zone, for the contracts; without it (a step that creates no table) the lake's default decides. */
+  raw?: Pick<ObjectStore, 'readText'>
+  lakeDefault?: TableFormatName
+}
+
+/**
+ * The catalog as the workflow steps see it: a Hive table is the real catalog's; an Iceberg table
+ * (whose real entry is the Iceberg pointer) is its working definition, so schema commits,
+ * widenings and generation swaps work on both unchanged. An existing table keeps its format; a
+ * new one takes its dataset contract's `tableFormat`, else the lake's default. Listing gives the
+ * real catalog's tables, as readers see them.
+ */
+export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats: NewTableFormat): TableFormatCatalog {
+  if ('real' in real) return real as TableFormatCatalog
+  const working = workingCatalog(curated)
+  const newFormat = async (name: string): Promise<TableFormatName> => {
+    const text = formats.raw ? await formats.raw.readText(contractKey(datasetOfTable(name))) : undefined
+    let declared: unknown
+    try {
+      declared = text ? (JSON.parse(text) as { tableFormat?: unknown }).tableFormat : undefined
+    } catch {
+      declared = undefined
+    }
+    return declared === 'iceberg' || declared === 'hive' ? declared : (formats.lakeDefault ?? 'hive')
+  }
+  /** Where a table's definition lives: the working catalog for an Iceberg table. */
+  const home = async (db: string, name: string): Promise<{ catalog: Catalog; format: TableFormatName; exists: boolean }> => {
+    const entry = await real.getTable(db, name)
+    if (entry) return metadataLocationOf(entry) ? { catalog: working, format: 'iceberg', exists: true } : { catalog: real, format: 'hive', exists: true }
+    // A first commit that did not reach the catalog yet still has its working definition.
+    if (await working.getTable(db, name)) return { catalog: working, format: 'iceberg', exists: true }
+    // A new rejects table takes the format its dataset's table has.
+    const dataset = datasetOfTable(name)
+    const format = dataset !== name && (await real.getTable(db, dataset)) ? (await home(db, dataset)).format : await newFormat(name)
+    return { catalog: format === 'iceberg' ? working : real, format, exists: false }
+  }
+  const stamped = (format: TableFormatName, table: TableInput) => (format === 'iceberg' ? asWorking(table) : table)
+  return {
+    real,
+    working,
+    async formatOf(db, name) {
+      return (await home(db, name)).format
+    },
+    ensureDatabase: (db) => real.ensureDatabase(db),
+    async getTable(db, name) {
+      return (await home(db, name)).catalog.getTable(db, name)
+    },
+    async readTable(db, name) {
+      return (await home(db, name)).catalog.readTable(db, name)
+    },
+    async createTable(db, table) {
+      const { catalog, format, exists } = await home(db, table.Name)
+      if (exists && format === 'iceberg' && (await real.getTable(db, table.Name))) throw new WriteConflictError(`catalog: table ${table.Name} exists already`)
+      await catalog.createTable(db, stamped(format, table))
+    },
+    async updateTable(db, table, version) {
+      const { catalog, format } = await home(db, table.Name)
+      await catalog.updateTable(db, stamped(format, table), version)
+    },
+    async addPartitions(db, name, partitions) {
+      await (await home(db, name)).catalog.addPartitions(db, name, partitions)
+    },
+    async replaceTable(db, table, partitions, version) {
+      const { catalog, format } = await home(db, table.Name)
+      await catalog.replaceTable(db, stamped(format, table), partitions, version)
+    },
+    async movePartition(db, name, values, location, from) {
+      await (await home(db, name)).catalog.movePartition(db, name, values, location, from)
+    },
+    async deleteTable(db, name) {
+      await working.deleteTable(db, name)
+      await real.deleteTable(db, name)
+    },
+    listTables: (db) => real.listTables(db),
+    async listPartitions(db, name) {
+      return (await home(db, name)).catalog.listPartitions(db, name)
+    },
+  }
+}
+
+/** The real catalog behind a workflow catalog (itself when it routes nothing). */
+export const realCatalog = (catalog: Catalog): Catalog => ('real' in catalog ? (catalog as TableFormatCatalog).real : catalog)

@@ -1,0 +1,152 @@
+import type { Catalog, TableInput } from '../core/lake/catalog'
+import { INGEST_DATE } from '../core/lake/catalog'
+import { generationOf } from '../core/lake/generation'
+import { rejectsTable } from '../core/lake/lake-layout'
+import { headKey, ledgerPrefix, parseLedgerKey, type LedgerRecord } from '../core/lake/ledger'
+import type { ObjectStore } from '../core/lake/object-store'
+import { parseAthenaType } from '../core/schema/athena-types'
+import type { DataFile, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
+import type { TableColumn } from '../core/table-format/iceberg/iceberg-schema'
+import { isIcebergWorking, pendingSyncKey, pendingSyncPrefix, SYNCED_GENERATION_PROPERTY, tableOfKey, type PendingSync } from '../core/table-format/iceberg/lake-tables'
+import { partDataFile } from '../core/table-format/iceberg/part-data-file'
+import type { SourceChange } from '../core/table-format/iceberg/snapshot-plan'
+import { commitTableChange, readPointer, type CommitResult } from '../adapters/iceberg-commit'
+import { readTableMetadata } from '../adapters/iceberg-files'
+import { parquetFacts } from '../adapters/parquet-footer'
+import type { TableFormatCatalog } from '../adapters/table-format-catalog'
+import { INTENT_EXPIRY_MS } from '../core/lake/ledger'
+
+/** What a sync needs: the curated zone, the workflow catalog, the database. */
+export interface SyncDeps {
+  curated: ObjectStore
+  catalog: Catalog
+  database: string
+}
+
+/** Rows and bytes of parts a caller knows already (a batch's staged parts), by curated key. */
+export type KnownParts = Map<string, { rows: number; bytes: number }>
+
+/** What a sync committed, per table (absent: nothing changed). */
+export type SyncResult = Record<string, CommitResult>
+
+/**
+ * Records, before a Load commits any ledger head of an Iceberg dataset, which sources it is about
+ * to change: a crash between those commits and the snapshot leaves the record, and the dataset's
+ * next sync covers its sources too. A Hive dataset needs none.
+ */
+export async function markPendingSync(deps: SyncDeps, dataset: string, runId: string, sources: string[], now: Date): Promise<void> {
+  if (sources.length === 0 || !(await isIcebergDataset(deps, dataset))) return
+  const record: PendingSync = { runId, writtenAt: now.toISOString(), sources: [...new Set(sources)].sort() }
+  await deps.curated.writeText(pendingSyncKey(dataset, runId), JSON.stringify(record))
+}
+
+/** Whether a dataset's table is an Iceberg table (it has a working definition). */
+export async function isIcebergDataset(deps: SyncDeps, dataset: string): Promise<boolean> {
+  const routing = routingOf(deps.catalog)
+  return !!routing && isIcebergWorking(await routing.working.getTable(deps.database, dataset))
+}
+
+/**
+ * Makes an Iceberg dataset's snapshots agree with its ledger heads for `sources` (file ids), one
+ * snapshot per table (the data table, the rejects table) with every change together: a source's
+ * data files become its head's parts (none when it was retracted). The heads are read on each
+ * attempt, after the catalog's pointer: a head committed meanwhile either lands in this snapshot
+ * or makes the swap lose and be worked out again, so the last sync always leaves the heads' state.
+ * When the working definition is of another generation than the snapshots (a reprocess or
+ * widening swapped one in), every source of the ledger is synced, in one snapshot. Sources of
+ * runs that crashed before their sync (their pending records) are included, and their records
+ * then removed. A Hive dataset is left alone.
+ */
+export async function syncIcebergDataset(deps: SyncDeps, dataset: string, sources: string[], runId: string, now: Date, known: KnownParts = new Map()): Promise<SyncResult> {
+  const routing = routingOf(deps.catalog)
+  if (!routing) return {}
+  const data = await routing.working.getTable(deps.database, dataset)
+  if (!isIcebergWorking(data)) return {}
+  const generation = generationOf(data)
+  const target = { store: deps.curated, catalog: routing.real, database: deps.database }
+  const wanted = new Set(sources)
+  const settled: string[] = []
+  for await (const o of deps.curated.list(pendingSyncPrefix(dataset))) {
+    const text = await deps.curated.readText(o.key)
+    if (!text) continue
+    const pending = JSON.parse(text) as PendingSync
+    for (const s of pending.sources) wanted.add(s)
+    // A live run's record stays for its own sync; its own, and any older than a Load can run, go.
+    if (pending.runId === runId || now.getTime() - Date.parse(pending.writtenAt) > INTENT_EXPIRY_MS) settled.push(o.key)
+  }
+  const result: SyncResult = {}
+  for (const table of [dataset, rejectsTable(dataset)]) {
+    const definition = table === dataset ? data! : await routing.working.getTable(deps.database, table)
+    if (!definition) continue
+    const synced = await syncedGeneration(target, table)
+    const whole = synced !== generation
+    const spec = { name: table, prefix: `${table}/`, columns: tableColumns(definition), partitionBy: definition.PartitionKeys.map((k) => k.Name).filter((n) => n !== INGEST_DATE) }
+    const commit = await commitTableChange(target, spec, async (current, metadata) => {
+      const touched = whole ? await everySource(deps.curated, dataset, current) : wanted
+      const changes = await sourceChanges(deps.curated, dataset, table, [...touched].sort(), current, metadata, known)
+      return changes.length > 0 || whole ? { sources: changes, runId } : undefined
+    }, now, { retype: whole, properties: { [SYNCED_GENERATION_PROPERTY]: generation } })
+    if (commit.snapshotId !== undefined) result[table] = commit
+  }
+  await deps.curated.delete(settled)
+  return result
+}
+
+const routingOf = (catalog: Catalog) => ('real' in catalog ? (catalog as TableFormatCatalog) : undefined)
+
+/** The generation a table's snapshots were synced from; undefined before its first snapshot. */
+async function syncedGeneration(target: { store: ObjectStore; catalog: Catalog; database: string }, table: string): Promise<string | undefined> {
+  const { location } = await readPointer(target, table)
+  if (!location) return undefined
+  return (await readTableMetadata(target.store, location)).properties[SYNCED_GENERATION_PROPERTY] ?? ''
+}
+
+/** The working definition's columns, partition columns included, as the Iceberg schema takes them. */
+function tableColumns(table: TableInput): TableColumn[] {
+  return [...table.StorageDescriptor.Columns, ...table.PartitionKeys.filter((k) => k.Name !== INGEST_DATE)].map((c) => {
+    const type = parseAthenaType(c.Type)
+    if (!type) throw new Error(`iceberg: column ${c.Name} of ${table.Name} has a type sluice does not know: ${c.Type}`)
+    return { name: c.Name, type }
+  })
+}
+
+/** Every source the ledger has a head for, and every source the snapshot holds. */
+async function everySource(curated: ObjectStore, dataset: string, current: DataFile[]): Promise<Set<string>> {
+  const sources = new Set(current.map((f) => f.source))
+  for await (const o of curated.list(ledgerPrefix(dataset))) {
+    const entry = parseLedgerKey(o.key)
+    if (entry?.kind === 'head' && o.key === headKey(dataset, entry.fileId)) sources.add(entry.fileId)
+  }
+  return sources
+}
+
+/**
+ * The sources whose parts in `table` differ from what the snapshot holds: each with its head's
+ * parts now (none when the head is retracted or gone).
+ */
+async function sourceChanges(curated: ObjectStore, dataset: string, table: string, sources: string[], current: DataFile[], metadata: TableMetadata, known: KnownParts): Promise<SourceChange[]> {
+  const held = new Map<string, DataFile[]>()
+  for (const f of current) held.set(f.source, [...(held.get(f.source) ?? []), f])
+  const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!
+  const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id'])!
+  const changes: SourceChange[] = []
+  for (const source of sources) {
+    const text = await curated.readText(headKey(dataset, source))
+    const head = text ? (JSON.parse(text) as LedgerRecord) : undefined
+    const keys = head && head.state !== 'retracted' ? head.outputs.filter((k) => tableOfKey(k) === table).sort() : []
+    const before = (held.get(source) ?? []).map((f) => f.path).sort()
+    const locations = keys.map((k) => curated.location(k))
+    if (before.length === locations.length && before.every((p, i) => p === locations[i])) continue
+    const byPath = new Map(current.map((f) => [f.path, f]))
+    const files: DataFile[] = []
+    for (const key of keys) {
+      const location = curated.location(key)
+      const have = byPath.get(location)
+      const facts = have ? { rows: have.recordCount, bytes: have.sizeBytes } : (known.get(key) ?? (await parquetFacts(curated, key)))
+      if (!facts) throw new Error(`iceberg: part ${key} of ${table}, which the ledger head of ${head?.key ?? source} names, is missing`)
+      files.push({ ...partDataFile({ key, location, ...facts }, spec, schema), source })
+    }
+    changes.push({ source, files })
+  }
+  return changes
+}
