@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs'
 import { Command } from 'commander'
 import { awsCommand } from './aws-command'
 import { compactCommand } from './compact-command'
+import { convertCommand } from './convert-command'
+import { expireCommand } from './expire-command'
 import { doctorCommand } from './doctor-command'
 import { CONFIG_FILE } from './lake-config'
 import { queryCommand, tablesCommand } from './query-command'
@@ -26,6 +28,8 @@ const summaries: Record<string, string> = {
   reprocess: 'rebuild a dataset\'s table, e.g. after a contract change',
   drop: 'remove a dataset\'s tables and Parquet (raw files stay)',
   compact: 'merge the small Parquet parts of a dataset',
+  convert: 'make a dataset\'s tables Iceberg tables, parts as they are',
+  expire: 'drop Iceberg snapshots (and parts) past retention',
   doctor: 'find (and --fix) Parquet parts no ledger entry owns',
   site: 'write (and serve) the lake\'s status site',
   transform: 'one CSV file to Parquet, no lake',
@@ -52,7 +56,7 @@ export function sluiceProgram(onAction: (command: Command) => void = () => {}): 
     .configureHelp({ subcommandTerm: (c) => c.name() })
   for (const command of [
     runCommand(), queryCommand(), tablesCommand(), runsCommand(), statusCommand(), receiptCommand(), retryCommand(),
-    reprocessCommand(), dropCommand(), compactCommand(), doctorCommand(), siteCommand(), transformCommand(), awsCommand(),
+    reprocessCommand(), dropCommand(), compactCommand(), convertCommand(), expireCommand(), doctorCommand(), siteCommand(), transformCommand(), awsCommand(),
   ]) program.addCommand(command.summary(summaries[command.name()] ?? ''))
   program.addHelpText('after', `
 The lake is --lake, else $SLUICE_LAKE, else "lake" in ./${CONFIG_FILE}, else ./lake.

@@ -6,6 +6,7 @@ import { ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } f
 import { rejectsTable } from '../../functions/core/lake/lake-layout'
 import type { ObjectInfo, ObjectStore } from '../../functions/core/lake/object-store'
 import { orphanParts, tableParts, type OrphanReport } from '../../functions/core/lake/orphan-parts'
+import { retiredPrefix, type RetiredParts } from '../../functions/core/table-format/iceberg/lake-tables'
 
 type DoctorDeps = { curated: ObjectStore; catalog: Catalog; database: string }
 
@@ -52,13 +53,16 @@ export async function examineDataset(deps: DoctorDeps, dataset: string): Promise
   }
   const tables: string[] = []
   const parts: ObjectInfo[] = []
+  const retired: string[] = []
   for (const table of [dataset, rejectsTable(dataset)]) {
     const definition = await deps.catalog.getTable(deps.database, table)
     if (!definition) continue
     tables.push(table)
     for (const part of tableParts(await listAll(deps.curated, `${table}/`), table, generationOf(definition))) parts.push(part)
+    // An Iceberg table's replaced parts stay for its retained snapshots until expiry removes them.
+    for (const record of await listAll(deps.curated, retiredPrefix(table))) retired.push(...((await readJson<RetiredParts>(deps.curated, record.key))?.keys ?? []))
   }
-  const orphans = orphanParts(parts, heads, intents).map((p) => ({ key: p.key, size: p.size }))
+  const orphans = orphanParts(parts, heads, intents, retired).map((p) => ({ key: p.key, size: p.size }))
   return { dataset, ledgerEmpty: ledger.length === 0, tables, orphans }
 }
 

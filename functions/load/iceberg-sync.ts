@@ -55,9 +55,10 @@ export async function isIcebergDataset(deps: SyncDeps, dataset: string): Promise
  * When the working definition is of another generation than the snapshots (a reprocess or
  * widening swapped one in), every source of the ledger is synced, in one snapshot. Sources of
  * runs that crashed before their sync (their pending records) are included, and their records
- * then removed. A Hive dataset is left alone.
+ * then removed. A Hive dataset is left alone. With `adopt` (a conversion), the catalog's Hive
+ * definition of a table is replaced by the Iceberg one.
  */
-export async function syncIcebergDataset(deps: SyncDeps, dataset: string, sources: string[], runId: string, now: Date, known: KnownParts = new Map()): Promise<SyncResult> {
+export async function syncIcebergDataset(deps: SyncDeps, dataset: string, sources: string[], runId: string, now: Date, known: KnownParts = new Map(), options: { adopt?: boolean } = {}): Promise<SyncResult> {
   const routing = routingOf(deps.catalog)
   if (!routing) return {}
   const data = await routing.working.getTable(deps.database, dataset)
@@ -85,7 +86,7 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
       const touched = whole ? await everySource(deps.curated, dataset, current) : wanted
       const changes = await sourceChanges(deps.curated, dataset, table, [...touched].sort(), current, metadata, known)
       return changes.length > 0 || whole ? { sources: changes, runId } : undefined
-    }, now, { retype: whole, properties: { [SYNCED_GENERATION_PROPERTY]: generation } })
+    }, now, { retype: whole, adopt: options.adopt, properties: { [SYNCED_GENERATION_PROPERTY]: generation } })
     if (commit.snapshotId !== undefined) result[table] = commit
   }
   await deps.curated.delete(settled)

@@ -29,9 +29,12 @@ export function tableParts<T extends { key: string }>(objects: T[], table: strin
   return objects.filter((o) => o.key.startsWith(base) && o.key.endsWith('.parquet') && (generation !== '' || !o.key.slice(base.length).startsWith('gen=')))
 }
 
-/** The parts among `parts` that none of `heads` and `intents` owns. */
-export function orphanParts<T extends { key: string }>(parts: T[], heads: LedgerRecord[], intents: PublishIntent[]): T[] {
-  const owned = new Set<string>()
+/**
+ * The parts among `parts` that none of `heads` and `intents` owns. `retired` are an Iceberg
+ * table's parts that left the ledger but stay for the snapshots that hold them, until expiry.
+ */
+export function orphanParts<T extends { key: string }>(parts: T[], heads: LedgerRecord[], intents: PublishIntent[], retired: string[] = []): T[] {
+  const owned = new Set<string>(retired)
   for (const head of heads) for (const key of [...head.outputs, ...(head.shared ?? []), ...(head.replaced ?? [])]) owned.add(key)
   for (const intent of intents) for (const key of intent.outputs) owned.add(key)
   return parts.filter((p) => !owned.has(p.key)).sort((a, b) => (a.key < b.key ? -1 : 1))
