@@ -4,7 +4,7 @@ import { logger } from '../adapters/logger'
 import { config } from './config'
 import { compactStep, type CompactEvent, type CompactResult } from './compact-step'
 
-const deps = { curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
+const deps = { curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database, tableFormat: config.tableFormat }
 
 /** Compact Lambda: `{ runId, ingestDate, closed? }` → the partitions a Load touched (or a sweep closed) compacted. */
 export async function handler(event: CompactEvent): Promise<CompactResult> {

@@ -1,4 +1,4 @@
-import { flagEnv, requireEnv } from '../adapters/env-config'
+import { flagEnv, requireEnv, tableFormatEnv } from '../adapters/env-config'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
@@ -8,4 +8,6 @@ export const config = {
   database: requireEnv('GLUE_DATABASE'),
   /** The deployment's opt-in to record text in the site's rejects samples (sluice:siteRecordText). */
   siteRecordText: flagEnv('SITE_RECORD_TEXT', false),
+  /** The lake's table format for new tables (sluice:tableFormat), unless a contract names its own. */
+  tableFormat: tableFormatEnv(),
 }

@@ -7,7 +7,7 @@ import { loadMetrics } from '../adapters/step-metrics'
 import { config } from './config'
 import { loadRequest } from './load-request'
 
-const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database, siteRecordText: config.siteRecordText }
+const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database, siteRecordText: config.siteRecordText, tableFormat: config.tableFormat }
 
 /** Load Lambda: a batch's transform results, read from the Map run's result files → published, cataloged, committed, reported. */
 export async function handler(event: LoadRequest): Promise<LoadOutput> {

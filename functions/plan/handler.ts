@@ -8,7 +8,7 @@ import { config } from './config'
 import { planStep, type PlanEvent } from './plan-step'
 import { writeBatch } from './write-batch'
 
-const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database }
+const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), catalog: glueCatalogOnAws(), database: config.database, tableFormat: config.tableFormat }
 
 /** Plan Lambda: `{ input, runId, startTime }` from the state machine → the next batch, written to the curated zone; returns its keys. */
 export async function handler(event: PlanEvent): Promise<PlanOutput> {
