@@ -1,8 +1,9 @@
 import { join, resolve } from 'node:path'
 import { localCatalog } from '../../functions/adapters/local-catalog'
 import { localObjectStore } from '../../functions/adapters/local-object-store'
-import { flagEnv } from '../../functions/adapters/env-config'
+import { flagEnv, tableFormatEnv } from '../../functions/adapters/env-config'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
+import type { TableFormatName } from '../../functions/core/table-format/table-format'
 
 /** Default folder of the local lake, and the catalog database. */
 export const DEFAULT_LAKE = './lake'
@@ -11,10 +12,12 @@ export const DEFAULT_DATABASE = 'sluice'
 /**
  * The local lake: `<lake>/raw` and `<lake>/curated` as zones, `<lake>/catalog` as the catalog.
  * SLUICE_SITE_RECORD_TEXT=true is the lake's opt-in to record text on its status site, for the
- * datasets whose contracts opt in too (as sluice:siteRecordText on AWS).
+ * datasets whose contracts opt in too (as sluice:siteRecordText on AWS). `tableFormat` is the
+ * format its new tables are created in (as sluice:tableFormat on AWS): SLUICE_TABLE_FORMAT
+ * when not given, else hive.
  * Raw files are versioned by content; `<lake>/.versions/raw.json` caches their hashes.
  */
-export function localLake(lake: string, database = DEFAULT_DATABASE): LakeDeps & { root: string } {
+export function localLake(lake: string, database = DEFAULT_DATABASE, tableFormat: TableFormatName = tableFormatEnv()): LakeDeps & { root: string } {
   const root = resolve(lake)
   return {
     root,
@@ -23,5 +26,6 @@ export function localLake(lake: string, database = DEFAULT_DATABASE): LakeDeps &
     catalog: localCatalog(join(root, 'catalog')),
     database,
     siteRecordText: flagEnv('SLUICE_SITE_RECORD_TEXT', false),
+    tableFormat,
   }
 }
