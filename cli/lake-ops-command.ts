@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander'
 import { datasetName } from '../functions/core/lake/lake-layout'
 import { formatTable, terminalWidth } from './format-table'
 import { assertLakeFolder, NotFoundError } from './lake-checks'
-import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
+import { lakeFromFlags, withLakeOptions, withTableFormatOption, type LakeFlags } from './lake-options'
 import { printRecords } from './output/print-records'
 import { outputFormat, withOutputOption, type OutputFlags, type OutputFormat } from './output/output-format'
 import { dropDataset, planDrop } from './ops/drop-dataset'
@@ -32,13 +32,13 @@ const limitOption = (value: string) => {
 
 /** `sluice reprocess <dataset>`: rebuild a dataset's table from its raw files. */
 export function reprocessCommand(): Command {
-  return withOutputOption(withLakeOptions(
+  return withOutputOption(withTableFormatOption(withLakeOptions(
     new Command('reprocess')
       .description('Rebuild a dataset\'s table from its raw files with the current contract and inference, into a new generation that replaces the table only once it is complete: queries see the old table until then. Use it after a contract change, to drop variant columns no file needs any more, or to change the partitioning.')
       .argument('<dataset>', 'the dataset (its table name), e.g. orders', datasetArgument)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
       .option('--dry-run', 'list the files the rebuild would transform, and write nothing'),
-  ), ['table', 'json'], 'the run summary (json: the run report)')
+  )), ['table', 'json'], 'the run summary (json: the run report)')
     .addHelpText('after', `
 Every raw file of the dataset is transformed again (quarantined ones too); the rows get the
 ingest date of this run. Files dropped while it runs are loaded into the new table as well.

@@ -1,7 +1,11 @@
 import { Option, type Command } from 'commander'
 import { join } from 'node:path'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
+import type { TableFormatName } from '../functions/core/table-format/table-format'
+import { DEFAULT_TABLE_FORMAT, TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE } from '../functions/core/table-format/table-format-setting'
+import { tableFormatEnv } from '../functions/adapters/env-config'
 import { readLakeConfig } from './lake-config'
+import { realCatalog, tableFormatCatalog } from '../functions/adapters/table-format-catalog'
 import { localLake } from './local/local-lake'
 import { partitionFiles, type PartitionFiles } from './query/partition-files'
 import { UsageError } from './usage-error'
@@ -12,6 +16,8 @@ export interface LakeFlags {
   s3Endpoint?: string
   rawBucket?: string
   curatedBucket?: string
+  /** Set by the commands that run the workflow (withTableFormatOption). */
+  tableFormat?: TableFormatName
 }
 
 const config = readLakeConfig()
@@ -27,12 +33,31 @@ export function withLakeOptions(command: Command): Command {
 }
 
 /**
+ * Adds `--table-format` to a command that runs the workflow: the format new tables are
+ * created in. The flag, else SLUICE_TABLE_FORMAT, else sluice.config.json, else hive.
+ */
+export function withTableFormatOption(command: Command): Command {
+  return command.addOption(
+    new Option('--table-format <format>', 'the format new tables are created in, unless a dataset\'s contract names its own; an existing table keeps its format (docs/iceberg.md)')
+      .choices(TABLE_FORMAT_NAMES)
+      .env(TABLE_FORMAT_VARIABLE)
+      .default(config.tableFormat ?? DEFAULT_TABLE_FORMAT),
+  )
+}
+
+/** The lake's table format: `--table-format` where the command has it, else SLUICE_TABLE_FORMAT, else sluice.config.json, else hive. */
+function lakeTableFormat(flags: LakeFlags): TableFormatName {
+  if (flags.tableFormat) return flags.tableFormat
+  return process.env[TABLE_FORMAT_VARIABLE] ? tableFormatEnv() : (config.tableFormat ?? DEFAULT_TABLE_FORMAT)
+}
+
+/**
  * The lake the flags describe, and how to find local Parquet files for its catalog locations.
  * The S3 client is loaded only for --s3-endpoint.
  */
 export async function lakeFromFlags(flags: LakeFlags): Promise<{ deps: LakeDeps; files: PartitionFiles; root: string }> {
   if (config.problem) throw config.problem
-  const local = localLake(flags.lake, flags.database)
+  const local = localLake(flags.lake, flags.database, lakeTableFormat(flags))
   const cache = join(local.root, '.cache')
   if (!flags.s3Endpoint) return { deps: local, files: partitionFiles({}, cache), root: local.root }
   if (!flags.rawBucket || !flags.curatedBucket) {
@@ -43,7 +68,8 @@ export async function lakeFromFlags(flags: LakeFlags): Promise<{ deps: LakeDeps;
   const raw = s3ObjectStore(client, flags.rawBucket)
   const curated = s3ObjectStore(client, flags.curatedBucket)
   return {
-    deps: { ...local, raw, curated },
+    // Iceberg tables' working definitions live in the curated zone the flags name.
+    deps: { ...local, raw, curated, catalog: tableFormatCatalog(realCatalog(local.catalog), curated, { raw, lakeDefault: local.tableFormat }) },
     files: partitionFiles({ [flags.rawBucket]: raw, [flags.curatedBucket]: curated }, cache),
     root: local.root,
   }

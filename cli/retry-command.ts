@@ -1,6 +1,6 @@
 import { Command } from 'commander'
 import { assertLakeFolder } from './lake-checks'
-import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
+import { lakeFromFlags, withLakeOptions, withTableFormatOption, type LakeFlags } from './lake-options'
 import { loadedAlready, releaseQuarantine } from './ops/retry-file'
 import { datasetOfKey } from '../functions/core/lake/lake-layout'
 import { withOutputOption, type OutputFlags } from './output/output-format'
@@ -12,12 +12,12 @@ interface RetryFlags extends LakeFlags, OutputFlags {
 
 /** `sluice retry <key>`: lifts a file's quarantine and processes it again. */
 export function retryCommand(): Command {
-  return withOutputOption(withLakeOptions(
+  return withOutputOption(withTableFormatOption(withLakeOptions(
     new Command('retry')
       .description('Lift the quarantine of a raw file and process it again now. A file that failed for a reason a retry cannot change (rejects over the threshold, not text, a broken contract) is quarantined: no run tries that version again until the file changes or it is retried.')
       .argument('<key>', 'the raw key, as `sluice status` lists it, e.g. returns/returns-2024-06.csv')
       .option('--no-run', 'only lift the quarantine; the next run processes the file'),
-  ), ['table', 'json'], 'the run summary (json: the run report)')
+  )), ['table', 'json'], 'the run summary (json: the run report)')
     .addHelpText('after', `
 Exit status: 0 when the file loaded; 1 when it failed again (and is quarantined again), is
 not quarantined, or is loaded already (after a contract change, \`sluice reprocess <dataset>\`

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { join, posix } from 'node:path'
-import { lakeFromFlags, withLakeOptions, type LakeFlags } from './lake-options'
+import { lakeFromFlags, withLakeOptions, withTableFormatOption, type LakeFlags } from './lake-options'
 import { assertLakeFolder, assertNoLink, assertRawKey } from './lake-checks'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
 import type { RunOptions } from './local/run-workflow'
@@ -33,14 +33,14 @@ const rawKey = (value: string) => {
 
 /** `sluice run`: one execution of the workflow, here, over the lake. */
 export function runCommand(): Command {
-  return withOutputOption(withLakeOptions(
+  return withOutputOption(withTableFormatOption(withLakeOptions(
     new Command('run')
       .description('Run the ETL workflow once (statemachine/etl.asl.json, with the real step handlers in this process): every new or changed CSV in the raw zone is transformed and loaded.')
       .option('--key <rawKey>', 'process only this raw key, as the on-drop trigger does ({"trigger":"object","key":…}); default: sweep the whole raw zone', rawKey)
       .option('--max-concurrency <n>', 'files transformed at once (the Map state\'s MaxConcurrency; 0 = no limit)', count)
       .option('--all', 'list every file in the summary, not only the failed, quarantined and rejecting ones')
       .option('--dry-run', 'list the files the run would process and why (new, changed, gone, …), and write nothing'),
-  ), ['table', 'json'], 'the run summary (json: the run report, one JSON object per line, a run past its file cap followed by its successor)')
+  )), ['table', 'json'], 'the run summary (json: the run report, one JSON object per line, a run past its file cap followed by its successor)')
     .addHelpText('after', `
 The lake folder holds raw/ (drop CSVs here, one folder per dataset), curated/ (Parquet,
 ledger, run reports) and catalog/ (Glue-shaped table definitions). A --lake that holds

@@ -7,6 +7,8 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs'
 import { Construct } from 'constructs'
 import { METRICS_NAMESPACE } from '../functions/adapters/metric-names'
 import { DEFAULT_PLAN_SETTINGS } from '../functions/core/lake/step-deps'
+import type { TableFormatName } from '../functions/core/table-format/table-format'
+import { TABLE_FORMAT_VARIABLE } from '../functions/core/table-format/table-format-setting'
 import type { Catalog } from './catalog'
 import type { StatusSite } from './status-site'
 import type { Zones } from './zones'
@@ -26,6 +28,8 @@ export interface FunctionsProps {
   splitBytes: number
   /** The status site the Site step writes. */
   site: StatusSite
+  /** The format new tables are created in (SLUICE_TABLE_FORMAT of Plan, Transform, Load and Compact). */
+  tableFormat: TableFormatName
   /**
    * Executions of the workflow past which drops wait in the queue (the Drops Lambda's
    * MAX_RUNNING_EXECUTIONS); no Drops Lambda when undefined (drops start nothing).
@@ -178,6 +182,9 @@ export class Functions extends Construct {
       this.drops = this.step('Drops', props.prefix, 'drops', { memorySize: 256, timeout: Duration.seconds(30) })
       this.drops.addEnvironment('MAX_RUNNING_EXECUTIONS', String(props.maxRunningExecutions))
     }
+
+    // The lake's table format, on every step that reads or writes the curated tables.
+    for (const fn of [this.plan, this.transform, this.load, this.compact]) fn.addEnvironment(TABLE_FORMAT_VARIABLE, props.tableFormat)
   }
 
   private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout' | 'reservedConcurrentExecutions'>, bundling: BundlingOptions = BUNDLING): NodejsFunction {

@@ -53,6 +53,7 @@ export class SluiceStack extends Stack {
       catalog: this.catalog,
       onDelete: config.onDelete,
       site: this.site,
+      tableFormat: config.tableFormat,
       ...(config.onDrop ? { maxRunningExecutions: config.maxRunningExecutions } : {}),
     })
     const { plan, transform, load, compact, handOff, site } = this.functions

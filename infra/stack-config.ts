@@ -2,6 +2,8 @@ import type { Node } from 'constructs'
 import { DEFAULT_MAX_RUNNING_EXECUTIONS } from '../functions/core/lake/drop-admission'
 import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
 import { DEFAULT_SPLIT_BYTES, MAX_MAP_CONCURRENCY } from '../functions/core/lake/step-deps'
+import type { TableFormatName } from '../functions/core/table-format/table-format'
+import { DEFAULT_TABLE_FORMAT, TABLE_FORMAT_NAMES } from '../functions/core/table-format/table-format-setting'
 
 /** Every setting of the stack, read once from CDK context (`cdk.json`, or `cdk synth -c key=value`). */
 export interface StackConfig {
@@ -77,6 +79,11 @@ export interface StackConfig {
   siteRecordText?: true
   /** `sluice:siteStaleAfterHours`: the status site flags a dataset stale once its last load is older. */
   siteStaleAfterHours: number
+  /**
+   * `sluice:tableFormat`: the format new tables are created in (`hive` or `iceberg`), unless a
+   * dataset's contract names its own; a table that exists keeps its format.
+   */
+  tableFormat: TableFormatName
 }
 
 /** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
@@ -97,6 +104,7 @@ export const DEFAULT_STACK_CONFIG = {
   rejectRateAlarm: 0.01,
   splitBytes: DEFAULT_SPLIT_BYTES,
   siteStaleAfterHours: 36,
+  tableFormat: DEFAULT_TABLE_FORMAT,
 } as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays' | 'transformReservedConcurrency'>
 
 /** A context value that cannot configure the stack. */
@@ -135,6 +143,7 @@ export function readStackConfig(node: Node): StackConfig {
     bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
     splitBytes: whole(get, 'splitBytes', d.splitBytes, 0, Number.MAX_SAFE_INTEGER),
     siteStaleAfterHours: whole(get, 'siteStaleAfterHours', d.siteStaleAfterHours, 1, 8760),
+    tableFormat: text(get, 'tableFormat', d.tableFormat, new RegExp(`^(${TABLE_FORMAT_NAMES.join('|')})$`), TABLE_FORMAT_NAMES.join(' or ')) as TableFormatName,
   }
   const reserved = get('transformReservedConcurrency') === 'none' ? undefined : optionalWhole(get, 'transformReservedConcurrency', 1, 10000)
   // Fewer than the Map runs at once would throttle a run's own Transform tasks.

@@ -1,4 +1,6 @@
 import { SluiceError } from '../core/errors'
+import type { TableFormatName } from '../core/table-format/table-format'
+import { DEFAULT_TABLE_FORMAT, isTableFormatName, TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE } from '../core/table-format/table-format-setting'
 
 /** A required setting is missing or malformed: the function cannot start. */
 export class ConfigError extends SluiceError {}
@@ -25,4 +27,12 @@ export function flagEnv(name: string, fallback: boolean, env: NodeJS.ProcessEnv 
   if (value === undefined || value === '') return fallback
   if (value === 'true' || value === 'false') return value === 'true'
   throw new ConfigError(`config: ${name} must be true or false, got ${JSON.stringify(value)}`)
+}
+
+/** Reads the lake's table format (SLUICE_TABLE_FORMAT), or the default (`hive`) when unset. */
+export function tableFormatEnv(env: NodeJS.ProcessEnv = process.env): TableFormatName {
+  const value = env[TABLE_FORMAT_VARIABLE]
+  if (value === undefined || value === '') return DEFAULT_TABLE_FORMAT
+  if (!isTableFormatName(value)) throw new ConfigError(`config: ${TABLE_FORMAT_VARIABLE} must be ${TABLE_FORMAT_NAMES.join(' or ')}, got ${JSON.stringify(value)}`)
+  return value
 }

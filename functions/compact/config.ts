@@ -1,4 +1,4 @@
-import { intEnv, requireEnv } from '../adapters/env-config'
+import { intEnv, requireEnv, tableFormatEnv } from '../adapters/env-config'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../core/compaction/merge-plan'
 
 const MB = 1024 * 1024
@@ -7,6 +7,8 @@ const MB = 1024 * 1024
 export const config = {
   curatedBucket: requireEnv('CURATED_BUCKET'),
   database: requireEnv('GLUE_DATABASE'),
+  /** The lake's table format for new tables (sluice:tableFormat), unless a contract names its own. */
+  tableFormat: tableFormatEnv(),
   /**
    * COMPACT_TARGET_MB (128), COMPACT_SMALL_PERCENT (25: a part below that share of the target is
    * small), COMPACT_PART_THRESHOLD (32 parts in a closed partition; 0 never) and

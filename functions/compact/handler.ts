@@ -5,7 +5,7 @@ import { config } from './config'
 import { compactStep, type CompactEvent, type CompactResult } from './compact-step'
 
 const curated = s3Zone(config.curatedBucket)
-const deps = { curated, catalog: workflowCatalogOnAws(curated), database: config.database }
+const deps = { curated, catalog: workflowCatalogOnAws(curated, { lakeDefault: config.tableFormat }), database: config.database, tableFormat: config.tableFormat }
 
 /** Compact Lambda: `{ runId, ingestDate, closed? }` → the partitions a Load touched (or a sweep closed) compacted. */
 export async function handler(event: CompactEvent): Promise<CompactResult> {

@@ -94,7 +94,7 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
   }
   const header = hasHeader && head.kind === 'record' ? withRowLabels([...head.fields], opened, settings.sourceName) : undefined
   if (hasHeader) opened.headerLine = head.line
-  const width = header ? header.length : contract?.columns.length || (head.kind === 'record' ? head.fields.length : 1)
+  const width = header ? header.length : contract?.columns?.length || (head.kind === 'record' ? head.fields.length : 1)
   const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
   if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
   return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }

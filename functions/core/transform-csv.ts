@@ -76,7 +76,7 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
   let header: string[] | undefined
   if (hasHeader) opened.headerLine = batch.line[0]
   if (hasHeader) header = withRowLabels(event?.kind === 'record' ? [...event.fields] : Array.from({ length: batch.fieldCount[0] }, (_, k) => batch.text(batch.firstField[0] + k)), opened, settings.sourceName)
-  const width = header ? header.length : contract?.columns.length || headerlessWidth(opened.dialect, batch)
+  const width = header ? header.length : contract?.columns?.length || headerlessWidth(opened.dialect, batch)
   const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
   if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
   return { opened, batches, pending: [batch], firstRecord: hasHeader ? 1 : 0, plan, pool }

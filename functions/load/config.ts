@@ -1,4 +1,4 @@
-import { flagEnv, intEnv, requireEnv } from '../adapters/env-config'
+import { flagEnv, intEnv, requireEnv, tableFormatEnv } from '../adapters/env-config'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
@@ -10,4 +10,6 @@ export const config = {
   siteRecordText: flagEnv('SITE_RECORD_TEXT', false),
   /** How long an Iceberg table keeps a replaced snapshot and its files (sluice:snapshotRetentionHours). */
   snapshotRetentionHours: intEnv('SNAPSHOT_RETENTION_HOURS', 24),
+  /** The lake's table format for new tables (sluice:tableFormat), unless a contract names its own. */
+  tableFormat: tableFormatEnv(),
 }

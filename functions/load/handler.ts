@@ -9,7 +9,7 @@ import { loadRequest } from './load-request'
 
 const raw = s3Zone(config.rawBucket)
 const curated = s3Zone(config.curatedBucket)
-const deps = { raw, curated, catalog: workflowCatalogOnAws(curated, { raw }), database: config.database, siteRecordText: config.siteRecordText, snapshotRetentionMs: config.snapshotRetentionHours * 3_600_000 }
+const deps = { raw, curated, catalog: workflowCatalogOnAws(curated, { raw, lakeDefault: config.tableFormat }), database: config.database, siteRecordText: config.siteRecordText, tableFormat: config.tableFormat, snapshotRetentionMs: config.snapshotRetentionHours * 3_600_000 }
 
 /** Load Lambda: a batch's transform results, read from the Map run's result files → published, cataloged, committed, reported. */
 export async function handler(event: LoadRequest): Promise<LoadOutput> {

@@ -1,4 +1,4 @@
-import { ConfigError, intEnv, requireEnv } from '../adapters/env-config'
+import { ConfigError, intEnv, requireEnv, tableFormatEnv } from '../adapters/env-config'
 import { DEFAULT_PLAN_SETTINGS, type PlanSettings } from '../core/lake/step-deps'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
@@ -6,6 +6,8 @@ export const config = {
   rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
   database: requireEnv('GLUE_DATABASE'),
+  /** The lake's table format for new tables (sluice:tableFormat), unless a contract names its own. */
+  tableFormat: tableFormatEnv(),
   plan: {
     batchSize: intEnv('BATCH_SIZE', DEFAULT_PLAN_SETTINGS.batchSize),
     maxBatchBytes: DEFAULT_PLAN_SETTINGS.maxBatchBytes,

@@ -10,7 +10,7 @@ import { writeBatch } from './write-batch'
 
 const raw = s3Zone(config.rawBucket)
 const curated = s3Zone(config.curatedBucket)
-const deps = { raw, curated, catalog: workflowCatalogOnAws(curated, { raw }), database: config.database }
+const deps = { raw, curated, catalog: workflowCatalogOnAws(curated, { raw, lakeDefault: config.tableFormat }), database: config.database, tableFormat: config.tableFormat }
 
 /** Plan Lambda: `{ input, runId, startTime }` from the state machine → the next batch, written to the curated zone; returns its keys. */
 export async function handler(event: PlanEvent): Promise<PlanOutput> {

@@ -1,10 +1,12 @@
-import { intEnv, requireEnv } from '../adapters/env-config'
+import { intEnv, requireEnv, tableFormatEnv } from '../adapters/env-config'
 import { DEFAULT_GZIP_LIMITS } from '../core/csv/decode-input'
 
 /** Read once at load: a missing variable fails the cold start, naming it. */
 export const config = {
   rawBucket: requireEnv('RAW_BUCKET'),
   curatedBucket: requireEnv('CURATED_BUCKET'),
+  /** The lake's table format for new tables (sluice:tableFormat), unless a contract names its own. */
+  tableFormat: tableFormatEnv(),
   /**
    * Worker threads per uncompressed file; 0 (default) picks min(vCPUs, size ÷ 50 MB). 1 keeps
    * the transform in one thread.

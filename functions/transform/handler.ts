@@ -9,7 +9,7 @@ import { config } from './config'
 import { transformBatch } from './transform-batch'
 import { transformStep } from './transform-step'
 
-const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket) }
+const deps = { raw: s3Zone(config.rawBucket), curated: s3Zone(config.curatedBucket), tableFormat: config.tableFormat }
 
 /** Transform Lambda: a batch of planned files → staged Parquet; returns keys and counts per file. */
 export async function handler(event: TransformBatchEvent): Promise<FileResult[]> {

@@ -101,6 +101,7 @@ describe('the sluice command', () => {
     const flagWins = await run(process.execPath, [BIN, 'status', '--lake', '../mylake', '--output', 'csv'], configured, { SLUICE_LAKE: 'nowhere' })
     const badConfig = await sluice(broken, 'status')
     const both = await sluice(home, 'tables', '--lake', 'mylake', '--json', '--output', 'csv')
+    const badFormat = await sluice(home, 'run', '--lake', 'mylake', '--table-format', 'delta')
 
     // Assess
     expect(fromEnv.code).toBe(0)
@@ -109,9 +110,11 @@ describe('the sluice command', () => {
     expect(fromConfig.stdout).toMatch(/^dataset,last load,files,rows,pending,failed,quarantined\ncustomers,\S+,1,48,0,0,0\norders,\S+,2,113,0,0,0\n/)
     expect(flagWins.stdout).toBe(fromConfig.stdout)
     expect(badConfig.code).toBe(2)
-    expect(badConfig.stderr).toMatch(/^sluice status: config: \S+sluice\.config\.json has an unknown key "lkae"; it may set lake and database\n/)
+    expect(badConfig.stderr).toMatch(/^sluice status: config: \S+sluice\.config\.json has an unknown key "lkae"; it may set lake, database and tableFormat\n/)
     expect(both.code).toBe(2)
     expect(both.stderr).toMatch(/^sluice tables: --json is --output json; it cannot go with --output csv\n/)
+    expect(badFormat.code).toBe(2)
+    expect(badFormat.stderr).toContain("argument 'delta' is invalid. Allowed choices are hive, iceberg.")
   }, 240_000)
 
   it('reads the SQL of a query from -f, or from stdin', async () => {

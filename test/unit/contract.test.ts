@@ -17,12 +17,12 @@ describe('parseContract', () => {
         { name: 'day', type: 'date', format: 'DD/MM/YYYY' },
       ],
     })
-    expect(contract.columns.map((c) => [c.name, c.type, c.nullable])).toEqual([
+    expect(contract.columns!.map((c) => [c.name, c.type, c.nullable])).toEqual([
       ['order_id', { kind: 'bigint' }, false],
       ['amount', { kind: 'decimal', precision: 12, scale: 2 }, true],
       ['day', { kind: 'date' }, true],
     ])
-    expect(contract.columns[2].format?.parseDays('03/05/2024')).toBe(19846)
+    expect(contract.columns![2].format?.parseDays('03/05/2024')).toBe(19846)
     expect(contract).toMatchObject({ delimiter: ';', encoding: 'windows-1252', nullTokens: ['-'], rejectThreshold: 0.01, extraColumns: 'drop' })
   })
 
@@ -33,7 +33,7 @@ describe('parseContract', () => {
     expect(contract.quote).toBeUndefined()
     expect(contract.escape).toBeUndefined()
     expect(contract.skipLines).toBeUndefined()
-    expect(contract.columns[0].nullable).toBe(true)
+    expect(contract.columns![0].nullable).toBe(true)
   })
 
   it('reads the dialect keys: header, quote null, a backslash escape and skipLines', () => {
@@ -98,7 +98,7 @@ describe('parseContract', () => {
 
   it('reads a column\'s aliases as normalized header names', () => {
     const contract = parseContract({ columns: [{ name: 'lat', type: 'double', aliases: ['Latitude', 'LAT_DEG'] }, { name: 'long', type: 'double' }] })
-    expect(contract.columns.map((c) => c.aliases)).toEqual([['latitude', 'lat_deg'], undefined])
+    expect(contract.columns!.map((c) => c.aliases)).toEqual([['latitude', 'lat_deg'], undefined])
   })
 
   it('rejects aliases that are not names or that another column already goes by', () => {
@@ -109,6 +109,35 @@ describe('parseContract', () => {
 
   it('rejects a contract that is not an object', () => {
     expect(() => parseContract([], 'x.json')).toThrow(/contract x\.json: must be a JSON object/)
+  })
+
+  it('reads a contract of settings only, with no columns, as one that declares none', () => {
+    const contract = parseContract({ tableFormat: 'iceberg', delimiter: ';', nullTokens: ['-'] }, 'orders.json')
+    expect(contract).not.toHaveProperty('columns')
+    expect(contract).toMatchObject({ tableFormat: 'iceberg', delimiter: ';', nullTokens: ['-'], extraColumns: 'keep' })
+    expect(parseContract({ tableFormat: 'hive' })).toEqual({ tableFormat: 'hive', extraColumns: 'keep', delimiter: undefined, encoding: undefined, nullTokens: undefined, rejectThreshold: undefined, partitionBy: undefined })
+    expect(parseContract({ columns: [] }).columns).toEqual([])
+    expect(parseContract({ columns: [{ name: 'a', type: 'int' }] })).not.toHaveProperty('tableFormat')
+  })
+
+  it('rejects a tableFormat other than hive or iceberg, naming the contract and the allowed values', () => {
+    for (const tableFormat of ['Iceberg', 'delta', true, ['iceberg']]) {
+      expect(() => parseContract({ tableFormat }, '_contracts/orders.json'), JSON.stringify(tableFormat)).toThrow(
+        new ContractInvalidError(`contract _contracts/orders.json: tableFormat: must be "hive" or "iceberg", not ${JSON.stringify(tableFormat)}`),
+      )
+    }
+  })
+
+  it('suggests tableFormat for a misspelt tableFormat key', () => {
+    expect(() => parseContract({ tableFromat: 'iceberg' }, 'orders.json')).toThrow('contract orders.json: tableFromat: unknown key (did you mean "tableFormat"?)')
+    expect(() => parseContract({ table_format: 'iceberg' }, 'orders.json')).toThrow('table_format: unknown key (did you mean "tableFormat"?)')
+  })
+
+  it('refuses extraColumns drop or fail and partitionBy without columns, which would drop, fail or partition by nothing', () => {
+    expect(() => parseContract({ extraColumns: 'drop' })).toThrow('extraColumns: "drop" needs "columns"')
+    expect(() => parseContract({ extraColumns: 'fail' })).toThrow('extraColumns: "fail" needs "columns"')
+    expect(parseContract({ extraColumns: 'keep' }).extraColumns).toBe('keep')
+    expect(() => parseContract({ partitionBy: 'region' })).toThrow('partitionBy: needs "columns" declaring the partition column and its type')
   })
 
   it('requires partitionBy to name a contract column', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, intEnv, requireEnv } from '../../functions/adapters/env-config'
+import { ConfigError, intEnv, requireEnv, tableFormatEnv } from '../../functions/adapters/env-config'
 
 describe('Lambda configuration', () => {
   it('reads a required setting from the environment', () => {
@@ -15,5 +15,12 @@ describe('Lambda configuration', () => {
     expect(intEnv('BATCH_SIZE', 500, {})).toBe(500)
     expect(intEnv('BATCH_SIZE', 500, { BATCH_SIZE: '20' })).toBe(20)
     expect(() => intEnv('BATCH_SIZE', 500, { BATCH_SIZE: 'many' })).toThrow(/BATCH_SIZE must be a whole number/)
+  })
+
+  it('reads the lake\'s table format, hive when unset, and refuses any other name', () => {
+    expect(tableFormatEnv({})).toBe('hive')
+    expect(tableFormatEnv({ SLUICE_TABLE_FORMAT: '' })).toBe('hive')
+    expect(tableFormatEnv({ SLUICE_TABLE_FORMAT: 'iceberg' })).toBe('iceberg')
+    expect(() => tableFormatEnv({ SLUICE_TABLE_FORMAT: 'Iceberg' })).toThrow(new ConfigError('config: SLUICE_TABLE_FORMAT must be hive or iceberg, got "Iceberg"'))
   })
 })

@@ -1,5 +1,6 @@
 import type { Catalog } from './catalog'
 import type { ObjectStore } from './object-store'
+import type { TableFormatName } from '../table-format/table-format'
 
 /** What every workflow step works on: the two zones and the catalog. */
 export interface LakeDeps {
@@ -18,6 +19,11 @@ export interface LakeDeps {
    * it holds): time travel and readers mid-query rely on it. 24 h when absent; at least 1 h.
    */
   snapshotRetentionMs?: number
+  /**
+   * The lake's table format: the one a dataset's new table is created in unless its contract
+   * names another (core/table-format/table-format-setting.ts). An existing table keeps its own.
+   */
+  tableFormat?: TableFormatName
 }
 
 /** Settings of the planner. */

@@ -90,17 +90,19 @@ export function withRowLabels(header: string[], opened: { sample: string[][]; di
  * Without a header row, fields map to contract columns by position.
  */
 export function planColumns(header: string[] | undefined, width: number, contract: Contract | undefined, sourceName: string, reserved: string[] = []): ColumnPlan {
-  const originals = header ?? (contract?.columns ?? []).map((c) => c.name)
+  const declaredColumns = contract?.columns
+  const originals = header ?? (declaredColumns ?? []).map((c) => c.name)
   while (originals.length < width) originals.push(`col_${originals.length + 1}`)
   const { names, collisions } = normalizeHeaderNames(originals, reserved)
   const fileColumns: PlannedColumn[] = names.map((name, field) => ({ original: originals[field], name, field }))
   const warnings: string[] = [...collisions]
-  if (!contract) return { columns: fileColumns, width, warnings }
+  // A contract without `columns` (settings only) plans the file's columns as no contract does.
+  if (!contract || !declaredColumns) return { columns: fileColumns, width, warnings }
 
   const byName = new Map(fileColumns.map((c) => [c.name, c]))
   // A contract column takes the file column of its name, else of its first alias present.
-  const source = new Map(contract.columns.map((c) => [c, [c.name, ...(c.aliases ?? [])].map((n) => byName.get(n)).find(Boolean)]))
-  const missing = contract.columns.filter((c) => !source.get(c))
+  const source = new Map(declaredColumns.map((c) => [c, [c.name, ...(c.aliases ?? [])].map((n) => byName.get(n)).find(Boolean)]))
+  const missing = declaredColumns.filter((c) => !source.get(c))
   const required = missing.filter((c) => !c.nullable)
   if (required.length > 0) {
     throw new ContractViolationError(
@@ -110,7 +112,7 @@ export function planColumns(header: string[] | undefined, width: number, contrac
   if (missing.length > 0) {
     warnings.push(`columns missing from the file load as null: ${missing.map((c) => `${c.name} ${athenaTypeName(c.type)}`).join(', ')}`)
   }
-  const declared = new Set(contract.columns.map((c) => c.name))
+  const declared = new Set(declaredColumns.map((c) => c.name))
   const matched = new Set(source.values())
   const extras = fileColumns.filter((c) => !matched.has(c) && !declared.has(c.name))
   if (extras.length > 0 && contract.extraColumns === 'fail') {
@@ -121,7 +123,7 @@ export function planColumns(header: string[] | undefined, width: number, contrac
     warnings.push(`columns not in the contract were ${verb}: ${extras.map((c) => c.name).join(', ')}`)
   }
   const columns: PlannedColumn[] = [
-    ...contract.columns.map((c) => {
+    ...declaredColumns.map((c) => {
       const found = source.get(c)
       return { ...(found ? { ...found, name: c.name } : { original: c.name, name: c.name, field: -1 }), declared: c }
     }),

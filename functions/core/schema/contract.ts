@@ -5,6 +5,8 @@ import { ContractInvalidError } from '../errors'
 import { compileTemporalFormats, type TemporalParser } from './temporal-format'
 import { parseNumberFormat, type NumberFormat } from './number-format'
 import type { AthenaType } from '../transform-types'
+import { isTableFormatName, TABLE_FORMAT_NAMES } from '../table-format/table-format-setting'
+import type { TableFormatName } from '../table-format/table-format'
 
 /** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
 export const DEFAULT_NULL_TOKENS = ['NULL', 'null', 'NA', 'N/A', '\\N']
@@ -27,7 +29,8 @@ export interface ContractColumn {
 
 /** A validated per-dataset contract. */
 export interface Contract {
-  columns: ContractColumn[]
+  /** Absent: the columns are inferred, exactly as without a contract; the other keys still apply. */
+  columns?: ContractColumn[]
   /** Absent: detected (a first row that looks like data is no header). */
   header?: boolean
   delimiter?: string
@@ -52,12 +55,17 @@ export interface Contract {
   site?: { recordText: boolean }
   /** How numbers are written (`decimalSeparator`, `thousandsSeparator`), for every column. */
   numbers?: NumberFormat
+  /**
+   * The format the dataset's table is created in, over the lake's (core/table-format/
+   * table-format-setting.ts); an existing table keeps its own.
+   */
+  tableFormat?: TableFormatName
 }
 
 const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
-const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'site', 'description', '$schema', 'decimalSeparator', 'thousandsSeparator'])
+const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'site', 'description', '$schema', 'decimalSeparator', 'thousandsSeparator', 'tableFormat'])
 const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'formats', 'precision', 'scale', 'description', 'aliases', 'decimalSeparator', 'thousandsSeparator'])
 const NUMBER_KINDS = ['int', 'bigint', 'decimal', 'double']
 
@@ -122,11 +130,16 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   }
   const extra = c.extraColumns ?? 'keep'
   if (!['keep', 'drop', 'fail'].includes(extra as string)) fail('extraColumns', 'must be "keep", "drop" or "fail"')
+  else if (c.columns === undefined && extra !== 'keep') fail('extraColumns', `"${extra as string}" needs "columns": without them every column of the file is inferred and kept`)
+  if (c.tableFormat !== undefined && !isTableFormatName(c.tableFormat)) {
+    fail('tableFormat', `must be ${TABLE_FORMAT_NAMES.map((f) => JSON.stringify(f)).join(' or ')}, not ${JSON.stringify(c.tableFormat)}`)
+  }
 
+  // No `columns` at all: the file's columns are inferred, as without a contract.
   const columns: ContractColumn[] = []
-  if (!Array.isArray(c.columns)) {
+  if (c.columns !== undefined && !Array.isArray(c.columns)) {
     fail('columns', 'must be an array of { name, type } objects')
-  } else {
+  } else if (Array.isArray(c.columns)) {
     const seen = new Set<string>()
     c.columns.forEach((col, i) => {
       const parsed = parseColumn(col, `columns[${i}]`, fail, numbers)
@@ -143,7 +156,9 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   }
   const partitionBy = c.partitionBy
   const partitionColumn = typeof partitionBy === 'string' ? columns.find((col) => col.name === normalizeColumnName(partitionBy)) : undefined
-  if (partitionBy !== undefined && !partitionColumn) {
+  if (partitionBy !== undefined && c.columns === undefined) {
+    fail('partitionBy', 'needs "columns" declaring the partition column and its type')
+  } else if (partitionBy !== undefined && !partitionColumn) {
     fail('partitionBy', 'must name one of the contract columns')
   } else if (partitionColumn && !PARTITION_TYPES.includes(partitionColumn.type.kind)) {
     fail('partitionBy', `the partition column must be ${PARTITION_TYPES.join(', ')}, not ${athenaTypeName(partitionColumn.type)}`)
@@ -152,7 +167,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     throw new ContractInvalidError(`contract ${contractName}: ${problems.join('; ')}`)
   }
   return {
-    columns,
+    ...(c.columns === undefined ? {} : { columns }),
     ...(header === undefined ? {} : { header: header as boolean }),
     delimiter: c.delimiter as string | undefined,
     ...(c.quote === undefined ? {} : { quote: c.quote as '"' | null }),
@@ -166,6 +181,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     ...(c.lineage === undefined ? {} : { lineage: c.lineage as boolean }),
     ...(site === undefined ? {} : { site: { recordText: site.recordText === true } }),
     ...(numbers ? { numbers } : {}),
+    ...(c.tableFormat === undefined ? {} : { tableFormat: c.tableFormat as TableFormatName }),
   }
 }
 
