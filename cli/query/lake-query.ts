@@ -2,6 +2,7 @@ import { DuckDBInstance, JsonDuckDBValueConverter, StatementType, type DuckDBCon
 import type { Catalog, CatalogColumn, TableInput } from '../../functions/core/lake/catalog'
 import { SluiceError } from '../../functions/core/errors'
 import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
+import { SnapshotNotFoundError } from '../../functions/core/table-format/iceberg/time-travel'
 import type { TableState } from '../../functions/core/table-format/table-format'
 import { icebergTableFormat } from '../../functions/adapters/iceberg-table-format'
 import { NotFoundError } from '../lake-checks'
@@ -47,12 +48,18 @@ export async function openLakeQuery(catalog: Catalog, database: string, files: P
   await connection.run(`CREATE SCHEMA IF NOT EXISTS ${ident(database)}`)
   const tables = await catalog.listTables(database)
   const defined: string[] = []
+  // As of a time before a table's first snapshot, the table is not defined; a query of it says why.
+  const undefinedAsOf = new Map<string, Error>()
   try {
     for (const table of tables) {
       let select: string
       if (metadataLocationOf(table)) {
         const format = icebergTableFormat({ store: files.storeOf(table.StorageDescriptor.Location), catalog, database })
-        const state = await format.readTable(table.Name, options)
+        const state = await format.readTable(table.Name, options).catch((e: Error) => {
+          if (!(e instanceof SnapshotNotFoundError)) throw e
+          undefinedAsOf.set(table.Name, e)
+          return undefined
+        })
         if (!state) continue
         select = await icebergSelect(connection, state, await files.dataFiles(state.files.map((f) => f.location)))
       } else {
@@ -70,7 +77,7 @@ export async function openLakeQuery(catalog: Catalog, database: string, files: P
     throw e
   }
   const hive = options.asOf === undefined ? [] : tables.filter((t) => !metadataLocationOf(t)).map((t) => t.Name)
-  const fail = (e: Error) => queryError(e, database, defined, hive)
+  const fail = (e: Error) => queryError(e, database, defined, hive, undefinedAsOf)
   async function stream(sql: string): Promise<RowStream> {
     const result = await connection.stream(sql).catch((e: Error) => {
       throw fail(e)
@@ -100,11 +107,14 @@ export async function openLakeQuery(catalog: Catalog, database: string, files: P
 
 /**
  * DuckDB's error as one line of the query's domain; a missing table lists the lake's tables,
- * and a Hive table left out of an as-of query says why (`hive`: those tables).
+ * and a table left out of an as-of query says why: a Hive table (`hive`), or an Iceberg table
+ * with no snapshot as of then (its SnapshotNotFoundError).
  */
-function queryError(e: Error, database: string, tables: string[], hive: string[] = []): SluiceError {
+function queryError(e: Error, database: string, tables: string[], hive: string[] = [], undefinedAsOf = new Map<string, Error>()): Error {
   // DuckDB would suggest one of its own system tables; the lake's tables are what was meant.
   const missing = /Table with name "?([^"\s!]+)"? does not exist/.exec(e.message)?.[1]
+  const asOf = missing && undefinedAsOf.get(missing)
+  if (asOf) return asOf
   if (missing && hive.includes(missing)) {
     return new UsageError(`query: ${missing} is a Hive table; --as-of reads Iceberg tables only`, { cause: e })
   }

@@ -62,7 +62,7 @@ describe('sluice history', () => {
 
     expect(table.code).toBe(0)
     expect(table.stdout.split('\n')[0]).toMatch(/^committed_at\s+snapshot_id\s+operation\s+run_id\s+files_added\s+files_removed\s+rows_added\s+rows_removed\s+rows_total\s+current/)
-    expect(table.stdout).toContain(`2024-07-02T06:00:00.000Z  ${snapshots[1]}`)
+    expect(table.stdout).toMatch(new RegExp(`\\n2024-07-02T06:00:00\\.000Z\\s+${snapshots[1]}\\s+overwrite\\s+run-2\\s+1\\s+1\\s+1\\s+2\\s+1\\s+false\\s*\\n`))
     expect(csv.stdout.split('\n').slice(0, 2)).toEqual(['committed_at,snapshot_id,operation,run_id,files_added,files_removed,rows_added,rows_removed,rows_total,current', `2024-07-03T06:00:00.000Z,${snapshots[2]},append,run-3,1,0,2,0,3,true`])
   }, 60_000)
 

@@ -148,6 +148,16 @@ describe('queries --as-of', () => {
     await expect(query(l, 'SELECT * FROM orders', new Date('2024-06-30T00:00:00Z'))).rejects.toThrow(/^iceberg: orders has no snapshot as of 2024-06-30T00:00:00.000Z; its earliest retained snapshot is \d+ at 2024-07-01T06:00:00.000Z$/)
     await expect(query(l, 'SELECT * FROM orders', 12345)).rejects.toThrow(/^iceberg: orders has no snapshot 12345; its earliest retained snapshot is \d+ at 2024-07-01T06:00:00.000Z$/)
   })
+
+  it('leave out a table with no snapshot as of then, so a query of the others reads, and a query of it says why', async () => {
+    const l = lake('as-of-later-table')
+    const RETURNS = { ...ORDERS, name: 'returns', prefix: 'returns/' }
+    await commitTableChange(l.target, ORDERS, { sources: [{ source: 'aaaa', files: [await writeDataFile(l.deps.curated, ORDERS, { source: 'aaaa', publish: 'p1', date: '2024-07-01', select: values([[1, 'apple']]) })] }] }, new Date('2024-07-01T06:00:00Z'))
+    await commitTableChange(l.target, RETURNS, { sources: [{ source: 'bbbb', files: [await writeDataFile(l.deps.curated, RETURNS, { source: 'bbbb', publish: 'p1', date: '2024-07-03', select: values([[9, 'fig']]) })] }] }, new Date('2024-07-03T06:00:00Z'))
+
+    expect(await query(l, 'SELECT id, item FROM orders', new Date('2024-07-02T00:00:00Z'))).toEqual([{ id: 1, item: 'apple' }])
+    await expect(query(l, 'SELECT * FROM returns', new Date('2024-07-02T00:00:00Z'))).rejects.toThrow(/^iceberg: returns has no snapshot as of 2024-07-02T00:00:00.000Z; its earliest retained snapshot is \d+ at 2024-07-03T06:00:00.000Z$/)
+  })
 })
 
 describe('local queries of an Iceberg table on S3', () => {
