@@ -5,6 +5,7 @@ import { compactCommand } from './compact-command'
 import { convertCommand } from './convert-command'
 import { expireCommand } from './expire-command'
 import { doctorCommand } from './doctor-command'
+import { historyCommand } from './history-command'
 import { CONFIG_FILE } from './lake-config'
 import { queryCommand, tablesCommand } from './query-command'
 import { dropCommand, reprocessCommand, runsCommand, statusCommand } from './lake-ops-command'
@@ -21,6 +22,7 @@ const summaries: Record<string, string> = {
   run: 'load the new and changed CSV files of the raw zone',
   query: 'SQL over the lake with DuckDB',
   tables: 'the tables with their rows, partitions and columns',
+  history: 'the snapshots of a dataset\'s Iceberg table',
   runs: 'the run history, newest first',
   status: 'per dataset: loaded, pending, failed, quarantined',
   receipt: 'what became of one raw file',
@@ -55,7 +57,7 @@ export function sluiceProgram(onAction: (command: Command) => void = () => {}): 
     .helpCommand(false)
     .configureHelp({ subcommandTerm: (c) => c.name() })
   for (const command of [
-    runCommand(), queryCommand(), tablesCommand(), runsCommand(), statusCommand(), receiptCommand(), retryCommand(),
+    runCommand(), queryCommand(), tablesCommand(), historyCommand(), runsCommand(), statusCommand(), receiptCommand(), retryCommand(),
     reprocessCommand(), dropCommand(), compactCommand(), convertCommand(), expireCommand(), doctorCommand(), siteCommand(), transformCommand(), awsCommand(),
   ]) program.addCommand(command.summary(summaries[command.name()] ?? ''))
   program.addHelpText('after', `

@@ -10,6 +10,15 @@ import { readSql } from './query/sql-source'
 interface QueryFlags extends LakeFlags, OutputFlags {
   file?: string
   maxRows: number
+  asOf?: Date | number
+}
+
+/** An --as-of value: a snapshot id (digits only), else an ISO time. */
+export const asOfArgument = (value: string): Date | number => {
+  if (/^\d+$/.test(value)) return Number(value)
+  const at = /^\d{4}-\d{2}-\d{2}/.test(value) ? new Date(value) : new Date(NaN)
+  if (Number.isNaN(at.getTime())) throw new InvalidArgumentError('must be an ISO time, such as 2024-07-01T12:00:00Z, or a snapshot id from `sluice history`')
+  return at
 }
 
 /** The default of --max-rows: a screenful or two of a table. */
@@ -34,26 +43,30 @@ export function queryCommand(): Command {
   return withOutputOption(withQueryInputOptions(withLakeOptions(
     new Command('query')
       .description('Run SQL over the curated tables with DuckDB, standing in for Athena. Every table, and its <table>__rejects table, is a view named <table> and <database>.<table>, with ingest_date from its partitions.')
-      .argument('[sql]', 'the query, e.g. "SELECT status, count(*) FROM orders GROUP BY 1"; - or none with a pipe: read it from stdin'),
+      .argument('[sql]', 'the query, e.g. "SELECT status, count(*) FROM orders GROUP BY 1"; - or none with a pipe: read it from stdin')
+      .option('--as-of <time|snapshot>', 'read every Iceberg table as it was at this ISO time, or as of this snapshot id (see `sluice history`); Hive tables are then not defined', asOfArgument),
   )), ['table', 'csv', 'json', 'jsonl'], 'the rows')
     .addHelpText('after', `
 csv, json and jsonl stream every row in constant memory, whatever the size of the result.
 A --lake that holds neither raw/ nor curated/ is an error, and so is a table the catalog
-does not have (the message lists the tables that exist).
+does not have (the message lists the tables that exist). An Iceberg table reads its current
+snapshot, or with --as-of the snapshot current at that time; a time before its earliest
+retained snapshot is an error that names it.
 
 Examples:
   npx sluice query "SELECT status, count(*) AS orders FROM orders GROUP BY 1"
   npx sluice query "SELECT source, line, error_code FROM orders__rejects" --lake ./lake
   npx sluice query "SELECT * FROM sluice.customers LIMIT 5" --output json
   npx sluice query "SELECT * FROM orders" --output csv > orders.csv
-  echo "SELECT count(*) FROM orders" | npx sluice query`)
+  echo "SELECT count(*) FROM orders" | npx sluice query
+  npx sluice query "SELECT count(*) FROM orders" --as-of 2024-07-01T12:00:00Z`)
     .action(async (argument: string | undefined, flags: QueryFlags) => {
       const format = outputFormat(flags)
       const sql = await readSql(argument, flags.file)
       const { deps, files, root } = await lakeFromFlags(flags)
       await assertLakeFolder(root)
       const { openLakeQuery } = await import('./query/lake-query')
-      const lake = await openLakeQuery(deps.catalog, deps.database, files)
+      const lake = await openLakeQuery(deps.catalog, deps.database, files, flags.asOf === undefined ? {} : { asOf: flags.asOf })
       try {
         await writeRows(process.stdout, await lake.stream(sql), format, { maxRows: flags.maxRows, width: terminalWidth() })
       } finally {

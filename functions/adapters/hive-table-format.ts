@@ -1,5 +1,6 @@
 import type { Catalog } from '../core/lake/catalog'
 import type { ObjectStore } from '../core/lake/object-store'
+import { SluiceError } from '../core/errors'
 import type { TableFormat } from '../core/table-format/table-format'
 import { keyOfLocation } from './zone-locations'
 
@@ -10,7 +11,8 @@ import { keyOfLocation } from './zone-locations'
 export function hiveTableFormat(deps: { store: ObjectStore; catalog: Catalog; database: string }): TableFormat {
   return {
     name: 'hive',
-    async readTable(name) {
+    async readTable(name, options = {}) {
+      if (options.asOf !== undefined) throw new SluiceError(`hive: ${name} is a Hive table, which keeps no earlier states; as-of reads Iceberg tables only`)
       const table = await deps.catalog.getTable(deps.database, name)
       if (!table) return undefined
       const keys = table.PartitionKeys.map((k) => k.Name)

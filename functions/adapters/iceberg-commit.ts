@@ -13,8 +13,12 @@ import { icebergTableInput, metadataLocationOf, TableFormatMismatchError } from 
 import { encodeManifest, encodeManifestList } from './iceberg-avro'
 import { readTableMetadata, snapshotDataFiles, snapshotManifests, writeBytes } from './iceberg-files'
 import { keyOfLocation } from './zone-locations'
+import { realCatalog } from './table-format-catalog'
 
-/** Where an Iceberg table lives: a zone of the lake and the catalog holding its pointer. */
+/**
+ * Where an Iceberg table lives: a zone of the lake and the catalog holding its pointer (the real
+ * catalog behind a workflow catalog, never a working definition).
+ */
 export interface IcebergTarget {
   store: ObjectStore
   catalog: Catalog
@@ -63,7 +67,7 @@ const MAX_ATTEMPTS = 50
 
 /** The catalog's pointer for a table, with the version a swap is conditional on. */
 export async function readPointer(target: IcebergTarget, name: string): Promise<{ read?: VersionedTable; location?: string }> {
-  const read = await target.catalog.readTable(target.database, name)
+  const read = await realCatalog(target.catalog).readTable(target.database, name)
   return { ...(read ? { read } : {}), ...(read ? { location: metadataLocationOf(read.table) } : {}) }
 }
 
@@ -77,8 +81,9 @@ export async function swapMetadataLocation(target: IcebergTarget, spec: Pick<Ice
   const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!
   const previous = metadataLocationOf(read?.table)
   const table = icebergTableInput(spec.name, target.store.location(spec.prefix), schema, next, previous)
-  if (read) await target.catalog.updateTable(target.database, table, read.version)
-  else await target.catalog.createTable(target.database, table)
+  const catalog = realCatalog(target.catalog)
+  if (read) await catalog.updateTable(target.database, table, read.version)
+  else await catalog.createTable(target.database, table)
 }
 
 /**

@@ -1,4 +1,5 @@
 import { partMeasure, readJson, rejectSamples, showsRecordText, siteSamples, updateJson } from '../adapters/site-summaries'
+import { tableHistories } from '../adapters/iceberg-history'
 import { mergePartColumnStats } from '../core/parquet/part-stats'
 import { datasetOfKey, fileId, rejectsTable } from '../core/lake/lake-layout'
 import { parseLedgerKey, type LedgerRecord } from '../core/lake/ledger'
@@ -105,11 +106,13 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
 
   const { history, pages } = replayHistory(runs)
   await updateJson<RunHistory>(deps.curated, RUN_HISTORY_KEY, () => history)
+  const tables = await deps.catalog.listTables(deps.database)
   const model = buildSiteModel({
     generatedAt: now(deps),
     database: deps.database,
-    tables: await deps.catalog.listTables(deps.database),
+    tables,
     summaries,
+    snapshots: await tableHistories(deps.curated, tables, tables.map((t) => t.Name)),
     files: [...entries.values()],
     history: { ...history, archived: pages },
     queries: deps.queries,

@@ -1,4 +1,5 @@
 import { readJson } from '../adapters/site-summaries'
+import { tableHistories } from '../adapters/iceberg-history'
 import { fileId, runReportKey } from '../core/lake/lake-layout'
 import type { RunReport } from '../core/lake/run-report'
 import type { LakeDeps } from '../core/lake/step-deps'
@@ -67,15 +68,18 @@ export async function siteStep(deps: SiteDeps, runId: string): Promise<SiteResul
     for (const k of keys) if (shard?.files[k]?.mergedBy?.runId === runId && shard.files[k].mergedBy.batchAt === report!.updatedAt) files.push(shard.files[k])
   }
   const history = (await readJson<RunHistory>(deps.curated, RUN_HISTORY_KEY)) ?? emptyHistory()
+  const tables = await deps.catalog.listTables(deps.database)
+  const changed = [...new Set(files.map((f) => f.dataset))].sort()
   const model = buildSiteModel({
     generatedAt: now(deps),
     database: deps.database,
-    tables: await deps.catalog.listTables(deps.database),
+    tables,
     summaries: await readSummaries(deps),
     files,
     // A page of older runs is written by the update of the run that cut it, and never again.
     history: { ...history, archived: history.archived.filter((p) => p.cutBy === runId) },
-    changed: [...new Set(files.map((f) => f.dataset))].sort(),
+    changed,
+    snapshots: await tableHistories(deps.curated, tables, changed),
     queries: deps.queries,
     recordText: deps.siteRecordText === true,
     ...(deps.staleAfterHours !== undefined ? { staleAfterHours: deps.staleAfterHours } : {}),

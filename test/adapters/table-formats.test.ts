@@ -95,6 +95,7 @@ describe('the table format interface', () => {
 
     expect(await rowsOf(state!)).toEqual([{ id: 1, item: 'apple', ingest_date: '2024-07-01' }])
     expect(await hiveTableFormat({ store, catalog, database: 'sluice' }).readTable('missing')).toBeUndefined()
+    await expect(hiveTableFormat({ store, catalog, database: 'sluice' }).readTable('orders', { asOf: new Date() })).rejects.toThrow('hive: orders is a Hive table, which keeps no earlier states; as-of reads Iceberg tables only')
     expect(await icebergTableFormat({ store, catalog, database: 'sluice' }).readTable('missing')).toBeUndefined()
     await expect(commitTableChange({ store, catalog, database: 'sluice' }, { name: 'orders', prefix: 'orders/', columns: COLUMNS }, { sources: [] }, NOW)).rejects.toThrow(TableFormatMismatchError)
   })

@@ -7,6 +7,8 @@ import type { Command } from 'commander'
 import pLimit from 'p-limit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { everyCommand, pathOf, sluiceProgram } from '../../cli/program'
+import { localLake } from '../../cli/local/local-lake'
+import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 
 const REPO = resolve(import.meta.dirname, '../..')
 const BIN = join(REPO, 'bin', 'sluice.js')
@@ -74,6 +76,8 @@ function sh(line: string, cwd: string): Promise<{ code: number; stdout: string; 
  * expect.
  */
 let home: string
+/** Whether the loaded lake's orders table is an Iceberg table, which has a history and reads --as-of. */
+let icebergOrders: boolean
 const template = (name: 'loaded' | 'quarantined') => join(home, name)
 
 beforeAll(async () => {
@@ -86,6 +90,7 @@ beforeAll(async () => {
   writeFileSync(join(loaded, 'data.csv.gz'), gzipSync(csv))
   writeFileSync(join(loaded, 'data.contract.json'), JSON.stringify({ columns: [{ name: 'customer_id', type: 'bigint', nullable: false }] }))
   expect((await sh('npx sluice run', loaded)).code).toBe(0)
+  icebergOrders = metadataLocationOf(await localLake(join(loaded, 'lake')).catalog.getTable('sluice', 'orders')) !== undefined
 
   const quarantined = template('quarantined')
   cpSync(loaded, quarantined, { recursive: true })
@@ -118,10 +123,17 @@ describe('the examples of every --help', () => {
     })))
 
     // Assess: `drop` without --yes asks first, and without a terminal refuses, as its help says.
+    // A Hive table has no history and no earlier state; an Iceberg one loaded now has no 2024 snapshot.
     expect(local.length).toBeGreaterThan(25)
     for (const r of results) {
       if (r.line === 'npx sluice drop orders') {
         expect(r, r.line).toMatchObject({ code: 2, stderr: expect.stringMatching(/^sluice drop: would remove .*; pass --yes to confirm without a terminal\n/) })
+      } else if (!icebergOrders && /^npx sluice history orders\b/.test(r.line)) {
+        expect(r, r.line).toMatchObject({ code: 1, stderr: 'sluice history: orders is a Hive table, which keeps no snapshots; history needs an Iceberg table\n' })
+      } else if (!icebergOrders && / --as-of /.test(r.line)) {
+        expect(r, r.line).toMatchObject({ code: 2, stderr: expect.stringMatching(/^sluice query: orders is a Hive table; --as-of reads Iceberg tables only\n/) })
+      } else if (icebergOrders && / --as-of 2024-/.test(r.line)) {
+        expect(r, r.line).toMatchObject({ code: 1, stderr: expect.stringMatching(/^sluice query: iceberg: orders has no snapshot as of 2024-.*; its earliest retained snapshot is \d+ at /) })
       } else {
         expect({ line: r.line, code: r.code }, r.stderr).toEqual({ line: r.line, code: 0 })
       }

@@ -186,12 +186,13 @@ describe('Iceberg time travel and history', () => {
     expect(snapshotAsOf(metadata, 52, 'orders')['snapshot-id']).toBe(52)
   })
 
-  it('fails with SnapshotNotFoundError before the first snapshot, for an unknown id, and for an expired one', () => {
+  it('fails with SnapshotNotFoundError naming the earliest retained snapshot before the first snapshot, for an unknown id, and for an expired one', () => {
     const metadata = history()
-    expect(() => snapshotAsOf(metadata, at(5), 'orders')).toThrow(/history starts at 2024-07-01T06:00:00.000Z/)
+    expect(() => snapshotAsOf(metadata, at(5), 'orders')).toThrow('iceberg: orders has no snapshot as of 2024-07-01T05:00:00.000Z; its earliest retained snapshot is 51 at 2024-07-01T06:00:00.000Z')
     expect(() => snapshotAsOf(metadata, 99, 'orders')).toThrow(SnapshotNotFoundError)
+    expect(() => snapshotAsOf(metadata, 99, 'orders')).toThrow('iceberg: orders has no snapshot 99; its earliest retained snapshot is 51 at 2024-07-01T06:00:00.000Z')
     const expired = { ...metadata, snapshots: metadata.snapshots.filter((s) => s['snapshot-id'] !== 51) }
-    expect(() => snapshotAsOf(expired, at(7), 'orders')).toThrow(SnapshotNotFoundError)
+    expect(() => snapshotAsOf(expired, at(7), 'orders')).toThrow('iceberg: orders has no snapshot as of 2024-07-01T07:00:00.000Z; its earliest retained snapshot is 52 at 2024-07-01T08:00:00.000Z')
   })
 
   it('lists each snapshot with its run, files and rows, oldest first', () => {

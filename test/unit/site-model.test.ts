@@ -208,4 +208,27 @@ describe('the status site model', () => {
     ])
     expect(page).toContain('<dd id="dataset-size"><span title="2,000 bytes">2.0 kB</span></dd>')
   })
+
+  it('shows an Iceberg table\'s latest 20 snapshots on its dataset page, newest first, and no history for a Hive table', () => {
+    // Prepare: 25 snapshots, newest first, as the site step reads them.
+    const snapshots = Array.from({ length: 25 }, (_, i) => 25 - i).map((n) => ({
+      snapshotId: 1000 + n, committedAt: `2024-07-${String(n).padStart(2, '0')}T06:00:00.000Z`, operation: n === 3 ? 'overwrite' : 'append', runId: `run-${n}`,
+      addedFiles: 1, deletedFiles: n === 3 ? 1 : 0, addedRows: n * 10, deletedRows: n === 3 ? 7 : 0, totalRows: n * 100, current: n === 25,
+    }))
+
+    // Act
+    const iceberg = buildSiteModel(sources([loadedA], [], { snapshots: { orders: snapshots } }))
+    const hive = buildSiteModel(sources([loadedA]))
+    const page = (model: typeof hive) => renderSite(model).find((p) => p.path === 'datasets/orders.html')!.content
+
+    // Assess
+    expect(iceberg.datasets[0]!.snapshots!.map((s) => s.snapshotId)).toEqual(Array.from({ length: 20 }, (_, i) => 1025 - i))
+    expect(hive.datasets[0]!.snapshots).toBeUndefined()
+    const history = /<section id="history"><h2>History<\/h2>.*?<\/section>/s.exec(page(iceberg))?.[0] ?? ''
+    expect(history).toContain('npx sluice history orders')
+    expect(history.match(/<tr>/g)).toHaveLength(21)
+    expect(history).toContain('<td><code>1025</code> (current)</td><td>append</td><td>run-25</td><td class="num">250</td><td class="num">0</td><td class="num">2,500</td>')
+    expect(history).not.toContain('run-5<')
+    expect(page(hive)).not.toContain('id="history"')
+  })
 })

@@ -165,6 +165,13 @@ function datasetPage(d: DatasetView, model: SiteModel): string {
     { label: 'Schema changes and warnings', id: 'warnings-table' },
   )
   const name = `"${d.name.replace(/"/g, '""')}"`
+  const history = d.snapshots
+    ? `<section id="history"><h2>History</h2><p class="note">The table is an Iceberg table: each load commits one snapshot, and a query reads one whole snapshot. Its latest ${num(d.snapshots.length)} retained snapshots, newest first; <code>npx sluice history ${escape(d.name)}</code> lists every one, and <code>npx sluice query --as-of &lt;time|snapshot&gt;</code> reads an earlier one.</p>${table(
+      ['committed', 'snapshot', 'operation', 'run', 'rows added', 'rows removed', 'rows'],
+      d.snapshots.map((s) => [when(s.committedAt), `<code>${s.snapshotId}</code>${s.current ? ' (current)' : ''}`, escape(s.operation), escape(s.runId ?? '—'), num(s.addedRows), num(s.deletedRows), num(s.totalRows)]),
+      { label: 'Snapshots', numeric: [4, 5, 6], id: 'history-table' },
+    )}</section>\n`
+    : ''
   const queries = `<h3>Athena</h3>${snippet('dataset-athena-query', `SELECT * FROM "${model.database.replace(/"/g, '""')}".${name} LIMIT 100`)}
 <h3>Local lake (<code>npx sluice query</code>)</h3>${snippet('dataset-local-query', `npx sluice query 'SELECT * FROM ${name} LIMIT 100'`)}`
   return `<p>${d.description ? escape(d.description) : ''}</p>
@@ -184,7 +191,7 @@ Columns are only ever added and types never change; a variant column
 <code>&lt;column&gt;__string</code> holds, as text, the values that fit neither the column's type nor a widening of it. On AWS, Glue keeps earlier table versions
 (<code>aws glue get-table-versions</code>); the local catalog keeps only the current one, so the history below is what the run reports recorded.</p></section>
 <section id="warnings"><h2>Schema changes and warnings</h2>${warnings}</section>
-<section><h2>Files</h2>${d.recent.length < d.files ? `<p class="note">The ${num(d.recent.length)} files changed last; each file has its page under <code>files/</code>.</p>` : ''}${filterBox('files-table', 'Filter files')}${fileRows}</section>
+${history}<section><h2>Files</h2>${d.recent.length < d.files ? `<p class="note">The ${num(d.recent.length)} files changed last; each file has its page under <code>files/</code>.</p>` : ''}${filterBox('files-table', 'Filter files')}${fileRows}</section>
 <section><h2>Failed and quarantined</h2>${filterBox('unloaded-table', 'Filter files')}${unloaded}</section>
 <section><h2>Query it</h2>${queries}</section>`
 }

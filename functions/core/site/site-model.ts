@@ -1,4 +1,5 @@
 import type { TableInput } from '../lake/catalog'
+import type { HistoryEntry } from '../table-format/iceberg/time-travel'
 import { rejectsTable } from '../lake/lake-layout'
 import type { ColumnStats } from '../parquet/part-stats'
 import { LINEAGE_SOURCE } from '../lake/lineage'
@@ -31,7 +32,12 @@ export interface SiteSources {
   recordText?: boolean
   /** A dataset whose last load is older than this is flagged stale; DEFAULT_STALE_AFTER_HOURS when absent. */
   staleAfterHours?: number
+  /** The retained snapshots of each Iceberg table, newest first, by dataset; a Hive table has none. */
+  snapshots?: Record<string, HistoryEntry[]>
 }
+
+/** How many of an Iceberg table's snapshots its dataset page shows; `sluice history` lists them all. */
+export const SNAPSHOTS_ON_PAGE = 20
 
 /** Hours after its last load that a dataset is flagged stale, unless configured otherwise. */
 export const DEFAULT_STALE_AFTER_HOURS = 36
@@ -75,6 +81,8 @@ export interface DatasetView {
   warnings: DatasetWarning[]
   /** The files changed last, by key. */
   recent: FileRow[]
+  /** An Iceberg table's latest snapshots, newest first; absent for a Hive table. */
+  snapshots?: HistoryEntry[]
 }
 
 export type FileVersionView = FileVersion
@@ -141,7 +149,11 @@ export function buildSiteModel(sources: SiteSources): SiteModel {
   const names = [...new Set([...sources.tables.map((t) => t.Name).filter((n) => !n.includes('__')), ...summaries.keys()])].sort()
   const staleAfterHours = sources.staleAfterHours ?? DEFAULT_STALE_AFTER_HOURS
   const staleBefore = new Date(Date.parse(sources.generatedAt) - staleAfterHours * 3_600_000).toISOString()
-  const datasets = names.map((name) => datasetView(name, tables.get(name), summaries.get(name) ?? emptySummary(name), staleBefore, sources.recordText === true))
+  const datasets = names.map((name) => {
+    const view = datasetView(name, tables.get(name), summaries.get(name) ?? emptySummary(name), staleBefore, sources.recordText === true)
+    const snapshots = sources.snapshots?.[name]
+    return snapshots ? { ...view, snapshots: snapshots.slice(0, SNAPSHOTS_ON_PAGE) } : view
+  })
   const files = [...sources.files].sort((a, b) => a.key.localeCompare(b.key)).map((e) => fileView(e, sources))
   const runs = sources.history.runs
   return {

@@ -19,6 +19,17 @@ export interface TableState {
   /** The partition columns among `columns`, whose values come from each file's `partition`. */
   partitionColumns: string[]
   files: TableDataFile[]
+  /**
+   * For a table whose columns have ids (Iceberg): every name a data column's values may have in
+   * a data file, by its name in `columns` (that name first), from the table's name mapping.
+   * Absent: files hold each column under its name in `columns`.
+   */
+  fileColumnNames?: Record<string, string[]>
+}
+
+/** Which state of a table to read: an earlier snapshot, by the time it was current or by its id. */
+export interface ReadOptions {
+  asOf?: Date | number
 }
 
 /**
@@ -28,6 +39,9 @@ export interface TableState {
  */
 export interface TableFormat {
   readonly name: TableFormatName
-  /** The table as a query sees it now; undefined when the catalog has no such table. */
-  readTable(table: string): Promise<TableState | undefined>
+  /**
+   * The table as a query sees it now, or as of an earlier snapshot (Iceberg only); undefined
+   * when the catalog has no such table.
+   */
+  readTable(table: string, options?: ReadOptions): Promise<TableState | undefined>
 }

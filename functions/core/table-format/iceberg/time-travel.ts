@@ -12,17 +12,19 @@ export function snapshotAsOf(metadata: TableMetadata, at: Date | number, table: 
   const byId = (id: number) => metadata.snapshots.find((s) => s['snapshot-id'] === id)
   if (typeof at === 'number') {
     const snapshot = byId(at)
-    if (!snapshot) throw new SnapshotNotFoundError(`iceberg: ${table} has no snapshot ${at} (retained: ${metadata.snapshots.map((s) => s['snapshot-id']).join(', ') || 'none'})`)
+    if (!snapshot) throw new SnapshotNotFoundError(`iceberg: ${table} has no snapshot ${at}; ${earliest(metadata)}`)
     return snapshot
   }
   const entry = metadata['snapshot-log'].filter((e) => e['timestamp-ms'] <= at.getTime()).at(-1)
   const snapshot = entry && byId(entry['snapshot-id'])
-  if (!snapshot) {
-    const first = metadata['snapshot-log'][0]
-    const since = first ? `its history starts at ${new Date(first['timestamp-ms']).toISOString()}` : 'it has no snapshot yet'
-    throw new SnapshotNotFoundError(`iceberg: ${table} has no snapshot as of ${at.toISOString()}: ${since}, or that snapshot has expired`)
-  }
+  if (!snapshot) throw new SnapshotNotFoundError(`iceberg: ${table} has no snapshot as of ${at.toISOString()}; ${earliest(metadata)}`)
   return snapshot
+}
+
+/** Where the retained history of a table starts, for an as-of that finds no snapshot. */
+function earliest(metadata: TableMetadata): string {
+  const first = [...metadata.snapshots].sort((a, b) => a['timestamp-ms'] - b['timestamp-ms'])[0]
+  return first ? `its earliest retained snapshot is ${first['snapshot-id']} at ${new Date(first['timestamp-ms']).toISOString()}` : 'it has no snapshot yet'
 }
 
 /** One commit of a table, as `sluice history` lists it. */
