@@ -8,9 +8,9 @@ import type { FileReport } from '../core/lake/run-report'
 import { reconcileColumns, type Widening } from '../core/schema/schema-reconcile'
 import { parseAthenaType } from '../core/schema/athena-types'
 import { holds, readableAs } from '../core/schema/type-widening'
-import { asksRename, pendingRenames, renameColumns } from '../core/schema/column-renames'
+import { asksRename, pendingRenames, renameColumns, reusedFormerNames } from '../core/schema/column-renames'
 import { isMetadataPromotion } from '../core/table-format/iceberg/iceberg-schema'
-import { isIcebergDefinition, renameParameters } from '../core/table-format/iceberg/working-definition'
+import { isIcebergDefinition, renameParameters, renamesOf } from '../core/table-format/iceberg/working-definition'
 import type { AthenaType } from '../core/transform-types'
 import type { ObjectStore } from '../core/lake/object-store'
 import { conformStaged } from './conform-staged'
@@ -87,12 +87,18 @@ export async function commitSchema(deps: SchemaDeps, dataset: string, files: Sta
       continue
     }
     const unrenamable = iceberg ? [] : files.filter((s) => s.stats.outcome !== 'empty' && !misfits.includes(s) && asksRename(s.stats, renames))
-    const fitting = files.filter((s) => !misfits.includes(s) && !unrenamable.includes(s))
+    const history = current && iceberg ? renamesOf(current.table) : {}
+    const reusing = files.filter((s) => s.stats.outcome !== 'empty' && !misfits.includes(s) && reusedFormerNames(existing ?? [], history, s.stats.columns).length > 0)
+    const fitting = files.filter((s) => !misfits.includes(s) && !unrenamable.includes(s) && !reusing.includes(s))
     const withRows = fitting.filter((s) => s.stats.outcome !== 'empty')
     const schema = reconcileColumns(existing, withRows.map((s) => ({ key: s.file.key, columns: s.stats.columns })))
     const clashing = new Set(schema.clashes.map((c) => c.key))
     const loading = fitting.filter((s) => !clashing.has(s.file.key))
-    const failed = [...misfits.map((s) => partitionMisfit(s, dataset, keys)), ...unrenamable.map((s) => renameOnHive(s, dataset, renames))]
+    const failed = [
+      ...misfits.map((s) => partitionMisfit(s, dataset, keys)),
+      ...unrenamable.map((s) => renameOnHive(s, dataset, renames)),
+      ...reusing.map((s) => formerNameReused(s, dataset, reusedFormerNames(existing ?? [], history, s.stats.columns))),
+    ]
     const keepsParts = iceberg ? promotedByMetadata : readableAs
     let generation = current ? generationOf(current.table) : createAs
     let rewrite: Widened | undefined
@@ -215,5 +221,15 @@ function renameOnHive(s: StagedFile, dataset: string, renames: Record<string, st
     dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
     reason: `TableFormatMismatchError: contract: the contract renames column ${asked.join(', ')} (renamedFrom), and a rename needs an Iceberg table: table ${dataset} is a Hive table, whose parts hold the column by its old name. ` +
       `Convert it first (\`sluice convert ${dataset} --to iceberg\`), or take renamedFrom out of the contract (the column is then a new one); the file loads at the next run after either`,
+  }
+}
+
+/** A file with a column under a name a renamed column of the Iceberg table had: it would take that column's old parts' values. */
+function formerNameReused(s: StagedFile, dataset: string, reused: { column: string; now: string }[]): FileReport {
+  const which = reused.map((r) => `${r.column} (now ${r.now})`).join(', ')
+  return {
+    dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
+    reason: `ContractViolationError: contract: this file has column(s) ${which} under the name a column of table ${dataset} had before its rename, and a former name cannot come back as a new column: ` +
+      `the parts loaded before hold the renamed column under it. List the old header in the column's aliases in the contract (${reused.map((r) => `"aliases": ["${r.column}"] on ${r.now}`).join(', ')}); the file loads at the next run after`,
   }
 }

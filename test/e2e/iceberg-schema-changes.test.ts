@@ -149,4 +149,27 @@ describe('schema changes on an Iceberg working definition', () => {
     const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
     expect(parts.find((p) => p.key === first.key)?.types).toEqual(first.types)
   })
+
+  it('refuses a file whose old header would come back as a new column after a rename, and loads it once the header is an alias', async () => {
+    // Prepare: amount renamed to total on an Iceberg definition
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw('meter/a.csv', 'id,amount\n1,12.25\n')
+    await lake.run()
+    await markIceberg(lake, 'meter')
+    await lake.putRaw('_contracts/meter.json', JSON.stringify({ columns: [{ name: 'total', type: 'decimal(18,2)', renamedFrom: 'amount' }] }))
+    await lake.putRaw('meter/b.csv', 'id,total\n2,1.5\n')
+    await lake.run(undefined, { startTime: DAY2 })
+
+    // Act: a late file with the old header
+    await lake.putRaw('meter/c.csv', 'id,amount\n3,7.75\n')
+    const refused = await lake.run(undefined, { startTime: DAY2 })
+    await lake.putRaw('_contracts/meter.json', JSON.stringify({ columns: [{ name: 'total', type: 'decimal(18,2)', renamedFrom: 'amount', aliases: ['amount'] }] }))
+    const aliased = await lake.run(undefined, { startTime: DAY2 })
+
+    // Assess
+    expect(refused.report.files).toMatchObject([{ key: 'meter/c.csv', outcome: 'failed' }])
+    expect(refused.report.files[0].reason).toMatch(/^ContractViolationError: contract: this file has column\(s\) amount \(now total\) under the name a column of table meter had before its rename/)
+    expect(aliased.report.files).toMatchObject([{ key: 'meter/c.csv', outcome: 'loaded', rowsOut: 1 }])
+    expect(await columnsOf(lake, 'meter')).toEqual(['id bigint', 'total decimal(18,2)', '_sluice_source string', '_sluice_run_id string'])
+  })
 })

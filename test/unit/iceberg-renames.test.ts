@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parquetTable } from '../../functions/core/lake/catalog'
-import { pendingRenames, renameColumns } from '../../functions/core/schema/column-renames'
+import { pendingRenames, renameColumns, reusedFormerNames } from '../../functions/core/schema/column-renames'
 import { evolveSchema, isMetadataPromotion, SchemaEvolutionError, type TableColumn } from '../../functions/core/table-format/iceberg/iceberg-schema'
 import { nameMapping, NAME_MAPPING, newTableMetadata, withSchema } from '../../functions/core/table-format/iceberg/table-metadata'
 import { partitionSpec } from '../../functions/core/table-format/iceberg/partition-spec'
@@ -137,6 +137,14 @@ describe('renames on the working definition', () => {
     expect(pendingRenames(table, files)).toEqual({ sum: 'amount' })
     expect(pendingRenames(undefined, files)).toEqual({})
     expect(pendingRenames([...table, { Name: 'total', Type: 'int' }], files.slice(0, 1))).toEqual({})
+  })
+
+  it('finds a file column new to the table under a former name, with the column that had it', () => {
+    const table = [{ Name: 'id', Type: 'int' }, { Name: 'total', Type: 'decimal(18,2)' }, { Name: 'x', Type: 'string' }]
+    const renames = { net: 'amount', total: 'net', x: 'y', y: 'x' }
+    const columns = [{ name: 'id' }, { name: 'amount' }, { name: 'net' }, { name: 'total' }, { name: 'note' }, { name: 'y' }]
+    expect(reusedFormerNames(table, renames, columns)).toEqual([{ column: 'amount', now: 'total' }, { column: 'net', now: 'total' }, { column: 'y', now: 'x' }])
+    expect(reusedFormerNames(table, {}, columns)).toEqual([])
   })
 
   it('renames a definition\'s column in place, with its type and comment', () => {

@@ -33,3 +33,22 @@ export function renameColumns(columns: CatalogColumn[], renames: Record<string, 
   const newName = new Map(Object.entries(renames).map(([name, before]) => [before, name]))
   return columns.map((c) => (newName.has(c.Name) ? { ...c, Name: newName.get(c.Name)! } : c))
 }
+
+/**
+ * A file's columns that are new to the table under a name a column had before its rename (an
+ * old header with no alias): each with the column that had the name. Such a column cannot join
+ * the table, since the name mapping already gives that name to the renamed column.
+ */
+export function reusedFormerNames(table: CatalogColumn[], renames: Record<string, string>, columns: Pick<ColumnInfo, 'name'>[]): { column: string; now: string }[] {
+  const names = new Set(table.map((c) => c.Name))
+  const after = new Map(Object.entries(renames).map(([name, before]) => [before, name]))
+  const reused: { column: string; now: string }[] = []
+  for (const c of columns) {
+    if (names.has(c.name) || !after.has(c.name)) continue
+    // Follow the renames forward to the column's name now (a cycle ends the walk).
+    let now = after.get(c.name)!
+    for (const seen = new Set([c.name]); !names.has(now) && after.has(now) && !seen.has(now); seen.add(now)) now = after.get(now)!
+    if (names.has(now)) reused.push({ column: c.name, now })
+  }
+  return reused
+}
