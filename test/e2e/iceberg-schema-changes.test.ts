@@ -150,6 +150,32 @@ describe('schema changes on an Iceberg working definition', () => {
     expect(parts.find((p) => p.key === first.key)?.types).toEqual(first.types)
   })
 
+  it('rewrites the parts loaded before a rename under their old column name when the renamed column widens', async () => {
+    // Prepare: amount renamed to total on an Iceberg definition
+    lake = await createLake({ seed: 'none' })
+    await lake.putRaw('meter/a.csv', 'id,amount\n1,12.25\n')
+    await lake.run()
+    await markIceberg(lake, 'meter')
+    await lake.putRaw('_contracts/meter.json', JSON.stringify({ columns: [{ name: 'total', type: 'decimal(18,2)', renamedFrom: 'amount' }] }))
+    await lake.putRaw('meter/b.csv', 'id,total\n2,1.5\n')
+    await lake.run(undefined, { startTime: DAY2 })
+    await lake.deleteRaw('_contracts/meter.json')
+
+    // Act: a file whose total needs a wider scale, which Iceberg cannot promote
+    await lake.putRaw('meter/c.csv', 'id,total\n3,0.125\n')
+    const run = await lake.run(undefined, { startTime: DAY2, wrap: transformingBlind })
+
+    // Assess
+    expect(run.report.files).toMatchObject([{ key: 'meter/c.csv', outcome: 'loaded' }])
+    expect(await columnsOf(lake, 'meter')).toEqual(['id bigint', 'total decimal(29,9)', '_sluice_source string', '_sluice_run_id string'])
+    const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
+    expect(parts.map((p) => Object.entries(p.types).filter(([name]) => name === 'amount' || name === 'total')).sort()).toEqual([
+      [['amount', 'decimal(29,9)']],
+      [['total', 'decimal(29,9)']],
+      [['total', 'decimal(29,9)']],
+    ])
+  })
+
   it('refuses a file whose old header would come back as a new column after a rename, and loads it once the header is an alias', async () => {
     // Prepare: amount renamed to total on an Iceberg definition
     lake = await createLake({ seed: 'none' })

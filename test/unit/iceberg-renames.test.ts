@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parquetTable } from '../../functions/core/lake/catalog'
-import { pendingRenames, renameColumns, reusedFormerNames } from '../../functions/core/schema/column-renames'
+import { formerNames, pendingRenames, renameColumns, reusedFormerNames, typesWithFormerNames } from '../../functions/core/schema/column-renames'
 import { evolveSchema, isMetadataPromotion, SchemaEvolutionError, type TableColumn } from '../../functions/core/table-format/iceberg/iceberg-schema'
 import { nameMapping, NAME_MAPPING, newTableMetadata, withSchema } from '../../functions/core/table-format/iceberg/table-metadata'
 import { partitionSpec } from '../../functions/core/table-format/iceberg/partition-spec'
@@ -145,6 +145,14 @@ describe('renames on the working definition', () => {
     const columns = [{ name: 'id' }, { name: 'amount' }, { name: 'net' }, { name: 'total' }, { name: 'note' }, { name: 'y' }]
     expect(reusedFormerNames(table, renames, columns)).toEqual([{ column: 'amount', now: 'total' }, { column: 'net', now: 'total' }, { column: 'y', now: 'x' }])
     expect(reusedFormerNames(table, {}, columns)).toEqual([])
+  })
+
+  it('types each former name as its column now, for rewriting parts loaded before a rename', () => {
+    const table = [{ Name: 'id', Type: 'int' }, { Name: 'total', Type: 'decimal(29,9)' }]
+    const renames = { net: 'amount', total: 'net', gone: 'older' }
+    expect([...formerNames(table, renames)]).toEqual([['amount', 'total'], ['net', 'total']])
+    const types = new Map([['id', 'int'], ['total', 'decimal(29,9)']])
+    expect([...typesWithFormerNames(types, table, renames)]).toEqual([['id', 'int'], ['total', 'decimal(29,9)'], ['amount', 'decimal(29,9)'], ['net', 'decimal(29,9)']])
   })
 
   it('renames a definition\'s column in place, with its type and comment', () => {

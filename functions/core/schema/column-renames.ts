@@ -35,20 +35,39 @@ export function renameColumns(columns: CatalogColumn[], renames: Record<string, 
 }
 
 /**
+ * Each name a column of the table had before its renames, with the column's name now: the
+ * renames (new name → the name before) are followed forward to a column the table has (a cycle
+ * ends the walk). The parts loaded before a rename hold the column under its former name.
+ */
+export function formerNames(table: CatalogColumn[], renames: Record<string, string>): Map<string, string> {
+  const names = new Set(table.map((c) => c.Name))
+  const after = new Map(Object.entries(renames).map(([name, before]) => [before, name]))
+  const former = new Map<string, string>()
+  for (const before of after.keys()) {
+    if (names.has(before)) continue
+    let now = after.get(before)!
+    for (const seen = new Set([before]); !names.has(now) && after.has(now) && !seen.has(now); seen.add(now)) now = after.get(now)!
+    if (names.has(now)) former.set(before, now)
+  }
+  return former
+}
+
+/**
  * A file's columns that are new to the table under a name a column had before its rename (an
  * old header with no alias): each with the column that had the name. Such a column cannot join
  * the table, since the name mapping already gives that name to the renamed column.
  */
 export function reusedFormerNames(table: CatalogColumn[], renames: Record<string, string>, columns: Pick<ColumnInfo, 'name'>[]): { column: string; now: string }[] {
-  const names = new Set(table.map((c) => c.Name))
-  const after = new Map(Object.entries(renames).map(([name, before]) => [before, name]))
-  const reused: { column: string; now: string }[] = []
-  for (const c of columns) {
-    if (names.has(c.name) || !after.has(c.name)) continue
-    // Follow the renames forward to the column's name now (a cycle ends the walk).
-    let now = after.get(c.name)!
-    for (const seen = new Set([c.name]); !names.has(now) && after.has(now) && !seen.has(now); seen.add(now)) now = after.get(now)!
-    if (names.has(now)) reused.push({ column: c.name, now })
-  }
-  return reused
+  const former = formerNames(table, renames)
+  return columns.flatMap((c) => (former.has(c.name) ? [{ column: c.name, now: former.get(c.name)! }] : []))
+}
+
+/**
+ * The table's column types by name, with each former name typed as its column now: a part
+ * written before a rename is rewritten to the new type under its old column name.
+ */
+export function typesWithFormerNames<T>(types: Map<string, T>, table: CatalogColumn[], renames: Record<string, string>): Map<string, T> {
+  const all = new Map(types)
+  for (const [before, now] of formerNames(table, renames)) if (types.has(now) && !all.has(before)) all.set(before, types.get(now)!)
+  return all
 }
