@@ -31,6 +31,8 @@ export interface IcebergTableSpec {
   prefix: string
   columns: TableColumn[]
   partitionBy?: string[]
+  /** Columns renamed in place, new name → the name before (working-definition.ts `renamesOf`): they keep their field ids. */
+  renames?: Record<string, string>
 }
 
 export interface CommitResult {
@@ -104,9 +106,10 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
     if (read && !location && !options.adopt) throw new TableFormatMismatchError(`iceberg: catalog table ${target.database}.${spec.name} is not an Iceberg table (convert it first)`)
     let metadata = location ? await readTableMetadata(store, location) : undefined
     const current = metadata?.schemas.find((s) => s['schema-id'] === metadata!['current-schema-id'])
-    const evolved = evolveSchema(options.retype && current ? withoutRetyped(current, spec.columns) : current, spec.columns, metadata?.['last-column-id'] ?? 0)
+    const renames = spec.renames ?? {}
+    const evolved = evolveSchema(options.retype && current ? withoutRetyped(current, spec.columns) : current, spec.columns, metadata?.['last-column-id'] ?? 0, renames)
     metadata = metadata
-      ? withSchema(metadata, evolved.schema, evolved.lastColumnId)
+      ? withSchema(metadata, evolved.schema, evolved.lastColumnId, renames)
       : newTableMetadata({ uuid: randomUUID(), location: store.location(spec.prefix).replace(/\/$/, ''), schema: evolved.schema, spec: partitionSpec(evolved.schema, spec.partitionBy), now })
     if (options.properties) metadata = { ...metadata, properties: { ...metadata.properties, ...options.properties } }
     const live = await snapshotManifests(store, currentSnapshot(metadata))

@@ -5,6 +5,7 @@ import type { ObjectStore } from '../core/lake/object-store'
 import type { TableFormatName } from '../core/table-format/table-format'
 import { metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 import { asWorking, datasetOfTable } from '../core/table-format/iceberg/lake-tables'
+import { RENAMED_PARAMETER_PREFIX } from '../core/table-format/iceberg/working-definition'
 import { workingCatalog } from './working-catalog'
 
 /** The catalog the workflow steps write through, and the catalog readers see. */
@@ -55,7 +56,17 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     const format = dataset !== name && (await real.getTable(db, dataset)) ? (await home(db, dataset)).format : await newFormat(name)
     return { catalog: format === 'iceberg' ? working : real, format, exists: false }
   }
-  const stamped = (format: TableFormatName, table: TableInput) => (format === 'iceberg' ? asWorking(table) : table)
+  /**
+   * A definition written to the working catalog: marked as an Iceberg table's, and keeping the
+   * renames the one it replaces recorded (a reprocess builds its definition afresh), so the
+   * renamed columns keep their field ids.
+   */
+  const stamped = async (db: string, format: TableFormatName, table: TableInput): Promise<TableInput> => {
+    if (format !== 'iceberg') return table
+    const before = await working.getTable(db, table.Name)
+    const kept = Object.entries(before?.Parameters ?? {}).filter(([k]) => k.startsWith(RENAMED_PARAMETER_PREFIX) && !(k in table.Parameters))
+    return asWorking({ ...table, Parameters: { ...Object.fromEntries(kept), ...table.Parameters } })
+  }
   return {
     real,
     working,
@@ -72,18 +83,18 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     async createTable(db, table) {
       const { catalog, format, exists } = await home(db, table.Name)
       if (exists && format === 'iceberg' && (await real.getTable(db, table.Name))) throw new WriteConflictError(`catalog: table ${table.Name} exists already`)
-      await catalog.createTable(db, stamped(format, table))
+      await catalog.createTable(db, await stamped(db, format, table))
     },
     async updateTable(db, table, version) {
       const { catalog, format } = await home(db, table.Name)
-      await catalog.updateTable(db, stamped(format, table), version)
+      await catalog.updateTable(db, await stamped(db, format, table), version)
     },
     async addPartitions(db, name, partitions) {
       await (await home(db, name)).catalog.addPartitions(db, name, partitions)
     },
     async replaceTable(db, table, partitions, version) {
       const { catalog, format } = await home(db, table.Name)
-      await catalog.replaceTable(db, stamped(format, table), partitions, version)
+      await catalog.replaceTable(db, await stamped(db, format, table), partitions, version)
     },
     async movePartition(db, name, values, location, from) {
       await (await home(db, name)).catalog.movePartition(db, name, values, location, from)

@@ -214,6 +214,7 @@ export function transformStats(o: PassOutcome): TransformStats {
             type: athenaTypeName(types[j]),
             nullable: all[j].nullable,
             source: c.declared ? ('contract' as const) : ('inferred' as const),
+            ...(c.declared?.renamedFrom ? { renamedFrom: c.declared.renamedFrom } : {}),
           }],
     ).concat(variants, settings.constants.map((c) => ({ original: c.name, name: c.name, type: 'string', nullable: false, source: 'lineage' as const }))),
     ...(by >= 0 ? { partitionBy: { name: plan.columns[by].name, type: athenaTypeName(types[by]) } } : {}),

@@ -126,6 +126,8 @@ export interface ColumnInfo {
   nullable: boolean
   /** Where the type came from. */
   source: 'contract' | 'inferred' | 'lineage'
+  /** The table column this one was called before, from the contract's `renamedFrom`. */
+  renamedFrom?: string
   /** Set on a variant column (`<name>__string`): the column whose type its values could not take. */
   variantOf?: string
   /** On a variant column: the values it holds. */

@@ -8,6 +8,10 @@ import type { FileReport } from '../core/lake/run-report'
 import { reconcileColumns, type Widening } from '../core/schema/schema-reconcile'
 import { parseAthenaType } from '../core/schema/athena-types'
 import { holds, readableAs } from '../core/schema/type-widening'
+import { asksRename, pendingRenames, renameColumns, reusedFormerNames } from '../core/schema/column-renames'
+import { isMetadataPromotion } from '../core/table-format/iceberg/iceberg-schema'
+import { isIcebergDefinition, renameParameters, renamesOf } from '../core/table-format/iceberg/working-definition'
+import type { AthenaType } from '../core/transform-types'
 import type { ObjectStore } from '../core/lake/object-store'
 import { conformStaged } from './conform-staged'
 import { finishWidening, widenTable, type Widened } from './widen-table'
@@ -51,6 +55,13 @@ export interface WidenContext {
  * `createAs` (a rebuild's; empty for a first load). In a rebuild's shadow catalog no reader
  * sees the built parts, so a widening there only changes the columns; the swap brings the
  * built parts to the final types (swap-generation.ts).
+ *
+ * On the working definition of an Iceberg dataset (working-definition.ts), a widening Iceberg
+ * promotes by metadata (`isMetadataPromotion`) is the column's new type alone, and a contract
+ * column's `renamedFrom` renames the table's column in place first, recorded in the
+ * definition's parameters for the schema sync. A Hive table cannot rename a column (readers
+ * find its parts' columns by name): a file asking for a rename fails, and is loaded once the
+ * table is converted or the contract no longer asks.
  */
 export async function commitSchema(deps: SchemaDeps, dataset: string, files: StagedFile[], createAs = '', widen?: WidenContext): Promise<SchemaCommit> {
   const live = deps.raw && widen && !createAs ? { ...deps, raw: deps.raw } : undefined
@@ -62,19 +73,39 @@ export async function commitSchema(deps: SchemaDeps, dataset: string, files: Sta
     const first = files.find((s) => s.stats.outcome !== 'empty') ?? files[0]
     const keys = current?.table.PartitionKeys ?? (first ? partitionKeys(first) : [INGEST_KEY])
     const misfits = files.filter((s) => s.stats.outcome !== 'empty' && !sameKeys(partitionKeys(s), keys))
-    const fitting = files.filter((s) => !misfits.includes(s))
-    const withRows = fitting.filter((s) => s.stats.outcome !== 'empty')
     const existing = current?.table.StorageDescriptor.Columns
+    const iceberg = isIcebergDefinition(current?.table)
+    const renames = pendingRenames(existing, files.filter((s) => s.stats.outcome !== 'empty' && !misfits.includes(s)).map((s) => ({ key: s.file.key, columns: s.stats.columns })))
+    if (current && iceberg && Object.keys(renames).length > 0) {
+      // The rename lands alone, conditional on the version read; the batch then reconciles with it.
+      const renamed = dataTable(deps, dataset, renameColumns(existing ?? [], renames), keys, current.table, generationOf(current.table))
+      try {
+        await deps.catalog.updateTable(deps.database, { ...renamed, Parameters: { ...renamed.Parameters, ...renameParameters(renames) } }, current.version)
+      } catch (error) {
+        if (!(error instanceof WriteConflictError)) throw error
+      }
+      continue
+    }
+    const unrenamable = iceberg ? [] : files.filter((s) => s.stats.outcome !== 'empty' && !misfits.includes(s) && asksRename(s.stats, renames))
+    const history = current && iceberg ? renamesOf(current.table) : {}
+    const reusing = files.filter((s) => s.stats.outcome !== 'empty' && !misfits.includes(s) && reusedFormerNames(existing ?? [], history, s.stats.columns).length > 0)
+    const fitting = files.filter((s) => !misfits.includes(s) && !unrenamable.includes(s) && !reusing.includes(s))
+    const withRows = fitting.filter((s) => s.stats.outcome !== 'empty')
     const schema = reconcileColumns(existing, withRows.map((s) => ({ key: s.file.key, columns: s.stats.columns })))
     const clashing = new Set(schema.clashes.map((c) => c.key))
     const loading = fitting.filter((s) => !clashing.has(s.file.key))
-    const failed = misfits.map((s) => partitionMisfit(s, dataset, keys))
+    const failed = [
+      ...misfits.map((s) => partitionMisfit(s, dataset, keys)),
+      ...unrenamable.map((s) => renameOnHive(s, dataset, renames)),
+      ...reusing.map((s) => formerNameReused(s, dataset, reusedFormerNames(existing ?? [], history, s.stats.columns))),
+    ]
+    const keepsParts = iceberg ? promotedByMetadata : readableAs
     let generation = current ? generationOf(current.table) : createAs
     let rewrite: Widened | undefined
     if (loading.some((s) => s.stats.outcome !== 'empty')) {
       try {
         if (!current) await deps.catalog.createTable(deps.database, dataTable(deps, dataset, schema.columns, keys, undefined, generation))
-        else if (live && needsRewrite(schema.widened)) {
+        else if (live && needsRewrite(schema.widened, keepsParts)) {
           const swapped = await widenTable(live, dataset, current, schema.columns, widen!.runId, widen!.now())
           if (swapped === undefined) continue
           generation = swapped.generation
@@ -89,7 +120,7 @@ export async function commitSchema(deps: SchemaDeps, dataset: string, files: Sta
       await ensureRejectsTable(deps, dataset, generation)
     }
     const conformed: StagedFile[] = []
-    for (const s of loading) conformed.push(await conformStaged(deps.curated, createAs ? s : withWideningNotes(s, schema.widened, rewrite), schema.columns))
+    for (const s of loading) conformed.push(await conformStaged(deps.curated, createAs ? s : withWideningNotes(s, schema.widened, rewrite), schema.columns, keepsParts))
     return { loading: conformed, failed, retried: clashing.size, generation }
   }
   throw new WriteConflictError(`catalog: the schema of ${deps.database}.${dataset} lost ${MAX_ATTEMPTS} races in a row`)
@@ -116,13 +147,24 @@ function holdsType(table: string, value: string): boolean {
   return t !== undefined && v !== undefined && holds(t, v)
 }
 
-/** Whether a widening changes a column to a type Athena cannot read the parts written before under. */
-function needsRewrite(widened: Widening[]): boolean {
+/**
+ * Whether a widening changes a column to a type the table's readers cannot read the parts
+ * written before under: `keepsParts` is Athena's Hive rule (`readableAs`) or Iceberg's
+ * promotions.
+ */
+function needsRewrite(widened: Widening[], keepsParts: (written: AthenaType, table: AthenaType) => boolean): boolean {
   return widened.some((w) => {
     const from = parseAthenaType(w.from)
     const to = parseAthenaType(w.to)
-    return !from || !to || !readableAs(from, to)
+    return !from || !to || !keepsParts(from, to)
   })
+}
+
+/** Whether an Iceberg table keeps parts written as `written` under `table`: the same type, or a promotion by metadata. */
+function promotedByMetadata(written: AthenaType, table: AthenaType): boolean {
+  const from = athenaTypeName(written)
+  const to = athenaTypeName(table)
+  return from === to || isMetadataPromotion(from, to)
 }
 
 function dataTable(deps: Pick<LakeDeps, 'curated'>, dataset: string, columns: CatalogColumn[], keys: CatalogColumn[], existing: TableInput | undefined, generation: string): TableInput {
@@ -169,5 +211,25 @@ function partitionMisfit(s: StagedFile, dataset: string, keys: CatalogColumn[]):
   return {
     dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
     reason: `ContractViolationError: partition: table ${dataset} is partitioned by ${keys.map((k) => k.Name).join(', ')} but this file by ${wanted}; a table's partitioning changes only by a rebuild: \`sluice reprocess ${dataset}\` (or load the files as a new dataset)`,
+  }
+}
+
+/** A file whose contract renames a column of a Hive table: only an Iceberg table renames in place. */
+function renameOnHive(s: StagedFile, dataset: string, renames: Record<string, string>): FileReport {
+  const asked = s.stats.columns.filter((c) => c.renamedFrom !== undefined && renames[c.name] === c.renamedFrom).map((c) => `${c.renamedFrom} to ${c.name}`)
+  return {
+    dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
+    reason: `TableFormatMismatchError: contract: the contract renames column ${asked.join(', ')} (renamedFrom), and a rename needs an Iceberg table: table ${dataset} is a Hive table, whose parts hold the column by its old name. ` +
+      `Convert it first (\`sluice convert ${dataset} --to iceberg\`), or take renamedFrom out of the contract (the column is then a new one); the file loads at the next run after either`,
+  }
+}
+
+/** A file with a column under a name a renamed column of the Iceberg table had: it would take that column's old parts' values. */
+function formerNameReused(s: StagedFile, dataset: string, reused: { column: string; now: string }[]): FileReport {
+  const which = reused.map((r) => `${r.column} (now ${r.now})`).join(', ')
+  return {
+    dataset, key: s.file.key, etag: s.file.etag, outcome: 'failed', rowsIn: s.stats.rowsIn, rowsOut: 0, rowsRejected: 0, outputs: [],
+    reason: `ContractViolationError: contract: this file has column(s) ${which} under the name a column of table ${dataset} had before its rename, and a former name cannot come back as a new column: ` +
+      `the parts loaded before hold the renamed column under it. List the old header in the column's aliases in the contract (${reused.map((r) => `"aliases": ["${r.column}"] on ${r.now}`).join(', ')}); the file loads at the next run after`,
   }
 }

@@ -20,14 +20,17 @@ export function tableTypes(columns: CatalogColumn[]): Map<string, AthenaType> {
  * A staged file in the table's types: a file of the batch written with a narrower type than
  * the table has after the batch (another file widened it, or another execution did since this
  * one was planned) has its staged data parts rewritten beside them, in the staging area, before
- * it is published. A file Athena reads as it is comes back unchanged.
+ * it is published. A file the table's readers read as it is (`keepsParts`: Athena's rule for a
+ * Hive table, Iceberg's promotions for an Iceberg one) comes back unchanged.
  */
-export async function conformStaged(curated: ObjectStore, staged: StagedFile, columns: CatalogColumn[]): Promise<StagedFile> {
+export async function conformStaged(
+  curated: ObjectStore, staged: StagedFile, columns: CatalogColumn[], keepsParts: (written: AthenaType, table: AthenaType) => boolean = readableAs,
+): Promise<StagedFile> {
   const types = tableTypes(columns)
   const narrower = staged.stats.columns.filter((c) => {
     const table = types.get(c.name)
     const written = parseAthenaType(c.type)
-    return table && written && !readableAs(written, table)
+    return table && written && !keepsParts(written, table)
   })
   if (narrower.length === 0) return staged
   const parts = []

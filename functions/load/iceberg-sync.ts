@@ -7,7 +7,8 @@ import type { ObjectStore } from '../core/lake/object-store'
 import { parseAthenaType } from '../core/schema/athena-types'
 import type { DataFile, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
 import type { TableColumn } from '../core/table-format/iceberg/iceberg-schema'
-import { isIcebergWorking, pendingSyncKey, pendingSyncPrefix, SYNCED_GENERATION_PROPERTY, tableOfKey, type PendingSync } from '../core/table-format/iceberg/lake-tables'
+import { pendingSyncKey, pendingSyncPrefix, SYNCED_GENERATION_PROPERTY, tableOfKey, type PendingSync } from '../core/table-format/iceberg/lake-tables'
+import { isIcebergDefinition, renamesOf } from '../core/table-format/iceberg/working-definition'
 import { partDataFile } from '../core/table-format/iceberg/part-data-file'
 import type { SourceChange } from '../core/table-format/iceberg/snapshot-plan'
 import { commitTableChange, readPointer, type CommitResult } from '../adapters/iceberg-commit'
@@ -43,7 +44,7 @@ export async function markPendingSync(deps: SyncDeps, dataset: string, runId: st
 /** Whether a dataset's table is an Iceberg table (it has a working definition). */
 export async function isIcebergDataset(deps: SyncDeps, dataset: string): Promise<boolean> {
   const routing = routingOf(deps.catalog)
-  return !!routing && isIcebergWorking(await routing.working.getTable(deps.database, dataset))
+  return !!routing && isIcebergDefinition(await routing.working.getTable(deps.database, dataset))
 }
 
 /**
@@ -62,7 +63,7 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
   const routing = routingOf(deps.catalog)
   if (!routing) return {}
   const data = await routing.working.getTable(deps.database, dataset)
-  if (!isIcebergWorking(data)) return {}
+  if (!isIcebergDefinition(data)) return {}
   const generation = generationOf(data)
   const target = { store: deps.curated, catalog: routing.real, database: deps.database }
   const wanted = new Set(sources)
@@ -81,7 +82,7 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
     if (!definition) continue
     const synced = await syncedGeneration(target, table)
     const whole = synced !== generation
-    const spec = { name: table, prefix: `${table}/`, columns: tableColumns(definition), partitionBy: definition.PartitionKeys.map((k) => k.Name).filter((n) => n !== INGEST_DATE) }
+    const spec = { name: table, prefix: `${table}/`, columns: tableColumns(definition), partitionBy: definition.PartitionKeys.map((k) => k.Name).filter((n) => n !== INGEST_DATE), renames: renamesOf(definition) }
     const commit = await commitTableChange(target, spec, async (current, metadata) => {
       const touched = whole ? await everySource(deps.curated, dataset, current) : wanted
       const changes = await sourceChanges(deps.curated, dataset, table, [...touched].sort(), current, metadata, known)

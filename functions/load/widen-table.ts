@@ -13,6 +13,8 @@ import { tableTypes } from './conform-staged'
 import { removeStaleCompacted } from './compact-dataset'
 import { homeOf } from '../core/compaction/compaction-layout'
 import { markInflight } from './partition-layout'
+import { typesWithFormerNames } from '../core/schema/column-renames'
+import { renamesOf } from '../core/table-format/iceberg/working-definition'
 
 /** What a widening needs: the lake, and the raw zone's heads for the commits. */
 export type WidenDeps = Pick<LakeDeps, 'catalog' | 'curated' | 'database'> & PublishDeps
@@ -64,7 +66,8 @@ export async function widenTable(deps: WidenDeps, dataset: string, current: Vers
   const generation = widenGeneration(dataset, from, current.version, columns)
   const marker: WidenMarker = { dataset, generation, from, version: current.version, columns }
   await deps.curated.writeText(widenMarkerKey(dataset, generation), JSON.stringify(marker))
-  const types = tableTypes(columns)
+  // A part written before a rename holds the column under its former name (an Iceberg dataset's).
+  const types = typesWithFormerNames(tableTypes(columns), columns, renamesOf(current.table))
   // Versions committed while the rewrite runs are rewritten too; any committed after the last
   // look stay in the old generation, which the planner loads again.
   const built = new Map<string, WidenedFile>()

@@ -107,6 +107,34 @@ describe('parseContract', () => {
     expect(attempt).toThrow('columns[2].aliases: must be an array of header names')
   })
 
+  it('reads a column\'s renamedFrom as a normalized column name', () => {
+    const contract = parseContract({ columns: [{ name: 'total', type: 'decimal(18,2)', renamedFrom: 'Amount EUR' }, { name: 'id', type: 'int' }] })
+    expect(contract.columns!.map((c) => c.renamedFrom)).toEqual(['amount_eur', undefined])
+  })
+
+  it('rejects a renamedFrom that is the column\'s own name, another column\'s name or another rename\'s', () => {
+    const attempt = () =>
+      parseContract({
+        columns: [
+          { name: 'total', type: 'int', renamedFrom: 'Total' },
+          { name: 'net', type: 'int', renamedFrom: 'id' },
+          { name: 'id', type: 'int' },
+          { name: 'a', type: 'int', renamedFrom: 'old' },
+          { name: 'b', type: 'int', renamedFrom: 'old' },
+          { name: 'c', type: 'int', renamedFrom: 7 },
+        ],
+      })
+    expect(attempt).toThrow(ContractInvalidError)
+    expect(attempt).toThrow('columns[0].renamedFrom: "Total" is the column\'s own name')
+    expect(attempt).toThrow('columns[1].renamedFrom: "id" is the current name of another column')
+    expect(attempt).toThrow('columns[4].renamedFrom: "old" is already the former name of column a')
+    expect(attempt).toThrow('columns[5].renamedFrom: must be the name the column had before')
+  })
+
+  it('refuses to rename the partition column', () => {
+    expect(() => parseContract({ partitionBy: 'area', columns: [{ name: 'area', type: 'string', renamedFrom: 'region' }] })).toThrow(/partitionBy: the partition column area cannot be renamed/)
+  })
+
   it('rejects a contract that is not an object', () => {
     expect(() => parseContract([], 'x.json')).toThrow(/contract x\.json: must be a JSON object/)
   })

@@ -25,6 +25,11 @@ export interface ContractColumn {
   aliases?: string[]
   /** How the column's numbers are written, when not plain: its own, else the contract's. */
   numbers?: NumberFormat
+  /**
+   * The table column's name before (normalized): an Iceberg table renames that column in place,
+   * keeping its field id, so the files loaded before read under the new name.
+   */
+  renamedFrom?: string
 }
 
 /** A validated per-dataset contract. */
@@ -66,7 +71,7 @@ const DELIMITERS = [',', ';', '\t', '|']
 /** Types that make sensible partition paths. */
 const PARTITION_TYPES = ['string', 'date', 'int', 'bigint', 'boolean']
 const KNOWN_KEYS = new Set(['columns', 'header', 'delimiter', 'quote', 'escape', 'skipLines', 'encoding', 'nullTokens', 'rejectThreshold', 'extraColumns', 'partitionBy', 'lineage', 'site', 'description', '$schema', 'decimalSeparator', 'thousandsSeparator', 'tableFormat'])
-const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'formats', 'precision', 'scale', 'description', 'aliases', 'decimalSeparator', 'thousandsSeparator'])
+const COLUMN_KEYS = new Set(['name', 'type', 'nullable', 'format', 'formats', 'precision', 'scale', 'description', 'aliases', 'decimalSeparator', 'thousandsSeparator', 'renamedFrom'])
 const NUMBER_KINDS = ['int', 'bigint', 'decimal', 'double']
 
 /** Parses and validates a contract's JSON text; `name` (its path or key) goes into messages. */
@@ -141,6 +146,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
     fail('columns', 'must be an array of { name, type } objects')
   } else if (Array.isArray(c.columns)) {
     const seen = new Set<string>()
+    const at = new Map<ContractColumn, number>()
     c.columns.forEach((col, i) => {
       const parsed = parseColumn(col, `columns[${i}]`, fail, numbers)
       if (!parsed) return
@@ -151,8 +157,10 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
         seen.add(alias)
       }
       columns.push(parsed)
+      at.set(parsed, i)
     })
     if (header === false && c.columns.length === 0) fail('columns', 'a contract with "header": false must name every column')
+    checkRenames(columns, at, fail)
   }
   const partitionBy = c.partitionBy
   const partitionColumn = typeof partitionBy === 'string' ? columns.find((col) => col.name === normalizeColumnName(partitionBy)) : undefined
@@ -163,6 +171,7 @@ export function parseContract(json: unknown, contractName = 'contract'): Contrac
   } else if (partitionColumn && !PARTITION_TYPES.includes(partitionColumn.type.kind)) {
     fail('partitionBy', `the partition column must be ${PARTITION_TYPES.join(', ')}, not ${athenaTypeName(partitionColumn.type)}`)
   }
+  if (partitionColumn?.renamedFrom) fail('partitionBy', `the partition column ${partitionColumn.name} cannot be renamed (renamedFrom); a table's partitioning changes only by a rebuild`)
   if (problems.length > 0) {
     throw new ContractInvalidError(`contract ${contractName}: ${problems.join('; ')}`)
   }
@@ -227,6 +236,9 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
   }
   const numbers = parseNumberFormat(c, path, fail, contractNumbers)
   const aliases = parseAliases(c.aliases, name, `${path}.aliases`, fail)
+  const renamedFrom = typeof c.renamedFrom === 'string' ? normalizeColumnName(c.renamedFrom) : ''
+  if (c.renamedFrom !== undefined && !renamedFrom) fail(`${path}.renamedFrom`, 'must be the name the column had before, such as "amount"')
+  else if (renamedFrom && renamedFrom === name) fail(`${path}.renamedFrom`, `"${c.renamedFrom}" is the column's own name`)
   if (!name || !type) return undefined
   return {
     name,
@@ -235,6 +247,23 @@ function parseColumn(col: unknown, path: string, fail: (path: string, msg: strin
     format,
     ...(numbers && NUMBER_KINDS.includes(type.kind) ? { numbers } : {}),
     ...(aliases.length > 0 ? { aliases } : {}),
+    ...(renamedFrom && renamedFrom !== name ? { renamedFrom } : {}),
+  }
+}
+
+/**
+ * A column's `renamedFrom` must name a column the contract no longer has: not another column's
+ * current name, and not the former name of another column too.
+ */
+function checkRenames(columns: ContractColumn[], at: Map<ContractColumn, number>, fail: (path: string, msg: string) => void): void {
+  const names = new Set(columns.map((c) => c.name))
+  const renamed = new Map<string, string>()
+  for (const col of columns) {
+    if (!col.renamedFrom) continue
+    const path = `columns[${at.get(col)}].renamedFrom`
+    if (names.has(col.renamedFrom)) fail(path, `"${col.renamedFrom}" is the current name of another column; a column is renamed from a name no column has now`)
+    else if (renamed.has(col.renamedFrom)) fail(path, `"${col.renamedFrom}" is already the former name of column ${renamed.get(col.renamedFrom)}`)
+    renamed.set(col.renamedFrom, col.name)
   }
 }
 

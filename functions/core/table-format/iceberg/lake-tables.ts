@@ -1,5 +1,6 @@
 import type { TableInput } from '../../lake/catalog'
 import { rejectsTable } from '../../lake/lake-layout'
+import { TABLE_FORMAT_PARAMETER } from './working-definition'
 
 /**
  * How an Iceberg dataset sits beside the Load machinery. Load keeps working on a Hive-shaped
@@ -14,8 +15,6 @@ import { rejectsTable } from '../../lake/lake-layout'
  *   <table>/metadata/…                                     the Iceberg metadata (docs/iceberg.md)
  */
 
-/** The working definition's parameter that marks it as an Iceberg table's. */
-export const WORKING_FORMAT_PARAMETER = 'sluice.table-format'
 /** Iceberg table property: the table generation (generation.ts) the snapshots were synced from. */
 export const SYNCED_GENERATION_PROPERTY = 'sluice.generation'
 
@@ -38,12 +37,9 @@ export interface RetiredParts {
   keys: string[]
 }
 
-/** Whether a working definition is an Iceberg table's. */
-export const isIcebergWorking = (table: TableInput | undefined) => table?.Parameters[WORKING_FORMAT_PARAMETER] === 'iceberg'
-
-/** The definition marked as an Iceberg table's working definition. */
+/** The definition marked as an Iceberg table's working definition (working-definition.ts). */
 export function asWorking(table: TableInput): TableInput {
-  return { ...table, Parameters: { ...table.Parameters, [WORKING_FORMAT_PARAMETER]: 'iceberg' } }
+  return { ...table, Parameters: { ...table.Parameters, [TABLE_FORMAT_PARAMETER]: 'iceberg' } }
 }
 
 /** The dataset a table belongs to: itself, or the dataset of a rejects table. */

@@ -15,11 +15,24 @@ export const NAME_MAPPING = 'schema.name-mapping.default'
 /**
  * The name mapping of a table's schemas: each field id with every name it has had, so a
  * Parquet part written without field ids (every part sluice wrote for Hive tables) reads by
- * name, also after a rename.
+ * name, also after a rename. `renames` (new name → the name before, `renamesOf`) adds the names
+ * a field had between two schemas (`a → b → c` committed as one schema change), except a name
+ * another field has: one name maps to one id.
  */
-export function nameMapping(schemas: IcebergSchema[]): string {
+export function nameMapping(schemas: IcebergSchema[], renames: Record<string, string> = {}): string {
   const names = new Map<number, string[]>()
   for (const schema of schemas) for (const f of schema.fields) names.set(f.id, [...new Set([...(names.get(f.id) ?? []), f.name])])
+  const owner = new Map([...names].flatMap(([id, n]) => n.map((name) => [name, id] as const)))
+  for (const [id, known] of names) {
+    const all = [...known]
+    for (const name of known) {
+      for (let before = renames[name]; before !== undefined && !all.includes(before); before = renames[before]) {
+        if (owner.has(before) && owner.get(before) !== id) break
+        all.push(before)
+      }
+    }
+    names.set(id, all)
+  }
   return JSON.stringify([...names].sort(([a], [b]) => a - b).map(([id, n]) => ({ 'field-id': id, names: n })))
 }
 
@@ -55,9 +68,10 @@ export function currentSnapshot(metadata: TableMetadata): Snapshot | undefined {
 
 /**
  * Makes a schema the current one (added if new); the same metadata when it is current already.
- * `lastColumnId` is the highest id ever assigned, which never goes down.
+ * `lastColumnId` is the highest id ever assigned, which never goes down. `renames` is what
+ * `evolveSchema` was given, for the name mapping.
  */
-export function withSchema(metadata: TableMetadata, schema: IcebergSchema, lastColumnId: number): TableMetadata {
+export function withSchema(metadata: TableMetadata, schema: IcebergSchema, lastColumnId: number, renames: Record<string, string> = {}): TableMetadata {
   if (metadata.schemas.some((s) => s === schema || s['schema-id'] === schema['schema-id'])) {
     return metadata['current-schema-id'] === schema['schema-id'] ? metadata : { ...metadata, 'current-schema-id': schema['schema-id'] }
   }
@@ -67,7 +81,7 @@ export function withSchema(metadata: TableMetadata, schema: IcebergSchema, lastC
     schemas,
     'current-schema-id': schema['schema-id'],
     'last-column-id': Math.max(metadata['last-column-id'], lastColumnId),
-    properties: { ...metadata.properties, [NAME_MAPPING]: nameMapping(schemas) },
+    properties: { ...metadata.properties, [NAME_MAPPING]: nameMapping(schemas, renames) },
   }
 }
 
