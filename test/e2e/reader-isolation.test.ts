@@ -28,6 +28,8 @@ const csvOf = (file: number, version: number) =>
 
 interface ReadTally {
   reads: number
+  /** Reads that began while executions were running. */
+  whileWriting: number
   partial: number
   /** A read that failed because a listed or committed file was gone. */
   missing: number
@@ -89,10 +91,13 @@ async function underLoad(lake: E2ELake, paths: (lake: E2ELake) => Promise<string
   for (let f = 0; f < FILES; f++) await lake.putRaw(`events/f${f}.csv`, csvOf(f, 1))
   const first = await lake.run()
   if (first.failure) throw new Error(`first run failed: ${first.failure.cause}`)
-  const tally: ReadTally = { reads: 0, partial: 0, missing: 0, examples: [] }
+  const tally: ReadTally = { reads: 0, whileWriting: 0, partial: 0, missing: 0, examples: [] }
   let writing = true
   const reader = (async () => {
-    while (writing || tally.reads < MIN_READS) await readOnce(await paths(lake), tally)
+    while (writing || tally.reads < MIN_READS) {
+      if (writing) tally.whileWriting++
+      await readOnce(await paths(lake), tally)
+    }
   })()
   let started = 0
   let tick = 1
@@ -132,14 +137,19 @@ describe('a reader while executions commit', () => {
     lake = await createLake({ seed: 'none', tableFormat: 'iceberg' })
     const tally = await underLoad(lake, icebergPaths, 7)
     expect(tally.reads).toBeGreaterThanOrEqual(MIN_READS)
+    expect(tally.whileWriting).toBeGreaterThanOrEqual(MIN_READS / 2)
     expect(tally).toMatchObject({ partial: 0, missing: 0 })
     expect(tally.examples).toEqual([])
+    // The reader read a table that changed under it: one snapshot per Load that changed it.
+    const current = await currentTableFiles({ store: lake.deps.curated, catalog: realCatalog(lake.deps.catalog), database: 'sluice' }, 'events')
+    expect(current!.metadata.snapshots.length).toBeGreaterThanOrEqual(EXECUTIONS / 2)
   }, 600_000)
 
   it('measures how often a reader of the Hive table of the same load sees a partial state', async () => {
     lake = await createLake({ seed: 'none', tableFormat: 'hive' })
     const tally = await underLoad(lake, hivePaths, 7)
     expect(tally.reads).toBeGreaterThanOrEqual(MIN_READS)
+    expect(tally.whileWriting).toBeGreaterThanOrEqual(MIN_READS / 2)
     // Recorded, not bounded: the Hive layout has no isolation to assert.
     console.info(`hive reader: ${tally.partial} partial and ${tally.missing} failed of ${tally.reads} reads; e.g. ${tally.examples.join('; ') || 'none'}`)
   }, 600_000)
