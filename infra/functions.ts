@@ -30,6 +30,8 @@ export interface FunctionsProps {
   site: StatusSite
   /** The format new tables are created in (SLUICE_TABLE_FORMAT of Plan, Transform, Load and Compact). */
   tableFormat: TableFormatName
+  /** How long an Iceberg table keeps a replaced snapshot (Load's SNAPSHOT_RETENTION_HOURS). */
+  snapshotRetentionHours: number
   /**
    * Executions of the workflow past which drops wait in the queue (the Drops Lambda's
    * MAX_RUNNING_EXECUTIONS); no Drops Lambda when undefined (drops start nothing).
@@ -185,6 +187,8 @@ export class Functions extends Construct {
 
     // The lake's table format, on every step that reads or writes the curated tables.
     for (const fn of [this.plan, this.transform, this.load, this.compact]) fn.addEnvironment(TABLE_FORMAT_VARIABLE, props.tableFormat)
+    // Load ends each batch with a bounded expiry pass over the Iceberg tables it committed to.
+    this.load.addEnvironment('SNAPSHOT_RETENTION_HOURS', String(props.snapshotRetentionHours))
   }
 
   private step(id: string, prefix: string, step: string, sizing: Pick<NodejsFunctionProps, 'memorySize' | 'timeout' | 'reservedConcurrentExecutions'>, bundling: BundlingOptions = BUNDLING): NodejsFunction {

@@ -54,6 +54,7 @@ export class SluiceStack extends Stack {
       onDelete: config.onDelete,
       site: this.site,
       tableFormat: config.tableFormat,
+      snapshotRetentionHours: config.snapshotRetentionHours,
       ...(config.onDrop ? { maxRunningExecutions: config.maxRunningExecutions } : {}),
     })
     const { plan, transform, load, compact, handOff, site } = this.functions

@@ -84,6 +84,11 @@ export interface StackConfig {
    * dataset's contract names its own; a table that exists keeps its format.
    */
   tableFormat: TableFormatName
+  /**
+   * `sluice:snapshotRetentionHours`: how long an Iceberg table keeps a snapshot after it was
+   * replaced, and the parts only it holds (time travel and readers mid-query rely on it).
+   */
+  snapshotRetentionHours: number
 }
 
 /** Defaults of every setting; `cdk.json` repeats them so that they are visible in one place. */
@@ -105,6 +110,7 @@ export const DEFAULT_STACK_CONFIG = {
   splitBytes: DEFAULT_SPLIT_BYTES,
   siteStaleAfterHours: 36,
   tableFormat: DEFAULT_TABLE_FORMAT,
+  snapshotRetentionHours: 24,
 } as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays' | 'transformReservedConcurrency'>
 
 /** A context value that cannot configure the stack. */
@@ -143,6 +149,7 @@ export function readStackConfig(node: Node): StackConfig {
     bytesScannedCutoff: whole(get, 'bytesScannedCutoff', d.bytesScannedCutoff, MIN_BYTES_SCANNED_CUTOFF, Number.MAX_SAFE_INTEGER),
     splitBytes: whole(get, 'splitBytes', d.splitBytes, 0, Number.MAX_SAFE_INTEGER),
     siteStaleAfterHours: whole(get, 'siteStaleAfterHours', d.siteStaleAfterHours, 1, 8760),
+    snapshotRetentionHours: whole(get, 'snapshotRetentionHours', d.snapshotRetentionHours, 1, 87600),
     tableFormat: text(get, 'tableFormat', d.tableFormat, new RegExp(`^(${TABLE_FORMAT_NAMES.join('|')})$`), TABLE_FORMAT_NAMES.join(' or ')) as TableFormatName,
   }
   const reserved = get('transformReservedConcurrency') === 'none' ? undefined : optionalWhole(get, 'transformReservedConcurrency', 1, 10000)

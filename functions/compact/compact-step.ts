@@ -5,6 +5,7 @@ import { rejectsTable } from '../core/lake/lake-layout'
 import type { LakeDeps } from '../core/lake/step-deps'
 import { compactClosedDays, compactTouched } from '../load/compact-dataset'
 import type { CompactionOutcome } from '../load/compact-partition'
+import { settlePendingSyncs } from '../load/iceberg-sync'
 
 /** What the state machine passes to Compact. */
 export interface CompactEvent {
@@ -33,6 +34,8 @@ export const CLOSED_DAYS = 2
  * partitions (the days before the run's) of every table that hold `partThreshold` parts or more.
  */
 export async function compactStep(deps: Pick<LakeDeps, 'curated' | 'catalog' | 'database'>, event: CompactEvent, settings: CompactionSettings, clock: () => Date = () => new Date()): Promise<CompactResult> {
+  // A sweep's end also mends the Iceberg snapshots a crashed Load left behind its ledger heads.
+  if (event.closed) await settlePendingSyncs(deps, event.runId, clock())
   const outcomes = event.closed ? await compactClosed(deps, event.ingestDate, settings, clock) : await compactHandOff(deps, event.runId, settings, clock)
   return {
     compacted: outcomes.filter((o) => o.outcome === 'compacted').length,

@@ -7,7 +7,7 @@ import type { ObjectStore } from '../core/lake/object-store'
 import { parseAthenaType } from '../core/schema/athena-types'
 import type { DataFile, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
 import type { TableColumn } from '../core/table-format/iceberg/iceberg-schema'
-import { pendingSyncKey, pendingSyncPrefix, SYNCED_GENERATION_PROPERTY, tableOfKey, type PendingSync } from '../core/table-format/iceberg/lake-tables'
+import { PENDING_SYNCS, pendingSyncKey, pendingSyncPrefix, SYNCED_GENERATION_PROPERTY, tableOfKey, type PendingSync } from '../core/table-format/iceberg/lake-tables'
 import { isIcebergDefinition, renamesOf } from '../core/table-format/iceberg/working-definition'
 import { partDataFile } from '../core/table-format/iceberg/part-data-file'
 import type { SourceChange } from '../core/table-format/iceberg/snapshot-plan'
@@ -92,6 +92,18 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
   }
   await deps.curated.delete(settled)
   return result
+}
+
+/**
+ * Syncs every Iceberg dataset that a crashed Load left a pending record for (a sweep's end does
+ * this, so a crash between a Load's head commits and its snapshot is mended even when no later
+ * Load touches the dataset). One listing of the pending records, usually empty.
+ */
+export async function settlePendingSyncs(deps: SyncDeps, runId: string, now: Date): Promise<string[]> {
+  const datasets = new Set<string>()
+  for await (const o of deps.curated.list(PENDING_SYNCS)) datasets.add(o.key.slice(PENDING_SYNCS.length).split('/')[0]!)
+  for (const dataset of [...datasets].sort()) await syncIcebergDataset(deps, dataset, [], runId, now)
+  return [...datasets].sort()
 }
 
 const routingOf = (catalog: Catalog) => ('real' in catalog ? (catalog as TableFormatCatalog) : undefined)

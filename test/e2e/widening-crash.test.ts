@@ -5,6 +5,7 @@ import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { createLake, type E2ELake } from '../support/e2e-lake'
 import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
+import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { armingLoad, liveParts, transformingBlind } from '../support/live-parts'
 
 /**
@@ -68,7 +69,8 @@ async function loadedOnce(): Promise<E2ELake> {
 /** What a reader sees: the rows, their ids and sum, and the live parts' types of `amount`. */
 async function seen(lake: E2ELake): Promise<{ rows: number; ids: number; sum: string; amountTypes: string[]; declared: string | undefined }> {
   const [row] = await lake.query('SELECT count(*) AS n, count(DISTINCT id) AS ids, CAST(sum(amount) AS VARCHAR) AS s FROM meter')
-  const table = await lake.deps.catalog.getTable('sluice', 'meter')
+  // What readers see: the catalog's own definition (an Iceberg table's working one is Load's).
+  const table = await realCatalog(lake.deps.catalog).getTable('sluice', 'meter')
   const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
   return {
     rows: Number(row.n), ids: Number(row.ids), sum: canonicalDecimal(String(row.s)),

@@ -19,7 +19,7 @@ describe('stack settings from CDK context', () => {
     // Assess
     expect(configOf(settings)).toEqual(configOf({}))
     expect(Object.keys(settings).sort()).toEqual(
-      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'maxRunningExecutions', 'mapConcurrency', 'alarmEmail', 'database', 'adoptDatabase', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff', 'transformReservedConcurrency', 'rejectRateAlarm', 'splitBytes', 'siteStaleAfterHours', 'tableFormat']
+      ['stackName', 'prefix', 'schedule', 'onDrop', 'onDelete', 'dropBatchSeconds', 'dropBatchSize', 'maxRunningExecutions', 'mapConcurrency', 'alarmEmail', 'database', 'adoptDatabase', 'athenaResultsDays', 'rawArchiveDays', 'bytesScannedCutoff', 'transformReservedConcurrency', 'rejectRateAlarm', 'splitBytes', 'siteStaleAfterHours', 'tableFormat', 'snapshotRetentionHours']
         .map((k) => `sluice:${k}`)
         .sort(),
     )

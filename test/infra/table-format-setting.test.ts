@@ -30,4 +30,12 @@ describe('the lake\'s table format on AWS', () => {
       )
     }
   })
+
+  it('gives Load the snapshot retention of sluice:snapshotRetentionHours, 24 h by default, and refuses one under an hour', () => {
+    const retention = (json: TemplateJson) =>
+      Object.values(json.Resources).find((r) => r.Type === 'AWS::Lambda::Function' && r.Properties?.FunctionName === 'sluice-load')!.Properties!.Environment.Variables.SNAPSHOT_RETENTION_HOURS
+    expect(retention(synthSluice({}, { bundle: false }).json)).toBe('24')
+    expect(retention(synthSluice({ 'sluice:snapshotRetentionHours': '48' }, { bundle: false }).json)).toBe('48')
+    expect(() => synthSluice({ 'sluice:snapshotRetentionHours': 0 }, { bundle: false })).toThrow(StackConfigError)
+  })
 })

@@ -5,6 +5,8 @@ import type { Catalog } from '../../functions/core/lake/catalog'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { athenaTypeName } from '../../functions/core/schema/athena-types'
 import { writtenType } from '../../functions/core/schema/cast-values'
+import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
+import { keyOfLocation } from '../../functions/adapters/zone-locations'
 
 /** One live part of a table and the Athena type each of its columns was written with. */
 export interface LivePart {
@@ -19,13 +21,8 @@ export interface LivePart {
  * the type of every column as its Parquet schema gives it (physical and logical).
  */
 export async function liveParts(catalog: Catalog, database: string, table: string, curated: ObjectStore): Promise<LivePart[]> {
-  const base = curated.location('')
   const parts: LivePart[] = []
-  for (const p of await catalog.listPartitions(database, table)) {
-    const location = p.StorageDescriptor.Location
-    if (!location.startsWith(base)) throw new Error(`partition ${location} is outside the curated zone ${base}`)
-    const keys: string[] = []
-    for await (const o of curated.list(location.slice(base.length))) if (o.key.endsWith('.parquet')) keys.push(o.key)
+  for (const { location, keys } of await readFolders(catalog, database, table, curated)) {
     for (const key of keys.sort()) {
       const chunks: Uint8Array[] = []
       for await (const c of curated.read(key)) chunks.push(c)
@@ -40,6 +37,25 @@ export async function liveParts(catalog: Catalog, database: string, table: strin
     }
   }
   return parts
+}
+
+/**
+ * Where a query of the table reads: a Hive table's registered partition folders and the Parquet
+ * objects in them, or an Iceberg table's current snapshot's data files (one group).
+ */
+async function readFolders(catalog: Catalog, database: string, table: string, curated: ObjectStore): Promise<{ location: string; keys: string[] }[]> {
+  const base = curated.location('')
+  const current = await currentTableFiles({ store: curated, catalog, database }, table)
+  if (current) return [{ location: base, keys: current.files.map((f) => keyOfLocation(curated, f.path)) }]
+  const folders: { location: string; keys: string[] }[] = []
+  for (const p of await catalog.listPartitions(database, table)) {
+    const location = p.StorageDescriptor.Location
+    if (!location.startsWith(base)) throw new Error(`partition ${location} is outside the curated zone ${base}`)
+    const keys: string[] = []
+    for await (const o of curated.list(location.slice(base.length))) if (o.key.endsWith('.parquet')) keys.push(o.key)
+    folders.push({ location, keys })
+  }
+  return folders
 }
 
 /**

@@ -9,7 +9,7 @@ import { TABLE_FORMAT_PARAMETER } from './working-definition'
  * synced from the ledger heads (the per-file truth of which version is loaded). Curated keys:
  *
  *   _iceberg/<table>.json                                 the working definition
- *   _iceberg/<dataset>/pending/<run id>.json             sources whose heads changed, not yet synced
+ *   _iceberg-pending/<dataset>/<run id>.json             sources whose heads changed, not yet synced
  *   _iceberg/<table>/retired/<time>-<id>.json            parts that left the ledger, deleted by
  *                                                          expiry once no retained snapshot has them
  *   <table>/metadata/…                                     the Iceberg metadata (docs/iceberg.md)
@@ -19,7 +19,9 @@ import { TABLE_FORMAT_PARAMETER } from './working-definition'
 export const SYNCED_GENERATION_PROPERTY = 'sluice.generation'
 
 export const workingTableKey = (table: string) => `_iceberg/${table}.json`
-export const pendingSyncPrefix = (dataset: string) => `_iceberg/${dataset}/pending/`
+/** Every pending sync of the lake: a listing as short as the syncs a crash left. */
+export const PENDING_SYNCS = '_iceberg-pending/'
+export const pendingSyncPrefix = (dataset: string) => `${PENDING_SYNCS}${dataset}/`
 export const pendingSyncKey = (dataset: string, runId: string) => `${pendingSyncPrefix(dataset)}${runId}.json`
 export const retiredPrefix = (table: string) => `_iceberg/${table}/retired/`
 export const retiredKey = (table: string, at: Date, id: string) => `${retiredPrefix(table)}${at.toISOString().replace(/[:.]/g, '')}-${id}.json`
