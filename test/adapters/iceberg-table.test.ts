@@ -16,6 +16,9 @@ import { partitionSpec } from '../../functions/core/table-format/iceberg/partiti
 import { partDataFile } from '../../functions/core/table-format/iceberg/part-data-file'
 import type { DataFile } from '../../functions/core/table-format/iceberg/iceberg-model'
 import type { TableChange } from '../../functions/core/table-format/iceberg/snapshot-plan'
+import { MERGE_MANIFESTS_AT } from '../../functions/core/table-format/iceberg/snapshot-plan'
+import { currentSnapshot } from '../../functions/core/table-format/iceberg/table-metadata'
+import { snapshotManifests } from '../../functions/adapters/iceberg-files'
 import { CommitConflictError } from '../../functions/core/table-format/iceberg/commit-rebase'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
 import { serveFolder } from '../support/http-folder'
@@ -103,6 +106,26 @@ describe('Iceberg table commits in a local lake', () => {
     const current = await currentTableFiles(t, TABLE.name)
     expect(current!.metadata.snapshots.map((s) => [s.summary.operation, s.summary['sluice.run-id'], s.summary['total-records']])).toEqual([['append', 'run-1', '5'], ['overwrite', 'run-2', '4'], ['delete', 'run-3', '1']])
     await expectSpecFiles(t)
+  })
+
+  it('keeps the manifests a commit reads bounded however many commits the table has had, merging the small ones', async () => {
+    const t = target(undefined, 'merging')
+    const rows: Row[] = []
+    const counts: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const row = { id: i, item: `item ${i}` }
+      rows.push(row)
+      const file = await part(t, `s${String(i).padStart(3, '0')}`, 'p1', '2024-07-01', [row])
+      await commitTableChange(t, TABLE, { sources: [{ source: `s${String(i).padStart(3, '0')}`, files: [file] }], runId: `run-${i}` }, NOW)
+      const current = await currentTableFiles(t, TABLE.name)
+      counts.push((await snapshotManifests(t.store, currentSnapshot(current!.metadata))).length)
+    }
+    // A replacement of a source inside a merged manifest rewrites that manifest.
+    await commitTableChange(t, TABLE, { sources: [{ source: 's005', files: [await part(t, 's005', 'p2', '2024-07-02', [{ id: 5, item: 'five again' }])] }] }, NOW)
+    expect(Math.max(...counts)).toBeLessThanOrEqual(MERGE_MANIFESTS_AT + 1)
+    expect(counts.at(-1)).toBeLessThan(40)
+    expect(await readBoth(t)).toEqual(rows.map((r) => (r.id === 5 ? { id: 5, item: 'five again' } : r)))
+    await expectSpecFiles(t, 'merging')
   })
 
   it('swaps metadata_location in the JSON catalog, keeping the one it replaced as previous_metadata_location', async () => {

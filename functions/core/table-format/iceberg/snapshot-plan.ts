@@ -46,7 +46,11 @@ export interface SnapshotNames {
  * Plans the snapshot applying `change` to the current snapshot's manifests. A manifest holding
  * none of the replaced or retracted sources is kept as it is; one that does is rewritten with
  * those files as deleted entries and the rest as existing ones; one with no live entry left is
- * dropped; the new files go into one new manifest. Work is proportional to the manifests touched, not to the table.
+ * dropped; the new files go into one new manifest. When the snapshot would list more than
+ * MERGE_MANIFESTS_AT manifests, its small kept manifests (fewer than MANIFEST_TARGET_FILES live
+ * files) are merged into one, their files as existing entries: a commit reads every manifest of
+ * the snapshot it applies to, and so their number stays bounded by the table's files over the
+ * target, plus the merge threshold, however many commits the table has had.
  */
 export function planSnapshot(metadata: TableMetadata, live: LiveManifest[], change: TableChange, names: SnapshotNames): SnapshotPlan {
   const specId = metadata['default-spec-id']
@@ -76,8 +80,37 @@ export function planSnapshot(metadata: TableMetadata, live: LiveManifest[], chan
   if (added.length > 0) {
     written.push({ path: names.manifestPath(written.length), specId, schemaId, addedSnapshotId: snapshotId, entries: added.map((file) => ({ status: 1, snapshotId, file })) })
   }
+  const merged = mergeSmallManifests(live, kept, written.length, specId, { schemaId, snapshotId, path: names.manifestPath(written.length) })
+  if (merged) {
+    written.push(merged.content)
+    kept.splice(0, kept.length, ...merged.kept)
+  }
   const operation = removed.length === 0 ? 'append' : added.length === 0 ? 'delete' : 'overwrite'
   return { snapshotId, sequenceNumber, operation, written, kept, added, removed }
+}
+
+/** Manifests a snapshot may list before its small ones are merged. */
+export const MERGE_MANIFESTS_AT = 16
+/** Live files under which a manifest counts as small (Iceberg merges toward a size, 8 MB; files stand for it). */
+export const MANIFEST_TARGET_FILES = 10_000
+
+/**
+ * The merge of the small kept manifests of the default spec into one, when the snapshot would list
+ * more than MERGE_MANIFESTS_AT: the merged content, and the kept manifests left as they are.
+ */
+function mergeSmallManifests(
+  live: LiveManifest[], kept: ManifestFile[], writtenCount: number, specId: number, names: { schemaId: number; snapshotId: number; path: string },
+): { content: ManifestContent; kept: ManifestFile[] } | undefined {
+  if (kept.length + writtenCount <= MERGE_MANIFESTS_AT) return undefined
+  const contents = new Map(live.map((m) => [m.file.path, m.content]))
+  const liveFiles = (m: ManifestFile) => m.addedFilesCount + m.existingFilesCount
+  const small = kept.filter((m) => m.specId === specId && liveFiles(m) < MANIFEST_TARGET_FILES)
+  if (small.length < 2) return undefined
+  const entries: ManifestEntry[] = small.flatMap((m) => contents.get(m.path)!.entries.filter((e) => e.status !== 2).map((e) => ({ ...e, status: 0 as const })))
+  return {
+    content: { path: names.path, specId, schemaId: names.schemaId, addedSnapshotId: names.snapshotId, entries },
+    kept: kept.filter((m) => !small.includes(m)),
+  }
 }
 
 /**
