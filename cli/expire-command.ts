@@ -52,7 +52,7 @@ Examples:
         }
       }
       const format = outputFormat(flags)
-      if (format === 'table' && results.length === 0) process.stdout.write('expire: no Iceberg table in the lake\n')
+      if (format === 'table' && results.length === 0) process.stdout.write(dataset ? `expire: ${dataset} is no Iceberg table; it keeps no snapshots to expire\n` : 'expire: no Iceberg table in the lake\n')
       else printRecords(format, ['table', 'expired snapshots', 'deleted files'], results.map((r) => ({ table: r.table, 'expired snapshots': String(r.expiredSnapshots), 'deleted files': String(r.deletedFiles) })), results)
     })
 }

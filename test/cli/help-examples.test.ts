@@ -8,6 +8,7 @@ import pLimit from 'p-limit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { everyCommand, pathOf, sluiceProgram } from '../../cli/program'
 import { localLake } from '../../cli/local/local-lake'
+import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 
 const REPO = resolve(import.meta.dirname, '../..')
@@ -90,7 +91,7 @@ beforeAll(async () => {
   writeFileSync(join(loaded, 'data.csv.gz'), gzipSync(csv))
   writeFileSync(join(loaded, 'data.contract.json'), JSON.stringify({ columns: [{ name: 'customer_id', type: 'bigint', nullable: false }] }))
   expect((await sh('npx sluice run', loaded)).code).toBe(0)
-  icebergOrders = metadataLocationOf(await localLake(join(loaded, 'lake')).catalog.getTable('sluice', 'orders')) !== undefined
+  icebergOrders = metadataLocationOf(await realCatalog(localLake(join(loaded, 'lake')).catalog).getTable('sluice', 'orders')) !== undefined
 
   const quarantined = template('quarantined')
   cpSync(loaded, quarantined, { recursive: true })

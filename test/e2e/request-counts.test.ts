@@ -7,6 +7,7 @@ import { DEFAULT_COMPACTION } from '../../functions/core/compaction/merge-plan'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { countingCatalog, countingStore, type RequestCounts } from '../support/counting-store'
 import { createLake, type E2ELake } from '../support/e2e-lake'
+import { realCatalog, tableFormatCatalog } from '../../functions/adapters/table-format-catalog'
 
 /**
  * The request counts of docs/cost-model.md, checked against real runs through counting zones
@@ -14,8 +15,10 @@ import { createLake, type E2ELake } from '../support/e2e-lake'
  * writes the measured table into the doc instead of checking it.
  */
 const DOC = fileURLToPath(new URL('../../docs/cost-model.md', import.meta.url))
-const BEGIN = '<!-- request-counts:begin -->'
-const END = '<!-- request-counts:end -->'
+/** The table of the lake's format: the suite runs for each (SLUICE_TABLE_FORMAT). */
+const FORMAT = process.env.SLUICE_TABLE_FORMAT === 'iceberg' ? '-iceberg' : ''
+const BEGIN = `<!-- request-counts${FORMAT}:begin -->`
+const END = `<!-- request-counts${FORMAT}:end -->`
 
 const DAY = 86_400_000
 const SEEDED_ON = Date.UTC(2024, 0, 1, 6)
@@ -72,8 +75,10 @@ async function seededLake(files: number): Promise<E2ELake> {
 async function countedRun(lake: E2ELake, input: unknown, startTime = MEASURED_ON, compaction = DEFAULT_COMPACTION): Promise<{ cost: Cost; loaded: number }> {
   const raw = countingStore(lake.deps.raw)
   const curated = countingStore(lake.deps.curated)
-  const catalog = countingCatalog(lake.deps.catalog)
-  const deps: LakeDeps = { ...lake.deps, raw: raw.store, curated: curated.store, catalog: catalog.store }
+  // Counted where the requests leave: the catalog itself, under the routing to working definitions.
+  const catalog = countingCatalog(realCatalog(lake.deps.catalog))
+  const routed = tableFormatCatalog(catalog.store, curated.store, { raw: raw.store, lakeDefault: lake.deps.tableFormat })
+  const deps: LakeDeps = { ...lake.deps, raw: raw.store, curated: curated.store, catalog: routed }
   let transitions = 0
   const { report, failure } = await runLocally(deps, input, { startTime, compaction, site: localSiteStep(deps, lake.dir), onStateEntered: () => void transitions++ })
   expect(failure).toBeUndefined()

@@ -59,7 +59,7 @@ export async function createLake(options: { seed?: string[] | 'all' | 'none'; zo
   // New tables take the lake's format: the option, else SLUICE_TABLE_FORMAT (the suite runs for each).
   const lakeDefault = options.tableFormat ?? (process.env.SLUICE_TABLE_FORMAT === 'iceberg' ? 'iceberg' : 'hive')
   const catalog = tableFormatCatalog(options.catalog ?? realCatalog(local.catalog), zoned.curated, { raw: zoned.raw, lakeDefault })
-  const deps: LakeDeps = { ...zoned, catalog }
+  const deps: LakeDeps = { ...zoned, catalog, tableFormat: lakeDefault }
   const buckets = options.zones?.buckets ?? {}
   const seed = options.seed ?? 'all'
   const keys = seed === 'all' ? await sampleKeys() : seed === 'none' ? [] : ['_contracts/payments.json', ...seed]
