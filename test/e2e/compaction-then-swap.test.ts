@@ -7,6 +7,9 @@ import { csvColumn, exactSum, canonicalDecimal } from '../support/exact-sum'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 import { liveParts } from '../support/live-parts'
 
+/** sluice compacts Hive tables; an Iceberg table's compaction is still to come (docs/iceberg.md, What remains). */
+const COMPACTED_FORMAT = 'hive'
+
 /**
  * A table swapped to a new generation after a compaction merged its small parts: a widening
  * (a wider decimal arrives) and a reprocess. Each file's rows in the merged parts must come
@@ -32,7 +35,7 @@ describe('a compacted table swapped to a new generation', () => {
   })
 
   async function compactedLake(files: number): Promise<{ lake: E2ELake; csvs: string[] }> {
-    const l = await createLake({ seed: 'none' })
+    const l = await createLake({ seed: 'none', tableFormat: COMPACTED_FORMAT })
     const csvs: string[] = []
     for (let f = 0; f < files; f++) {
       csvs.push(paymentsCsv(f, 3))
