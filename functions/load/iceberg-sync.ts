@@ -24,8 +24,12 @@ export interface SyncDeps {
   database: string
 }
 
-/** Rows and bytes of parts a caller knows already (a batch's staged parts), by curated key. */
-export type KnownParts = Map<string, { rows: number; bytes: number }>
+/**
+ * Rows of parts a caller knows already (a batch's staged parts), by curated key. Only rows: a
+ * part's bytes change when it is rewritten to the table's types before or after its publish, so
+ * its size is read from the zone.
+ */
+export type KnownParts = Map<string, number>
 
 /** What a sync committed, per table (absent: nothing changed). */
 export type SyncResult = Record<string, CommitResult>
@@ -156,7 +160,9 @@ async function sourceChanges(curated: ObjectStore, dataset: string, table: strin
     for (const key of keys) {
       const location = curated.location(key)
       const have = byPath.get(location)
-      const facts = have ? { rows: have.recordCount, bytes: have.sizeBytes } : (known.get(key) ?? (await parquetFacts(curated, key)))
+      const rows = known.get(key)
+      const size = rows === undefined ? undefined : (await curated.head(key))?.size
+      const facts = have ? { rows: have.recordCount, bytes: have.sizeBytes } : rows !== undefined && size !== undefined ? { rows, bytes: size } : await parquetFacts(curated, key)
       if (!facts) throw new Error(`iceberg: part ${key} of ${table}, which the ledger head of ${head?.key ?? source} names, is missing`)
       files.push({ ...partDataFile({ key, location, ...facts }, spec, schema), source })
     }

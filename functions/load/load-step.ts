@@ -169,7 +169,7 @@ async function loadDataset(
 }
 
 /**
- * Rows and bytes of the parts this batch staged, by the curated keys they were committed under
+ * Rows of the parts this batch staged, by the curated keys they were committed under
  * (a commit's outputs are its data parts, then its rejects parts, in the staged order), so a
  * sync reads no footer of them.
  */
@@ -180,7 +180,7 @@ function knownParts(staged: StagedFile[], reports: FileReport[]): KnownParts {
     const s = byKey.get(r.key)
     const parts = s ? [...s.stats.parts, ...s.stats.rejectParts] : []
     if (parts.length !== r.outputs.length) continue
-    parts.forEach((p, i) => known.set(r.outputs[i]!, { rows: p.rows, bytes: p.bytes }))
+    parts.forEach((p, i) => known.set(r.outputs[i]!, p.rows))
   }
   return known
 }

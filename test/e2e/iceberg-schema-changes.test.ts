@@ -3,6 +3,7 @@ import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { generationOf } from '../../functions/core/lake/generation'
 import { TABLE_FORMAT_PARAMETER } from '../../functions/core/table-format/iceberg/working-definition'
 import { createLake, type E2ELake } from '../support/e2e-lake'
+import { convertToIceberg } from '../../functions/load/convert-table'
 import { liveParts, transformingBlind } from '../support/live-parts'
 
 const DAY2 = new Date('2024-07-02T06:00:00.000Z')
@@ -22,10 +23,9 @@ function recordingWrites(inner: ObjectStore): { store: ObjectStore; written: str
   }
 }
 
-/** Makes a table's definition the working definition of an Iceberg dataset. */
-async function markIceberg(lake: E2ELake, table: string): Promise<void> {
-  const current = await lake.deps.catalog.readTable('sluice', table)
-  await lake.deps.catalog.updateTable('sluice', { ...current!.table, Parameters: { ...current!.table.Parameters, [TABLE_FORMAT_PARAMETER]: 'iceberg' } }, current!.version)
+/** Makes a dataset's Hive tables Iceberg tables, as `sluice convert` does. */
+async function markIceberg(lake: E2ELake, dataset: string): Promise<void> {
+  expect((await convertToIceberg(lake.deps, dataset, 'convert', new Date())).outcome).toBe('converted')
 }
 
 async function columnsOf(lake: E2ELake, table: string): Promise<string[]> {
@@ -42,7 +42,7 @@ const otherPartsWritten = (written: string[]) =>
 
 /** Loads `meter/a.csv` (id declared int), then makes the table a Hive or Iceberg one. */
 async function loadFirst(format: 'hive' | 'iceberg'): Promise<E2ELake> {
-  const lake = await createLake({ seed: 'none' })
+  const lake = await createLake({ seed: 'none', tableFormat: 'hive' })
   await lake.putRaw('_contracts/meter.json', JSON.stringify({ columns: [{ name: 'id', type: 'int' }] }))
   await lake.putRaw('meter/a.csv', 'id,amount\n1,12.25\n2,99999999.99\n')
   expect((await lake.run()).failure).toBeUndefined()
@@ -120,7 +120,7 @@ describe('schema changes on an Iceberg working definition', () => {
 
   it('renames a column in place on Iceberg; on Hive the file fails, and loads once the table is Iceberg', async () => {
     // Prepare
-    lake = await createLake({ seed: 'none' })
+    lake = await createLake({ seed: 'none', tableFormat: 'hive' })
     await lake.putRaw('meter/a.csv', 'id,amount,note\n1,12.25,x\n2,9.5,y\n')
     await lake.run()
     const [first] = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
@@ -148,11 +148,17 @@ describe('schema changes on an Iceberg working definition', () => {
     expect(otherPartsWritten(recorded.written)).toEqual([])
     const parts = await liveParts(lake.deps.catalog, 'sluice', 'meter', lake.deps.curated)
     expect(parts.find((p) => p.key === first.key)?.types).toEqual(first.types)
+    // The parts written before the rename read under the new name.
+    expect(await lake.query('SELECT id, total::VARCHAR AS total, note FROM meter ORDER BY id')).toEqual([
+      { id: 1, total: '12.25', note: 'x' },
+      { id: 2, total: '9.50', note: 'y' },
+      { id: 3, total: '1.50', note: 'z' },
+    ])
   })
 
   it('rewrites the parts loaded before a rename under their old column name when the renamed column widens', async () => {
     // Prepare: amount renamed to total on an Iceberg definition
-    lake = await createLake({ seed: 'none' })
+    lake = await createLake({ seed: 'none', tableFormat: 'hive' })
     await lake.putRaw('meter/a.csv', 'id,amount\n1,12.25\n')
     await lake.run()
     await markIceberg(lake, 'meter')
@@ -178,7 +184,7 @@ describe('schema changes on an Iceberg working definition', () => {
 
   it('refuses a file whose old header would come back as a new column after a rename, and loads it once the header is an alias', async () => {
     // Prepare: amount renamed to total on an Iceberg definition
-    lake = await createLake({ seed: 'none' })
+    lake = await createLake({ seed: 'none', tableFormat: 'hive' })
     await lake.putRaw('meter/a.csv', 'id,amount\n1,12.25\n')
     await lake.run()
     await markIceberg(lake, 'meter')
