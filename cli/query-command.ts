@@ -6,6 +6,8 @@ import { printRecords } from './output/print-records'
 import { outputFormat, withOutputOption, type OutputFlags } from './output/output-format'
 import { writeRows } from './output/write-rows'
 import { readSql } from './query/sql-source'
+import { metadataLocationOf } from '../functions/core/table-format/iceberg/iceberg-table-input'
+import { icebergTableFormat } from '../functions/adapters/iceberg-table-format'
 
 interface QueryFlags extends LakeFlags, OutputFlags {
   file?: string
@@ -98,7 +100,10 @@ Examples:
         const rows = []
         for (const t of tables) {
           const [{ n }] = (await lake.query(`SELECT count(*) AS n FROM "${deps.database}"."${t.Name.replace(/"/g, '""')}"`)).rows as { n: number }[]
-          const partitions = (await deps.catalog.listPartitions(deps.database, t.Name)).length
+          // An Iceberg table registers no partitions: its data files carry their values.
+          const partitions = metadataLocationOf(t)
+            ? new Set(((await icebergTableFormat({ store: deps.curated, catalog: deps.catalog, database: deps.database }).readTable(t.Name))?.files ?? []).map((f) => JSON.stringify(f.partition))).size
+            : (await deps.catalog.listPartitions(deps.database, t.Name)).length
           rows.push({ table: `${deps.database}.${t.Name}`, rows: n, partitions, columns: t.StorageDescriptor.Columns.map((c) => ({ name: c.Name, type: c.Type })) })
         }
         if (format === 'table' && rows.length === 0) {

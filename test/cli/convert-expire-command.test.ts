@@ -39,6 +39,9 @@ describe('sluice convert and sluice expire', () => {
     expect(converted, converted.stderr).toMatchObject({ code: 0, stdout: expect.stringContaining('orders is an Iceberg table now') })
     expect(await count('SELECT count(*)::INTEGER AS n, sum(total_eur)::VARCHAR AS total FROM orders')).toEqual(before)
     expect((await sluice(home, 'convert', 'orders', '--to', 'iceberg')).stdout).toBe('convert: orders is an Iceberg table already\n')
+    // Its partitions are its data files' ingest dates, as the Hive table's were.
+    const tables = JSON.parse((await sluice(home, 'tables', '--output', 'json')).stdout) as { table: string; partitions: number }[]
+    expect(tables.find((t) => t.table === 'sluice.orders')?.partitions).toBe(1)
 
     writeFileSync(join(home, 'lake', 'raw', 'orders', 'orders-2024-06.csv'), 'order_id,customer_id,ordered_at,status,items,total_eur,note,coupon_code\n60000,1001,2024-06-01T10:00:00Z,pending,2,10.50,,\n')
     expect((await sluice(home, 'run')).code).toBe(0)
