@@ -1,4 +1,4 @@
-import type { Catalog, TableInput } from '../core/lake/catalog'
+import type { Catalog, TableInput, VersionedTable } from '../core/lake/catalog'
 import { WriteConflictError } from '../core/errors'
 import { contractKey } from '../core/lake/lake-layout'
 import type { ObjectStore } from '../core/lake/object-store'
@@ -45,12 +45,38 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     }
     return declared === 'iceberg' || declared === 'hive' ? declared : (formats.lakeDefault ?? 'hive')
   }
+  /**
+   * The format of each existing table, as last seen, for FORMAT_MEMORY_MS: a write after a read
+   * of the same table (a schema commit, a partition registration) asks the catalog nothing more,
+   * so a Hive lake's steps make the catalog calls they made before the routing.
+   */
+  const seen = new Map<string, { format: TableFormatName; until: number }>()
+  const remember = (name: string, format: TableFormatName) => seen.set(name, { format, until: Date.now() + FORMAT_MEMORY_MS })
+  const recalled = (name: string) => {
+    const memory = seen.get(name)
+    return memory && memory.until > Date.now() ? memory.format : undefined
+  }
+  /** A table's definition as the steps see it, and its format; one catalog read for a Hive table. */
+  const read = async (db: string, name: string): Promise<{ format: TableFormatName; read?: VersionedTable }> => {
+    const known = recalled(name)
+    if (known === 'iceberg') return { format: 'iceberg', read: await working.readTable(db, name) }
+    const entry = await real.readTable(db, name)
+    if (entry && !metadataLocationOf(entry.table)) {
+      remember(name, 'hive')
+      return { format: 'hive', read: entry }
+    }
+    // A first commit that did not reach the catalog yet still has its working definition.
+    const definition = await working.readTable(db, name)
+    if (!entry && !definition) return { format: 'hive' }
+    remember(name, 'iceberg')
+    return { format: 'iceberg', ...(definition ? { read: definition } : {}) }
+  }
   /** Where a table's definition lives: the working catalog for an Iceberg table. */
   const home = async (db: string, name: string): Promise<{ catalog: Catalog; format: TableFormatName; exists: boolean }> => {
-    const entry = await real.getTable(db, name)
-    if (entry) return metadataLocationOf(entry) ? { catalog: working, format: 'iceberg', exists: true } : { catalog: real, format: 'hive', exists: true }
-    // A first commit that did not reach the catalog yet still has its working definition.
-    if (await working.getTable(db, name)) return { catalog: working, format: 'iceberg', exists: true }
+    const known = recalled(name)
+    if (known) return { catalog: known === 'iceberg' ? working : real, format: known, exists: true }
+    const found = await read(db, name)
+    if (found.read || recalled(name)) return { catalog: found.format === 'iceberg' ? working : real, format: found.format, exists: true }
     // A new rejects table takes the format its dataset's table has.
     const dataset = datasetOfTable(name)
     const format = dataset !== name && (await real.getTable(db, dataset)) ? (await home(db, dataset)).format : await newFormat(name)
@@ -75,10 +101,10 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     },
     ensureDatabase: (db) => real.ensureDatabase(db),
     async getTable(db, name) {
-      return (await home(db, name)).catalog.getTable(db, name)
+      return (await read(db, name)).read?.table
     },
     async readTable(db, name) {
-      return (await home(db, name)).catalog.readTable(db, name)
+      return (await read(db, name)).read
     },
     async createTable(db, table) {
       const { catalog, format, exists } = await home(db, table.Name)
@@ -100,6 +126,7 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
       await (await home(db, name)).catalog.movePartition(db, name, values, location, from)
     },
     async deleteTable(db, name) {
+      seen.delete(name)
       await working.deleteTable(db, name)
       await real.deleteTable(db, name)
     },
@@ -109,6 +136,12 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     },
   }
 }
+
+/**
+ * How long a table's format, once seen, is taken as known. A table changes format only by
+ * `sluice convert` (or a drop and a new load), which no run should overlap.
+ */
+const FORMAT_MEMORY_MS = 60_000
 
 /** The real catalog behind a workflow catalog (itself when it routes nothing). */
 export const realCatalog = (catalog: Catalog): Catalog => ('real' in catalog ? (catalog as TableFormatCatalog).real : catalog)

@@ -6,6 +6,7 @@ import type { LakeDeps } from '../core/lake/step-deps'
 import { compactClosedDays, compactTouched } from '../load/compact-dataset'
 import type { CompactionOutcome } from '../load/compact-partition'
 import { settlePendingSyncs } from '../load/iceberg-sync'
+import { metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 
 /** What the state machine passes to Compact. */
 export interface CompactEvent {
@@ -62,7 +63,8 @@ async function compactClosed(deps: Pick<LakeDeps, 'curated' | 'catalog' | 'datab
   const days = closedDays(ingestDate, CLOSED_DAYS)
   const outcomes: CompactionOutcome[] = []
   const tables = await deps.catalog.listTables(deps.database)
-  for (const table of tables.sort((a, b) => (a.Name < b.Name ? -1 : 1))) {
+  // sluice compacts Hive tables only (an Iceberg table's compaction is still to come).
+  for (const table of tables.filter((t) => !metadataLocationOf(t)).sort((a, b) => (a.Name < b.Name ? -1 : 1))) {
     const dataset = table.Name.endsWith(REJECTS_SUFFIX) ? table.Name.slice(0, -REJECTS_SUFFIX.length) : table.Name
     outcomes.push(...(await compactClosedDays(deps, dataset, tableBase(table.Name, generationOf(table)), days, settings, clock)))
   }

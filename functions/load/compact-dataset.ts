@@ -16,7 +16,6 @@ import { readLayout } from './partition-layout'
  * Load crashed is taken up by the sweep that finishes its file again).
  */
 export async function compactTouched(deps: CompactionDeps, dataset: string, written: string[], excised: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
-  if (await isIcebergDataset(deps, dataset)) return []
   const marked = new Set(excised)
   const outcomes: CompactionOutcome[] = []
   for (const home of [...new Set([...written, ...marked])].sort()) {
@@ -42,7 +41,6 @@ export async function compactTouched(deps: CompactionDeps, dataset: string, writ
  * folder of the table, so its work is the parts of those days.
  */
 export async function compactClosedDays(deps: CompactionDeps, dataset: string, tableBase: string, days: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
-  if (await isIcebergDataset(deps, dataset)) return []
   const outcomes: CompactionOutcome[] = []
   for (const day of days) {
     const parts = new Map<string, number>()

@@ -45,10 +45,13 @@ export async function markPendingSync(deps: SyncDeps, dataset: string, runId: st
   await deps.curated.writeText(pendingSyncKey(dataset, runId), JSON.stringify(record))
 }
 
-/** Whether a dataset's table is an Iceberg table (it has a working definition). */
+/**
+ * Whether a dataset's table is an Iceberg table, or would be created as one. The workflow catalog
+ * remembers a table's format once it has read it, so a step that read the table asks nothing more.
+ */
 export async function isIcebergDataset(deps: SyncDeps, dataset: string): Promise<boolean> {
   const routing = routingOf(deps.catalog)
-  return !!routing && isIcebergDefinition(await routing.working.getTable(deps.database, dataset))
+  return !!routing && (await routing.formatOf(deps.database, dataset)) === 'iceberg'
 }
 
 /**
@@ -65,7 +68,7 @@ export async function isIcebergDataset(deps: SyncDeps, dataset: string): Promise
  */
 export async function syncIcebergDataset(deps: SyncDeps, dataset: string, sources: string[], runId: string, now: Date, known: KnownParts = new Map(), options: { adopt?: boolean } = {}): Promise<SyncResult> {
   const routing = routingOf(deps.catalog)
-  if (!routing) return {}
+  if (!routing || !(await isIcebergDataset(deps, dataset))) return {}
   const data = await routing.working.getTable(deps.database, dataset)
   if (!isIcebergDefinition(data)) return {}
   const generation = generationOf(data)

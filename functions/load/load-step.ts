@@ -18,7 +18,7 @@ import { compactionTodoKey, isEmptyTodo, mergeTodos, type CompactionTodo } from 
 import { homeOf } from '../core/compaction/compaction-layout'
 import { generationOf, tableBase } from '../core/lake/generation'
 import pLimit from 'p-limit'
-import { markPendingSync, syncIcebergDataset, type KnownParts } from './iceberg-sync'
+import { isIcebergDataset, markPendingSync, syncIcebergDataset, type KnownParts } from './iceberg-sync'
 import { expireDataset } from './expire-tables'
 
 /**
@@ -79,7 +79,8 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   for (const [i, one] of loaded.entries()) {
     reports.push(...one.reports)
     retried += one.retried
-    if (one.written?.length) written[datasets[i]!] = [...new Set(one.written)]
+    // Compaction is for Hive tables: an Iceberg dataset's partitions are not handed on.
+    if (one.written?.length && !(await isIcebergDataset(deps, datasets[i]!))) written[datasets[i]!] = [...new Set(one.written)]
   }
   const known = knownParts(staged, reports)
   await eachLimited([...touched.keys()].sort(), DATASETS_AT_ONCE, async (dataset) => {
