@@ -83,9 +83,9 @@ export function glueCatalog(client: GlueClient, catalogId?: string): Catalog {
       }
     },
 
-    async updateTable(database, table, version) {
+    async updateTable(database, table, version, options = {}) {
       try {
-        await client.send(new UpdateTableCommand({ ...inCatalog, DatabaseName: database, TableInput: table, VersionId: version }))
+        await client.send(new UpdateTableCommand({ ...inCatalog, DatabaseName: database, TableInput: table, VersionId: version, ...(options.skipArchive ? { SkipArchive: true } : {}) }))
       } catch (error) {
         // Glue's optimistic lock: the table changed after the VersionId we read.
         if (isNamed(error, 'ConcurrentModificationException') || isNamed(error, 'EntityNotFoundException')) {

@@ -4,10 +4,10 @@ import type { ObjectStore } from '../core/lake/object-store'
 import { WriteConflictError } from '../core/errors'
 import type { DataFile, IcebergSchema, ManifestFile, Snapshot, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
 import { snapshotAsOf } from '../core/table-format/iceberg/time-travel'
-import { evolveSchema, icebergType, isPromotion, type TableColumn } from '../core/table-format/iceberg/iceberg-schema'
+import { evolveSchema, icebergType, INGEST_DATE_COLUMN, isPromotion, type TableColumn } from '../core/table-format/iceberg/iceberg-schema'
 import { partitionSpec } from '../core/table-format/iceberg/partition-spec'
 import { liveDataFiles, manifestFileOf, planSnapshot, type TableChange } from '../core/table-format/iceberg/snapshot-plan'
-import { currentSnapshot, newTableMetadata, withSchema, withSnapshot } from '../core/table-format/iceberg/table-metadata'
+import { currentSnapshot, newTableMetadata, withPartitionSpec, withSchema, withSnapshot } from '../core/table-format/iceberg/table-metadata'
 import { assertRebasable, CommitConflictError } from '../core/table-format/iceberg/commit-rebase'
 import { icebergTableInput, metadataLocationOf, TableFormatMismatchError } from '../core/table-format/iceberg/iceberg-table-input'
 import { encodeManifest, encodeManifestList } from './iceberg-avro'
@@ -84,7 +84,7 @@ export async function swapMetadataLocation(target: IcebergTarget, spec: Pick<Ice
   const previous = metadataLocationOf(read?.table)
   const table = icebergTableInput(spec.name, target.store.location(spec.prefix), schema, next, previous)
   const catalog = realCatalog(target.catalog)
-  if (read) await catalog.updateTable(target.database, table, read.version)
+  if (read) await catalog.updateTable(target.database, table, read.version, { skipArchive: true })
   else await catalog.createTable(target.database, table)
 }
 
@@ -107,10 +107,11 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
     let metadata = location ? await readTableMetadata(store, location) : undefined
     const current = metadata?.schemas.find((s) => s['schema-id'] === metadata!['current-schema-id'])
     const renames = spec.renames ?? {}
-    const evolved = evolveSchema(options.retype && current ? withoutRetyped(current, spec.columns) : current, spec.columns, metadata?.['last-column-id'] ?? 0, renames)
+    const evolved = evolveSchema(options.retype && current ? withoutRetyped(current, spec.columns, renames) : current, spec.columns, metadata?.['last-column-id'] ?? 0, renames)
     metadata = metadata
       ? withSchema(metadata, evolved.schema, evolved.lastColumnId, renames)
       : newTableMetadata({ uuid: randomUUID(), location: store.location(spec.prefix).replace(/\/$/, ''), schema: evolved.schema, spec: partitionSpec(evolved.schema, spec.partitionBy), now })
+    if (location) metadata = withPartitionSpec(metadata, partitionSpec(evolved.schema, spec.partitionBy))
     if (options.properties) metadata = { ...metadata, properties: { ...metadata.properties, ...options.properties } }
     const live = await snapshotManifests(store, currentSnapshot(metadata))
     const files = liveDataFiles(live)
@@ -162,10 +163,17 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
   throw new WriteConflictError(`iceberg: commit to ${spec.name} lost ${MAX_ATTEMPTS} races in a row`)
 }
 
-/** The schema without the fields whose type `columns` changes beyond a promotion: they come back with new ids. */
-function withoutRetyped(schema: IcebergSchema, columns: TableColumn[]): IcebergSchema {
+/**
+ * For a change that rewrites every data file: the schema without the fields whose type `columns`
+ * changes beyond a promotion (they come back with new ids) and without those `columns` no longer
+ * has (a reprocess drops a column no file needs any more). The ingest date and fields renamed
+ * since stay.
+ */
+function withoutRetyped(schema: IcebergSchema, columns: TableColumn[], renames: Record<string, string>): IcebergSchema {
   const wanted = new Map(columns.map((c) => [c.name, icebergType(c.type)]))
-  return { ...schema, fields: schema.fields.filter((f) => !wanted.has(f.name) || isPromotion(f.type, wanted.get(f.name)!)) }
+  const former = new Set(Object.values(renames))
+  const keeps = (name: string, type: string) => (wanted.has(name) ? isPromotion(type, wanted.get(name)!) : name === INGEST_DATE_COLUMN || former.has(name))
+  return { ...schema, fields: schema.fields.filter((f) => keeps(f.name, f.type)) }
 }
 
 /** The table's current metadata and the data files of its current snapshot, from the catalog's pointer. */

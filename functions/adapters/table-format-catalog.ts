@@ -111,9 +111,9 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
       if (exists && format === 'iceberg' && (await real.getTable(db, table.Name))) throw new WriteConflictError(`catalog: table ${table.Name} exists already`)
       await catalog.createTable(db, await stamped(db, format, table))
     },
-    async updateTable(db, table, version) {
+    async updateTable(db, table, version, options) {
       const { catalog, format } = await home(db, table.Name)
-      await catalog.updateTable(db, await stamped(db, format, table), version)
+      await catalog.updateTable(db, await stamped(db, format, table), version, options)
     },
     async addPartitions(db, name, partitions) {
       await (await home(db, name)).catalog.addPartitions(db, name, partitions)

@@ -6,6 +6,8 @@ import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { athenaTypeName } from '../../functions/core/schema/athena-types'
 import { writtenType } from '../../functions/core/schema/cast-values'
 import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
+import { icebergTableFormat } from '../../functions/adapters/iceberg-table-format'
+import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { keyOfLocation } from '../../functions/adapters/zone-locations'
 
 /** One live part of a table and the Athena type each of its columns was written with. */
@@ -85,4 +87,16 @@ export function armingLoad(): { wrap: (state: WorkflowStep, handler: TaskHandler
     }
   }
   return { wrap, armed: () => loading }
+}
+
+/**
+ * The partitions a query of the table reads, each as its values in key order, sorted: a Hive
+ * table's registered partitions, or the partition tuples of an Iceberg table's current data files.
+ */
+export async function partitionValues(deps: Pick<LakeDeps, 'curated' | 'catalog' | 'database'>, table: string): Promise<string[][]> {
+  const current = await icebergTableFormat({ store: deps.curated, catalog: deps.catalog, database: deps.database }).readTable(table)
+  const tuples = current
+    ? current.files.map((f) => current.partitionColumns.map((c) => f.partition[c] ?? ''))
+    : (await deps.catalog.listPartitions(deps.database, table)).map((p) => p.Values)
+  return [...new Map(tuples.map((t) => [JSON.stringify(t), t])).values()].sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1))
 }

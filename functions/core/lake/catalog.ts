@@ -51,8 +51,12 @@ export interface Catalog {
   readTable(database: string, name: string): Promise<VersionedTable | undefined>
   /** Creates the table; WriteConflictError when it exists already. */
   createTable(database: string, table: TableInput): Promise<void>
-  /** Replaces the definition read at `version`; WriteConflictError when it has changed since. */
-  updateTable(database: string, table: TableInput, version: string): Promise<void>
+  /**
+   * Replaces the definition read at `version`; WriteConflictError when it has changed since.
+   * `skipArchive`: Glue keeps no archived version of the definition replaced (an Iceberg pointer
+   * swap, made at every commit, as Iceberg's own Glue catalog does by default).
+   */
+  updateTable(database: string, table: TableInput, version: string, options?: { skipArchive?: boolean }): Promise<void>
   /** Registers partitions; ones that exist already are left as they are. */
   addPartitions(database: string, table: string, partitions: PartitionInput[]): Promise<void>
   /**

@@ -112,3 +112,21 @@ export function withSnapshot(metadata: TableMetadata, plan: SnapshotPlan, manife
     refs: { ...metadata.refs, main: { 'snapshot-id': plan.snapshotId, type: 'branch' } },
   }
 }
+
+/**
+ * Makes the partition spec of `partitioned` (the fields a new spec built for the current schema
+ * would have) the default, added as a new spec when no spec has those fields: a contract's
+ * `partitionBy` added or changed after the table was created. A field keeps the id an earlier
+ * spec gave the same source column; a new one takes the next id. Data files keep the spec they
+ * were written with; new ones are written with the default.
+ */
+export function withPartitionSpec(metadata: TableMetadata, partitioned: PartitionSpec): TableMetadata {
+  const same = (a: PartitionSpec) => a.fields.length === partitioned.fields.length && a.fields.every((f, i) => f['source-id'] === partitioned.fields[i]['source-id'] && f.transform === partitioned.fields[i].transform)
+  const existing = metadata['partition-specs'].find(same)
+  if (existing) return existing['spec-id'] === metadata['default-spec-id'] ? metadata : { ...metadata, 'default-spec-id': existing['spec-id'] }
+  let last = metadata['last-partition-id']
+  const earlier = metadata['partition-specs'].flatMap((s) => s.fields)
+  const fields = partitioned.fields.map((f) => ({ ...f, 'field-id': earlier.find((e) => e['source-id'] === f['source-id'] && e.transform === f.transform)?.['field-id'] ?? ++last }))
+  const specId = Math.max(...metadata['partition-specs'].map((s) => s['spec-id'])) + 1
+  return { ...metadata, 'partition-specs': [...metadata['partition-specs'], { 'spec-id': specId, fields }], 'default-spec-id': specId, 'last-partition-id': Math.max(last, metadata['last-partition-id']) }
+}
