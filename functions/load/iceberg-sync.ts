@@ -69,9 +69,14 @@ export async function isIcebergDataset(deps: SyncDeps, dataset: string): Promise
 export async function syncIcebergDataset(deps: SyncDeps, dataset: string, sources: string[], runId: string, now: Date, known: KnownParts = new Map(), options: { adopt?: boolean } = {}): Promise<SyncResult> {
   const routing = routingOf(deps.catalog)
   if (!routing || !(await isIcebergDataset(deps, dataset))) return {}
-  const data = await routing.working.getTable(deps.database, dataset)
-  if (!isIcebergDefinition(data)) return {}
-  const generation = generationOf(data)
+  // A dataset whose every file failed has a rejects table and no data table.
+  const definitions = new Map<string, TableInput>()
+  for (const table of [dataset, rejectsTable(dataset)]) {
+    const definition = await routing.working.getTable(deps.database, table)
+    if (isIcebergDefinition(definition)) definitions.set(table, definition!)
+  }
+  if (definitions.size === 0) return {}
+  const generation = generationOf(definitions.get(dataset) ?? definitions.get(rejectsTable(dataset)))
   const target = { store: deps.curated, catalog: routing.real, database: deps.database }
   const wanted = new Set(sources)
   const settled: string[] = []
@@ -84,9 +89,7 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
     if (pending.runId === runId || now.getTime() - Date.parse(pending.writtenAt) > INTENT_EXPIRY_MS) settled.push(o.key)
   }
   const result: SyncResult = {}
-  for (const table of [dataset, rejectsTable(dataset)]) {
-    const definition = table === dataset ? data! : await routing.working.getTable(deps.database, table)
-    if (!definition) continue
+  for (const [table, definition] of definitions) {
     const synced = await syncedGeneration(target, table)
     const whole = synced !== generation
     const spec = { name: table, prefix: `${table}/`, columns: tableColumns(definition), partitionBy: definition.PartitionKeys.map((k) => k.Name).filter((n) => n !== INGEST_DATE), renames: renamesOf(definition) }

@@ -9,6 +9,9 @@ import { openLakeQuery } from '../../cli/query/lake-query'
 import { partitionFiles } from '../../cli/query/partition-files'
 import { createLake, type E2ELake } from '../support/e2e-lake'
 
+/** A Hive lake: an Iceberg table's metadata holds absolute locations, so a copied lake cannot read it yet (docs/iceberg.md). */
+const TESTED_FORMAT = 'hive'
+
 const run = promisify(execFile)
 
 const JULY = ['order_id,customer_id,ordered_at,status,items,total_eur,note', '59001,1001,2024-07-02T10:00:00Z,pending,1,10.00,copied lake', ''].join('\n')
@@ -35,7 +38,7 @@ describe('a copied or moved local lake', () => {
 
   it('stores partition locations relative to the lake in the local catalog', async () => {
     // Prepare
-    lake = await createLake({ seed: ['orders/orders-2024-05.csv'] })
+    lake = await createLake({ seed: ['orders/orders-2024-05.csv'], tableFormat: TESTED_FORMAT })
 
     // Act
     await lake.run()
@@ -52,7 +55,7 @@ describe('a copied or moved local lake', () => {
 
   it('queries its own files after cp -a, including a file loaded into the copy after copying', async () => {
     // Prepare
-    lake = await createLake({ seed: ['orders/orders-2024-05.csv', 'orders/orders-2024-06.csv'] })
+    lake = await createLake({ seed: ['orders/orders-2024-05.csv', 'orders/orders-2024-06.csv'], tableFormat: TESTED_FORMAT })
     await lake.run()
     const before = await countOrders(lake.dir)
     copy = `${lake.dir}-copy`
@@ -76,7 +79,7 @@ describe('a copied or moved local lake', () => {
 
   it('still reads a catalog written with absolute file:// locations', async () => {
     // Prepare
-    lake = await createLake({ seed: ['orders/orders-2024-05.csv'] })
+    lake = await createLake({ seed: ['orders/orders-2024-05.csv'], tableFormat: TESTED_FORMAT })
     await lake.run()
     const before = await countOrders(lake.dir)
     const path = join(lake.dir, 'catalog', 'sluice', 'orders.json')

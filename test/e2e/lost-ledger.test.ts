@@ -80,7 +80,8 @@ describe('a ledger deleted by hand', () => {
     const rerun = await lake.run()
 
     // Assess
-    expect(doubled.some((r) => Number(r.n) === 2)).toBe(true)
+    // A Hive table reads both loads' parts; an Iceberg snapshot replaces the file's parts with the new ones.
+    expect(doubled.some((r) => Number(r.n) === 2)).toBe(lake.deps.tableFormat !== 'iceberg')
     const orders = found.find((r) => r.dataset === 'orders')!
     expect(orders.ledgerEmpty).toBe(false)
     expect(orders.orphans.length).toBeGreaterThan(0)

@@ -5,6 +5,7 @@ import { s3ObjectStore } from '../../functions/adapters/s3-object-store'
 import { fileId } from '../../functions/core/lake/lake-layout'
 import { receiptKey, type Receipt } from '../../functions/core/lake/receipt'
 import { createLake, type E2ELake } from '../support/e2e-lake'
+import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
 import { startS3rver, type LocalS3 } from '../support/s3rver'
 
 describe('a sweep of a lake in S3 buckets', () => {
@@ -34,7 +35,9 @@ describe('a sweep of a lake in S3 buckets', () => {
     // Act
     const s3Results = await s3Lake.snapshot()
     const folderResults = await folderLake.snapshot()
-    const [partition] = await s3Lake.deps.catalog.listPartitions(s3Lake.deps.database, 'orders')
+    // Where the table's data lives: a Hive table's partition, or an Iceberg table's data files.
+    const iceberg = await currentTableFiles({ store: s3Lake.deps.curated, catalog: s3Lake.deps.catalog, database: s3Lake.deps.database }, 'orders')
+    const partition = iceberg ? { StorageDescriptor: { Location: iceberg.files[0]!.path } } : (await s3Lake.deps.catalog.listPartitions(s3Lake.deps.database, 'orders'))[0]
     const totals = 'SELECT count(*) AS n, sum(total_eur) AS total, count(coupon_code) AS coupons FROM orders'
 
     // Assess

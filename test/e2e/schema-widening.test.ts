@@ -14,6 +14,9 @@ import { canonicalDecimal, csvColumn, exactSum } from '../support/exact-sum'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 import { liveParts, transformingBlind } from '../support/live-parts'
 
+/** Hive's widening rules: an Iceberg table promotes in metadata instead (iceberg-schema-changes.test.ts). */
+const TESTED_FORMAT = 'hive'
+
 const DAY2 = new Date('2024-07-02T06:00:00.000Z')
 
 async function columnsOf(lake: E2ELake, table: string): Promise<string[]> {
@@ -49,7 +52,7 @@ const widens = (narrower: string | undefined, wider: string | undefined) =>
 
 /** Loads `first` in one run, then `second` in a run whose Transform does not know the table. */
 async function loadTwice(first: Record<string, string>, second: Record<string, string>): Promise<E2ELake & { second: LocalRunOutcome; before: string[] }> {
-  const lake = await createLake({ seed: 'none' })
+  const lake = await createLake({ seed: 'none', tableFormat: TESTED_FORMAT })
   for (const [key, csv] of Object.entries(first)) await lake.putRaw(key, csv)
   const one = await lake.run()
   expect(one.failure).toBeUndefined()
@@ -100,7 +103,7 @@ describe('widening a column in place', () => {
   it('keeps the lineage columns and the row order of a rewritten part', async () => {
     // Prepare
     const a = `id,amount\n${Array.from({ length: 50 }, (_, i) => `${50 - i},${i}.5`).join('\n')}\n`
-    lake = await createLake({ seed: 'none' })
+    lake = await createLake({ seed: 'none', tableFormat: TESTED_FORMAT })
     await lake.putRaw('meter/a.csv', a)
     await lake.run()
     const before = await lake.query("SELECT _sluice_source, _sluice_run_id, count(*) AS n FROM meter GROUP BY ALL")
@@ -153,7 +156,7 @@ describe('widening a column in place', () => {
     // Prepare
     const a = 'id,qty\n1,7\n2,2147483647\n'
     const b = 'id,qty\n3,3000000000\n'
-    lake = await createLake({ seed: 'none' })
+    lake = await createLake({ seed: 'none', tableFormat: TESTED_FORMAT })
     await lake.putRaw('_contracts/stock.json', JSON.stringify({ columns: [{ name: 'id', type: 'bigint' }, { name: 'qty', type: 'int' }] }))
     await lake.putRaw('stock/a.csv', a)
     await lake.run()
@@ -196,7 +199,7 @@ describe('widening a column in place', () => {
 
   it('joins the types of the files of one batch, rewriting the narrower staged ones', async () => {
     const files = { 'meter/a.csv': 'id,amount\n1,1.5\n', 'meter/b.csv': 'id,amount\n2,0.125\n', 'meter/c.csv': 'id,amount\n3,7\n' }
-    lake = await createLake({ seed: 'none' })
+    lake = await createLake({ seed: 'none', tableFormat: TESTED_FORMAT })
     for (const [k, v] of Object.entries(files)) await lake.putRaw(k, v)
     const run = await lake.run()
 
@@ -213,7 +216,7 @@ describe('widening a column in place', () => {
     try {
       const raw = s3ObjectStore(servers.s3!.client, 'raw')
       const curated = s3ObjectStore(servers.s3!.client, 'curated')
-      lake = await createLake({ seed: 'none', zones: { raw, curated, buckets: { raw, curated } }, catalog: glueCatalog(servers.glue!.client) })
+      lake = await createLake({ seed: 'none', tableFormat: TESTED_FORMAT, zones: { raw, curated, buckets: { raw, curated } }, catalog: glueCatalog(servers.glue!.client) })
       const a = `id,amount\n${Array.from({ length: 30 }, (_, i) => `${i},${i}.5`).join('\n')}\n31,1,extra\n`
       const b = 'id,amount\n100,0.125\n'
       await lake.putRaw('meter/a.csv', a)
@@ -251,7 +254,7 @@ describe('widening a column in place', () => {
     // Prepare
     const a = 'id,amount\n1,1.5\n2,2.5\n'
     const b = 'id,amount\n3,0.125\n'
-    lake = await createLake({ seed: 'none' })
+    lake = await createLake({ seed: 'none', tableFormat: TESTED_FORMAT })
     await lake.putRaw('meter/a.csv', a)
     await lake.run()
     await lake.putRaw('meter/b.csv', b)

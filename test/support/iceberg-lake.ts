@@ -40,15 +40,23 @@ export async function writeDataFile(store: ObjectStore, table: { name: string; c
  * identity partition value (see docs/iceberg.md), so compare the data columns.
  */
 export async function icebirdRows(metadata: TableMetadata): Promise<Record<string, unknown>[]> {
+  answerFileUrls()
+  return (await icebergRead({ tableUrl: metadata.location, metadata: metadata as never })) as Record<string, unknown>[]
+}
+
+let answering = false
+
+/**
+ * Makes `fetch` answer `file://` URLs from the disk, once for the process (reads of several
+ * lakes may run at once, so it is never swapped back); other URLs go to the real fetch.
+ */
+function answerFileUrls(): void {
+  if (answering) return
+  answering = true
   const fetch = globalThis.fetch
   globalThis.fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url
     if (!url.startsWith('file:')) return fetch(input, init)
     return new Response(new Uint8Array(await readFile(fileURLToPath(url))))
-  }
-  try {
-    return (await icebergRead({ tableUrl: metadata.location, metadata: metadata as never })) as Record<string, unknown>[]
-  } finally {
-    globalThis.fetch = fetch
   }
 }
