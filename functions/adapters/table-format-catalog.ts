@@ -16,6 +16,8 @@ export interface TableFormatCatalog extends Catalog {
   readonly working: Catalog
   /** The format of an existing table, or the one a new table of that name would get. */
   formatOf(database: string, name: string): Promise<TableFormatName>
+  /** Forgets the format seen of a table whose format changes (`sluice convert`). */
+  forget(name: string): void
 }
 
 /** What decides a new table's format: the lake's default and the raw zone's contracts. */
@@ -98,6 +100,9 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     working,
     async formatOf(db, name) {
       return (await home(db, name)).format
+    },
+    forget(name) {
+      seen.delete(name)
     },
     ensureDatabase: (db) => real.ensureDatabase(db),
     async getTable(db, name) {

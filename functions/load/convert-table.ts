@@ -38,8 +38,10 @@ export async function convertToIceberg(deps: SyncDeps, dataset: string, runId: s
   for (const table of [dataset, rejectsTable(dataset)]) {
     const hive = await routing.real.getTable(deps.database, table)
     if (hive && !metadataLocationOf(hive)) await routing.working.replaceTable(deps.database, hive, [])
+    routing.forget(table)
   }
   const tables = await syncIcebergDataset(deps, dataset, [], runId, now, new Map(), { adopt: true })
+  for (const table of [dataset, rejectsTable(dataset)]) routing.forget(table)
   return { dataset, outcome: 'converted', tables }
 }
 

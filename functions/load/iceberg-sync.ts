@@ -68,7 +68,8 @@ export async function isIcebergDataset(deps: SyncDeps, dataset: string): Promise
  */
 export async function syncIcebergDataset(deps: SyncDeps, dataset: string, sources: string[], runId: string, now: Date, known: KnownParts = new Map(), options: { adopt?: boolean } = {}): Promise<SyncResult> {
   const routing = routingOf(deps.catalog)
-  if (!routing || !(await isIcebergDataset(deps, dataset))) return {}
+  // A conversion syncs while the catalog still holds the Hive definition it replaces.
+  if (!routing || (!options.adopt && !(await isIcebergDataset(deps, dataset)))) return {}
   // A dataset whose every file failed has a rejects table and no data table.
   const definitions = new Map<string, TableInput>()
   for (const table of [dataset, rejectsTable(dataset)]) {
