@@ -124,12 +124,15 @@ export async function createLake(options: { seed?: string[] | 'all' | 'none'; zo
  * text column (icebird reads parts by the current names and gives no partition value, so those
  * are left to the query tests). So every end-to-end test checks it, whichever format it runs in.
  */
+const ICEBIRD_MOST_FILES = 1000
+
 async function expectIcebirdAgrees(deps: LakeDeps, query: (sql: string) => Promise<Row[]>): Promise<void> {
   if (!deps.curated.location('').startsWith('file:')) return
   for (const table of await realCatalog(deps.catalog).listTables(deps.database)) {
     if (!metadataLocationOf(table)) continue
     const current = await currentTableFiles({ store: deps.curated, catalog: deps.catalog, database: deps.database }, table.Name)
-    if (!current) continue
+    // icebird fetches every data file: the lakes of thousands of files (request counts) are left out.
+    if (!current || current.files.length > ICEBIRD_MOST_FILES) continue
     const theirs = current.files.length === 0 ? [] : await icebirdRows(current.metadata)
     const ours = await query(`SELECT * FROM "${table.Name}"`)
     if (theirs.length !== ours.length) throw new Error(`icebird reads ${theirs.length} rows of ${table.Name}, sluice's query ${ours.length}`)
