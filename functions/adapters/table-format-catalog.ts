@@ -48,16 +48,15 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     return declared === 'iceberg' || declared === 'hive' ? declared : (formats.lakeDefault ?? 'hive')
   }
   /**
-   * The format of each existing table, as last seen, for FORMAT_MEMORY_MS: a write after a read
+   * The format of each existing table, as last seen by this catalog object: a write after a read
    * of the same table (a schema commit, a partition registration) asks the catalog nothing more,
-   * so a Hive lake's steps make the catalog calls they made before the routing.
+   * so a Hive lake's steps make the catalog calls they made before the routing. A table changes
+   * format only by `sluice convert` (which calls `forget`) or a drop and a new load, which no run
+   * overlaps; the Lambdas build this object per invocation, the CLI per command.
    */
-  const seen = new Map<string, { format: TableFormatName; until: number }>()
-  const remember = (name: string, format: TableFormatName) => seen.set(name, { format, until: Date.now() + FORMAT_MEMORY_MS })
-  const recalled = (name: string) => {
-    const memory = seen.get(name)
-    return memory && memory.until > Date.now() ? memory.format : undefined
-  }
+  const seen = new Map<string, TableFormatName>()
+  const remember = (name: string, format: TableFormatName) => seen.set(name, format)
+  const recalled = (name: string) => seen.get(name)
   /** A table's definition as the steps see it, and its format; one catalog read for a Hive table. */
   const read = async (db: string, name: string): Promise<{ format: TableFormatName; read?: VersionedTable }> => {
     const known = recalled(name)
@@ -141,12 +140,6 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     },
   }
 }
-
-/**
- * How long a table's format, once seen, is taken as known. A table changes format only by
- * `sluice convert` (or a drop and a new load), which no run should overlap.
- */
-const FORMAT_MEMORY_MS = 60_000
 
 /** The real catalog behind a workflow catalog (itself when it routes nothing). */
 export const realCatalog = (catalog: Catalog): Catalog => ('real' in catalog ? (catalog as TableFormatCatalog).real : catalog)

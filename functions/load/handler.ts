@@ -9,7 +9,8 @@ import { loadRequest } from './load-request'
 
 const raw = s3Zone(config.rawBucket)
 const curated = s3Zone(config.curatedBucket)
-const deps = { raw, curated, catalog: workflowCatalogOnAws(curated, { raw, lakeDefault: config.tableFormat }), database: config.database, siteRecordText: config.siteRecordText, tableFormat: config.tableFormat, snapshotRetentionMs: config.snapshotRetentionHours * 3_600_000 }
+// The workflow catalog is built per invocation: what it remembers of table formats lasts one Load.
+const lakeOf = () => ({ raw, curated, catalog: workflowCatalogOnAws(curated, { raw, lakeDefault: config.tableFormat }), database: config.database, siteRecordText: config.siteRecordText, tableFormat: config.tableFormat, snapshotRetentionMs: config.snapshotRetentionHours * 3_600_000 })
 
 /** Load Lambda: a batch's transform results, read from the Map run's result files → published, cataloged, committed, reported. */
 export async function handler(event: LoadRequest): Promise<LoadOutput> {
@@ -21,7 +22,7 @@ export async function handler(event: LoadRequest): Promise<LoadOutput> {
     throw new InvalidInputError(`load: the batch and its results must be in the curated zone ${config.curatedBucket}, got ${event.batch.bucket} and ${bucket}`)
   }
   logger.appendKeys({ runId: event.runId })
-  const { output, reports, results } = await loadRequest(deps, event)
+  const { output, reports, results } = await loadRequest(lakeOf(), event)
   logger.info('loaded', { ...output })
   const { perDataset, overall } = loadMetrics({ results }, reports)
   publishDatasetMetrics(perDataset, overall)
