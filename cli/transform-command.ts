@@ -2,8 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { access } from 'node:fs/promises'
 import { RejectThresholdError, SluiceError } from '../functions/core/errors'
 import { DEFAULT_MEMORY_BUDGET_MB } from '../functions/core/parquet/row-group-budget'
-import { TRANSFORM_DEFAULTS } from '../functions/core/transform-settings'
-import type { Codec, TransformStats } from '../functions/core/transform-types'
+import { TRANSFORM_DEFAULTS } from '../functions/core/transform/transform-settings'
+import type { Codec, TransformStats } from '../functions/core/transform/transform-types'
 import { outputFormat, withOutputOption, type OutputFlags } from './output/output-format'
 import { formatTransformSummary } from './transform-summary'
 
@@ -69,7 +69,7 @@ async function runTransform(input: string, flags: TransformFlags): Promise<Trans
     throw new SluiceError(`input: cannot read ${input} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`)
   }
   const [{ readContractFile }, { fileByteSource, localFilePartSink }, { transformCsv }, { workerRangeRunner }] = await Promise.all([
-    import('../functions/adapters/contract-file'), import('../functions/adapters/local-file'), import('../functions/core/transform-csv'), import('../functions/adapters/range-workers'),
+    import('../functions/adapters/contract-file'), import('../functions/adapters/local-file'), import('../functions/core/transform/transform-csv'), import('../functions/adapters/range-workers'),
   ])
   const contract = flags.contract ? await readContractFile(flags.contract) : undefined
   try {

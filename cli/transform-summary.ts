@@ -1,4 +1,4 @@
-import type { TransformStats } from '../functions/core/transform-types'
+import type { TransformStats } from '../functions/core/transform/transform-types'
 
 const n = (x: number) => x.toLocaleString('en-US')
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(bytes < 1e5 ? 3 : 1)} MB`

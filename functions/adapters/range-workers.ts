@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os'
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
-import { convertRange, type RangeJob, type RangeResult } from '../core/convert-range'
+import { convertRange, type RangeJob, type RangeResult } from '../core/transform/convert-range'
 import type { EncodedRowGroup } from '../core/parquet/columnar-part-writer'
-import type { RangeRunner } from '../core/transform-types'
+import type { RangeRunner } from '../core/transform/transform-types'
 
 /**
  * Byte ranges in worker threads. The worker runs this same module: under tsx (CLI, bench,

@@ -1,6 +1,6 @@
 import type { ObjectStore } from '../core/lake/object-store'
 import type { PlannedFile } from '../core/lake/plan-files'
-import type { RangedSource } from '../core/transform-file-range'
+import type { RangedSource } from '../core/transform/transform-file-range'
 
 /**
  * A raw object as a source read by byte ranges: ranged GETs where the store has them, else the

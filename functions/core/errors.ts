@@ -1,4 +1,4 @@
-import type { PartInfo } from './transform-types'
+import type { PartInfo } from './transform/transform-types'
 
 /**
  * Named errors. Their `name` is the contract with the workflow: the ASL `Retry`/`Catch`

@@ -16,7 +16,7 @@ import {
 } from '../core/lake/ledger'
 import type { ObjectInfo, ObjectStore, VersionedText } from '../core/lake/object-store'
 import type { PlannedFile } from '../core/lake/plan-files'
-import type { PartInfo, TransformStats } from '../core/transform-types'
+import type { PartInfo, TransformStats } from '../core/transform/transform-types'
 import type { Catalog } from '../core/lake/catalog'
 import { homeOf, inflightKey } from '../core/compaction/compaction-layout'
 import { layoutsForPublish } from './compaction-recovery'

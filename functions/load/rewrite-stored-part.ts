@@ -2,7 +2,7 @@ import type { AsyncBuffer } from 'hyparquet'
 import type { ObjectStore } from '../core/lake/object-store'
 import { mergeParts } from '../core/parquet/merge-parts'
 import { partColumns, readableUnder, rewritePart } from '../core/schema/rewrite-part'
-import type { AthenaType, PartSink } from '../core/transform-types'
+import type { AthenaType, PartSink } from '../core/transform/transform-types'
 
 /**
  * Puts a part at `to` in the table's types: a server-side copy when Athena reads it as it is

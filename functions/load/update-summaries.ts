@@ -22,7 +22,7 @@ import {
   type ShardTotals,
 } from '../core/site/site-summary'
 import { mergePartColumnStats } from '../core/parquet/part-stats'
-import type { TransformStats } from '../core/transform-types'
+import type { TransformStats } from '../core/transform/transform-types'
 import type { LoadDeps } from './load-step'
 import type { StagedFile } from './publish-file'
 

@@ -6,7 +6,7 @@ import { headKey, intentKey, ledgerPrefix, parseLedgerKey, publishIdOf, type Led
 import type { ObjectStore } from '../core/lake/object-store'
 import type { LakeDeps } from '../core/lake/step-deps'
 import { isWidenedFileKey, widenedPartKey, widenedFileKey, widenGeneration, widenMarkerKey } from '../core/schema/widen-layout'
-import type { AthenaType } from '../core/transform-types'
+import type { AthenaType } from '../core/transform/transform-types'
 import { commitFile, type CommittableFile, type Published, type PublishDeps } from './publish-file'
 import { cutSharedPart, rewriteStoredPart } from './rewrite-stored-part'
 import { tableTypes } from './conform-staged'

@@ -33,7 +33,7 @@ afterAll(() => {
 describe('the built sluice command', () => {
   it('records the sources it was built from', () => {
     const info = JSON.parse(readFileSync(join(out, 'build-info.json'), 'utf8')) as { inputs: string[] }
-    expect(info.inputs).toEqual(expect.arrayContaining(['cli/sluice.ts', 'cli/query/lake-query.ts', 'functions/core/transform-csv.ts']))
+    expect(info.inputs).toEqual(expect.arrayContaining(['cli/sluice.ts', 'cli/query/lake-query.ts', 'functions/core/transform/transform-csv.ts']))
     expect(info.inputs.every((p) => existsSync(join(REPO, p)))).toBe(true)
   })
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { DEFAULT_NULL_TOKENS } from '../../functions/core/schema/contract'
-import { transformCsv } from '../../functions/core/transform-csv'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
 import { closeDuckDb, duckQuery, readParquet, sqlString } from '../support/duckdb-parquet'
 
 /**

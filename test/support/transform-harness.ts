@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
-import { transformCsv } from '../../functions/core/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform-csv-reference'
-import type { TransformOptions, TransformStats } from '../../functions/core/transform-types'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
+import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import type { TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from './duckdb-parquet'
 
 /** The byte engine whole and in two ranges, and the reference engine it is checked against. */

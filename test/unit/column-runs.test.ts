@@ -6,7 +6,7 @@ import type { ColumnPlan } from '../../functions/core/schema/column-plan'
 import { DEFAULT_NULL_TOKENS } from '../../functions/core/schema/contract'
 import { NullTokens } from '../../functions/core/schema/null-tokens'
 import { RecordCoercer } from '../../functions/core/schema/record-coercer'
-import type { AthenaType } from '../../functions/core/transform-types'
+import type { AthenaType } from '../../functions/core/transform/transform-types'
 import type { Reject } from '../../functions/core/lake/rejects-table'
 import { prng } from '../support/prng'
 

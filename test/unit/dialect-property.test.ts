@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
-import { transformCsv } from '../../functions/core/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform-csv-reference'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
+import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 
 /**

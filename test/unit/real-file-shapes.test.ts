@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/schema/contract'
-import { transformCsv } from '../../functions/core/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform-csv-reference'
-import type { TransformStats } from '../../functions/core/transform-types'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
+import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import type { TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet, type ParquetContents } from '../support/duckdb-parquet'
 
 /**

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
-import { transformCsv } from '../../functions/core/transform-csv'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 import { randomTable, toCsv, type ColumnType, type RandomTable } from '../support/random-table'
 

@@ -5,8 +5,8 @@ import { parquetMetadata } from 'hyparquet'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { DEFAULT_MEMORY_BUDGET_MB, ROW_GROUP_MEMORY, rowGroupBytesFor } from '../../functions/core/parquet/row-group-budget'
-import { transformCsv } from '../../functions/core/transform-csv'
-import type { TransformOptions } from '../../functions/core/transform-types'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
+import type { TransformOptions } from '../../functions/core/transform/transform-types'
 
 const MB = 1024 * 1024
 

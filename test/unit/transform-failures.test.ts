@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/schema/contract'
 import { BinaryInputError, CsvFormatError, DecompressionLimitError, EncodingError, RejectThresholdError } from '../../functions/core/errors'
-import { transformCsv } from '../../functions/core/transform-csv'
-import type { PartSink, TransformOptions } from '../../functions/core/transform-types'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
+import type { PartSink, TransformOptions } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 
 let dir: string

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/schema/contract'
-import { transformCsv } from '../../functions/core/transform-csv'
-import type { PartInfo, TransformOptions, TransformStats } from '../../functions/core/transform-types'
+import { transformCsv } from '../../functions/core/transform/transform-csv'
+import type { PartInfo, TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, parquetMetadata, readParquet, type ParquetColumn } from '../support/duckdb-parquet'
 
 /**

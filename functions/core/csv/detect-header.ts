@@ -1,5 +1,5 @@
 import { classifyValue, ColumnTypeAccumulator } from '../schema/infer-column-type'
-import type { AthenaType } from '../transform-types'
+import type { AthenaType } from '../transform/transform-types'
 
 /** Types by family: a number of another width or a date with a time still looks like data. */
 const family = (t: AthenaType) =>

@@ -1,7 +1,7 @@
 import { ParquetPartWriter } from '../parquet/parquet-part-writer'
 import type { ParquetColumn } from '../parquet/parquet-schema'
 import type { RejectCode } from '../csv/read-csv-records'
-import type { Codec, PartInfo, PartSink } from '../transform-types'
+import type { Codec, PartInfo, PartSink } from '../transform/transform-types'
 
 /** Columns of every rejects table. */
 export const REJECT_COLUMNS: ParquetColumn[] = [

@@ -1,4 +1,4 @@
-import type { AthenaType } from '../transform-types'
+import type { AthenaType } from '../transform/transform-types'
 
 /**
  * Typed-array column builders: one row group of one column, values held densely (nulls only

@@ -5,7 +5,7 @@ import type { ColumnBuilder } from './column-builders'
 import { writeColumnChunk, writeConstantChunk } from './column-chunk'
 import { scratch } from './encode-scratch'
 import { schemaElement, type ParquetColumn } from './parquet-schema'
-import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
+import type { Codec, PartInfo, PartOutput, PartSink } from '../transform/transform-types'
 import { constantSchema, type ConstantColumn } from '../lake/lineage'
 import { columnStatsOfFooter } from './part-stats'
 

@@ -3,7 +3,7 @@ import { gzipSync } from 'node:zlib'
 import { parquetCodec, schemaElement, type ParquetColumn } from './parquet-schema'
 import type { CellValue } from '../schema/value-codecs'
 import { constantSchema, type ConstantColumn } from '../lake/lineage'
-import type { Codec, PartInfo, PartOutput, PartSink } from '../transform-types'
+import type { Codec, PartInfo, PartOutput, PartSink } from '../transform/transform-types'
 import { columnStatsOfFooter } from './part-stats'
 
 /** Initial size of the write buffer; it grows to one row group's encoded size. */

@@ -1,5 +1,5 @@
 import type { SchemaElement } from 'hyparquet'
-import type { AthenaType, Codec } from '../transform-types'
+import type { AthenaType, Codec } from '../transform/transform-types'
 
 /** A column as the Parquet writer sees it. */
 export interface ParquetColumn {

@@ -4,7 +4,7 @@ import { ParquetPartWriter } from './parquet-part-writer'
 import type { ParquetColumn } from './parquet-schema'
 import { RowGroupBuffer } from './row-group-buffer'
 import { formatIsoDate } from '../schema/temporal-format'
-import type { AthenaType, Codec, PartInfo, PartSink } from '../transform-types'
+import type { AthenaType, Codec, PartInfo, PartSink } from '../transform/transform-types'
 import type { CellValue } from '../schema/value-codecs'
 
 /** Hive's name for the partition of null values. */

@@ -1,7 +1,7 @@
 import type { ParquetPartWriter } from './parquet-part-writer'
 import type { RowTarget } from './partitioned-rows'
 import type { CellValue } from '../schema/value-codecs'
-import type { PartInfo } from '../transform-types'
+import type { PartInfo } from '../transform/transform-types'
 
 /** A row group also closes at this many cells, so narrow files cannot pile up rows. */
 const MAX_GROUP_CELLS = 4_000_000

@@ -1,4 +1,4 @@
-import type { AthenaType } from '../transform-types'
+import type { AthenaType } from '../transform/transform-types'
 
 /** Largest precision Athena's decimal accepts. */
 export const MAX_DECIMAL_PRECISION = 38

@@ -1,5 +1,5 @@
 import type { CatalogColumn } from '../lake/catalog'
-import type { ColumnInfo } from '../transform-types'
+import type { ColumnInfo } from '../transform/transform-types'
 
 /**
  * The renames a batch's files ask of the table, new name → the name before: a contract column

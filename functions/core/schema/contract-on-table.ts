@@ -1,6 +1,6 @@
 import { athenaTypeName } from './athena-types'
 import { ContractViolationError } from '../errors'
-import type { AthenaType } from '../transform-types'
+import type { AthenaType } from '../transform/transform-types'
 import { INVALID, type CellValue, type ValueParser } from './value-codecs'
 import { holds, widenType } from './type-widening'
 

@@ -4,7 +4,7 @@ import { unknownKey } from './closest-name'
 import { ContractInvalidError } from '../errors'
 import { compileTemporalFormats, type TemporalParser } from './temporal-format'
 import { parseNumberFormat, type NumberFormat } from './number-format'
-import type { AthenaType } from '../transform-types'
+import type { AthenaType } from '../transform/transform-types'
 import { isTableFormatName, TABLE_FORMAT_NAMES } from '../table-format/table-format-setting'
 import type { TableFormatName } from '../table-format/table-format'
 

@@ -13,8 +13,8 @@ import { ISO_TIMESTAMP } from './temporal-format'
 import { lineBreaks } from '../csv/read-csv-records'
 import { inferredParser, retyped, variantIndexes, WidenNeeded } from './row-coercer'
 import { describeNumberFormat, isPlainFormat } from './number-format'
-import { countVariant, type FileTyping, type VariantCount } from '../transform-settings'
-import type { AthenaType } from '../transform-types'
+import { countVariant, type FileTyping, type VariantCount } from '../transform/transform-settings'
+import type { AthenaType } from '../transform/transform-types'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
 
 /** How a column's cells are read: straight from bytes for the common types, else as text. */

@@ -2,7 +2,7 @@ import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData 
 import { athenaTypeName } from './athena-types'
 import { ParquetPartWriter } from '../parquet/parquet-part-writer'
 import type { ParquetColumn } from '../parquet/parquet-schema'
-import type { AthenaType, Codec, PartInfo, PartSink } from '../transform-types'
+import type { AthenaType, Codec, PartInfo, PartSink } from '../transform/transform-types'
 import { castValue, writtenType } from './cast-values'
 import { readableAs } from './type-widening'
 

@@ -10,8 +10,8 @@ import type { NullTokens } from './null-tokens'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
 import { slashDateParser } from './slash-dates'
 import { describeNumberFormat, isPlainFormat } from './number-format'
-import type { AthenaType } from '../transform-types'
-import { countVariant, type FileTyping, type VariantCount } from '../transform-settings'
+import type { AthenaType } from '../transform/transform-types'
+import { countVariant, type FileTyping, type VariantCount } from '../transform/transform-settings'
 
 /**
  * Thrown when a value does not fit a type inferred from the sample (it needs a wider type, or

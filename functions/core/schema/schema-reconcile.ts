@@ -1,7 +1,7 @@
 import { athenaTypeName, parseAthenaType } from './athena-types'
 import type { CatalogColumn } from '../lake/catalog'
 import { widenType } from './type-widening'
-import type { ColumnInfo } from '../transform-types'
+import type { ColumnInfo } from '../transform/transform-types'
 
 export interface FileSchema {
   key: string

@@ -1,5 +1,5 @@
 import { athenaTypeName, MAX_DECIMAL_PRECISION } from './athena-types'
-import type { AthenaType } from '../transform-types'
+import type { AthenaType } from '../transform/transform-types'
 
 /**
  * How a column's type may change over the life of a table: it only widens, within one family,

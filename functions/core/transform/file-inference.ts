@@ -1,8 +1,8 @@
-import type { ColumnPlan } from './schema/column-plan'
-import { contractWriteType } from './schema/contract-on-table'
-import type { ValueClass } from './schema/infer-column-type'
-import { describeNumberFormat, EUROPEAN, isPlainFormat, NumberFormatVote, type NumberFormat } from './schema/number-format'
-import { ColumnInference, type ColumnTyping } from './schema/value-routing'
+import type { ColumnPlan } from '../schema/column-plan'
+import { contractWriteType } from '../schema/contract-on-table'
+import type { ValueClass } from '../schema/infer-column-type'
+import { describeNumberFormat, EUROPEAN, isPlainFormat, NumberFormatVote, type NumberFormat } from '../schema/number-format'
+import { ColumnInference, type ColumnTyping } from '../schema/value-routing'
 import type { FileTyping, Settings } from './transform-settings'
 
 /** One inference per undeclared column, from the table's type; undefined for declared ones. */

@@ -1,6 +1,6 @@
-import type { RecordBatch } from './csv/scan-records'
-import type { Reject } from './lake/rejects-table'
-import type { RecordCoercer } from './schema/record-coercer'
+import type { RecordBatch } from '../csv/scan-records'
+import type { Reject } from '../lake/rejects-table'
+import type { RecordCoercer } from '../schema/record-coercer'
 
 /** When a row group closes: at this many CSV bytes of accepted records, or this many rows. */
 export interface GroupLimits {

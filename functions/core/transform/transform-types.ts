@@ -1,8 +1,8 @@
-import type { PartColumnStats } from './parquet/part-stats'
-import type { Lineage } from './lake/lineage'
+import type { PartColumnStats } from '../parquet/part-stats'
+import type { Lineage } from '../lake/lineage'
 import type { RangeJob, RangeResult } from './convert-range'
-import type { EncodedRowGroup } from './parquet/columnar-part-writer'
-import type { Contract } from './schema/contract'
+import type { EncodedRowGroup } from '../parquet/columnar-part-writer'
+import type { Contract } from '../schema/contract'
 
 /** Athena column types that sluice writes. */
 export type AthenaType =
