@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { DEFAULT_DATABASE, DEFAULT_LAKE } from './local/local-lake'
-import type { TableFormatName } from '../functions/core/table-format/table-format'
-import { isTableFormatName, TABLE_FORMAT_NAMES } from '../functions/core/table-format/table-format-setting'
+import { isTableFormatName, TABLE_FORMAT_NAMES, type TableFormatName } from '../functions/core/table-format/table-format-setting'
 import { UsageError } from './usage-error'
 
 /** The file in the working directory that sets the lake options once for every command. */

@@ -2,8 +2,7 @@ import type { Node } from 'constructs'
 import { DEFAULT_MAX_RUNNING_EXECUTIONS } from '../functions/core/lake/drop-admission'
 import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
 import { DEFAULT_SPLIT_BYTES, MAX_MAP_CONCURRENCY } from '../functions/core/lake/step-deps'
-import type { TableFormatName } from '../functions/core/table-format/table-format'
-import { DEFAULT_TABLE_FORMAT, TABLE_FORMAT_NAMES } from '../functions/core/table-format/table-format-setting'
+import { DEFAULT_TABLE_FORMAT, TABLE_FORMAT_NAMES, type TableFormatName } from '../functions/core/table-format/table-format-setting'
 
 /** Every setting of the stack, read once from CDK context (`cdk.json`, or `cdk synth -c key=value`). */
 export interface StackConfig {

@@ -4,7 +4,7 @@ import { tableFormatCatalog } from '../../functions/adapters/table-format-catalo
 import { localObjectStore } from '../../functions/adapters/local-object-store'
 import { flagEnv, intEnv, tableFormatEnv } from '../../functions/adapters/env-config'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
-import type { TableFormatName } from '../../functions/core/table-format/table-format'
+import type { TableFormatName } from '../../functions/core/table-format/table-format-setting'
 
 /** Default folder of the local lake, and the catalog database. */
 export const DEFAULT_LAKE = './lake'

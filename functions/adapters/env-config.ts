@@ -1,6 +1,5 @@
 import { SluiceError } from '../core/errors'
-import type { TableFormatName } from '../core/table-format/table-format'
-import { DEFAULT_TABLE_FORMAT, isTableFormatName, TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE } from '../core/table-format/table-format-setting'
+import { DEFAULT_TABLE_FORMAT, isTableFormatName, TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE, type TableFormatName } from '../core/table-format/table-format-setting'
 
 /** A required setting is missing or malformed: the function cannot start. */
 export class ConfigError extends SluiceError {}

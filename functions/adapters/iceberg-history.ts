@@ -1,6 +1,6 @@
 import type { TableInput } from '../core/lake/catalog'
 import type { ObjectStore } from '../core/lake/object-store'
-import type { TableFormatName } from '../core/table-format/table-format'
+import type { TableFormatName } from '../core/table-format/table-format-setting'
 import { metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 import { tableHistory, type HistoryEntry } from '../core/table-format/iceberg/time-travel'
 import { readPointer, type IcebergTarget } from './iceberg-commit'

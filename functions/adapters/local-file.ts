@@ -3,7 +3,8 @@ import { mkdir, rm } from 'node:fs/promises'
 import { partitionSegments } from '../core/lake/lake-layout'
 import { fileWriter, type FileWriter } from './file-writer'
 import { dirname } from 'node:path'
-import type { ByteSource, PartOutput, PartSink } from '../core/transform/transform-types'
+import type { ByteSource } from '../core/csv/byte-stream'
+import type { PartOutput, PartSink } from '../core/parquet/part-sink'
 
 /** A file on disk as a re-openable byte source, readable by byte range too. */
 export function fileByteSource(path: string): ByteSource {

@@ -1,6 +1,6 @@
 import { partitionSegments } from '../core/lake/lake-layout'
 import type { ObjectStore, ObjectUpload } from '../core/lake/object-store'
-import type { PartSink } from '../core/transform/transform-types'
+import type { PartSink } from '../core/parquet/part-sink'
 
 /**
  * A PartSink that uploads parts under a prefix of a store (`<prefix>data-<n>.parquet`,

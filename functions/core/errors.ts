@@ -1,5 +1,5 @@
-import type { PartInfo } from './transform/transform-types'
 
+import type { PartInfo } from './parquet/part-sink'
 /**
  * Named errors. Their `name` is the contract with the workflow: the ASL `Retry`/`Catch`
  * blocks match on it, so renaming one is a breaking change.

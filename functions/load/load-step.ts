@@ -1,5 +1,5 @@
 import { INGEST_DATE, parquetPartition } from '../core/lake/catalog'
-import { LINEAGE_SOURCE } from '../core/lake/lineage'
+import { LINEAGE_SOURCE } from '../core/parquet/lineage'
 import { partitionPrefix, rejectsTable, runReportKey, stagedResultKey, stagingPrefix } from '../core/lake/lake-layout'
 import { quarantineKey } from '../core/lake/ledger'
 import { failureFacts, isQuarantined, type QuarantineRecord } from '../core/lake/quarantine'

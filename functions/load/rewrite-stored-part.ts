@@ -1,8 +1,9 @@
 import type { AsyncBuffer } from 'hyparquet'
 import type { ObjectStore } from '../core/lake/object-store'
 import { mergeParts } from '../core/parquet/merge-parts'
-import { partColumns, readableUnder, rewritePart } from '../core/schema/rewrite-part'
-import type { AthenaType, PartSink } from '../core/transform/transform-types'
+import { partColumns, readableUnder, rewritePart } from '../core/parquet/rewrite-part'
+import type { AthenaType } from '../core/schema/athena-types'
+import type { PartSink } from '../core/parquet/part-sink'
 
 /**
  * Puts a part at `to` in the table's types: a server-side copy when Athena reads it as it is

@@ -9,7 +9,7 @@ import { parquetTable } from '../../functions/core/lake/catalog'
 import { icebergTableInput } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 import { evolveSchema } from '../../functions/core/table-format/iceberg/iceberg-schema'
 import { renamesOf, isIcebergDefinition } from '../../functions/core/table-format/iceberg/working-definition'
-import type { TableFormatName } from '../../functions/core/table-format/table-format'
+import type { TableFormatName } from '../../functions/core/table-format/table-format-setting'
 
 let dir: string
 afterEach(async () => rm(dir, { recursive: true, force: true }))

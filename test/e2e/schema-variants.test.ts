@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { formatRunSummary } from '../../cli/run-summary'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import type { PartOutput, PartSink } from '../../functions/core/transform/transform-types'
+import type { PartOutput, PartSink } from '../../functions/core/parquet/part-sink'
 import { readParquet } from '../support/duckdb-parquet'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 import { csvRows, isNullText, sampleRows, sumDecimal } from '../support/sample-csv'

@@ -12,7 +12,7 @@ import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
 import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 import { renamesOf } from '../../functions/core/table-format/iceberg/working-definition'
 import { icebirdRows } from './iceberg-lake'
-import type { TableFormatName } from '../../functions/core/table-format/table-format'
+import type { TableFormatName } from '../../functions/core/table-format/table-format-setting'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 

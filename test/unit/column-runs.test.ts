@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { scanRecords, type RecordBatch } from '../../functions/core/csv/scan-records'
-import type { Dialect } from '../../functions/core/csv/sniff-dialect'
+import type { Dialect } from '../../functions/core/csv/dialect'
 import type { ColumnBuilder } from '../../functions/core/parquet/column-builders'
 import type { ColumnPlan } from '../../functions/core/schema/column-plan'
 import { DEFAULT_NULL_TOKENS } from '../../functions/core/schema/contract'
 import { NullTokens } from '../../functions/core/schema/null-tokens'
 import { RecordCoercer } from '../../functions/core/schema/record-coercer'
-import type { AthenaType } from '../../functions/core/transform/transform-types'
-import type { Reject } from '../../functions/core/lake/rejects-table'
+import type { AthenaType } from '../../functions/core/schema/athena-types'
+import type { Reject } from '../../functions/core/csv/reject'
 import { prng } from '../support/prng'
 
 /**

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import type { ColumnInfo } from '../../functions/core/transform/transform-types'
+import type { ColumnInfo } from '../../functions/core/schema/column-info'
 import { spectrumCases } from '../support/csv-spectrum'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 

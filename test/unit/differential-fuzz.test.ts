@@ -6,7 +6,8 @@ import { fileByteSource, localFilePartSink } from '../../functions/adapters/loca
 import { parseContract } from '../../functions/core/schema/contract'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
 import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
-import type { ByteSource, TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
+import type { ByteSource } from '../../functions/core/csv/byte-stream'
+import type { TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 import { prng } from '../support/prng'
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { sniffCsv, sniffDialect } from '../../functions/core/csv/sniff-dialect'
-import { detectHeader, headerEvidence } from '../../functions/core/csv/detect-header'
+import { detectHeader, headerEvidence } from '../../functions/core/schema/detect-header'
 
 describe('sniffDialect', () => {
   it.each([

@@ -6,7 +6,8 @@ import { fileByteSource, localFilePartSink } from '../../functions/adapters/loca
 import { parseContract } from '../../functions/core/schema/contract'
 import { BinaryInputError, CsvFormatError, DecompressionLimitError, EncodingError, RejectThresholdError } from '../../functions/core/errors'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import type { PartSink, TransformOptions } from '../../functions/core/transform/transform-types'
+import type { PartSink } from '../../functions/core/parquet/part-sink'
+import type { TransformOptions } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 
 let dir: string

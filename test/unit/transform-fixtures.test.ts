@@ -6,7 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/schema/contract'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import type { PartInfo, TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
+import type { PartInfo } from '../../functions/core/parquet/part-sink'
+import type { TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, parquetMetadata, readParquet, type ParquetColumn } from '../support/duckdb-parquet'
 
 /**

@@ -1,5 +1,17 @@
 /** Small helpers over async byte streams, shared by the input decoders. */
 
+/**
+ * A re-openable byte source. `open()` may be called more than once: inference restarts
+ * read the file again from the start.
+ */
+export interface ByteSource {
+  open(): AsyncIterable<Uint8Array>
+  /** The object's size in bytes, when known without reading it. */
+  size?: number
+  /** Bytes `[start, end)` of the object, for byte-range conversion. */
+  openRange?(start: number, end: number): AsyncIterable<Uint8Array>
+}
+
 /** Reads until at least `n` bytes (or the end) are buffered; `rest` replays them first. */
 export async function peekBytes(
   chunks: AsyncIterable<Uint8Array>,

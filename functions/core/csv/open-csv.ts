@@ -1,7 +1,8 @@
 import { peekBytes } from './byte-stream'
 import { decodeInput, skipBytes, type DecodedInput, type GzipLimits } from './decode-input'
 import { readCsvRecords, type CsvEvent } from './read-csv-records'
-import { sniffCsv, type DeclaredDialect, type Dialect } from './sniff-dialect'
+import type { Dialect } from './dialect'
+import { sniffCsv, type DeclaredDialect } from './sniff-dialect'
 
 /** Decoded text read to guess the dialect. */
 const DIALECT_SAMPLE_BYTES = 64 * 1024

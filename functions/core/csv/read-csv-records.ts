@@ -2,7 +2,7 @@ import { parse } from 'csv-parse'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { CsvFormatError } from '../errors'
-import type { Dialect } from './sniff-dialect'
+import type { Dialect } from './dialect'
 
 /** Why a row could not be loaded. */
 export type RejectCode =

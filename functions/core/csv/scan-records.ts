@@ -1,7 +1,7 @@
 import { parse as parseSync } from 'csv-parse/sync'
 import { CsvFormatError } from '../errors'
 import { brokenEvent, isEmptyRow, lineBreaks, MAX_RECORD_CHARS, parserOptions, trimQuoted, type CsvEvent } from './read-csv-records'
-import type { Dialect } from './sniff-dialect'
+import type { Dialect } from './dialect'
 
 /**
  * Records of one stretch of CSV bytes, as offsets: no strings are made. Field `f` of the

@@ -3,11 +3,9 @@
  * are, and the local catalog stores the same JSON.
  */
 
-export interface CatalogColumn {
-  Name: string
-  Type: string
-  Comment?: string
-}
+import type { CatalogColumn } from '../schema/catalog-column'
+
+export type { CatalogColumn }
 
 export interface StorageDescriptor {
   Columns: CatalogColumn[]

@@ -1,7 +1,7 @@
 import { ParquetPartWriter } from '../parquet/parquet-part-writer'
-import type { ParquetColumn } from '../parquet/parquet-schema'
-import type { RejectCode } from '../csv/read-csv-records'
-import type { Codec, PartInfo, PartSink } from '../transform/transform-types'
+import type { ParquetColumn, Codec } from '../parquet/parquet-schema'
+import type { Reject } from '../csv/reject'
+import type { PartInfo, PartSink } from '../parquet/part-sink'
 
 /** Columns of every rejects table. */
 export const REJECT_COLUMNS: ParquetColumn[] = [
@@ -12,16 +12,6 @@ export const REJECT_COLUMNS: ParquetColumn[] = [
   { name: 'error_message', type: { kind: 'string' }, nullable: false },
   { name: 'column', type: { kind: 'string' }, nullable: true },
 ]
-
-/** One row that could not be loaded. */
-export interface Reject {
-  line: number
-  /** The record's text as it was in the file, without its final line break. */
-  record: string
-  code: RejectCode
-  message: string
-  column: string | null
-}
 
 const GROUP_ROWS = 50_000
 const GROUP_CHARS = 8 * 1024 * 1024
@@ -90,9 +80,4 @@ export class RejectsTable {
       rows.length,
     )
   }
-}
-
-/** The record text without the line break that ended it. */
-export function recordText(raw: string): string {
-  return raw.replace(/(?:\r\n|\n|\r)$/, '')
 }

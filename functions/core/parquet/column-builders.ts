@@ -1,5 +1,5 @@
-import type { AthenaType } from '../transform/transform-types'
 
+import type { AthenaType } from '../schema/athena-types'
 /**
  * Typed-array column builders: one row group of one column, values held densely (nulls only
  * in `defined`), reused from group to group so a group allocates nothing once they have grown.

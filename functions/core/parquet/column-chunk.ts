@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib'
 import { DISTINCT_SHARE, type BigDecimalColumn, type BooleanColumn, type BytesColumn, type ColumnBuilder, type DoubleColumn, type Int32Column, type Int64Column } from './column-builders'
 import { scratch } from './encode-scratch'
 import { snappyCompress } from './snappy'
-import type { Codec } from '../transform/transform-types'
+import type { Codec } from './parquet-schema'
 
 /**
  * Encodes one column chunk straight from a typed-array builder: a DATA_PAGE (v1) with

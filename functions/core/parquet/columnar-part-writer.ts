@@ -4,9 +4,9 @@ import { writeMetadata } from 'hyparquet-writer/src/metadata.js'
 import type { ColumnBuilder } from './column-builders'
 import { writeColumnChunk, writeConstantChunk } from './column-chunk'
 import { scratch } from './encode-scratch'
-import { schemaElement, type ParquetColumn } from './parquet-schema'
-import type { Codec, PartInfo, PartOutput, PartSink } from '../transform/transform-types'
-import { constantSchema, type ConstantColumn } from '../lake/lineage'
+import { schemaElement, type ParquetColumn, type Codec } from './parquet-schema'
+import type { PartInfo, PartOutput, PartSink } from './part-sink'
+import { constantSchema, type ConstantColumn } from './lineage'
 import { columnStatsOfFooter } from './part-stats'
 
 const MAGIC = new TextEncoder().encode('PAR1')

@@ -1,7 +1,7 @@
 import { parquetMetadata, parquetReadObjects, type FileMetaData, type SchemaElement } from 'hyparquet'
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { gzipSync } from 'node:zlib'
-import { LINEAGE_SOURCE } from '../lake/lineage'
+import { LINEAGE_SOURCE } from './lineage'
 
 /** The column of a rejects part naming the raw file. */
 const REJECTS_SOURCE = 'source'

@@ -1,9 +1,9 @@
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer'
 import { gzipSync } from 'node:zlib'
-import { parquetCodec, schemaElement, type ParquetColumn } from './parquet-schema'
+import { parquetCodec, schemaElement, type ParquetColumn, type Codec } from './parquet-schema'
 import type { CellValue } from '../schema/value-codecs'
-import { constantSchema, type ConstantColumn } from '../lake/lineage'
-import type { Codec, PartInfo, PartOutput, PartSink } from '../transform/transform-types'
+import { constantSchema, type ConstantColumn } from './lineage'
+import type { PartInfo, PartOutput, PartSink } from './part-sink'
 import { columnStatsOfFooter } from './part-stats'
 
 /** Initial size of the write buffer; it grows to one row group's encoded size. */

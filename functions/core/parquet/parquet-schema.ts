@@ -1,5 +1,8 @@
 import type { SchemaElement } from 'hyparquet'
-import type { AthenaType, Codec } from '../transform/transform-types'
+import type { AthenaType } from '../schema/athena-types'
+
+/** Parquet compression codec for written parts. */
+export type Codec = 'snappy' | 'gzip' | 'none'
 
 /** A column as the Parquet writer sees it. */
 export interface ParquetColumn {

@@ -1,24 +1,17 @@
-import type { ConstantColumn } from '../lake/lineage'
+import type { ConstantColumn } from './lineage'
 import { ContractViolationError } from '../errors'
 import { ParquetPartWriter } from './parquet-part-writer'
-import type { ParquetColumn } from './parquet-schema'
-import { RowGroupBuffer } from './row-group-buffer'
+import type { ParquetColumn, Codec } from './parquet-schema'
+import { RowGroupBuffer, type RowTarget } from './row-group-buffer'
 import { formatIsoDate } from '../schema/temporal-format'
-import type { AthenaType, Codec, PartInfo, PartSink } from '../transform/transform-types'
+import type { AthenaType } from '../schema/athena-types'
+import type { PartInfo, PartSink } from './part-sink'
 import type { CellValue } from '../schema/value-codecs'
 
 /** Hive's name for the partition of null values. */
 export const NULL_PARTITION = '__HIVE_DEFAULT_PARTITION__'
 /** Distinct partition values one file may have: each holds a row group in memory. */
 export const MAX_PARTITIONS_PER_FILE = 200
-
-/** Where coerced rows go: one table, or one table per partition value. */
-export interface RowTarget {
-  /** Adds a row; true when `flush()` is due. */
-  add(values: readonly (CellValue | null)[], chars: number): boolean
-  flush(): Promise<void>
-  finish(): Promise<PartInfo[]>
-}
 
 /** Partition path text of a value: ISO dates, plain numbers, the Hive default for null. */
 export function partitionText(value: CellValue | null, type: AthenaType): string {

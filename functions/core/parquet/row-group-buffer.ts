@@ -1,7 +1,14 @@
 import type { ParquetPartWriter } from './parquet-part-writer'
-import type { RowTarget } from './partitioned-rows'
 import type { CellValue } from '../schema/value-codecs'
-import type { PartInfo } from '../transform/transform-types'
+import type { PartInfo } from './part-sink'
+
+/** Where coerced rows go: one table, or one table per partition value. */
+export interface RowTarget {
+  /** Adds a row; true when `flush()` is due. */
+  add(values: readonly (CellValue | null)[], chars: number): boolean
+  flush(): Promise<void>
+  finish(): Promise<PartInfo[]>
+}
 
 /** A row group also closes at this many cells, so narrow files cannot pile up rows. */
 const MAX_GROUP_CELLS = 4_000_000

@@ -1,4 +1,13 @@
-import type { AthenaType } from '../transform/transform-types'
+/** Athena column types that sluice writes. */
+export type AthenaType =
+  | { kind: 'boolean' }
+  | { kind: 'int' }
+  | { kind: 'bigint' }
+  | { kind: 'double' }
+  | { kind: 'decimal'; precision: number; scale: number }
+  | { kind: 'date' }
+  | { kind: 'timestamp' }
+  | { kind: 'string' }
 
 /** Largest precision Athena's decimal accepts. */
 export const MAX_DECIMAL_PRECISION = 38

@@ -1,5 +1,5 @@
 import type { SchemaElement } from 'hyparquet'
-import type { AthenaType } from '../transform/transform-types'
+import type { AthenaType } from './athena-types'
 import type { CellValue } from './value-codecs'
 
 /** Microseconds in a day: a date widened to a timestamp is midnight UTC of that day. */

@@ -3,8 +3,8 @@ import { normalizeHeaderNames } from './column-names'
 import type { Contract, ContractColumn } from './contract'
 import { DEFAULT_GZIP_LIMITS, type GzipLimits } from '../csv/decode-input'
 import type { DeclaredReading } from '../csv/open-csv'
-import type { Dialect } from '../csv/sniff-dialect'
-import { detectHeader, headerEvidence } from '../csv/detect-header'
+import type { Dialect } from '../csv/dialect'
+import { detectHeader, headerEvidence } from './detect-header'
 import { ContractViolationError } from '../errors'
 
 /** One output column and where its values come from. */

@@ -1,5 +1,5 @@
-import type { CatalogColumn } from '../lake/catalog'
-import type { ColumnInfo } from '../transform/transform-types'
+import type { CatalogColumn } from './catalog-column'
+import type { ColumnInfo } from './column-info'
 
 /**
  * The renames a batch's files ask of the table, new name → the name before: a contract column

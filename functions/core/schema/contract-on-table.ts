@@ -1,6 +1,5 @@
-import { athenaTypeName } from './athena-types'
+import { athenaTypeName, type AthenaType } from './athena-types'
 import { ContractViolationError } from '../errors'
-import type { AthenaType } from '../transform/transform-types'
 import { INVALID, type CellValue, type ValueParser } from './value-codecs'
 import { holds, widenType } from './type-widening'
 

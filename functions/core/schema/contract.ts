@@ -1,12 +1,10 @@
-import { athenaTypeName, parseAthenaType } from './athena-types'
+import { athenaTypeName, parseAthenaType, type AthenaType } from './athena-types'
 import { normalizeColumnName } from './column-names'
 import { unknownKey } from './closest-name'
 import { ContractInvalidError } from '../errors'
 import { compileTemporalFormats, type TemporalParser } from './temporal-format'
 import { parseNumberFormat, type NumberFormat } from './number-format'
-import type { AthenaType } from '../transform/transform-types'
-import { isTableFormatName, TABLE_FORMAT_NAMES } from '../table-format/table-format-setting'
-import type { TableFormatName } from '../table-format/table-format'
+import { isTableFormatName, TABLE_FORMAT_NAMES, type TableFormatName } from '../table-format/table-format-setting'
 
 /** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
 export const DEFAULT_NULL_TOKENS = ['NULL', 'null', 'NA', 'N/A', '\\N']

@@ -1,9 +1,8 @@
-import { MAX_DECIMAL_PRECISION } from './athena-types'
+import { MAX_DECIMAL_PRECISION, type AthenaType } from './athena-types'
 import { inferredDecimal, widenType } from './type-widening'
 import { ISO_DATE, ISO_TIMESTAMP } from './temporal-format'
 import { canonicalNumber, isPlainFormat, type NumberFormat } from './number-format'
 import { classifySlashDate, type DateOrder, type OrderEvidence } from './slash-dates'
-import type { AthenaType } from '../transform/transform-types'
 
 /**
  * Type inference for columns without a declared type.

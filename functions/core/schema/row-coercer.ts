@@ -1,17 +1,16 @@
-import { athenaTypeName } from './athena-types'
+import { athenaTypeName, type AthenaType } from './athena-types'
 import type { ColumnPlan } from './column-plan'
 import { declaredParser } from './contract-on-table'
 import { routeValue, type ColumnTyping } from './value-routing'
 import type { CsvEvent } from '../csv/read-csv-records'
 import { endsWithEmptyField } from '../csv/sniff-dialect'
-import { recordText, type Reject } from '../lake/rejects-table'
+import { recordText, type Reject } from '../csv/reject'
 import { lineBreaks } from '../csv/read-csv-records'
 import type { NullTokens } from './null-tokens'
 import { INVALID, valueParser, type CellValue, type ValueParser } from './value-codecs'
 import { slashDateParser } from './slash-dates'
 import { describeNumberFormat, isPlainFormat } from './number-format'
-import type { AthenaType } from '../transform/transform-types'
-import { countVariant, type FileTyping, type VariantCount } from '../transform/transform-settings'
+import { countVariant, type FileTyping, type VariantCount } from './file-typing'
 
 /**
  * Thrown when a value does not fit a type inferred from the sample (it needs a wider type, or

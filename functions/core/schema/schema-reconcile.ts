@@ -1,7 +1,7 @@
 import { athenaTypeName, parseAthenaType } from './athena-types'
-import type { CatalogColumn } from '../lake/catalog'
+import type { CatalogColumn } from './catalog-column'
 import { widenType } from './type-widening'
-import type { ColumnInfo } from '../transform/transform-types'
+import type { ColumnInfo } from './column-info'
 
 export interface FileSchema {
   key: string

@@ -1,5 +1,4 @@
-import { athenaTypeName, MAX_DECIMAL_PRECISION } from './athena-types'
-import type { AthenaType } from '../transform/transform-types'
+import { athenaTypeName, MAX_DECIMAL_PRECISION, type AthenaType } from './athena-types'
 
 /**
  * How a column's type may change over the life of a table: it only widens, within one family,

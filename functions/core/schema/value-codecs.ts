@@ -1,5 +1,5 @@
 import { ISO_DATE, ISO_TIMESTAMP, type TemporalParser } from './temporal-format'
-import type { AthenaType } from '../transform/transform-types'
+import type { AthenaType } from './athena-types'
 import { canonicalNumber, isPlainFormat, type NumberFormat } from './number-format'
 
 /** Returned by a parser when the text is not a value of its type. */

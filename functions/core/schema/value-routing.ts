@@ -1,6 +1,5 @@
-import { athenaTypeName } from './athena-types'
+import { athenaTypeName, type AthenaType } from './athena-types'
 import { ColumnTypeAccumulator, classifyValue, type ValueClass } from './infer-column-type'
-import type { AthenaType } from '../transform/transform-types'
 import { widenType } from './type-widening'
 import type { NumberFormat } from './number-format'
 import type { OrderEvidence } from './slash-dates'

@@ -1,4 +1,9 @@
-import type { TableFormatName } from './table-format'
+/**
+ * How a curated table is kept: `hive`, Parquet parts in partition folders that the catalog
+ * registers (a query sees whatever the folders hold when it lists them), or `iceberg`,
+ * snapshots behind one metadata pointer (a query sees one whole commit).
+ */
+export type TableFormatName = 'hive' | 'iceberg'
 
 /** The table formats a lake or a dataset's contract may name. */
 export const TABLE_FORMAT_NAMES: readonly TableFormatName[] = ['hive', 'iceberg']

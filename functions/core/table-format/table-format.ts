@@ -1,11 +1,5 @@
 import type { CatalogColumn } from '../lake/catalog'
-
-/**
- * How a curated table is kept: `hive`, Parquet parts in partition folders that the catalog
- * registers (a query sees whatever the folders hold when it lists them), or `iceberg`,
- * snapshots behind one metadata pointer (a query sees one whole commit).
- */
-export type TableFormatName = 'hive' | 'iceberg'
+import type { TableFormatName } from './table-format-setting'
 
 /** One data file a query reads, with the values of its partition columns as text. */
 export interface TableDataFile {

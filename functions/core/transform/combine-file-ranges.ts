@@ -6,7 +6,8 @@ import { variantName } from '../schema/value-routing'
 import { resolveSettings, transformStats } from './transform-settings'
 import type { FileRange } from '../lake/plan-files'
 import type { FileHead, RangeVariant, StagedRange } from './transform-file-range'
-import type { PartSink, TransformStats } from './transform-types'
+import type { PartSink } from '../parquet/part-sink'
+import type { TransformStats } from './transform-types'
 
 /**
  * A range of a split file needs a wider type than the sample of the file's head showed. A

@@ -3,7 +3,8 @@ import { contractWriteType } from '../schema/contract-on-table'
 import type { ValueClass } from '../schema/infer-column-type'
 import { describeNumberFormat, EUROPEAN, isPlainFormat, NumberFormatVote, type NumberFormat } from '../schema/number-format'
 import { ColumnInference, type ColumnTyping } from '../schema/value-routing'
-import type { FileTyping, Settings } from './transform-settings'
+import type { FileTyping } from '../schema/file-typing'
+import type { Settings } from './transform-settings'
 
 /** One inference per undeclared column, from the table's type; undefined for declared ones. */
 const columnInferences = (plan: ColumnPlan, settings: Settings, numbers: NumberFormat | undefined): (ColumnInference | undefined)[] =>

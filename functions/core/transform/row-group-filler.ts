@@ -1,5 +1,5 @@
 import type { RecordBatch } from '../csv/scan-records'
-import type { Reject } from '../lake/rejects-table'
+import type { Reject } from '../csv/reject'
 import type { RecordCoercer } from '../schema/record-coercer'
 
 /** When a row group closes: at this many CSV bytes of accepted records, or this many rows. */

@@ -1,14 +1,18 @@
-import { lineageColumns, type Lineage } from '../lake/lineage'
+import { lineageColumns, type Lineage } from '../parquet/lineage'
 import { DEFAULT_NULL_TOKENS } from '../schema/contract'
 import { convertRange, jobColumns, type RangeJob, type RangeResult } from './convert-range'
-import type { Dialect } from '../csv/sniff-dialect'
+import type { Dialect } from '../csv/dialect'
 import { TransientStorageError } from '../errors'
 import { ColumnarPartWriter } from '../parquet/columnar-part-writer'
 import type { FileRange } from '../lake/plan-files'
 import { readRangeStart, transformCsv } from './transform-csv'
 import { jobReading, RANGE_PART_STRIDE } from './transform-ranges'
 import { engineRowGroupBytes, resolveSettings, type Settings } from './transform-settings'
-import type { AthenaType, ByteSource, Codec, PartInfo, PartSink, TransformOptions, TransformStats } from './transform-types'
+import type { AthenaType } from '../schema/athena-types'
+import type { Codec } from '../parquet/parquet-schema'
+import type { ByteSource } from '../csv/byte-stream'
+import type { PartInfo, PartSink } from '../parquet/part-sink'
+import type { TransformOptions, TransformStats } from './transform-types'
 
 /** What every range of a split file learns from the file's head; the same in each range. */
 export interface FileHead {

@@ -5,8 +5,12 @@ import type { OpenedCsvBytes } from '../csv/open-csv'
 import { ColumnarPartWriter } from '../parquet/columnar-part-writer'
 import { RejectsTable } from '../lake/rejects-table'
 import { WidenNeeded } from '../schema/row-coercer'
-import { checkRejectThreshold, engineRowGroupBytes, tableTypesOf, transformStats, type FileTyping, type Settings, type VariantCount } from './transform-settings'
-import type { AthenaType, ByteSource, PartInfo, PartSink, RangeRunner, TransformStats } from './transform-types'
+import type { FileTyping, VariantCount } from '../schema/file-typing'
+import { checkRejectThreshold, engineRowGroupBytes, tableTypesOf, transformStats, type Settings } from './transform-settings'
+import type { AthenaType } from '../schema/athena-types'
+import type { ByteSource } from '../csv/byte-stream'
+import type { PartInfo, PartSink } from '../parquet/part-sink'
+import type { RangeRunner, TransformStats } from './transform-types'
 
 /**
  * Bytes per converting thread: below about this many a thread gains nothing. Measured on the

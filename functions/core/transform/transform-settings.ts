@@ -1,5 +1,5 @@
-import { lineageColumns, type ConstantColumn } from '../lake/lineage'
-import { athenaTypeName, parseAthenaType } from '../schema/athena-types'
+import { lineageColumns, type ConstantColumn } from '../parquet/lineage'
+import { athenaTypeName, parseAthenaType, type AthenaType } from '../schema/athena-types'
 import type { ColumnPlan } from '../schema/column-plan'
 import { DEFAULT_NULL_TOKENS } from '../schema/contract'
 import type { OpenedCsv } from '../csv/open-csv'
@@ -7,11 +7,13 @@ import { RejectThresholdError } from '../errors'
 import { DEFAULT_MEMORY_BUDGET_MB, rowGroupBytesFor } from '../parquet/row-group-budget'
 import { NullTokens } from '../schema/null-tokens'
 import type { RejectsTable } from '../lake/rejects-table'
-import type { AthenaType, Codec, ColumnInfo, PartInfo, TransformOptions, TransformStats } from './transform-types'
+import type { Codec } from '../parquet/parquet-schema'
+import type { PartInfo } from '../parquet/part-sink'
+import type { ColumnInfo } from '../schema/column-info'
+import type { TransformOptions, TransformStats } from './transform-types'
 import { datasetOfKey } from '../lake/lake-layout'
 import { variantName } from '../schema/value-routing'
-import type { NumberFormat } from '../schema/number-format'
-import type { OrderEvidence } from '../schema/slash-dates'
+import type { VariantCount } from '../schema/file-typing'
 
 /** Defaults, documented in docs/parquet.md. */
 export const TRANSFORM_DEFAULTS = {
@@ -70,46 +72,9 @@ export function engineRowGroupBytes(settings: Settings, workers: number): number
   return settings.options.rowGroupBytes ?? rowGroupBytesFor(settings.memoryBudgetMb, workers)
 }
 
-/**
- * The types a file writes: one per planned column (a contract column's from its declared type
- * and the table's, see contractWriteType), and which undeclared columns also write their
- * `__string` variant (schema/value-routing.ts).
- */
-export interface FileTyping {
-  types: AthenaType[]
-  variants: boolean[]
-  /** How the undeclared columns' numbers are written, when not plain (the contract's, or inferred). */
-  numbers?: NumberFormat
-  /** Per planned column, the order of an undeclared column's slash dates (ColumnTyping.order). */
-  orders?: (OrderEvidence | undefined)[]
-  /** What inference decided that the file's receipt should tell (an inferred number format). */
-  warnings?: string[]
-}
-
 /** Each planned column's type in the table, for the undeclared ones (a declared one follows its contract). */
 export const tableTypesOf = (plan: ColumnPlan, settings: Settings): (AthenaType | undefined)[] =>
   plan.columns.map((c) => (c.declared ? undefined : settings.tableTypes.get(c.name)))
-
-/** The Parquet columns a file writes: the planned columns under their own names, then the variants. */
-export function outputColumns(plan: ColumnPlan, typing: FileTyping): { name: string; type: AthenaType; nullable: boolean }[] {
-  return [
-    ...plan.columns.map((c, j) => ({ name: c.name, type: typing.types[j], nullable: c.declared?.nullable ?? true })),
-    ...plan.columns.flatMap((c, j) => (typing.variants[j] ? [{ name: variantName(c.name), type: { kind: 'string' } as AthenaType, nullable: true }] : [])),
-  ]
-}
-
-/** Values a column sent to its variant: how many, and the line of the first. */
-export interface VariantCount {
-  values: number
-  firstLine: number
-}
-
-/** Adds one variant value at `line` to column j's count. */
-export function countVariant(counts: (VariantCount | undefined)[], j: number, line: number): void {
-  const c = counts[j]
-  if (c) c.values += 1
-  else counts[j] = { values: 1, firstLine: line }
-}
 
 /**
  * Rejected rows a file may hold before the threshold applies: one bad row in a small file

@@ -1,53 +1,10 @@
-import type { PartColumnStats } from '../parquet/part-stats'
-import type { Lineage } from '../lake/lineage'
+import type { ColumnInfo } from '../schema/column-info'
+import type { PartInfo } from '../parquet/part-sink'
+import type { Codec } from '../parquet/parquet-schema'
+import type { Lineage } from '../parquet/lineage'
 import type { RangeJob, RangeResult } from './convert-range'
 import type { EncodedRowGroup } from '../parquet/columnar-part-writer'
 import type { Contract } from '../schema/contract'
-
-/** Athena column types that sluice writes. */
-export type AthenaType =
-  | { kind: 'boolean' }
-  | { kind: 'int' }
-  | { kind: 'bigint' }
-  | { kind: 'double' }
-  | { kind: 'decimal'; precision: number; scale: number }
-  | { kind: 'date' }
-  | { kind: 'timestamp' }
-  | { kind: 'string' }
-
-/** Parquet compression codec for written parts. */
-export type Codec = 'snappy' | 'gzip' | 'none'
-
-/**
- * A re-openable byte source. `open()` may be called more than once: inference restarts
- * read the file again from the start.
- */
-export interface ByteSource {
-  open(): AsyncIterable<Uint8Array>
-  /** The object's size in bytes, when known without reading it. */
-  size?: number
-  /** Bytes `[start, end)` of the object, for byte-range conversion. */
-  openRange?(start: number, end: number): AsyncIterable<Uint8Array>
-}
-
-/** One output object being written (a Parquet part). */
-export interface PartOutput {
-  write(chunk: Uint8Array): Promise<void>
-  /** Completes the object and returns where it went. */
-  close(): Promise<string>
-}
-
-/**
- * Where the engine puts its Parquet. The engine never touches files or buckets itself.
- * `discard()` removes every part opened so far: used when inference restarts and when the
- * file fails, so a failed file leaves nothing behind; `discard('data')` removes the data parts
- * only, for a file over its reject threshold, whose rejects are kept.
- */
-export interface PartSink {
-  /** `partition` is set for data parts of a table partitioned by a contract column. */
-  openPart(kind: 'data' | 'rejects', index: number, partition?: Record<string, string>): Promise<PartOutput>
-  discard(only?: 'data'): Promise<void>
-}
 
 export interface TransformOptions {
   /** The raw key and run every data row is stamped with (lineage columns); none when absent. */
@@ -114,36 +71,6 @@ export interface RangeRunner {
   prepare?(workers: number): void
   /** Stops the threads started ahead that no range took. */
   release?(): void
-}
-
-export interface ColumnInfo {
-  /** Header text as it appeared in the file (after decoding), or `col_<n>` without a header. */
-  original: string
-  /** Athena-safe name. */
-  name: string
-  /** Athena DDL type, e.g. `decimal(12,2)`. */
-  type: string
-  nullable: boolean
-  /** Where the type came from. */
-  source: 'contract' | 'inferred' | 'lineage'
-  /** The table column this one was called before, from the contract's `renamedFrom`. */
-  renamedFrom?: string
-  /** Set on a variant column (`<name>__string`): the column whose type its values could not take. */
-  variantOf?: string
-  /** On a variant column: the values it holds. */
-  variantValues?: number
-}
-
-export interface PartInfo {
-  key: string
-  rows: number
-  bytes: number
-  /** Position among the parts of the same partition. */
-  index: number
-  /** Partition column values of this part (besides the ingest date), when partitioned. */
-  partition?: Record<string, string>
-  /** A data part's column statistics (nulls, min, max), from the footer its writer wrote. */
-  columns?: PartColumnStats
 }
 
 export interface TransformStats {

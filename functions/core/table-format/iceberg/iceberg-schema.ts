@@ -1,5 +1,4 @@
-import type { AthenaType } from '../../transform/transform-types'
-import { parseAthenaType } from '../../schema/athena-types'
+import { parseAthenaType, type AthenaType } from '../../schema/athena-types'
 import { SluiceError } from '../../errors'
 import type { IcebergField, IcebergSchema, IcebergType } from './iceberg-model'
 

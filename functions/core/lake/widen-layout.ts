@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import type { CatalogColumn } from '../lake/catalog'
+import type { CatalogColumn } from './catalog'
 import { homeOf } from '../compaction/compaction-layout'
-import { rebuildPrefix, tableBase } from '../lake/generation'
-import { rejectsTable } from '../lake/lake-layout'
-import { versionId } from '../lake/ledger'
+import { rebuildPrefix, tableBase } from './generation'
+import { rejectsTable } from './lake-layout'
+import { versionId } from './ledger'
 
 /**
  * Where a widening keeps its state. A widening that must rewrite published parts builds a new

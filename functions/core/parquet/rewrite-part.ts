@@ -1,10 +1,10 @@
 import { parquetMetadataAsync, parquetRead, type AsyncBuffer, type FileMetaData } from 'hyparquet'
-import { athenaTypeName } from './athena-types'
-import { ParquetPartWriter } from '../parquet/parquet-part-writer'
-import type { ParquetColumn } from '../parquet/parquet-schema'
-import type { AthenaType, Codec, PartInfo, PartSink } from '../transform/transform-types'
-import { castValue, writtenType } from './cast-values'
-import { readableAs } from './type-widening'
+import { athenaTypeName, type AthenaType } from '../schema/athena-types'
+import { ParquetPartWriter } from './parquet-part-writer'
+import type { ParquetColumn, Codec } from './parquet-schema'
+import type { PartInfo, PartSink } from './part-sink'
+import { castValue, writtenType } from '../schema/cast-values'
+import { readableAs } from '../schema/type-widening'
 
 /** A part's columns, in file order, with the types they were written with. */
 export async function partColumns(file: AsyncBuffer, metadata?: FileMetaData): Promise<ParquetColumn[]> {

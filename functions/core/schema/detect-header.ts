@@ -1,5 +1,5 @@
-import { classifyValue, ColumnTypeAccumulator } from '../schema/infer-column-type'
-import type { AthenaType } from '../transform/transform-types'
+import { classifyValue, ColumnTypeAccumulator } from './infer-column-type'
+import type { AthenaType } from './athena-types'
 
 /** Types by family: a number of another width or a date with a time still looks like data. */
 const family = (t: AthenaType) =>

@@ -1,4 +1,4 @@
-import type { ParquetColumn } from '../parquet/parquet-schema'
+import type { ParquetColumn } from './parquet-schema'
 
 /**
  * Lineage: every curated row carries the raw key it came from and the run that loaded it, as
