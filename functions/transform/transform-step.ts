@@ -3,7 +3,7 @@ import { contractKey, rangeStagingPrefix, stagedResultKey, stagingPrefix } from 
 import { INGEST_DATE } from '../core/lake/catalog'
 import { RejectThresholdError } from '../core/errors'
 import { transformCsv } from '../core/transform/transform-csv'
-import { failedStats } from '../core/transform/transform-settings'
+import { failedStats } from '../core/transform/file-outcome'
 import { transformFileRange, type RangedSource } from '../core/transform/transform-file-range'
 import type { LakeDeps } from '../core/lake/step-deps'
 import type { TransformOptions } from '../core/transform/transform-types'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { mergeRunReport, type FileReport } from '../../functions/core/lake/run-report'
-import { variantWarning } from '../../functions/core/transform/transform-settings'
+import { variantWarning } from '../../functions/core/transform/file-outcome'
 
 const base = { runId: 'r1', trigger: 'schedule' as const, ingestDate: '2024-07-01', startedAt: '2024-07-01T06:00:00Z', updatedAt: '2024-07-01T06:01:00Z' }
 const loaded = (key: string, warnings: string[]): FileReport => ({ dataset: 'races', key, etag: 'e', outcome: 'loaded', rowsIn: 40, rowsOut: 40, rowsRejected: 0, outputs: [], ...(warnings.length ? { warnings } : {}) })

@@ -29,8 +29,8 @@ export interface ColumnPlan {
 }
 
 /** What the contract and options declare about reading a file. */
-export function declaredReading(settings: { options: { contract?: Contract; gzipLimits?: Partial<GzipLimits> } }): DeclaredReading {
-  const contract = settings.options.contract
+export function declaredReading(settings: { contract?: Contract; gzipLimits?: Partial<GzipLimits> }): DeclaredReading {
+  const contract = settings.contract
   return {
     encoding: contract?.encoding,
     delimiter: contract?.delimiter,
@@ -38,7 +38,7 @@ export function declaredReading(settings: { options: { contract?: Contract; gzip
     escape: contract?.escape,
     skipLines: contract?.skipLines,
     headerEvidence,
-    gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.options.gzipLimits },
+    gzipLimits: { ...DEFAULT_GZIP_LIMITS, ...settings.gzipLimits },
   }
 }
 

@@ -23,7 +23,7 @@ export class FileInference {
   private readonly numbers?: NumberFormat
 
   constructor(private readonly plan: ColumnPlan, private readonly settings: Settings, delimiter: string) {
-    this.numbers = settings.options.contract?.numbers
+    this.numbers = settings.contract?.numbers
     this.plain = columnInferences(plan, settings, this.numbers)
     if (!this.numbers && delimiter === ';' && this.plain.some(Boolean)) {
       this.vote = new NumberFormatVote()

@@ -14,7 +14,8 @@ import type { ByteSource } from '../csv/byte-stream'
 import type { PartSink } from '../parquet/part-sink'
 import type { TransformOptions, TransformStats } from './transform-types'
 import { outputColumns, type FileTyping } from '../schema/file-typing'
-import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, resolveSettings, tableTypesOf, transformStats, type Settings } from './transform-settings'
+import { checkRejectThreshold, emptyStats, transformStats } from './file-outcome'
+import { MAX_SAMPLE_CHARS, resolveSettings, tableTypesOf, type Settings } from './transform-settings'
 
 /**
  * The reference engine: csv-parse records, string coercion (RowCoercer) and hyparquet-writer.

@@ -1,5 +1,4 @@
 import { lineageColumns, type Lineage } from '../parquet/lineage'
-import { DEFAULT_NULL_TOKENS } from '../schema/contract'
 import { convertRange, jobColumns, type RangeJob, type RangeResult } from './convert-range'
 import type { Dialect } from '../csv/dialect'
 import { TransientStorageError } from '../errors'
@@ -7,7 +6,7 @@ import { ColumnarPartWriter } from '../parquet/columnar-part-writer'
 import type { FileRange } from '../lake/plan-files'
 import { readRangeStart, transformCsv } from './transform-csv'
 import { jobReading, RANGE_PART_STRIDE } from './transform-ranges'
-import { engineRowGroupBytes, resolveSettings, type Settings } from './transform-settings'
+import { engineRowGroupBytes, resolveSettings, tableTypesByName, type Settings } from './transform-settings'
 import type { AthenaType } from '../schema/athena-types'
 import type { Codec } from '../parquet/parquet-schema'
 import type { ByteSource } from '../csv/byte-stream'
@@ -149,7 +148,7 @@ async function convertVariant(
   head: FileHead,
   bounds: Pick<RangeVariant, 'index' | 'count' | 'from' | 'to'>,
 ): Promise<RangeVariant> {
-  const tableTypes = resolveSettings({ sourceName: head.sourceName, tableColumns: head.tableColumns }).tableTypes
+  const tableTypes = tableTypesByName(head.tableColumns)
   const job: RangeJob = {
     sourceName: head.sourceName,
     dialect: head.dialect,
@@ -205,10 +204,10 @@ function fileHead(settings: Settings, start: NonNullable<Awaited<ReturnType<type
     rejectThreshold: settings.rejectThreshold,
     sampleRows: settings.sampleRows,
     rowGroupBytes: engineRowGroupBytes(settings, 1),
-    nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
-    tableColumns: settings.options.tableColumns ?? [],
+    nullTokens: settings.nullTokenList,
+    tableColumns: settings.tableColumns,
     dataset: settings.dataset,
-    ...(settings.constants.length > 0 && settings.options.lineage ? { lineage: settings.options.lineage } : {}),
+    ...(settings.lineage ? { lineage: settings.lineage } : {}),
   }
 }
 

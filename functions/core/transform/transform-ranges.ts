@@ -1,12 +1,12 @@
 import type { ColumnPlan } from '../schema/column-plan'
-import { DEFAULT_NULL_TOKENS } from '../schema/contract'
 import { convertRange, jobColumns, type RangeJob, type RangeResult } from './convert-range'
 import type { OpenedCsvBytes } from '../csv/open-csv'
 import { ColumnarPartWriter } from '../parquet/columnar-part-writer'
 import { RejectsTable } from '../lake/rejects-table'
 import { WidenNeeded } from '../schema/row-coercer'
 import type { FileTyping, VariantCount } from '../schema/file-typing'
-import { checkRejectThreshold, engineRowGroupBytes, tableTypesOf, transformStats, type Settings } from './transform-settings'
+import { checkRejectThreshold, transformStats } from './file-outcome'
+import { engineRowGroupBytes, tableTypesOf, type Settings } from './transform-settings'
 import type { AthenaType } from '../schema/athena-types'
 import type { ByteSource } from '../csv/byte-stream'
 import type { PartInfo, PartSink } from '../parquet/part-sink'
@@ -50,7 +50,7 @@ export function workerCount(settings: Settings, source: ByteSource, opened: Open
   if (!source.size || !source.openRange || opened.input.compression !== 'none' || opened.input.encoding !== 'utf-8') return 1
   // Ranges start after an LF; a file of CR line breaks is read in one.
   if (opened.dialect.lineBreak === 'CR') return 1
-  const wanted = settings.options.workers ?? Math.min(settings.options.rangeRunner?.maxWorkers ?? 1, Math.floor(source.size / BYTES_PER_WORKER))
+  const wanted = settings.workers ?? Math.min(settings.rangeRunner?.maxWorkers ?? 1, Math.floor(source.size / BYTES_PER_WORKER))
   return Math.max(1, Math.floor(wanted))
 }
 
@@ -65,7 +65,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
   const size = source.size!
   const cuts = await findCuts(source, start, workers)
   const here: RangeRunner = { maxWorkers: 1, run: convertRange }
-  const runner: RangeRunner = settings.options.rangeRunner ?? here
+  const runner: RangeRunner = settings.rangeRunner ?? here
   const job = (last: boolean): RangeJob => ({
     sourceName: settings.sourceName,
     dialect: start.opened.dialect,
@@ -76,7 +76,7 @@ export async function transformRanges(source: ByteSource, sink: PartSink, settin
     ...jobReading(start.typing),
     tables: tableTypesOf(start.plan, settings).map((t) => t ?? null),
     output: start.all,
-    nullTokens: [...(settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS)],
+    nullTokens: settings.nullTokenList,
     codec: settings.codec,
     rowGroupBytes: engineRowGroupBytes(settings, workers),
     last,
