@@ -19,6 +19,7 @@ export interface PartSink {
   discard(only?: 'data'): Promise<void>
 }
 
+/** A part as written: its key, rows and bytes, and what a data part's footer says of its columns. */
 export interface PartInfo {
   key: string
   rows: number
