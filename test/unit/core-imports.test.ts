@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest'
  * The layers of functions/core, read from its import statements: the conductors in transform/
  * wire csv/, schema/ and parquet/ (the parts) and lake/; a part never reaches back up into
  * lake/ or a conductor, no file imports itself through a circle, and the core does no I/O.
+ * Every file sits in a folder that names its concern; only errors.ts, which all may throw, is
+ * at the top.
  */
 
 const CORE = resolve(__dirname, '../../functions/core')
@@ -112,6 +114,10 @@ describe('the imports of functions/core', () => {
     expect([...PARTS, ...ABOVE_PARTS].filter((f) => !folders.has(f))).toEqual([])
     const conducted = new Set((graph.get('transform/transform-csv.ts') ?? []).map(folderOf))
     expect(PARTS.filter((f) => !conducted.has(f))).toEqual([])
+  })
+
+  it('keep every file in a room of its own folder, but errors.ts', () => {
+    expect([...graph.keys()].filter((f) => !f.includes('/') && f !== 'errors.ts')).toEqual([])
   })
 
   it('form no circle', () => {
