@@ -5,11 +5,11 @@ import * as zlib from 'node:zlib'
 /**
  * zstd decompression that reads every frame of the input and fails on a truncated one.
  *
- * A zstd file is one or more frames (RFC 8878 §3.1): `zstd` writes several when it compresses in
- * parallel or appends, and `cat a.zst b.zst` is a valid file. Node 22's decoder stops after the
- * first frame and drops the rest without an error (nodejs/node#64741), and takes a frame cut short
- * for a whole one (nodejs/node#64592). So the frames are found here from their headers and each is
- * decoded by a decoder of its own, and input that ends inside a frame is an error.
+ * A zstd file is one or more frames (RFC 8878 §3.1): `cat a.zst b.zst` is a valid file, and
+ * `zstd -d` reads both. Node 22's decoder stops after the first frame and drops the rest without
+ * an error (nodejs/node#64741), and takes a frame cut short for a whole one (nodejs/node#64592).
+ * So the frames are found here from their headers and each is decoded by a decoder of its own,
+ * and input that ends inside a frame is an error.
  */
 export function createZstdFramesDecompress(): Duplex {
   return Duplex.from(decodeZstdFrames)
