@@ -3,11 +3,6 @@ import { errorLine } from './error-line'
 import { hintFor, pathOf, sluiceProgram } from './program'
 import { UsageError } from './usage-error'
 
-// The AWS SDK prints a 9-line NodeVersionSupportWarning on Node 20 at the first client it
-// builds. The SDK documents this variable to turn it off (aws/aws-sdk-js-v3#7983); sluice
-// supports Node 20.18+, and says so in the README. Clients are built in actions, after this.
-process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true'
-
 let active: Command | undefined
 const program = sluiceProgram((command) => {
   active = command

@@ -38,7 +38,7 @@ const result = await build({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20.18',
+  target: 'node22.15',
   packages: 'external',
   chunkNames: 'chunk-[hash]',
   sourcemap: 'linked',

@@ -1,4 +1,3 @@
-import './promise-polyfill'
 import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
 import { loadRequest } from '../../functions/load/load-request'

@@ -1,4 +1,3 @@
-import '../../cli/local/promise-polyfill'
 import { describe, expect, it } from 'vitest'
 import { limitedStateMachine, MAX_PAYLOAD_BYTES } from '../../cli/local/execution-limits'
 

@@ -216,7 +216,7 @@ describe('inference restarts', () => {
   })
 })
 
-describe('gzip limits', () => {
+describe('decompression limits', () => {
   it('fails a gzip file that expands past the ratio limit with DecompressionLimitError naming the file', async () => {
     // Prepare: 4 MB of one repeated row compresses about 1000×.
     const { gzipSync } = await import('node:zlib')
@@ -229,6 +229,22 @@ describe('gzip limits', () => {
     // Assess
     expect(error).toBeInstanceOf(DecompressionLimitError)
     expect(error.name).toBe('DecompressionLimitError')
+    expect(error.message).toContain(input)
+    expect(readdirSync(outDir)).toEqual([])
+  })
+
+  it('bounds a zstd file by the same ratio limit as gzip', async () => {
+    // Prepare
+    const { zstdCompressSync } = await import('node:zlib')
+    const body = `id,name\n${'1,aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n'.repeat(80_000)}`
+    const { input, outDir, out } = prepare(zstdCompressSync(body))
+
+    // Act
+    const error = await failure(transform(input, out, { gzipLimits: { maxRatio: 50, ratioAfterBytes: 1024 * 1024 } }))
+
+    // Assess
+    expect(error).toBeInstanceOf(DecompressionLimitError)
+    expect(error.message).toMatch(/^zstd: .* expands more than 50×/)
     expect(error.message).toContain(input)
     expect(readdirSync(outDir)).toEqual([])
   })

@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib'
 import { countBytes, countLineBreaks, peekBytes } from './byte-stream'
 import { BinaryInputError, DecompressionLimitError, EncodingError } from '../errors'
 import { guessEncoding } from './detect-encoding'
+import { createZstdFramesDecompress } from './zstd-frames'
 import { fixWindows1252 } from './windows-1252'
 import { findInvalidUtf8, incompleteTail } from './utf8-validation'
 
@@ -64,15 +65,10 @@ const SIGNATURES: [number[], string][] = [
   [[0x28, 0xb5, 0x2f, 0xfd], 'zstd data compressed twice'],
 ]
 
-/** Compression formats known by their magic bytes; `decompress` is undefined where the runtime has none. */
+/** Compression formats known by their magic bytes; `decompress` is undefined for those sluice cannot read. */
 const COMPRESSIONS: { name: 'gzip' | 'zstd' | 'bzip2' | 'xz'; magic: number[]; decompress?: () => NodeJS.ReadWriteStream }[] = [
   { name: 'gzip', magic: [0x1f, 0x8b], decompress: () => zlib.createGunzip() },
-  {
-    name: 'zstd',
-    magic: [0x28, 0xb5, 0x2f, 0xfd],
-    // Node 22.15 and later; Node 20 has no zstd.
-    decompress: (zlib as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress,
-  },
+  { name: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd], decompress: createZstdFramesDecompress },
   { name: 'bzip2', magic: [0x42, 0x5a, 0x68] },
   { name: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] },
 ]
@@ -89,8 +85,7 @@ export async function decodeInput(
   const format = COMPRESSIONS.find((c) => first.head.length >= c.magic.length && c.magic.every((b, i) => first.head[i] === b) && isCompressed(c.name, first.head))
   if (format && !format.decompress) {
     throw new BinaryInputError(
-      `input: ${sourceName} is ${format.name}-compressed, which this runtime cannot decompress` +
-        (format.name === 'zstd' ? ' (zstd needs Node 22.15 or later)' : '') + '; recompress it with gzip or store it uncompressed',
+      `input: ${sourceName} is ${format.name}-compressed, which sluice cannot decompress; recompress it with gzip or zstd, or store it uncompressed`,
     )
   }
   const plain = format ? decompress(first.rest, format.decompress!(), format.name, sourceName, gzipLimits, counted.count) : first.rest
