@@ -24,7 +24,7 @@ Examples:
     .action(async (key: string, flags: LakeFlags & OutputFlags) => {
       const json = outputFormat(flags) === 'json'
       const dataset = datasetOfKey(key)
-      if (!dataset) throw new UsageError(`${key} is not a raw data key; one looks like <dataset>/<file>.csv (or .tsv, .txt, with .gz)`)
+      if (!dataset) throw new UsageError(`${key} is not a raw data key; one looks like <dataset>/<file>.csv (or .tsv, .txt, with .gz or .zst)`)
       const { deps, root } = await lakeFromFlags(flags)
       if (!flags.s3Endpoint) await assertLakeFolder(root)
       const text = await deps.curated.readText(receiptKey(dataset, fileId(key)))

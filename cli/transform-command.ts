@@ -27,8 +27,8 @@ function fraction(value: string): number {
 /** `sluice transform`: one CSV file to Parquet, locally. */
 export function transformCommand(): Command {
   return withOutputOption(new Command('transform')
-    .description('Transform one CSV file (.csv or .csv.gz) into Parquet, with rejected rows in a rejects Parquet file.')
-    .argument('<input>', 'CSV file: .csv, or gzip-compressed .csv.gz (detected from its bytes)')
+    .description('Transform one CSV file (.csv, .csv.gz or .csv.zst) into Parquet, with rejected rows in a rejects Parquet file.')
+    .argument('<input>', 'CSV file: .csv, or compressed with gzip or zstd (.csv.gz, .csv.zst; detected from its bytes)')
     .requiredOption('--out <file.parquet>', 'Parquet file to write; a file larger than one part continues in <out>-1.parquet, <out>-2.parquet, …')
     .option('--rejects <file.parquet>', 'where rejected rows go (default: <out without .parquet>.rejects.parquet, written only when a row is rejected)')
     .option('--contract <file.json>', 'contract declaring columns, types, formats and dialect (see docs/contracts.md)')

@@ -30,7 +30,7 @@ export interface TriggersProps {
 }
 
 /** Key endings of a dropped file that start an execution: the data files the planner reads (any case). */
-export const DROP_SUFFIXES = ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz']
+export const DROP_SUFFIXES = ['.csv', '.csv.gz', '.csv.zst', '.tsv', '.tsv.gz', '.tsv.zst', '.txt', '.txt.gz', '.txt.zst']
 
 /**
  * Receives of a queued drop before it is parked in the dead-letter queue. A batch held at the

@@ -344,7 +344,7 @@ describe('the synthesized sluice stack', () => {
         'detail-type': ['Object Created', 'Object Deleted'],
         detail: {
           bucket: { name: [{ Ref: ids.raw }] },
-          object: { key: ['.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz'].map((suffix) => ({ suffix: { 'equals-ignore-case': suffix } })) },
+          object: { key: ['.csv', '.csv.gz', '.csv.zst', '.tsv', '.tsv.gz', '.tsv.zst', '.txt', '.txt.gz', '.txt.zst'].map((suffix) => ({ suffix: { 'equals-ignore-case': suffix } })) },
         },
       })
       expect(rule!.Targets).toHaveLength(1)

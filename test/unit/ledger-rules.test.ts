@@ -86,13 +86,14 @@ describe('planBatch', () => {
     expect(batch.items.map((i) => [i.key, i.etag])).toEqual([['d/b.csv', 'e2']])
   })
 
-  it('splits a file above splitBytes into one item per byte range, all in one batch, and never a gzip file', () => {
+  it('splits a file above splitBytes into one item per byte range, all in one batch, and never a gzip or zstd file', () => {
     // Prepare
     const big = { key: 'd/big.csv', etag: 'e1', size: 2500 }
     const gz = { key: 'd/big.csv.gz', etag: 'e1', size: 2500 }
+    const zst = { key: 'd/big.csv.zst', etag: 'e1', size: 2500 }
 
     // Act
-    const batch = planBatch({ ...sources, batchSize: 10, splitBytes: 1000, objects: [big, gz, object('d/small.csv')], gone: [] })
+    const batch = planBatch({ ...sources, batchSize: 10, splitBytes: 1000, objects: [big, gz, zst, object('d/small.csv')], gone: [] })
     const alone = planBatch({ ...sources, batchSize: 2, splitBytes: 1000, objects: [big, object('d/small.csv')], gone: [] })
     const after = planBatch({ ...sources, batchSize: 2, splitBytes: 1000, objects: [object('d/a.csv'), big], gone: [] })
 
@@ -102,6 +103,7 @@ describe('planBatch', () => {
       ['d/big.csv', { index: 1, count: 3 }],
       ['d/big.csv', { index: 2, count: 3 }],
       ['d/big.csv.gz', undefined],
+      ['d/big.csv.zst', undefined],
       ['d/small.csv', undefined],
     ])
     expect(alone.items.map((i) => i.range?.index)).toEqual([0, 1, 2])

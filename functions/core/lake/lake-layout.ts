@@ -4,7 +4,7 @@ import { normalizeColumnName } from '../schema/column-names'
 /**
  * The key layout of the lake, identical in a local folder and in S3.
  *
- * Raw zone:      <dataset>/<any sub-path>/<file>.csv|.csv.gz   (a file at the root: dataset = its stem)
+ * Raw zone:      <dataset>/<any sub-path>/<file>.csv|.csv.gz|.csv.zst   (a file at the root: dataset = its stem)
  *                _contracts/<dataset>.json                       (optional contract)
  * Curated zone:  <dataset>/ingest_date=YYYY-MM-DD/<file id>-<publish id>-<n>.parquet
  *                <dataset>__rejects/ingest_date=YYYY-MM-DD/<file id>-<publish id>-<n>.parquet
@@ -13,7 +13,10 @@ import { normalizeColumnName } from '../schema/column-names'
  * Any key with a path segment starting with `_` or `.` is never data.
  */
 
-const DATA_FILE = /\.(csv|tsv|txt)(\.gz)?$/i
+const DATA_FILE = /\.(csv|tsv|txt)(\.gz|\.zst)?$/i
+
+/** Whether a raw key names a compressed file (gzip or zstd), which is read whole, never in ranges. */
+export const isCompressedKey = (key: string) => /\.(gz|zst)$/i.test(key)
 
 /** The dataset a raw key belongs to, or undefined when the key is not a data file. */
 export function datasetOfKey(key: string): string | undefined {

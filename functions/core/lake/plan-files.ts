@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors'
-import { datasetName, datasetOfKey, fileId } from './lake-layout'
+import { datasetName, datasetOfKey, fileId, isCompressedKey } from './lake-layout'
 import { versionId } from './ledger'
 import type { ObjectInfo } from './object-store'
 import { MAX_MAP_CONCURRENCY } from './step-deps'
@@ -107,10 +107,11 @@ export const MAX_RANGES = 200
 
 /**
  * How many byte ranges a file is converted in: one per `splitBytes` (at most MAX_RANGES), or
- * 1 for a file at most that large and for gzip, which cannot be read from the middle.
+ * 1 for a file at most that large and for a compressed one (gzip, zstd), which cannot be read
+ * from the middle.
  */
 export function rangeCount(key: string, size: number, splitBytes: number): number {
-  if (!(splitBytes > 0) || size <= splitBytes || /\.gz$/i.test(key)) return 1
+  if (!(splitBytes > 0) || size <= splitBytes || isCompressedKey(key)) return 1
   return Math.min(MAX_RANGES, Math.ceil(size / splitBytes))
 }
 
