@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { access } from 'node:fs/promises'
-import { RejectThresholdError, SluiceError } from '../functions/core/errors'
+import { SluiceError } from '../functions/core/errors'
+import { RejectThresholdError } from '../functions/core/transform/reject-threshold-error'
 import { DEFAULT_MEMORY_BUDGET_MB } from '../functions/core/parquet/row-group-budget'
 import { TRANSFORM_DEFAULTS } from '../functions/core/transform/transform-settings'
 import type { Codec } from '../functions/core/parquet/parquet-schema'

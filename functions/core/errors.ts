@@ -1,5 +1,3 @@
-
-import type { PartInfo } from './parquet/part-sink'
 /**
  * Named errors. Their `name` is the contract with the workflow: the ASL `Retry`/`Catch`
  * blocks match on it, so renaming one is a breaking change.
@@ -19,24 +17,6 @@ export class ContractInvalidError extends SluiceError {}
 
 /** The file cannot satisfy its contract as a whole (e.g. a required column is missing). */
 export class ContractViolationError extends SluiceError {}
-
-/**
- * More rows were rejected than the reject threshold allows: none of the file's rows are
- * loaded. Its rejects are kept (`rejectParts`, written before the error is thrown), so that
- * the rejects table shows every bad line of the failed file.
- */
-export class RejectThresholdError extends SluiceError {
-  constructor(
-    message: string,
-    readonly rowsIn: number,
-    readonly rowsRejected: number,
-    readonly threshold: number,
-    readonly rejectParts: PartInfo[] = [],
-    readonly rejectCodes: Record<string, number> = {},
-  ) {
-    super(message)
-  }
-}
 
 /** The input is not text (NUL bytes, a known binary signature) or its compression is corrupt. */
 export class BinaryInputError extends SluiceError {}

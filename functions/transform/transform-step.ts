@@ -1,7 +1,7 @@
 import { parseContractText } from '../core/schema/contract'
 import { contractKey, rangeStagingPrefix, stagedResultKey, stagingPrefix } from '../core/lake/lake-layout'
 import { INGEST_DATE } from '../core/lake/catalog'
-import { RejectThresholdError } from '../core/errors'
+import { RejectThresholdError } from '../core/transform/reject-threshold-error'
 import { transformCsv } from '../core/transform/transform-csv'
 import { failedStats } from '../core/transform/file-outcome'
 import { transformFileRange, type RangedSource } from '../core/transform/transform-file-range'

@@ -5,7 +5,7 @@ import type { ColumnBuilder } from '../../functions/core/parquet/column-builders
 import type { ColumnPlan } from '../../functions/core/schema/column-plan'
 import { DEFAULT_NULL_TOKENS } from '../../functions/core/schema/contract'
 import { NullTokens } from '../../functions/core/schema/null-tokens'
-import { RecordCoercer } from '../../functions/core/schema/record-coercer'
+import { RecordCoercer } from '../../functions/core/parquet/record-coercer'
 import type { AthenaType } from '../../functions/core/schema/athena-types'
 import type { Reject } from '../../functions/core/csv/reject'
 import { prng } from '../support/prng'

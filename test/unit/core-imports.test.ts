@@ -125,6 +125,17 @@ describe('the imports of functions/core', () => {
     expect(cycle && cycle.join(' -> ')).toBeUndefined()
   })
 
+  it('form no circle between folders either: the rooms stack in layers, each building on those below', () => {
+    const folders = new Map<string, string[]>()
+    for (const [file, targets] of graph) {
+      const from = folderOf(file)
+      const into = new Set([...(folders.get(from) ?? []), ...targets.map(folderOf).filter((f) => f !== from)])
+      folders.set(from, [...into].sort())
+    }
+    const cycle = findCycle(folders)
+    expect(cycle && cycle.join(' -> ')).toBeUndefined()
+  })
+
   it('never lead from csv/, schema/ or parquet/ up into lake/ or a conductor, directly or through another file', () => {
     const chains = chainsInto(graph, PARTS, ABOVE_PARTS).map((c) => c.join(' -> '))
     expect(chains).toEqual([])

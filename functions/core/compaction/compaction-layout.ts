@@ -1,4 +1,7 @@
 import { ledgerPrefix } from '../lake/ledger'
+import { compactedFolder, folderOf, homeOf } from '../lake/partition-folders'
+
+export { compactedFolder, folderOf, homeOf }
 
 /**
  * Compaction moves a partition from one folder to another: readers see a partition only through
@@ -115,23 +118,6 @@ export interface RemappedHead {
 export interface HeadParts {
   outputs: string[]
   shared: string[]
-}
-
-const COMPACTED = 'compacted'
-
-/** The folder compaction `cid` builds for a home. */
-export function compactedFolder(home: string, cid: string): string {
-  const [table, ...rest] = home.split('/')
-  return [table, COMPACTED, cid, ...rest].join('/')
-}
-
-/** The folder of a curated key (its partition location as a prefix). */
-export const folderOf = (key: string) => key.slice(0, key.lastIndexOf('/') + 1)
-
-/** The home of the partition a curated key belongs to, whichever folder it is in. */
-export function homeOf(key: string): string {
-  const segments = folderOf(key).split('/')
-  return (segments[1] === COMPACTED ? [segments[0], ...segments.slice(3)] : segments).join('/')
 }
 
 /** The layout of a partition no compaction has moved. */

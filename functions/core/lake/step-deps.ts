@@ -1,6 +1,6 @@
 import type { Catalog } from './catalog'
 import type { ObjectStore } from './object-store'
-import type { TableFormatName } from '../table-format/table-format-setting'
+import type { TableFormatName } from '../schema/table-format-name'
 
 /** What every workflow step works on: the two zones and the catalog. */
 export interface LakeDeps {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { CatalogColumn } from './catalog'
-import { homeOf } from '../compaction/compaction-layout'
+import { homeOf } from './partition-folders'
 import { rebuildPrefix, tableBase } from './generation'
 import { rejectsTable } from './lake-layout'
 import { versionId } from './ledger'

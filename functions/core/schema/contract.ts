@@ -4,7 +4,7 @@ import { unknownKey } from './closest-name'
 import { ContractInvalidError } from '../errors'
 import { compileTemporalFormats, type TemporalParser } from './temporal-format'
 import { parseNumberFormat, type NumberFormat } from './number-format'
-import { isTableFormatName, TABLE_FORMAT_NAMES, type TableFormatName } from '../table-format/table-format-setting'
+import { isTableFormatName, TABLE_FORMAT_NAMES, type TableFormatName } from './table-format-name'
 
 /** Null tokens used when neither the contract nor the caller gives any. The empty field is always null. */
 export const DEFAULT_NULL_TOKENS = ['NULL', 'null', 'NA', 'N/A', '\\N']

@@ -1,12 +1,6 @@
-/**
- * How a curated table is kept: `hive`, Parquet parts in partition folders that the catalog
- * registers (a query sees whatever the folders hold when it lists them), or `iceberg`,
- * snapshots behind one metadata pointer (a query sees one whole commit).
- */
-export type TableFormatName = 'hive' | 'iceberg'
+import { isTableFormatName, TABLE_FORMAT_NAMES, type TableFormatName } from '../schema/table-format-name'
 
-/** The table formats a lake or a dataset's contract may name. */
-export const TABLE_FORMAT_NAMES: readonly TableFormatName[] = ['hive', 'iceberg']
+export { isTableFormatName, TABLE_FORMAT_NAMES, type TableFormatName }
 
 /** The lake's format when neither the deployment nor the local lake settings name one. */
 export const DEFAULT_TABLE_FORMAT: TableFormatName = 'hive'
@@ -16,11 +10,6 @@ export const DEFAULT_TABLE_FORMAT: TableFormatName = 'hive'
  * and to the local commands (beside `sluice.config.json` and `--table-format`).
  */
 export const TABLE_FORMAT_VARIABLE = 'SLUICE_TABLE_FORMAT'
-
-/** Whether `value` names a table format. */
-export function isTableFormatName(value: unknown): value is TableFormatName {
-  return typeof value === 'string' && (TABLE_FORMAT_NAMES as readonly string[]).includes(value)
-}
 
 /**
  * The format a dataset's new table is created in: its contract's `tableFormat`, else the

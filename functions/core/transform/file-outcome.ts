@@ -1,7 +1,7 @@
 import { athenaTypeName, type AthenaType } from '../schema/athena-types'
 import type { ColumnPlan } from '../schema/column-plan'
 import type { OpenedCsv } from '../csv/open-csv'
-import { RejectThresholdError } from '../errors'
+import { RejectThresholdError } from './reject-threshold-error'
 import type { RejectsTable } from '../lake/rejects-table'
 import type { PartInfo } from '../parquet/part-sink'
 import type { ColumnInfo } from '../schema/column-info'

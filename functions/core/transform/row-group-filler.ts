@@ -1,6 +1,6 @@
 import type { RecordBatch } from '../csv/scan-records'
 import type { Reject } from '../csv/reject'
-import type { RecordCoercer } from '../schema/record-coercer'
+import type { RecordCoercer } from '../parquet/record-coercer'
 
 /** When a row group closes: at this many CSV bytes of accepted records, or this many rows. */
 export interface GroupLimits {

@@ -1,5 +1,6 @@
 import { decideHeader, declaredReading, planColumns, withRowLabels, type ColumnPlan } from '../schema/column-plan'
-import { CsvFormatError, RejectThresholdError } from '../errors'
+import { CsvFormatError } from '../errors'
+import { RejectThresholdError } from './reject-threshold-error'
 import { FileInference } from './file-inference'
 import type { NullTokens } from '../schema/null-tokens'
 import { openCsv, type OpenedCsv } from '../csv/open-csv'
