@@ -1,16 +1,13 @@
-import { decideHeader, declaredReading, planColumns, withRowLabels, type ColumnPlan } from './schema/column-plan'
-import { CsvFormatError, RejectThresholdError } from './errors'
 import { FileInference } from './file-inference'
-import type { NullTokens } from './schema/null-tokens'
-import { openCsv, type OpenedCsv } from './csv/open-csv'
 import { ParquetPartWriter } from './parquet/parquet-part-writer'
 import type { CsvEvent } from './csv/read-csv-records'
 import { RejectsTable, recordText } from './lake/rejects-table'
-import { RowCoercer, WidenNeeded } from './schema/row-coercer'
+import { RowCoercer } from './schema/row-coercer'
 import { PartitionedRows, type RowTarget } from './parquet/partitioned-rows'
 import { RowGroupBuffer } from './parquet/row-group-buffer'
 import type { ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
-import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputColumns, resolveSettings, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
+import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
+import { beginTextPass, nextTextBatch, observeRecord, transformWithRestarts, type TextPass } from './transform-restarts'
 
 /**
  * The reference engine: csv-parse records, string coercion (RowCoercer) and hyparquet-writer.
@@ -31,140 +28,25 @@ export async function transformCsvReference(source: ByteSource, sink: PartSink, 
 }
 
 /**
- * Runs a write pass, and once more with types from a full inference pass when a value after the
- * sample needed a wider type (WidenNeeded); on any error everything written is discarded. Both
- * engines share it, each with its own write pass.
- */
-export async function transformWithRestarts(
-  source: ByteSource,
-  sink: PartSink,
-  options: TransformOptions,
-  write: (source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: FileTyping) => Promise<TransformStats>,
-): Promise<TransformStats> {
-  const started = performance.now()
-  const settings = resolveSettings(options)
-  let fixedTypes: FileTyping | undefined
-  let restarts = 0
-  try {
-    if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings)
-    for (;;) {
-      try {
-        const stats = await write(source, sink, settings, fixedTypes)
-        stats.inference.restarts = restarts
-        if (restarts > 0) stats.warnings.push(`type inference restarted ${restarts} time(s): a value after the sample needed a wider type or a variant column`)
-        stats.seconds = (performance.now() - started) / 1000
-        return stats
-      } catch (e) {
-        if (!(e instanceof WidenNeeded) || restarts > 0) throw e
-        restarts += 1
-        await sink.discard()
-        fixedTypes = await inferPass(source, settings)
-      }
-    }
-  } catch (e) {
-    // A file over its reject threshold keeps its rejects: they tell why it failed.
-    await sink.discard(e instanceof RejectThresholdError && e.rejectParts.length > 0 ? 'data' : undefined)
-    throw e
-  }
-}
-
-interface Pass {
-  opened: OpenedCsv
-  events: AsyncIterator<CsvEvent[]>
-  /** Records read ahead of the loop: after the header, or the sample. */
-  pending: CsvEvent[]
-  plan: ColumnPlan
-}
-
-/** Opens the source and reads the header. Undefined for an empty file. */
-async function beginPass(source: ByteSource, settings: Settings): Promise<Pass | undefined> {
-  const contract = settings.options.contract
-  const opened = await openCsv(source.open(), settings.sourceName, declaredReading(settings))
-  const events = opened.events[Symbol.asyncIterator]()
-  const first = await events.next()
-  if (first.done) {
-    await events.return?.(undefined)
-    return undefined
-  }
-  const head = first.value[0]
-  const hasHeader = decideHeader(contract, opened, settings.sourceName)
-  if (hasHeader && head.kind === 'broken') {
-    await events.return?.(undefined)
-    throw new CsvFormatError(`csv: cannot read the header at line ${head.line} of ${settings.sourceName}: ${head.message}`)
-  }
-  const header = hasHeader && head.kind === 'record' ? withRowLabels([...head.fields], opened, settings.sourceName) : undefined
-  if (hasHeader) opened.headerLine = head.line
-  const width = header ? header.length : contract?.columns?.length || (head.kind === 'record' ? head.fields.length : 1)
-  const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
-  if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
-  return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }
-}
-
-async function nextBatch(pass: Pass): Promise<CsvEvent[] | undefined> {
-  if (pass.pending.length > 0) {
-    const batch = pass.pending
-    pass.pending = []
-    return batch
-  }
-  const next = await pass.events.next()
-  return next.done ? undefined : next.value
-}
-
-/** The record has the plan's width (a trailing empty field not counted): it is sampled. */
-function hasPlanWidth(plan: ColumnPlan, fields: string[]): boolean {
-  if (fields.length === plan.width) return true
-  return plan.trailingDelimiter !== undefined && fields.length === plan.width + 1 && fields[plan.width] === ''
-}
-
-/** Feeds one record's inferred cells to their inferences. */
-function observe(event: CsvEvent, pass: Pass, inference: FileInference, nullTokens: NullTokens): void {
-  if (event.kind !== 'record' || !hasPlanWidth(pass.plan, event.fields)) return
-  if (pass.opened.input.invalidLines.size > 0 && RowCoercer.invalidLine(event, pass.opened.input.invalidLines) !== undefined) return
-  pass.plan.columns.forEach((column, j) => {
-    if (column.field < 0 || !inference.wants(j)) return
-    const text = event.fields[column.field]
-    if (!nullTokens.isNull(text, true)) inference.add(j, text.trim())
-  })
-}
-
-/**
- * A full read that only infers the undeclared columns, from the table's types: under its
- * typing every value of the file has a place (its column, or its column's variant).
- */
-export async function inferPass(source: ByteSource, settings: Settings): Promise<FileTyping> {
-  const pass = await beginPass(source, settings)
-  if (!pass) return { types: [], variants: [] }
-  try {
-    const inference = new FileInference(pass.plan, settings, pass.opened.dialect.delimiter)
-    for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
-      for (const event of batch) observe(event, pass, inference, settings.nullTokens)
-    }
-    return inference.typing()
-  } finally {
-    await pass.events.return?.(undefined)
-  }
-}
-
-/**
  * Reads ahead and infers the undeclared columns' types from the first `sampleRows` records
  * (at most MAX_SAMPLE_CHARS of text). Everything read is replayed by the write loop.
  */
-async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> {
+async function sampleTypes(pass: TextPass, settings: Settings): Promise<FileTyping> {
   const inference = new FileInference(pass.plan, settings, pass.opened.dialect.delimiter)
   if (inference.any) {
     const limit = Math.min(settings.rowGroupBytes, MAX_SAMPLE_CHARS)
     const readAhead: CsvEvent[] = []
     let sampled = 0
     let chars = 0
-    for (let batch = await nextBatch(pass); batch; ) {
+    for (let batch = await nextTextBatch(pass); batch; ) {
       readAhead.push(...batch)
       for (; sampled < readAhead.length && sampled < settings.sampleRows && chars < limit; sampled++) {
-        observe(readAhead[sampled], pass, inference, settings.nullTokens)
+        observeRecord(readAhead[sampled], pass, inference, settings.nullTokens)
         // UTF-8 bytes, as the byte engine counts (csv-parse's raw leaves out the LF of a CRLF).
         chars += Buffer.byteLength(readAhead[sampled].raw)
       }
       if (sampled >= settings.sampleRows || chars >= limit) break
-      batch = await nextBatch(pass)
+      batch = await nextTextBatch(pass)
     }
     pass.pending = readAhead
   }
@@ -172,7 +54,7 @@ async function sampleTypes(pass: Pass, settings: Settings): Promise<FileTyping> 
 }
 
 async function writePass(source: ByteSource, sink: PartSink, settings: Settings, fixedTypes?: FileTyping): Promise<TransformStats> {
-  const pass = await beginPass(source, settings)
+  const pass = await beginTextPass(source, settings)
   if (!pass) return emptyStats(settings)
   const { plan, opened } = pass
   try {
@@ -188,7 +70,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
         : new PartitionedRows(sink, columns, { index: by, name: plan.columns[by].name, type: types[by] }, settings.codec, settings.partBytes, settings.rowGroupBytes, settings.sourceName, settings.constants)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     let rowsIn = 0
-    for (let batch = await nextBatch(pass); batch; batch = await nextBatch(pass)) {
+    for (let batch = await nextTextBatch(pass); batch; batch = await nextTextBatch(pass)) {
       for (const event of batch) {
         rowsIn += 1
         const reject =
