@@ -1,0 +1,290 @@
+import type { ConstantColumn } from '../lake/lineage'
+import { ContractViolationError } from '../errors'
+import type { AthenaType, Codec, PartInfo, PartSink } from '../transform-types'
+import { columnBuilder, type BigDecimalColumn, type BooleanColumn, type BytesColumn, type ColumnBuilder, type DoubleColumn, type Int32Column, type Int64Column } from './column-builders'
+import { ColumnarPartWriter } from './columnar-part-writer'
+import type { ParquetColumn } from './parquet-schema'
+import { MAX_PARTITIONS_PER_FILE, partitionText } from './partitioned-rows'
+
+/** When a partition's row group closes, and how much all of them may hold together. */
+export interface PartitionLimits {
+  /** CSV bytes behind one partition's row group. */
+  groupBytes: number
+  /** CSV bytes behind the rows of every partition together: past it the largest is written. */
+  heldBytes: number
+  /** Rows of one row group. */
+  maxRows: number
+}
+
+/** Rows a partition's builders have room for when it opens: most partitions stay small. */
+const PARTITION_CAPACITY = 64
+
+interface Partition {
+  text: string
+  builders: ColumnBuilder[]
+  writer: ColumnarPartWriter
+  rows: number
+  /** CSV bytes behind the rows buffered now. */
+  bytes: number
+}
+
+/**
+ * The byte engine's partitioned output: one set of column builders and one part writer per
+ * value of the partition column, the column itself left out of the files. Rows arrive as
+ * stretches already coerced into staging builders (every output column); each row is moved to
+ * its partition's builders in order, so a partition keeps the file's row order. A partition's
+ * row group is written when it reaches `groupBytes` of CSV text or `maxRows`; when the rows
+ * held across all partitions reach `heldBytes`, the largest partition's row group is written
+ * (spilled) until they are below it. Partition values, their text and the cap on their number
+ * are those of the reference engine (`partitionText`, MAX_PARTITIONS_PER_FILE).
+ */
+export class PartitionBuilders {
+  private readonly partitions: Partition[] = []
+  private readonly byText = new Map<string, number>()
+  /** Partition of a numeric value of the partition column (its text is a function of it). */
+  private readonly byNumber = new Map<number, number>()
+  /** Per output column (partition column left out), each partition's builder. */
+  private readonly targets: ColumnBuilder[][]
+  /** The partition of each staged row. */
+  private routes = new Int32Array(1024)
+  /** The partition of each string entry of the staged partition column (-1: not seen yet). */
+  private entryRoutes = new Int32Array(1024)
+  private held = 0
+
+  constructor(
+    private readonly sink: PartSink,
+    /** The Parquet columns written, the partition column left out. */
+    private readonly columns: ParquetColumn[],
+    /** The partition column: its index among the staged builders, name and type. */
+    private readonly by: { index: number; name: string; type: AthenaType },
+    private readonly codec: Codec,
+    private readonly partBytes: number,
+    private readonly limits: PartitionLimits,
+    private readonly sourceName: string,
+    /** Lineage columns, written into every part. */
+    private readonly constants: ConstantColumn[] = [],
+  ) {
+    this.targets = columns.map(() => [])
+  }
+
+  /** CSV bytes behind the rows buffered in every partition. */
+  get heldBytes(): number {
+    return this.held
+  }
+
+  /**
+   * Moves the `rows` staged rows (a builder per output column, partition column included) to
+   * their partitions, `rowBytes[i]` being the CSV bytes of row i; writes the row groups due.
+   * The staging builders are left as they are: the caller resets them.
+   */
+  async take(staged: ColumnBuilder[], rows: number, rowBytes: ArrayLike<number>): Promise<void> {
+    if (rows === 0) return
+    const routes = this.route(staged[this.by.index], rows)
+    for (let j = 0, k = 0; j < staged.length; j++) {
+      if (j === this.by.index) continue
+      scatter(staged[j], this.targets[k++], routes, rows)
+    }
+    const partitions = this.partitions
+    for (let r = 0; r < rows; r++) {
+      const p = partitions[routes[r]]
+      p.rows += 1
+      p.bytes += rowBytes[r]
+      this.held += rowBytes[r]
+    }
+    const { groupBytes, maxRows, heldBytes } = this.limits
+    for (const p of partitions) if (p.bytes >= groupBytes || p.rows >= maxRows) await this.flush(p)
+    while (this.held >= heldBytes) {
+      let largest = partitions[0]
+      for (const p of partitions) if (p.bytes > largest.bytes) largest = p
+      await this.flush(largest)
+    }
+  }
+
+  /** Writes what every partition holds and closes their parts; parts by partition, in order of first row. */
+  async finish(): Promise<PartInfo[]> {
+    const parts: PartInfo[] = []
+    for (const p of this.partitions) {
+      await this.flush(p)
+      parts.push(...(await p.writer.finish()))
+    }
+    return parts
+  }
+
+  private async flush(p: Partition): Promise<void> {
+    if (p.rows === 0) return
+    await p.writer.writeRowGroup(p.builders, p.rows)
+    for (const b of p.builders) b.reset()
+    this.held -= p.bytes
+    p.rows = 0
+    p.bytes = 0
+  }
+
+  /** Each staged row's partition, opening partitions on their first row. */
+  private route(column: ColumnBuilder, rows: number): Int32Array {
+    if (this.routes.length < rows) this.routes = new Int32Array(Math.max(rows, 2 * this.routes.length))
+    const routes = this.routes
+    const defined = column.defined
+    let v = 0
+    if (column.kind === 'bytes') {
+      if (this.entryRoutes.length < column.entries) this.entryRoutes = new Int32Array(Math.max(column.entries, 2 * this.entryRoutes.length))
+      const entries = this.entryRoutes
+      entries.fill(-1, 0, column.entries)
+      for (let r = 0; r < rows; r++) {
+        if (defined[r] === 0) {
+          routes[r] = this.partitionOf(partitionText(null, this.by.type))
+          continue
+        }
+        const e = column.entryOf(v++)
+        if (entries[e] < 0) entries[e] = this.partitionOf(Buffer.from(column.bytes.buffer, column.bytes.byteOffset + column.entryStart(e), column.ends[e] - column.entryStart(e)).toString('utf8'))
+        routes[r] = entries[e]
+      }
+      return routes
+    }
+    for (let r = 0; r < rows; r++) {
+      if (defined[r] === 0) {
+        routes[r] = this.partitionOf(partitionText(null, this.by.type))
+        continue
+      }
+      const value = cellValue(column, v++)
+      if (typeof value === 'number') {
+        let p = this.byNumber.get(value)
+        if (p === undefined) {
+          p = this.partitionOf(partitionText(value, this.by.type))
+          this.byNumber.set(value, p)
+        }
+        routes[r] = p
+      } else routes[r] = this.partitionOf(partitionText(value, this.by.type))
+    }
+    return routes
+  }
+
+  /** The index of the partition of this text, opened if it is new. */
+  private partitionOf(text: string): number {
+    const known = this.byText.get(text)
+    if (known !== undefined) return known
+    if (this.partitions.length >= MAX_PARTITIONS_PER_FILE) {
+      throw new ContractViolationError(
+        `partition: ${this.sourceName} has more than ${MAX_PARTITIONS_PER_FILE} values of partition column ${this.by.name}; partition by a coarser column`,
+      )
+    }
+    const builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
+    const writer = new ColumnarPartWriter(this.sink, this.columns, this.codec, this.partBytes, 0, this.constants, { [this.by.name]: text })
+    const index = this.partitions.length
+    this.partitions.push({ text, builders, writer, rows: 0, bytes: 0 })
+    builders.forEach((b, k) => this.targets[k].push(b))
+    this.byText.set(text, index)
+    return index
+  }
+}
+
+/** Value i (among the non-null values) of a builder that is not a string column, as the reference engine holds it. */
+function cellValue(column: Exclude<ColumnBuilder, BytesColumn>, i: number): number | bigint | boolean {
+  switch (column.kind) {
+    case 'boolean':
+      return column.values[i] === 1
+    case 'int64':
+      return column.big?.get(i) ?? column.values[i]
+    case 'bigdecimal':
+      return column.values[i]
+    default:
+      return column.values[i]
+  }
+}
+
+/**
+ * Appends each staged row of `from` to the builder of its partition (`to[routes[r]]`), in
+ * order. One loop per builder kind, so that each stays monomorphic.
+ */
+function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32Array, rows: number): void {
+  switch (from.kind) {
+    case 'bytes':
+      return scatterBytes(from, to as BytesColumn[], routes, rows)
+    case 'int32':
+      return scatterInt32(from, to as Int32Column[], routes, rows)
+    case 'double':
+      return scatterDouble(from, to as DoubleColumn[], routes, rows)
+    case 'int64':
+      return scatterInt64(from, to as Int64Column[], routes, rows)
+    case 'boolean':
+      return scatterBoolean(from, to as BooleanColumn[], routes, rows)
+    case 'bigdecimal':
+      return scatterBigDecimal(from, to as BigDecimalColumn[], routes, rows)
+  }
+}
+
+function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, rows: number): void {
+  const defined = from.defined
+  const bytes = from.bytes
+  const ends = from.ends
+  let v = 0
+  for (let r = 0; r < rows; r++) {
+    const target = to[routes[r]]
+    if (defined[r] === 0) {
+      target.appendNull()
+      continue
+    }
+    const e = from.entryOf(v++)
+    target.appendBytes(bytes, e === 0 ? 0 : ends[e - 1], ends[e])
+  }
+}
+
+function scatterInt32(from: Int32Column, to: Int32Column[], routes: Int32Array, rows: number): void {
+  const defined = from.defined
+  const values = from.values
+  let v = 0
+  for (let r = 0; r < rows; r++) {
+    const target = to[routes[r]]
+    if (defined[r] === 0) target.appendNull()
+    else target.append(values[v++])
+  }
+}
+
+function scatterDouble(from: DoubleColumn, to: DoubleColumn[], routes: Int32Array, rows: number): void {
+  const defined = from.defined
+  const values = from.values
+  let v = 0
+  for (let r = 0; r < rows; r++) {
+    const target = to[routes[r]]
+    if (defined[r] === 0) target.appendNull()
+    else target.append(values[v++])
+  }
+}
+
+function scatterInt64(from: Int64Column, to: Int64Column[], routes: Int32Array, rows: number): void {
+  const defined = from.defined
+  const values = from.values
+  const big = from.big
+  let v = 0
+  for (let r = 0; r < rows; r++) {
+    const target = to[routes[r]]
+    if (defined[r] === 0) {
+      target.appendNull()
+      continue
+    }
+    const exact = big?.get(v)
+    target.append(exact ?? values[v])
+    v += 1
+  }
+}
+
+function scatterBoolean(from: BooleanColumn, to: BooleanColumn[], routes: Int32Array, rows: number): void {
+  const defined = from.defined
+  const values = from.values
+  let v = 0
+  for (let r = 0; r < rows; r++) {
+    const target = to[routes[r]]
+    if (defined[r] === 0) target.appendNull()
+    else target.append(values[v++] === 1)
+  }
+}
+
+function scatterBigDecimal(from: BigDecimalColumn, to: BigDecimalColumn[], routes: Int32Array, rows: number): void {
+  const defined = from.defined
+  const values = from.values
+  let v = 0
+  for (let r = 0; r < rows; r++) {
+    const target = to[routes[r]]
+    if (defined[r] === 0) target.appendNull()
+    else target.append(values[v++])
+  }
+}

@@ -1,0 +1,44 @@
+import type { RecordBatch } from './csv/scan-records'
+import type { Reject } from './lake/rejects-table'
+import type { PartitionBuilders } from './parquet/partition-builders'
+import type { RecordCoercer } from './schema/record-coercer'
+
+/**
+ * Fills the partitions of a table partitioned by a contract column from record batches: each
+ * batch is coerced whole into the coercer's builders (staging, column by column through the
+ * byte fast paths), then its accepted rows move to their partitions' builders, each with its
+ * record's CSV bytes, and the staging builders are reset. Rejected records go to `onReject`.
+ */
+export class PartitionFiller {
+  private readonly rejected: { record: number; reject: Reject }[] = []
+  private rowBytes = new Float64Array(1024)
+
+  constructor(
+    private readonly coercer: RecordCoercer,
+    private readonly partitions: PartitionBuilders,
+    private readonly onReject: (reject: Reject) => Promise<void> | void,
+  ) {}
+
+  /** Coerces the batch's records from `first` on; returns how many were read. */
+  async add(batch: RecordBatch, first: number): Promise<number> {
+    if (first >= batch.count) return 0
+    const coercer = this.coercer
+    coercer.coerceRange(batch, first, batch.count, this.rejected)
+    if (this.rowBytes.length < batch.count) this.rowBytes = new Float64Array(Math.max(batch.count, 2 * this.rowBytes.length))
+    const rowBytes = this.rowBytes
+    let rows = 0
+    let next = 0
+    for (let r = first; r < batch.count; r++) {
+      if (next < this.rejected.length && this.rejected[next].record === r) {
+        next += 1
+        continue
+      }
+      rowBytes[rows++] = batch.end[r] - batch.start[r]
+    }
+    for (const { reject } of this.rejected) await this.onReject(reject)
+    this.rejected.length = 0
+    await this.partitions.take(coercer.builders, rows, rowBytes)
+    coercer.reset()
+    return batch.count - first
+  }
+}
