@@ -1,18 +1,18 @@
-import { FileInference } from './file-inference'
-import { ParquetPartWriter } from './parquet/parquet-part-writer'
-import type { CsvEvent } from './csv/read-csv-records'
-import { RejectsTable, recordText } from './lake/rejects-table'
-import { RowCoercer } from './schema/row-coercer'
-import { PartitionedRows, type RowTarget } from './parquet/partitioned-rows'
-import { RowGroupBuffer } from './parquet/row-group-buffer'
-import type { ByteSource, PartSink, TransformOptions, TransformStats } from './transform-types'
-import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from './transform-settings'
-import { beginTextPass, nextTextBatch, observeRecord, transformWithRestarts, type TextPass } from './transform-restarts'
+import { FileInference } from '../../functions/core/file-inference'
+import { ParquetPartWriter } from '../../functions/core/parquet/parquet-part-writer'
+import type { CsvEvent } from '../../functions/core/csv/read-csv-records'
+import { RejectsTable, recordText } from '../../functions/core/lake/rejects-table'
+import { RowCoercer } from '../../functions/core/schema/row-coercer'
+import { PartitionedRows, type RowTarget } from '../../functions/core/parquet/partitioned-rows'
+import { RowGroupBuffer } from '../../functions/core/parquet/row-group-buffer'
+import type { ByteSource, PartSink, TransformOptions, TransformStats } from '../../functions/core/transform-types'
+import { checkRejectThreshold, emptyStats, MAX_SAMPLE_CHARS, outputColumns, tableTypesOf, transformStats, type FileTyping, type Settings } from '../../functions/core/transform-settings'
+import { beginTextPass, nextTextBatch, observeRecord, transformWithRestarts, type TextPass } from '../../functions/core/transform-restarts'
 
 /**
  * The reference engine: csv-parse records, string coercion (RowCoercer) and hyparquet-writer.
- * It defines the semantics the byte engine (`transformCsv`) must match, is its test oracle,
- * and still converts what the byte engine hands over (files partitioned by a contract column).
+ * It defines the semantics the byte engine (`transformCsv`) must match: it is the test oracle
+ * and the other side of the differential fuzz, and no production path calls it.
  *
  * Transforms one CSV byte stream into Parquet parts and a rejects table.
  *
