@@ -4,10 +4,12 @@ import type { PartitionBuilders } from './parquet/partition-builders'
 import type { RecordCoercer } from './schema/record-coercer'
 
 /**
- * Fills the partitions of a table partitioned by a contract column from record batches: each
- * batch is coerced whole into the coercer's builders (staging, column by column through the
- * byte fast paths), then its accepted rows move to their partitions' builders, each with its
- * record's CSV bytes, and the staging builders are reset. Rejected records go to `onReject`.
+ * Fills the partitions of a table partitioned by a contract column from record batches. A
+ * batch is coerced in stretches into the coercer's builders (staging, column by column through
+ * the byte fast paths); after each stretch its accepted rows move to their partitions'
+ * builders, each with its record's CSV bytes, and the staging builders are reset. A stretch
+ * holds at most the room left under the partitions' memory bound (one record at least), so the
+ * rows held never pass the bound by more than one record. Rejected records go to `onReject`.
  */
 export class PartitionFiller {
   private readonly rejected: { record: number; reject: Reject }[] = []
@@ -21,24 +23,33 @@ export class PartitionFiller {
 
   /** Coerces the batch's records from `first` on; returns how many were read. */
   async add(batch: RecordBatch, first: number): Promise<number> {
-    if (first >= batch.count) return 0
     const coercer = this.coercer
-    coercer.coerceRange(batch, first, batch.count, this.rejected)
     if (this.rowBytes.length < batch.count) this.rowBytes = new Float64Array(Math.max(batch.count, 2 * this.rowBytes.length))
     const rowBytes = this.rowBytes
-    let rows = 0
-    let next = 0
-    for (let r = first; r < batch.count; r++) {
-      if (next < this.rejected.length && this.rejected[next].record === r) {
-        next += 1
-        continue
+    for (let from = first; from < batch.count; ) {
+      const room = this.partitions.room
+      let to = from
+      let bytes = 0
+      do {
+        bytes += batch.end[to] - batch.start[to]
+        to += 1
+      } while (to < batch.count && bytes < room)
+      coercer.coerceRange(batch, from, to, this.rejected)
+      let rows = 0
+      let next = 0
+      for (let r = from; r < to; r++) {
+        if (next < this.rejected.length && this.rejected[next].record === r) {
+          next += 1
+          continue
+        }
+        rowBytes[rows++] = batch.end[r] - batch.start[r]
       }
-      rowBytes[rows++] = batch.end[r] - batch.start[r]
+      for (const { reject } of this.rejected) await this.onReject(reject)
+      this.rejected.length = 0
+      await this.partitions.take(coercer.builders, rows, rowBytes)
+      coercer.reset()
+      from = to
     }
-    for (const { reject } of this.rejected) await this.onReject(reject)
-    this.rejected.length = 0
-    await this.partitions.take(coercer.builders, rows, rowBytes)
-    coercer.reset()
-    return batch.count - first
+    return Math.max(0, batch.count - first)
   }
 }

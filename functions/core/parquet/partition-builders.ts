@@ -72,6 +72,11 @@ export class PartitionBuilders {
     return this.held
   }
 
+  /** CSV bytes the partitions may take before the largest is written. */
+  get room(): number {
+    return this.limits.heldBytes - this.held
+  }
+
   /**
    * Moves the `rows` staged rows (a builder per output column, partition column included) to
    * their partitions, `rowBytes[i]` being the CSV bytes of row i; writes the row groups due.
