@@ -193,6 +193,22 @@ describe('partitions beyond one row group of memory', () => {
     expect(groups.rowGroups).toBeGreaterThan(2)
   })
 
+  it('writes a large partition of distinct strings, whose builder stops looking values up, as the reference does', async () => {
+    // Prepare: two regions of 20,000 rows each, every token distinct, repeated tags beside them.
+    const input = join(dir, 'distinct-tokens.csv')
+    let text = 'id,region,token,tag\n'
+    for (let i = 1; i <= 40_000; i++) text += `${i},${i % 2 ? 'north' : 'south'},tok-${(i * 7919).toString(36)},tag${i % 5}\n`
+    writeFileSync(input, text)
+    const contract = parseContract({ partitionBy: 'region', columns: [{ name: 'id', type: 'bigint' }, { name: 'region', type: 'string' }, { name: 'token', type: 'string' }, { name: 'tag', type: 'string' }] })
+
+    // Act
+    const result = await bothEngines(input, { contract })
+
+    // Assess
+    expect(result.partitions.map((p) => [p.value, p.rows.length])).toEqual([['north', 20_000], ['south', 20_000]])
+    expect(new Set(result.partitions.flatMap((p) => p.rows.map((r) => r.token))).size).toBe(40_000)
+  })
+
   it('keeps the rows held across all partitions under the bound after every stretch', async () => {
     // Prepare: staged rows of 40 partitions, 25 bytes of CSV each; a bound of 1000 bytes.
     const out = join(dir, 'bound')

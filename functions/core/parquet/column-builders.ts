@@ -248,6 +248,15 @@ export class BytesColumn extends BaseColumn {
     this.appendBytes(bytes, 0, bytes.length)
   }
 
+  /**
+   * Appends a value equal to entry k, an entry this column holds; only while lookups go on
+   * (`dictionary`), for a caller that found k before (the value just appended is entry
+   * `entryOf(count - 1)`).
+   */
+  appendEntry(k: number): void {
+    this.value(k)
+  }
+
   /** Where entry k starts in `bytes`. */
   entryStart(k: number): number {
     return k === 0 ? 0 : this.ends[k - 1]

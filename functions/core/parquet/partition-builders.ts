@@ -45,8 +45,15 @@ export class PartitionBuilders {
   private readonly byNumber = new Map<number, number>()
   /** Per output column (partition column left out), each partition's builder. */
   private readonly targets: ColumnBuilder[][]
+  /** Per output column, the partitions' entries of the staged string entries. */
+  private readonly memos: EntryMemo[]
   /** The partition of each staged row. */
   private routes = new Int32Array(1024)
+  /** The staged rows grouped by partition, and the bounds of each group while grouping. */
+  private order = new Int32Array(1024)
+  private starts = new Int32Array(256)
+  /** Working space of a stretch: one number per staged row. */
+  private scratch = new Int32Array(1024)
   /** The partition of each string entry of the staged partition column (-1: not seen yet). */
   private entryRoutes = new Int32Array(1024)
   private held = 0
@@ -65,6 +72,7 @@ export class PartitionBuilders {
     private readonly constants: ConstantColumn[] = [],
   ) {
     this.targets = columns.map(() => [])
+    this.memos = columns.map(() => new EntryMemo())
   }
 
   /** CSV bytes behind the rows buffered in every partition. */
@@ -85,9 +93,11 @@ export class PartitionBuilders {
   async take(staged: ColumnBuilder[], rows: number, rowBytes: ArrayLike<number>): Promise<void> {
     if (rows === 0) return
     const routes = this.route(staged[this.by.index], rows)
+    const order = this.byPartition(routes, rows)
     for (let j = 0, k = 0; j < staged.length; j++) {
       if (j === this.by.index) continue
-      scatter(staged[j], this.targets[k++], routes, rows)
+      scatter(staged[j], this.targets[k], routes, order, rows, this.memos[k], this.scratch)
+      k += 1
     }
     const partitions = this.partitions
     for (let r = 0; r < rows; r++) {
@@ -122,6 +132,25 @@ export class PartitionBuilders {
     this.held -= p.bytes
     p.rows = 0
     p.bytes = 0
+  }
+
+  /**
+   * The staged rows grouped by partition, in file order within each (a stable counting sort):
+   * string values are appended partition by partition, so that one partition's dictionary
+   * stays in the processor's cache while its rows go in.
+   */
+  private byPartition(routes: Int32Array, rows: number): Int32Array {
+    const partitions = this.partitions.length
+    if (this.starts.length < partitions + 1) this.starts = new Int32Array(2 * (partitions + 1))
+    if (this.order.length < rows) this.order = new Int32Array(Math.max(rows, 2 * this.order.length))
+    if (this.scratch.length < rows) this.scratch = new Int32Array(this.order.length)
+    const starts = this.starts
+    starts.fill(0, 0, partitions + 1)
+    for (let r = 0; r < rows; r++) starts[routes[r] + 1] += 1
+    for (let p = 0; p < partitions; p++) starts[p + 1] += starts[p]
+    const order = this.order
+    for (let r = 0; r < rows; r++) order[starts[routes[r]]++] = r
+    return order
   }
 
   /** Each staged row's partition, opening partitions on their first row. */
@@ -200,10 +229,10 @@ function cellValue(column: Exclude<ColumnBuilder, BytesColumn>, i: number): numb
  * Appends each staged row of `from` to the builder of its partition (`to[routes[r]]`), in
  * order. One loop per builder kind, so that each stays monomorphic.
  */
-function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32Array, rows: number): void {
+function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, scratch: Int32Array): void {
   switch (from.kind) {
     case 'bytes':
-      return scatterBytes(from, to as BytesColumn[], routes, rows)
+      return scatterBytes(from, to as BytesColumn[], routes, order, rows, memo, scratch)
     case 'int32':
       return scatterInt32(from, to as Int32Column[], routes, rows)
     case 'double':
@@ -217,18 +246,66 @@ function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32Array, r
   }
 }
 
-function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, rows: number): void {
+/**
+ * Which entry of each partition's builder holds each staged entry, for one column and one
+ * stretch: a staged value repeated in a partition is then appended without a lookup. Slots are
+ * valid when their stamp is the stretch's (no clearing between stretches); a partition's
+ * builder keeps its entries for the stretch, as row groups are written only between stretches.
+ */
+class EntryMemo {
+  stamps = new Int32Array(0)
+  entries = new Int32Array(0)
+  stretch = 0
+
+  /** Starts a stretch of `entries` staged entries over `partitions` partitions. */
+  begin(entries: number, partitions: number): void {
+    const size = entries * partitions
+    if (this.stamps.length < size) {
+      this.stamps = new Int32Array(Math.max(size, 2 * this.stamps.length))
+      this.entries = new Int32Array(this.stamps.length)
+      this.stretch = 0
+    }
+    this.stretch += 1
+  }
+}
+
+/**
+ * Strings go in partition by partition (`order`): each value is looked up in its partition's
+ * dictionary, and those lookups stay in cache when they come one partition after another.
+ */
+function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, rowEntry: Int32Array): void {
   const defined = from.defined
   const bytes = from.bytes
   const ends = from.ends
+  const partitions = to.length
+  // A staged column that stopped its lookups holds mostly distinct values: nothing to remember.
+  const remember = from.dictionary
+  if (remember) memo.begin(from.entries, partitions)
+  const { stamps, entries, stretch } = memo
   let v = 0
-  for (let r = 0; r < rows; r++) {
-    const target = to[routes[r]]
-    if (defined[r] === 0) {
+  for (let r = 0; r < rows; r++) rowEntry[r] = defined[r] === 0 ? -1 : from.entryOf(v++)
+  for (let i = 0; i < rows; i++) {
+    const r = order[i]
+    const p = routes[r]
+    const target = to[p]
+    const e = rowEntry[r]
+    if (e < 0) {
       target.appendNull()
       continue
     }
-    const e = from.entryOf(v++)
+    if (remember && target.dictionary) {
+      const slot = e * partitions + p
+      if (stamps[slot] === stretch) {
+        target.appendEntry(entries[slot])
+        continue
+      }
+      target.appendBytes(bytes, e === 0 ? 0 : ends[e - 1], ends[e])
+      if (target.dictionary) {
+        stamps[slot] = stretch
+        entries[slot] = target.entryOf(target.count - 1)
+      }
+      continue
+    }
     target.appendBytes(bytes, e === 0 ? 0 : ends[e - 1], ends[e])
   }
 }
