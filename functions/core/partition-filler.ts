@@ -9,7 +9,8 @@ import type { RecordCoercer } from './schema/record-coercer'
  * the byte fast paths); after each stretch its accepted rows move to their partitions'
  * builders, each with its record's CSV bytes, and the staging builders are reset. A stretch
  * holds at most the room left under the partitions' memory bound (one record at least), so the
- * rows held never pass the bound by more than one record. Rejected records go to `onReject`.
+ * rows held never pass the bound by more than one record, and at most a row group's rows.
+ * Rejected records go to `onReject`.
  */
 export class PartitionFiller {
   private readonly rejected: { record: number; reject: Reject }[] = []
@@ -28,12 +29,13 @@ export class PartitionFiller {
     const rowBytes = this.rowBytes
     for (let from = first; from < batch.count; ) {
       const room = this.partitions.room
+      const last = Math.min(batch.count, from + this.partitions.maxRows)
       let to = from
       let bytes = 0
       do {
         bytes += batch.end[to] - batch.start[to]
         to += 1
-      } while (to < batch.count && bytes < room)
+      } while (to < last && bytes < room)
       coercer.coerceRange(batch, from, to, this.rejected)
       let rows = 0
       let next = 0

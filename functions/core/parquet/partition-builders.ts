@@ -85,6 +85,11 @@ export class PartitionBuilders {
     return this.limits.heldBytes - this.held
   }
 
+  /** Rows of one row group: a stretch holds no more, so no group passes twice as many. */
+  get maxRows(): number {
+    return this.limits.maxRows
+  }
+
   /**
    * Moves the `rows` staged rows (a builder per output column, partition column included) to
    * their partitions, `rowBytes[i]` being the CSV bytes of row i; writes the row groups due.
