@@ -209,6 +209,26 @@ describe('partitions beyond one row group of memory', () => {
     expect(new Set(result.partitions.flatMap((p) => p.rows.map((r) => r.token))).size).toBe(40_000)
   })
 
+  it('writes a file sorted in long runs of each partition, its large row groups written and the partitions filled again', async () => {
+    // Prepare: runs of 6,000 rows of one region after another, each region coming back; row
+    // groups of about 100 KB of CSV (some 4,000 rows).
+    const input = join(dir, 'runs.csv')
+    let text = 'id,region,amount,note\n'
+    const runs = ['east', 'west', 'east', 'north', 'west', 'east']
+    let id = 0
+    for (const region of runs) for (let k = 0; k < 6_000; k++) text += `${++id},${region},${(id % 997).toFixed(2)},note ${id % 13}\n`
+    writeFileSync(input, text)
+
+    // Act
+    const result = await bothEngines(input, { contract: regionContract, rowGroupBytes: 100 * 1024 })
+
+    // Assess
+    expect(result.partitions.map((p) => [p.value, p.rows.length])).toEqual([['east', 18_000], ['west', 12_000], ['north', 6_000]])
+    const east = result.partitions[0].rows.map((r) => Number(r.id))
+    expect(east).toEqual([...east].sort((a, b) => a - b))
+    expect((await parquetMetadata(join(dir, `out-${cases}`, 'data.region=east.parquet'))).rowGroups).toBeGreaterThan(3)
+  })
+
   it('keeps the rows held across all partitions under the bound after every stretch', async () => {
     // Prepare: staged rows of 40 partitions, 25 bytes of CSV each; a bound of 1000 bytes.
     const out = join(dir, 'bound')

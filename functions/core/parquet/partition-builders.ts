@@ -18,8 +18,18 @@ export interface PartitionLimits {
 
 /** Rows a partition's builders have room for when it opens: most partitions stay small. */
 const PARTITION_CAPACITY = 64
+/**
+ * Builders that held more rows than this are replaced by small ones once their row group is
+ * written: otherwise every partition would keep the arrays of its largest row group (a file
+ * sorted by the partition column grows each partition's in turn), and the memory held would
+ * grow with the number of partitions rather than stay under the bound.
+ */
+const KEPT_ROWS = 2048
+/** Slots of an EntryMemo (staged entries × partitions) past which a stretch remembers nothing. */
+const MAX_MEMO_SLOTS = 1 << 20
 
 interface Partition {
+  index: number
   text: string
   builders: ColumnBuilder[]
   writer: ColumnarPartWriter
@@ -133,7 +143,10 @@ export class PartitionBuilders {
   private async flush(p: Partition): Promise<void> {
     if (p.rows === 0) return
     await p.writer.writeRowGroup(p.builders, p.rows)
-    for (const b of p.builders) b.reset()
+    if (p.rows > KEPT_ROWS) {
+      p.builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
+      p.builders.forEach((b, k) => (this.targets[k][p.index] = b))
+    } else for (const b of p.builders) b.reset()
     this.held -= p.bytes
     p.rows = 0
     p.bytes = 0
@@ -209,7 +222,7 @@ export class PartitionBuilders {
     const builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
     const writer = new ColumnarPartWriter(this.sink, this.columns, this.codec, this.partBytes, 0, this.constants, { [this.by.name]: text })
     const index = this.partitions.length
-    this.partitions.push({ text, builders, writer, rows: 0, bytes: 0 })
+    this.partitions.push({ index, text, builders, writer, rows: 0, bytes: 0 })
     builders.forEach((b, k) => this.targets[k].push(b))
     this.byText.set(text, index)
     return index
@@ -284,7 +297,7 @@ function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, 
   const ends = from.ends
   const partitions = to.length
   // A staged column that stopped its lookups holds mostly distinct values: nothing to remember.
-  const remember = from.dictionary
+  const remember = from.dictionary && from.entries * partitions <= MAX_MEMO_SLOTS
   if (remember) memo.begin(from.entries, partitions)
   const { stamps, entries, stretch } = memo
   let v = 0
