@@ -209,24 +209,28 @@ describe('partitions beyond one row group of memory', () => {
     expect(new Set(result.partitions.flatMap((p) => p.rows.map((r) => r.token))).size).toBe(40_000)
   })
 
-  it('writes a file sorted in long runs of each partition, its large row groups written and the partitions filled again', async () => {
-    // Prepare: runs of 6,000 rows of one region after another, each region coming back; row
-    // groups of about 100 KB of CSV (some 4,000 rows).
+  it('writes a file sorted in long runs of each partition, a partition left idle after a large row group filled again', async () => {
+    // Prepare: rows of 25 bytes, row groups of exactly 3,000 rows, runs of 6,000 rows of one
+    // region after another, each region coming back after another region's row groups.
     const input = join(dir, 'runs.csv')
     let text = 'id,region,amount,note\n'
-    const runs = ['east', 'west', 'east', 'north', 'west', 'east']
     let id = 0
-    for (const region of runs) for (let k = 0; k < 6_000; k++) text += `${++id},${region},${(id % 997).toFixed(2)},note ${id % 13}\n`
+    for (const region of ['east', 'west', 'east', 'nrth', 'west', 'east']) {
+      for (let k = 0; k < 6_000; k++) {
+        id += 1
+        text += `${String(id).padStart(6, '0')},${region},${1000 + (id % 9000)}.${10 + (id % 90)},note\n`
+      }
+    }
     writeFileSync(input, text)
 
     // Act
-    const result = await bothEngines(input, { contract: regionContract, rowGroupBytes: 100 * 1024 })
+    const result = await bothEngines(input, { contract: regionContract, rowGroupBytes: 25 * 3_000 })
 
     // Assess
-    expect(result.partitions.map((p) => [p.value, p.rows.length])).toEqual([['east', 18_000], ['west', 12_000], ['north', 6_000]])
+    expect(result.partitions.map((p) => [p.value, p.rows.length])).toEqual([['east', 18_000], ['west', 12_000], ['nrth', 6_000]])
     const east = result.partitions[0].rows.map((r) => Number(r.id))
     expect(east).toEqual([...east].sort((a, b) => a - b))
-    expect((await parquetMetadata(join(dir, `out-${cases}`, 'data.region=east.parquet'))).rowGroups).toBeGreaterThan(3)
+    expect((await parquetMetadata(join(dir, `out-${cases}`, 'data.region=east.parquet'))).rowGroups).toBe(6)
   })
 
   it('keeps the rows held across all partitions under the bound after every stretch', async () => {

@@ -1,10 +1,11 @@
 import type { ConstantColumn } from '../lake/lineage'
 import { ContractViolationError } from '../errors'
 import type { AthenaType, Codec, PartInfo, PartSink } from '../transform-types'
-import { columnBuilder, type BigDecimalColumn, type BooleanColumn, type BytesColumn, type ColumnBuilder, type DoubleColumn, type Int32Column, type Int64Column } from './column-builders'
+import { columnBuilder, type BytesColumn, type ColumnBuilder } from './column-builders'
 import { ColumnarPartWriter } from './columnar-part-writer'
 import type { ParquetColumn } from './parquet-schema'
 import { MAX_PARTITIONS_PER_FILE, partitionText } from './partitioned-rows'
+import { EntryMemo, scatter } from './scatter-rows'
 
 /** When a partition's row group closes, and how much all of them may hold together. */
 export interface PartitionLimits {
@@ -19,14 +20,13 @@ export interface PartitionLimits {
 /** Rows a partition's builders have room for when it opens: most partitions stay small. */
 const PARTITION_CAPACITY = 64
 /**
- * Builders that held more rows than this are replaced by small ones once their row group is
- * written: otherwise every partition would keep the arrays of its largest row group (a file
- * sorted by the partition column grows each partition's in turn), and the memory held would
- * grow with the number of partitions rather than stay under the bound.
+ * Builders that held more rows than this are replaced by small ones when their partition is
+ * found empty at a later row group's writing (it took no row since): otherwise every partition
+ * would keep the arrays of its largest row group (a file sorted by the partition column grows
+ * each partition's in turn), and the memory held would grow with the number of partitions
+ * rather than stay under the bound. A partition that goes on taking rows keeps its arrays.
  */
 const KEPT_ROWS = 2048
-/** Slots of an EntryMemo (staged entries × partitions) past which a stretch remembers nothing. */
-const MAX_MEMO_SLOTS = 1 << 20
 
 interface Partition {
   index: number
@@ -36,6 +36,8 @@ interface Partition {
   rows: number
   /** CSV bytes behind the rows buffered now. */
   bytes: number
+  /** Its builders last held more than KEPT_ROWS rows. */
+  large: boolean
 }
 
 /**
@@ -143,13 +145,19 @@ export class PartitionBuilders {
   private async flush(p: Partition): Promise<void> {
     if (p.rows === 0) return
     await p.writer.writeRowGroup(p.builders, p.rows)
-    if (p.rows > KEPT_ROWS) {
-      p.builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
-      p.builders.forEach((b, k) => (this.targets[k][p.index] = b))
-    } else for (const b of p.builders) b.reset()
+    for (const idle of this.partitions) if (idle.large && idle.rows === 0) this.shrink(idle)
+    for (const b of p.builders) b.reset()
+    p.large = p.rows > KEPT_ROWS
     this.held -= p.bytes
     p.rows = 0
     p.bytes = 0
+  }
+
+  /** Small builders for a partition whose large ones were written and left idle. */
+  private shrink(p: Partition): void {
+    p.builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
+    p.builders.forEach((b, k) => (this.targets[k][p.index] = b))
+    p.large = false
   }
 
   /**
@@ -222,7 +230,7 @@ export class PartitionBuilders {
     const builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
     const writer = new ColumnarPartWriter(this.sink, this.columns, this.codec, this.partBytes, 0, this.constants, { [this.by.name]: text })
     const index = this.partitions.length
-    this.partitions.push({ index, text, builders, writer, rows: 0, bytes: 0 })
+    this.partitions.push({ index, text, builders, writer, rows: 0, bytes: 0, large: false })
     builders.forEach((b, k) => this.targets[k].push(b))
     this.byText.set(text, index)
     return index
@@ -240,151 +248,5 @@ function cellValue(column: Exclude<ColumnBuilder, BytesColumn>, i: number): numb
       return column.values[i]
     default:
       return column.values[i]
-  }
-}
-
-/**
- * Appends each staged row of `from` to the builder of its partition (`to[routes[r]]`), in
- * order. One loop per builder kind, so that each stays monomorphic.
- */
-function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, scratch: Int32Array): void {
-  switch (from.kind) {
-    case 'bytes':
-      return scatterBytes(from, to as BytesColumn[], routes, order, rows, memo, scratch)
-    case 'int32':
-      return scatterInt32(from, to as Int32Column[], routes, rows)
-    case 'double':
-      return scatterDouble(from, to as DoubleColumn[], routes, rows)
-    case 'int64':
-      return scatterInt64(from, to as Int64Column[], routes, rows)
-    case 'boolean':
-      return scatterBoolean(from, to as BooleanColumn[], routes, rows)
-    case 'bigdecimal':
-      return scatterBigDecimal(from, to as BigDecimalColumn[], routes, rows)
-  }
-}
-
-/**
- * Which entry of each partition's builder holds each staged entry, for one column and one
- * stretch: a staged value repeated in a partition is then appended without a lookup. Slots are
- * valid when their stamp is the stretch's (no clearing between stretches); a partition's
- * builder keeps its entries for the stretch, as row groups are written only between stretches.
- */
-class EntryMemo {
-  stamps = new Int32Array(0)
-  entries = new Int32Array(0)
-  stretch = 0
-
-  /** Starts a stretch of `entries` staged entries over `partitions` partitions. */
-  begin(entries: number, partitions: number): void {
-    const size = entries * partitions
-    if (this.stamps.length < size) {
-      this.stamps = new Int32Array(Math.max(size, 2 * this.stamps.length))
-      this.entries = new Int32Array(this.stamps.length)
-      this.stretch = 0
-    }
-    this.stretch += 1
-  }
-}
-
-/**
- * Strings go in partition by partition (`order`): each value is looked up in its partition's
- * dictionary, and those lookups stay in cache when they come one partition after another.
- */
-function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, rowEntry: Int32Array): void {
-  const defined = from.defined
-  const bytes = from.bytes
-  const ends = from.ends
-  const partitions = to.length
-  // A staged column that stopped its lookups holds mostly distinct values: nothing to remember.
-  const remember = from.dictionary && from.entries * partitions <= MAX_MEMO_SLOTS
-  if (remember) memo.begin(from.entries, partitions)
-  const { stamps, entries, stretch } = memo
-  let v = 0
-  for (let r = 0; r < rows; r++) rowEntry[r] = defined[r] === 0 ? -1 : from.entryOf(v++)
-  for (let i = 0; i < rows; i++) {
-    const r = order[i]
-    const p = routes[r]
-    const target = to[p]
-    const e = rowEntry[r]
-    if (e < 0) {
-      target.appendNull()
-      continue
-    }
-    if (remember && target.dictionary) {
-      const slot = e * partitions + p
-      if (stamps[slot] === stretch) {
-        target.appendEntry(entries[slot])
-        continue
-      }
-      target.appendBytes(bytes, e === 0 ? 0 : ends[e - 1], ends[e])
-      if (target.dictionary) {
-        stamps[slot] = stretch
-        entries[slot] = target.entryOf(target.count - 1)
-      }
-      continue
-    }
-    target.appendBytes(bytes, e === 0 ? 0 : ends[e - 1], ends[e])
-  }
-}
-
-function scatterInt32(from: Int32Column, to: Int32Column[], routes: Int32Array, rows: number): void {
-  const defined = from.defined
-  const values = from.values
-  let v = 0
-  for (let r = 0; r < rows; r++) {
-    const target = to[routes[r]]
-    if (defined[r] === 0) target.appendNull()
-    else target.append(values[v++])
-  }
-}
-
-function scatterDouble(from: DoubleColumn, to: DoubleColumn[], routes: Int32Array, rows: number): void {
-  const defined = from.defined
-  const values = from.values
-  let v = 0
-  for (let r = 0; r < rows; r++) {
-    const target = to[routes[r]]
-    if (defined[r] === 0) target.appendNull()
-    else target.append(values[v++])
-  }
-}
-
-function scatterInt64(from: Int64Column, to: Int64Column[], routes: Int32Array, rows: number): void {
-  const defined = from.defined
-  const values = from.values
-  const big = from.big
-  let v = 0
-  for (let r = 0; r < rows; r++) {
-    const target = to[routes[r]]
-    if (defined[r] === 0) {
-      target.appendNull()
-      continue
-    }
-    const exact = big?.get(v)
-    target.append(exact ?? values[v])
-    v += 1
-  }
-}
-
-function scatterBoolean(from: BooleanColumn, to: BooleanColumn[], routes: Int32Array, rows: number): void {
-  const defined = from.defined
-  const values = from.values
-  let v = 0
-  for (let r = 0; r < rows; r++) {
-    const target = to[routes[r]]
-    if (defined[r] === 0) target.appendNull()
-    else target.append(values[v++] === 1)
-  }
-}
-
-function scatterBigDecimal(from: BigDecimalColumn, to: BigDecimalColumn[], routes: Int32Array, rows: number): void {
-  const defined = from.defined
-  const values = from.values
-  let v = 0
-  for (let r = 0; r < rows; r++) {
-    const target = to[routes[r]]
-    if (defined[r] === 0) target.appendNull()
-    else target.append(values[v++])
   }
 }
