@@ -21,14 +21,14 @@ const NOTES = ['', 'gift wrap', 'leave at door, ring "twice"', 'fragile', 'call 
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0')
 
-/** One CSV line (with trailing newline) for row `i`. */
-function row(i: number, rnd: () => number): string {
+/** One CSV line (with trailing newline) for row `i`, its instant within `spanDays` of 2023-01-01. */
+function row(i: number, rnd: () => number, spanDays: number): string {
   const first = FIRST[Math.floor(rnd() * FIRST.length)]
   const last = LAST[Math.floor(rnd() * LAST.length)]
   const name = `"${last}, ${first}"`
   const city = CITY[Math.floor(rnd() * CITY.length)]
   const cityField = city.includes(',') ? `"${city}"` : city
-  const t = 1_672_531_200_000 + Math.floor(rnd() * 63_072_000_000) // 2023-01-01 .. 2025-01-01
+  const t = 1_672_531_200_000 + Math.floor(rnd() * (spanDays * 86_400_000)) // 2023-01-01 .. 2025-01-01 by default
   const d = new Date(t)
   const ts = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}Z`
   const date = `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`
@@ -44,16 +44,17 @@ function row(i: number, rnd: () => number): string {
 export const BENCH_HEADER = 'order_id,customer,city,ordered_at,ship_date,amount,quantity,paid,status,note\n'
 
 /**
- * Writes a deterministic orders CSV of `rows` data rows to `path`.
+ * Writes a deterministic orders CSV of `rows` data rows to `path`, its timestamps and ship
+ * dates within `spanDays` days (fewer days: fewer distinct ship dates, for a date partition).
  * Returns the byte size of the file.
  */
-export async function generateOrdersCsv(path: string, rows: number, seed = 42): Promise<number> {
+export async function generateOrdersCsv(path: string, rows: number, seed = 42, spanDays = 730): Promise<number> {
   const rnd = prng(seed)
   const out = createWriteStream(path)
   let bytes = 0
   let chunk = BENCH_HEADER
   for (let i = 1; i <= rows; i++) {
-    chunk += row(i, rnd)
+    chunk += row(i, rnd, spanDays)
     if (chunk.length > 1 << 20) {
       bytes += Buffer.byteLength(chunk)
       if (!out.write(chunk)) await once(out, 'drain')

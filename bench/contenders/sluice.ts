@@ -1,7 +1,7 @@
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { workerRangeRunner } from '../../functions/adapters/range-workers'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import { transformCsvReference } from '../../test/oracle/transform-csv-reference'
 import type { TransformOptions } from '../../functions/core/transform/transform-types'
 import { randomUUID } from 'node:crypto'
 import { basename } from 'node:path'

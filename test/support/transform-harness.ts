@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import { transformCsvReference } from '../oracle/transform-csv-reference'
 import type { TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from './duckdb-parquet'
 

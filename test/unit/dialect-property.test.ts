@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import { transformCsvReference } from '../oracle/transform-csv-reference'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 
 /**

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/schema/contract'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import { transformCsvReference } from '../oracle/transform-csv-reference'
 import type { ByteSource } from '../../functions/core/csv/byte-stream'
 import type { TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
@@ -250,5 +250,59 @@ describe('differential fuzzing against the reference engine', () => {
     expect(tally.restarts).toBeGreaterThan(0)
     expect(tally.variantValues).toBeGreaterThan(0)
     expect(tally.contractConflicts).toBeGreaterThan(0)
+  })
+})
+
+/**
+ * A fuzz file with a contract, partitioned by its first column of a partition type (the
+ * contract's declared types), or undefined when it has none. Rows carry the lineage columns,
+ * as in the Transform Lambda: a file whose one column is the partition column still has columns.
+ */
+function partitionedFile(seed: number): FuzzFile | undefined {
+  const file = fuzzFile(seed)
+  const contract = file.options.contract
+  const column = contract?.columns?.find((c) => ['string', 'date', 'int', 'bigint', 'boolean'].includes(c.type.kind))
+  if (!contract || !column) return undefined
+  return { ...file, options: { ...file.options, contract: { ...contract, partitionBy: column.name }, lineage: { source: 'raw/fuzz/fuzz.csv', runId: `run-${seed}` } }, description: `${file.description}, partitioned by ${column.name}` }
+}
+
+/** The same, with each partition's values in order of first row. */
+function partitioned(o: Outcome): unknown {
+  if ('error' in o) return o
+  const partitions = [...new Set(o.stats.parts.map((p) => JSON.stringify(p.partition ?? null)))]
+  return { ...(comparable(o) as object), partitions }
+}
+
+describe('differential fuzzing of partitioned files against the reference engine', () => {
+  const seeds = Array.from({ length: FILES }, (_, i) => 1000 + i).filter((seed) => partitionedFile(seed) !== undefined)
+  const tally = { files: 0, rows: 0, rejects: 0, partitions: 0, failures: 0 }
+
+  it.each(seeds)('seed %i: the byte engine writes the partitions the reference writes', async (seed) => {
+    // Prepare
+    const file = partitionedFile(seed)!
+    const input = join(dir, `partitioned-${seed}.csv`)
+    writeFileSync(input, file.bytes)
+    const source = seed % 2 ? chunkedSource(input, 1 + (seed % 64)) : fileByteSource(input)
+
+    // Act
+    const reference = await run(transformCsvReference, fileByteSource(input), join(dir, `partitioned-ref-${seed}`), file.options)
+    const engine = await run(transformCsv, source, join(dir, `partitioned-new-${seed}`), file.options)
+
+    // Assess
+    expect(partitioned(engine), file.description).toEqual(partitioned(reference))
+    tally.files += 1
+    if ('error' in reference) tally.failures += 1
+    else {
+      tally.rows += reference.stats.rowsOut
+      tally.rejects += reference.stats.rowsRejected
+      tally.partitions += new Set(reference.stats.parts.map((p) => JSON.stringify(p.partition))).size
+    }
+  })
+
+  it('covered partitions, rows and rejects', () => {
+    console.log(`differential fuzz, partitioned: ${JSON.stringify(tally)}`)
+    expect(tally.files).toBe(seeds.length)
+    expect(tally.partitions).toBeGreaterThan(tally.files)
+    expect(tally.rejects).toBeGreaterThan(0)
   })
 })

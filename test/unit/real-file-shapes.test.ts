@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { parseContract } from '../../functions/core/schema/contract'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import { transformCsvReference } from '../oracle/transform-csv-reference'
 import type { TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet, type ParquetContents } from '../support/duckdb-parquet'
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { workerRangeRunner } from '../../functions/adapters/range-workers'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import { transformCsvReference } from '../oracle/transform-csv-reference'
 import type { TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 

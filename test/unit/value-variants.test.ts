@@ -6,7 +6,7 @@ import { fileByteSource, localFilePartSink } from '../../functions/adapters/loca
 import { parseContract } from '../../functions/core/schema/contract'
 import { ContractViolationError } from '../../functions/core/errors'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
-import { transformCsvReference } from '../../functions/core/transform/transform-csv-reference'
+import { transformCsvReference } from '../oracle/transform-csv-reference'
 import type { TransformOptions, TransformStats } from '../../functions/core/transform/transform-types'
 import { closeDuckDb, readParquet } from '../support/duckdb-parquet'
 

@@ -12,7 +12,15 @@ abstract class BaseColumn {
   /** Non-null values. */
   count = 0
   /** 1 where the row has a value. */
-  defined = new Uint8Array(1024)
+  defined: Uint8Array
+
+  /**
+   * `capacity` rows to start with (the arrays grow by doubling): small for the builders of
+   * one partition among many, so that opening a partition costs little memory.
+   */
+  constructor(capacity = 1024) {
+    this.defined = new Uint8Array(capacity)
+  }
 
   abstract appendNull(): void
 
@@ -30,7 +38,7 @@ abstract class BaseColumn {
 
 export class BooleanColumn extends BaseColumn {
   readonly kind = 'boolean'
-  values = new Uint8Array(1024)
+  values = new Uint8Array(this.defined.length)
 
   appendNull(): void {
     if (this.rows === this.defined.length) this.defined = grow(this.defined)
@@ -49,7 +57,7 @@ export class BooleanColumn extends BaseColumn {
 /** INT32: int, date (days), decimal up to 9 digits (unscaled). */
 export class Int32Column extends BaseColumn {
   readonly kind = 'int32'
-  values = new Int32Array(1024)
+  values = new Int32Array(this.defined.length)
 
   appendNull(): void {
     if (this.rows === this.defined.length) this.defined = grow(this.defined)
@@ -71,7 +79,7 @@ export class Int32Column extends BaseColumn {
  */
 export class Int64Column extends BaseColumn {
   readonly kind = 'int64'
-  values = new Float64Array(1024)
+  values = new Float64Array(this.defined.length)
   big: Map<number, bigint> | undefined
 
   appendNull(): void {
@@ -104,7 +112,7 @@ export class Int64Column extends BaseColumn {
 
 export class DoubleColumn extends BaseColumn {
   readonly kind = 'double'
-  values = new Float64Array(1024)
+  values = new Float64Array(this.defined.length)
 
   appendNull(): void {
     if (this.rows === this.defined.length) this.defined = grow(this.defined)
@@ -155,21 +163,21 @@ export class BigDecimalColumn extends BaseColumn {
  */
 export class BytesColumn extends BaseColumn {
   readonly kind = 'bytes'
-  bytes = new Uint8Array(64 * 1024)
+  bytes = new Uint8Array(64 * this.defined.length)
   /** Bytes used in `bytes`. */
   size = 0
   /** Entries stored. */
   entries = 0
-  ends = new Int32Array(1024)
+  ends = new Int32Array(this.defined.length)
   /** Each value's entry, for the values before `plainFrom`. */
-  indexes = new Int32Array(1024)
+  indexes = new Int32Array(this.defined.length)
   /** Values are still looked up among the entries: the chunk may be a dictionary. */
   dictionary = true
   /** The first value after lookups stopped (-1 while they go on), and its entry. */
   private plainFrom = -1
   private plainEntry = 0
-  private hashes = new Int32Array(1024)
-  private slots = new Int32Array(4096).fill(-1)
+  private hashes = new Int32Array(this.defined.length)
+  private slots = new Int32Array(4 * this.defined.length).fill(-1)
 
   appendNull(): void {
     if (this.rows === this.defined.length) this.defined = grow(this.defined)
@@ -238,6 +246,15 @@ export class BytesColumn extends BaseColumn {
   appendString(text: string): void {
     const bytes = Buffer.from(text, 'utf8')
     this.appendBytes(bytes, 0, bytes.length)
+  }
+
+  /**
+   * Appends a value equal to entry k, an entry this column holds; only while lookups go on
+   * (`dictionary`), for a caller that found k before (the value just appended is entry
+   * `entryOf(count - 1)`).
+   */
+  appendEntry(k: number): void {
+    this.value(k)
   }
 
   /** Where entry k starts in `bytes`. */
@@ -370,22 +387,22 @@ function grow<T extends Uint8Array | Int32Array | Float64Array>(array: T): T {
   return next
 }
 
-/** The builder for one Athena type. */
-export function columnBuilder(type: AthenaType): ColumnBuilder {
+/** The builder for one Athena type, with room for `capacity` rows to start with. */
+export function columnBuilder(type: AthenaType, capacity = 1024): ColumnBuilder {
   switch (type.kind) {
     case 'boolean':
-      return new BooleanColumn()
+      return new BooleanColumn(capacity)
     case 'int':
     case 'date':
-      return new Int32Column()
+      return new Int32Column(capacity)
     case 'bigint':
     case 'timestamp':
-      return new Int64Column()
+      return new Int64Column(capacity)
     case 'double':
-      return new DoubleColumn()
+      return new DoubleColumn(capacity)
     case 'decimal':
-      return type.precision <= 9 ? new Int32Column() : type.precision <= 18 ? new Int64Column() : new BigDecimalColumn()
+      return type.precision <= 9 ? new Int32Column(capacity) : type.precision <= 18 ? new Int64Column(capacity) : new BigDecimalColumn(capacity)
     case 'string':
-      return new BytesColumn()
+      return new BytesColumn(capacity)
   }
 }

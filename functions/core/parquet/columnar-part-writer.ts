@@ -57,6 +57,8 @@ export class ColumnarPartWriter {
     private readonly firstIndex = 0,
     /** Columns with one value in every row (lineage), appended to each row group here. */
     private readonly constants: ConstantColumn[] = [],
+    /** The partition column values of every part, for a table partitioned by a contract column. */
+    private readonly partition?: Record<string, string>,
   ) {
     this.constantElements = constantSchema(constants).map(schemaElement)
     this.constantValues = constants.map((c) => new TextEncoder().encode(c.value))
@@ -125,7 +127,7 @@ export class ColumnarPartWriter {
   }
 
   private async openPart(): Promise<void> {
-    const output = await this.sink.openPart('data', this.firstIndex + this.done.length)
+    const output = await this.sink.openPart('data', this.firstIndex + this.done.length, this.partition)
     await output.write(MAGIC)
     this.current = { output, offset: MAGIC.length, rowGroups: [], rows: 0 }
   }
@@ -147,6 +149,13 @@ export class ColumnarPartWriter {
     const tail = footer.getBytes()
     await part.output.write(tail)
     const key = await part.output.close()
-    this.done.push({ key, rows: part.rows, bytes: part.offset + footer.offset, index: this.firstIndex + this.done.length, columns: columnStatsOfFooter(tail) })
+    this.done.push({
+      key,
+      rows: part.rows,
+      bytes: part.offset + footer.offset,
+      index: this.firstIndex + this.done.length,
+      ...(this.partition ? { partition: this.partition } : {}),
+      columns: columnStatsOfFooter(tail),
+    })
   }
 }

@@ -74,7 +74,7 @@ export class RecordCoercer {
     this.typings = types.map((type, j) => ({ type, variant: typing.variants[j], ...(typing.orders?.[j] ? { order: typing.orders[j] } : {}) }))
     this.variantAt = variantIndexes(typing)
     this.variantCounts = new Array(types.length).fill(undefined)
-    this.builders = [...types.map(columnBuilder), ...this.variantAt.filter((v) => v >= 0).map(() => columnBuilder({ kind: 'string' }))]
+    this.builders = [...types.map((t) => columnBuilder(t)), ...this.variantAt.filter((v) => v >= 0).map(() => columnBuilder({ kind: 'string' }))]
     this.parsers = plan.columns.map((c, j) => (c.declared ? declaredParser(valueParser(c.declared.type, c.declared.format, c.declared.numbers), c.declared.type, types[j]) : inferredParser(types[j], typing, j)))
     this.fields = plan.columns.map((c) => c.field)
     this.nullable = plan.columns.map((c) => c.declared?.nullable ?? true)

@@ -10,11 +10,13 @@ import { classifyBytes } from '../schema/classify-bytes'
 import type { ValueClass } from '../schema/infer-column-type'
 import type { NullTokens } from '../schema/null-tokens'
 import { RowGroupFiller } from './row-group-filler'
+import { PartitionFiller } from './partition-filler'
+import { PartitionBuilders } from '../parquet/partition-builders'
 import { FileInference } from './file-inference'
-import { recordText } from '../csv/reject'
+import { recordText, type Reject } from '../csv/reject'
 import { RejectsTable } from '../lake/rejects-table'
 import { lineBreaks } from '../csv/read-csv-records'
-import { transformCsvReference, transformWithRestarts } from './transform-csv-reference'
+import { transformWithRestarts } from './transform-restarts'
 import { transformRanges, workerCount, type RangeStart } from './transform-ranges'
 import { outputColumns, type FileTyping } from '../schema/file-typing'
 import { checkRejectThreshold, emptyStats, transformStats } from './file-outcome'
@@ -40,11 +42,10 @@ const MAX_GROUP_CELLS = 4_000_000
  * `sampleRows` records); if a later value does not fit a sampled type under the inference
  * rules (it needs a wider type, or a `__string` variant the sample did not show), the parts
  * written so far are discarded, a full pass infers the final types and a second pass writes. Above the reject threshold, or on any error, everything written is
- * discarded and the error is thrown. A file partitioned by a contract column goes to the
- * reference engine.
+ * discarded and the error is thrown. A file partitioned by a contract column routes each row
+ * to its partition's builders (PartitionBuilders), in this thread.
  */
 export async function transformCsv(source: ByteSource, sink: PartSink, options: TransformOptions): Promise<TransformStats> {
-  if (options.contract?.partitionBy) return transformCsvReference(source, sink, options)
   return transformWithRestarts(source, sink, options, writePass)
 }
 
@@ -180,7 +181,9 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
   const pass = await beginPass(source, settings)
   if (!pass) return emptyStats(settings)
   const { plan, opened } = pass
-  const workers = workerCount(settings, source, opened)
+  const by = plan.columns.findIndex((c) => c.name === settings.options.contract?.partitionBy)
+  // Ranges write parts of their own, numbered per range: a partition's parts are numbered per file.
+  const workers = by < 0 ? workerCount(settings, source, opened) : 1
   const runner = settings.options.rangeRunner
   if (workers > 1) runner?.prepare?.(workers - 1)
   try {
@@ -193,6 +196,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const tokens = settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS
     const coercer = new RecordCoercer(plan, typing, tableTypesOf(plan, settings), settings.nullTokens, [...tokens], opened.input.invalidLines)
     const all = outputColumns(plan, typing)
+    const columns = all.filter((_, j) => j !== by)
     const writer = new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants)
     const rejects = new RejectsTable(sink, settings.codec, settings.partBytes, settings.sourceName)
     const maxRows = Math.max(1, Math.floor(MAX_GROUP_CELLS / Math.max(all.length, 1)))
@@ -201,7 +205,13 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
       await writer.writeRowGroup(coercer.builders, coercer.rows)
       coercer.reset()
     }
-    const groups = new RowGroupFiller(coercer, { groupBytes: groupLimit, maxRows }, flush, (reject) => rejects.add(reject))
+    // Partitioned: the memory of one row group is shared by every partition's builders.
+    const partitions =
+      by < 0
+        ? undefined
+        : new PartitionBuilders(sink, columns, { index: by, name: plan.columns[by].name, type: types[by] }, settings.codec, settings.partBytes, { groupBytes: groupLimit, heldBytes: groupLimit, maxRows }, settings.sourceName, settings.constants)
+    const onReject = (reject: Reject) => rejects.add(reject)
+    const groups = partitions ? new PartitionFiller(coercer, partitions, onReject) : new RowGroupFiller(coercer, { groupBytes: groupLimit, maxRows }, flush, onReject)
     let rowsIn = 0
     for (let first = pass.firstRecord; ; first = 0) {
       const batch = pass.pending.shift() ?? (await nextBatch(pass))
@@ -211,10 +221,10 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     }
     await checkRejectThreshold(settings, rowsIn, rejects)
     if (coercer.rows > 0) await writer.writeRowGroup(coercer.builders, coercer.rows)
-    const parts = await writer.finish()
-    if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
+    const parts = partitions ? await partitions.finish() : await writer.finish()
+    if (parts.length === 0) parts.push(...(await new ColumnarPartWriter(sink, columns, settings.codec, settings.partBytes, 0, settings.constants).writeEmptyPart()))
     const rejectParts = await rejects.finish()
-    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, typingWarnings: typing.warnings, all, by: -1, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
+    return transformStats({ settings, opened, plan, types, variants, variantCounts: coercer.variantCounts, typingWarnings: typing.warnings, all, by, rowsIn, rejects, parts, rejectParts, sampled: !fixedTypes })
   } finally {
     runner?.release?.()
     await pass.batches.return?.(undefined)
