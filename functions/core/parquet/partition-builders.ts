@@ -6,7 +6,7 @@ import type { PartInfo, PartSink } from './part-sink'
 import { columnBuilder, type BytesColumn, type ColumnBuilder } from './column-builders'
 import { ColumnarPartWriter } from './columnar-part-writer'
 import type { ParquetColumn } from './parquet-schema'
-import { MAX_PARTITIONS_PER_FILE, partitionText } from './partitioned-rows'
+import { MAX_PARTITIONS_PER_FILE, partitionText } from './partition-values'
 import { EntryMemo, scatter } from './scatter-rows'
 
 /** When a partition's row group closes, and how much all of them may hold together. */

@@ -1,24 +1,12 @@
-import type { ConstantColumn } from './lineage'
-import { ContractViolationError } from '../errors'
-import { ParquetPartWriter } from './parquet-part-writer'
-import type { ParquetColumn, Codec } from './parquet-schema'
+import type { ConstantColumn } from '../../functions/core/parquet/lineage'
+import { ContractViolationError } from '../../functions/core/errors'
+import { ParquetPartWriter } from '../../functions/core/parquet/parquet-part-writer'
+import type { ParquetColumn, Codec } from '../../functions/core/parquet/parquet-schema'
+import type { AthenaType } from '../../functions/core/schema/athena-types'
+import type { PartInfo, PartSink } from '../../functions/core/parquet/part-sink'
+import type { CellValue } from '../../functions/core/schema/value-codecs'
+import { MAX_PARTITIONS_PER_FILE, partitionText } from '../../functions/core/parquet/partition-values'
 import { RowGroupBuffer, type RowTarget } from './row-group-buffer'
-import { formatIsoDate } from '../schema/temporal-format'
-import type { AthenaType } from '../schema/athena-types'
-import type { PartInfo, PartSink } from './part-sink'
-import type { CellValue } from '../schema/value-codecs'
-
-/** Hive's name for the partition of null values. */
-export const NULL_PARTITION = '__HIVE_DEFAULT_PARTITION__'
-/** Distinct partition values one file may have: each holds a row group in memory. */
-export const MAX_PARTITIONS_PER_FILE = 200
-
-/** Partition path text of a value: ISO dates, plain numbers, the Hive default for null. */
-export function partitionText(value: CellValue | null, type: AthenaType): string {
-  if (value === null) return NULL_PARTITION
-  if (type.kind === 'date') return formatIsoDate(value as number)
-  return String(value)
-}
 
 /**
  * Routes rows by the value of one column into a row group buffer (and Parquet parts) per

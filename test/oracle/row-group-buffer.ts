@@ -1,6 +1,6 @@
-import type { ParquetPartWriter } from './parquet-part-writer'
-import type { CellValue } from '../schema/value-codecs'
-import type { PartInfo } from './part-sink'
+import type { ParquetPartWriter } from '../../functions/core/parquet/parquet-part-writer'
+import type { CellValue } from '../../functions/core/schema/value-codecs'
+import type { PartInfo } from '../../functions/core/parquet/part-sink'
 
 /** Where coerced rows go: one table, or one table per partition value. */
 export interface RowTarget {
