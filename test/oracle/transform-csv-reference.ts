@@ -67,7 +67,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const { types, variants } = typing
     const coercer = new RowCoercer(plan, typing, tableTypesOf(plan, settings), settings.nullTokens, opened.input.invalidLines)
     const all = outputColumns(plan, typing)
-    const by = plan.columns.findIndex((c) => c.name === settings.options.contract?.partitionBy)
+    const by = plan.columns.findIndex((c) => c.name === settings.partitionBy)
     const columns = all.filter((_, j) => j !== by)
     const data: RowTarget =
       by < 0

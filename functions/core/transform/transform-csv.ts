@@ -1,5 +1,4 @@
 import { decideHeader, declaredReading, planColumns, withRowLabels, type ColumnPlan } from '../schema/column-plan'
-import { DEFAULT_NULL_TOKENS } from '../schema/contract'
 import { openCsvBytes, type OpenedCsvBytes } from '../csv/open-csv'
 import type { Dialect } from '../csv/dialect'
 import { scanRecords, type RecordBatch } from '../csv/scan-records'
@@ -62,7 +61,7 @@ interface Pass {
 
 /** Opens the source and reads the header. Undefined for an empty file. */
 async function beginPass(source: ByteSource, settings: Settings): Promise<Pass | undefined> {
-  const contract = settings.options.contract
+  const contract = settings.contract
   const opened = await openCsvBytes(source.open(), settings.sourceName, declaredReading(settings))
   const pool: RecordBatch[] = []
   const firstLine = opened.dialect.skipLines + 1
@@ -83,7 +82,7 @@ async function beginPass(source: ByteSource, settings: Settings): Promise<Pass |
   if (hasHeader) opened.headerLine = batch.line[0]
   if (hasHeader) header = withRowLabels(event?.kind === 'record' ? [...event.fields] : Array.from({ length: batch.fieldCount[0] }, (_, k) => batch.text(batch.firstField[0] + k)), opened, settings.sourceName)
   const width = header ? header.length : contract?.columns?.length || headerlessWidth(opened.dialect, batch)
-  const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
+  const plan = planColumns(header, width, contract, settings.sourceName, settings.reservedColumns)
   if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
   return { opened, batches, pending: [batch], firstRecord: hasHeader ? 1 : 0, plan, pool }
 }
@@ -181,10 +180,10 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
   const pass = await beginPass(source, settings)
   if (!pass) return emptyStats(settings)
   const { plan, opened } = pass
-  const by = plan.columns.findIndex((c) => c.name === settings.options.contract?.partitionBy)
+  const by = plan.columns.findIndex((c) => c.name === settings.partitionBy)
   // Ranges write parts of their own, numbered per range: a partition's parts are numbered per file.
   const workers = by < 0 ? workerCount(settings, source, opened) : 1
-  const runner = settings.options.rangeRunner
+  const runner = settings.rangeRunner
   if (workers > 1) runner?.prepare?.(workers - 1)
   try {
     const typing = fixedTypes ?? (await sampleTypes(pass, settings))
@@ -193,8 +192,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
       await pass.batches.return?.(undefined)
       return await transformRanges(source, sink, settings, rangeStart(pass, typing, !fixedTypes), workers)
     }
-    const tokens = settings.options.contract?.nullTokens ?? DEFAULT_NULL_TOKENS
-    const coercer = new RecordCoercer(plan, typing, tableTypesOf(plan, settings), settings.nullTokens, [...tokens], opened.input.invalidLines)
+    const coercer = new RecordCoercer(plan, typing, tableTypesOf(plan, settings), settings.nullTokens, settings.nullTokenList, opened.input.invalidLines)
     const all = outputColumns(plan, typing)
     const columns = all.filter((_, j) => j !== by)
     const writer = new ColumnarPartWriter(sink, all, settings.codec, settings.partBytes, 0, settings.constants)
@@ -238,7 +236,7 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
  * cannot be read by ranges (compressed, not UTF-8, partitioned by a contract column).
  */
 export async function readRangeStart(source: ByteSource, settings: Settings): Promise<RangeStart | undefined> {
-  if (settings.options.contract?.partitionBy) return undefined
+  if (settings.partitionBy) return undefined
   const pass = await beginPass(source, settings)
   if (!pass) return undefined
   try {

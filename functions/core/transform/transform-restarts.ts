@@ -28,7 +28,7 @@ export async function transformWithRestarts(
   let fixedTypes: FileTyping | undefined
   let restarts = 0
   try {
-    if (options.inference === 'prepass') fixedTypes = await inferPass(source, settings)
+    if (settings.inference === 'prepass') fixedTypes = await inferPass(source, settings)
     for (;;) {
       try {
         const stats = await write(source, sink, settings, fixedTypes)
@@ -61,7 +61,7 @@ export interface TextPass {
 
 /** Opens the source and reads the header. Undefined for an empty file. */
 export async function beginTextPass(source: ByteSource, settings: Settings): Promise<TextPass | undefined> {
-  const contract = settings.options.contract
+  const contract = settings.contract
   const opened = await openCsv(source.open(), settings.sourceName, declaredReading(settings))
   const events = opened.events[Symbol.asyncIterator]()
   const first = await events.next()
@@ -78,7 +78,7 @@ export async function beginTextPass(source: ByteSource, settings: Settings): Pro
   const header = hasHeader && head.kind === 'record' ? withRowLabels([...head.fields], opened, settings.sourceName) : undefined
   if (hasHeader) opened.headerLine = head.line
   const width = header ? header.length : contract?.columns?.length || (head.kind === 'record' ? head.fields.length : 1)
-  const plan = planColumns(header, width, contract, settings.sourceName, settings.options.reservedColumns)
+  const plan = planColumns(header, width, contract, settings.sourceName, settings.reservedColumns)
   if (opened.dialect.trailingDelimiter) plan.trailingDelimiter = opened.dialect
   return { opened, events, pending: hasHeader ? first.value.slice(1) : first.value, plan }
 }

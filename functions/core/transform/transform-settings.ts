@@ -52,11 +52,12 @@ export interface Settings {
   /** Threads for the file when the options fix them; else workerCount picks from its size. */
   workers?: number
   rangeRunner?: RangeRunner
-  /**
-   * The options as given. The two engines' passes (transform-csv.ts, transform-csv-reference.ts)
-   * still read the contract, the reserved names and the range runner through here.
-   */
-  options: TransformOptions
+  /** Column names the file's own columns may not take (the lineage columns, the partition keys). */
+  reservedColumns?: string[]
+  /** The contract's partition column, whose values route rows to partitions; none when unpartitioned. */
+  partitionBy?: string
+  /** `prepass`: the types come from a full pass over the file before anything is written. */
+  inference?: TransformOptions['inference']
 }
 
 export function resolveSettings(options: TransformOptions): Settings {
@@ -83,7 +84,9 @@ export function resolveSettings(options: TransformOptions): Settings {
     ...(options.gzipLimits ? { gzipLimits: options.gzipLimits } : {}),
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     ...(options.rangeRunner ? { rangeRunner: options.rangeRunner } : {}),
-    options,
+    ...(options.reservedColumns ? { reservedColumns: options.reservedColumns } : {}),
+    ...(contract?.partitionBy ? { partitionBy: contract.partitionBy } : {}),
+    ...(options.inference ? { inference: options.inference } : {}),
   }
 }
 
