@@ -139,7 +139,7 @@ Each results section below ends with a pass/fail table for these targets.
 npm run bench                                  # both files, 1,000,000 rows each, 3 rounds
 npm run bench -- --write                       # the same, recorded on this page
 npm run bench -- --rows 12000000 --runs 1 --file orders --contenders duckdb,sluice-1w --write
-npm run bench -- --rows 3000000 --file orders --contenders duckdb,polars,sluice,sluice-command --write
+npm run bench -- --rows 3000000 --file orders --contenders duckdb,polars,sluice,sluice-command,sluice-1w,sluice-2w --write
 \`\`\`
 
 \`--keep\` keeps the CSV and Parquet files in the temporary folder. A recorded run replaces the
@@ -155,6 +155,10 @@ PATH=/tmp/package/bin:$PATH npm run bench
 \`\`\`
 
 ## Results
+
+Measured on the project's 2-core machine, which other work shared during some of the runs (the
+3 M-row run among them): the lines of one section ran side by side, in alternating rounds, so
+compare them with each other rather than with another section's.
 
 ${runs.length ? runs.map(formatMarkdown).join('\n\n') : '_No runs recorded yet._'}
 
