@@ -1,13 +1,14 @@
 /**
  * Contenders timed by `npm run bench`, in the order they run. DuckDB goes first: it is the
  * yardstick. `sluice` is the default configuration (worker count chosen from the file size);
- * `sluice-1w` and `sluice-2w` fix it; `sluice-v1` is the previous engine (csv-parse, string
- * coercion, hyparquet-writer), kept as the reference.
+ * `sluice-command` is the `sluice transform` command a user types, startup included;
+ * `sluice-1w` and `sluice-2w` fix the worker count; `sluice-v1` is the previous engine
+ * (csv-parse, string coercion, hyparquet-writer), kept as the reference.
  */
-export const CONTENDERS = ['duckdb', 'polars', 'sluice', 'sluice-1w', 'sluice-2w', 'sluice-v1', 'sluice-prepass', 'parquetjs-lite'] as const
+export const CONTENDERS = ['duckdb', 'polars', 'sluice', 'sluice-command', 'sluice-1w', 'sluice-2w', 'sluice-v1', 'sluice-prepass', 'parquetjs-lite'] as const
 
 /** Contenders run when `--contenders` is not given: the slow design baselines are left out. */
-export const DEFAULT_CONTENDERS: readonly ContenderName[] = ['duckdb', 'polars', 'sluice', 'sluice-1w', 'sluice-2w', 'sluice-v1']
+export const DEFAULT_CONTENDERS: readonly ContenderName[] = ['duckdb', 'polars', 'sluice', 'sluice-command', 'sluice-1w', 'sluice-2w', 'sluice-v1']
 
 /** The generated input files: `orders` (the bench file) and `hard`. */
 export const BENCH_FILES = ['orders', 'hard'] as const
@@ -28,11 +29,17 @@ export interface ConversionOutput {
 
 /** The one JSON line a contender child process prints on success. */
 export interface ContenderResult extends ConversionOutput {
-  /** Wall time of the conversion only: process start-up and module loading are excluded. */
+  /**
+   * Wall time of the conversion only: process start-up and module loading are excluded;
+   * for `sluice-command`, of the whole command, start-up included.
+   */
   seconds: number
-  /** CPU seconds (user + system, every thread) of the conversion: steadier than wall time on a shared machine. */
+  /** CPU seconds (user + system, every thread) over the same span: steadier than wall time on a shared machine. */
   cpuSeconds?: number
-  /** `process.resourceUsage().maxRSS` at the end of the child, in MiB. */
+  /**
+   * `process.resourceUsage().maxRSS` at the end of the child, in MiB; for `sluice-command`,
+   * the highest RSS of its whole process tree.
+   */
   peakRssMb: number
 }
 
@@ -75,6 +82,10 @@ export const TARGETS = {
   maxSizeVsDuckdb: 1.0,
   /** sluice-1w peak RSS must stay at or under this many MiB. */
   maxPeakRssMb: 128,
+  /** `sluice transform` as typed, startup included, against DuckDB, on the orders file (issue 20). */
+  minCommandVsDuckdb: 0.5,
+  /** Peak RSS of that command's whole process tree, in MiB (issue 20). */
+  maxCommandPeakRssMb: 160,
 } as const
 
 /** The memory budget the sluice lines run with: the acceptance's cap on peak RSS. */

@@ -2,12 +2,15 @@ import { isMainThread } from 'node:worker_threads'
 // Imported here, not only by the sluice contender (loaded on demand): in the bundle its top-level
 // code must run at start-up, so that a worker thread started on the bundle serves its range.
 import '../functions/adapters/range-workers'
-import { CONTENDERS, type ContenderName, type ContenderResult, type ConversionOutput } from './bench-types'
+import { type ContenderName, type ContenderResult, type ConversionOutput } from './bench-types'
 
 type Convert = (csv: string, out: string) => Promise<ConversionOutput>
 
+/** The contenders that convert inside this process; `sluice-command` is a command run.ts starts itself. */
+type InProcessContender = Exclude<ContenderName, 'sluice-command'>
+
 // Loaded on demand so that one contender's missing or broken module only fails that contender.
-const loaders: Record<ContenderName, () => Promise<Convert>> = {
+const loaders: Record<InProcessContender, () => Promise<Convert>> = {
   duckdb: async () => (await import('./contenders/duckdb')).convertWithDuckdb,
   polars: async () => (await import('./contenders/polars')).convertWithPolars,
   sluice: async () => (await import('./contenders/sluice')).sluiceContender(),
@@ -20,7 +23,7 @@ const loaders: Record<ContenderName, () => Promise<Convert>> = {
 
 const round = (x: number, digits: number) => Number(x.toFixed(digits))
 
-const isContender = (s: string | undefined): s is ContenderName => CONTENDERS.some((c) => c === s)
+const isContender = (s: string | undefined): s is InProcessContender => s !== undefined && Object.hasOwn(loaders, s)
 
 /**
  * Child-process entry: `node <bundle of bench/contender.ts> <name> <csv> <out>` (see run.ts).
@@ -30,7 +33,7 @@ const isContender = (s: string | undefined): s is ContenderName => CONTENDERS.so
 async function main(): Promise<void> {
   const [name, csv, out] = process.argv.slice(2)
   if (!isContender(name) || !csv || !out) {
-    throw new Error(`bench: usage: contender.ts <${CONTENDERS.join('|')}> <csv> <out>`)
+    throw new Error(`bench: usage: contender.ts <${Object.keys(loaders).join('|')}> <csv> <out>`)
   }
   // Module loading happens before the clock starts: it is start-up, not conversion.
   const convert = await loaders[name]()

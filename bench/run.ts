@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { BENCH_FILES, BENCH_MEMORY_BUDGET_MB, CONTENDERS, DEFAULT_CONTENDERS, type BenchFile, type BenchRun, type ContenderEntry, type ContenderName, type ContenderResult } from './bench-types'
+import { buildSluiceCommand, measureSluiceCommand } from './contenders/sluice-command'
 import { generateHardCsv, generateOrdersCsv } from './generate-csv'
 import { formatConsole } from './report'
 import { recordRun } from './results-doc'
@@ -15,7 +16,8 @@ const USAGE = `Usage: npm run bench [-- options]
 
 Converts generated CSV files (the orders file, and the "hard" file) to Parquet with DuckDB,
 Polars and sluice, each contender in its own child process, and prints wall time, CPU time,
-throughput, output size and peak memory.
+throughput, output size and peak memory. The sluice-command line runs \`sluice transform\` as a
+user types it (built first, as npm install builds it), startup included; on Linux only.
 
 Options:
   --rows N            data rows in each generated CSV (default 1000000: orders about 104 MB,
@@ -165,6 +167,12 @@ function runContender(name: ContenderName, csv: string, out: string): Promise<Co
   })
 }
 
+/** The `sluice transform` command, measured as a whole (bench/contenders/sluice-command.ts). */
+async function runCommand(csv: string, out: string): Promise<ContenderResult | Crash> {
+  const outcome = await measureSluiceCommand(ROOT, csv, out)
+  return 'stderr' in outcome ? { name: 'sluice-command', ...outcome } : outcome
+}
+
 const isCrash = (r: ContenderResult | Crash): r is Crash => 'stderr' in r
 
 async function main(): Promise<number> {
@@ -180,6 +188,7 @@ async function main(): Promise<number> {
   })
   try {
     await bundleContenders()
+    if (options.contenders.includes('sluice-command')) await buildSluiceCommand(ROOT)
     let failed = false
     for (const file of options.files) {
       const csv = join(dir, `${file}.csv`)
@@ -207,12 +216,12 @@ async function benchFile(options: Options, file: BenchFile, csv: string, csvByte
       // sluice may add numbered parts next to this file; the others write only this file.
       const out = join(dir, `${file}-${name}.parquet`)
       process.stdout.write(`Running ${name} on ${file}${options.runs > 1 ? ` (${round}/${options.runs})` : ''} … `)
-      const outcome = await runContender(name, csv, out)
+      const outcome = name === 'sluice-command' ? await runCommand(csv, out) : await runContender(name, csv, out)
       if (isCrash(outcome)) {
         console.log(`crashed (${outcome.how})`)
         crashes.push(outcome)
       } else {
-        console.log(`${outcome.seconds.toFixed(2)} s, ${outcome.cpuSeconds?.toFixed(2)} CPU-s`)
+        console.log(`${outcome.seconds.toFixed(2)} s, ${outcome.cpuSeconds?.toFixed(2)} CPU-s, ${outcome.peakRssMb.toFixed(0)} MB`)
         measured.set(name, [...(measured.get(name) ?? []), outcome])
       }
       if (!options.keep) await rm(out, { force: true })
@@ -238,7 +247,7 @@ async function benchFile(options: Options, file: BenchFile, csv: string, csvByte
   if (results.some((r) => r.name.startsWith('sluice'))) {
     console.log(
       `sluice lines write the two lineage columns the Transform Lambda adds (_sluice_source, _sluice_run_id), counted in their size, ` +
-        `and size row groups from a ${BENCH_MEMORY_BUDGET_MB} MB memory budget.`,
+        `and size row groups from a ${BENCH_MEMORY_BUDGET_MB} MB memory budget; sluice-command writes what \`sluice transform\` writes, without them.`,
     )
   }
   for (const crash of crashes) {

@@ -1,7 +1,9 @@
-// Starts a sluice entry point (cli/<name>.ts) in a child Node process given the heap limit the
-// npm scripts always gave it: the built JavaScript in dist/ when it is there and newer than
-// every source it was built from (npm builds it on install: scripts/build-cli.mjs), else the
-// TypeScript through tsx. SLUICE_FROM_SOURCE=1 always runs the TypeScript.
+// Starts a sluice entry point (cli/<name>.ts) in a Node process given the heap limit the npm
+// scripts always gave it: the built JavaScript in dist/ when it is there and newer than every
+// source it was built from (npm builds it on install: scripts/build-cli.mjs), else the
+// TypeScript through tsx. SLUICE_FROM_SOURCE=1 always runs the TypeScript. Where Node can
+// replace its own process (Node 22.15+, not Windows) that process runs the entry point;
+// elsewhere a child process does, and this one waits for it.
 import { spawn } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +31,16 @@ export function launch(name, args, cwd) {
   // engine's peak memory flat in the file's length.
   const flags = ['--max-old-space-size=1024', '--max-semi-space-size=2']
   const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env }
+  // Replaced rather than a parent left waiting: the parent's own Node (about 40 MB of RSS)
+  // would count in the command's memory for as long as it runs.
+  if (typeof process.execve === 'function') {
+    try {
+      process.chdir(cwd)
+      process.execve(process.execPath, [process.execPath, ...flags, ...entry, ...args], env)
+    } catch {
+      // execve(2) failed and this process is as it was: start a child instead.
+    }
+  }
   const child = spawn(process.execPath, [...flags, ...entry, ...args], { cwd, env, stdio: 'inherit' })
 
   // Ctrl-C reaches the child from the terminal itself; other signals are passed on.

@@ -75,7 +75,7 @@ function runInWorker(worker: Worker, job: RangeJob, bytes: AsyncIterable<Uint8Ar
       if (next.done) {
         ended = true
         worker.postMessage({ type: 'end' } satisfies ToWorker)
-      } else worker.postMessage({ type: 'chunk', bytes: next.value } satisfies ToWorker)
+      } else worker.postMessage({ type: 'chunk', bytes: next.value } satisfies ToWorker, ownedBuffer(next.value))
     }
     const send = () => {
       sending = sending.then(sendOne).catch((e: unknown) => finish(() => reject(e)))
@@ -105,6 +105,16 @@ function runInWorker(worker: Worker, job: RangeJob, bytes: AsyncIterable<Uint8Ar
     worker.postMessage({ type: 'job', job } satisfies ToWorker)
     for (let k = 0; k < READ_AHEAD; k++) send()
   })
+}
+
+/**
+ * The buffer of a chunk that is the whole of it, to hand over to the worker rather than copy:
+ * the copy would be a megabyte more per chunk in flight, and the original garbage here. A
+ * chunk that is a view into a larger or shared buffer (Node's pool) is copied.
+ */
+function ownedBuffer(bytes: Uint8Array): ArrayBuffer[] {
+  const buffer = bytes.buffer
+  return buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength ? [buffer] : []
 }
 
 /**

@@ -139,6 +139,35 @@ describe('the sluice command', () => {
     expect(both.stderr).toMatch(/^sluice query: give the SQL as an argument or with -f, not both\n/)
   }, 240_000)
 
+  // Where Node can replace its own process (22.15+), the command runs in the process the user
+  // started: no launcher waits beside it, holding memory.
+  const canReplaceItself = typeof (process as { execve?: unknown }).execve === 'function' && process.platform === 'linux'
+  it.runIf(canReplaceItself)('runs in the process the user started, with the engine\'s Node flags and environment, reading its stdin', async () => {
+    // Prepare
+    await sluice(home, 'run', '--lake', 'mylake')
+    let child: ReturnType<typeof execFile> | undefined
+    const result = new Promise<CliResult>((done) => {
+      child = execFile(process.execPath, [BIN, 'query', '-', '--lake', 'mylake', '--output', 'csv'], { cwd: home, env: userEnv() }, (error, stdout, stderr) => {
+        done({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout, stderr })
+      })
+    })
+
+    // Act: the command waits for its SQL on stdin; meanwhile its process is looked at.
+    const pid = child!.pid!
+    let argv: string[] = []
+    for (let tries = 0; tries < 200 && !argv.includes('--max-semi-space-size=2'); tries++) {
+      await new Promise((r) => setTimeout(r, 25))
+      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
+    }
+    const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')
+    child!.stdin!.end('SELECT count(*) AS n FROM orders')
+
+    // Assess
+    expect(argv).toEqual(expect.arrayContaining(['--max-old-space-size=1024', '--max-semi-space-size=2', 'query', '-']))
+    expect(environment).toContain('MALLOC_MMAP_THRESHOLD_=131072')
+    expect(await result).toEqual({ code: 0, stdout: 'n\n113\n', stderr: '' })
+  }, 240_000)
+
   it('prints its version with --version', async () => {
     // Act
     const result = await sluice(home, '--version')

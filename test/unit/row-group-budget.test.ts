@@ -11,14 +11,14 @@ import type { TransformOptions } from '../../functions/core/transform/transform-
 const MB = 1024 * 1024
 
 describe('rowGroupBytesFor', () => {
-  it('gives each worker a third of the budget left above the base', () => {
+  it('gives each worker a third of the budget left above the base and the other workers\' own memory', () => {
     // Act
     const one = rowGroupBytesFor(128, 1)
     const two = rowGroupBytesFor(128, 2)
 
     // Assess
     expect(one).toBe(Math.floor(((128 - ROW_GROUP_MEMORY.baseMb) * MB) / 3))
-    expect(two).toBe(Math.floor(((128 - ROW_GROUP_MEMORY.baseMb) * MB) / 2 / 3))
+    expect(two).toBe(Math.floor(((128 - ROW_GROUP_MEMORY.baseMb - ROW_GROUP_MEMORY.workerMb) * MB) / 2 / 3))
   })
 
   it('grows with the budget and shrinks with the workers', () => {

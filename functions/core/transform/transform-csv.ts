@@ -190,7 +190,12 @@ async function writePass(source: ByteSource, sink: PartSink, settings: Settings,
     const { types, variants } = typing
     if (workers > 1) {
       await pass.batches.return?.(undefined)
-      return await transformRanges(source, sink, settings, rangeStart(pass, typing, !fixedTypes), workers)
+      const start = rangeStart(pass, typing, !fixedTypes)
+      // The ranges read the body again: the sample's batches are let go rather than held
+      // (megabytes of CSV and field offsets) for as long as the ranges convert.
+      pass.pending.length = 0
+      pass.pool.length = 0
+      return await transformRanges(source, sink, settings, start, workers)
     }
     const coercer = new RecordCoercer(plan, typing, tableTypesOf(plan, settings), settings.nullTokens, settings.nullTokenList, opened.input.invalidLines)
     const all = outputColumns(plan, typing)
