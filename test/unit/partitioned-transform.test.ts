@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fileByteSource, localFilePartSink } from '../../functions/adapters/local-file'
 import { columnBuilder, type BytesColumn, type Int64Column } from '../../functions/core/parquet/column-builders'
 import { PartitionBuilders } from '../../functions/core/parquet/partition-builders'
+import { MAX_KEPT_ENTRIES } from '../../functions/core/parquet/scatter-rows'
 import { NULL_PARTITION } from '../../functions/core/parquet/partition-values'
 import { parseContract } from '../../functions/core/schema/contract'
 import { transformCsv } from '../../functions/core/transform/transform-csv'
@@ -208,6 +209,29 @@ describe('partitions beyond one row group of memory', () => {
     // Assess
     expect(result.partitions.map((p) => [p.value, p.rows.length])).toEqual([['north', 20_000], ['south', 20_000]])
     expect(new Set(result.partitions.flatMap((p) => p.rows.map((r) => r.token))).size).toBe(40_000)
+  })
+
+  it('writes the same strings as the reference when the staged values outgrow what stretches keep, and their entries are renumbered', async () => {
+    // Prepare: 60 regions and small row groups, so rows move to the partitions in many stretches;
+    // the labels repeat (a stretch finds most of them looked up already) but are more than the
+    // staged entries kept from one stretch to the next (MAX_KEPT_ENTRIES), so the staging
+    // builder is cleared now and then and the same entry number comes to mean another label.
+    const labels = MAX_KEPT_ENTRIES + 1_500
+    const rnd = prng(11)
+    let text = 'id,region,label,tag\n'
+    for (let i = 1; i <= 60_000; i++) text += `${i},r${Math.floor(rnd() * 60)},label-${Math.floor(rnd() * labels)},t${i % 3}\n`
+    const input = join(dir, 'renumbered.csv')
+    writeFileSync(input, text)
+    const contract = parseContract({ partitionBy: 'region', columns: [{ name: 'id', type: 'bigint' }, { name: 'region', type: 'string' }, { name: 'label', type: 'string' }, { name: 'tag', type: 'string' }] })
+
+    // Act
+    const result = await bothEngines(input, { contract, rowGroupBytes: 48 * 1024 })
+
+    // Assess: each row's label is its own (the ids and labels of the input, row for row).
+    const expected = new Map(text.trim().split('\n').slice(1).map((line) => { const [id, , label] = line.split(','); return [Number(id), label] }))
+    const rows = result.partitions.flatMap((p) => p.rows)
+    expect(rows.length).toBe(60_000)
+    expect(rows.filter((r) => expected.get(Number(r.id)) !== r.label)).toEqual([])
   })
 
   it('writes a file sorted in long runs of each partition, a partition left idle after a large row group filled again', async () => {

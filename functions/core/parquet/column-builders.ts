@@ -178,6 +178,10 @@ export class BytesColumn extends BaseColumn {
   private plainEntry = 0
   private hashes = new Int32Array(this.defined.length)
   private slots = new Int32Array(4 * this.defined.length).fill(-1)
+  /** Values looked up before the current ones since the entries were last cleared (kept by `resetValues`). */
+  private lookedBefore = 0
+  /** Counts the times the entries were cleared: an entry number names the same bytes while it stays. */
+  entriesGeneration = 0
 
   appendNull(): void {
     if (this.rows === this.defined.length) this.defined = grow(this.defined)
@@ -280,6 +284,8 @@ export class BytesColumn extends BaseColumn {
 
   override reset(): void {
     super.reset()
+    this.lookedBefore = 0
+    this.entriesGeneration += 1
     this.size = 0
     this.entries = 0
     this.plainFrom = -1
@@ -287,6 +293,18 @@ export class BytesColumn extends BaseColumn {
     if (this.slots.length === 0) this.slots = new Int32Array(4096)
     this.slots.fill(-1)
     this.dictionary = true
+  }
+
+  /**
+   * Starts the next values keeping the entries and their lookups, so that an entry number names
+   * the same bytes across the sets of values (a staging builder whose values move elsewhere after
+   * every stretch); a full `reset` when lookups have stopped or the entries passed `maxEntries`
+   * or `maxBytes`.
+   */
+  resetValues(maxEntries: number, maxBytes: number): void {
+    if (!this.dictionary || this.entries > maxEntries || this.size > maxBytes) return this.reset()
+    this.lookedBefore += this.count
+    super.reset()
   }
 
   /** Entry e holds exactly `source[start, start + n)`. */
@@ -316,7 +334,8 @@ export class BytesColumn extends BaseColumn {
     const e = this.entry(hash)
     this.slots[slot] = e
     this.value(e)
-    if (this.count >= LOOKUP_VALUES && this.entries > this.count * DISTINCT_SHARE) {
+    const looked = this.lookedBefore + this.count
+    if (looked >= LOOKUP_VALUES && this.entries > looked * DISTINCT_SHARE) {
       this.dictionary = false
       this.slots = new Int32Array(0)
       this.plainFrom = this.count

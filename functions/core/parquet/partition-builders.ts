@@ -68,6 +68,9 @@ export class PartitionBuilders {
   private starts = new Int32Array(256)
   /** Working space of a stretch: one number per staged row. */
   private scratch = new Int32Array(1024)
+  /** Each partition's epoch: a new one whenever its builders are cleared or replaced (EntryMemo). */
+  private readonly epochs = new Int32Array(MAX_PARTITIONS_PER_FILE)
+  private lastEpoch = 0
   /** The partition of each string entry of the staged partition column (-1: not seen yet). */
   private entryRoutes = new Int32Array(1024)
   private held = 0
@@ -115,7 +118,7 @@ export class PartitionBuilders {
     const order = this.byPartition(routes, rows)
     for (let j = 0, k = 0; j < staged.length; j++) {
       if (j === this.by.index) continue
-      scatter(staged[j], this.targets[k], routes, order, rows, this.memos[k], this.scratch)
+      scatter(staged[j], this.targets[k], routes, order, rows, this.memos[k], this.epochs, this.scratch)
       k += 1
     }
     const partitions = this.partitions
@@ -149,6 +152,7 @@ export class PartitionBuilders {
     await p.writer.writeRowGroup(p.builders, p.rows)
     for (const idle of this.partitions) if (idle.large && idle.rows === 0) this.shrink(idle)
     for (const b of p.builders) b.reset()
+    this.epochs[p.index] = ++this.lastEpoch
     p.large = p.rows > KEPT_ROWS
     this.held -= p.bytes
     p.rows = 0
@@ -159,6 +163,7 @@ export class PartitionBuilders {
   private shrink(p: Partition): void {
     p.builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
     p.builders.forEach((b, k) => (this.targets[k][p.index] = b))
+    this.epochs[p.index] = ++this.lastEpoch
     p.large = false
   }
 
@@ -232,6 +237,7 @@ export class PartitionBuilders {
     const builders = this.columns.map((c) => columnBuilder(c.type, PARTITION_CAPACITY))
     const writer = new ColumnarPartWriter(this.sink, this.columns, this.codec, this.partBytes, 0, this.constants, { [this.by.name]: text })
     const index = this.partitions.length
+    this.epochs[index] = ++this.lastEpoch
     this.partitions.push({ index, text, builders, writer, rows: 0, bytes: 0, large: false })
     builders.forEach((b, k) => this.targets[k].push(b))
     this.byText.set(text, index)

@@ -118,6 +118,19 @@ export class RecordCoercer {
     this.emptyRows = 0
   }
 
+  /**
+   * Starts the next stretch of a staging use (the values move to other builders after each):
+   * string builders keep up to `maxEntries` entries in `maxBytes`, so repeated values keep their
+   * entry numbers.
+   */
+  resetStretch(maxEntries: number, maxBytes: number): void {
+    for (const b of this.builders) {
+      if (b.kind === 'bytes') b.resetValues(maxEntries, maxBytes)
+      else b.reset()
+    }
+    this.emptyRows = 0
+  }
+
   /** The record ends with a delimiter: its last field is empty and unquoted. */
   private emptyLast(batch: RecordBatch, r: number, event: CsvEvent | undefined): boolean {
     if (event?.kind === 'record') return event.fields[event.fields.length - 1] === '' && endsWithEmptyField(event.raw, this.plan.trailingDelimiter!)

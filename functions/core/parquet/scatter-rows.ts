@@ -1,7 +1,15 @@
 import type { BigDecimalColumn, BooleanColumn, BytesColumn, ColumnBuilder, DoubleColumn, Int32Column, Int64Column } from './column-builders'
+import { MAX_PARTITIONS_PER_FILE } from './partition-values'
 
-/** Slots of an EntryMemo (staged entries × partitions) past which a stretch remembers nothing. */
+/** Slots of an EntryMemo (staged entries × the most partitions) past which nothing is remembered. */
 const MAX_MEMO_SLOTS = 1 << 20
+
+/**
+ * The staged string entries a staging builder keeps from one stretch to the next
+ * (`BytesColumn.resetValues`): as many as an EntryMemo remembers, in at most MAX_KEPT_BYTES.
+ */
+export const MAX_KEPT_ENTRIES = Math.floor(MAX_MEMO_SLOTS / MAX_PARTITIONS_PER_FILE)
+export const MAX_KEPT_BYTES = 1 << 20
 
 /**
  * Moving staged rows to their partitions' builders, column by column: each staged row r of
@@ -9,10 +17,10 @@ const MAX_MEMO_SLOTS = 1 << 20
  * `order`, the rows grouped by partition). One loop per builder kind, so that each stays
  * monomorphic; `scratch` holds one number per staged row.
  */
-export function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, scratch: Int32Array): void {
+export function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, epochs: Int32Array, scratch: Int32Array): void {
   switch (from.kind) {
     case 'bytes':
-      return scatterBytes(from, to as BytesColumn[], routes, order, rows, memo, scratch)
+      return scatterBytes(from, to as BytesColumn[], routes, order, rows, memo, epochs, scratch)
     case 'int32':
       return scatterInt32(from, to as Int32Column[], routes, rows)
     case 'double':
@@ -27,25 +35,26 @@ export function scatter(from: ColumnBuilder, to: ColumnBuilder[], routes: Int32A
 }
 
 /**
- * Which entry of each partition's builder holds each staged entry, for one column and one
- * stretch: a staged value repeated in a partition is then appended without a lookup. Slots are
- * valid when their stamp is the stretch's (no clearing between stretches); a partition's
- * builder keeps its entries for the stretch, as row groups are written only between stretches.
+ * Which entry of each partition's builder holds each staged entry, for one column: a staged
+ * value repeated in a partition is then appended without a lookup. Slot `e × MAX_PARTITIONS_PER_FILE
+ * + p` is valid while its stamp is partition p's epoch: a partition takes a new epoch whenever
+ * its builders are cleared (its row group written), and the whole memo is forgotten when the
+ * staged entries are (`BytesColumn.entriesGeneration`). So it carries over from stretch to
+ * stretch as long as the staging builder keeps its entries and the partition its row group.
  */
 export class EntryMemo {
   stamps = new Int32Array(0)
   entries = new Int32Array(0)
-  stretch = 0
+  private generation = -1
 
-  /** Starts a stretch of `entries` staged entries over `partitions` partitions. */
-  begin(entries: number, partitions: number): void {
-    const size = entries * partitions
+  /** Makes room for `entries` staged entries of staged entries' generation `generation`. */
+  begin(entries: number, generation: number): void {
+    const size = entries * MAX_PARTITIONS_PER_FILE
     if (this.stamps.length < size) {
       this.stamps = new Int32Array(Math.max(size, 2 * this.stamps.length))
       this.entries = new Int32Array(this.stamps.length)
-      this.stretch = 0
-    }
-    this.stretch += 1
+    } else if (generation !== this.generation) this.stamps.fill(0)
+    this.generation = generation
   }
 }
 
@@ -53,15 +62,15 @@ export class EntryMemo {
  * Strings go in partition by partition (`order`): each value is looked up in its partition's
  * dictionary, and those lookups stay in cache when they come one partition after another.
  */
-function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, rowEntry: Int32Array): void {
+function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, order: Int32Array, rows: number, memo: EntryMemo, epochs: Int32Array, rowEntry: Int32Array): void {
   const defined = from.defined
   const bytes = from.bytes
   const ends = from.ends
-  const partitions = to.length
+  const stride = MAX_PARTITIONS_PER_FILE
   // A staged column that stopped its lookups holds mostly distinct values: nothing to remember.
-  const remember = from.dictionary && from.entries * partitions <= MAX_MEMO_SLOTS
-  if (remember) memo.begin(from.entries, partitions)
-  const { stamps, entries, stretch } = memo
+  const remember = from.dictionary && from.entries * stride <= MAX_MEMO_SLOTS
+  if (remember) memo.begin(from.entries, from.entriesGeneration)
+  const { stamps, entries } = memo
   let v = 0
   for (let r = 0; r < rows; r++) rowEntry[r] = defined[r] === 0 ? -1 : from.entryOf(v++)
   for (let i = 0; i < rows; i++) {
@@ -74,14 +83,15 @@ function scatterBytes(from: BytesColumn, to: BytesColumn[], routes: Int32Array, 
       continue
     }
     if (remember && target.dictionary) {
-      const slot = e * partitions + p
-      if (stamps[slot] === stretch) {
+      const slot = e * stride + p
+      const epoch = epochs[p]
+      if (stamps[slot] === epoch) {
         target.appendEntry(entries[slot])
         continue
       }
       target.appendBytes(bytes, e === 0 ? 0 : ends[e - 1], ends[e])
       if (target.dictionary) {
-        stamps[slot] = stretch
+        stamps[slot] = epoch
         entries[slot] = target.entryOf(target.count - 1)
       }
       continue

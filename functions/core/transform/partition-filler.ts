@@ -2,6 +2,7 @@ import type { RecordBatch } from '../csv/scan-records'
 import type { Reject } from '../csv/reject'
 import type { PartitionBuilders } from '../parquet/partition-builders'
 import type { RecordCoercer } from '../parquet/record-coercer'
+import { MAX_KEPT_BYTES, MAX_KEPT_ENTRIES } from '../parquet/scatter-rows'
 
 /**
  * Fills the partitions of a table partitioned by a contract column from record batches. A
@@ -49,7 +50,7 @@ export class PartitionFiller {
       for (const { reject } of this.rejected) await this.onReject(reject)
       this.rejected.length = 0
       await this.partitions.take(coercer.builders, rows, rowBytes)
-      coercer.reset()
+      coercer.resetStretch(MAX_KEPT_ENTRIES, MAX_KEPT_BYTES)
       from = to
     }
     return Math.max(0, batch.count - first)
