@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     outfile: BUNDLE,
     external: ['@duckdb/node-api'],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },

@@ -128,7 +128,7 @@ async function bundleContenders(): Promise<void> {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    target: 'node22',
     outfile: BUNDLE,
     external: ['@duckdb/node-api', 'nodejs-polars', 'parquetjs-lite'],
     banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
