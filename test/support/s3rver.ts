@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { s3Client } from '../../functions/adapters/aws-clients'
 import { enforceConditionalWrites, type KoaApp, type S3Controls, type S3ConditionsOptions } from './s3-conditions'
@@ -13,6 +14,14 @@ const require = createRequire(import.meta.url)
 export interface S3rverServer extends KoaApp {
   run(): Promise<AddressInfo>
   close(): Promise<void>
+  store: S3rverStore
+}
+
+/** The part of s3rver's filesystem store that writeObjectsSafely replaces. */
+export interface S3rverStore {
+  getResourcePath(bucket: string, key: string, resource: string): string
+  putMetadata(bucket: string, key: string, metadata: unknown, md5: string): Promise<void>
+  putObject(object: { bucket: string; key: string; metadata: unknown; content: Buffer | AsyncIterable<Uint8Array> }): Promise<{ size: number; md5: string }>
 }
 type S3rverConstructor = new (options: {
   port: number
@@ -46,6 +55,7 @@ export async function startS3rver(buckets: string[], options: S3ConditionsOption
   const undoDesMapping = letS3rverPaginate()
   const directory = await mkdtemp(join(tmpdir(), 'sluice-s3rver-'))
   const server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory, configureBuckets: buckets.map((name) => ({ name })) })
+  writeObjectsSafely(server.store)
   const controls = enforceConditionalWrites(server, options)
   const { port } = await server.run()
   const endpoint = `http://127.0.0.1:${port}`
@@ -61,6 +71,38 @@ export async function startS3rver(buckets: string[], options: S3ConditionsOption
       await rm(directory, { recursive: true, force: true })
       undoDesMapping()
     },
+  }
+}
+
+/**
+ * s3rver 3.7's putObject opens the object's file with no error listener. A DELETE that empties a
+ * folder removes it (s3rver cleans up emptied folders), so a PUT of another key in that folder
+ * between its mkdir and its open fails to open with ENOENT, and that error is thrown as an
+ * uncaught exception rather than failing the request (a PUT beside a concurrent DELETE, as
+ * in-flight markers come and go). This writes the object the same way (its bytes, then its md5
+ * and metadata files), making the folder again and retrying when it was removed meanwhile.
+ */
+export function writeObjectsSafely(store: S3rverStore): void {
+  store.putObject = async function (object) {
+    const objectPath = store.getResourcePath(object.bucket, object.key, 'object')
+    let content: Buffer
+    if (Buffer.isBuffer(object.content)) content = object.content
+    else {
+      const chunks: Uint8Array[] = []
+      for await (const chunk of object.content) chunks.push(chunk)
+      content = Buffer.concat(chunks)
+    }
+    const md5 = createHash('md5').update(content).digest('hex')
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await mkdir(dirname(objectPath), { recursive: true })
+        await writeFile(objectPath, content)
+        await store.putMetadata(object.bucket, object.key, object.metadata, md5)
+        return { size: content.length, md5 }
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 10) throw error
+      }
+    }
   }
 }
 
