@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { recordSection } from './doc-section'
 
 const USAGE = `Usage: npm run bench:drop [-- options]
 
@@ -88,17 +89,8 @@ function table(results: DropResult[]): string {
   return lines.join('\n')
 }
 
-const BEGIN = '<!-- drop-files:begin -->'
-const END = '<!-- drop-files:end -->'
-
-async function record(text: string): Promise<void> {
-  const doc = await readFile(DOC, 'utf8')
-  const section = `${BEGIN}\n${text}\n${END}`
-  const i = doc.indexOf(BEGIN)
-  const j = doc.indexOf(END)
-  const next = i >= 0 && j > i ? `${doc.slice(0, i)}${section}${doc.slice(j + END.length)}` : `${doc.trimEnd()}\n\n## A one-key drop at two lake sizes\n\n${section}\n`
-  await writeFile(DOC, next)
-}
+/** Records `text` as this bench's section of docs/benchmarks.md. */
+const record = (text: string) => recordSection(DOC, 'drop-files', 'A one-key drop at two lake sizes', text)
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { files: { type: 'string', default: '100,1000' }, write: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } })

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { build } from 'esbuild'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import type { ContenderResult } from './bench-types'
 import { generateOrdersCsv } from './generate-csv'
 import { PARTITIONED_CONTENDERS, type PartitionedContender } from './partitioned-contender'
+import { recordSection } from './doc-section'
 
 const USAGE = `Usage: npm run bench:partitioned [-- options]
 
@@ -121,18 +122,8 @@ function table(lines: Line[]): string {
   return out.join('\n')
 }
 
-const BEGIN = '<!-- partitioned:begin -->'
-const END = '<!-- partitioned:end -->'
-
-/** Replaces the section between the markers in docs/benchmarks.md (the prose around it stays). */
-async function record(text: string): Promise<void> {
-  const doc = await readFile(DOC, 'utf8')
-  const section = `${BEGIN}\n${text}\n${END}`
-  const i = doc.indexOf(BEGIN)
-  const j = doc.indexOf(END)
-  const next = i >= 0 && j > i ? `${doc.slice(0, i)}${section}${doc.slice(j + END.length)}` : `${doc.trimEnd()}\n\n## Partitioned tables\n\n${section}\n`
-  await writeFile(DOC, next)
-}
+/** Records `text` as this bench's section of docs/benchmarks.md. */
+const record = (text: string) => recordSection(DOC, 'partitioned', 'Partitioned tables', text)
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { prng } from '../test/support/prng'
+import { recordSection } from './doc-section'
 
 const USAGE = `Usage: npm run bench:small [-- options]
 
@@ -103,17 +104,8 @@ function table(results: SizeResult[], rows: number): string {
   return lines.join('\n')
 }
 
-const BEGIN = '<!-- small-files:begin -->'
-const END = '<!-- small-files:end -->'
-
-async function record(text: string): Promise<void> {
-  const doc = await readFile(DOC, 'utf8')
-  const section = `${BEGIN}\n${text}\n${END}`
-  const i = doc.indexOf(BEGIN)
-  const j = doc.indexOf(END)
-  const next = i >= 0 && j > i ? `${doc.slice(0, i)}${section}${doc.slice(j + END.length)}` : `${doc.trimEnd()}\n\n## Many small files\n\n${section}\n`
-  await writeFile(DOC, next)
-}
+/** Records `text` as this bench's section of docs/benchmarks.md. */
+const record = (text: string) => recordSection(DOC, 'small-files', 'Many small files', text)
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
