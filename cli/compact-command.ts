@@ -48,7 +48,7 @@ Examples:
       const datasets = (await deps.catalog.listTables(deps.database)).map((t) => t.Name).filter((n) => !n.includes('__')).sort()
       if (dataset && !datasets.includes(dataset)) throw new NotFoundError(`compact: no dataset ${dataset} in the lake; datasets: ${datasets.join(', ') || 'none'}`)
       const settings: CompactionSettings = { ...DEFAULT_COMPACTION, targetBytes: Math.round(flags.targetMb * 1024 * 1024), smallFraction: flags.smallFraction }
-      const { compactDataset } = await import('../functions/load/compact-dataset')
+      const { compactDataset } = await import('../functions/load/table-compactor')
       const outcomes: CompactionOutcome[] = []
       for (const d of dataset ? [dataset] : datasets) outcomes.push(...(await compactDataset(deps, d, settings, () => new Date())))
       if (format === 'table' && outcomes.length === 0) process.stdout.write('no partitions to compact\n')

@@ -6,6 +6,7 @@ import { ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } f
 import { rejectsTable } from '../../functions/core/lake/lake-layout'
 import type { ObjectInfo, ObjectStore } from '../../functions/core/lake/object-store'
 import { orphanParts, tableParts, type OrphanReport } from '../../functions/core/lake/orphan-parts'
+import { mergedRecordPrefix, type MergedFile } from '../../functions/core/table-format/iceberg/merged-files'
 import { retiredPrefix, type RetiredParts } from '../../functions/core/table-format/iceberg/lake-tables'
 
 type DoctorDeps = { curated: ObjectStore; catalog: Catalog; database: string }
@@ -61,6 +62,8 @@ export async function examineDataset(deps: DoctorDeps, dataset: string): Promise
     for (const part of tableParts(await listAll(deps.curated, `${table}/`), table, generationOf(definition))) parts.push(part)
     // An Iceberg table's replaced parts stay for its retained snapshots until expiry removes them.
     for (const record of await listAll(deps.curated, retiredPrefix(table))) retired.push(...((await readJson<RetiredParts>(deps.curated, record.key))?.keys ?? []))
+    // Its merged data files hold rows of the parts their records name; the heads name those parts.
+    for (const record of await listAll(deps.curated, mergedRecordPrefix(table))) retired.push(...[(await readJson<MergedFile>(deps.curated, record.key))?.key ?? []].flat())
   }
   const orphans = orphanParts(parts, heads, intents, retired).map((p) => ({ key: p.key, size: p.size }))
   return { dataset, ledgerEmpty: ledger.length === 0, tables, orphans }

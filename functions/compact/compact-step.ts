@@ -1,12 +1,10 @@
 import { closedDays, compactionTodoKey, type CompactionTodo } from '../core/compaction/compaction-todo'
 import type { CompactionSettings } from '../core/compaction/merge-plan'
-import { generationOf, tableBase } from '../core/lake/generation'
 import { rejectsTable } from '../core/lake/lake-layout'
 import type { LakeDeps } from '../core/lake/step-deps'
-import { compactClosedDays, compactTouched } from '../load/compact-dataset'
+import { compactorFor } from '../load/table-compactor'
 import type { CompactionOutcome } from '../load/compact-partition'
 import { settlePendingSyncs } from '../load/iceberg-sync'
-import { metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 
 /** What the state machine passes to Compact. */
 export interface CompactEvent {
@@ -53,7 +51,8 @@ async function compactHandOff(deps: Pick<LakeDeps, 'curated' | 'catalog' | 'data
   const todo = JSON.parse(text) as CompactionTodo
   const outcomes: CompactionOutcome[] = []
   for (const dataset of [...new Set([...Object.keys(todo.excise), ...Object.keys(todo.written)])].sort()) {
-    outcomes.push(...(await compactTouched(deps, dataset, todo.written[dataset] ?? [], todo.excise[dataset] ?? [], settings, clock)))
+    const compactor = await compactorFor(deps, dataset, settings, clock)
+    outcomes.push(...(await compactor.touched(todo.written[dataset] ?? [], todo.excise[dataset] ?? [])))
   }
   await deps.curated.delete([key])
   return outcomes
@@ -63,10 +62,11 @@ async function compactClosed(deps: Pick<LakeDeps, 'curated' | 'catalog' | 'datab
   const days = closedDays(ingestDate, CLOSED_DAYS)
   const outcomes: CompactionOutcome[] = []
   const tables = await deps.catalog.listTables(deps.database)
-  // sluice compacts Hive tables only (an Iceberg table's compaction is still to come).
-  for (const table of tables.filter((t) => !metadataLocationOf(t)).sort((a, b) => (a.Name < b.Name ? -1 : 1))) {
+  for (const table of tables.sort((a, b) => (a.Name < b.Name ? -1 : 1))) {
     const dataset = table.Name.endsWith(REJECTS_SUFFIX) ? table.Name.slice(0, -REJECTS_SUFFIX.length) : table.Name
-    outcomes.push(...(await compactClosedDays(deps, dataset, tableBase(table.Name, generationOf(table)), days, settings, clock)))
+    const compactor = await compactorFor(deps, dataset, settings, clock)
+    // The catalog lists an Iceberg table's entry; the compactor reads its working definition.
+    outcomes.push(...(await compactor.closedDays((await deps.catalog.getTable(deps.database, table.Name)) ?? table, days)))
   }
   return outcomes
 }

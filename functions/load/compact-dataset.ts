@@ -5,7 +5,6 @@ import { rejectsTable } from '../core/lake/lake-layout'
 import { INGEST_DATE } from '../core/lake/catalog'
 import type { CompactionDeps } from './compaction-recovery'
 import { compactPartition, type CompactionOutcome } from './compact-partition'
-import { isIcebergDataset } from './iceberg-sync'
 import { readLayout } from './partition-layout'
 
 /**
@@ -55,9 +54,8 @@ export async function compactClosedDays(deps: CompactionDeps, dataset: string, t
 const EXCISE_ATTEMPTS = 50
 const EXCISE_PAUSE_MS = 200
 
-/** `sluice compact`: every registered partition of the dataset's table and rejects table. */
-export async function compactDataset(deps: CompactionDeps, dataset: string, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
-  if (await isIcebergDataset(deps, dataset)) return []
+/** Every registered partition of a Hive dataset's table and rejects table. */
+export async function compactHiveDataset(deps: CompactionDeps, dataset: string, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
   const outcomes: CompactionOutcome[] = []
   for (const table of [dataset, rejectsTable(dataset)]) {
     for (const p of await deps.catalog.listPartitions(deps.database, table)) {

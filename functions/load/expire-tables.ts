@@ -8,6 +8,7 @@ import { readTableMetadata, snapshotManifests } from '../adapters/iceberg-files'
 import { keyOfLocation } from '../adapters/zone-locations'
 import { realCatalog } from '../adapters/table-format-catalog'
 import { isIcebergDataset, type SyncDeps } from './iceberg-sync'
+import { forgetMergedFiles } from './iceberg-merges'
 
 /** What an expiry pass did to one table. */
 export interface TableExpiry {
@@ -41,6 +42,7 @@ export async function expireDataset(deps: SyncDeps, dataset: string, now: Date, 
     const { location } = await readPointer(target, table)
     if (!location) continue
     const expired = await expireSnapshots(target, { name: table, prefix: `${table}/` }, now, retentionMs, bounds.maxSnapshots ?? 100)
+    await forgetMergedFiles(deps.curated, table, expired.deleted)
     const dataDeleted = expired.deleted.filter((k) => k.endsWith('.parquet')).length
     const retired = await settleRetired(deps, target, table, now, retentionMs, bounds.maxRetired ?? 100)
     results.push({ table, expiredSnapshots: expired.expiredSnapshots, deletedFiles: dataDeleted + retired.deleted, settled: retired.settled })
@@ -76,6 +78,7 @@ async function settleRetired(deps: SyncDeps, target: { store: SyncDeps['curated'
   }
   const keys = [...new Set(due.flatMap((d) => d.record.keys))].filter((k) => !held.has(k))
   await deps.curated.delete(keys)
+  await forgetMergedFiles(deps.curated, table, keys)
   await deps.curated.delete(due.map((d) => d.key))
   return { deleted: keys.length, settled: due.length }
 }

@@ -11,9 +11,12 @@ import { PENDING_SYNCS, pendingSyncKey, pendingSyncPrefix, SYNCED_GENERATION_PRO
 import { isIcebergDefinition, renamesOf } from '../core/table-format/iceberg/working-definition'
 import { partDataFile } from '../core/table-format/iceberg/part-data-file'
 import type { SourceChange } from '../core/table-format/iceberg/snapshot-plan'
-import { commitTableChange, readPointer, type CommitResult } from '../adapters/iceberg-commit'
+import { commitTableChange, readPointer, type CommitResult, type IcebergTableSpec } from '../adapters/iceberg-commit'
 import { readTableMetadata } from '../adapters/iceberg-files'
 import { parquetFacts } from '../adapters/parquet-footer'
+import { keyOfLocation } from '../adapters/zone-locations'
+import { isMergedDataFile, originParts, sourcesOf, type MergedFile } from '../core/table-format/iceberg/merged-files'
+import { cutMergedFiles, everyMergedFile, mergedHolding } from './iceberg-merges'
 import type { TableFormatCatalog } from '../adapters/table-format-catalog'
 import { INTENT_EXPIRY_MS } from '../core/lake/ledger'
 
@@ -93,11 +96,17 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
   for (const [table, definition] of definitions) {
     const synced = await syncedGeneration(target, table)
     const whole = synced !== generation
-    const spec = { name: table, prefix: `${table}/`, columns: tableColumns(definition), partitionBy: definition.PartitionKeys.map((k) => k.Name).filter((n) => n !== INGEST_DATE), renames: renamesOf(definition) }
+    const spec = tableSpecOf(table, definition)
     const commit = await commitTableChange(target, spec, async (current, metadata) => {
-      const touched = whole ? await everySource(deps.curated, dataset, current) : wanted
-      const changes = await sourceChanges(deps.curated, dataset, table, [...touched].sort(), current, metadata, known)
-      return changes.length > 0 || whole ? { sources: changes, runId } : undefined
+      const keyOf = (path: string) => keyOfLocation(deps.curated, path)
+      const merged = whole ? await everyMergedFile(deps.curated, table, current, keyOf) : await mergedHolding(deps.curated, table, wanted, current, keyOf)
+      const touched = whole ? await everySource(deps.curated, dataset, current, merged) : wanted
+      const changes = await sourceChanges(deps.curated, dataset, table, [...touched].sort(), current, metadata, known, merged)
+      // A changed source's rows leave the merged files holding them in the same snapshot.
+      const dropped = new Set(changes.map((c) => c.source))
+      const cut = [...merged.values()].filter((m) => sourcesOf(m).some((source) => dropped.has(source)))
+      const rewrite = cut.length > 0 ? await cutMergedFiles(deps.curated, table, cut, dropped, current, now) : undefined
+      return changes.length > 0 || whole ? { sources: changes, ...(rewrite ? { rewrite } : {}), runId } : undefined
     }, now, { retype: whole, adopt: options.adopt, properties: { [SYNCED_GENERATION_PROPERTY]: generation } })
     if (commit.snapshotId !== undefined) result[table] = commit
   }
@@ -117,7 +126,12 @@ export async function settlePendingSyncs(deps: SyncDeps, runId: string, now: Dat
   return [...datasets].sort()
 }
 
-const routingOf = (catalog: Catalog) => ('real' in catalog ? (catalog as TableFormatCatalog) : undefined)
+export const routingOf = (catalog: Catalog) => ('real' in catalog ? (catalog as TableFormatCatalog) : undefined)
+
+/** What a commit to an Iceberg table takes from its working definition: columns, partitioning, renames. */
+export function tableSpecOf(table: string, definition: TableInput): IcebergTableSpec {
+  return { name: table, prefix: `${table}/`, columns: tableColumns(definition), partitionBy: definition.PartitionKeys.map((k) => k.Name).filter((n) => n !== INGEST_DATE), renames: renamesOf(definition) }
+}
 
 /** The generation a table's snapshots were synced from; undefined before its first snapshot. */
 async function syncedGeneration(target: { store: ObjectStore; catalog: Catalog; database: string }, table: string): Promise<string | undefined> {
@@ -135,9 +149,10 @@ function tableColumns(table: TableInput): TableColumn[] {
   })
 }
 
-/** Every source the ledger has a head for, and every source the snapshot holds. */
-async function everySource(curated: ObjectStore, dataset: string, current: DataFile[]): Promise<Set<string>> {
-  const sources = new Set(current.map((f) => f.source))
+/** Every source the ledger has a head for, and every source the snapshot holds rows of. */
+async function everySource(curated: ObjectStore, dataset: string, current: DataFile[], merged: Map<string, MergedFile>): Promise<Set<string>> {
+  const sources = new Set(current.filter((f) => !isMergedDataFile(f.path)).map((f) => f.source))
+  for (const m of merged.values()) for (const source of sourcesOf(m)) sources.add(source)
   for await (const o of curated.list(ledgerPrefix(dataset))) {
     const entry = parseLedgerKey(o.key)
     if (entry?.kind === 'head' && o.key === headKey(dataset, entry.fileId)) sources.add(entry.fileId)
@@ -146,23 +161,24 @@ async function everySource(curated: ObjectStore, dataset: string, current: DataF
 }
 
 /**
- * The sources whose parts in `table` differ from what the snapshot holds: each with its head's
- * parts now (none when the head is retracted or gone).
+ * The sources whose rows in `table` differ from what the snapshot holds: each with its head's
+ * parts now (none when the head is retracted or gone). The snapshot holds a source's rows in its
+ * own parts and in merged files (`merged`: those holding rows of the sources asked about); they
+ * are as the head wants when they come from exactly the parts it names.
  */
-async function sourceChanges(curated: ObjectStore, dataset: string, table: string, sources: string[], current: DataFile[], metadata: TableMetadata, known: KnownParts): Promise<SourceChange[]> {
-  const held = new Map<string, DataFile[]>()
-  for (const f of current) held.set(f.source, [...(held.get(f.source) ?? []), f])
+async function sourceChanges(curated: ObjectStore, dataset: string, table: string, sources: string[], current: DataFile[], metadata: TableMetadata, known: KnownParts, merged: Map<string, MergedFile>): Promise<SourceChange[]> {
+  const held = new Map<string, string[]>()
+  for (const f of current) if (!isMergedDataFile(f.path)) held.set(f.source, [...(held.get(f.source) ?? []), keyOfLocation(curated, f.path)])
   const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!
   const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id'])!
+  const byPath = new Map(current.map((f) => [f.path, f]))
   const changes: SourceChange[] = []
   for (const source of sources) {
     const text = await curated.readText(headKey(dataset, source))
     const head = text ? (JSON.parse(text) as LedgerRecord) : undefined
     const keys = head && head.state !== 'retracted' ? head.outputs.filter((k) => tableOfKey(k) === table).sort() : []
-    const before = (held.get(source) ?? []).map((f) => f.path).sort()
-    const locations = keys.map((k) => curated.location(k))
-    if (before.length === locations.length && before.every((p, i) => p === locations[i])) continue
-    const byPath = new Map(current.map((f) => [f.path, f]))
+    const before = originParts(source, held.get(source) ?? [], [...merged.values()])
+    if (before.length === keys.length && before.every((k, i) => k === keys[i])) continue
     const files: DataFile[] = []
     for (const key of keys) {
       const location = curated.location(key)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../../functions/core/compaction/merge-plan'
 import { LINEAGE_SOURCE } from '../../functions/core/parquet/lineage'
-import { compactDataset } from '../../functions/load/compact-dataset'
+import { compactDataset } from '../../functions/load/table-compactor'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 import { csvColumn, exactSum, canonicalDecimal } from '../support/exact-sum'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'

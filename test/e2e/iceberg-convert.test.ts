@@ -5,7 +5,7 @@ import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
 import { convertToIceberg, ConversionError } from '../../functions/load/convert-table'
-import { compactDataset } from '../../functions/load/compact-dataset'
+import { compactDataset } from '../../functions/load/table-compactor'
 import { DEFAULT_COMPACTION } from '../../functions/core/compaction/merge-plan'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
 

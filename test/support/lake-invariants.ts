@@ -4,6 +4,8 @@ import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
 import { keyOfLocation } from '../../functions/adapters/zone-locations'
 import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 import type { RetiredParts } from '../../functions/core/table-format/iceberg/lake-tables'
+import { isMergedDataFile } from '../../functions/core/table-format/iceberg/merged-files'
+import { readMergedFile } from '../../functions/load/iceberg-merges'
 
 /** What is wrong with a lake's end state; every list empty means the lake is consistent. */
 export interface LakeFindings {
@@ -63,20 +65,39 @@ export async function lakeFindings(deps: LakeDeps, rawKeys: string[]): Promise<L
   const registered = new Set<string>()
   // Iceberg tables by name, with the parts their current snapshots hold.
   const snapshots = new Map<string, Set<string>>()
+  // Merged data files of current snapshots, and the parts whose rows each holds.
+  const merged = new Set<string>()
+  const compacted = new Set<string>()
   for (const table of await deps.catalog.listTables(deps.database)) {
     if (metadataLocationOf(table)) {
       const current = await currentTableFiles({ store: deps.curated, catalog: deps.catalog, database: deps.database }, table.Name)
-      snapshots.set(table.Name, new Set((current?.files ?? []).map((f) => keyOfLocation(deps.curated, f.path))))
+      const held = new Set<string>()
+      for (const f of current?.files ?? []) {
+        const key = keyOfLocation(deps.curated, f.path)
+        if (!isMergedDataFile(key)) {
+          held.add(key)
+          continue
+        }
+        merged.add(key)
+        const record = await readMergedFile(deps.curated, table.Name, key)
+        if (!record) throw new Error(`merged data file ${key} has no record`)
+        for (const m of record.members) {
+          held.add(m.part)
+          compacted.add(m.part)
+        }
+      }
+      snapshots.set(table.Name, held)
       continue
     }
     for (const p of await deps.catalog.listPartitions(deps.database, table.Name)) registered.add(p.StorageDescriptor.Location.replace(/\/?$/, '/'))
   }
   const partitionOf = (key: string) => deps.curated.location(key.slice(0, key.lastIndexOf('/') + 1))
-  const isRegistered = (key: string) => snapshots.get(key.slice(0, key.indexOf('/')))?.has(key) ?? registered.has(partitionOf(key))
+  const isRegistered = (key: string) => merged.has(key) || (snapshots.get(key.slice(0, key.indexOf('/')))?.has(key) ?? registered.has(partitionOf(key)))
   const unsynced = [...snapshots.values()].flatMap((held) => [...held].filter((k) => !owners.has(k)).map((k) => `${k} (in the snapshot, owned by no head)`))
   return {
-    dangling: owning.flatMap((h) => [...h.outputs, ...(h.shared ?? [])].filter((k) => !objects.has(k)).map((k) => `${h.key} → ${k}`)),
-    orphans: [...objects].filter((k) => !owners.has(k) && !sharers.has(k)),
+    // A part whose rows an Iceberg compaction merged may be gone once its snapshots expired.
+    dangling: owning.flatMap((h) => [...h.outputs, ...(h.shared ?? [])].filter((k) => !objects.has(k) && !compacted.has(k)).map((k) => `${h.key} → ${k}`)),
+    orphans: [...objects].filter((k) => !owners.has(k) && !sharers.has(k) && !merged.has(k)),
     shared: [...owners].filter(([, n]) => n > 1).map(([k]) => k),
     stale,
     unloaded: rawKeys.filter((k) => !loaded.has(k)),

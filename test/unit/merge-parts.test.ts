@@ -76,6 +76,22 @@ describe('merging Parquet parts', () => {
     expect(partSchema(merged.bytes)).toBe(partSchema(a))
   })
 
+  it('keeps only the rows in the ranges it is told to keep, of each source', async () => {
+    // Prepare
+    const a = await part('raw/a.csv', 0, 7)
+    const b = await part('raw/b.csv', 100, 5)
+    const ab = (await mergeParts([{ bytes: a }, { bytes: b }])).bytes
+
+    // Act
+    const cut = await mergeParts([{ bytes: ab, keepRows: [[2, 4], [7, 9]] }, { bytes: a, keepRows: [[6, 7]] }])
+
+    // Assess
+    const all = (await readParquet(await saved('ab.parquet', ab))).rows
+    const actual = await readParquet(await saved('cut.parquet', cut.bytes))
+    expect(cut.rows).toBe(5)
+    expect(actual.rows).toEqual([all[2], all[3], all[7], all[8], all[6]])
+  })
+
   it('keeps only the rows of the sources it is told to keep', async () => {
     // Prepare
     const a = await part('raw/a.csv', 0, 4)

@@ -31,7 +31,8 @@ export function tableParts<T extends { key: string }>(objects: T[], table: strin
 
 /**
  * The parts among `parts` that none of `heads` and `intents` owns. `retired` are an Iceberg
- * table's parts that left the ledger but stay for the snapshots that hold them, until expiry.
+ * table's parts that left the ledger but stay for the snapshots that hold them, until expiry,
+ * and its merged data files (which hold rows of parts the heads name).
  */
 export function orphanParts<T extends { key: string }>(parts: T[], heads: LedgerRecord[], intents: PublishIntent[], retired: string[] = []): T[] {
   const owned = new Set<string>(retired)

@@ -6,10 +6,14 @@ import { LINEAGE_SOURCE } from './lineage'
 /** The column of a rejects part naming the raw file. */
 const REJECTS_SOURCE = 'source'
 
-/** One part to merge, and, when only some of its rows stay, the sources whose rows stay. */
+/**
+ * One part to merge, and, when only some of its rows stay, the sources whose rows stay (`keep`)
+ * or the row ranges that stay (`keepRows`, `[start, end)` in row order).
+ */
 export interface MergeSource {
   bytes: Uint8Array
   keep?: ReadonlySet<string>
+  keepRows?: ReadonlyArray<readonly [number, number]>
 }
 
 /** What a merge wrote. */
@@ -32,7 +36,8 @@ export function partSchema(bytes: Uint8Array): string {
  * unscaled integers, dates as days, timestamps as their integers), so nothing is rounded or
  * converted on the way. A source with `keep` contributes only the rows whose `_sluice_source`
  * (in a rejects part, `source`) is in it: the rows of files a later commit replaced or
- * retracted are dropped.
+ * retracted are dropped. A source with `keepRows` contributes only the rows in those ranges: a
+ * merged part whose member parts' rows lie in known ranges needs no source column to be cut.
  */
 export async function mergeParts(sources: MergeSource[]): Promise<MergedPart> {
   const first = metadataOf(sources[0]!.bytes)
@@ -65,8 +70,10 @@ export async function mergeParts(sources: MergeSource[]): Promise<MergedPart> {
     for (const group of metadata.row_groups) {
       const end = start + Number(group.num_rows)
       const objects = (await parquetReadObjects({ file, metadata: stored, utf8: true, rowStart: start, rowEnd: end })) as Record<string, unknown>[]
+      const first = start
       start = end
-      const kept = source.keep ? objects.filter((o) => source.keep!.has(o[sourceColumn!] as string)) : objects
+      const inRange = source.keepRows ? objects.filter((_, i) => inRanges(source.keepRows!, first + i)) : objects
+      const kept = source.keep ? inRange.filter((o) => source.keep!.has(o[sourceColumn!] as string)) : inRange
       for (const o of kept) buffered.push(o)
       if (buffered.length >= ROW_GROUP_ROWS) flush()
     }
@@ -75,6 +82,8 @@ export async function mergeParts(sources: MergeSource[]): Promise<MergedPart> {
   writer.finish()
   return { bytes: new Uint8Array(bytes.getBuffer()), rows }
 }
+
+const inRanges = (ranges: ReadonlyArray<readonly [number, number]>, row: number) => ranges.some(([start, end]) => row >= start && row < end)
 
 function metadataOf(bytes: Uint8Array): FileMetaData {
   return parquetMetadata(toArrayBuffer(bytes))

@@ -68,7 +68,9 @@ export type PartitionValue = string | number | boolean | null
 
 /**
  * One Parquet data file of the table. `source` is the sluice file id of the raw file whose
- * version the file holds rows of: every data file belongs to exactly one source file.
+ * version the file holds rows of: every part a Load publishes belongs to exactly one source
+ * file. A data file compaction merged holds several; its `source` is its compaction's id, and
+ * its record names its members (merged-files.ts).
  */
 export interface DataFile {
   path: string

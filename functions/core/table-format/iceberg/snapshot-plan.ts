@@ -10,9 +10,20 @@ export interface SourceChange {
   files: DataFile[]
 }
 
+/**
+ * Data files that give way to others holding the same rows (a compaction's merged files), or
+ * the same rows but those of replaced sources (a merged file cut): by location.
+ */
+export interface FileRewrite {
+  removed: string[]
+  added: DataFile[]
+}
+
 /** What one commit does to a table: one snapshot for every source file of a dataset's batch. */
 export interface TableChange {
   sources: SourceChange[]
+  /** Merged data files replaced in the same snapshot (merged-files.ts). */
+  rewrite?: FileRewrite
   /** Recorded in the snapshot summary, for `history`. */
   runId?: string
 }
@@ -58,6 +69,8 @@ export function planSnapshot(metadata: TableMetadata, live: LiveManifest[], chan
   const sequenceNumber = metadata['last-sequence-number'] + 1
   const { snapshotId } = names
   const touched = new Set(change.sources.map((s) => s.source))
+  const rewritten = new Set(change.rewrite?.removed ?? [])
+  const gone = (file: DataFile) => touched.has(file.source) || rewritten.has(file.path)
   const written: ManifestContent[] = []
   const kept: ManifestFile[] = []
   const removed: DataFile[] = []
@@ -65,18 +78,18 @@ export function planSnapshot(metadata: TableMetadata, live: LiveManifest[], chan
     const entries = manifest.content.entries.filter((e) => e.status !== 2)
     // A manifest left with deleted entries only served the snapshot that wrote it.
     if (entries.length === 0) continue
-    if (!entries.some((e) => touched.has(e.file.source))) {
+    if (!entries.some((e) => gone(e.file))) {
       kept.push(manifest.file)
       continue
     }
     const rewritten: ManifestEntry[] = entries.map((e) => {
-      const gone = touched.has(e.file.source)
-      if (gone) removed.push(e.file)
-      return { ...e, status: gone ? 2 : 0, snapshotId: gone ? snapshotId : e.snapshotId }
+      const leaves = gone(e.file)
+      if (leaves) removed.push(e.file)
+      return { ...e, status: leaves ? 2 : 0, snapshotId: leaves ? snapshotId : e.snapshotId }
     })
     written.push({ path: names.manifestPath(written.length), specId: manifest.content.specId, schemaId, addedSnapshotId: snapshotId, entries: rewritten })
   }
-  const added = change.sources.flatMap((s) => s.files)
+  const added = [...change.sources.flatMap((s) => s.files), ...(change.rewrite?.added ?? [])]
   if (added.length > 0) {
     written.push({ path: names.manifestPath(written.length), specId, schemaId, addedSnapshotId: snapshotId, entries: added.map((file) => ({ status: 1, snapshotId, file })) })
   }
@@ -85,9 +98,12 @@ export function planSnapshot(metadata: TableMetadata, live: LiveManifest[], chan
     written.push(merged.content)
     kept.splice(0, kept.length, ...merged.kept)
   }
-  const operation = removed.length === 0 ? 'append' : added.length === 0 ? 'delete' : 'overwrite'
+  // Only merged files exchanged for the files they merge: the rows are the same ones.
+  const operation = change.sources.length === 0 && change.rewrite && sameRows(removed, added) ? 'replace' : removed.length === 0 ? 'append' : added.length === 0 ? 'delete' : 'overwrite'
   return { snapshotId, sequenceNumber, operation, written, kept, added, removed }
 }
+
+const sameRows = (a: DataFile[], b: DataFile[]) => a.reduce((n, f) => n + f.recordCount, 0) === b.reduce((n, f) => n + f.recordCount, 0)
 
 /** Manifests a snapshot may list before its small ones are merged. */
 export const MERGE_MANIFESTS_AT = 16
