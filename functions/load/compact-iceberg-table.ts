@@ -7,7 +7,10 @@ import type { DataFile } from '../core/table-format/iceberg/iceberg-model'
 import { SYNCED_GENERATION_PROPERTY } from '../core/table-format/iceberg/lake-tables'
 import { isMergedDataFile, mergedDataFile, membersOfGroup, type MergedFile } from '../core/table-format/iceberg/merged-files'
 import { isIcebergDefinition } from '../core/table-format/iceberg/working-definition'
-import { commitTableChange, currentTableFiles } from '../adapters/iceberg-commit'
+import { commitTableChange, readPointer } from '../adapters/iceberg-commit'
+import { readTableMetadata, snapshotManifests } from '../adapters/iceberg-files'
+import { liveDataFiles } from '../core/table-format/iceberg/snapshot-plan'
+import { currentSnapshot } from '../core/table-format/iceberg/table-metadata'
 import { keyOfLocation } from '../adapters/zone-locations'
 import type { CompactionOutcome } from './compact-partition'
 import { guardMergedFiles, readAll, readMergedFile, writeMergedFile } from './iceberg-merges'
@@ -35,14 +38,20 @@ interface PlannedMerge {
  * rows out in the same snapshot (iceberg-sync.ts). The commit takes a merge only while every
  * file it replaces is still in the snapshot it applies to; a merge a newer commit overtook is
  * left to expiry. The replaced files stay for the snapshots that hold them, and go with them.
+ * `choose` may only pick partitions of at least `minFiles` files: a table with fewer in all is
+ * left after reading its metadata file, without its manifests.
  */
-export async function compactIcebergTable(deps: SyncDeps, table: string, choose: ChooseHomes, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
+export async function compactIcebergTable(deps: SyncDeps, table: string, choose: ChooseHomes, minFiles: number, settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
   const routing = routingOf(deps.catalog)
   const definition = routing ? await routing.working.getTable(deps.database, table) : undefined
   if (!routing || !isIcebergDefinition(definition)) return []
   const target = { store: deps.curated, catalog: routing.real, database: deps.database }
-  const read = await currentTableFiles(target, table)
-  if (!read) return []
+  const { location } = await readPointer(target, table)
+  if (!location) return []
+  const metadata = await readTableMetadata(deps.curated, location)
+  // A table of fewer files than a partition must hold to be chosen: its manifests are not read.
+  if (Number(currentSnapshot(metadata)?.summary['total-data-files'] ?? 0) < Math.max(2, minFiles)) return []
+  const read = { metadata, files: liveDataFiles(await snapshotManifests(deps.curated, currentSnapshot(metadata))) }
   const keyOf = (path: string) => keyOfLocation(deps.curated, path)
   const byHome: FilesByHome = new Map()
   for (const f of read.files) {

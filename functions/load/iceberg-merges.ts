@@ -3,7 +3,8 @@ import { compactedFolder, homeOf } from '../core/lake/partition-folders'
 import type { ObjectStore } from '../core/lake/object-store'
 import { mergeParts } from '../core/parquet/merge-parts'
 import type { DataFile } from '../core/table-format/iceberg/iceberg-model'
-import { retiredKey, type RetiredParts } from '../core/table-format/iceberg/lake-tables'
+import { retiredKey, tableOfKey, type RetiredParts } from '../core/table-format/iceberg/lake-tables'
+import { sourceOfDataFile } from '../core/table-format/iceberg/data-file-source'
 import {
   cutMerged, isMergedDataFile, mergedDataFile, mergedRecordKey, sharedIndexKey, sharedIndexPrefix, sourcesOf, type MergedFile,
 } from '../core/table-format/iceberg/merged-files'
@@ -113,3 +114,30 @@ export async function readAll(store: ObjectStore, key: string): Promise<Uint8Arr
 }
 
 const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1).replace(/\.parquet$/, '')
+
+/**
+ * Writes at `to` the rows of a published part that an Iceberg compaction merged and that has
+ * since been deleted, cut from a merged data file that holds them (found through its source's
+ * index entries). False when no merged file holds the part (a Hive table's part, or one never
+ * merged).
+ */
+export async function restoreMergedPart(store: ObjectStore, key: string, to: string): Promise<boolean> {
+  const table = tableOfKey(key)
+  for await (const o of store.list(sharedIndexPrefix(table, sourceOfDataFile(key)))) {
+    const mergedKey = await store.readText(o.key)
+    const record = mergedKey ? await readMergedFile(store, table, mergedKey) : undefined
+    if (!record || !(await store.head(record.key))) continue
+    let row = 0
+    for (const member of record.members) {
+      if (member.part === key) {
+        const out = await mergeParts([{ bytes: await readAll(store, record.key), keepRows: [[row, row + member.rows]] }])
+        const upload = await store.upload(to)
+        await upload.write(out.bytes)
+        await upload.close()
+        return true
+      }
+      row += member.rows
+    }
+  }
+  return false
+}

@@ -35,15 +35,15 @@ export async function compactorFor(deps: CompactionDeps, dataset: string, settin
       all: () => compactHiveDataset(deps, dataset, settings, clock),
     }
   }
-  const both = async (choose: (byHome: FilesByHome) => string[]) => [
-    ...(await compactIcebergTable(deps, dataset, choose, settings, clock)),
-    ...(await compactIcebergTable(deps, rejectsTable(dataset), choose, settings, clock)),
+  const both = async (choose: (byHome: FilesByHome) => string[], minFiles: number) => [
+    ...(await compactIcebergTable(deps, dataset, choose, minFiles, settings, clock)),
+    ...(await compactIcebergTable(deps, rejectsTable(dataset), choose, minFiles, settings, clock)),
   ]
   return {
     // Excision needs no compaction here: a commit cuts a replaced file's rows out of merged files itself.
-    touched: (written) => both((byHome) => written.filter((h) => (byHome.get(h)?.length ?? 0) >= settings.openThreshold)),
-    closedDays: (table, days) => compactIcebergTable(deps, table.Name, (byHome) => [...byHome].filter(([home, files]) => days.includes(ingestDateOf(home) ?? '') && files.length >= settings.partThreshold).map(([home]) => home), settings, clock),
-    all: () => both((byHome) => [...byHome].filter(([, files]) => files.length > 1).map(([home]) => home)),
+    touched: (written) => both((byHome) => written.filter((h) => (byHome.get(h)?.length ?? 0) >= settings.openThreshold), settings.openThreshold),
+    closedDays: (table, days) => compactIcebergTable(deps, table.Name, (byHome) => [...byHome].filter(([home, files]) => days.includes(ingestDateOf(home) ?? '') && files.length >= settings.partThreshold).map(([home]) => home), settings.partThreshold, settings, clock),
+    all: () => both((byHome) => [...byHome].filter(([, files]) => files.length > 1).map(([home]) => home), 2),
   }
 }
 

@@ -9,6 +9,7 @@ import { isWidenedFileKey, widenedPartKey, widenedFileKey, widenGeneration, wide
 import type { AthenaType } from '../core/schema/athena-types'
 import { commitFile, type CommittableFile, type Published, type PublishDeps } from './publish-file'
 import { cutSharedPart, rewriteStoredPart } from './rewrite-stored-part'
+import { restoreMergedPart } from './iceberg-merges'
 import { tableTypes } from './conform-staged'
 import { removeStaleCompacted } from './compact-dataset'
 import { homeOf } from '../core/compaction/compaction-layout'
@@ -219,6 +220,10 @@ async function rewriteFile(curated: ObjectStore, head: LedgerRecord, from: strin
   for (const m of [...moves, ...cuts]) {
     if (m.shared) {
       if (await cutSharedPart(curated, m.key, m.to, head.key, m.data ? types : new Map())) rewritten += 1
+    } else if (!(await curated.head(m.key))) {
+      // An Iceberg table's part whose rows a compaction merged, deleted since: cut from the merged file.
+      if (!(await restoreMergedPart(curated, m.key, m.to))) throw new Error(`widen: part ${m.key} of ${head.key} is missing`)
+      if (m.data && (await rewriteStoredPart(curated, m.to, m.to, types))) rewritten += 1
     } else if (!m.data) await curated.copy(m.key, m.to)
     else if (await rewriteStoredPart(curated, m.key, m.to, types)) rewritten += 1
   }

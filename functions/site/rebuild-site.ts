@@ -71,16 +71,18 @@ export async function rebuildSite(deps: RebuildDeps): Promise<SiteResult> {
     const parts = head.outputs.filter((k) => k.startsWith(`${rejectsTable(head.dataset)}/`))
     const counts: Record<string, number> = {}
     for (const [i, part] of parts.entries()) {
-      const rows = await rejectSamples(deps.curated, part)
+      const rows = (await unlessGone(deps.curated, part, () => rejectSamples(deps.curated, part))) ?? []
       for (const r of rows) counts[r.errorCode] = (counts[r.errorCode] ?? 0) + 1
       if (i < SAMPLE_PARTS) samples.push(...rows.slice(0, SAMPLE_ROWS))
     }
     codes.set(head.key, counts)
     // Its data parts as Load measured them when it wrote them; a compacted file's rows share parts with others' and go unmeasured.
+    // So do the rows of an Iceberg table's file once its parts were merged and have expired.
     if ((head.shared ?? []).length === 0) {
-      const data = await Promise.all(head.outputs.filter((k) => !k.startsWith(`${rejectsTable(head.dataset)}/`)).map((k) => partMeasure(deps.curated, k)))
-      const columns = mergePartColumnStats(data.map((d) => d.columns))
-      measured.set(head.key, { bytes: data.reduce((n, d) => n + d.bytes, 0), ...(columns ? { columns } : {}) })
+      const data = await Promise.all(head.outputs.filter((k) => !k.startsWith(`${rejectsTable(head.dataset)}/`)).map((k) => unlessGone(deps.curated, k, () => partMeasure(deps.curated, k))))
+      const whole = data.filter((d) => d !== undefined)
+      const columns = mergePartColumnStats(whole.map((d) => d.columns))
+      if (whole.length === data.length) measured.set(head.key, { bytes: whole.reduce((n, d) => n + d.bytes, 0), ...(columns ? { columns } : {}) })
     }
   }
 
@@ -176,4 +178,14 @@ function replayHistory(runs: RunReport[]): { history: RunHistory; pages: RunPage
     pages.push(...history.archived.filter((p) => p.page > before))
   }
   return { history, pages }
+}
+
+/** What `read` gives of a part, or undefined when the part is gone (merged by an Iceberg compaction, then expired). */
+async function unlessGone<T>(store: ObjectStore, key: string, read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read()
+  } catch (error) {
+    if (await store.head(key)) throw error
+    return undefined
+  }
 }

@@ -13,6 +13,8 @@ import { compactDataset } from '../../functions/load/table-compactor'
 import { expireDataset } from '../../functions/load/expire-tables'
 import { readMergedFile } from '../../functions/load/iceberg-merges'
 import { examineDataset } from '../../cli/ops/lake-doctor'
+import { rebuildSite } from '../../functions/site/rebuild-site'
+import { fileId } from '../../functions/core/lake/lake-layout'
 import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
@@ -214,6 +216,36 @@ describe('compaction of an Iceberg table', () => {
     // A compaction now merges the table as it is.
     expect((await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, NOW)).filter((o) => o.table === 'events').map((o) => o.outcome)).toEqual(['compacted'])
     expect(ids(await rowsOf((await current(lake)).files))).toEqual(idsOf(expected))
+  })
+
+  it('widens a compacted table whose merged parts have expired, from the merged files, and rebuilds its site', async () => {
+    // Prepare
+    const lake = await newLake()
+    await seedEvents(lake, 6)
+    await lake.run(undefined, { compaction: NEVER })
+    const small = (await current(lake)).files
+    await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, NOW)
+    await expireDataset(lake.deps, 'events', new Date(Date.now() + 25 * HOUR))
+    for (const f of small) expect(await exists(f.path), f.path).toBe(false)
+    const before = ids(await rowsOf((await current(lake)).files))
+    const [{ total }] = (await lake.query('SELECT sum(amount_eur)::DOUBLE AS total FROM events')) as { total: number }[]
+
+    // Act: a file whose amount needs a wider decimal scale, which Iceberg cannot promote
+    await lake.putRaw(rawKey(50), 'event_id,amount_eur,happened_at,note\n50000,0.125,2024-06-01T00:00:00Z,wide\n')
+    const run = await lake.run(undefined, { compaction: NEVER })
+
+    // Assess
+    expect(run.failure).toBeUndefined()
+    const types = (await lake.deps.catalog.getTable('sluice', 'events'))!.StorageDescriptor.Columns.find((c) => c.Name === 'amount_eur')!.Type
+    expect(types).toBe('decimal(29,9)')
+    const after = await rowsOf((await current(lake)).files)
+    expect(ids(after)).toEqual([...before, 50000].sort((a, b) => a - b))
+    expect(String(after.find((r) => Number(r.event_id) === 1001)!.amount_eur)).toBe('37.010000000')
+    expect(await lake.query('SELECT count(*)::INTEGER AS n, sum(amount_eur)::DOUBLE AS total FROM events')).toEqual([{ n: 19, total: total + 0.125 }])
+    expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
+    const pages = new Map<string, string>()
+    await rebuildSite({ ...lake.deps, site: { write: async (path: string, content: string | Uint8Array) => void pages.set(path, String(content)) }, assets: [], queries: { athena: true } })
+    expect(pages.get(`files/${fileId(rawKey(0))}.html`) ?? [...pages.keys()].join(' ')).toContain('&quot;_sluice_source&quot; = ')
   })
 
   it('leaves readers the rows they saw after a crash at any step, and a rerun compacts; what the crash wrote goes at expiry', async () => {

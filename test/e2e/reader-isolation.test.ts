@@ -6,16 +6,23 @@ import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
 import { expireDataset } from '../../functions/load/expire-tables'
+import { compactDataset } from '../../functions/load/table-compactor'
+import { DEFAULT_COMPACTION, type CompactionSettings } from '../../functions/core/compaction/merge-plan'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
 import { seededRandom } from '../support/latency'
+import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 
 /**
  * A reader resolves the table and reads it, over and over, while executions append, replace and
- * retract files (and expiry passes run). Each read must be a state some serial order of commits
+ * retract files, compact the table (their Compact steps, and compactions of their own) and
+ * expiry passes run. Each read must be a state some serial order of commits
  * gives: every file present in exactly one of its versions, with all of that version's rows. An
  * Iceberg table gives that on every read; a Hive table, read as Athena plans a query (list the
  * registered partitions' folders, then read what was listed), is measured the same way.
  */
+
+/** Compacts a partition a Load published into once it holds 3 parts. */
+const EAGER: CompactionSettings = { ...DEFAULT_COMPACTION, openThreshold: 3, partThreshold: 3 }
 
 const FILES = 8
 const MIN_READS = 1000
@@ -85,11 +92,12 @@ async function hivePaths(lake: E2ELake): Promise<string[]> {
  * Executions run while the files change under them (new versions, deletes, new files), a few at
  * once, until the reader has read at least MIN_READS times and EXECUTIONS have run.
  */
-async function underLoad(lake: E2ELake, paths: (lake: E2ELake) => Promise<string[]>, seed: number): Promise<ReadTally> {
+async function underLoad(lake: E2ELake, paths: (lake: E2ELake) => Promise<string[]>, seed: number): Promise<ReadTally & { serial: { file: string; version: number; n: number }[] }> {
   const random = seededRandom(seed)
   const version = Array.from({ length: FILES }, () => 1)
+  const deleted = new Set<number>()
   for (let f = 0; f < FILES; f++) await lake.putRaw(`events/f${f}.csv`, csvOf(f, 1))
-  const first = await lake.run()
+  const first = await lake.run(undefined, { compaction: EAGER })
   if (first.failure) throw new Error(`first run failed: ${first.failure.cause}`)
   const tally: ReadTally = { reads: 0, whileWriting: 0, partial: 0, missing: 0, examples: [] }
   let writing = true
@@ -103,7 +111,7 @@ async function underLoad(lake: E2ELake, paths: (lake: E2ELake) => Promise<string
   let tick = 1
   const execution = async () => {
     const at = new Date(START_TIME.getTime() + 60_000 * tick++)
-    const outcome = await lake.run({ trigger: 'schedule' }, { startTime: at })
+    const outcome = await lake.run({ trigger: 'schedule' }, { startTime: at, compaction: EAGER })
     if (outcome.failure) throw new Error(`an execution failed: ${outcome.failure.cause}`)
   }
   try {
@@ -111,18 +119,27 @@ async function underLoad(lake: E2ELake, paths: (lake: E2ELake) => Promise<string
       // Change a few files: a new version, a delete, or a file back.
       for (let k = 0; k < 3; k++) {
         const f = Math.floor(random() * FILES)
-        if (random() < 0.2) await lake.deleteRaw(`events/f${f}.csv`)
-        else await lake.putRaw(`events/f${f}.csv`, csvOf(f, ++version[f]!))
+        if (random() < 0.2) {
+          await lake.deleteRaw(`events/f${f}.csv`)
+          deleted.add(f)
+        } else {
+          await lake.putRaw(`events/f${f}.csv`, csvOf(f, ++version[f]!))
+          deleted.delete(f)
+        }
       }
       const wave = Array.from({ length: 3 }, () => execution())
       started += wave.length
-      await Promise.all([...wave, expireDataset(lake.deps, 'events', new Date(), { retentionMs: 3_600_000 })])
+      await Promise.all([...wave, compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, () => new Date()), expireDataset(lake.deps, 'events', new Date(), { retentionMs: 3_600_000 })])
     }
   } finally {
     writing = false
     await reader
   }
-  return tally
+  // One more execution settles what the last wave's changes raced with.
+  const last = await lake.run({ trigger: 'schedule' }, { startTime: new Date(START_TIME.getTime() + 60_000 * tick++), compaction: EAGER })
+  if (last.failure) throw new Error(`the last execution failed: ${last.failure.cause}`)
+  const serial = Array.from({ length: FILES }, (_, f) => f).filter((f) => !deleted.has(f)).map((f) => ({ file: `f${f}`, version: version[f]!, n: rowsOf(f, version[f]!) }))
+  return { ...tally, serial }
 }
 
 let lake: E2ELake | undefined
@@ -140,9 +157,18 @@ describe('a reader while executions commit', () => {
     expect(tally.whileWriting).toBeGreaterThanOrEqual(MIN_READS / 2)
     expect(tally).toMatchObject({ partial: 0, missing: 0 })
     expect(tally.examples).toEqual([])
+    // It ends in the serial result of the raw zone's last state, each row once.
+    const rows = (await duckQuery(`SELECT file, version::INTEGER AS version, count(*)::INTEGER AS n FROM read_parquet([${(await icebergPaths(lake)).map(sqlString).join(', ')}], union_by_name = true) GROUP BY ALL ORDER BY file`)) as { file: string; version: number; n: number }[]
+    expect(rows).toEqual(tally.serial)
+    expect(await lakeFindings(lake.deps, tally.serial.map((r) => `events/${r.file}.csv`))).toEqual(CONSISTENT)
     // The reader read a table that changed under it: one snapshot per Load that changed it.
     const current = await currentTableFiles({ store: lake.deps.curated, catalog: realCatalog(lake.deps.catalog), database: 'sluice' }, 'events')
     expect(current!.metadata.snapshots.length).toBeGreaterThanOrEqual(EXECUTIONS / 2)
+    // Compactions committed while it read, and loads cut replaced files' rows out of merged files.
+    const operations = current!.metadata.snapshots.map((s) => s.summary.operation)
+    expect(operations.filter((o) => o === 'replace').length).toBeGreaterThanOrEqual(3)
+    expect(current!.metadata.snapshots.filter((s) => s.summary.operation === 'overwrite' && Number(s.summary['deleted-records']) > 0).length).toBeGreaterThan(0)
+    console.info(`iceberg reader: ${tally.partial} partial and ${tally.missing} failed of ${tally.reads} reads (${tally.whileWriting} while writing); ${operations.length} snapshots retained, ${operations.filter((o) => o === 'replace').length} of them compactions`)
   }, 600_000)
 
   it('measures how often a reader of the Hive table of the same load sees a partial state', async () => {

@@ -113,6 +113,21 @@ describe('the status site model', () => {
     expect(a.localQuery).toBe(`SELECT * FROM read_parquet(['/lake/curated/${merged}'], hive_partitioning = true, union_by_name = true) WHERE "_sluice_source" = 'orders/a.csv'`)
   })
 
+  it('gives a file of an Iceberg table a query by its lineage column over the table, compacted or not', () => {
+    // Prepare
+    const base = sources([loadedA, loadedB], [], { queries: { athena: true, localCurated: '/lake/curated/' } })
+    const orders = base.tables.find((t) => t.Name === 'orders')!
+    const iceberg = { ...orders, Parameters: { ...orders.Parameters, table_type: 'ICEBERG', metadata_location: 's3://c/orders/metadata/00001.metadata.json' } }
+
+    // Act
+    const model = buildSiteModel({ ...base, tables: [iceberg, ...base.tables.filter((t) => t !== orders)] })
+    const a = model.files.find((f) => f.key === 'orders/a.csv')!
+
+    // Assess
+    expect(a.athenaQuery).toBe(`SELECT * FROM "sluice"."orders" WHERE "_sluice_source" = 'orders/a.csv'`)
+    expect(a.localQuery).toBe(`SELECT * FROM "orders" WHERE "_sluice_source" = 'orders/a.csv'`)
+  })
+
   it('names variant columns and gives a committed file a query on its own parts', () => {
     // Prepare
     const reloaded = { report: file('orders/a.csv', 'loaded', 10, 'e2'), head: head('orders/a.csv', 'e2', 10, { committedAt: '2024-07-02T06:00:05Z' }), runId: 'r2', at: '2024-07-02T06:00:00Z' }

@@ -1,5 +1,6 @@
 import type { TableInput } from '../lake/catalog'
 import type { HistoryEntry } from '../table-format/iceberg/time-travel'
+import { metadataLocationOf } from '../table-format/iceberg/iceberg-table-input'
 import { rejectsTable } from '../lake/lake-layout'
 import type { ColumnStats } from '../parquet/part-stats'
 import { LINEAGE_SOURCE } from '../parquet/lineage'
@@ -173,7 +174,14 @@ export function buildSiteModel(sources: SiteSources): SiteModel {
 function fileView(entry: FileEntry, sources: SiteSources): FileView {
   const { key, dataset, head } = entry
   const view: FileView = { key, dataset, fileId: entry.fileId, status: entry.status, ...(head ? { head } : {}), ...(entry.rawEtag ? { rawEtag: entry.rawEtag } : {}), versions: entry.versions }
-  if (head?.state === 'committed' && (head.shared ?? []).length > 0) {
+  const iceberg = sources.tables.some((t) => t.Name === dataset && metadataLocationOf(t) !== undefined)
+  if (head?.state === 'committed' && iceberg) {
+    // An Iceberg table: compaction may have merged the file's rows into files shared with other
+    // files' rows, so they are told apart by lineage, in the table as a query reads it.
+    const source = `${ident(LINEAGE_SOURCE)} = ${sqlString(key)}`
+    if (sources.queries.athena) view.athenaQuery = `SELECT * FROM ${ident(sources.database)}.${ident(dataset)} WHERE ${source}`
+    if (sources.queries.localCurated) view.localQuery = `SELECT * FROM ${ident(dataset)} WHERE ${source}`
+  } else if (head?.state === 'committed' && (head.shared ?? []).length > 0) {
     // Compacted: its rows share merged parts with other files' and are told apart by lineage.
     const source = `${ident(LINEAGE_SOURCE)} = ${sqlString(key)}`
     if (sources.queries.athena) view.athenaQuery = `SELECT * FROM ${ident(sources.database)}.${ident(dataset)} WHERE ${source}`
