@@ -28,14 +28,14 @@ const fraction = (value: string) => {
 export function compactCommand(): Command {
   return withOutputOption(withLakeOptions(
     new Command('compact')
-      .description('Merge the small Parquet parts of each partition into parts near a target size, keeping every row, its order and its lineage. Readers switch to the compacted partition in one catalog write; a replaced or deleted file still loses exactly its rows. Load does the same by itself once a partition holds 32 parts.')
+      .description('Merge the small Parquet parts of each partition into parts near a target size, keeping every row, its order and its lineage. Readers switch in one step: a Hive table\'s partition in one catalog write, an Iceberg table in one snapshot. A replaced or deleted file still loses exactly its rows. Load does the same by itself once a partition holds 32 parts.')
       .argument('[dataset]', 'only this dataset (its table name), e.g. orders; all datasets when absent', datasetArgument)
       .option('--target-mb <n>', 'size a merged part aims at, in MB', positiveNumber, DEFAULT_COMPACTION.targetBytes / 1024 / 1024)
       .option('--small-fraction <f>', 'a part below this fraction of the target is small and merged', fraction, DEFAULT_COMPACTION.smallFraction),
   ), ['table', 'csv', 'json'], 'each partition\'s outcome')
     .addHelpText('after', `
 Each partition ends as compacted, nothing (no two small parts to merge) or busy (a load or
-another compaction holds it; the next compaction takes it up).
+another compaction holds it, or changed its files meanwhile; the next compaction takes it up).
 Exit status: 0 when done; 1 when the lake has no such dataset; 2 for a usage error.
 
 Examples:

@@ -21,7 +21,7 @@ const KEYS = ['lake', 'database', 'tableFormat']
 /**
  * The defaults of `--lake`, `--database` and `--table-format`: sluice.config.json in the
  * working directory (a relative `lake` there is relative to that directory), else ./lake,
- * sluice and the lake default (hive). `SLUICE_LAKE`, `SLUICE_TABLE_FORMAT` and the flags
+ * sluice and none (the lake's tables decide its format). `SLUICE_LAKE`, `SLUICE_TABLE_FORMAT` and the flags
  * override it (commander's env and option precedence).
  */
 export function readLakeConfig(cwd = process.cwd()): LakeConfig {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander'
 import { join } from 'node:path'
 import type { LakeDeps } from '../functions/core/lake/step-deps'
-import { DEFAULT_TABLE_FORMAT, TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE, type TableFormatName } from '../functions/core/table-format/table-format-setting'
+import { TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE, type TableFormatName } from '../functions/core/table-format/table-format-setting'
 import { tableFormatEnv } from '../functions/adapters/env-config'
 import { readLakeConfig } from './lake-config'
 import { realCatalog, tableFormatCatalog } from '../functions/adapters/table-format-catalog'
@@ -33,21 +33,26 @@ export function withLakeOptions(command: Command): Command {
 
 /**
  * Adds `--table-format` to a command that runs the workflow: the format new tables are
- * created in. The flag, else SLUICE_TABLE_FORMAT, else sluice.config.json, else hive.
+ * created in. The flag, else SLUICE_TABLE_FORMAT, else sluice.config.json, else the format of
+ * the lake's tables (Hive if it has a Hive table, Iceberg for a new lake).
  */
 export function withTableFormatOption(command: Command): Command {
   return command.addOption(
-    new Option('--table-format <format>', 'the format new tables are created in, unless a dataset\'s contract names its own; an existing table keeps its format (docs/iceberg.md)')
+    new Option('--table-format <format>', 'the format new tables are created in, unless a dataset\'s contract names its own; an existing table keeps its format. Unset: the format of the lake\'s tables, hive if it has a Hive table, iceberg for a new lake (docs/iceberg.md)')
       .choices(TABLE_FORMAT_NAMES)
       .env(TABLE_FORMAT_VARIABLE)
-      .default(config.tableFormat ?? DEFAULT_TABLE_FORMAT),
+      .default(config.tableFormat),
   )
 }
 
-/** The lake's table format: `--table-format` where the command has it, else SLUICE_TABLE_FORMAT, else sluice.config.json, else hive. */
-function lakeTableFormat(flags: LakeFlags): TableFormatName {
+/**
+ * The lake's table format setting: `--table-format` where the command has it, else
+ * SLUICE_TABLE_FORMAT, else sluice.config.json; undefined when none names one (the lake's
+ * tables decide).
+ */
+function lakeTableFormat(flags: LakeFlags): TableFormatName | undefined {
   if (flags.tableFormat) return flags.tableFormat
-  return process.env[TABLE_FORMAT_VARIABLE] ? tableFormatEnv() : (config.tableFormat ?? DEFAULT_TABLE_FORMAT)
+  return process.env[TABLE_FORMAT_VARIABLE] ? tableFormatEnv() : config.tableFormat
 }
 
 /**

@@ -27,8 +27,11 @@ export interface FunctionsProps {
   splitBytes: number
   /** The status site the Site step writes. */
   site: StatusSite
-  /** The format new tables are created in (SLUICE_TABLE_FORMAT of Plan, Transform, Load and Compact). */
-  tableFormat: TableFormatName
+  /**
+   * The format new tables are created in (SLUICE_TABLE_FORMAT of Plan, Transform, Load and
+   * Compact); when absent, the format of the lake's tables (a new lake's are Iceberg).
+   */
+  tableFormat?: TableFormatName
   /** How long an Iceberg table keeps a replaced snapshot (Load's SNAPSHOT_RETENTION_HOURS). */
   snapshotRetentionHours: number
   /**
@@ -185,7 +188,7 @@ export class Functions extends Construct {
     }
 
     // The lake's table format, on every step that reads or writes the curated tables.
-    for (const fn of [this.plan, this.transform, this.load, this.compact]) fn.addEnvironment(TABLE_FORMAT_VARIABLE, props.tableFormat)
+    if (props.tableFormat) for (const fn of [this.plan, this.transform, this.load, this.compact]) fn.addEnvironment(TABLE_FORMAT_VARIABLE, props.tableFormat)
     // Load ends each batch with a bounded expiry pass over the Iceberg tables it committed to.
     this.load.addEnvironment('SNAPSHOT_RETENTION_HOURS', String(props.snapshotRetentionHours))
   }

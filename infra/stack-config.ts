@@ -2,7 +2,7 @@ import type { Node } from 'constructs'
 import { DEFAULT_MAX_RUNNING_EXECUTIONS } from '../functions/core/lake/drop-admission'
 import { DEFAULT_STACK_NAME } from '../functions/core/lake/stack-outputs'
 import { DEFAULT_SPLIT_BYTES, MAX_MAP_CONCURRENCY } from '../functions/core/lake/step-deps'
-import { DEFAULT_TABLE_FORMAT, TABLE_FORMAT_NAMES, type TableFormatName } from '../functions/core/table-format/table-format-setting'
+import { TABLE_FORMAT_NAMES, type TableFormatName } from '../functions/core/table-format/table-format-setting'
 
 /** Every setting of the stack, read once from CDK context (`cdk.json`, or `cdk synth -c key=value`). */
 export interface StackConfig {
@@ -80,9 +80,10 @@ export interface StackConfig {
   siteStaleAfterHours: number
   /**
    * `sluice:tableFormat`: the format new tables are created in (`hive` or `iceberg`), unless a
-   * dataset's contract names its own; a table that exists keeps its format.
+   * dataset's contract names its own; a table that exists keeps its format. Unset: the format
+   * of the lake's tables (Hive if the database holds a Hive table, Iceberg for a new lake).
    */
-  tableFormat: TableFormatName
+  tableFormat?: TableFormatName
   /**
    * `sluice:snapshotRetentionHours`: how long an Iceberg table keeps a snapshot after it was
    * replaced, and the parts only it holds (time travel and readers mid-query rely on it).
@@ -108,7 +109,6 @@ export const DEFAULT_STACK_CONFIG = {
   rejectRateAlarm: 0.01,
   splitBytes: DEFAULT_SPLIT_BYTES,
   siteStaleAfterHours: 36,
-  tableFormat: DEFAULT_TABLE_FORMAT,
   snapshotRetentionHours: 24,
 } as const satisfies Omit<StackConfig, 'alarmEmail' | 'rawArchiveDays' | 'transformReservedConcurrency'>
 
@@ -149,7 +149,7 @@ export function readStackConfig(node: Node): StackConfig {
     splitBytes: whole(get, 'splitBytes', d.splitBytes, 0, Number.MAX_SAFE_INTEGER),
     siteStaleAfterHours: whole(get, 'siteStaleAfterHours', d.siteStaleAfterHours, 1, 8760),
     snapshotRetentionHours: whole(get, 'snapshotRetentionHours', d.snapshotRetentionHours, 1, 87600),
-    tableFormat: text(get, 'tableFormat', d.tableFormat, new RegExp(`^(${TABLE_FORMAT_NAMES.join('|')})$`), TABLE_FORMAT_NAMES.join(' or ')) as TableFormatName,
+    tableFormat: optionalText(get, 'tableFormat', new RegExp(`^(${TABLE_FORMAT_NAMES.join('|')})$`), TABLE_FORMAT_NAMES.join(' or ')) as TableFormatName | undefined,
   }
   const reserved = get('transformReservedConcurrency') === 'none' ? undefined : optionalWhole(get, 'transformReservedConcurrency', 1, 10000)
   // Fewer than the Map runs at once would throttle a run's own Transform tasks.

@@ -15,10 +15,10 @@ export const DEFAULT_DATABASE = 'sluice'
  * SLUICE_SITE_RECORD_TEXT=true is the lake's opt-in to record text on its status site, for the
  * datasets whose contracts opt in too (as sluice:siteRecordText on AWS). `tableFormat` is the
  * format its new tables are created in (as sluice:tableFormat on AWS): SLUICE_TABLE_FORMAT
- * when not given, else hive.
+ * when not given; when neither is, the format of the lake's tables (a new lake's are Iceberg).
  * Raw files are versioned by content; `<lake>/.versions/raw.json` caches their hashes.
  */
-export function localLake(lake: string, database = DEFAULT_DATABASE, tableFormat: TableFormatName = tableFormatEnv()): LakeDeps & { root: string } {
+export function localLake(lake: string, database = DEFAULT_DATABASE, tableFormat: TableFormatName | undefined = tableFormatEnv()): LakeDeps & { root: string } {
   const root = resolve(lake)
   const raw = localObjectStore(join(root, 'raw'), { versionCache: join(root, '.versions', 'raw.json') })
   const curated = localObjectStore(join(root, 'curated'))
@@ -30,6 +30,6 @@ export function localLake(lake: string, database = DEFAULT_DATABASE, tableFormat
     database,
     siteRecordText: flagEnv('SLUICE_SITE_RECORD_TEXT', false),
     snapshotRetentionMs: intEnv('SLUICE_SNAPSHOT_RETENTION_HOURS', 24) * 3_600_000,
-    tableFormat,
+    ...(tableFormat ? { tableFormat } : {}),
   }
 }

@@ -3,6 +3,7 @@ import { ledgerPrefix } from '../../functions/core/lake/ledger'
 import { rejectsTable } from '../../functions/core/lake/lake-layout'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import { shardPrefix, summaryKey } from '../../functions/core/site/site-summary'
+import { pendingSyncPrefix } from '../../functions/core/table-format/iceberg/lake-tables'
 
 /** What a drop removes (or, before it, would remove). */
 export interface DropPlan {
@@ -11,7 +12,11 @@ export interface DropPlan {
   tables: string[]
   /** Curated objects: Parquet of both tables, in every generation. */
   objects: string[]
-  /** Ledger objects: heads, index, intents, quarantines, a rebuild's state; and the status site's summary and file shards. */
+  /**
+   * Ledger objects: heads, index, intents, quarantines, a rebuild's state; the status site's
+   * summary and file shards; an Iceberg table's records (retired parts, merged files) and
+   * pending syncs.
+   */
   ledger: string[]
 }
 
@@ -24,7 +29,7 @@ export async function planDrop(deps: { curated: ObjectStore; catalog: Catalog; d
     for await (const o of deps.curated.list(prefix)) keys.push(o.key)
     return keys
   }
-  return { dataset, tables, objects: [...(await list(`${dataset}/`)), ...(await list(`${rejectsTable(dataset)}/`))], ledger: [...(await list(ledgerPrefix(dataset))), ...(await list(summaryKey(dataset))), ...(await list(shardPrefix(dataset)))] }
+  return { dataset, tables, objects: [...(await list(`${dataset}/`)), ...(await list(`${rejectsTable(dataset)}/`))], ledger: [...(await list(ledgerPrefix(dataset))), ...(await list(summaryKey(dataset))), ...(await list(shardPrefix(dataset))), ...(await list(`_iceberg/${dataset}/`)), ...(await list(`_iceberg/${rejectsTable(dataset)}/`)), ...(await list(pendingSyncPrefix(dataset)))] }
 }
 
 /**

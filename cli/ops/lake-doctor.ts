@@ -6,7 +6,7 @@ import { ledgerPrefix, parseLedgerKey, type LedgerRecord, type PublishIntent } f
 import { rejectsTable } from '../../functions/core/lake/lake-layout'
 import type { ObjectInfo, ObjectStore } from '../../functions/core/lake/object-store'
 import { orphanParts, tableParts, type OrphanReport } from '../../functions/core/lake/orphan-parts'
-import { mergedRecordPrefix, type MergedFile } from '../../functions/core/table-format/iceberg/merged-files'
+import { mergedRecordPrefix, sourcesOf, type MergedFile } from '../../functions/core/table-format/iceberg/merged-files'
 import { retiredPrefix, type RetiredParts } from '../../functions/core/table-format/iceberg/lake-tables'
 
 type DoctorDeps = { curated: ObjectStore; catalog: Catalog; database: string }
@@ -62,8 +62,12 @@ export async function examineDataset(deps: DoctorDeps, dataset: string): Promise
     for (const part of tableParts(await listAll(deps.curated, `${table}/`), table, generationOf(definition))) parts.push(part)
     // An Iceberg table's replaced parts stay for its retained snapshots until expiry removes them.
     for (const record of await listAll(deps.curated, retiredPrefix(table))) retired.push(...((await readJson<RetiredParts>(deps.curated, record.key))?.keys ?? []))
-    // Its merged data files hold rows of the parts their records name; the heads name those parts.
-    for (const record of await listAll(deps.curated, mergedRecordPrefix(table))) retired.push(...[(await readJson<MergedFile>(deps.curated, record.key))?.key ?? []].flat())
+    // Its merged data files hold rows of the parts their records name: owned while a head of one of those files is.
+    const headed = new Set(heads.map((h) => h.fileId))
+    for (const record of await listAll(deps.curated, mergedRecordPrefix(table))) {
+      const merged = await readJson<MergedFile>(deps.curated, record.key)
+      if (merged && sourcesOf(merged).some((source) => headed.has(source))) retired.push(merged.key)
+    }
   }
   const orphans = orphanParts(parts, heads, intents, retired).map((p) => ({ key: p.key, size: p.size }))
   return { dataset, ledgerEmpty: ledger.length === 0, tables, orphans }
@@ -84,4 +88,6 @@ export async function examineLake(deps: DoctorDeps, dataset?: string): Promise<O
 export async function repairDataset(deps: DoctorDeps, report: OrphanReport): Promise<void> {
   if (report.ledgerEmpty) for (const table of report.tables) await deps.catalog.deleteTable(deps.database, table)
   await deps.curated.delete(report.orphans.map((o) => o.key))
+  // A dropped Iceberg table's metadata and sluice's records of it go with it.
+  if (report.ledgerEmpty) for (const table of report.tables) for (const prefix of [`${table}/metadata/`, `_iceberg/${table}/`]) await deps.curated.delete((await listAll(deps.curated, prefix)).map((o) => o.key))
 }

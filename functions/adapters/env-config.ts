@@ -1,5 +1,5 @@
 import { SluiceError } from '../core/errors'
-import { DEFAULT_TABLE_FORMAT, isTableFormatName, TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE, type TableFormatName } from '../core/table-format/table-format-setting'
+import { isTableFormatName, TABLE_FORMAT_NAMES, TABLE_FORMAT_VARIABLE, type TableFormatName } from '../core/table-format/table-format-setting'
 
 /** A required setting is missing or malformed: the function cannot start. */
 export class ConfigError extends SluiceError {}
@@ -28,10 +28,13 @@ export function flagEnv(name: string, fallback: boolean, env: NodeJS.ProcessEnv 
   throw new ConfigError(`config: ${name} must be true or false, got ${JSON.stringify(value)}`)
 }
 
-/** Reads the lake's table format (SLUICE_TABLE_FORMAT), or the default (`hive`) when unset. */
-export function tableFormatEnv(env: NodeJS.ProcessEnv = process.env): TableFormatName {
+/**
+ * Reads the lake's table format setting (SLUICE_TABLE_FORMAT); undefined when unset, and the
+ * lake's tables decide (establishedTableFormat).
+ */
+export function tableFormatEnv(env: NodeJS.ProcessEnv = process.env): TableFormatName | undefined {
   const value = env[TABLE_FORMAT_VARIABLE]
-  if (value === undefined || value === '') return DEFAULT_TABLE_FORMAT
+  if (value === undefined || value === '') return undefined
   if (!isTableFormatName(value)) throw new ConfigError(`config: ${TABLE_FORMAT_VARIABLE} must be ${TABLE_FORMAT_NAMES.join(' or ')}, got ${JSON.stringify(value)}`)
   return value
 }

@@ -2,7 +2,7 @@ import type { Catalog, TableInput, VersionedTable } from '../core/lake/catalog'
 import { WriteConflictError } from '../core/errors'
 import { contractKey } from '../core/lake/lake-layout'
 import type { ObjectStore } from '../core/lake/object-store'
-import type { TableFormatName } from '../core/table-format/table-format-setting'
+import { establishedTableFormat, type TableFormatName } from '../core/table-format/table-format-setting'
 import { metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 import { asWorking, datasetOfTable } from '../core/table-format/iceberg/lake-tables'
 import { RENAMED_PARAMETER_PREFIX } from '../core/table-format/iceberg/working-definition'
@@ -22,8 +22,9 @@ export interface TableFormatCatalog extends Catalog {
 
 /** What decides a new table's format: the lake's default and the raw zone's contracts. */
 export interface NewTableFormat {
-  /** The raw zone, for the contracts; without it (a step that creates no table) the lake's default decides. */
+  /** The raw zone, for the contracts; without it (a step that creates no table) the lake's format decides. */
   raw?: Pick<ObjectStore, 'readText'>
+  /** The lake's setting; when absent, the format the lake's tables have (establishedTableFormat). */
   lakeDefault?: TableFormatName
 }
 
@@ -31,13 +32,18 @@ export interface NewTableFormat {
  * The catalog as the workflow steps see it: a Hive table is the real catalog's; an Iceberg table
  * (whose real entry is the Iceberg pointer) is its working definition, so schema commits,
  * widenings and generation swaps work on both unchanged. An existing table keeps its format; a
- * new one takes its dataset contract's `tableFormat`, else the lake's default. Listing gives the
+ * new one takes its dataset contract's `tableFormat`, else the lake's setting, else the format
+ * of the lake's tables (Iceberg for a lake without tables). Listing gives the
  * real catalog's tables, as readers see them.
  */
 export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats: NewTableFormat): TableFormatCatalog {
   if ('real' in real) return real as TableFormatCatalog
   const working = workingCatalog(curated)
-  const newFormat = async (name: string): Promise<TableFormatName> => {
+  // The lake's own format, when no setting names one: read once, from the tables it has.
+  let established: Promise<TableFormatName> | undefined
+  const lakeFormat = (db: string) =>
+    (established ??= real.listTables(db).then((tables) => establishedTableFormat(tables.map((t) => ({ iceberg: metadataLocationOf(t) !== undefined })))))
+  const newFormat = async (db: string, name: string): Promise<TableFormatName> => {
     const text = formats.raw ? await formats.raw.readText(contractKey(datasetOfTable(name))) : undefined
     let declared: unknown
     try {
@@ -45,7 +51,7 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     } catch {
       declared = undefined
     }
-    return declared === 'iceberg' || declared === 'hive' ? declared : (formats.lakeDefault ?? 'hive')
+    return declared === 'iceberg' || declared === 'hive' ? declared : (formats.lakeDefault ?? (await lakeFormat(db)))
   }
   /**
    * The format of each existing table, as last seen by this catalog object: a write after a read
@@ -80,7 +86,7 @@ export function tableFormatCatalog(real: Catalog, curated: ObjectStore, formats:
     if (found.read || recalled(name)) return { catalog: found.format === 'iceberg' ? working : real, format: found.format, exists: true }
     // A new rejects table takes the format its dataset's table has.
     const dataset = datasetOfTable(name)
-    const format = dataset !== name && (await real.getTable(db, dataset)) ? (await home(db, dataset)).format : await newFormat(name)
+    const format = dataset !== name && (await real.getTable(db, dataset)) ? (await home(db, dataset)).format : await newFormat(db, name)
     return { catalog: format === 'iceberg' ? working : real, format, exists: false }
   }
   /**

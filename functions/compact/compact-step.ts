@@ -3,6 +3,7 @@ import type { CompactionSettings } from '../core/compaction/merge-plan'
 import { rejectsTable } from '../core/lake/lake-layout'
 import type { LakeDeps } from '../core/lake/step-deps'
 import { compactorFor } from '../load/table-compactor'
+import { metadataLocationOf } from '../core/table-format/iceberg/iceberg-table-input'
 import type { CompactionOutcome } from '../load/compact-partition'
 import { settlePendingSyncs } from '../load/iceberg-sync'
 
@@ -51,7 +52,8 @@ async function compactHandOff(deps: Pick<LakeDeps, 'curated' | 'catalog' | 'data
   const todo = JSON.parse(text) as CompactionTodo
   const outcomes: CompactionOutcome[] = []
   for (const dataset of [...new Set([...Object.keys(todo.excise), ...Object.keys(todo.written)])].sort()) {
-    const compactor = await compactorFor(deps, dataset, settings, clock)
+    const format = todo.iceberg?.includes(dataset) ? 'iceberg' : todo.iceberg ? 'hive' : undefined
+    const compactor = await compactorFor(deps, dataset, settings, clock, format)
     outcomes.push(...(await compactor.touched(todo.written[dataset] ?? [], todo.excise[dataset] ?? [])))
   }
   await deps.curated.delete([key])
@@ -64,9 +66,8 @@ async function compactClosed(deps: Pick<LakeDeps, 'curated' | 'catalog' | 'datab
   const tables = await deps.catalog.listTables(deps.database)
   for (const table of tables.sort((a, b) => (a.Name < b.Name ? -1 : 1))) {
     const dataset = table.Name.endsWith(REJECTS_SUFFIX) ? table.Name.slice(0, -REJECTS_SUFFIX.length) : table.Name
-    const compactor = await compactorFor(deps, dataset, settings, clock)
-    // The catalog lists an Iceberg table's entry; the compactor reads its working definition.
-    outcomes.push(...(await compactor.closedDays((await deps.catalog.getTable(deps.database, table.Name)) ?? table, days)))
+    const compactor = await compactorFor(deps, dataset, settings, clock, metadataLocationOf(table) ? 'iceberg' : 'hive')
+    outcomes.push(...(await compactor.closedDays(table, days)))
   }
   return outcomes
 }

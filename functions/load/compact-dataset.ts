@@ -16,12 +16,10 @@ import { readLayout } from './partition-layout'
  */
 export async function compactTouched(deps: CompactionDeps, dataset: string, written: string[], excised: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
   const marked = new Set(excised)
+  const full = new Set(await homesHolding(deps, written.filter((h) => !marked.has(h)), settings.openThreshold, async (home) => (await readLayout(deps.curated, dataset, home)).layout.location))
   const outcomes: CompactionOutcome[] = []
   for (const home of [...new Set([...written, ...marked])].sort()) {
-    if (!marked.has(home)) {
-      const { layout } = await readLayout(deps.curated, dataset, home)
-      if ((await countParts(deps, layout.location)) < settings.openThreshold) continue
-    }
+    if (!marked.has(home) && !full.has(home)) continue
     let outcome = await compactPartition(deps, dataset, home, settings, clock)
     // Rows of a replaced file must not wait for the next load: a partition busy with another
     // compaction or publish is tried again once that is likely over.
@@ -35,20 +33,35 @@ export async function compactTouched(deps: CompactionDeps, dataset: string, writ
 }
 
 /**
+ * The homes among `homes` whose folder (`folderOf`: the home itself, or where a compaction
+ * moved a Hive partition) holds at least `threshold` parts: one listing each.
+ */
+export async function homesHolding(deps: CompactionDeps, homes: string[], threshold: number, folderOf: (home: string) => Promise<string> = async (h) => h): Promise<string[]> {
+  const found: string[] = []
+  for (const home of [...new Set(homes)].sort()) if ((await countParts(deps, await folderOf(home))) >= threshold) found.push(home)
+  return found
+}
+
+/**
  * Compacts the closed partitions of a table (those of the given ingest dates, which no run loads
  * into any more) whose home folder holds at least `partThreshold` parts: a listing of each day's
  * folder of the table, so its work is the parts of those days.
  */
 export async function compactClosedDays(deps: CompactionDeps, dataset: string, tableBase: string, days: string[], settings: CompactionSettings, clock: () => Date): Promise<CompactionOutcome[]> {
   const outcomes: CompactionOutcome[] = []
+  for (const home of await closedHomes(deps, tableBase, days, settings.partThreshold)) outcomes.push(await compactPartition(deps, dataset, home, settings, clock))
+  return outcomes
+}
+
+/** The folders of the given ingest dates of a table (`tableBase`) holding at least `threshold` parts: a listing of each day's folder. */
+export async function closedHomes(deps: CompactionDeps, tableBase: string, days: string[], threshold: number): Promise<string[]> {
+  const homes: string[] = []
   for (const day of days) {
     const parts = new Map<string, number>()
     for await (const o of deps.curated.list(`${tableBase}/${INGEST_DATE}=${day}/`)) if (o.key.endsWith('.parquet')) parts.set(folderOf(o.key), (parts.get(folderOf(o.key)) ?? 0) + 1)
-    for (const [home, count] of [...parts].sort()) {
-      if (count >= settings.partThreshold) outcomes.push(await compactPartition(deps, dataset, home, settings, clock))
-    }
+    for (const [home, count] of [...parts].sort()) if (count >= threshold) homes.push(home)
   }
-  return outcomes
+  return homes
 }
 
 const EXCISE_ATTEMPTS = 50

@@ -5,6 +5,7 @@ import { rejectsTable } from '../core/lake/lake-layout'
 import { headKey, ledgerPrefix, parseLedgerKey, type LedgerRecord } from '../core/lake/ledger'
 import type { ObjectStore } from '../core/lake/object-store'
 import { parseAthenaType } from '../core/schema/athena-types'
+import { homeOf } from '../core/lake/partition-folders'
 import type { DataFile, TableMetadata } from '../core/table-format/iceberg/iceberg-model'
 import type { TableColumn } from '../core/table-format/iceberg/iceberg-schema'
 import { PENDING_SYNCS, pendingSyncKey, pendingSyncPrefix, SYNCED_GENERATION_PROPERTY, tableOfKey, type PendingSync } from '../core/table-format/iceberg/lake-tables'
@@ -83,12 +84,15 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
   const generation = generationOf(definitions.get(dataset) ?? definitions.get(rejectsTable(dataset)))
   const target = { store: deps.curated, catalog: routing.real, database: deps.database }
   const wanted = new Set(sources)
+  // Sources another run changed and has not synced: their older versions' rows may sit anywhere.
+  const unsettled = new Set<string>()
   const settled: string[] = []
   for await (const o of deps.curated.list(pendingSyncPrefix(dataset))) {
     const text = await deps.curated.readText(o.key)
     if (!text) continue
     const pending = JSON.parse(text) as PendingSync
     for (const s of pending.sources) wanted.add(s)
+    if (pending.runId !== runId) for (const s of pending.sources) unsettled.add(s)
     // A live run's record stays for its own sync; its own, and any older than a Load can run, go.
     if (pending.runId === runId || now.getTime() - Date.parse(pending.writtenAt) > INTENT_EXPIRY_MS) settled.push(o.key)
   }
@@ -99,9 +103,11 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
     const spec = tableSpecOf(table, definition)
     const commit = await commitTableChange(target, spec, async (current, metadata) => {
       const keyOf = (path: string) => keyOfLocation(deps.curated, path)
-      const merged = whole ? await everyMergedFile(deps.curated, table, current, keyOf) : await mergedHolding(deps.curated, table, wanted, current, keyOf)
-      const touched = whole ? await everySource(deps.curated, dataset, current, merged) : wanted
-      const changes = await sourceChanges(deps.curated, dataset, table, [...touched].sort(), current, metadata, known, merged)
+      const every = whole ? await everyMergedFile(deps.curated, table, current, keyOf) : undefined
+      const touched = every ? await everySource(deps.curated, dataset, current, every) : wanted
+      const heads = await readHeads(deps.curated, dataset, touched)
+      const merged = every ?? (await mergedHolding(deps.curated, table, mayBeMerged(heads, unsettled, current, keyOf), current, keyOf))
+      const changes = await sourceChanges(deps.curated, table, heads, current, metadata, known, merged)
       // A changed source's rows leave the merged files holding them in the same snapshot.
       const dropped = new Set(changes.map((c) => c.source))
       const cut = [...merged.values()].filter((m) => sourcesOf(m).some((source) => dropped.has(source)))
@@ -160,22 +166,43 @@ async function everySource(curated: ObjectStore, dataset: string, current: DataF
   return sources
 }
 
+/** The ledger head of each source (undefined when it has none), in source order. */
+async function readHeads(curated: ObjectStore, dataset: string, sources: Set<string>): Promise<Map<string, LedgerRecord | undefined>> {
+  const heads = new Map<string, LedgerRecord | undefined>()
+  for (const source of [...sources].sort()) {
+    const text = await curated.readText(headKey(dataset, source))
+    heads.set(source, text ? (JSON.parse(text) as LedgerRecord) : undefined)
+  }
+  return heads
+}
+
+/**
+ * The sources whose rows may sit in the snapshot's merged files: a merged file holds parts of
+ * one partition, so a source can have rows in one only if its head's parts, or the parts of the
+ * versions it replaced, lie in the partition of a merged file; a source another run changed
+ * without syncing yet (`unsettled`), or one without a head, may have them anywhere. A snapshot
+ * without merged files has none, and its sync lists no index.
+ */
+function mayBeMerged(heads: Map<string, LedgerRecord | undefined>, unsettled: Set<string>, current: DataFile[], keyOf: (path: string) => string): string[] {
+  const homes = new Set(current.filter((f) => isMergedDataFile(f.path)).map((f) => homeOf(keyOf(f.path))))
+  if (homes.size === 0) return []
+  return [...heads].filter(([source, head]) => !head || unsettled.has(source) || [...head.outputs, ...head.replaced].some((k) => homes.has(homeOf(k)))).map(([source]) => source)
+}
+
 /**
  * The sources whose rows in `table` differ from what the snapshot holds: each with its head's
  * parts now (none when the head is retracted or gone). The snapshot holds a source's rows in its
  * own parts and in merged files (`merged`: those holding rows of the sources asked about); they
  * are as the head wants when they come from exactly the parts it names.
  */
-async function sourceChanges(curated: ObjectStore, dataset: string, table: string, sources: string[], current: DataFile[], metadata: TableMetadata, known: KnownParts, merged: Map<string, MergedFile>): Promise<SourceChange[]> {
+async function sourceChanges(curated: ObjectStore, table: string, heads: Map<string, LedgerRecord | undefined>, current: DataFile[], metadata: TableMetadata, known: KnownParts, merged: Map<string, MergedFile>): Promise<SourceChange[]> {
   const held = new Map<string, string[]>()
   for (const f of current) if (!isMergedDataFile(f.path)) held.set(f.source, [...(held.get(f.source) ?? []), keyOfLocation(curated, f.path)])
   const schema = metadata.schemas.find((s) => s['schema-id'] === metadata['current-schema-id'])!
   const spec = metadata['partition-specs'].find((s) => s['spec-id'] === metadata['default-spec-id'])!
   const byPath = new Map(current.map((f) => [f.path, f]))
   const changes: SourceChange[] = []
-  for (const source of sources) {
-    const text = await curated.readText(headKey(dataset, source))
-    const head = text ? (JSON.parse(text) as LedgerRecord) : undefined
+  for (const [source, head] of heads) {
     const keys = head && head.state !== 'retracted' ? head.outputs.filter((k) => tableOfKey(k) === table).sort() : []
     const before = originParts(source, held.get(source) ?? [], [...merged.values()])
     if (before.length === keys.length && before.every((k, i) => k === keys[i])) continue

@@ -79,8 +79,7 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
   for (const [i, one] of loaded.entries()) {
     reports.push(...one.reports)
     retried += one.retried
-    // Compaction is for Hive tables: an Iceberg dataset's partitions are not handed on.
-    if (one.written?.length && !(await isIcebergDataset(deps, datasets[i]!))) written[datasets[i]!] = [...new Set(one.written)]
+    if (one.written?.length) written[datasets[i]!] = [...new Set(one.written)]
   }
   const known = knownParts(staged, reports)
   await eachLimited([...touched.keys()].sort(), DATASETS_AT_ONCE, async (dataset) => {
@@ -89,7 +88,9 @@ export async function loadBatch(deps: LoadDeps, batch: LoadEvent, clock: () => D
     await expireDataset(deps, dataset, clock(), { retentionMs: deps.snapshotRetentionMs })
   })
   // Compaction is the Compact step's, after this Load: it gets the partitions this batch touched.
-  await handOffCompaction(deps.curated, event.runId, { written, excise: Object.fromEntries([...excised].map(([d, homes]) => [d, [...homes]])) })
+  const iceberg: string[] = []
+  for (const dataset of Object.keys(written).sort()) if (await isIcebergDataset(deps, dataset)) iceberg.push(dataset)
+  await handOffCompaction(deps.curated, event.runId, { written, excise: Object.fromEntries([...excised].map(([d, homes]) => [d, [...homes]])), iceberg })
   // A file built and swapped in by the same Load is reported once, as the swap left it.
   const final = [...new Map(reports.map((r) => [r.key, r])).values()]
   reports.splice(0, reports.length, ...final)

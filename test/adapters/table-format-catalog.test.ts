@@ -14,7 +14,7 @@ import type { TableFormatName } from '../../functions/core/table-format/table-fo
 let dir: string
 afterEach(async () => rm(dir, { recursive: true, force: true }))
 
-async function lake(lakeDefault: TableFormatName, contracts: Record<string, unknown> = {}) {
+async function lake(lakeDefault: TableFormatName | undefined, contracts: Record<string, unknown> = {}) {
   dir = await mkdtemp(join(tmpdir(), 'sluice-formats-'))
   const raw = localObjectStore(join(dir, 'raw'))
   const curated = localObjectStore(join(dir, 'curated'))
@@ -41,6 +41,21 @@ describe('the workflow catalog', () => {
     expect((await real.listTables('sluice')).map((t) => t.Name)).toEqual(['orders'])
     expect(isIcebergDefinition(await catalog.getTable('sluice', 'events'))).toBe(true)
     expect(isIcebergDefinition(await catalog.getTable('sluice', 'orders'))).toBe(false)
+  })
+
+  it('without a lake setting, makes a new lake\'s tables Iceberg ones, and a lake that has a Hive table goes on with Hive', async () => {
+    const fresh = await lake(undefined)
+    await fresh.catalog.createTable('sluice', table('events'))
+    await fresh.catalog.createTable('sluice', table('orders'))
+    expect([await fresh.catalog.formatOf('sluice', 'events'), await fresh.catalog.formatOf('sluice', 'orders')]).toEqual(['iceberg', 'iceberg'])
+    await rm(dir, { recursive: true, force: true })
+
+    const old = await lake(undefined, { events: { tableFormat: 'iceberg' } })
+    await old.real.createTable('sluice', table('customers'))
+    await old.catalog.createTable('sluice', table('orders'))
+    await old.catalog.createTable('sluice', table('events'))
+    expect([await old.catalog.formatOf('sluice', 'orders'), await old.catalog.formatOf('sluice', 'events')]).toEqual(['hive', 'iceberg'])
+    expect((await old.real.listTables('sluice')).map((t) => t.Name).sort()).toEqual(['customers', 'orders'])
   })
 
   it('keeps an existing table\'s format whatever the contract and the lake say now', async () => {

@@ -1,3 +1,4 @@
+import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -37,7 +38,7 @@ beforeAll(async () => {
   snapshots.push((await commitTableChange(target, ORDERS, { sources: [{ source: 'aaaa', files: [a2] }], runId: 'run-2' }, new Date('2024-07-02T06:00:00Z'))).snapshotId!)
   const b1 = await writeDataFile(deps.curated, ORDERS, { source: 'bbbb', publish: 'p1', date: '2024-07-03', select: values([[4, 'fig'], [5, 'kiwi']]) })
   snapshots.push((await commitTableChange(target, ORDERS, { sources: [{ source: 'bbbb', files: [b1] }], runId: 'run-3' }, new Date('2024-07-03T06:00:00Z'))).snapshotId!)
-  await deps.catalog.createTable('sluice', parquetTable('customers', [{ Name: 'id', Type: 'int' }], [{ Name: 'ingest_date', Type: 'date' }], deps.curated.location('customers/')))
+  await realCatalog(deps.catalog).createTable('sluice', parquetTable('customers', [{ Name: 'id', Type: 'int' }], [{ Name: 'ingest_date', Type: 'date' }], deps.curated.location('customers/')))
 })
 
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { access, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { localLake } from '../../cli/local/local-lake'
 import { openLakeQuery } from '../../cli/query/lake-query'
 import { partitionFiles } from '../../cli/query/partition-files'
@@ -121,7 +122,8 @@ describe('local queries of an Iceberg table', () => {
     const a = await writeDataFile(l.deps.curated, ORDERS, { source: 'aaaa', publish: 'p1', date: '2024-07-01', select: values([[1, 'apple']]) })
     await commitTableChange(l.target, ORDERS, { sources: [{ source: 'aaaa', files: [a] }] }, new Date('2024-07-01T06:00:00Z'))
     const hive = parquetTable('customers', [{ Name: 'id', Type: 'int' }, { Name: 'item', Type: 'string' }], [{ Name: 'ingest_date', Type: 'date' }], l.deps.curated.location('customers/'))
-    await l.deps.catalog.createTable('sluice', hive)
+    // A Hive table beside the Iceberg one: made in the catalog itself, as a lake made before Iceberg tables has them.
+    await realCatalog(l.deps.catalog).createTable('sluice', hive)
     await writeDataFile(l.deps.curated, { name: 'customers', columns: ORDERS.columns }, { source: 'cccc', publish: 'p1', date: '2024-07-03', select: values([[7, 'ann']]) })
     await l.deps.catalog.addPartitions('sluice', 'customers', [parquetPartition(hive, ['2024-07-03'], l.deps.curated.location('customers/ingest_date=2024-07-03/'))])
 
@@ -136,7 +138,7 @@ describe('queries --as-of', () => {
     const l = lake('as-of')
     const first = await commitTableChange(l.target, ORDERS, { sources: [{ source: 'aaaa', files: [await writeDataFile(l.deps.curated, ORDERS, { source: 'aaaa', publish: 'p1', date: '2024-07-01', select: values([[1, 'apple'], [2, 'pear']]) })] }] }, new Date('2024-07-01T06:00:00Z'))
     await commitTableChange(l.target, ORDERS, { sources: [{ source: 'aaaa', files: [await writeDataFile(l.deps.curated, ORDERS, { source: 'aaaa', publish: 'p2', date: '2024-07-02', select: values([[3, 'plum']]) })] }] }, new Date('2024-07-02T06:00:00Z'))
-    await l.deps.catalog.createTable('sluice', parquetTable('customers', [{ Name: 'id', Type: 'int' }], [{ Name: 'ingest_date', Type: 'date' }], l.deps.curated.location('customers/')))
+    await realCatalog(l.deps.catalog).createTable('sluice', parquetTable('customers', [{ Name: 'id', Type: 'int' }], [{ Name: 'ingest_date', Type: 'date' }], l.deps.curated.location('customers/')))
 
     expect(await query(l, 'SELECT id, item FROM orders ORDER BY id', new Date('2024-07-01T12:00:00Z'))).toEqual([{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }])
     expect(await query(l, 'SELECT id, item FROM orders ORDER BY id', first.snapshotId)).toEqual([{ id: 1, item: 'apple' }, { id: 2, item: 'pear' }])

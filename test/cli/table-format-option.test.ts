@@ -116,8 +116,8 @@ describe('the lake\'s table format of the local commands', () => {
     await expect(tableFormatOf([], false)).rejects.toThrow('config: SLUICE_TABLE_FORMAT must be hive or iceberg, got "Iceberg"')
   })
 
-  it('puts the format on the local lake it builds: the one given, else SLUICE_TABLE_FORMAT, else hive', () => {
-    expect(localLake(lake).tableFormat).toBe('hive')
+  it('puts the format on the local lake it builds: the one given, else SLUICE_TABLE_FORMAT, else none (the lake\'s tables decide)', () => {
+    expect(localLake(lake).tableFormat).toBeUndefined()
     expect(localLake(lake, 'sluice', 'iceberg').tableFormat).toBe('iceberg')
     vi.stubEnv('SLUICE_TABLE_FORMAT', 'iceberg')
     expect(localLake(lake).tableFormat).toBe('iceberg')

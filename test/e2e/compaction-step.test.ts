@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_COMPACTION } from '../../functions/core/compaction/merge-plan'
 import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
+import { realCatalog } from '../../functions/adapters/table-format-catalog'
+import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
 
-/** sluice compacts Hive tables; an Iceberg table's compaction is still to come (docs/iceberg.md, What remains). */
-const COMPACTED_FORMAT = 'hive'
+/** The lake's format (SLUICE_TABLE_FORMAT, else the default): the step compacts both. */
+const COMPACTED_FORMAT = undefined
 
 const DAY = 86_400_000
 const at = (days: number) => new Date(START_TIME.getTime() + days * DAY)
@@ -11,9 +13,18 @@ const at = (days: number) => new Date(START_TIME.getTime() + days * DAY)
 const csv = (i: number) => `event_id,amount,note\n${i * 10 + 1},1.25,a\n${i * 10 + 2},2.5,b\n`
 const TOTALS = 'SELECT count(*) AS n, sum(amount) AS total, count(DISTINCT event_id) AS ids FROM events'
 
-/** Data parts in each registered partition of the events table, by its ingest date. */
+/** Data files each ingest date of the events table holds: a Hive table's in its registered partitions' folders, an Iceberg table's in its current snapshot. */
 async function partsPerDay(lake: E2ELake): Promise<Record<string, number>> {
   const out: Record<string, number> = {}
+  const target = { store: lake.deps.curated, catalog: realCatalog(lake.deps.catalog), database: lake.deps.database }
+  const iceberg = await currentTableFiles(target, 'events').catch(() => undefined)
+  if (iceberg) {
+    for (const f of iceberg.files) {
+      const day = /ingest_date=([^/]+)\//.exec(f.path)![1]!
+      out[day] = (out[day] ?? 0) + 1
+    }
+    return out
+  }
   for (const p of await lake.deps.catalog.listPartitions(lake.deps.database, 'events')) {
     const prefix = p.StorageDescriptor.Location.slice(lake.deps.curated.location('').length)
     out[p.Values[0]!] = (await lake.curatedKeys(prefix)).filter((k) => k.endsWith('.parquet')).length

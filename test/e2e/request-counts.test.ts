@@ -9,6 +9,8 @@ import { countingCatalog, countingStore, type RequestCounts } from '../support/c
 import { createLake, type E2ELake } from '../support/e2e-lake'
 import { MERGE_MANIFESTS_AT } from '../../functions/core/table-format/iceberg/snapshot-plan'
 import { realCatalog, tableFormatCatalog } from '../../functions/adapters/table-format-catalog'
+import { tableFormatEnv } from '../../functions/adapters/env-config'
+import { DEFAULT_TABLE_FORMAT } from '../../functions/core/table-format/table-format-setting'
 
 /**
  * The request counts of docs/cost-model.md, checked against real runs through counting zones
@@ -16,8 +18,8 @@ import { realCatalog, tableFormatCatalog } from '../../functions/adapters/table-
  * writes the measured table into the doc instead of checking it.
  */
 const DOC = fileURLToPath(new URL('../../docs/cost-model.md', import.meta.url))
-/** The table of the lake's format: the suite runs for each (SLUICE_TABLE_FORMAT). */
-const FORMAT = process.env.SLUICE_TABLE_FORMAT === 'iceberg' ? '-iceberg' : ''
+/** The table of the lake's format: the suite runs for each (SLUICE_TABLE_FORMAT, else a new lake's). */
+const FORMAT = (tableFormatEnv() ?? DEFAULT_TABLE_FORMAT) === 'iceberg' ? '-iceberg' : ''
 const BEGIN = `<!-- request-counts${FORMAT}:begin -->`
 const END = `<!-- request-counts${FORMAT}:end -->`
 

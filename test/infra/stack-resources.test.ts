@@ -155,10 +155,9 @@ describe('the synthesized sluice stack', () => {
         BATCH_SIZE: '500',
         ON_DELETE: 'retract',
         SPLIT_BYTES: String(2 * 1024 ** 3),
-        SLUICE_TABLE_FORMAT: 'hive',
       })
-      expect(env('sluice-transform')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, TRANSFORM_WORKERS: '1', NODE_OPTIONS: '--max-semi-space-size=2', MALLOC_MMAP_THRESHOLD_: '131072', SLUICE_TABLE_FORMAT: 'hive' })
-      expect(env('sluice-load')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice', SITE_RECORD_TEXT: 'false', SLUICE_TABLE_FORMAT: 'hive', SNAPSHOT_RETENTION_HOURS: '24' })
+      expect(env('sluice-transform')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, TRANSFORM_WORKERS: '1', NODE_OPTIONS: '--max-semi-space-size=2', MALLOC_MMAP_THRESHOLD_: '131072' })
+      expect(env('sluice-load')).toEqual({ ...powertools, RAW_BUCKET: { Ref: ids.raw }, CURATED_BUCKET: { Ref: ids.curated }, GLUE_DATABASE: 'sluice', SITE_RECORD_TEXT: 'false', SNAPSHOT_RETENTION_HOURS: '24' })
       expect(env('sluice-handoff')).toEqual({ ...powertools, CURATED_BUCKET: { Ref: ids.curated } })
       expect(env('sluice-drops')).toEqual({ ...powertools, MAX_RUNNING_EXECUTIONS: '4', STATE_MACHINE_ARN: { Ref: ids.stateMachine } })
     })

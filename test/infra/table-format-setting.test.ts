@@ -13,13 +13,15 @@ const tableFormats = (json: TemplateJson) =>
   )
 
 describe('the lake\'s table format on AWS', () => {
-  it('gives Plan, Transform, Load and Compact the table format of sluice:tableFormat, hive by default', () => {
+  it('gives Plan, Transform, Load and Compact the table format of sluice:tableFormat, and none when unset (the lake\'s tables decide)', () => {
     // Act
     const defaults = synthSluice({}, { bundle: false }).json
+    const hive = synthSluice({ 'sluice:tableFormat': 'hive' }, { bundle: false }).json
     const iceberg = synthSluice({ 'sluice:tableFormat': 'iceberg' }, { bundle: false }).json
 
     // Assess
-    expect(tableFormats(defaults)).toEqual({ 'sluice-plan': 'hive', 'sluice-transform': 'hive', 'sluice-load': 'hive', 'sluice-compact': 'hive' })
+    expect(tableFormats(defaults)).toEqual({})
+    expect(tableFormats(hive)).toEqual({ 'sluice-plan': 'hive', 'sluice-transform': 'hive', 'sluice-load': 'hive', 'sluice-compact': 'hive' })
     expect(tableFormats(iceberg)).toEqual({ 'sluice-plan': 'iceberg', 'sluice-transform': 'iceberg', 'sluice-load': 'iceberg', 'sluice-compact': 'iceberg' })
   })
 

@@ -1,3 +1,4 @@
+import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -31,7 +32,7 @@ describe('the dataset page of the status site', () => {
     const first = await commitTableChange(target, ORDERS, { sources: [{ source: 'aaaa', files: [a1] }], runId: 'run-1' }, new Date('2024-07-01T06:00:00Z'))
     const a2 = await writeDataFile(deps.curated, ORDERS, { source: 'aaaa', publish: 'p2', date: '2024-07-02', select: `SELECT 3::INTEGER AS id, 'plum' AS item` })
     const second = await commitTableChange(target, ORDERS, { sources: [{ source: 'aaaa', files: [a2] }], runId: 'run-2' }, new Date('2024-07-02T06:00:00Z'))
-    await deps.catalog.createTable('sluice', parquetTable('customers', [{ Name: 'id', Type: 'int' }], [{ Name: 'ingest_date', Type: 'date' }], deps.curated.location('customers/')))
+    await realCatalog(deps.catalog).createTable('sluice', parquetTable('customers', [{ Name: 'id', Type: 'int' }], [{ Name: 'ingest_date', Type: 'date' }], deps.curated.location('customers/')))
     const pages = new Map<string, string>()
     const site = { write: async (path: string, content: string | Uint8Array) => void pages.set(path, String(content)) }
 

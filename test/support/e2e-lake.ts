@@ -8,6 +8,7 @@ import { openLakeQuery } from '../../cli/query/lake-query'
 import { partitionFiles } from '../../cli/query/partition-files'
 import type { Catalog } from '../../functions/core/lake/catalog'
 import { realCatalog, tableFormatCatalog } from '../../functions/adapters/table-format-catalog'
+import { tableFormatEnv } from '../../functions/adapters/env-config'
 import { currentTableFiles } from '../../functions/adapters/iceberg-commit'
 import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 import { renamesOf } from '../../functions/core/table-format/iceberg/working-definition'
@@ -61,9 +62,10 @@ export async function createLake(options: { seed?: string[] | 'all' | 'none'; zo
   const local = localLake(dir)
   const zoned: LakeDeps = options.zones ? { ...local, raw: options.zones.raw, curated: options.zones.curated } : local
   // New tables take the lake's format: the option, else SLUICE_TABLE_FORMAT (the suite runs for each).
-  const lakeDefault = options.tableFormat ?? (process.env.SLUICE_TABLE_FORMAT === 'iceberg' ? 'iceberg' : 'hive')
+  // A lake without a format of its own takes SLUICE_TABLE_FORMAT's, else a new lake's (its tables decide).
+  const lakeDefault = options.tableFormat ?? tableFormatEnv()
   const catalog = tableFormatCatalog(options.catalog ?? realCatalog(local.catalog), zoned.curated, { raw: zoned.raw, lakeDefault })
-  const deps: LakeDeps = { ...zoned, catalog, tableFormat: lakeDefault }
+  const deps: LakeDeps = { ...zoned, catalog, ...(lakeDefault ? { tableFormat: lakeDefault } : {}) }
   const buckets = options.zones?.buckets ?? {}
   const seed = options.seed ?? 'all'
   const keys = seed === 'all' ? await sampleKeys() : seed === 'none' ? [] : ['_contracts/payments.json', ...seed]

@@ -17,9 +17,10 @@ describe('Lambda configuration', () => {
     expect(() => intEnv('BATCH_SIZE', 500, { BATCH_SIZE: 'many' })).toThrow(/BATCH_SIZE must be a whole number/)
   })
 
-  it('reads the lake\'s table format, hive when unset, and refuses any other name', () => {
-    expect(tableFormatEnv({})).toBe('hive')
-    expect(tableFormatEnv({ SLUICE_TABLE_FORMAT: '' })).toBe('hive')
+  it('reads the lake\'s table format setting, none when unset, and refuses any other name', () => {
+    expect(tableFormatEnv({})).toBeUndefined()
+    expect(tableFormatEnv({ SLUICE_TABLE_FORMAT: '' })).toBeUndefined()
+    expect(tableFormatEnv({ SLUICE_TABLE_FORMAT: 'hive' })).toBe('hive')
     expect(tableFormatEnv({ SLUICE_TABLE_FORMAT: 'iceberg' })).toBe('iceberg')
     expect(() => tableFormatEnv({ SLUICE_TABLE_FORMAT: 'Iceberg' })).toThrow(new ConfigError('config: SLUICE_TABLE_FORMAT must be hive or iceberg, got "Iceberg"'))
   })

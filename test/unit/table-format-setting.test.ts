@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseContract } from '../../functions/core/schema/contract'
-import { datasetTableFormat, isTableFormatName } from '../../functions/core/table-format/table-format-setting'
+import { datasetTableFormat, DEFAULT_TABLE_FORMAT, establishedTableFormat, isTableFormatName } from '../../functions/core/table-format/table-format-setting'
 
 describe('datasetTableFormat', () => {
   it('takes the contract\'s tableFormat over the lake\'s', () => {
@@ -12,6 +12,16 @@ describe('datasetTableFormat', () => {
     expect(datasetTableFormat(undefined, 'iceberg')).toBe('iceberg')
     expect(datasetTableFormat(undefined, 'hive')).toBe('hive')
     expect(datasetTableFormat(parseContract({ columns: [{ name: 'a', type: 'int' }] }), 'iceberg')).toBe('iceberg')
+  })
+})
+
+describe('establishedTableFormat', () => {
+  it('makes a new lake\'s tables Iceberg tables, and keeps a lake with a Hive table making Hive tables', () => {
+    expect(DEFAULT_TABLE_FORMAT).toBe('iceberg')
+    expect(establishedTableFormat([])).toBe('iceberg')
+    expect(establishedTableFormat([{ iceberg: true }, { iceberg: true }])).toBe('iceberg')
+    expect(establishedTableFormat([{ iceberg: false }])).toBe('hive')
+    expect(establishedTableFormat([{ iceberg: true }, { iceberg: false }])).toBe('hive')
   })
 })
 

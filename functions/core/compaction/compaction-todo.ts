@@ -8,6 +8,11 @@
 export interface CompactionTodo {
   excise: Record<string, string[]>
   written: Record<string, string[]>
+  /**
+   * The datasets whose tables are Iceberg tables, as Load saw them, so that Compact need not ask
+   * the catalog (absent in a hand-off written before it was recorded: Compact asks).
+   */
+  iceberg?: string[]
 }
 
 export const compactionTodoKey = (runId: string) => `_staging/${runId}/compaction.json`
@@ -22,7 +27,8 @@ const union = (a: Record<string, string[]>, b: Record<string, string[]>): Record
 
 /** Both todos' homes, each once. */
 export function mergeTodos(a: CompactionTodo, b: CompactionTodo): CompactionTodo {
-  return { excise: union(a.excise, b.excise), written: union(a.written, b.written) }
+  const iceberg = a.iceberg && b.iceberg ? [...new Set([...a.iceberg, ...b.iceberg])].sort() : undefined
+  return { excise: union(a.excise, b.excise), written: union(a.written, b.written), ...(iceberg ? { iceberg } : {}) }
 }
 
 export const isEmptyTodo = (todo: CompactionTodo) => Object.keys(todo.excise).length === 0 && Object.keys(todo.written).length === 0

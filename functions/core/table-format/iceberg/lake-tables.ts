@@ -12,6 +12,7 @@ import { TABLE_FORMAT_PARAMETER } from './working-definition'
  *   _iceberg-pending/<dataset>/<run id>.json             sources whose heads changed, not yet synced
  *   _iceberg/<table>/retired/<time>-<id>.json            parts that left the ledger, deleted by
  *                                                          expiry once no retained snapshot has them
+ *   _iceberg/<table>/merged/, _iceberg/<table>/shared/   merged data files' records (merged-files.ts)
  *   <table>/metadata/…                                     the Iceberg metadata (docs/iceberg.md)
  */
 
