@@ -21,15 +21,16 @@ interface StoredTable {
  *
  * Locations inside the lake (`root`, by default the catalog folder's parent) are stored
  * relative to it (`curated/orders/ingest_date=…/`) and read back as `file://` URLs of where
- * the lake is now, so a copied or moved lake queries its own files. Absolute `file://`
+ * the lake is now, so a copied or moved lake queries its own files; so are an Iceberg table's
+ * metadata pointers (its metadata's own locations are moved as they are read, iceberg-files.ts). Absolute `file://`
  * locations of catalogs written before are read as they are; `s3://` ones are never touched.
  */
 export function localCatalog(dir: string, root = dirname(resolve(dir))): Catalog {
   const lakeRoot = resolve(root)
   const stored = (location: string) => storedLocation(location, lakeRoot)
   const resolved = (location: string) => resolvedLocation(location, lakeRoot)
-  const toDisk = (s: StoredTable): StoredTable => ({ ...s, table: withLocation(s.table, stored), partitions: s.partitions.map((p) => withLocation(p, stored)) })
-  const fromDisk = (s: StoredTable): StoredTable => ({ ...s, table: withLocation(s.table, resolved), partitions: s.partitions.map((p) => withLocation(p, resolved)) })
+  const toDisk = (s: StoredTable): StoredTable => ({ ...s, table: withPointers(withLocation(s.table, stored), stored), partitions: s.partitions.map((p) => withLocation(p, stored)) })
+  const fromDisk = (s: StoredTable): StoredTable => ({ ...s, table: withPointers(withLocation(s.table, resolved), resolved), partitions: s.partitions.map((p) => withLocation(p, resolved)) })
   const tablePath = (db: string, name: string) => join(dir, db, `${name}.json`)
   const read = async (db: string, name: string): Promise<StoredTable | undefined> => {
     try {
@@ -128,6 +129,15 @@ export function localCatalog(dir: string, root = dirname(resolve(dir))): Catalog
     },
   }
 }
+
+/** An Iceberg table's pointers (`metadata_location`, `previous_metadata_location`) mapped like its location. */
+function withPointers<T extends { Parameters: Record<string, string> }>(table: T, map: (location: string) => string): T {
+  const pointers = POINTERS.filter((name) => table.Parameters[name] !== undefined)
+  if (pointers.length === 0) return table
+  return { ...table, Parameters: { ...table.Parameters, ...Object.fromEntries(pointers.map((name) => [name, map(table.Parameters[name]!)])) } }
+}
+
+const POINTERS = ['metadata_location', 'previous_metadata_location']
 
 function withLocation<T extends { StorageDescriptor: { Location: string } }>(item: T, map: (location: string) => string): T {
   return { ...item, StorageDescriptor: { ...item.StorageDescriptor, Location: map(item.StorageDescriptor.Location) } }

@@ -74,36 +74,34 @@ function sh(line: string, cwd: string): Promise<{ code: number; stdout: string; 
  * The folder the examples are typed in: ./lake loaded from the sample data, the sample data
  * itself, and the files the transform examples name. `quarantined` also holds
  * returns/returns-2024-06.csv, quarantined for a contract since fixed, as the retry examples
- * expect. Each example gets a folder of its own, loaded there: an Iceberg table's metadata
- * names its files by absolute location, so a copy of a loaded lake would read the original's.
+ * expect.
  */
 let home: string
-/** Whether a loaded lake's orders table is an Iceberg table, which has a history and reads --as-of. */
+/** Whether the loaded lake's orders table is an Iceberg table, which has a history and reads --as-of. */
 let icebergOrders: boolean
-
-async function prepare(folder: string, kind: 'loaded' | 'quarantined'): Promise<void> {
-  cpSync(join(REPO, 'sample-data'), join(folder, 'lake', 'raw'), { recursive: true })
-  cpSync(join(REPO, 'sample-data'), join(folder, 'sample-data'), { recursive: true })
-  const csv = readFileSync(join(REPO, 'sample-data', 'customers', 'customers.csv'))
-  writeFileSync(join(folder, 'data.csv'), csv)
-  writeFileSync(join(folder, 'data.csv.gz'), gzipSync(csv))
-  writeFileSync(join(folder, 'data.contract.json'), JSON.stringify({ columns: [{ name: 'customer_id', type: 'bigint', nullable: false }] }))
-  expect((await sh('npx sluice run', folder)).code).toBe(0)
-  if (kind === 'loaded') return
-  mkdirSync(join(folder, 'lake', 'raw', 'returns'))
-  writeFileSync(join(folder, 'lake', 'raw', 'returns', 'returns-2024-06.csv'), 'return_id,order_id\n1,50001\n2,50002\n')
-  const contract = join(folder, 'lake', 'raw', '_contracts', 'returns.json')
-  writeFileSync(contract, JSON.stringify({ columns: [{ name: 'return_id', type: 'bigint' }, { name: 'reason', type: 'string', nullable: false }] }))
-  const broken = await sh('npx sluice run --key returns/returns-2024-06.csv --output json', folder)
-  expect(JSON.parse(broken.stdout)).toMatchObject({ files: [{ key: 'returns/returns-2024-06.csv', outcome: 'quarantined' }] })
-  rmSync(contract)
-}
+const template = (name: 'loaded' | 'quarantined') => join(home, name)
 
 beforeAll(async () => {
   home = mkdtempSync(join(tmpdir(), 'sluice-examples-'))
-  const probe = join(home, 'probe')
-  await prepare(probe, 'loaded')
-  icebergOrders = metadataLocationOf(await realCatalog(localLake(join(probe, 'lake')).catalog).getTable('sluice', 'orders')) !== undefined
+  const loaded = template('loaded')
+  cpSync(join(REPO, 'sample-data'), join(loaded, 'lake', 'raw'), { recursive: true })
+  cpSync(join(REPO, 'sample-data'), join(loaded, 'sample-data'), { recursive: true })
+  const csv = readFileSync(join(REPO, 'sample-data', 'customers', 'customers.csv'))
+  writeFileSync(join(loaded, 'data.csv'), csv)
+  writeFileSync(join(loaded, 'data.csv.gz'), gzipSync(csv))
+  writeFileSync(join(loaded, 'data.contract.json'), JSON.stringify({ columns: [{ name: 'customer_id', type: 'bigint', nullable: false }] }))
+  expect((await sh('npx sluice run', loaded)).code).toBe(0)
+  icebergOrders = metadataLocationOf(await realCatalog(localLake(join(loaded, 'lake')).catalog).getTable('sluice', 'orders')) !== undefined
+
+  const quarantined = template('quarantined')
+  cpSync(loaded, quarantined, { recursive: true })
+  mkdirSync(join(quarantined, 'lake', 'raw', 'returns'))
+  writeFileSync(join(quarantined, 'lake', 'raw', 'returns', 'returns-2024-06.csv'), 'return_id,order_id\n1,50001\n2,50002\n')
+  const contract = join(quarantined, 'lake', 'raw', '_contracts', 'returns.json')
+  writeFileSync(contract, JSON.stringify({ columns: [{ name: 'return_id', type: 'bigint' }, { name: 'reason', type: 'string', nullable: false }] }))
+  const broken = await sh('npx sluice run --key returns/returns-2024-06.csv --output json', quarantined)
+  expect(JSON.parse(broken.stdout)).toMatchObject({ files: [{ key: 'returns/returns-2024-06.csv', outcome: 'quarantined' }] })
+  rmSync(contract)
 }, 240_000)
 
 afterAll(() => {
@@ -116,12 +114,12 @@ describe('the examples of every --help', () => {
   })
 
   it('run, each in a copy of a loaded lake', async () => {
-    // Act: two at a time; each in a folder of its own.
+    // Act: two at a time; each in a fresh copy of its folder.
     const limit = pLimit(2)
     const local = examples.filter((e) => !parsedOnly(e))
     const results = await Promise.all(local.map((line, i) => limit(async () => {
       const cwd = join(home, `example-${i}`)
-      await prepare(cwd, /^npx sluice retry /.test(line) ? 'quarantined' : 'loaded')
+      cpSync(template(/^npx sluice retry /.test(line) ? 'quarantined' : 'loaded'), cwd, { recursive: true })
       return { line, ...(await sh(line, cwd)) }
     })))
 

@@ -4,7 +4,6 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_COMPACTION, type CompactionSettings } from '../../functions/core/compaction/merge-plan'
 import { layoutKey } from '../../functions/core/compaction/compaction-layout'
 import { LINEAGE_SOURCE } from '../../functions/core/parquet/lineage'
-import type { Catalog } from '../../functions/core/lake/catalog'
 import type { ObjectStore } from '../../functions/core/lake/object-store'
 import type { LakeDeps } from '../../functions/core/lake/step-deps'
 import { compactDataset } from '../../functions/load/table-compactor'
@@ -15,6 +14,7 @@ import { createLake, START_TIME, type E2ELake } from '../support/e2e-lake'
 import { startGlueServer } from '../support/glue-server'
 import { startS3rver } from '../support/s3rver'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
+import { dying } from '../support/dying-lake'
 
 /** sluice compacts Hive tables; an Iceberg table's compaction is still to come (docs/iceberg.md, What remains). */
 const COMPACTED_FORMAT = 'hive'
@@ -270,22 +270,6 @@ describe('compaction', () => {
 
 })
 
-/** The lake's deps, dead (every change throws, as in a killed process) after `after` changes. */
-function dying(deps: LakeDeps, after: number): { deps: LakeDeps; changes: () => number } {
-  let n = 0
-  const change = () => {
-    if (n++ >= after) throw new Error(`crash after ${after} change(s)`)
-  }
-  const curated: ObjectStore = {
-    ...deps.curated,
-    writeText: async (...a) => (change(), deps.curated.writeText(...a)),
-    copy: async (...a) => (change(), deps.curated.copy(...a)),
-    delete: async (...a) => (change(), deps.curated.delete(...a)),
-    upload: async (...a) => (change(), deps.curated.upload(...a)),
-  }
-  const catalog: Catalog = { ...deps.catalog, movePartition: async (...a) => (change(), deps.catalog.movePartition(...a)) }
-  return { deps: { ...deps, curated, catalog }, changes: () => n }
-}
 
 /** The lake with a random delay of 0-3 ms before each call to the curated zone, from `seed`. */
 function slow(deps: LakeDeps, seed: number): LakeDeps {

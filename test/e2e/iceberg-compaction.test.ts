@@ -17,6 +17,7 @@ import { rebuildSite } from '../../functions/site/rebuild-site'
 import { fileId } from '../../functions/core/lake/lake-layout'
 import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
+import { dying } from '../support/dying-lake'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
 
 /** Never compacts after a load: the tests compact when they choose. */
@@ -292,18 +293,3 @@ function withUpload(deps: LakeDeps, before: (key: string) => Promise<void>): Lak
   return { ...deps, curated }
 }
 
-/** The lake failing at its `after`th change to the curated zone or the catalog (a crash there). */
-function dying(deps: LakeDeps, after: number): { deps: LakeDeps; changes: () => number } {
-  let n = 0
-  const change = () => {
-    if (n++ >= after) throw new Error(`crash after ${after} change(s)`)
-  }
-  const curated: ObjectStore = {
-    ...deps.curated,
-    writeText: async (...a) => (change(), deps.curated.writeText(...a)),
-    copy: async (...a) => (change(), deps.curated.copy(...a)),
-    delete: async (...a) => (change(), deps.curated.delete(...a)),
-    upload: async (...a) => (change(), deps.curated.upload(...a)),
-  }
-  return { deps: { ...deps, curated }, changes: () => n }
-}
