@@ -2,8 +2,9 @@
 # What only an AWS account can prove about sluice's Iceberg tables: Glue takes their definitions,
 # Athena reads them (identity partitions absent from the parts, columns through the name mapping,
 # manifests without column metrics), sees a replacement as one commit, and reads an earlier
-# snapshot. Needs a stack deployed with `-c sluice:tableFormat=iceberg`, credentials allowed to
-# use it, and the AWS CLI. Each step prints what it checks; the script stops at the first mismatch.
+# snapshot. Needs a stack whose tables are Iceberg tables (a new stack's are; one deployed before
+# needs `-c sluice:tableFormat=iceberg` for its new tables), credentials allowed to use it, and
+# the AWS CLI. Each step prints what it checks; the script stops at the first mismatch.
 #
 #   STACK=Sluice REGION=eu-west-1 scripts/iceberg-smoke.sh
 set -euo pipefail
