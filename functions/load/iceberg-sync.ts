@@ -178,15 +178,16 @@ async function readHeads(curated: ObjectStore, dataset: string, sources: Set<str
 
 /**
  * The sources whose rows may sit in the snapshot's merged files: a merged file holds parts of
- * one partition, so a source can have rows in one only if its head's parts, or the parts of the
- * versions it replaced, lie in the partition of a merged file; a source another run changed
+ * one partition, so a source can have rows in one only if its head's parts, or those of the
+ * version it replaced (`replaced` until settled, `formerHomes` after), lie in the partition of a
+ * merged file; a source another run changed
  * without syncing yet (`unsettled`), or one without a head, may have them anywhere. A snapshot
  * without merged files has none, and its sync lists no index.
  */
 function mayBeMerged(heads: Map<string, LedgerRecord | undefined>, unsettled: Set<string>, current: DataFile[], keyOf: (path: string) => string): string[] {
   const homes = new Set(current.filter((f) => isMergedDataFile(f.path)).map((f) => homeOf(keyOf(f.path))))
   if (homes.size === 0) return []
-  return [...heads].filter(([source, head]) => !head || unsettled.has(source) || [...head.outputs, ...head.replaced].some((k) => homes.has(homeOf(k)))).map(([source]) => source)
+  return [...heads].filter(([source, head]) => !head || unsettled.has(source) || [...head.outputs, ...head.replaced].some((k) => homes.has(homeOf(k))) || (head.formerHomes ?? []).some((h) => homes.has(h))).map(([source]) => source)
 }
 
 /**

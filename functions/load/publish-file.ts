@@ -160,7 +160,8 @@ export async function commitFile(deps: PublishDeps, staged: CommittableFile, pub
       await discard(deps.curated, published, dataset, fileId)
       return marked(await finish(deps, head, now, 'already'))
     }
-    const next: LedgerRecord = { ...record, replaced: await replacedKeys(deps.curated, dataset, fileId, head) }
+    const replaced = await replacedKeys(deps.curated, dataset, fileId, head)
+    const next: LedgerRecord = { ...record, replaced, ...formerHomes(replaced, head) }
     for (const home of await markExcise(deps.curated, dataset, fileId, head?.shared, now)) excised.add(home)
     if (await swapHead(deps.curated, next, read)) return marked(await finish(deps, next, now, 'committed'))
   }
@@ -194,7 +195,7 @@ export async function retractFile(deps: PublishDeps, file: PlannedFile, runId: s
     }
     const replaced = await replacedKeys(deps.curated, dataset, fileId, head)
     const next: LedgerRecord = {
-      key, dataset, fileId, state: 'retracted', etag: '', publishId: '', runId, committedAt: now.toISOString(), outputs: [], replaced,
+      key, dataset, fileId, state: 'retracted', etag: '', publishId: '', runId, committedAt: now.toISOString(), outputs: [], replaced, ...formerHomes(replaced, head),
       rowsIn: head?.rowsIn ?? 0, rowsOut: head?.rowsOut ?? 0, rowsRejected: head?.rowsRejected ?? 0,
     }
     for (const home of await markExcise(deps.curated, dataset, fileId, head?.shared, now)) excised.add(home)
@@ -291,6 +292,12 @@ function inflightMarkers(dataset: string, fileId: string, publish: Pick<PublishI
  * had still to remove, or, for a file committed before the ledger had heads, what its index
  * entries and intents name.
  */
+/** The homes of the parts a commit replaces, and of the compacted parts its head named. */
+function formerHomes(replaced: string[], head: LedgerRecord | undefined): { formerHomes?: string[] } {
+  const homes = [...new Set([...replaced, ...(head?.shared ?? [])].map(homeOf))].sort()
+  return homes.length > 0 ? { formerHomes: homes } : {}
+}
+
 async function replacedKeys(curated: ObjectStore, dataset: string, fileId: string, head: LedgerRecord | undefined): Promise<string[]> {
   if (head) return [...new Set([...head.outputs, ...head.replaced])]
   const keys = new Set<string>()

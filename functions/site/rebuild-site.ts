@@ -138,7 +138,7 @@ function replayFiles(runs: RunReport[], heads: Map<string, LedgerRecord>, codes:
   }
   for (const [key, head] of heads) {
     if (entries.has(key)) continue
-    const { replaced: _replaced, ...state } = head
+    const { replaced: _replaced, formerHomes: _former, ...state } = head
     entries.set(key, { key, dataset: head.dataset, fileId: head.fileId, status: head.state, head: state, rejectCodes: codes.get(key) ?? {}, ...(head.state === 'committed' ? measured.get(key) : {}), versions: [], at: head.committedAt })
   }
   return entries

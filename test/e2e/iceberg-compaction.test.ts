@@ -15,7 +15,7 @@ import { readMergedFile } from '../../functions/load/iceberg-merges'
 import { examineDataset } from '../../cli/ops/lake-doctor'
 import { rebuildSite } from '../../functions/site/rebuild-site'
 import { fileId } from '../../functions/core/lake/lake-layout'
-import { createLake, type E2ELake, type Row } from '../support/e2e-lake'
+import { createLake, START_TIME, type E2ELake, type Row } from '../support/e2e-lake'
 import { CONSISTENT, lakeFindings } from '../support/lake-invariants'
 import { dying } from '../support/dying-lake'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
@@ -148,6 +148,36 @@ describe('compaction of an Iceberg table', () => {
     await lake.putRaw(rawKey(5), eventsCsv(95_000, 2))
     await lake.run(undefined, { compaction: NEVER })
     expected.set(5, [95_000, 2])
+    expect(ids(await rowsOf((await current(lake)).files))).toEqual(idsOf(expected))
+    expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
+  })
+
+  it('takes a file\'s rows out of a merged file of an earlier day when its new version loads into another day, or it is deleted later', async () => {
+    // Prepare
+    const lake = await newLake()
+    await seedEvents(lake, 6)
+    await lake.run(undefined, { compaction: NEVER })
+    await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, NOW)
+    const compacted = await current(lake)
+    const expected = new Map(Array.from({ length: 6 }, (_, f) => [f, [f * 1000, 3] as [number, number]]))
+
+    // Act: the next day's run loads the new version into the next day's partition.
+    await lake.putRaw(rawKey(4), eventsCsv(40_000, 2))
+    const run = await lake.run(undefined, { startTime: new Date(START_TIME.getTime() + 86_400_000), compaction: NEVER })
+    expected.set(4, [40_000, 2])
+
+    // Assess
+    expect(run.failure).toBeUndefined()
+    const after = await current(lake)
+    expect(after.metadata.snapshots).toHaveLength(compacted.metadata.snapshots.length + 1)
+    expect(ids(await rowsOf(after.files))).toEqual(idsOf(expected))
+    expect(new Set(after.files.map((f) => /ingest_date=([^/]+)\//.exec(f.path)![1])).size).toBe(2)
+    expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
+
+    // A deletion the day after takes another file's rows out of the first day's merged file.
+    await lake.deleteRaw(rawKey(1))
+    expect((await lake.run(undefined, { startTime: new Date(START_TIME.getTime() + 2 * 86_400_000), compaction: NEVER })).failure).toBeUndefined()
+    expected.delete(1)
     expect(ids(await rowsOf((await current(lake)).files))).toEqual(idsOf(expected))
     expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
   })

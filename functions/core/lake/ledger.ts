@@ -41,6 +41,12 @@ export interface LedgerRecord {
   outputs: string[]
   /** Keys of the version this one replaced, removed after the commit (again after a crash). */
   replaced: string[]
+  /**
+   * The partition homes of the version this one replaced (its parts, its compacted parts), kept
+   * once `replaced` is settled: where that version's rows may still sit in an Iceberg table's
+   * merged files until a snapshot cuts them out. Absent when it replaced none.
+   */
+  formerHomes?: string[]
   rowsIn: number
   rowsOut: number
   rowsRejected: number

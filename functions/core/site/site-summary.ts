@@ -59,7 +59,7 @@ export interface FileVersion {
 }
 
 /** What the ledger head said of a file when it was last merged; its `replaced` list left out. */
-export type HeadState = Omit<LedgerRecord, 'replaced'>
+export type HeadState = Omit<LedgerRecord, 'replaced' | 'formerHomes'>
 
 /** A file's latest state, as its page shows it. */
 export interface FileEntry {
@@ -198,7 +198,7 @@ export function mergeFileEntry(previous: FileEntry | undefined, update: FileUpda
 }
 
 function withoutReplaced(head: LedgerRecord): HeadState {
-  const { replaced: _replaced, ...rest } = head
+  const { replaced: _replaced, formerHomes: _former, ...rest } = head
   return rest
 }
 
