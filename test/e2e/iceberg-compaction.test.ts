@@ -182,6 +182,32 @@ describe('compaction of an Iceberg table', () => {
     expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
   })
 
+  it('replaces merged files whole when a reprocess swaps in a new generation, and compacts that one too', async () => {
+    // Prepare
+    const lake = await newLake()
+    await seedEvents(lake, 8)
+    await lake.run(undefined, { compaction: NEVER })
+    await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, NOW)
+    const compacted = await current(lake)
+    expect(compacted.files.filter((f) => isMergedDataFile(f.path))).toHaveLength(1)
+
+    // Act
+    const run = await lake.run({ trigger: 'reprocess', dataset: 'events' }, { startTime: new Date(START_TIME.getTime() + 86_400_000), compaction: NEVER })
+    const reprocessed = await current(lake)
+    await compactDataset(lake.deps, 'events', DEFAULT_COMPACTION, NOW)
+    const again = await current(lake)
+
+    // Assess
+    expect(run.failure).toBeUndefined()
+    const expected = idsOf(new Map(Array.from({ length: 8 }, (_, f) => [f, [f * 1000, 3] as [number, number]])))
+    expect(reprocessed.files.some((f) => isMergedDataFile(f.path))).toBe(false)
+    expect(reprocessed.files.every((f) => f.path.includes('/gen='))).toBe(true)
+    expect(ids(await rowsOf(reprocessed.files))).toEqual(expected)
+    expect(again.files).toHaveLength(1)
+    expect(ids(await rowsOf(again.files))).toEqual(expected)
+    expect(await lakeFindings(lake.deps, await rawKeys(lake))).toEqual(CONSISTENT)
+  })
+
   it('after the retention, expiry deletes the merged parts, the merged files cut since, and their records', async () => {
     // Prepare
     const lake = await newLake()
