@@ -51,7 +51,10 @@ export async function compactIcebergTable(deps: SyncDeps, table: string, choose:
   const metadata = await readTableMetadata(deps.curated, location)
   // A table of fewer files than a partition must hold to be chosen: its manifests are not read.
   if (Number(currentSnapshot(metadata)?.summary['total-data-files'] ?? 0) < Math.max(2, minFiles)) return []
-  const read = { metadata, files: liveDataFiles(await snapshotManifests(deps.curated, currentSnapshot(metadata))) }
+  // Files of an older partition spec (a partitionBy added since) stay as they are: a merged file
+  // is written under the current spec, which the files it replaces must share.
+  const manifests = (await snapshotManifests(deps.curated, currentSnapshot(metadata))).filter((m) => m.content.specId === metadata['default-spec-id'])
+  const read = { metadata, files: liveDataFiles(manifests) }
   const keyOf = (path: string) => keyOfLocation(deps.curated, path)
   const byHome: FilesByHome = new Map()
   for (const f of read.files) {
