@@ -105,6 +105,7 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
     const { read, location } = await readPointer(target, spec.name)
     if (read && !location && !options.adopt) throw new TableFormatMismatchError(`iceberg: catalog table ${target.database}.${spec.name} is not an Iceberg table (convert it first)`)
     let metadata = location ? await readTableMetadata(store, location) : undefined
+    const before = metadata
     const current = metadata?.schemas.find((s) => s['schema-id'] === metadata!['current-schema-id'])
     const renames = spec.renames ?? {}
     const evolved = evolveSchema(options.retype && current ? withoutRetyped(current, spec.columns, renames) : current, spec.columns, metadata?.['last-column-id'] ?? 0, renames)
@@ -133,6 +134,21 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
 
     const tag = `${snapshotId}-${attempt}-${randomUUID()}`
     const metaPrefix = `${spec.prefix}metadata/`
+    if (before && location && change.sources.length === 0 && !change.rewrite) {
+      // No data file changes: only the schema, spec or properties may, in a metadata-only commit.
+      if (sameDefinition(before, metadata)) return { metadataLocation: location, attempts: attempt }
+      const next: TableMetadata = { ...metadata, 'last-updated-ms': now.getTime(), 'metadata-log': [...metadata['metadata-log'], { 'timestamp-ms': before['last-updated-ms'], 'metadata-file': location }] }
+      const metadataKey = `${metaPrefix}${String(metadata['last-sequence-number']).padStart(5, '0')}-${tag}.metadata.json`
+      await store.writeText(metadataKey, `${JSON.stringify(next, null, 2)}\n`, { ifNoneMatch: '*' })
+      try {
+        await swapMetadataLocation(target, spec, next, read, store.location(metadataKey))
+        return { metadataLocation: store.location(metadataKey), attempts: attempt }
+      } catch (error) {
+        if (!(error instanceof WriteConflictError)) throw error
+        await store.delete([metadataKey])
+        continue
+      }
+    }
     const plan = planSnapshot(metadata, live, change, { snapshotId, manifestPath: (i) => store.location(`${metaPrefix}${tag}-m${i}.avro`) })
     const written: string[] = []
     const rows: ManifestFile[] = [...plan.kept]
@@ -162,6 +178,10 @@ export async function commitTableChange(target: IcebergTarget, spec: IcebergTabl
   }
   throw new WriteConflictError(`iceberg: commit to ${spec.name} lost ${MAX_ATTEMPTS} races in a row`)
 }
+
+/** Whether two metadata versions define the table alike: schema, partition spec and properties. */
+const sameDefinition = (a: TableMetadata, b: TableMetadata) =>
+  a['current-schema-id'] === b['current-schema-id'] && a['default-spec-id'] === b['default-spec-id'] && JSON.stringify(a.properties) === JSON.stringify(b.properties)
 
 /**
  * For a change that rewrites every data file: the schema without the fields whose type `columns`

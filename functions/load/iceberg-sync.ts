@@ -112,7 +112,9 @@ export async function syncIcebergDataset(deps: SyncDeps, dataset: string, source
       const dropped = new Set(changes.map((c) => c.source))
       const cut = [...merged.values()].filter((m) => sourcesOf(m).some((source) => dropped.has(source)))
       const rewrite = cut.length > 0 ? await cutMergedFiles(deps.curated, table, cut, dropped, current, now) : undefined
-      return changes.length > 0 || whole ? { sources: changes, ...(rewrite ? { rewrite } : {}), runId } : undefined
+      // With no file to change, the commit still brings the schema up to the working definition:
+      // another sync may have committed this batch's files under an older one.
+      return { sources: changes, ...(rewrite ? { rewrite } : {}), runId }
     }, now, { retype: whole, adopt: options.adopt, properties: { [SYNCED_GENERATION_PROPERTY]: generation } })
     if (commit.snapshotId !== undefined) result[table] = commit
   }

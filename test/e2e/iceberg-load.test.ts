@@ -6,6 +6,7 @@ import { realCatalog } from '../../functions/adapters/table-format-catalog'
 import { metadataLocationOf } from '../../functions/core/table-format/iceberg/iceberg-table-input'
 import { currentTableFiles, tableFilesAsOf } from '../../functions/adapters/iceberg-commit'
 import { expireDataset } from '../../functions/load/expire-tables'
+import { syncIcebergDataset } from '../../functions/load/iceberg-sync'
 import { examineDataset } from '../../cli/ops/lake-doctor'
 import { retiredPrefix } from '../../functions/core/table-format/iceberg/lake-tables'
 import { closeDuckDb, duckQuery, sqlString } from '../support/duckdb-parquet'
@@ -105,5 +106,30 @@ describe('an Iceberg lake', () => {
     for (const f of third.files) expect(await exists(fileURLToPath(f.path)), f.path).toBe(true)
     expect(await rowsOf((await currentTableFiles(target(lake), 'orders'))!.files)).toEqual(await rowsOf(third.files))
     expect(await lake.curatedKeys(retiredPrefix('orders'))).toEqual([])
+  })
+})
+
+describe('a sync with no data file to change', () => {
+  it('still brings the table\'s schema up to the working definition, without a snapshot', async () => {
+    // Prepare: another sync committed this batch's files under the definition before a column
+    // was added (a race of processes); here, a column the definition has and the schema lacks.
+    const lake = await lakeOf('iceberg')
+    await lake.run()
+    const definition = (await lake.deps.catalog.readTable('sluice', 'orders'))!
+    const widened = { ...definition.table, StorageDescriptor: { ...definition.table.StorageDescriptor, Columns: [...definition.table.StorageDescriptor.Columns, { Name: 'late_column', Type: 'string' }] } }
+    await lake.deps.catalog.updateTable('sluice', widened, definition.version)
+    const before = (await currentTableFiles(target(lake), 'orders'))!
+    const source = before.files[0]!.source
+
+    // Act
+    const synced = await syncIcebergDataset({ curated: lake.deps.curated, catalog: lake.deps.catalog, database: 'sluice' }, 'orders', [source], 'run-late', new Date())
+
+    // Assess
+    const after = (await currentTableFiles(target(lake), 'orders'))!
+    expect(synced).toEqual({})
+    expect(after.metadata.snapshots).toHaveLength(before.metadata.snapshots.length)
+    expect(after.metadata.schemas.find((s) => s['schema-id'] === after.metadata['current-schema-id'])!.fields.map((f) => f.name)).toContain('late_column')
+    expect((await realCatalog(lake.deps.catalog).getTable('sluice', 'orders'))!.StorageDescriptor.Columns.map((c) => c.Name)).toContain('late_column')
+    expect(await rowsOf(after.files)).toEqual(await rowsOf(before.files))
   })
 })
