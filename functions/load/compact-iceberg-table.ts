@@ -8,12 +8,12 @@ import { SYNCED_GENERATION_PROPERTY } from '../core/table-format/iceberg/lake-ta
 import { isMergedDataFile, mergedDataFile, membersOfGroup, type MergedFile } from '../core/table-format/iceberg/merged-files'
 import { isIcebergDefinition } from '../core/table-format/iceberg/working-definition'
 import { commitTableChange, readPointer } from '../adapters/iceberg-commit'
-import { readTableMetadata, snapshotManifests } from '../adapters/iceberg-files'
+import { readBytes, readTableMetadata, snapshotManifests } from '../adapters/iceberg-files'
 import { liveDataFiles } from '../core/table-format/iceberg/snapshot-plan'
 import { currentSnapshot } from '../core/table-format/iceberg/table-metadata'
 import { keyOfLocation } from '../adapters/zone-locations'
 import type { CompactionOutcome } from './compact-partition'
-import { guardMergedFiles, readAll, readMergedFile, writeMergedFile } from './iceberg-merges'
+import { guardMergedFiles, readMergedFile, writeMergedFile } from './iceberg-merges'
 import { routingOf, tableSpecOf, type SyncDeps } from './iceberg-sync'
 
 /** The live data files of an Iceberg table's current snapshot, by partition home. */
@@ -76,7 +76,7 @@ export async function compactIcebergTable(deps: SyncDeps, table: string, choose:
   for (const home of homes) {
     const files = [...byHome.get(home)!].sort((a, b) => (a.path < b.path ? -1 : 1))
     const bytes = new Map<string, Uint8Array>()
-    for (const f of files) if (f.sizeBytes < small) bytes.set(f.path, await readAll(deps.curated, keyOf(f.path)))
+    for (const f of files) if (f.sizeBytes < small) bytes.set(f.path, await readBytes(deps.curated, keyOf(f.path)))
     const groups = mergeGroups(files.map((f) => ({ key: f.path, size: f.sizeBytes, schema: bytes.has(f.path) ? partSchema(bytes.get(f.path)!) : 'large', excise: false })), settings)
     const byPath = new Map(files.map((f) => [f.path, f]))
     const keys = groups.map((_, i) => `${compactedFolder(home, cid)}${cid}-${String(merges + i).padStart(5, '0')}.parquet`)

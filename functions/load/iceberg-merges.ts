@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { compactedFolder, homeOf } from '../core/lake/partition-folders'
 import type { ObjectStore } from '../core/lake/object-store'
 import { mergeParts } from '../core/parquet/merge-parts'
+import { readBytes, writeBytes } from '../adapters/iceberg-files'
 import type { DataFile } from '../core/table-format/iceberg/iceberg-model'
 import { retiredKey, tableOfKey, type RetiredParts } from '../core/table-format/iceberg/lake-tables'
 import { sourceOfDataFile } from '../core/table-format/iceberg/data-file-source'
@@ -66,9 +67,7 @@ export async function guardMergedFiles(store: ObjectStore, table: string, keys: 
 export async function writeMergedFile(store: ObjectStore, table: string, merged: MergedFile, bytes: Uint8Array): Promise<void> {
   await store.writeText(mergedRecordKey(table, merged.key), JSON.stringify(merged))
   for (const source of sourcesOf(merged)) await store.writeText(sharedIndexKey(table, source, merged.key), merged.key)
-  const upload = await store.upload(merged.key)
-  await upload.write(bytes)
-  await upload.close()
+  await writeBytes(store, merged.key, bytes)
 }
 
 /**
@@ -88,7 +87,7 @@ export async function cutMergedFiles(store: ObjectStore, table: string, merged: 
     if (!old) throw new Error(`iceberg: merged data file ${cut.m.key} is not in the snapshot it is cut from`)
     rewrite.removed.push(old.path)
     if (cut.members.length === 0) continue
-    const out = await mergeParts([{ bytes: await readAll(store, cut.m.key), keepRows: cut.keepRows }])
+    const out = await mergeParts([{ bytes: await readBytes(store, cut.m.key), keepRows: cut.keepRows }])
     await writeMergedFile(store, table, { key: cut.key, members: cut.members }, out.bytes)
     rewrite.added.push(mergedDataFile(store.location(cut.key), old, out.rows, out.bytes.length))
   }
@@ -105,12 +104,6 @@ export async function forgetMergedFiles(store: ObjectStore, table: string, keys:
     if (record) await store.delete(sourcesOf(record).map((s) => sharedIndexKey(table, s, key)))
     await store.delete([mergedRecordKey(table, key)])
   }
-}
-
-export async function readAll(store: ObjectStore, key: string): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = []
-  for await (const c of store.read(key)) chunks.push(c)
-  return new Uint8Array(Buffer.concat(chunks))
 }
 
 const nameOf = (path: string) => path.slice(path.lastIndexOf('/') + 1).replace(/\.parquet$/, '')
@@ -130,10 +123,8 @@ export async function restoreMergedPart(store: ObjectStore, key: string, to: str
     let row = 0
     for (const member of record.members) {
       if (member.part === key) {
-        const out = await mergeParts([{ bytes: await readAll(store, record.key), keepRows: [[row, row + member.rows]] }])
-        const upload = await store.upload(to)
-        await upload.write(out.bytes)
-        await upload.close()
+        const out = await mergeParts([{ bytes: await readBytes(store, record.key), keepRows: [[row, row + member.rows]] }])
+        await writeBytes(store, to, out.bytes)
         return true
       }
       row += member.rows
